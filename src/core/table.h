@@ -1,0 +1,27 @@
+/* A table of strings and numbers printed either aligned (text) or as CSV.
+ * Every tabular result goes through here so --format applies everywhere and
+ * numbers always carry enough digits (12 significant in text; in CSV the
+ * shortest form that reads back as the same double, at most 17). */
+#ifndef SS_TABLE_H
+#define SS_TABLE_H
+
+#include "core/sink.h"
+#include <stddef.h>
+
+typedef struct tbl tbl;
+
+tbl *tbl_alloc(size_t ncols);
+void tbl_free(tbl *t);
+void tbl_header(tbl *t, size_t col, const char *name);
+/* Start a new row; cells default to empty. */
+void tbl_row(tbl *t);
+void tbl_str(tbl *t, size_t col, const char *s);
+void tbl_num(tbl *t, size_t col, double v);
+size_t tbl_rows(const tbl *t);
+/* Write the table; in text mode each line is prefixed by indent spaces. */
+void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent);
+
+/* Format one number as the table does (text: %.12g; csv: round-trip). */
+void tbl_format_num(char *buf, size_t n, double v, int csv);
+
+#endif

@@ -1,0 +1,65 @@
+/* Fisher information estimators over a model's free parameters.
+ * Every result carries its variant label: the literature disagrees on what
+ * "Fisher information" means, so output always says which one it shows. */
+#ifndef SS_FIM_H
+#define SS_FIM_H
+
+#include "core/status.h"
+#include "model/model.h"
+
+#include <gsl/gsl_matrix.h>
+#include <stdint.h>
+
+typedef enum {
+    FIM_EXACT,     /* E[s s^T] under the model itself, per observation */
+    FIM_MC,        /* Monte-Carlo average of s s^T over model draws */
+    FIM_EMPIRICAL, /* (1/n) sum s(x_i) s(x_i)^T on a data set */
+    FIM_OBSERVED   /* -(1/n) sum Hessian of log p(x_i) on a data set */
+} fim_method;
+
+const char *fim_method_name(fim_method m);
+/* Parse "exact|mc|empirical|observed"; returns -1 when unknown. */
+int fim_method_parse(const char *s);
+
+typedef struct {
+    fim_method method;
+    size_t k;                /* number of free parameters */
+    size_t *idx;             /* their indices in the model */
+    char (*names)[MODEL_NAME_MAX];
+    gsl_matrix *G;           /* k x k, per observation */
+    gsl_matrix *se;          /* k x k standard errors (mc, empirical), or NULL */
+    gsl_matrix *root;        /* N x k factor with G = root^T root, or NULL */
+    size_t n;                /* draws or observations used; 0 for exact */
+    size_t n_requested;      /* mc: draws asked for (n < n_requested if stopped) */
+    int interrupted;         /* stopped by Ctrl-C; G holds the draws finished */
+    char model_kind[MODEL_NAME_MAX];
+    char source[64];         /* name of the model it describes (caller sets) */
+} fim_result;
+
+fim_result *fim_result_alloc(size_t k);
+void fim_result_free(fim_result *f);
+
+/* Progress callback for long estimators: done out of total. */
+typedef void (*fim_progress_fn)(void *ctx, size_t done, size_t total);
+
+typedef struct {
+    fim_method method;
+    size_t n;                 /* mc: number of draws */
+    uint64_t seed;            /* mc: seed; draws are split in fixed chunks
+                                 seeded from (seed, chunk) so results do not
+                                 depend on how chunks are scheduled */
+    const gsl_matrix *data;   /* empirical / observed */
+    fim_progress_fn progress;
+    void *progress_ctx;
+} fim_request;
+
+/* Compute the FIM of m at its current parameters over its free parameters.
+ * mc interrupted by Ctrl-C returns SS_OK with result->interrupted set when
+ * at least one chunk finished. */
+ss_status fim_compute(const model *m, const fim_request *req,
+                      fim_result **out);
+
+/* Draws per reproducibility chunk of the Monte-Carlo estimator. */
+#define FIM_MC_CHUNK 4096
+
+#endif

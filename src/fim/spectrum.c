@@ -1,0 +1,163 @@
+#include "fim/spectrum.h"
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdlib.h>
+
+spec_result *spec_result_alloc(size_t k)
+{
+    spec_result *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->k = k;
+    s->eval = gsl_vector_alloc(k);
+    s->evec = gsl_matrix_alloc(k, k);
+    if (!s->eval || !s->evec) {
+        spec_result_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void spec_result_free(spec_result *s)
+{
+    if (!s)
+        return;
+    if (s->eval)
+        gsl_vector_free(s->eval);
+    if (s->evec)
+        gsl_matrix_free(s->evec);
+    free(s);
+}
+
+/* Eigenvectors are defined up to sign; make the largest entry positive so
+ * output is stable across platforms and runs. */
+static void fix_signs(gsl_matrix *V)
+{
+    for (size_t j = 0; j < V->size2; j++) {
+        size_t best = 0;
+        for (size_t i = 1; i < V->size1; i++)
+            if (fabs(gsl_matrix_get(V, i, j)) >
+                fabs(gsl_matrix_get(V, best, j)) + 1e-12)
+                best = i;
+        if (gsl_matrix_get(V, best, j) < 0) {
+            gsl_vector_view c = gsl_matrix_column(V, j);
+            gsl_vector_scale(&c.vector, -1.0);
+        }
+    }
+}
+
+static ss_status from_root(const gsl_matrix *R, spec_result *s)
+{
+    size_t k = s->k;
+    gsl_matrix *A = gsl_matrix_alloc(R->size1, k);
+    gsl_vector *sv = gsl_vector_alloc(k);
+    if (!A || !sv) {
+        if (A)
+            gsl_matrix_free(A);
+        if (sv)
+            gsl_vector_free(sv);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    gsl_matrix_memcpy(A, R);
+    ss_gsl_clear();
+    /* One-sided Jacobi: small singular values to high relative accuracy. */
+    int rc = gsl_linalg_SV_decomp_jacobi(A, s->evec, sv);
+    ss_status st = SS_OK;
+    if (rc != GSL_SUCCESS)
+        st = SS_FAIL(SS_ERR_NUMERIC, "SVD of the FIM factor failed: %s",
+                     ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
+    if (st == SS_OK) {
+        gsl_eigen_symmv_sort(sv, s->evec, GSL_EIGEN_SORT_VAL_DESC);
+        double smax = gsl_vector_get(sv, 0);
+        /* Row entries carry a few ulps of error each: that perturbs every
+         * singular value by about eps * ||R||_F. */
+        double sfloor = 8.0 * GSL_DBL_EPSILON * smax * sqrt((double)k);
+        for (size_t j = 0; j < k; j++) {
+            double x = gsl_vector_get(sv, j);
+            gsl_vector_set(s->eval, j, x * x);
+        }
+        s->floor = sfloor * sfloor;
+        s->from_root = 1;
+    }
+    gsl_matrix_free(A);
+    gsl_vector_free(sv);
+    return st;
+}
+
+static ss_status from_matrix(const gsl_matrix *G, spec_result *s)
+{
+    size_t k = s->k;
+    gsl_matrix *A = gsl_matrix_alloc(k, k);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(k);
+    if (!A || !w) {
+        if (A)
+            gsl_matrix_free(A);
+        if (w)
+            gsl_eigen_symmv_free(w);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    gsl_matrix_memcpy(A, G);
+    ss_gsl_clear();
+    int rc = gsl_eigen_symmv(A, s->eval, s->evec, w);
+    ss_status st = SS_OK;
+    if (rc != GSL_SUCCESS)
+        st = SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
+                     ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
+    if (st == SS_OK) {
+        gsl_eigen_symmv_sort(s->eval, s->evec, GSL_EIGEN_SORT_VAL_DESC);
+        double amax = 0;
+        for (size_t j = 0; j < k; j++)
+            amax = fmax(amax, fabs(gsl_vector_get(s->eval, j)));
+        /* A backward-stable symmetric solver resolves eigenvalues only to
+         * about eps * ||G||. */
+        s->floor = 8.0 * GSL_DBL_EPSILON * (double)k * amax;
+    }
+    gsl_matrix_free(A);
+    gsl_eigen_symmv_free(w);
+    return st;
+}
+
+ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
+{
+    *out = NULL;
+    if (!(tol > 0) || tol >= 1)
+        return SS_FAIL(SS_ERR_RANGE, "tolerance must lie in (0, 1)");
+    spec_result *s = spec_result_alloc(f->k);
+    if (!s)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    s->tol = tol;
+    ss_status st = (f->root && f->root->size1 >= f->k)
+                       ? from_root(f->root, s)
+                       : from_matrix(f->G, s);
+    if (st != SS_OK) {
+        spec_result_free(s);
+        return st;
+    }
+    fix_signs(s->evec);
+    size_t k = s->k;
+    /* Largest in magnitude: the observed information may be negative. */
+    double lmax = 0;
+    for (size_t j = 0; j < k; j++)
+        lmax = fmax(lmax, fabs(gsl_vector_get(s->eval, j)));
+    double thresh = fmax(tol * lmax, s->floor);
+    double logdet = 0, lmin_abs = INFINITY;
+    int singular = 0;
+    for (size_t j = 0; j < k; j++) {
+        double l = gsl_vector_get(s->eval, j);
+        if (fabs(l) > thresh)
+            s->rank++;
+        if (l < -s->floor)
+            s->negative++;
+        if (fabs(l) <= s->floor)
+            singular = 1;
+        else
+            logdet += log(fabs(l));
+        lmin_abs = fmin(lmin_abs, fabs(l));
+    }
+    s->logdet = singular ? -INFINITY : logdet;
+    s->cond = (singular || lmin_abs == 0) ? INFINITY : lmax / lmin_abs;
+    *out = s;
+    return SS_OK;
+}

@@ -1,0 +1,444 @@
+/* Data sets, Fisher information and its eigen-analysis. */
+#include "lang/args.h"
+#include "lang/commands.h"
+#include "lang/results.h"
+
+#include "core/table.h"
+#include "fim/fim.h"
+#include "fim/spectrum.h"
+#include "model/model.h"
+
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void eig_obj_free(eig_obj *e)
+{
+    if (!e)
+        return;
+    fim_result_free(e->fim);
+    spec_result_free(e->spec);
+    free(e);
+}
+
+static uint64_t fresh_seed(session *s)
+{
+    /* Two draws make a 64-bit seed from the session generator. */
+    uint64_t hi = gsl_rng_get(s->rng), lo = gsl_rng_get(s->rng);
+    return (hi << 32) ^ lo;
+}
+
+ss_status cmd_sample(session *s, const stmt *st)
+{
+    ss_status rc = args_check(st, 1, 1, "n seed");
+    const char *name;
+    if (rc == SS_OK)
+        rc = args_name(st, 0, "a model name", &name);
+    if (rc != SS_OK)
+        return rc;
+    if (!st->as_name)
+        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                           "sample needs `as NAME` to store the data set");
+    model *m;
+    rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
+                     (void **)&m);
+    uint64_t n, seed = 0;
+    if (rc == SS_OK && !args_key(st, "n"))
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col, "sample needs n=N");
+    if (rc == SS_OK)
+        rc = args_key_count(st, "n", 0, 1, 100000000, &n);
+    if (rc == SS_OK)
+        rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+    if (rc != SS_OK)
+        return rc;
+    if (!args_key(st, "seed"))
+        seed = fresh_seed(s);
+    size_t cols = m->type->data_cols(m);
+    dataset *d = calloc(1, sizeof *d);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (d)
+        d->X = gsl_matrix_alloc(n, cols);
+    if (d)
+        d->colnames = calloc(cols, sizeof *d->colnames);
+    if (!d || !r || !d->X || !d->colnames) {
+        dataset_free(d);
+        if (r)
+            gsl_rng_free(r);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for %llu observations",
+                       (unsigned long long)n);
+    }
+    gsl_rng_set(r, (unsigned long)seed);
+    rc = m->type->sample(m, m->theta, r, d->X);
+    gsl_rng_free(r);
+    if (rc != SS_OK) {
+        dataset_free(d);
+        return rc;
+    }
+    snprintf(d->kind, sizeof d->kind, "%s", m->type->name);
+    snprintf(d->from, sizeof d->from, "%s", name);
+    for (size_t c = 0; c < cols; c++)
+        m->type->data_colname(m, c, d->colnames[c], sizeof d->colnames[c]);
+    char origin[160];
+    snprintf(origin, sizeof origin, "sample %s n=%llu seed=%llu", name,
+             (unsigned long long)n, (unsigned long long)seed);
+    rc = session_put(s, st->as_name, &obj_data, d, origin);
+    if (rc == SS_OK && !s->csv)
+        session_printf(s, "%s: %llu observations from %s\n", st->as_name,
+                       (unsigned long long)n, name);
+    return rc;
+}
+
+static void print_data(session *s, const char *name, const dataset *d)
+{
+    if (!s->csv)
+        session_printf(s, "%s: data set of %zu observations drawn from %s "
+                          "(%s)\n",
+                       name, d->X->size1, d->from, d->kind);
+    tbl *t = tbl_alloc(6);
+    const char *h[] = {"column", "mean", "sd", "min", "max", "n"};
+    for (size_t j = 0; j < 6; j++)
+        tbl_header(t, j, h[j]);
+    for (size_t c = 0; c < d->X->size2; c++) {
+        gsl_vector_const_view col = gsl_matrix_const_column(d->X, c);
+        const double *x = col.vector.data;
+        size_t stride = col.vector.stride, n = col.vector.size;
+        tbl_row(t);
+        tbl_str(t, 0, d->colnames[c]);
+        tbl_num(t, 1, gsl_stats_mean(x, stride, n));
+        tbl_num(t, 2, n > 1 ? gsl_stats_sd(x, stride, n) : 0.0);
+        tbl_num(t, 3, gsl_stats_min(x, stride, n));
+        tbl_num(t, 4, gsl_stats_max(x, stride, n));
+        tbl_num(t, 5, (double)n);
+    }
+    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
+    tbl_free(t);
+}
+
+static void describe_fim(char *buf, size_t n, const fim_result *f)
+{
+    switch (f->method) {
+    case FIM_EXACT:
+        snprintf(buf, n, "exact FIM (expected, per observation)");
+        break;
+    case FIM_MC:
+        snprintf(buf, n, "mc FIM (Monte-Carlo, %zu draws%s)", f->n,
+                 f->interrupted ? ", interrupted" : "");
+        break;
+    case FIM_EMPIRICAL:
+        snprintf(buf, n, "empirical FIM (outer products of scores, %zu "
+                         "observations)", f->n);
+        break;
+    case FIM_OBSERVED:
+        snprintf(buf, n, "observed information (minus mean Hessian, %zu "
+                         "observations)", f->n);
+        break;
+    }
+}
+
+static void print_matrix(session *s, const fim_result *f, const gsl_matrix *A,
+                         int indent)
+{
+    tbl *t = tbl_alloc(f->k + 1);
+    tbl_header(t, 0, "param");
+    for (size_t j = 0; j < f->k; j++)
+        tbl_header(t, j + 1, f->names[j]);
+    for (size_t i = 0; i < f->k; i++) {
+        tbl_row(t);
+        tbl_str(t, 0, f->names[i]);
+        for (size_t j = 0; j < f->k; j++)
+            tbl_num(t, j + 1, gsl_matrix_get(A, i, j));
+    }
+    tbl_print(t, &s->out, s->csv, indent);
+    tbl_free(t);
+}
+
+static void print_fim(session *s, const fim_result *f)
+{
+    const char *model_name = f->source;
+    if (s->csv) {
+        print_matrix(s, f, f->G, 0);
+        return;
+    }
+    char what[160];
+    describe_fim(what, sizeof what, f);
+    session_printf(s, "%s (%s): %s\n", model_name, f->model_kind, what);
+    print_matrix(s, f, f->G, 2);
+    if (f->se) {
+        session_printf(s, "  standard errors:\n");
+        print_matrix(s, f, f->se, 2);
+    }
+    if (f->interrupted)
+        session_printf(s, "  (interrupted: %zu of %zu draws were used)\n",
+                       f->n, f->n_requested);
+}
+
+static void format_direction(char *buf, size_t n, const fim_result *f,
+                             const gsl_matrix *V, size_t col)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < f->k && len + 40 < n; i++) {
+        double c = gsl_matrix_get(V, i, col);
+        if (fabs(c) < 1e-8)
+            continue;
+        len += (size_t)snprintf(buf + len, n - len, "%s%.6g %s",
+                                len == 0 ? (c < 0 ? "-" : "")
+                                         : (c < 0 ? " - " : " + "),
+                                fabs(c), f->names[i]);
+    }
+}
+
+static void print_eig(session *s, const eig_obj *e)
+{
+    const char *model_name = e->model;
+    const fim_result *f = e->fim;
+    const spec_result *sp = e->spec;
+    if (!s->csv) {
+        char what[160];
+        describe_fim(what, sizeof what, f);
+        session_printf(s, "%s (%s): eigen-analysis of the %s%s\n",
+                       model_name, f->model_kind, what,
+                       sp->from_root ? ", via the SVD of its square-root "
+                                       "factor"
+                                     : "");
+    }
+    tbl *t = tbl_alloc(f->k + 2);
+    tbl_header(t, 0, "k");
+    tbl_header(t, 1, "eigenvalue");
+    for (size_t j = 0; j < f->k; j++)
+        tbl_header(t, j + 2, f->names[j]);
+    for (size_t j = 0; j < f->k; j++) {
+        double l = gsl_vector_get(sp->eval, j);
+        int below = fabs(l) <= sp->floor;
+        tbl_row(t);
+        tbl_num(t, 0, (double)(j + 1));
+        if (below && !s->csv && sp->floor == 0) {
+            tbl_str(t, 1, "0 (the FIM is zero)");
+        } else if (below && !s->csv) {
+            char b[64];
+            snprintf(b, sizeof b, "0 (< floor %.3g)", sp->floor);
+            tbl_str(t, 1, b);
+        } else {
+            tbl_num(t, 1, below ? 0.0 : l);
+        }
+        for (size_t i = 0; i < f->k; i++)
+            tbl_num(t, i + 2, gsl_matrix_get(sp->evec, i, j));
+    }
+    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
+    tbl_free(t);
+    if (s->csv)
+        return;
+    session_printf(s, "  rank %zu of %zu at relative tolerance %g "
+                      "(numerical floor %.3g)\n",
+                   sp->rank, sp->k, sp->tol, sp->floor);
+    if (sp->negative)
+        session_printf(s, "  indefinite: %zu negative eigenvalue%s "
+                          "(observed information away from a maximum)\n",
+                       sp->negative, sp->negative == 1 ? "" : "s");
+    char ld[32], cn[32];
+    tbl_format_num(ld, sizeof ld, sp->logdet, 0);
+    tbl_format_num(cn, sizeof cn, sp->cond, 0);
+    session_printf(s, "  log det %s%s; condition number %s\n", ld,
+                   sp->negative ? " (of |det|)" : "", cn);
+    for (size_t j = sp->rank; j < sp->k; j++) {
+        char dir[256];
+        format_direction(dir, sizeof dir, f, sp->evec, j);
+        session_printf(s, "  %s direction: %s\n",
+                       fabs(gsl_vector_get(sp->eval, j)) <= sp->floor
+                           ? "null"
+                           : "near-null",
+                       dir);
+    }
+    if (f->method == FIM_MC || f->method == FIM_EMPIRICAL)
+        session_printf(s, "  (sampled FIM: eigenvalues below the standard "
+                          "errors of its entries are not meaningful)\n");
+}
+
+void cmd_print_object(session *s, const obj *o)
+{
+    if (o->type == &obj_data)
+        print_data(s, o->name, o->ptr);
+    else if (o->type == &obj_fim)
+        print_fim(s, o->ptr);
+    else if (o->type == &obj_eig)
+        print_eig(s, o->ptr);
+    else
+        session_printf(s, "%s: %s\n", o->name, o->type->name);
+}
+
+static void report_progress(void *ctx, size_t done, size_t total)
+{
+    session *s = ctx;
+    if (s->progress)
+        s->progress(s, "Monte-Carlo FIM", done, total);
+}
+
+/* Compute the FIM that `fim` and `eig` describe with their options. */
+static ss_status compute_fim(session *s, const stmt *st, model *m,
+                             fim_result **out)
+{
+    const char *method;
+    ss_status rc = args_key_word(st, "method", "exact", &method);
+    if (rc != SS_OK)
+        return rc;
+    int meth = fim_method_parse(method);
+    if (meth < 0)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "method")->v.col,
+                           "unknown method '%s' (exact, mc, empirical, "
+                           "observed)",
+                           method);
+    fim_request req = {0};
+    req.method = (fim_method)meth;
+    uint64_t n, seed;
+    rc = args_key_count(st, "n", 100000, 2, 1000000000, &n);
+    if (rc == SS_OK)
+        rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+    if (rc != SS_OK)
+        return rc;
+    const stmt_arg *da = args_key(st, "data");
+    if ((req.method == FIM_EMPIRICAL || req.method == FIM_OBSERVED) && !da)
+        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                           "method=%s needs data=DATA (make one with "
+                           "`sample`)",
+                           method);
+    if (da && req.method != FIM_EMPIRICAL && req.method != FIM_OBSERVED)
+        return SS_FAIL_COL(SS_ERR_USAGE, da->key_col,
+                           "data= applies to method=empirical or observed");
+    if (args_key(st, "n") && req.method != FIM_MC)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "n")->key_col,
+                           "n= applies to method=mc");
+    if (da) {
+        if (da->v.kind != VAL_IDENT)
+            return SS_FAIL_COL(SS_ERR_USAGE, da->v.col,
+                               "data= needs a data set name");
+        dataset *d;
+        rc = session_get(s, da->v.str, &obj_data, da->v.col, (void **)&d);
+        if (rc != SS_OK)
+            return rc;
+        req.data = d->X;
+    }
+    req.n = n;
+    if (args_key(st, "seed") && req.method != FIM_MC)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "seed")->key_col,
+                           "seed= applies to method=mc");
+    /* Only mc draws: exact and data-based FIMs leave the session
+     * generator alone, so adding a `fim` line never changes later samples. */
+    if (req.method == FIM_MC)
+        req.seed = args_key(st, "seed") ? seed : fresh_seed(s);
+    req.progress = report_progress;
+    req.progress_ctx = s;
+    rc = fim_compute(m, &req, out);
+    if (rc != SS_OK && ss_last_error()->col == 0)
+        ss_error_set_col(st->verb_col);
+    return rc;
+}
+
+ss_status cmd_fim(session *s, const stmt *st)
+{
+    ss_status rc = args_check(st, 1, 1, "method n data seed");
+    const char *name;
+    if (rc == SS_OK)
+        rc = args_name(st, 0, "a model name", &name);
+    model *m;
+    if (rc == SS_OK)
+        rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
+                         (void **)&m);
+    fim_result *f;
+    if (rc == SS_OK)
+        rc = compute_fim(s, st, m, &f);
+    if (rc != SS_OK)
+        return rc;
+    snprintf(f->source, sizeof f->source, "%s", name);
+    print_fim(s, f);
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (st->as_name)
+        return session_put(s, st->as_name, &obj_fim, f, origin);
+    fim_result_free(f);
+    return SS_OK;
+}
+
+static fim_result *fim_copy(const fim_result *src)
+{
+    fim_result *f = fim_result_alloc(src->k);
+    if (!f)
+        return NULL;
+    gsl_matrix *G = f->G;
+    size_t *idx = f->idx;
+    char(*names)[MODEL_NAME_MAX] = f->names;
+    *f = *src;
+    f->G = G;
+    f->idx = idx;
+    f->names = names;
+    f->se = NULL;
+    f->root = NULL;
+    gsl_matrix_memcpy(f->G, src->G);
+    memcpy(f->idx, src->idx, src->k * sizeof *idx);
+    memcpy(f->names, src->names, src->k * sizeof *names);
+    if (src->se && (f->se = gsl_matrix_alloc(src->k, src->k)))
+        gsl_matrix_memcpy(f->se, src->se);
+    if (src->root &&
+        (f->root = gsl_matrix_alloc(src->root->size1, src->root->size2)))
+        gsl_matrix_memcpy(f->root, src->root);
+    return f;
+}
+
+ss_status cmd_eig(session *s, const stmt *st)
+{
+    ss_status rc = args_check(st, 1, 1, "method n data seed tol");
+    const char *name;
+    if (rc == SS_OK)
+        rc = args_name(st, 0, "a model or FIM name", &name);
+    if (rc != SS_OK)
+        return rc;
+    double tol;
+    rc = args_key_num(st, "tol", SPEC_DEFAULT_TOL, &tol);
+    if (rc == SS_OK && !(tol > 0 && tol < 1))
+        rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "tol")->v.col,
+                         "tol= must lie in (0, 1)");
+    if (rc != SS_OK)
+        return rc;
+    obj *o = session_find(s, name);
+    fim_result *f = NULL;
+    if (o && o->type == &obj_fim) {
+        for (size_t i = 0; i < st->nargs; i++)
+            if (st->args[i].key && strcmp(st->args[i].key, "tol") != 0)
+                return SS_FAIL_COL(SS_ERR_USAGE, st->args[i].key_col,
+                                   "'%s' is a stored FIM: only tol= applies",
+                                   name);
+        f = fim_copy(o->ptr);
+        if (!f)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    } else {
+        model *m;
+        rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
+                         (void **)&m);
+        if (rc == SS_OK)
+            rc = compute_fim(s, st, m, &f);
+        if (rc != SS_OK)
+            return rc;
+        snprintf(f->source, sizeof f->source, "%s", name);
+    }
+    eig_obj *e = calloc(1, sizeof *e);
+    if (!e) {
+        fim_result_free(f);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    e->fim = f;
+    snprintf(e->model, sizeof e->model, "%s",
+             o && o->type == &obj_fim ? f->source : name);
+    rc = spec_analyze(f, tol, &e->spec);
+    if (rc != SS_OK) {
+        eig_obj_free(e);
+        return rc;
+    }
+    print_eig(s, e);
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (st->as_name)
+        return session_put(s, st->as_name, &obj_eig, e, origin);
+    eig_obj_free(e);
+    return SS_OK;
+}

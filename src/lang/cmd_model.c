@@ -1,0 +1,247 @@
+/* Commands that create, change and describe models. */
+#include "lang/args.h"
+#include "lang/commands.h"
+
+#include "core/table.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ss_status cmd_model(session *s, const stmt *st)
+{
+    const char *name, *kind;
+    ss_status rc = args_name(st, 0, "a model name", &name);
+    if (rc == SS_OK)
+        rc = args_name(st, 1, "a model kind (see `models`)", &kind);
+    if (rc != SS_OK)
+        return rc;
+    rc = session_check_name(s, name, &obj_model, args_pos(st, 0)->v.col);
+    if (rc != SS_OK)
+        return rc;
+    const model_type *t = model_type_find(kind);
+    if (!t) {
+        size_t n;
+        const model_type *const *list = model_registry(&n);
+        char kinds[200] = "";
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(kinds);
+            snprintf(kinds + l, sizeof kinds - l, "%s%s", i ? ", " : "",
+                     list[i]->name);
+        }
+        return SS_FAIL_COL(SS_ERR_NAME, args_pos(st, 1)->v.col,
+                           "unknown model kind '%s' (kinds: %s)", kind,
+                           kinds);
+    }
+    model_arg *ma;
+    size_t nma;
+    rc = args_to_model(st, 2, 0, &ma, &nma);
+    if (rc != SS_OK)
+        return rc;
+    model *m;
+    rc = model_alloc(t, ma, nma, &m);
+    free(ma);
+    if (rc != SS_OK)
+        return rc;
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    return session_put(s, name, &obj_model, m, origin);
+}
+
+ss_status cmd_models(session *s, const stmt *st)
+{
+    ss_status rc = args_check(st, 0, 0, NULL);
+    if (rc != SS_OK)
+        return rc;
+    size_t n;
+    const model_type *const *list = model_registry(&n);
+    tbl *t = tbl_alloc(4);
+    tbl_header(t, 0, "kind");
+    tbl_header(t, 1, "options");
+    tbl_header(t, 2, "parameters");
+    tbl_header(t, 3, "description");
+    for (size_t i = 0; i < n; i++) {
+        char opts[256] = "";
+        for (size_t o = 0; o < list[i]->nopts; o++) {
+            const model_optdef *d = &list[i]->opts[o];
+            size_t l = strlen(opts);
+            if (d->kind == MOPT_ENUM) {
+                snprintf(opts + l, sizeof opts - l, "%s%s=", o ? " " : "",
+                         d->name);
+                for (int c = 0; d->choices[c]; c++) {
+                    l = strlen(opts);
+                    snprintf(opts + l, sizeof opts - l, "%s%s", c ? "|" : "",
+                             d->choices[c]);
+                }
+            } else {
+                snprintf(opts + l, sizeof opts - l, "%s%s=%g", o ? " " : "",
+                         d->name, d->def);
+            }
+        }
+        tbl_row(t);
+        tbl_str(t, 0, list[i]->name);
+        tbl_str(t, 1, opts);
+        tbl_str(t, 2, list[i]->param_summary);
+        tbl_str(t, 3, list[i]->summary);
+    }
+    tbl_print(t, &s->out, s->csv, 0);
+    tbl_free(t);
+    if (!s->csv)
+        session_printf(s, "`help KIND` explains a kind; `model NAME KIND "
+                          "...` creates one.\n");
+    return SS_OK;
+}
+
+static ss_status get_model(session *s, const stmt *st, model **m)
+{
+    const char *name;
+    ss_status rc = args_name(st, 0, "a model name", &name);
+    if (rc != SS_OK)
+        return rc;
+    return session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
+                       (void **)m);
+}
+
+static ss_status change_params(session *s, const stmt *st, int bare_ok,
+                               int mark_free)
+{
+    model *m;
+    ss_status rc = get_model(s, st, &m);
+    if (rc != SS_OK)
+        return rc;
+    model_arg *ma;
+    size_t nma;
+    rc = args_to_model(st, 1, bare_ok, &ma, &nma);
+    if (rc != SS_OK)
+        return rc;
+    if (nma == 0) {
+        free(ma);
+        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                           "%s needs at least one parameter", st->verb);
+    }
+    for (size_t i = 0; i < nma && mark_free == 1; i++)
+        if (ma[i].num || ma[i].str) {
+            rc = SS_FAIL_COL(SS_ERR_USAGE, ma[i].col,
+                             "free takes parameter names only "
+                             "(use `set` to change a value)");
+            free(ma);
+            return rc;
+        }
+    rc = model_set_params(m, ma, nma, mark_free);
+    free(ma);
+    return rc;
+}
+
+ss_status cmd_set(session *s, const stmt *st)
+{
+    return change_params(s, st, 0, -1);
+}
+
+ss_status cmd_fix(session *s, const stmt *st)
+{
+    return change_params(s, st, 1, 0);
+}
+
+ss_status cmd_free(session *s, const stmt *st)
+{
+    return change_params(s, st, 1, 1);
+}
+
+static void print_range(char *buf, size_t n, double lo, double hi)
+{
+    char a[32], b[32];
+    tbl_format_num(a, sizeof a, lo, 0);
+    tbl_format_num(b, sizeof b, hi, 0);
+    snprintf(buf, n, "[%s, %s]", a, b);
+}
+
+static void show_model(session *s, const char *name, const model *m)
+{
+    if (!s->csv) {
+        session_printf(s, "%s: %s model, %s\n", name, m->type->name,
+                       m->type->summary);
+        for (size_t o = 0; o < m->type->nopts; o++) {
+            const model_optdef *d = &m->type->opts[o];
+            if (d->kind == MOPT_ENUM)
+                session_printf(s, "  option %s = %s (%s)\n", d->name,
+                               m->opt_choice[o], d->help);
+            else
+                session_printf(s, "  option %s = %.12g (%s)\n", d->name,
+                               m->opt[o], d->help);
+        }
+    }
+    /* CSV gets the bounds as two numeric columns. */
+    tbl *t = tbl_alloc(s->csv ? 5 : 4);
+    tbl_header(t, 0, "param");
+    tbl_header(t, 1, "value");
+    tbl_header(t, 2, "free");
+    tbl_header(t, 3, s->csv ? "lo" : "range");
+    if (s->csv)
+        tbl_header(t, 4, "hi");
+    for (size_t i = 0; i < m->P; i++) {
+        char r[80];
+        print_range(r, sizeof r, m->params[i].lo, m->params[i].hi);
+        tbl_row(t);
+        tbl_str(t, 0, m->params[i].name);
+        tbl_num(t, 1, m->theta[i]);
+        tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
+        if (s->csv) {
+            tbl_num(t, 3, m->params[i].lo);
+            tbl_num(t, 4, m->params[i].hi);
+        } else {
+            tbl_str(t, 3, r);
+        }
+    }
+    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
+    tbl_free(t);
+    if (s->csv)
+        return;
+    model_singular sing[MODEL_MAX_SINGULAR];
+    size_t ns;
+    int near = model_nearest_singular(m, sing, &ns);
+    if (near < 0) {
+        session_printf(s, "  no singular sets known for this kind\n");
+        return;
+    }
+    if (sing[near].distance == 0)
+        session_printf(s, "  ON the singular set %s: %s\n", sing[near].name,
+                       sing[near].effect);
+    else
+        session_printf(s, "  nearest singular set: %s at distance %.12g: "
+                          "%s\n",
+                       sing[near].name, sing[near].distance,
+                       sing[near].effect);
+    tbl *u = tbl_alloc(3);
+    tbl_header(u, 0, "singular set");
+    tbl_header(u, 1, "distance");
+    tbl_header(u, 2, "what degenerates");
+    for (size_t i = 0; i < ns; i++) {
+        tbl_row(u);
+        tbl_str(u, 0, sing[i].name);
+        tbl_num(u, 1, sing[i].distance);
+        tbl_str(u, 2, sing[i].effect);
+    }
+    tbl_print(u, &s->out, 0, 2);
+    tbl_free(u);
+}
+
+ss_status cmd_show(session *s, const stmt *st)
+{
+    const char *name;
+    ss_status rc = args_check(st, 1, 1, NULL);
+    if (rc == SS_OK)
+        rc = args_name(st, 0, "an object name", &name);
+    if (rc != SS_OK)
+        return rc;
+    void *p;
+    rc = session_get(s, name, NULL, args_pos(st, 0)->v.col, &p);
+    if (rc != SS_OK)
+        return rc;
+    obj *o = session_find(s, name);
+    if (o->type == &obj_model)
+        show_model(s, name, o->ptr);
+    else
+        cmd_print_object(s, o);
+    return SS_OK;
+}

@@ -1,0 +1,192 @@
+#include "lang/commands.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const cmd_def table[] = {
+    {"model", "model NAME KIND [option=value ...] [param=value ...]",
+     "create or replace a model of a kind listed by `models`",
+     "Creates the model NAME of kind KIND. Structural options (such as "
+     "gmm's known s) are fixed at creation; parameters not given take their "
+     "defaults. Vector parameters take [a, b, ...]. All parameters start "
+     "free. If anything is invalid nothing is created and an existing model "
+     "of that name is kept.\n\n"
+     "    model g gmm v=0.3 w1=0 w2=1.5\n"
+     "    model h gmm s=0.5 v=0.5 w1=-1 w2=1",
+     cmd_model, COMPL_NONE, NULL, NULL},
+    {"models", "models",
+     "list model kinds with their options, parameters and defaults",
+     "Lists every registered model kind: a one-line summary, structural "
+     "options with defaults and ranges, and parameters with defaults. "
+     "`help KIND` prints the formula and the singular sets of a kind.",
+     cmd_models, COMPL_NONE, NULL, NULL},
+    {"set", "set NAME param=value ...",
+     "change parameter values (all or nothing)",
+     "Assigns new values to parameters of the model NAME. Values are "
+     "checked against each parameter's range; if any is invalid, no value "
+     "changes.\n\n    set g v=0.25 w2=1",
+     cmd_set, COMPL_MODEL, NULL, NULL},
+    {"fix", "fix NAME param[=value] ...",
+     "hold parameters fixed (optionally setting them)",
+     "Marks parameters as fixed: FIMs, eigen-analyses and fits use only the "
+     "free parameters. `fix g w1=0` sets and fixes w1 (Hartigan's form of "
+     "the mixture).",
+     cmd_fix, COMPL_MODEL, NULL, NULL},
+    {"free", "free NAME param ...", "release fixed parameters",
+     "Marks parameters as free again.\n\n    free g w1", cmd_free,
+     COMPL_MODEL, NULL, NULL},
+    {"show", "show NAME",
+     "parameters, free flags and distance to the singular sets",
+     "For a model: every parameter with its value, whether it is free and "
+     "its range; every singular set of the family with the distance of the "
+     "current point to it, and the nearest one with what becomes "
+     "unidentifiable there. For a stored result (data set, FIM, spectrum): "
+     "prints it again.",
+     cmd_show, COMPL_OBJECT, NULL, NULL},
+    {"sample", "sample NAME n=N [seed=S] as DATA",
+     "draw a data set from a model",
+     "Draws n independent observations from the model NAME at its current "
+     "parameters and stores them as DATA. With seed= the draw is fixed by "
+     "that seed alone; without it, draws come from the session generator "
+     "(set by --seed or `seed`), so a script is reproducible either way.\n\n"
+     "    sample g n=5000 seed=7 as d",
+     cmd_sample, COMPL_MODEL, "n seed", &obj_data},
+    {"fim", "fim NAME [method=exact|mc|empirical|observed] [n=N] [data=DATA] "
+            "[seed=S] [as RESULT]",
+     "Fisher information matrix over the free parameters",
+     "Prints the per-observation Fisher information of model NAME at its "
+     "current parameters over its free parameters, labelled with the "
+     "variant:\n"
+     "  exact      E[s s^T] under the model (quadrature or closed form)\n"
+     "  mc         Monte-Carlo mean of s s^T over n draws (default 100000), "
+     "with standard errors\n"
+     "  empirical  (1/n) sum s(x_i) s(x_i)^T over data=DATA\n"
+     "  observed   -(1/n) sum of Hessians of log p(x_i) over data=DATA\n"
+     "With --format csv: a header `param,<names>` and one line per "
+     "parameter.\n\n"
+     "    fim g\n    fim g method=mc n=200000\n"
+     "    fim g method=empirical data=d",
+     cmd_fim, COMPL_MODEL, "method n data seed", &obj_fim},
+    {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [tol=T] "
+            "[as RESULT]",
+     "eigenvalues and eigenvectors of a FIM, rank, log det, condition",
+     "Eigen-analysis of the FIM of model NAME (options as for `fim`) or of "
+     "a FIM stored with `fim ... as F`. Eigenvalues are listed largest "
+     "first with eigenvectors named by parameter; then the numerical rank "
+     "at relative tolerance tol (default 1e-10), log det, condition number "
+     "and the null directions. Eigenvalues below the numerical floor are "
+     "reported as such, not as rounding noise. For the exact FIM of a "
+     "family that provides a square-root factor (gmm) the spectrum comes "
+     "from its SVD and resolves eigenvalues about 1e-28 below the "
+     "largest.\n\n    eig g\n    eig g method=mc n=1e6",
+     cmd_eig, COMPL_OBJECT, "method n data seed tol", &obj_eig},
+    {"list", "list", "list stored objects",
+     "Lists every named object (models, data sets, results) with its kind "
+     "and the command that made it.",
+     cmd_list, COMPL_NONE, NULL, NULL},
+    {"delete", "delete NAME ...", "remove stored objects",
+     "Removes the named objects.", cmd_delete, COMPL_OBJECT, NULL, NULL},
+    {"format", "format text|csv", "choose how results are printed",
+     "text: aligned, labelled tables (12 significant digits). csv: "
+     "comma-separated tables with a header line, numbers in the shortest "
+     "form that reads back exactly, for other tools.",
+     cmd_format, COMPL_FORMAT, NULL, NULL},
+    {"seed", "seed N", "reseed the session random number generator",
+     "Reseeds the session generator (Mersenne Twister, GSL mt19937) used "
+     "by commands without their own seed=. The same seed gives the same "
+     "numbers.",
+     cmd_seed, COMPL_NONE, NULL, NULL},
+    {"source", "source FILE", "run the commands in a script file",
+     "Runs FILE statement by statement. Relative names are looked up next "
+     "to the current script first, then in the working directory. Errors "
+     "stop the script and name the file, line and column. Scripts may "
+     "source others up to a depth of 16.",
+     cmd_source, COMPL_FILE, NULL, NULL},
+    {"echo", "echo [TEXT ...]", "print text (narration in scenarios)",
+     "Prints its arguments separated by spaces: strings and names as "
+     "written, numbers with 12 significant digits.\n\n    echo \"The FIM degenerates as w2 approaches w1.\"",
+     cmd_echo, COMPL_NONE, NULL, NULL},
+    {"help", "help [COMMAND|KIND]", "list commands or explain one",
+     "Without argument, lists every command. With a command name, prints "
+     "its usage and description; with a model kind, the model's formula, "
+     "parameters and singular sets.",
+     cmd_help, COMPL_COMMAND, NULL, NULL},
+    {"quit", "quit", "leave singscope (also: exit, Ctrl-D)",
+     "Ends the session. History is saved.", cmd_quit, COMPL_NONE, NULL, NULL},
+    {"exit", "exit", "leave singscope (same as quit)",
+     "Ends the session.", cmd_quit, COMPL_NONE, NULL, NULL},
+};
+
+const cmd_def *cmd_table(size_t *n)
+{
+    *n = sizeof table / sizeof table[0];
+    return table;
+}
+
+const cmd_def *cmd_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            size_t best = sub < del ? sub : del;
+            d[i][j] = best < ins ? best : ins;
+            /* a swap of neighbours counts as one edit */
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < d[i][j])
+                d[i][j] = d[i - 2][j - 2] + 1;
+        }
+    return d[la][lb];
+}
+
+const char *cmd_suggest(const char *name)
+{
+    const char *best = NULL;
+    size_t bd = 99;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        size_t d = edit_distance(name, table[i].name);
+        if (d < bd) {
+            bd = d;
+            best = table[i].name;
+        }
+    }
+    size_t len = strlen(name);
+    return (bd <= 2 && bd < len) ? best : NULL;
+}
+
+void cmd_write_markdown(const ss_sink *out)
+{
+    ss_sink_puts(out,
+                 "# singscope command reference\n\n"
+                 "Generated from the command table (`singscope "
+                 "--commands-markdown`); `help COMMAND` prints the same "
+                 "text.\n\n"
+                 "A statement is `verb arguments key=value ... [as NAME]`; "
+                 "`#` starts a comment, `;` separates statements, a "
+                 "trailing `\\`, an open `[` or quote continue onto the "
+                 "next line. Values: numbers (`1e-3`, `-0.5`), vectors "
+                 "`[1, 0.5]`, ranges `0..1`, strings in quotes, names.\n\n");
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        const cmd_def *c = &table[i];
+        ss_sink_printf(out, "## %s\n\n    %s\n\n%s.\n\n", c->name, c->usage,
+                       c->summary);
+        /* Indented example lines stay code blocks in Markdown. */
+        ss_sink_printf(out, "%s\n\n", c->help);
+    }
+}

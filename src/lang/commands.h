@@ -1,0 +1,60 @@
+/* The command table: name, usage, help and handler of every command.
+ * `help`, tab completion, docs/commands.md and the test that every command
+ * is documented all read this one table. */
+#ifndef SS_COMMANDS_H
+#define SS_COMMANDS_H
+
+#include "lang/parse.h"
+#include "lang/session.h"
+
+/* What the first positional argument names, for completion. */
+typedef enum {
+    COMPL_NONE,
+    COMPL_OBJECT,  /* any stored object; later words complete its params */
+    COMPL_MODEL,   /* a model; later words complete its parameters */
+    COMPL_FILE,
+    COMPL_COMMAND,
+    COMPL_FORMAT
+} cmd_compl;
+
+typedef struct {
+    const char *name;
+    const char *usage;
+    const char *summary; /* one line */
+    const char *help;    /* paragraphs, examples */
+    ss_status (*run)(session *s, const stmt *st);
+    cmd_compl first;
+    const char *keys;    /* keyword options, for completion: "method n" */
+    const obj_type *stores; /* what `as NAME` stores, NULL: `as` not allowed */
+} cmd_def;
+
+const cmd_def *cmd_table(size_t *n);
+const cmd_def *cmd_find(const char *name);
+/* The nearest command name by edit distance, or NULL if none is close. */
+const char *cmd_suggest(const char *name);
+/* Write the whole reference as Markdown (docs/commands.md). */
+void cmd_write_markdown(const ss_sink *out);
+
+/* Handlers, grouped by file. */
+ss_status cmd_model(session *s, const stmt *st);
+ss_status cmd_models(session *s, const stmt *st);
+ss_status cmd_set(session *s, const stmt *st);
+ss_status cmd_fix(session *s, const stmt *st);
+ss_status cmd_free(session *s, const stmt *st);
+ss_status cmd_show(session *s, const stmt *st);
+ss_status cmd_sample(session *s, const stmt *st);
+ss_status cmd_fim(session *s, const stmt *st);
+ss_status cmd_eig(session *s, const stmt *st);
+ss_status cmd_format(session *s, const stmt *st);
+ss_status cmd_seed(session *s, const stmt *st);
+ss_status cmd_source(session *s, const stmt *st);
+ss_status cmd_help(session *s, const stmt *st);
+ss_status cmd_quit(session *s, const stmt *st);
+ss_status cmd_list(session *s, const stmt *st);
+ss_status cmd_delete(session *s, const stmt *st);
+ss_status cmd_echo(session *s, const stmt *st);
+
+/* Print a stored object the way the command that made it does. */
+void cmd_print_object(session *s, const obj *o);
+
+#endif

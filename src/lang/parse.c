@@ -1,0 +1,822 @@
+#include "lang/parse.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parsing runs in two passes: the whole text is tokenized first, then the
+ * token array is parsed statement by statement. A lexical error does not
+ * fire immediately; it becomes a final T_ERR token, so a grammar error that
+ * sits earlier in the text is still the one reported (errors always point
+ * at the leftmost problem). */
+
+typedef enum {
+    T_IDENT,  /* [A-Za-z_][A-Za-z0-9_]* */
+    T_WORD,   /* bare path-like word: tour.scn, ../x, ~/a */
+    T_NUM,
+    T_STR,    /* quoted; str holds the decoded text */
+    T_DOTDOT, /* .. */
+    T_EQ,
+    T_COLON,
+    T_ARROW,  /* -> */
+    T_LBRACK,
+    T_RBRACK,
+    T_COMMA,
+    T_SEP,    /* ';' or a newline outside brackets */
+    T_END,
+    T_ERR     /* lexical error, always the last token */
+} tok_kind;
+
+typedef struct {
+    tok_kind kind;
+    size_t off, len; /* raw source extent */
+    double num;
+    char *str;       /* T_STR only, owned until moved into a value */
+} tok;
+
+typedef struct {
+    const char *text;
+    size_t textlen;
+    tok *toks;
+    size_t ntoks, cap;
+    size_t pos;
+    /* the deferred lexical error behind T_ERR */
+    ss_status lex_code;
+    int lex_col;
+    char lex_msg[256];
+} parser;
+
+#define SNIPPET_MAX 40 /* source bytes quoted in a message */
+
+static ss_status nomem(void)
+{
+    return SS_FAIL(SS_ERR_NOMEM, "out of memory while parsing");
+}
+
+static int is_alpha(int c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+
+static int is_ident_char(int c) { return is_alpha(c) || is_digit(c); }
+
+/* Characters of a bare word. '-' is not one when it starts "->", so
+ * a->b splits into a, ->, b. */
+static int is_word_char(const char *s)
+{
+    int c = (unsigned char)*s;
+    if (is_ident_char(c) || c == '.' || c == '/' || c == '~' || c == '+')
+        return 1;
+    return c == '-' && s[1] != '>';
+}
+
+static int is_blank(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Length of a well-formed UTF-8 sequence at s, or 0. Used only so that an
+ * unexpected multibyte character is shown as one unit. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* Copy up to SNIPPET_MAX bytes of source into buf for quoting in a message.
+ * Anything outside printable ASCII is written as \xNN so messages stay
+ * safe to print on any terminal. */
+static void snippet(char *buf, size_t cap, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    size_t n = len > SNIPPET_MAX ? SNIPPET_MAX : len;
+    for (size_t i = 0; i < n && o + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f) {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+    }
+    if (n < len && o + 4 < cap) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = 0;
+}
+
+static int tok_col(const tok *t) { return (int)t->off + 1; }
+
+/* ---- lexer ---- */
+
+static int push(parser *p, tok_kind kind, size_t off, size_t len)
+{
+    if (p->ntoks == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 32;
+        tok *nt = realloc(p->toks, cap * sizeof *nt);
+        if (!nt)
+            return -1;
+        p->toks = nt;
+        p->cap = cap;
+    }
+    tok *t = &p->toks[p->ntoks++];
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->off = off;
+    t->len = len;
+    return 0;
+}
+
+/* Record a lexical error and end the token stream with T_ERR. */
+static int lex_error(parser *p, size_t off, ss_status code, const char *what,
+                     const char *s, size_t len)
+{
+    char q[SNIPPET_MAX * 4 + 8];
+    p->lex_code = code;
+    p->lex_col = (int)off + 1;
+    if (s) {
+        snippet(q, sizeof q, s, len);
+        snprintf(p->lex_msg, sizeof p->lex_msg, "%s '%s'", what, q);
+    } else {
+        snprintf(p->lex_msg, sizeof p->lex_msg, "%s", what);
+    }
+    return push(p, T_ERR, off, len);
+}
+
+/* strtod honours LC_NUMERIC, but the language always uses '.'; swap in the
+ * locale's decimal point so "0.5" means one half whatever the locale. */
+static double to_double(const char *s, size_t len, int *ok)
+{
+    char small[64];
+    char *buf = len < sizeof small ? small : malloc(len + 1);
+    const struct lconv *lc = localeconv();
+    char *end;
+    double d;
+
+    *ok = 0;
+    if (!buf)
+        return 0;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (lc && lc->decimal_point && lc->decimal_point[0] &&
+        lc->decimal_point[0] != '.' && !lc->decimal_point[1]) {
+        char *dot = strchr(buf, '.');
+        if (dot)
+            *dot = lc->decimal_point[0];
+    }
+    d = strtod(buf, &end);
+    *ok = end == buf + len;
+    if (buf != small)
+        free(buf);
+    return d;
+}
+
+/* A number starts at s+i (sign, digits or ".digit"). */
+static int lex_number(parser *p, size_t i, size_t *next)
+{
+    const char *s = p->text;
+    size_t j = i, digits = 0;
+    int bad = 0, ok;
+    double d;
+
+    if (s[j] == '+' || s[j] == '-')
+        j++;
+    while (is_digit(s[j]))
+        j++, digits++;
+    /* "0..1" is a range: a '.' followed by '.' is not a fraction point */
+    if (s[j] == '.' && s[j + 1] != '.') {
+        j++;
+        while (is_digit(s[j]))
+            j++, digits++;
+    }
+    if (digits == 0)
+        bad = 1;
+    if (!bad && (s[j] == 'e' || s[j] == 'E')) {
+        j++;
+        if (s[j] == '+' || s[j] == '-')
+            j++;
+        if (!is_digit(s[j]))
+            bad = 1;
+        while (is_digit(s[j]))
+            j++;
+    }
+    /* glued to a word character ("12abc", "1.2.3", "0x10", "0../x") - but
+     * "0..1" and "1->2" are fine */
+    if (is_word_char(s + j) &&
+        !(s[j] == '.' && s[j + 1] == '.' && s[j + 2] != '/'))
+        bad = 1;
+    if (bad) {
+        size_t k = i + 1;
+        while (is_word_char(s + k))
+            k++;
+        /* quote at least what was scanned ("1e-" before "->") */
+        if (k < j)
+            k = j;
+        *next = k;
+        return lex_error(p, i, SS_ERR_SYNTAX, "malformed number", s + i,
+                         k - i);
+    }
+    d = to_double(s + i, j - i, &ok);
+    if (!ok)
+        return lex_error(p, i, SS_ERR_SYNTAX, "malformed number", s + i,
+                         j - i);
+    if (isinf(d) || isnan(d))
+        return lex_error(p, i, SS_ERR_SYNTAX, "number out of range", s + i,
+                         j - i);
+    if (push(p, T_NUM, i, j - i) < 0)
+        return -1;
+    p->toks[p->ntoks - 1].num = d;
+    *next = j;
+    return 0;
+}
+
+/* A quoted string starts at s+i. A backslash-newline inside it joins the
+ * lines; other escapes stand for the escaped character. */
+static int lex_string(parser *p, size_t i, size_t *next)
+{
+    const char *s = p->text;
+    char q = s[i];
+    size_t j = i + 1;
+    char *buf, *o;
+
+    while (s[j] && s[j] != q) {
+        if (s[j] == '\\' && s[j + 1])
+            j++;
+        j++;
+    }
+    if (!s[j])
+        return lex_error(p, i, SS_ERR_SYNTAX, "unterminated string", NULL, 0);
+
+    buf = malloc(j - i);
+    if (!buf)
+        return -1;
+    o = buf;
+    for (size_t k = i + 1; k < j; k++) {
+        if (s[k] != '\\') {
+            *o++ = s[k];
+            continue;
+        }
+        k++;
+        switch (s[k]) {
+        case 'n': *o++ = '\n'; break;
+        case 't': *o++ = '\t'; break;
+        case '\n': break; /* continuation */
+        default: *o++ = s[k]; break;
+        }
+    }
+    *o = 0;
+    if (push(p, T_STR, i, j + 1 - i) < 0) {
+        free(buf);
+        return -1;
+    }
+    p->toks[p->ntoks - 1].str = buf;
+    *next = j + 1;
+    return 0;
+}
+
+static int lex_word(parser *p, size_t i, size_t *next)
+{
+    const char *s = p->text;
+    size_t j = i;
+    int ident = is_alpha((unsigned char)s[i]);
+
+    while (is_word_char(s + j)) {
+        if (!is_ident_char((unsigned char)s[j]))
+            ident = 0;
+        j++;
+    }
+    *next = j;
+    return push(p, ident ? T_IDENT : T_WORD, i, j - i);
+}
+
+static int lex_unexpected(parser *p, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)p->text + i;
+    size_t n = u[0] >= 0x80 ? utf8_len(u) : 0;
+    return lex_error(p, i, SS_ERR_SYNTAX, "unexpected character", p->text + i,
+                     n ? n : 1);
+}
+
+/* Tokenize the whole text. Returns -1 only when out of memory; a lexical
+ * error ends the stream with T_ERR instead of T_END. */
+static int lex_all(parser *p)
+{
+    const char *s = p->text;
+    size_t i = 0, next;
+    int depth = 0; /* '[' nesting: newlines inside brackets are blanks */
+
+    for (;;) {
+        int c = (unsigned char)s[i];
+        int rc = 0;
+
+        if (c == 0)
+            return push(p, T_END, i, 0);
+        if (is_blank(c)) {
+            i++;
+            continue;
+        }
+        if (c == '\n' && depth > 0) {
+            i++;
+            continue;
+        }
+        if (c == '#') {
+            while (s[i] && s[i] != '\n')
+                i++;
+            continue;
+        }
+        if (c == '\\') {
+            /* line continuation: backslash, optional blanks, newline (or
+             * the end of the text) */
+            size_t j = i + 1;
+            while (s[j] == ' ' || s[j] == '\t' || s[j] == '\r')
+                j++;
+            if (s[j] == '\n' || s[j] == 0) {
+                i = s[j] ? j + 1 : j;
+                continue;
+            }
+            return lex_unexpected(p, i);
+        }
+
+        next = i + 1;
+        switch (c) {
+        case '\n':
+        case ';':
+            depth = 0;
+            rc = push(p, T_SEP, i, 1);
+            break;
+        case '[':
+            depth++;
+            rc = push(p, T_LBRACK, i, 1);
+            break;
+        case ']':
+            if (depth > 0)
+                depth--;
+            rc = push(p, T_RBRACK, i, 1);
+            break;
+        case ',': rc = push(p, T_COMMA, i, 1); break;
+        case '=': rc = push(p, T_EQ, i, 1); break;
+        case ':': rc = push(p, T_COLON, i, 1); break;
+        case '"':
+        case '\'':
+            rc = lex_string(p, i, &next);
+            break;
+        case '.':
+            if (is_digit(s[i + 1]))
+                rc = lex_number(p, i, &next);
+            else if (s[i + 1] == '.' && s[i + 2] != '/') {
+                rc = push(p, T_DOTDOT, i, 2);
+                next = i + 2;
+            } else
+                rc = lex_word(p, i, &next);
+            break;
+        case '+':
+        case '-':
+            if (is_digit(s[i + 1]) || (s[i + 1] == '.' && is_digit(s[i + 2])))
+                rc = lex_number(p, i, &next);
+            else if (c == '-' && s[i + 1] == '>') {
+                rc = push(p, T_ARROW, i, 2);
+                next = i + 2;
+            } else
+                return lex_unexpected(p, i);
+            break;
+        default:
+            if (is_digit(c))
+                rc = lex_number(p, i, &next);
+            else if (is_alpha(c) || c == '/' || c == '~')
+                rc = lex_word(p, i, &next);
+            else
+                return lex_unexpected(p, i);
+            break;
+        }
+        if (rc < 0)
+            return -1;
+        if (p->toks[p->ntoks - 1].kind == T_ERR)
+            return 0;
+        i = next;
+    }
+}
+
+/* ---- parser ---- */
+
+static const tok *peek(const parser *p, size_t k)
+{
+    size_t i = p->pos + k;
+    /* the last token (T_END or T_ERR) repeats forever */
+    return &p->toks[i < p->ntoks ? i : p->ntoks - 1];
+}
+
+static int at_end(const tok *t) { return t->kind == T_SEP || t->kind == T_END; }
+
+static ss_status raise_lex(const parser *p)
+{
+    return SS_FAIL_COL(p->lex_code, p->lex_col, "%s", p->lex_msg);
+}
+
+/* Report "<what>, found '<t>'" at t; at the end of a statement there is
+ * nothing to quote. A T_ERR token reports its own, more precise error. */
+static ss_status fail_found(const parser *p, const tok *t, const char *what)
+{
+    char q[SNIPPET_MAX * 4 + 8];
+    if (t->kind == T_ERR)
+        return raise_lex(p);
+    if (at_end(t))
+        return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(t), "%s", what);
+    snippet(q, sizeof q, p->text + t->off, t->len);
+    return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(t), "%s, found '%s'", what, q);
+}
+
+static char *tok_strdup(const parser *p, const tok *t)
+{
+    char *s = malloc(t->len + 1);
+    if (s) {
+        memcpy(s, p->text + t->off, t->len);
+        s[t->len] = 0;
+    }
+    return s;
+}
+
+static void val_clear(val *v)
+{
+    free(v->str);
+    free(v->vec);
+    memset(v, 0, sizeof *v);
+}
+
+static ss_status parse_vector(parser *p, val *v)
+{
+    const tok *lb = peek(p, 0);
+    double *vec = NULL;
+    size_t n = 0, cap = 0;
+    int need_elem = 1; /* at the start or right after a comma */
+
+    p->pos++;
+    for (;;) {
+        const tok *t = peek(p, 0);
+        if (t->kind == T_RBRACK) {
+            p->pos++;
+            break;
+        }
+        if (t->kind == T_NUM) {
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 4;
+                double *nv = realloc(vec, nc * sizeof *nv);
+                if (!nv) {
+                    free(vec);
+                    return nomem();
+                }
+                vec = nv;
+                cap = nc;
+            }
+            vec[n++] = t->num;
+            need_elem = 0;
+            p->pos++;
+            continue;
+        }
+        if (t->kind == T_COMMA && !need_elem) {
+            need_elem = 1;
+            p->pos++;
+            continue;
+        }
+        free(vec);
+        if (at_end(t))
+            return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(lb), "unclosed '['");
+        return fail_found(p, t, "vector elements must be numbers");
+    }
+    v->kind = VAL_VEC;
+    v->col = tok_col(lb);
+    v->vec = vec;
+    v->n = n;
+    return SS_OK;
+}
+
+/* NUM '..' NUM, the cursor on the first number. */
+static ss_status parse_range(parser *p, double *lo, double *hi)
+{
+    const tok *a = peek(p, 0), *b = peek(p, 2);
+    if (b->kind != T_NUM)
+        return fail_found(p, b, "expected a number after '..'");
+    *lo = a->num;
+    *hi = b->num;
+    p->pos += 3;
+    return SS_OK;
+}
+
+/* One value at the cursor. keyword: it follows '=' (punctuation is then
+ * not a value). */
+static ss_status parse_value(parser *p, val *v, int keyword)
+{
+    const tok *t = peek(p, 0);
+    const char *expected = keyword ? "expected a value after '='"
+                                   : "expected a value";
+
+    memset(v, 0, sizeof *v);
+    v->col = tok_col(t);
+    switch (t->kind) {
+    case T_NUM:
+        if (peek(p, 1)->kind == T_DOTDOT) {
+            v->kind = VAL_RANGE;
+            return parse_range(p, &v->lo, &v->hi);
+        }
+        v->kind = VAL_NUM;
+        v->num = t->num;
+        p->pos++;
+        return SS_OK;
+    case T_DOTDOT:
+        return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(t),
+                           "expected a number before '..'");
+    case T_IDENT: {
+        /* NAME:lo..hi with the ':' glued to the name; "v: 0.3" stays a
+         * name followed by punctuation */
+        const tok *c = peek(p, 1);
+        int axis = c->kind == T_COLON && c->off == t->off + t->len &&
+                   peek(p, 2)->kind == T_NUM && peek(p, 3)->kind == T_DOTDOT;
+        v->kind = axis ? VAL_AXIS : VAL_IDENT;
+        v->str = tok_strdup(p, t);
+        if (!v->str)
+            return nomem();
+        if (!axis) {
+            p->pos++;
+            return SS_OK;
+        }
+        p->pos += 2;
+        return parse_range(p, &v->lo, &v->hi);
+    }
+    case T_WORD:
+        v->kind = VAL_STR;
+        v->str = tok_strdup(p, t);
+        if (!v->str)
+            return nomem();
+        p->pos++;
+        return SS_OK;
+    case T_STR:
+        v->kind = VAL_STR;
+        v->str = p->toks[p->pos].str; /* move ownership */
+        p->toks[p->pos].str = NULL;
+        p->pos++;
+        return SS_OK;
+    case T_LBRACK:
+        return parse_vector(p, v);
+    case T_COLON:
+    case T_ARROW:
+        if (keyword)
+            break;
+        v->kind = VAL_PUNCT;
+        v->str = tok_strdup(p, t);
+        if (!v->str)
+            return nomem();
+        p->pos++;
+        return SS_OK;
+    default:
+        break;
+    }
+    return fail_found(p, t, expected);
+}
+
+static void stmt_clear(stmt *s)
+{
+    free(s->verb);
+    for (size_t i = 0; i < s->nargs; i++) {
+        free(s->args[i].key);
+        val_clear(&s->args[i].v);
+    }
+    free(s->args);
+    free(s->as_name);
+    memset(s, 0, sizeof *s);
+}
+
+static int is_as(const parser *p, const tok *t)
+{
+    return t->kind == T_IDENT && t->len == 2 &&
+           memcmp(p->text + t->off, "as", 2) == 0;
+}
+
+/* "as NAME", the cursor on 'as'; it must end the statement. */
+static ss_status parse_as(parser *p, stmt *st)
+{
+    const tok *name = peek(p, 1), *after = peek(p, 2);
+    if (name->kind != T_IDENT)
+        return fail_found(p, name, "expected a name after 'as'");
+    if (!at_end(after)) {
+        char q[SNIPPET_MAX * 4 + 8], what[sizeof q + 64];
+        snippet(q, sizeof q, p->text + name->off, name->len);
+        snprintf(what, sizeof what, "expected end of statement after 'as %s'",
+                 q);
+        return fail_found(p, after, what);
+    }
+    st->as_name = tok_strdup(p, name);
+    if (!st->as_name)
+        return nomem();
+    st->as_col = tok_col(name);
+    p->pos += 2;
+    return SS_OK;
+}
+
+/* One statement; the cursor is on its first token (not a separator). */
+static ss_status parse_stmt(parser *p, stmt *st)
+{
+    const tok *t = peek(p, 0);
+    size_t cap = 0;
+
+    if (t->kind != T_IDENT)
+        return fail_found(p, t, "expected a command name");
+    st->verb = tok_strdup(p, t);
+    if (!st->verb)
+        return nomem();
+    st->verb_col = tok_col(t);
+    p->pos++;
+
+    for (;;) {
+        stmt_arg *a;
+        ss_status rc;
+
+        t = peek(p, 0);
+        if (at_end(t))
+            return SS_OK;
+        if (t->kind == T_EQ)
+            return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(t),
+                               "expected a parameter name before '='");
+        if (is_as(p, t) && peek(p, 1)->kind != T_EQ)
+            return parse_as(p, st);
+
+        if (st->nargs == cap) {
+            size_t nc = cap ? 2 * cap : 4;
+            stmt_arg *na = realloc(st->args, nc * sizeof *na);
+            if (!na)
+                return nomem();
+            st->args = na;
+            cap = nc;
+        }
+        /* counted before it is filled so that whatever a failing
+         * parse_value leaves in it is freed with the statement */
+        a = &st->args[st->nargs++];
+        memset(a, 0, sizeof *a);
+        if (t->kind == T_IDENT && peek(p, 1)->kind == T_EQ) {
+            a->key = tok_strdup(p, t);
+            if (!a->key)
+                return nomem();
+            a->key_col = tok_col(t);
+            p->pos += 2;
+            rc = parse_value(p, &a->v, 1);
+        } else {
+            rc = parse_value(p, &a->v, 0);
+        }
+        if (rc != SS_OK)
+            return rc;
+    }
+}
+
+static ss_status parse_all(parser *p, stmt_list *out)
+{
+    size_t cap = 0;
+    for (;;) {
+        const tok *t = peek(p, 0);
+        ss_status rc;
+        stmt *nv;
+
+        if (t->kind == T_SEP) {
+            p->pos++;
+            continue;
+        }
+        if (t->kind == T_END)
+            return SS_OK;
+        if (out->n == cap) {
+            size_t nc = cap ? 2 * cap : 4;
+            nv = realloc(out->v, nc * sizeof *nv);
+            if (!nv)
+                return nomem();
+            out->v = nv;
+            cap = nc;
+        }
+        memset(&out->v[out->n], 0, sizeof out->v[out->n]);
+        out->n++; /* counted before parsing so a partial stmt is freed */
+        rc = parse_stmt(p, &out->v[out->n - 1]);
+        if (rc != SS_OK)
+            return rc;
+    }
+}
+
+ss_status parse_line(const char *text, stmt_list *out)
+{
+    parser p;
+    stmt_list l = {0};
+    ss_status rc;
+
+    if (!out)
+        return SS_FAIL(SS_ERR_USAGE, "parse_line: no output list");
+    out->v = NULL;
+    out->n = 0;
+    if (!text)
+        return SS_OK;
+
+    memset(&p, 0, sizeof p);
+    p.text = text;
+    p.textlen = strlen(text);
+    if (p.textlen > PARSE_MAX_LINE)
+        return SS_FAIL_COL(SS_ERR_LIMIT, PARSE_MAX_LINE + 1,
+                           "line too long (%zu bytes, limit %d)", p.textlen,
+                           PARSE_MAX_LINE);
+
+    if (lex_all(&p) < 0)
+        rc = nomem();
+    else
+        rc = parse_all(&p, &l);
+
+    for (size_t i = 0; i < p.ntoks; i++)
+        free(p.toks[i].str);
+    free(p.toks);
+    if (rc != SS_OK) {
+        stmt_list_free(&l);
+        return rc;
+    }
+    *out = l;
+    return SS_OK;
+}
+
+void stmt_list_free(stmt_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        stmt_clear(&l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+int parse_incomplete(const char *text)
+{
+    int depth = 0, comment = 0;
+    char quote = 0;
+    char last = 0; /* last non-blank character outside comments */
+
+    if (!text)
+        return 0;
+    for (const char *s = text; *s; s++) {
+        char c = *s;
+        if (comment) {
+            if (c == '\n') {
+                comment = 0;
+                last = c;
+            }
+            continue;
+        }
+        if (quote) {
+            if (c == '\\' && s[1])
+                s++;
+            else if (c == quote)
+                quote = 0;
+            last = c;
+            continue;
+        }
+        switch (c) {
+        case '#': comment = 1; break;
+        case '"':
+        case '\'': quote = c; break;
+        case '[': depth++; break;
+        case ']':
+            if (depth > 0)
+                depth--;
+            break;
+        case ';': depth = 0; break; /* as the lexer: a new statement */
+        default: break;
+        }
+        if (!comment && c != ' ' && c != '\t' && c != '\r')
+            last = c;
+    }
+    if (quote || depth > 0)
+        return 1;
+    return !comment && last == '\\';
+}
+
+const char *val_kind_name(val_kind k)
+{
+    switch (k) {
+    case VAL_NUM: return "number";
+    case VAL_VEC: return "vector";
+    case VAL_RANGE: return "range";
+    case VAL_STR: return "string";
+    case VAL_IDENT: return "name";
+    case VAL_AXIS: return "axis";
+    case VAL_PUNCT: return "punctuation";
+    }
+    return "value";
+}

@@ -1,0 +1,72 @@
+/* The singscope command language: one statement is
+ *     verb arg arg key=value ... [as NAME]
+ * statements separated by ';' or newlines, '#' starts a comment.
+ * Values: numbers (1e-3, -0.5, .5), vectors [1, 0.5] (commas optional,
+ * may be empty), ranges 0..1, strings in double or single quotes,
+ * identifiers, bare paths (tour.scn, scenarios/x.scn), axes NAME:lo..hi
+ * (map x=w1:-1..1) and the punctuation ':' and '->' (path g v: 0.3 -> 0).
+ *
+ * Columns are 1-based offsets into the text handed to parse_line (which
+ * may hold several physical lines joined with '\n'). */
+#ifndef SS_PARSE_H
+#define SS_PARSE_H
+
+#include "core/status.h"
+
+#include <stddef.h>
+
+#define PARSE_MAX_LINE 65536 /* longer input is refused, not truncated */
+
+typedef enum {
+    VAL_NUM,   /* num */
+    VAL_VEC,   /* vec[0..n-1] */
+    VAL_RANGE, /* lo..hi */
+    VAL_STR,   /* str: quoted string or bare path */
+    VAL_IDENT, /* str: [A-Za-z_][A-Za-z0-9_]* */
+    VAL_AXIS,  /* str:lo..hi */
+    VAL_PUNCT  /* str: ":" or "->" */
+} val_kind;
+
+typedef struct {
+    val_kind kind;
+    int col;      /* column of the value's first character */
+    double num;
+    double *vec;
+    size_t n;
+    double lo, hi;
+    char *str;
+} val;
+
+typedef struct {
+    char *key; /* NULL for a positional argument */
+    int key_col;
+    val v;
+} stmt_arg;
+
+typedef struct {
+    char *verb;
+    int verb_col;
+    stmt_arg *args;
+    size_t nargs;
+    char *as_name; /* NULL without `as NAME` */
+    int as_col;
+} stmt;
+
+typedef struct {
+    stmt *v;
+    size_t n;
+} stmt_list;
+
+/* Parse complete input into statements (none for blank/comment-only text).
+ * On a syntax error returns SS_ERR_SYNTAX (recorded with SS_FAIL_COL, the
+ * column pointing at the offending character) and leaves out empty. */
+ss_status parse_line(const char *text, stmt_list *out);
+void stmt_list_free(stmt_list *l);
+
+/* 1 when the text cannot be complete yet and a continuation line should be
+ * read: an unclosed '[' or quote, or a trailing backslash. */
+int parse_incomplete(const char *text);
+
+const char *val_kind_name(val_kind k);
+
+#endif

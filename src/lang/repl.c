@@ -1,0 +1,404 @@
+#include "config.h"
+
+#include "lang/repl.h"
+
+#include "core/interrupt.h"
+#include "fim/fim.h"
+#include "lang/commands.h"
+#include "lang/interp.h"
+#include "lang/parse.h"
+#include "model/model.h"
+
+#include <errno.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PROMPT "singscope> "
+#define PROMPT_MORE "      ...> "
+
+static session *cur;      /* the session the readline callbacks act on */
+static char *pending;     /* text of an incomplete statement */
+static char *hist_path;
+
+/* ---- candidates ------------------------------------------------------ */
+
+typedef struct {
+    char **v;
+    size_t n, cap;
+} strlist;
+
+static void add(strlist *l, const char *prefix, const char *cand,
+                const char *suffix)
+{
+    size_t plen = strlen(prefix);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s%s", cand, suffix);
+    if (strncmp(buf, prefix, plen) != 0)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], buf) == 0)
+            return;
+    if (l->n + 2 > l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 16;
+        char **nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = strdup(buf);
+    l->v[l->n] = NULL;
+}
+
+static void add_objects(strlist *l, session *s, const char *word,
+                        const obj_type *only)
+{
+    for (size_t i = 0; i < s->nobjs; i++)
+        if (!only || s->objs[i].type == only)
+            add(l, word, s->objs[i].name, "");
+}
+
+static void add_params(strlist *l, const model *m, const char *word,
+                       const char *suffix)
+{
+    for (size_t i = 0; i < m->P; i++)
+        add(l, word, m->params[i].name, suffix);
+    for (size_t g = 0; g < m->ngroups; g++)
+        add(l, word, m->groups[g].name, suffix);
+}
+
+/* Split the line before `start` into words (the current statement only). */
+static size_t words_before(const char *line, int start, char words[][64],
+                           size_t max)
+{
+    const char *p = line, *stop = line + start;
+    for (const char *q = line; q < stop; q++)
+        if (*q == ';')
+            p = q + 1;
+    size_t n = 0;
+    while (p < stop && n < max) {
+        while (p < stop && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p >= stop)
+            break;
+        const char *e = p;
+        while (e < stop && *e != ' ' && *e != '\t')
+            e++;
+        snprintf(words[n], 64, "%.*s", (int)(e - p), p);
+        n++;
+        p = e;
+    }
+    return n;
+}
+
+char **repl_candidates(session *s, const char *line, int start,
+                       const char *word)
+{
+    strlist l = {0};
+    char words[16][64];
+    size_t nw = words_before(line, start, words, 16);
+    size_t ncmd;
+    const cmd_def *cmds = cmd_table(&ncmd);
+    if (nw == 0) {
+        for (size_t i = 0; i < ncmd; i++)
+            add(&l, word, cmds[i].name, "");
+        return l.v;
+    }
+    const cmd_def *c = cmd_find(words[0]);
+    if (!c)
+        return NULL;
+    if (strcmp(words[nw - 1], "as") == 0) /* a new name: nothing to offer */
+        return NULL;
+    if (c->first == COMPL_OBJECT && strcmp(c->name, "delete") == 0) {
+        add_objects(&l, s, word, NULL);
+        return l.v;
+    }
+    const char *eq = strchr(word, '=');
+    if (eq) {
+        /* key=<tab>: values of a keyword */
+        char key[64], prefix[128];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - word), word);
+        snprintf(prefix, sizeof prefix, "%s=", key);
+        strlist vals = {0};
+        if (strcmp(key, "method") == 0) {
+            for (int m = 0; m < 4; m++)
+                add(&vals, eq + 1, fim_method_name((fim_method)m), "");
+        } else if (strcmp(key, "data") == 0) {
+            add_objects(&vals, s, eq + 1, &obj_data);
+        }
+        for (size_t i = 0; i < vals.n; i++) {
+            char full[256];
+            snprintf(full, sizeof full, "%s%s", prefix, vals.v[i]);
+            add(&l, word, full, "");
+            free(vals.v[i]);
+        }
+        free(vals.v);
+        return l.v;
+    }
+    if (nw == 1) {
+        switch (c->first) {
+        case COMPL_OBJECT: add_objects(&l, s, word, NULL); break;
+        case COMPL_MODEL: add_objects(&l, s, word, &obj_model); break;
+        case COMPL_FORMAT:
+            add(&l, word, "text", "");
+            add(&l, word, "csv", "");
+            break;
+        case COMPL_COMMAND: {
+            size_t nk;
+            const model_type *const *kinds = model_registry(&nk);
+            for (size_t i = 0; i < ncmd; i++)
+                add(&l, word, cmds[i].name, "");
+            for (size_t i = 0; i < nk; i++)
+                add(&l, word, kinds[i]->name, "");
+            break;
+        }
+        default: break;
+        }
+        return l.v;
+    }
+    if (strcmp(c->name, "model") == 0) {
+        size_t nk;
+        const model_type *const *kinds = model_registry(&nk);
+        if (nw == 2) {
+            for (size_t i = 0; i < nk; i++)
+                add(&l, word, kinds[i]->name, "");
+            return l.v;
+        }
+        const model_type *t = model_type_find(words[2]);
+        if (t) {
+            for (size_t o = 0; o < t->nopts; o++)
+                add(&l, word, t->opts[o].name, "=");
+            model *m;
+            if (model_alloc(t, NULL, 0, &m) == SS_OK) {
+                add_params(&l, m, word, "=");
+                model_free(m);
+            }
+        }
+        return l.v;
+    }
+    obj *o = session_find(s, words[1]);
+    if (o && o->type == &obj_model) {
+        int bare = strcmp(c->name, "fix") == 0 || strcmp(c->name, "free") == 0;
+        if (strcmp(c->name, "set") == 0 || bare)
+            add_params(&l, o->ptr, word, bare ? "" : "=");
+    }
+    if (o && o->type == &obj_fim && strcmp(c->name, "eig") == 0) {
+        add(&l, word, "tol", "=");
+        add(&l, word, "as", "");
+        return l.v;
+    }
+    if (c->keys) {
+        char keys[128];
+        snprintf(keys, sizeof keys, "%s", c->keys);
+        for (char *k = strtok(keys, " "); k; k = strtok(NULL, " "))
+            add(&l, word, k, "=");
+    }
+    if (c->stores)
+        add(&l, word, "as", "");
+    return l.v;
+}
+
+static char **complete_word(const char *text, int start, int end)
+{
+    (void)end;
+    rl_attempted_completion_over = 1;
+    size_t ncmd;
+    const cmd_def *c = NULL;
+    char words[2][64];
+    if (words_before(rl_line_buffer, start, words, 2) >= 1) {
+        c = cmd_find(words[0]);
+        (void)ncmd;
+    }
+    if (c && c->first == COMPL_FILE) {
+        rl_attempted_completion_over = 0; /* readline's filename completion */
+        return NULL;
+    }
+    char **v = repl_candidates(cur, rl_line_buffer, start, text);
+    if (!v || !v[0]) {
+        free(v);
+        return NULL;
+    }
+    /* readline wants v[0] to be the common prefix of the rest. */
+    size_t n = 0;
+    while (v[n])
+        n++;
+    size_t pre = strlen(v[0]);
+    for (size_t i = 1; i < n; i++) {
+        size_t k = 0;
+        while (k < pre && v[i][k] == v[0][k])
+            k++;
+        pre = k;
+    }
+    char **out = malloc((n + 2) * sizeof *out);
+    if (!out)
+        return NULL;
+    out[0] = strndup(v[0], pre);
+    if (n == 1) {
+        out[1] = NULL;
+        free(out[0]);
+        out[0] = v[0];
+        if (v[0][strlen(v[0]) - 1] == '=')
+            rl_completion_suppress_append = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out[i + 1] = v[i];
+        out[n + 1] = NULL;
+    }
+    free(v);
+    return out;
+}
+
+/* ---- history --------------------------------------------------------- */
+
+static int mkdirs(char *path)
+{
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+                *p = '/';
+                return -1;
+            }
+            *p = '/';
+        }
+    return 0;
+}
+
+char *repl_history_path(void)
+{
+    const char *state = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char buf[4096];
+    if (state && state[0] == '/')
+        snprintf(buf, sizeof buf, "%s/singscope/history", state);
+    else if (home && home[0])
+        snprintf(buf, sizeof buf, "%s/.local/state/singscope/history", home);
+    else
+        return NULL;
+    if (mkdirs(buf) != 0)
+        return NULL;
+    return strdup(buf);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+static void show_progress(session *s, const char *what, size_t done,
+                          size_t total)
+{
+    (void)s;
+    if (!isatty(STDERR_FILENO))
+        return;
+    if (done >= total)
+        fprintf(stderr, "\r\033[K");
+    else
+        fprintf(stderr, "\r%s: %3.0f%% (%zu/%zu, Ctrl-C stops)", what,
+                100.0 * (double)done / (double)total, done, total);
+    fflush(stderr);
+}
+
+static void on_line(char *line)
+{
+    if (!line) { /* Ctrl-D */
+        cur->quit = 1;
+        printf("\n");
+        return;
+    }
+    size_t plen = pending ? strlen(pending) : 0;
+    char *text = malloc(plen + strlen(line) + 2);
+    if (!text) {
+        free(line);
+        return;
+    }
+    if (pending)
+        sprintf(text, "%s\n%s", pending, line);
+    else
+        strcpy(text, line);
+    free(line);
+    free(pending);
+    pending = NULL;
+    if (parse_incomplete(text) && strlen(text) < PARSE_MAX_LINE) {
+        pending = text;
+        rl_set_prompt(PROMPT_MORE);
+        return;
+    }
+    rl_set_prompt(PROMPT);
+    if (text[strspn(text, " \t\n")]) {
+        char *h = strdup(text);
+        for (char *p = h; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        if (h) {
+            add_history(h);
+            if (hist_path)
+                append_history(1, hist_path);
+            free(h);
+        }
+    }
+    ss_interrupt_clear();
+    cur->file = NULL;
+    interp_exec(cur, text);
+    ss_interrupt_clear();
+    fflush(stdout);
+    free(text);
+}
+
+int repl_run(session *s)
+{
+    cur = s;
+    s->progress = show_progress;
+    s->file = NULL;
+    rl_readline_name = "singscope";
+    rl_attempted_completion_function = complete_word;
+    rl_basic_word_break_characters = " \t\n;";
+    rl_catch_signals = 0; /* our SIGINT handler only sets a flag */
+    hist_path = repl_history_path();
+    if (hist_path) {
+        FILE *f = fopen(hist_path, "a"); /* make sure it exists */
+        if (f)
+            fclose(f);
+        read_history(hist_path);
+    }
+    stifle_history(2000);
+    printf("singscope %s: `help` lists commands, Ctrl-D quits.\n",
+           PACKAGE_VERSION);
+    rl_callback_handler_install(PROMPT, on_line);
+    while (!s->quit) {
+        fd_set fds;
+        FD_ZERO(&fds);
+        FD_SET(STDIN_FILENO, &fds);
+        int r = select(STDIN_FILENO + 1, &fds, NULL, NULL, NULL);
+        if (r < 0 && errno == EINTR) {
+            if (ss_interrupted()) { /* Ctrl-C at the prompt: drop the line */
+                ss_interrupt_clear();
+                free(pending);
+                pending = NULL;
+                rl_free_line_state();
+                rl_callback_sigcleanup();
+                rl_replace_line("", 0);
+                printf("^C\n");
+                rl_set_prompt(PROMPT);
+                rl_on_new_line();
+                rl_redisplay();
+            }
+            continue;
+        }
+        if (r < 0)
+            break;
+        rl_callback_read_char();
+    }
+    rl_callback_handler_remove();
+    if (hist_path) {
+        history_truncate_file(hist_path, 2000);
+        free(hist_path);
+        hist_path = NULL;
+    }
+    free(pending);
+    pending = NULL;
+    return 0;
+}

@@ -1,0 +1,23 @@
+/* The interactive line REPL on GNU readline's callback interface (the same
+ * interface the TUI will feed from its key loop): history kept in the XDG
+ * state directory, completion from the command table and the session's
+ * objects, continuation prompts, Ctrl-C cancels the line or the running
+ * computation, Ctrl-D quits. */
+#ifndef SS_REPL_H
+#define SS_REPL_H
+
+#include "lang/session.h"
+
+/* Runs until quit or end of input; returns 0. */
+int repl_run(session *s);
+
+/* Completion candidates for the word ending at `end` of `line` (exposed for
+ * tests): a NULL-terminated malloc'd array of malloc'd strings, or NULL. */
+char **repl_candidates(session *s, const char *line, int start,
+                       const char *word);
+
+/* Path of the history file (XDG_STATE_HOME or ~/.local/state), creating its
+ * directory; NULL when no home is known. Caller frees. */
+char *repl_history_path(void);
+
+#endif

@@ -1,0 +1,86 @@
+/* The session: named objects (models, data sets, results), output settings,
+ * the session RNG and where input is coming from. One session serves the
+ * REPL, scripts, -e, batch mode and (later) the TUI. */
+#ifndef SS_SESSION_H
+#define SS_SESSION_H
+
+#include "core/sink.h"
+#include "core/status.h"
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+/* Each kind of stored object: its user-facing name and destructor. */
+typedef struct {
+    const char *name;
+    void (*free)(void *p);
+} obj_type;
+
+extern const obj_type obj_model;   /* model * */
+extern const obj_type obj_data;    /* dataset * */
+extern const obj_type obj_fim;     /* fim_result * */
+extern const obj_type obj_eig;     /* eig_obj * */
+
+#define OBJ_NAME_MAX 64
+
+typedef struct {
+    char name[OBJ_NAME_MAX];
+    const obj_type *type;
+    void *ptr;
+    char origin[160]; /* the command that made it, for `list` */
+} obj;
+
+typedef struct {
+    gsl_matrix *X;               /* n x cols */
+    char kind[32];               /* model kind it was drawn from */
+    char from[OBJ_NAME_MAX];     /* model name, or "" */
+    char (*colnames)[32];
+} dataset;
+
+void dataset_free(dataset *d);
+
+typedef struct session session;
+
+/* Progress of a long computation: done of total, with a label. */
+typedef void (*session_progress_fn)(session *s, const char *what,
+                                    size_t done, size_t total);
+
+struct session {
+    obj *objs;
+    size_t nobjs;
+    int csv;               /* --format csv */
+    uint64_t seed;
+    gsl_rng *rng;          /* session RNG: sample/mc without seed= draw here */
+    ss_sink out, err;
+    /* input position, maintained by the interpreter */
+    const char *file;      /* NULL at the prompt / -e */
+    int line;
+    int source_depth;
+    int quit;              /* set by `quit` */
+    session_progress_fn progress;
+    void *ui;              /* front-end private pointer */
+};
+
+session *session_new(ss_sink out, ss_sink err, uint64_t seed);
+void session_delete(session *s);
+void session_reseed(session *s, uint64_t seed);
+
+obj *session_find(session *s, const char *name);
+/* Look up name and require a type; records an error naming what exists. */
+ss_status session_get(session *s, const char *name, const obj_type *type,
+                      int col, void **out);
+/* Store (replacing any object of that name); takes ownership of ptr even
+ * on failure. */
+ss_status session_put(session *s, const char *name, const obj_type *type,
+                      void *ptr, const char *origin);
+ss_status session_remove(session *s, const char *name);
+/* Whether an object of the given type may be stored under name: not too
+ * long, and not replacing an object of another kind (which would silently
+ * turn a model into a data set). Checked before any work is done. */
+ss_status session_check_name(session *s, const char *name,
+                             const obj_type *type, int col);
+
+#define session_printf(s, ...) ss_sink_printf(&(s)->out, __VA_ARGS__)
+
+#endif

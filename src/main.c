@@ -1,0 +1,195 @@
+/* singscope: options, mode choice (plain REPL or batch) and teardown. */
+#include "config.h"
+
+#include "core/interrupt.h"
+#include "core/sink.h"
+#include "core/status.h"
+#include "lang/commands.h"
+#include "lang/interp.h"
+#include "lang/repl.h"
+#include "lang/session.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Diagnostics go to stderr, but only after the results printed before
+ * them, so a piped or captured transcript keeps its order. */
+static void err_write(void *ctx, const char *text, size_t len)
+{
+    (void)ctx;
+    fflush(stdout);
+    fwrite(text, 1, len, stderr);
+}
+
+typedef struct {
+    int is_cmd; /* 1: -e text, 0: script path */
+    const char *text;
+} input_item;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: singscope [OPTIONS] [SCRIPT...]\n"
+            "Explore singular statistical models: Fisher information, its\n"
+            "degeneracy, learning and model selection near singularities.\n"
+            "\n"
+            "  -b, --batch          run SCRIPTs and -e commands in order "
+            "without\n"
+            "                       any terminal UI; exit at the first "
+            "error\n"
+            "  -e, --execute=CMD    run CMD (repeatable; in order with "
+            "SCRIPTs)\n"
+            "  -k, --keep-going     in batch mode, continue after errors "
+            "(exit 1\n"
+            "                       at the end if any command failed)\n"
+            "  -f, --format=FMT     print results as text (default) or csv\n"
+            "  -s, --seed=N         seed the session random generator "
+            "(default 1)\n"
+            "      --plain          line REPL without the full-screen UI\n"
+            "      --commands-markdown  print the command reference "
+            "(docs/commands.md)\n"
+            "  -h, --help           show this help and exit\n"
+            "  -V, --version        show version information and exit\n"
+            "\n"
+            "Without --batch and with a terminal on stdin, singscope runs "
+            "the\n"
+            "SCRIPTs and -e commands, then starts the interactive prompt.\n"
+            "With stdin not a terminal it runs in batch mode and, when no\n"
+            "SCRIPT or -e is given, reads commands from stdin.\n"
+            "\n"
+            "Exit status: 0 success, 1 a command failed, 2 bad options.\n"
+            "Report bugs to: %s\n",
+            PACKAGE_BUGREPORT);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"batch", no_argument, NULL, 'b'},
+        {"execute", required_argument, NULL, 'e'},
+        {"keep-going", no_argument, NULL, 'k'},
+        {"format", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"plain", no_argument, NULL, 'p'},
+        {"commands-markdown", no_argument, NULL, 'M'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    setlocale(LC_ALL, "");
+    input_item *items = calloc((size_t)argc + 1, sizeof *items);
+    size_t nitems = 0;
+    int batch = 0, keep_going = 0, csv = 0;
+    unsigned long long seed = 1;
+    int c;
+    if (!items)
+        return 2;
+    /* A leading '-' keeps SCRIPTs and -e in command-line order. */
+    while ((c = getopt_long(argc, argv, "-be:kf:s:hV", longopts, NULL)) !=
+           -1) {
+        switch (c) {
+        case 1:
+            items[nitems].is_cmd = 0;
+            items[nitems++].text = optarg;
+            break;
+        case 'e':
+            items[nitems].is_cmd = 1;
+            items[nitems++].text = optarg;
+            break;
+        case 'b': batch = 1; break;
+        case 'k': keep_going = 1; break;
+        case 'p': break; /* the plain REPL is the only interactive mode yet */
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                csv = 0;
+            else if (strcmp(optarg, "csv") == 0)
+                csv = 1;
+            else {
+                fprintf(stderr, "singscope: --format must be text or csv, "
+                                "not '%s'\n", optarg);
+                free(items);
+                return 2;
+            }
+            break;
+        case 's': {
+            char *end;
+            seed = strtoull(optarg, &end, 10);
+            if (!*optarg || *end || optarg[0] == '-') {
+                fprintf(stderr, "singscope: --seed needs a whole number, "
+                                "not '%s'\n", optarg);
+                free(items);
+                return 2;
+            }
+            break;
+        }
+        case 'M': {
+            ss_sink out = ss_sink_file(stdout);
+            cmd_write_markdown(&out);
+            free(items);
+            return 0;
+        }
+        case 'h':
+            usage(stdout);
+            free(items);
+            return 0;
+        case 'V':
+            printf("singscope %s\n"
+                   "Copyright (C) 2026 the singscope authors.\n"
+                   "License MIT: free to use, change and share; no "
+                   "warranty.\n",
+                   PACKAGE_VERSION);
+            free(items);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'singscope --help' for more information.\n");
+            free(items);
+            return 2;
+        }
+    }
+    if (!isatty(STDIN_FILENO))
+        batch = 1;
+
+    ss_gsl_install_handler();
+    ss_interrupt_install();
+    ss_sink err = {err_write, NULL};
+    session *s = session_new(ss_sink_file(stdout), err, (uint64_t)seed);
+    if (!s) {
+        fprintf(stderr, "singscope: out of memory\n");
+        free(items);
+        return 1;
+    }
+    s->csv = csv;
+    int failed = 0;
+    for (size_t i = 0; i < nitems && !s->quit; i++) {
+        ss_status rc;
+        if (items[i].is_cmd) {
+            s->file = "-e";
+            s->line = 1;
+            rc = interp_exec(s, items[i].text);
+            s->file = NULL;
+        } else {
+            rc = interp_run_file(s, items[i].text);
+        }
+        fflush(stdout);
+        if (rc != SS_OK) {
+            failed = 1;
+            if (batch && !keep_going)
+                break;
+        }
+    }
+    if (batch && nitems == 0) {
+        ss_status rc = interp_run_stream(s, stdin, "<stdin>");
+        failed = rc != SS_OK;
+    } else if (!batch && !s->quit) {
+        repl_run(s);
+        failed = 0;
+    }
+    session_delete(s);
+    free(items);
+    fflush(stdout);
+    return failed ? 1 : 0;
+}

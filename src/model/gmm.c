@@ -1,0 +1,483 @@
+/* gmm: two-component Gaussian mixture in one dimension,
+ *   p(x | v, w1, w2) = (1 - v) N(x; w1, s^2) + v N(x; w2, s^2),
+ * with s known (structural option). Singular on v = 0, v = 1 and w1 = w2.
+ *
+ * Everything is evaluated in log space from two quantities per point: the
+ * log densities of the components and d = log phi2 - log phi1, the latter in
+ * the factored form (w2 - w1)(2x - w1 - w2) / (2 s^2) so that it is
+ * relatively accurate when w1 ~ w2. The score in v is (phi2 - phi1) / p, an
+ * expm1 of d times a bounded ratio: no cancellation near w1 = w2 and no
+ * log(0) at v = 0 or 1. */
+#include "model/model.h"
+
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+
+enum { P_V, P_W1, P_W2, NPAR };
+
+/* Exact FIM quadrature (composite Gauss-Legendre, see gmm_fim_exact):
+ * GL_N points per panel; panels at most GL_HMAX * s wide and at most GL_C
+ * times their distance to the nearest complex pole of 1/p; windows reach
+ * GL_L standard deviations beyond the outermost place where the integrand
+ * has mass (tails below e^{-L^2/2} ~ 2e-22 relative). Tuned against a
+ * 4x finer and wider rule (N = 20, HMAX = 0.25, C = 0.25, L = 14) over
+ * random points with |w2 - w1|/s up to 1000, v down to 1e-13 and exactly
+ * 0 or 1, s in [0.05, 20]: worst difference 9e-15 of sqrt(G_ii G_jj);
+ * with C = 1 it is 5e-13, L = 8 9e-14, N = 6 4e-10. */
+#define GMM_GL_N 10
+#define GMM_GL_C 0.5
+#define GMM_GL_L 10.0
+#define GMM_GL_HMAX 1.0
+/* Beyond this separation (in units of s) the quadrature would need more than
+ * ~2 * GMM_MAX_SEP * GMM_GL_N nodes; the exact route refuses. */
+#define GMM_MAX_SEP 1000.0
+
+static const model_optdef gmm_opts[] = {
+    {"s", MOPT_REAL, 1.0, 1e-3, 1e3, NULL,
+     "known component standard deviation"},
+};
+
+/* Per-parameter-point constants. */
+typedef struct {
+    double v, w1, w2, s;
+    double u;     /* w2 - w1 */
+    double us;    /* u / s */
+    double lv;    /* log v (-inf at v = 0) */
+    double l1v;   /* log(1 - v) (-inf at v = 1) */
+    double logit; /* log(v / (1 - v)), finite only for 0 < v < 1 */
+    double lnorm; /* log(s sqrt(2 pi)) */
+} gmm_par;
+
+/* Per-point quantities. */
+typedef struct {
+    double z1, z2;       /* (x - wk) / s */
+    double lphi1, lphi2; /* log N(x; wk, s^2) */
+    double d;            /* lphi2 - lphi1, factored form */
+    double lp;           /* log p(x) */
+    double r1, r2;       /* posterior responsibilities (1-v)phi1/p, v phi2/p */
+} gmm_pt;
+
+static void par_init(gmm_par *g, const model *m, const double *theta)
+{
+    g->v = theta[P_V];
+    g->w1 = theta[P_W1];
+    g->w2 = theta[P_W2];
+    g->s = m->opt[0];
+    g->u = g->w2 - g->w1;
+    g->us = g->u / g->s;
+    g->lv = log(g->v);        /* -inf at v = 0, by design */
+    g->l1v = log1p(-g->v);    /* -inf at v = 1 */
+    g->logit = g->lv - g->l1v;
+    g->lnorm = log(g->s) + 0.5 * log(2.0 * M_PI);
+}
+
+/* Evaluate at the point with offsets y1 = x - w1, y2 = x - w2 (passed
+ * separately so that the quadrature can form them without the rounding of
+ * x itself when |x| >> s). */
+static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
+{
+    q->z1 = y1 / g->s;
+    q->z2 = y2 / g->s;
+    q->lphi1 = -0.5 * q->z1 * q->z1 - g->lnorm;
+    q->lphi2 = -0.5 * q->z2 * q->z2 - g->lnorm;
+    /* (z1^2 - z2^2) / 2 = (z1 - z2)(z1 + z2) / 2 with z1 - z2 = u / s; the
+     * halves are added separately so that huge |x| cannot overflow early. */
+    q->d = g->u == 0.0 ? 0.0 : g->us * (0.5 * q->z1 + 0.5 * q->z2);
+
+    if (g->v == 0.0) {
+        q->r1 = 1.0;
+        q->r2 = 0.0;
+        q->lp = q->lphi1;
+    } else if (g->v == 1.0) {
+        q->r1 = 0.0;
+        q->r2 = 1.0;
+        q->lp = q->lphi2;
+    } else {
+        /* e = log of the odds of component 2; finite or +-inf, never NaN. */
+        double e = q->d + g->logit;
+        if (e >= 0.0) {
+            double t = exp(-e);
+            q->r2 = 1.0 / (1.0 + t);
+            q->r1 = t * q->r2;
+            q->lp = g->lv + q->lphi2 + log1p(t);
+        } else {
+            double t = exp(e);
+            q->r1 = 1.0 / (1.0 + t);
+            q->r2 = t * q->r1;
+            q->lp = g->l1v + q->lphi1 + log1p(t);
+        }
+    }
+}
+
+/* (phi2 - phi1) / p without cancellation: a ratio in (0, 1/min(v, 1-v)]
+ * times expm1 of d, taking the sign of d so that exp never overflows. */
+static double score_v(const gmm_par *g, const gmm_pt *q)
+{
+    if (q->d >= 0.0) {
+        double e = exp(-q->d);
+        return -expm1(-q->d) / (g->v + (1.0 - g->v) * e);
+    }
+    double e = exp(q->d);
+    return expm1(q->d) / ((1.0 - g->v) + g->v * e);
+}
+
+/* r (x - w) / s^2 with r = 0 meaning exactly 0 even when (x - w)/s^2 is
+ * huge. */
+static double score_w(double r, double z, double s)
+{
+    return r == 0.0 ? 0.0 : r * (z / s);
+}
+
+/* ---- type hooks ---------------------------------------------------------- */
+
+static ss_status gmm_configure(model *m, const model_arg *args, size_t nargs,
+                               unsigned char *used)
+{
+    (void)args;
+    (void)nargs;
+    (void)used;
+    ss_status st = model_add_param(m, "v", 0.5, 0.0, 1.0);
+    if (st == SS_OK)
+        st = model_add_param(m, "w1", 0.0, -INFINITY, INFINITY);
+    if (st == SS_OK)
+        st = model_add_param(m, "w2", 1.0, -INFINITY, INFINITY);
+    return st;
+}
+
+static size_t gmm_data_cols(const model *m)
+{
+    (void)m;
+    return 1;
+}
+
+static const char *gmm_data_colname(const model *m, size_t col, char *buf,
+                                    size_t n)
+{
+    (void)m;
+    (void)col;
+    snprintf(buf, n, "x");
+    return buf;
+}
+
+static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
+                            gsl_matrix *out)
+{
+    double v = theta[P_V], s = m->opt[0];
+    if (out->size2 != 1)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: sample matrix must have 1 column, "
+                                     "got %zu", out->size2);
+    for (size_t i = 0; i < out->size1; i++) {
+        double w = gsl_rng_uniform(r) < v ? theta[P_W2] : theta[P_W1];
+        gsl_matrix_set(out, i, 0, w + gsl_ran_gaussian(r, s));
+    }
+    return SS_OK;
+}
+
+static ss_status gmm_loglik_terms(const model *m, const double *theta,
+                                  const gsl_matrix *data, double *ell,
+                                  gsl_matrix *scores)
+{
+    if (data->size2 < 1)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: data needs 1 column (x)");
+    if (scores && (scores->size1 != data->size1 || scores->size2 != NPAR))
+        return SS_FAIL(SS_ERR_USAGE, "gmm: scores must be %zu x %d, got "
+                                     "%zu x %zu", data->size1, NPAR,
+                       scores->size1, scores->size2);
+    if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0))
+        return SS_FAIL(SS_ERR_RANGE, "gmm: v = %g is outside [0, 1]",
+                       theta[P_V]);
+    gmm_par g;
+    par_init(&g, m, theta);
+    for (size_t i = 0; i < data->size1; i++) {
+        gmm_pt q;
+        double x = gsl_matrix_get(data, i, 0);
+        pt_eval(&g, x - g.w1, x - g.w2, &q);
+        ell[i] = q.lp;
+        if (scores) {
+            gsl_matrix_set(scores, i, P_V, score_v(&g, &q));
+            gsl_matrix_set(scores, i, P_W1, score_w(q.r1, q.z1, g.s));
+            gsl_matrix_set(scores, i, P_W2, score_w(q.r2, q.z2, g.s));
+        }
+    }
+    return SS_OK;
+}
+
+/* ---- exact Fisher information -------------------------------------------
+ *
+ * G = int s s^T p dx by composite Gauss-Legendre over one interval covering
+ * both components' windows and the gap between them. The integrands are
+ * (phi_k - phi_l)^2 / p and the like: entire Gaussians times 1/p, whose
+ * poles (0 < v < 1) lie where the log-odds e(x) = d(x) + logit(v) equals
+ * i pi (2k+1), i.e. on the vertical line Re x = x_c (the crossover, e = 0)
+ * at heights pi s^2 / |u| (2k+1). Panels are at most s wide and at most
+ * GL_C times their distance to the nearest pole, so they shrink near x_c
+ * only, geometrically, when the means are far apart.
+ *
+ * Window: the integrand phi_k^2 / p = phi_k / (pi_k + pi_o e^{-d_k}) grows
+ * on the far side of component k (away from the other one) like
+ * phi_k^2 / (pi_o phi_o), a Gaussian centred at 2 w_k - w_o with height
+ * e^{b^2} (b = |u| / s), until capped by phi_k / pi_k. For small pi_k
+ * (v near 0 on the w2 side, near 1 on the w1 side) the window therefore
+ * extends to t_c + L standard deviations, t_c the capping point clamped to
+ * [0, b]. Tails beyond are below e^{-L^2/2} relative.
+ *
+ * Each node x_j with weight omega_j contributes a row
+ * sqrt(omega_j p(x_j)) s(x_j) to the root R, evaluated in log space so that
+ * large factors (1/p at v = 0) and small ones (sqrt p) never meet as
+ * inf * 0, and G accumulates R^T R in the same loop. Because every row is
+ * relatively accurate, the SVD of R resolves eigenvalues like u^6. */
+
+/* How far (in units of s) the window of a component with weight pk must
+ * reach on its far side; po is the other weight, b the separation / s. */
+static double far_reach(double pk, double po, double b, double L)
+{
+    if (pk == 0.0)
+        return L + b;
+    if (po == 0.0 || b == 0.0)
+        return L;
+    double tc = (-log(pk) - 0.5 * b * b + log(po)) / b;
+    return L + (tc < 0.0 ? 0.0 : tc > b ? b : tc);
+}
+
+/* One stretch of panels, in offsets y = x - w_anchor from one of the means
+ * (nodes near a mean are then exact to rounding however large |w| / s;
+ * the other offset is y -+ u, relatively accurate where it matters). */
+typedef struct {
+    int anchor2;      /* 1: y = x - w2, 0: y = x - w1 */
+    double lo, hi;    /* [lo, hi] in y */
+    double hmax;
+    int poles;        /* 1/p has poles (0 < v < 1, u / s != 0) */
+    double yc, delta; /* their real part (in y) and nearest height */
+} gmm_grid;
+
+/* Width of the panel [a, a + h], or the clipped last one (*last set). The
+ * counting and the integrating loop share it so that they agree. Panels
+ * are at most hmax wide and at most GMM_GL_C times their distance to the
+ * nearest pole, max(delta, real distance to yc). */
+static double grid_next(const gmm_grid *gr, double a, int *last)
+{
+    double h = gr->hmax;
+    if (gr->poles) {
+        const double c = GMM_GL_C;
+        double hp = a < gr->yc ? c * (gr->yc - a) / (1.0 + c) /* right end
+                                   stays 1/c of a width away from yc */
+                               : c * (a - gr->yc);
+        if (hp < c * gr->delta)
+            hp = c * gr->delta;
+        if (hp < h)
+            h = hp;
+    }
+    *last = a + h >= gr->hi;
+    return *last ? gr->hi - a : h;
+}
+
+static size_t grid_panels(const gmm_grid *gr)
+{
+    size_t n = 0;
+    int last = 0;
+    for (double a = gr->lo; !last; n++)
+        a += grid_next(gr, a, &last);
+    return n;
+}
+
+/* Sums of R^T R (upper triangle) and the next free row of R. */
+typedef struct {
+    double vv, v1, v2, w11, w12, w22;
+    gsl_matrix *R;
+    size_t row;
+} fim_acc;
+
+static void grid_integrate(const gmm_par *g, const gmm_grid *gr,
+                           const double *xi, const double *wi, fim_acc *acc)
+{
+    double s = g->s;
+    int last = 0;
+    for (double a = gr->lo; !last;) {
+        double h = grid_next(gr, a, &last);
+        double c = a + 0.5 * h, hh = 0.5 * h;
+        for (size_t j = 0; j < GMM_GL_N; j++) {
+            double y = c + hh * xi[j];
+            gmm_pt q;
+            if (gr->anchor2)
+                pt_eval(g, y + g->u, y, &q);
+            else
+                pt_eval(g, y, y - g->u, &q);
+            double sw = sqrt(hh * wi[j]);
+            double sp = sw * exp(0.5 * q.lp);
+            /* sqrt(p) (phi2 - phi1) / p = (phi_k / sqrt p) expm1(+-d), in
+             * log space: at v = 0 the factor 1/sqrt(p) is huge where sqrt(p)
+             * underflows. */
+            double rv = q.d >= 0.0
+                            ? sw * exp(q.lphi2 - 0.5 * q.lp) * -expm1(-q.d)
+                            : sw * exp(q.lphi1 - 0.5 * q.lp) * expm1(q.d);
+            double r1 = q.r1 == 0.0 ? 0.0 : sp * q.r1 * (q.z1 / s);
+            double r2 = q.r2 == 0.0 ? 0.0 : sp * q.r2 * (q.z2 / s);
+            acc->vv += rv * rv;
+            acc->v1 += rv * r1;
+            acc->v2 += rv * r2;
+            acc->w11 += r1 * r1;
+            acc->w12 += r1 * r2;
+            acc->w22 += r2 * r2;
+            if (acc->R) {
+                gsl_matrix_set(acc->R, acc->row, P_V, rv);
+                gsl_matrix_set(acc->R, acc->row, P_W1, r1);
+                gsl_matrix_set(acc->R, acc->row, P_W2, r2);
+            }
+            acc->row++;
+        }
+        a += h;
+    }
+}
+
+static ss_status gmm_fim_exact(const model *m, const double *theta,
+                               gsl_matrix *G, gsl_matrix **root)
+{
+    if (root)
+        *root = NULL;
+    if (G->size1 != NPAR || G->size2 != NPAR)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: G must be 3 x 3");
+    if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0))
+        return SS_FAIL(SS_ERR_RANGE, "gmm: v = %g is outside [0, 1]",
+                       theta[P_V]);
+    gmm_par g;
+    par_init(&g, m, theta);
+    double s = g.s, b = fabs(g.us), L = GMM_GL_L;
+    if (!(b <= GMM_MAX_SEP))
+        return SS_FAIL(SS_ERR_RANGE,
+                       "exact FIM of gmm: |w2 - w1| / s = %g exceeds %g; the "
+                       "components are fully separated there and the "
+                       "quadrature would need too many nodes (use the mc "
+                       "method)", b, GMM_MAX_SEP);
+
+    /* Two stretches meeting halfway between the means: the left one
+     * anchored at the left mean, the right one at the right mean. */
+    int right2 = g.u >= 0.0;
+    double pl = right2 ? 1.0 - g.v : g.v, pr = right2 ? g.v : 1.0 - g.v;
+    double half = 0.5 * fabs(g.u);
+    int poles = g.v > 0.0 && g.v < 1.0 && g.us != 0.0;
+    /* crossover (log-odds 0) as offsets from w1 and w2 (+-inf when u/s is
+     * tiny: then no panel is near it) */
+    double shift = poles ? g.logit / g.us * s : 0.0;
+    double xc1 = 0.5 * g.u - shift, xc2 = -0.5 * g.u - shift;
+    gmm_grid gl = {
+        .anchor2 = !right2,
+        .lo = -s * far_reach(pl, pr, b, L),
+        .hi = half,
+        .hmax = GMM_GL_HMAX * s,
+        .poles = poles,
+        .yc = right2 ? xc1 : xc2,
+        .delta = poles ? M_PI * s / b : 0.0,
+    };
+    gmm_grid gr = gl;
+    gr.anchor2 = right2;
+    gr.lo = -half;
+    gr.hi = s * far_reach(pr, pl, b, L);
+    gr.yc = right2 ? xc2 : xc1;
+
+    gsl_integration_glfixed_table *tab =
+        gsl_integration_glfixed_table_alloc(GMM_GL_N);
+    if (!tab)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    double xi[GMM_GL_N], wi[GMM_GL_N];
+    for (size_t j = 0; j < GMM_GL_N; j++)
+        gsl_integration_glfixed_point(-1.0, 1.0, j, &xi[j], &wi[j], tab);
+    gsl_integration_glfixed_table_free(tab);
+
+    fim_acc acc = {0};
+    if (root) {
+        size_t n = (grid_panels(&gl) + grid_panels(&gr)) * GMM_GL_N;
+        acc.R = gsl_matrix_alloc(n, NPAR);
+        if (!acc.R)
+            return SS_FAIL(SS_ERR_NOMEM,
+                           "out of memory (%zu quadrature nodes)", n);
+    }
+    grid_integrate(&g, &gl, xi, wi, &acc);
+    grid_integrate(&g, &gr, xi, wi, &acc);
+    if (acc.R && acc.row != acc.R->size1) {
+        size_t want = acc.R->size1;
+        gsl_matrix_free(acc.R);
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "gmm: quadrature grid miscounted (%zu of %zu rows)",
+                       acc.row, want);
+    }
+
+    gsl_matrix_set(G, P_V, P_V, acc.vv);
+    gsl_matrix_set(G, P_V, P_W1, acc.v1);
+    gsl_matrix_set(G, P_W1, P_V, acc.v1);
+    gsl_matrix_set(G, P_V, P_W2, acc.v2);
+    gsl_matrix_set(G, P_W2, P_V, acc.v2);
+    gsl_matrix_set(G, P_W1, P_W1, acc.w11);
+    gsl_matrix_set(G, P_W1, P_W2, acc.w12);
+    gsl_matrix_set(G, P_W2, P_W1, acc.w12);
+    gsl_matrix_set(G, P_W2, P_W2, acc.w22);
+    if (!isfinite(acc.vv + acc.v1 + acc.v2 + acc.w11 + acc.w12 + acc.w22)) {
+        gsl_matrix_free(acc.R);
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "exact FIM of gmm overflows: at v = %g with "
+                       "|w2 - w1| / s = %g the information on v grows like "
+                       "exp((w2 - w1)^2 / s^2)", g.v, b);
+    }
+    if (root)
+        *root = acc.R;
+    return SS_OK;
+}
+
+/* ---- singular sets ------------------------------------------------------- */
+
+static size_t gmm_singular(const model *m, const double *theta,
+                           model_singular *out, size_t max)
+{
+    (void)m;
+    const struct {
+        const char *name, *effect;
+        double dist;
+    } sets[] = {
+        {"v = 0", "w2 unidentifiable (second component has zero weight)",
+         fabs(theta[P_V])},
+        {"v = 1", "w1 unidentifiable (first component has zero weight)",
+         fabs(1.0 - theta[P_V])},
+        {"w1 = w2", "v unidentifiable (both components coincide)",
+         fabs(theta[P_W1] - theta[P_W2]) / M_SQRT2},
+    };
+    size_t n = sizeof sets / sizeof sets[0];
+    for (size_t i = 0; i < n && i < max; i++) {
+        snprintf(out[i].name, sizeof out[i].name, "%s", sets[i].name);
+        snprintf(out[i].effect, sizeof out[i].effect, "%s", sets[i].effect);
+        out[i].distance = sets[i].dist;
+    }
+    return n < max ? n : max;
+}
+
+static const model_type gmm_type = {
+    .name = "gmm",
+    .summary = "two-component 1-D Gaussian mixture with known s",
+    .help =
+        "p(x) = (1 - v) N(x; w1, s^2) + v N(x; w2, s^2), s known (option s, "
+        "default 1).\n"
+        "  v   weight of the second component, in [0, 1]\n"
+        "  w1  mean of the first component\n"
+        "  w2  mean of the second component\n"
+        "Singular sets: v = 0 (w2 unidentifiable), v = 1 (w1 "
+        "unidentifiable),\n"
+        "w1 = w2 (v unidentifiable). Near w1 = w2 the FIM eigenvalues scale "
+        "like 1, u^2, u^6 (u = w2 - w1).\n"
+        "Fixing w1 = 0 gives Hartigan's model (1-a) N(0,1) + a N(mu,1).",
+    .opts = gmm_opts,
+    .nopts = sizeof gmm_opts / sizeof gmm_opts[0],
+    .param_summary = "v=0.5 w1=0 w2=1",
+    .configure = gmm_configure,
+    .check = NULL,
+    .data_cols = gmm_data_cols,
+    .data_colname = gmm_data_colname,
+    .sample = gmm_sample,
+    .loglik_terms = gmm_loglik_terms,
+    .fim_exact = gmm_fim_exact,
+    .singular = gmm_singular,
+    .release = NULL,
+    .copy_state = NULL,
+};
+
+const model_type *const model_gmm = &gmm_type;

@@ -1,0 +1,181 @@
+/* The model interface: one const type struct per model family (like
+ * gsl_root_fsolver_type) plus a model instance holding the parameter layout
+ * and values. Commands, completion, help and the test battery iterate over
+ * model_registry(); adding a family is one file and one registry line.
+ *
+ * Parameters are a flat vector theta[0..P-1] in the family's documented
+ * order. Vector-valued parameters (J1 of a d-dimensional perceptron, the AR
+ * coefficients) are "groups" of consecutive components that can be assigned
+ * at once (J1=[1,0.5], ar=[0.5,-0.2]). Structural options (gmm's known s,
+ * the perceptron's d and activation) fix the layout and cannot change after
+ * creation. */
+#ifndef SS_MODEL_H
+#define SS_MODEL_H
+
+#include "core/status.h"
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+
+#define MODEL_NAME_MAX 32
+#define MODEL_MAX_OPTS 8
+#define MODEL_MAX_SINGULAR 16
+
+typedef struct model model;
+typedef struct model_type model_type;
+
+/* A key=value argument handed to a model, free of the command language.
+ * Exactly one of str / num is set. */
+typedef struct {
+    const char *key;
+    const char *str;   /* identifier or string value, or NULL */
+    const double *num; /* numeric value(s), or NULL */
+    size_t n;          /* number of values in num */
+    int is_vector;     /* written as [..] */
+    int col;           /* input column of the key, for error positions */
+} model_arg;
+
+typedef enum { MOPT_REAL, MOPT_INT, MOPT_ENUM } model_opt_kind;
+
+/* A structural option: fixed at creation, shown by `models` and `show`. */
+typedef struct {
+    const char *name;
+    model_opt_kind kind;
+    double def, lo, hi;          /* MOPT_REAL / MOPT_INT: default and bounds */
+    const char *const *choices;  /* MOPT_ENUM: NULL-terminated, default first */
+    const char *help;
+} model_optdef;
+
+typedef struct {
+    char name[MODEL_NAME_MAX];
+    double lo, hi;   /* closed bounds (may be +-inf) */
+    int group;       /* index into m->groups, or -1 */
+} model_param;
+
+typedef struct {
+    char name[MODEL_NAME_MAX]; /* "J1", "ar" */
+    size_t first, count;
+} model_group;
+
+/* One singular set of the family and how far the current point is from it. */
+typedef struct {
+    char name[64];    /* "w1 = w2" */
+    char effect[128]; /* "v unidentifiable" */
+    double distance;  /* Euclidean distance in parameter space, 0 = on it */
+} model_singular;
+
+struct model_type {
+    const char *name;    /* kind, as typed after `model NAME` */
+    const char *summary; /* one line for `models` */
+    const char *help;    /* formula, parameters, singular sets */
+    const model_optdef *opts;
+    size_t nopts;
+    /* Parameter names in order with defaults, for `models`
+     * (a textual summary when the layout depends on options). */
+    const char *param_summary;
+
+    /* Lay out parameters (model_add_param/model_add_group) from the options
+     * in m->opt / m->opt_choice and from any args whose length decides the
+     * layout (ARMA's ar=[..]); set defaults in m->theta. Args it uses must
+     * be marked in used[]. */
+    ss_status (*configure)(model *m, const model_arg *args, size_t nargs,
+                           unsigned char *used);
+
+    /* Validity beyond the per-parameter bounds (stationarity...). NULL when
+     * the box bounds suffice. Must record a clear reason with SS_FAIL. */
+    ss_status (*check)(const model *m, const double *theta);
+
+    /* Columns of one observation in a data set (gmm: 1; mlp2: d+1). */
+    size_t (*data_cols)(const model *m);
+    const char *(*data_colname)(const model *m, size_t col, char *buf,
+                                size_t n);
+
+    /* Draw n observations (rows of out, n x data_cols). */
+    ss_status (*sample)(const model *m, const double *theta, gsl_rng *r,
+                        gsl_matrix *out);
+
+    /* The log-likelihood of a data set as a sum of terms (one per i.i.d.
+     * observation; the prediction-error decomposition for a series): fills
+     * ell[i] and, when scores != NULL, row i of scores (n x P) with the
+     * gradient of term i over all P parameters. */
+    ss_status (*loglik_terms)(const model *m, const double *theta,
+                              const gsl_matrix *data, double *ell,
+                              gsl_matrix *scores);
+
+    /* Exact per-observation Fisher information over all P parameters into G
+     * (P x P). When root != NULL the family may also return a factor R
+     * (N x P, allocated here, caller frees) with G = R^T R from which small
+     * eigenvalues are recovered far below the rounding floor of G itself.
+     * NULL when the family has no exact route. */
+    ss_status (*fim_exact)(const model *m, const double *theta,
+                           gsl_matrix *G, gsl_matrix **root);
+
+    /* Fill out[] with every singular set of the family and the distance of
+     * theta to it; returns how many. */
+    size_t (*singular)(const model *m, const double *theta,
+                       model_singular *out, size_t max);
+
+    /* Release state allocated by configure, and copy it into a clone whose
+     * other fields are already copied (both NULL for stateless families). */
+    void (*release)(model *m);
+    ss_status (*copy_state)(const model *src, model *dst);
+};
+
+struct model {
+    const model_type *type;
+    size_t P;
+    model_param *params;
+    double *theta;
+    unsigned char *is_free;
+    model_group *groups;
+    size_t ngroups;
+    double opt[MODEL_MAX_OPTS];        /* numeric option values */
+    const char *opt_choice[MODEL_MAX_OPTS]; /* enum option values */
+    void *state;                       /* family-private, from configure */
+};
+
+/* Registry */
+const model_type *const *model_registry(size_t *count);
+const model_type *model_type_find(const char *name);
+
+/* Create a model of a kind from key=value arguments: options and parameter
+ * values (scalars, or vectors for groups). On error nothing is allocated. */
+ss_status model_alloc(const model_type *t, const model_arg *args,
+                      size_t nargs, model **out);
+model *model_clone(const model *m);
+void model_free(model *m);
+
+/* Helpers for configure(). */
+ss_status model_add_param(model *m, const char *name, double def, double lo,
+                          double hi);
+ss_status model_add_group(model *m, const char *name, size_t first,
+                          size_t count);
+const model_arg *model_arg_find(const model_arg *args, size_t nargs,
+                                const char *key, unsigned char *used);
+
+/* Lookup; returns -1 when absent. */
+int model_param_index(const model *m, const char *name);
+int model_group_index(const model *m, const char *name);
+int model_opt_index(const model_type *t, const char *name);
+
+/* Assign key=value arguments to parameters (scalars to parameters, vectors
+ * to groups, or to all components of a group when n == 1), all or nothing:
+ * theta is changed only if every value is valid (bounds and check()).
+ * With mark_free >= 0, also sets the free flag of each named parameter. */
+ss_status model_set_params(model *m, const model_arg *args, size_t nargs,
+                           int mark_free);
+/* Validate a full parameter vector (bounds, finiteness, check()). */
+ss_status model_validate(const model *m, const double *theta);
+
+/* Indices of the free parameters; returns their number. */
+size_t model_free_indices(const model *m, size_t *idx);
+
+/* Nearest singular set (index into the filled array), -1 if none. */
+int model_nearest_singular(const model *m, model_singular *all,
+                           size_t *count);
+
+/* Built-in families */
+extern const model_type *const model_gmm;
+
+#endif

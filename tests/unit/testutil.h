@@ -1,0 +1,196 @@
+/* Shared helpers for the numerical unit tests (header only).
+ *
+ * Include after <cmocka.h>. Provides
+ *   - tu_close(): |got - want| <= atol + rtol |want|, with NaN matching only
+ *     NaN and an infinity only the same infinity (never "close" by slack);
+ *   - assert_close(): the fatal form, printing both values on failure;
+ *   - tu_ctx / TU_CHECK / TU_CHECK_CLOSE: non-fatal checks for batteries
+ *     that loop over many families and points: every failure is printed
+ *     with its context and the test fails once at the end (tu_done), so a
+ *     single run shows all that is wrong instead of the first problem;
+ *   - tu_args: a tiny builder for model_arg arrays (options and parameter
+ *     values as the command language would pass them).
+ */
+#ifndef SS_TESTUTIL_H
+#define SS_TESTUTIL_H
+
+#include "model/model.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- tolerances --------------------------------------------------------- */
+
+static inline int tu_close(double got, double want, double rtol, double atol)
+{
+    if (isnan(want))
+        return isnan(got);
+    if (isinf(want))
+        return got == want;
+    if (!isfinite(got))
+        return 0;
+    return fabs(got - want) <= atol + rtol * fabs(want);
+}
+
+#define assert_close(got, want, rtol, atol)                                   \
+    do {                                                                      \
+        double tu_g_ = (got), tu_w_ = (want);                                 \
+        if (!tu_close(tu_g_, tu_w_, (rtol), (atol)))                          \
+            fail_msg("%s = %.17g, expected %s = %.17g (rtol %g, atol %g, "    \
+                     "diff %.3g)",                                            \
+                     #got, tu_g_, #want, tu_w_, (double)(rtol),               \
+                     (double)(atol), tu_g_ - tu_w_);                          \
+    } while (0)
+
+/* ---- non-fatal checks --------------------------------------------------- */
+
+typedef struct {
+    int checks, fails;
+    char where[160]; /* current context: "gmm @ generic", ... */
+    double zmax;     /* largest |deviation| / standard error seen (tu_z) */
+    char zwhere[200];
+    double worst;    /* largest |diff| / allowed over TU_CHECK_CLOSE */
+} tu_ctx;
+
+/* Failures printed per test; the rest are only counted. */
+#define TU_MAX_PRINT 20
+
+/* Record a statistical deviation in standard errors, for the summary. */
+static inline void tu_z(tu_ctx *c, double z, const char *what)
+{
+    if (isfinite(z) && fabs(z) > c->zmax) {
+        c->zmax = fabs(z);
+        /* truncation is acceptable; using the result keeps
+         * -Wformat-truncation quiet */
+        if (snprintf(c->zwhere, sizeof c->zwhere, "%s: %s", c->where,
+                     what) < 0)
+            c->zwhere[0] = 0;
+    }
+}
+
+/* Set the context printed with every failure (printf-style). */
+static inline void tu_where(tu_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void tu_where(tu_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->where, sizeof c->where, fmt, ap);
+    va_end(ap);
+}
+
+#define TU_CHECK(ctx, cond, ...)                                              \
+    do {                                                                      \
+        (ctx)->checks++;                                                      \
+        if (!(cond)) {                                                        \
+            char tu_m_[2048];                                                 \
+            snprintf(tu_m_, sizeof tu_m_, __VA_ARGS__);                       \
+            if ((ctx)->fails < TU_MAX_PRINT)                                  \
+                print_error("FAIL [%s] %s:%d: %s\n", (ctx)->where, __FILE__,  \
+                            __LINE__, tu_m_);                                 \
+            (ctx)->fails++;                                                   \
+        }                                                                     \
+    } while (0)
+
+/* The trailing arguments label the quantity, printf-style. */
+#define TU_CHECK_CLOSE(ctx, got, want, rtol, atol, ...)                       \
+    do {                                                                      \
+        double tu_g_ = (got), tu_w_ = (want);                                 \
+        double tu_r_ = (rtol), tu_a_ = (atol);                                \
+        double tu_al_ = tu_a_ + tu_r_ * fabs(tu_w_);                          \
+        (ctx)->checks++;                                                      \
+        if (isfinite(tu_g_ - tu_w_) && tu_al_ > 0 &&                          \
+            fabs(tu_g_ - tu_w_) / tu_al_ > (ctx)->worst)                      \
+            (ctx)->worst = fabs(tu_g_ - tu_w_) / tu_al_;                      \
+        if (!tu_close(tu_g_, tu_w_, tu_r_, tu_a_)) {                          \
+            char tu_m_[256];                                                  \
+            snprintf(tu_m_, sizeof tu_m_, __VA_ARGS__);                       \
+            if ((ctx)->fails < TU_MAX_PRINT)                                  \
+                print_error("FAIL [%s] %s:%d: %s = %.17g, expected %.17g "    \
+                            "(diff %.3g, allowed %.3g)\n",                    \
+                            (ctx)->where, __FILE__, __LINE__, tu_m_, tu_g_,   \
+                            tu_w_, tu_g_ - tu_w_, tu_al_);                    \
+            (ctx)->fails++;                                                   \
+        }                                                                     \
+    } while (0)
+
+/* Print a one-line summary (checks, margin left, largest deviation in
+ * standard errors) and fail the test if any check failed. */
+#define tu_done(ctx)                                                          \
+    do {                                                                      \
+        print_message("      %d checks", (ctx)->checks);                      \
+        if ((ctx)->worst > 0)                                                 \
+            print_message("; worst |diff| / allowed %.3g", (ctx)->worst);     \
+        if ((ctx)->zmax > 0)                                                  \
+            print_message("; largest deviation %.2f SE (%s)", (ctx)->zmax,    \
+                          (ctx)->zwhere);                                     \
+        print_message("\n");                                                  \
+        if ((ctx)->fails)                                                     \
+            fail_msg("%d of %d checks failed (see above)", (ctx)->fails,      \
+                     (ctx)->checks);                                          \
+    } while (0)
+
+/* ---- model_arg builder -------------------------------------------------- */
+
+#define TU_MAX_ARGS 16
+
+/* Arguments point into the builder's own storage: do not copy a tu_args
+ * by value after adding numeric arguments. */
+typedef struct {
+    model_arg a[TU_MAX_ARGS];
+    double val[TU_MAX_ARGS];
+    size_t n;
+} tu_args;
+
+static inline void tu_args_init(tu_args *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+/* key=value (a scalar option or parameter). */
+static inline void tu_args_num(tu_args *b, const char *key, double v)
+{
+    if (b->n >= TU_MAX_ARGS)
+        return;
+    model_arg *a = &b->a[b->n];
+    b->val[b->n] = v;
+    memset(a, 0, sizeof *a);
+    a->key = key;
+    a->num = &b->val[b->n];
+    a->n = 1;
+    a->col = (int)b->n + 1;
+    b->n++;
+}
+
+/* key=[v0, v1, ...]; v must outlive the builder. */
+static inline void tu_args_vec(tu_args *b, const char *key, const double *v,
+                               size_t n)
+{
+    if (b->n >= TU_MAX_ARGS)
+        return;
+    model_arg *a = &b->a[b->n];
+    memset(a, 0, sizeof *a);
+    a->key = key;
+    a->num = v;
+    a->n = n;
+    a->is_vector = 1;
+    a->col = (int)b->n + 1;
+    b->n++;
+}
+
+/* key=identifier (an enum option such as act=tanh). */
+static inline void tu_args_str(tu_args *b, const char *key, const char *s)
+{
+    if (b->n >= TU_MAX_ARGS)
+        return;
+    model_arg *a = &b->a[b->n];
+    memset(a, 0, sizeof *a);
+    a->key = key;
+    a->str = s;
+    a->col = (int)b->n + 1;
+    b->n++;
+}
+
+#endif
