@@ -57,7 +57,7 @@ int main(void)
     }
 
     model *m = gmm_at(0.3, 0.0, 1.5);
-    fim_request req = {FIM_EXACT, 0, 0, NULL, NULL, NULL};
+    fim_request req = {.method = FIM_EXACT};
     fim_result *f;
     double t0 = now();
     int reps = 0;

@@ -79,7 +79,7 @@ static unsigned long chunk_seed(uint64_t seed, uint64_t chunk)
     return (unsigned long)(z ? z : 1);
 }
 
-static ss_status exact(const model *m, fim_result *f)
+static ss_status exact(const model *m, int want_root, fim_result *f)
 {
     if (!m->type->fim_exact)
         return SS_FAIL(SS_ERR_USAGE,
@@ -90,7 +90,8 @@ static ss_status exact(const model *m, fim_result *f)
     if (!G)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     ss_gsl_clear();
-    ss_status st = m->type->fim_exact(m, m->theta, G, &root);
+    ss_status st = m->type->fim_exact(m, m->theta, G,
+                                      want_root ? &root : NULL);
     if (st == SS_OK && (!all_finite(G) || ss_gsl_last()))
         st = SS_FAIL(SS_ERR_NUMERIC, "exact FIM of %s is not finite here%s%s",
                      m->type->name, ss_gsl_last() ? ": " : "",
@@ -401,7 +402,7 @@ ss_status fim_compute(const model *m, const fim_request *req,
     f->method = req->method;
     ss_status st;
     switch (req->method) {
-    case FIM_EXACT: st = exact(m, f); break;
+    case FIM_EXACT: st = exact(m, !req->no_root, f); break;
     case FIM_MC: st = monte_carlo(m, req, f); break;
     case FIM_EMPIRICAL: st = empirical(m, req->data, f); break;
     case FIM_OBSERVED: st = observed(m, req->data, f); break;

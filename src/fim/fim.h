@@ -49,6 +49,8 @@ typedef struct {
                                  seeded from (seed, chunk) so results do not
                                  depend on how chunks are scheduled */
     const gsl_matrix *data;   /* empirical / observed */
+    int no_root;              /* exact: skip the square-root factor (fast
+                                 scans that need G only) */
     fim_progress_fn progress;
     void *progress_ctx;
 } fim_request;

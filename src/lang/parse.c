@@ -190,6 +190,27 @@ static double to_double(const char *s, size_t len, int *ok)
     return d;
 }
 
+/* Whether s starts with DIGITSxDIGITS as a whole word (a size such as
+ * res=200x200, no leading zeros, so 0x10 stays a malformed number); *end is
+ * set past it. */
+static int is_size(const char *s, size_t *end)
+{
+    size_t j = 0;
+    if (s[0] == '0')
+        return 0;
+    while (is_digit(s[j]))
+        j++;
+    if (j == 0 || s[j] != 'x' || !is_digit(s[j + 1]) || s[j + 1] == '0')
+        return 0;
+    j++;
+    while (is_digit(s[j]))
+        j++;
+    if (is_word_char(s + j))
+        return 0;
+    *end = (size_t)j;
+    return 1;
+}
+
 /* A number starts at s+i (sign, digits or ".digit"). */
 static int lex_number(parser *p, size_t i, size_t *next)
 {
@@ -398,14 +419,20 @@ static int lex_all(parser *p)
             } else
                 return lex_unexpected(p, i);
             break;
-        default:
-            if (is_digit(c))
+        default: {
+            size_t len;
+            if (is_digit(c) && is_size(s + i, &len)) {
+                /* "200x200" (a grid size) is a word, not a bad number */
+                rc = push(p, T_WORD, i, len);
+                next = i + len;
+            } else if (is_digit(c))
                 rc = lex_number(p, i, &next);
             else if (is_alpha(c) || c == '/' || c == '~')
                 rc = lex_word(p, i, &next);
             else
                 return lex_unexpected(p, i);
             break;
+        }
         }
         if (rc < 0)
             return -1;

@@ -12,6 +12,7 @@
 #ifndef SS_MODEL_H
 #define SS_MODEL_H
 
+#include "core/sink.h"
 #include "core/status.h"
 
 #include <gsl/gsl_matrix.h>
@@ -115,6 +116,20 @@ struct model_type {
      * theta to it; returns how many. */
     size_t (*singular)(const model *m, const double *theta,
                        model_singular *out, size_t max);
+
+    /* Optional reparametrisation ("blow-down" coordinates such as
+     * w, z, v, u of the perceptron, or m, u of the mixture): a chart of the
+     * same dimension P. coord_names fills P names and returns P (0 when the
+     * family has none at this layout); to/from convert a full vector. The
+     * chart may be undefined at some points (w1 + w2 = 0): to_coords then
+     * records why with SS_FAIL(SS_ERR_RANGE, ...). */
+    size_t (*coord_names)(const model *m, char (*names)[MODEL_NAME_MAX]);
+    ss_status (*to_coords)(const model *m, const double *theta, double *c);
+    ss_status (*from_coords)(const model *m, const double *c, double *theta);
+
+    /* Extra lines for `show` in text mode (ARMA roots, ...); may be NULL. */
+    void (*describe)(const model *m, const double *theta,
+                     const ss_sink *out);
 
     /* Release state allocated by configure, and copy it into a clone whose
      * other fields are already copied (both NULL for stateless families). */

@@ -144,8 +144,15 @@ static void test_example_map(void **state)
     assert_true(v->vec[0] == 200 && v->vec[1] == 200);
     stmt_list_free(&l);
 
-    expect_err("map g x=w1:-1..1 res=200x200", SS_ERR_SYNTAX, 22,
-               "malformed number '200x200'");
+    /* a grid size WxH is a bare word; glued to letters it is still bad */
+    l = parse_ok("map g res=200x150");
+    v = arg(&l.v[0], 1, "res", 7, VAL_STR, 11);
+    assert_string_equal(v->str, "200x150");
+    stmt_list_free(&l);
+    expect_err("map g x=w1:-1..1 res=200x200y", SS_ERR_SYNTAX, 22,
+               "malformed number '200x200y'");
+    expect_err("map g res=200x", SS_ERR_SYNTAX, 11,
+               "malformed number '200x'");
 }
 
 static void test_example_path(void **state)
