@@ -32,7 +32,7 @@ static uint64_t fresh_seed(session *s)
 
 ss_status cmd_sample(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "n seed");
+    ss_status rc = args_check(st, 1, 1, "n seed teacher");
     const char *name;
     if (rc == SS_OK)
         rc = args_name(st, 0, "a model name", &name);
@@ -51,6 +51,31 @@ ss_status cmd_sample(session *s, const stmt *st)
         rc = args_key_count(st, "n", 0, 1, 100000000, &n);
     if (rc == SS_OK)
         rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+    /* teacher=T: the data come from T (for fitting or analysing m on data
+     * from another truth); T must produce the same kind of observations. */
+    const stmt_arg *ta = args_key(st, "teacher");
+    const char *from = name;
+    if (rc == SS_OK && ta) {
+        model *t;
+        if (ta->v.kind != VAL_IDENT)
+            rc = SS_FAIL_COL(SS_ERR_USAGE, ta->v.col,
+                             "teacher= needs a model name");
+        if (rc == SS_OK)
+            rc = session_get(s, ta->v.str, &obj_model, ta->v.col,
+                             (void **)&t);
+        if (rc == SS_OK &&
+            (t->type != m->type ||
+             t->type->data_cols(t) != m->type->data_cols(m)))
+            rc = SS_FAIL_COL(SS_ERR_USAGE, ta->v.col,
+                             "teacher %s (%s, %zu data columns) does not "
+                             "produce data for %s (%s, %zu columns)",
+                             ta->v.str, t->type->name, t->type->data_cols(t),
+                             name, m->type->name, m->type->data_cols(m));
+        if (rc == SS_OK) {
+            m = t;
+            from = ta->v.str;
+        }
+    }
     if (rc != SS_OK)
         return rc;
     if (!args_key(st, "seed"))
@@ -77,16 +102,17 @@ ss_status cmd_sample(session *s, const stmt *st)
         return rc;
     }
     snprintf(d->kind, sizeof d->kind, "%s", m->type->name);
-    snprintf(d->from, sizeof d->from, "%s", name);
+    snprintf(d->from, sizeof d->from, "%s", from);
     for (size_t c = 0; c < cols; c++)
         m->type->data_colname(m, c, d->colnames[c], sizeof d->colnames[c]);
     char origin[160];
-    snprintf(origin, sizeof origin, "sample %s n=%llu seed=%llu", name,
-             (unsigned long long)n, (unsigned long long)seed);
+    snprintf(origin, sizeof origin, "sample %s n=%llu seed=%llu%s%s", name,
+             (unsigned long long)n, (unsigned long long)seed,
+             ta ? " teacher=" : "", ta ? from : "");
     rc = session_put(s, st->as_name, &obj_data, d, origin);
     if (rc == SS_OK && !s->csv)
         session_printf(s, "%s: %llu observations from %s\n", st->as_name,
-                       (unsigned long long)n, name);
+                       (unsigned long long)n, from);
     return rc;
 }
 
@@ -256,6 +282,21 @@ static void print_eig(session *s, const eig_obj *e)
                           "errors of its entries are not meaningful)\n");
 }
 
+void cmd_print_data_rows(session *s, const obj *o)
+{
+    const dataset *d = o->ptr;
+    tbl *t = tbl_alloc(d->X->size2);
+    for (size_t c = 0; c < d->X->size2; c++)
+        tbl_header(t, c, d->colnames[c]);
+    for (size_t i = 0; i < d->X->size1; i++) {
+        tbl_row(t);
+        for (size_t c = 0; c < d->X->size2; c++)
+            tbl_num(t, c, gsl_matrix_get(d->X, i, c));
+    }
+    tbl_print(t, &s->out, s->csv, 0);
+    tbl_free(t);
+}
+
 void cmd_print_object(session *s, const obj *o)
 {
     if (o->type == &obj_data)
@@ -264,6 +305,10 @@ void cmd_print_object(session *s, const obj *o)
         print_fim(s, o->ptr);
     else if (o->type == &obj_eig)
         print_eig(s, o->ptr);
+    else if (o->type == &obj_path)
+        cmd_print_path(s, o->ptr);
+    else if (o->type == &obj_map)
+        cmd_print_map(s, o->ptr);
     else
         session_printf(s, "%s: %s\n", o->name, o->type->name);
 }

@@ -156,6 +156,31 @@ static void print_range(char *buf, size_t n, double lo, double hi)
     snprintf(buf, n, "[%s, %s]", a, b);
 }
 
+/* The blow-down coordinates of the current point, when the family has a
+ * chart (or why they are undefined here). */
+static void show_coords(session *s, const model *m)
+{
+    if (!m->type->coord_names)
+        return;
+    char(*names)[MODEL_NAME_MAX] = calloc(m->P, sizeof *names);
+    double *c = calloc(m->P, sizeof *c);
+    size_t nc = names && c ? m->type->coord_names(m, names) : 0;
+    if (nc == m->P) {
+        if (m->type->to_coords(m, m->theta, c) == SS_OK) {
+            session_printf(s, "  blow-down coordinates:");
+            for (size_t i = 0; i < nc; i++)
+                session_printf(s, " %s = %.12g%s", names[i], c[i],
+                               i + 1 < nc ? "," : "\n");
+        } else {
+            session_printf(s, "  blow-down coordinates undefined here: %s\n",
+                           ss_last_error()->msg);
+            ss_clear_error();
+        }
+    }
+    free(names);
+    free(c);
+}
+
 static void show_model(session *s, const char *name, const model *m)
 {
     if (!s->csv) {
@@ -197,6 +222,9 @@ static void show_model(session *s, const char *name, const model *m)
     tbl_free(t);
     if (s->csv)
         return;
+    show_coords(s, m);
+    if (m->type->describe)
+        m->type->describe(m, m->theta, &s->out);
     model_singular sing[MODEL_MAX_SINGULAR];
     size_t ns;
     int near = model_nearest_singular(m, sing, &ns);

@@ -43,14 +43,18 @@ static const cmd_def table[] = {
      "unidentifiable there. For a stored result (data set, FIM, spectrum): "
      "prints it again.",
      cmd_show, COMPL_OBJECT, NULL, NULL},
-    {"sample", "sample NAME n=N [seed=S] as DATA",
+    {"sample", "sample NAME n=N [seed=S] [teacher=T] as DATA",
      "draw a data set from a model",
      "Draws n independent observations from the model NAME at its current "
      "parameters and stores them as DATA. With seed= the draw is fixed by "
      "that seed alone; without it, draws come from the session generator "
-     "(set by --seed or `seed`), so a script is reproducible either way.\n\n"
-     "    sample g n=5000 seed=7 as d",
-     cmd_sample, COMPL_MODEL, "n seed", &obj_data},
+     "(set by --seed or `seed`), so a script is reproducible either way. "
+     "teacher=T draws from the model T instead (same kind): data from "
+     "another truth, such as a one-unit teacher for a two-unit "
+     "perceptron.\n\n"
+     "    sample g n=5000 seed=7 as d\n"
+     "    sample n n=1000 teacher=t as d",
+     cmd_sample, COMPL_MODEL, "n seed teacher", &obj_data},
     {"fim", "fim NAME [method=exact|mc|empirical|observed] [n=N] [data=DATA] "
             "[seed=S] [as RESULT]",
      "Fisher information matrix over the free parameters",
@@ -80,6 +84,47 @@ static const cmd_def table[] = {
      "from its SVD and resolves eigenvalues about 1e-28 below the "
      "largest.\n\n    eig g\n    eig g method=mc n=1e6",
      cmd_eig, COMPL_OBJECT, "method n data seed tol", &obj_eig},
+    {"path", "path NAME PARAM: FROM -> TO [log] [steps=N] [decades=D] "
+             "[method=...] [tol=T] [as RESULT]\n"
+             "       path NAME from=[...] to=[...] [steps=N] [log] ...",
+     "FIM spectrum along a path into a singular set, with power laws",
+     "Moves one parameter, or a blow-down coordinate (see `help KIND`), "
+     "from FROM to TO in steps=N points (default 20) with the other "
+     "parameters as set, or walks the straight segment between two full "
+     "parameter points. At each point it tabulates every FIM eigenvalue, log "
+     "det, condition number and rank, with the distance d to the singular "
+     "set nearest the end point. Then it fits lambda ~ C d^k to each "
+     "eigenvalue over the points nearest the set and prints the exponent k "
+     "with its standard error. `log` spaces the points so the distance to "
+     "TO shrinks geometrically over decades=D decades (default 6), never "
+     "reaching TO. Every point is checked first: a path that leaves the "
+     "valid region is refused. Stored as RESULT (default `path`).\n\n"
+     "    path g w2: 1 -> 0 log steps=25\n"
+     "    path g u: 1 -> 0 log       # blow-down coordinate u = w2 - w1\n"
+     "    path g from=[0.3, 0, 1] to=[0.3, 0, 0.001]",
+     cmd_path, COMPL_MODEL, "from to steps decades method n data seed tol",
+     &obj_path},
+    {"map", "map NAME x=PARAM:A..B y=PARAM:C..D [stat=logdet|lambda_min|cond|"
+            "rank] [res=WxH] [tol=T] [as RESULT]",
+     "a FIM statistic over a parameter plane, singular sets marked",
+     "Evaluates a statistic of the exact FIM (log det by default) on a grid "
+     "of res=WxH points (default 41x41) over two parameters or blow-down "
+     "coordinates, the others as set. It reports where the minimum lies, "
+     "the points where the FIM is singular at the numerical floor, the "
+     "points outside the valid region, and which singular sets cross the "
+     "plane. Small maps print their grid (* marks the singular set); "
+     "--format csv prints every point; `export RESULT file.csv` saves it. "
+     "Stored as RESULT (default `map`).\n\n"
+     "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
+     "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
+     cmd_map, COMPL_MODEL, "x y stat res tol", &obj_map},
+    {"export", "export OBJECT FILE [format=csv|text]",
+     "write a stored object to a file",
+     "Writes any stored object (model, data set, FIM, spectrum, path, map) "
+     "to FILE: CSV when the name ends in .csv, text otherwise, or as "
+     "format= says. A data set is written row by row. The file is replaced "
+     "atomically.\n\n    export d d.csv\n    export map logdet.csv",
+     cmd_export, COMPL_OBJECT, "format", NULL},
     {"list", "list", "list stored objects",
      "Lists every named object (models, data sets, results) with its kind "
      "and the command that made it.",

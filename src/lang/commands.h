@@ -4,6 +4,8 @@
 #ifndef SS_COMMANDS_H
 #define SS_COMMANDS_H
 
+#include "fim/map.h"
+#include "fim/path.h"
 #include "lang/parse.h"
 #include "lang/session.h"
 
@@ -53,8 +55,15 @@ ss_status cmd_quit(session *s, const stmt *st);
 ss_status cmd_list(session *s, const stmt *st);
 ss_status cmd_delete(session *s, const stmt *st);
 ss_status cmd_echo(session *s, const stmt *st);
+ss_status cmd_path(session *s, const stmt *st);
+ss_status cmd_map(session *s, const stmt *st);
+ss_status cmd_export(session *s, const stmt *st);
 
 /* Print a stored object the way the command that made it does. */
 void cmd_print_object(session *s, const obj *o);
+void cmd_print_path(session *s, const path_result *p);
+void cmd_print_map(session *s, const map_result *r);
+/* Write every row of a data set (export; `show` prints a summary). */
+void cmd_print_data_rows(session *s, const obj *o);
 
 #endif

@@ -21,6 +21,8 @@ extern const obj_type obj_model;   /* model * */
 extern const obj_type obj_data;    /* dataset * */
 extern const obj_type obj_fim;     /* fim_result * */
 extern const obj_type obj_eig;     /* eig_obj * */
+extern const obj_type obj_path;    /* path_result * */
+extern const obj_type obj_map;     /* map_result * */
 
 #define OBJ_NAME_MAX 64
 

@@ -451,6 +451,37 @@ static size_t gmm_singular(const model *m, const double *theta,
     return n < max ? n : max;
 }
 
+/* Blow-down chart (v, m, u): m = (1-v) w1 + v w2 is the mixture mean and
+ * u = w2 - w1 the separation; on u = 0 the weight v drops out. */
+static size_t gmm_coord_names(const model *m, char (*names)[MODEL_NAME_MAX])
+{
+    (void)m;
+    snprintf(names[0], MODEL_NAME_MAX, "v");
+    snprintf(names[1], MODEL_NAME_MAX, "m");
+    snprintf(names[2], MODEL_NAME_MAX, "u");
+    return 3;
+}
+
+static ss_status gmm_to_coords(const model *m, const double *theta,
+                               double *c)
+{
+    (void)m;
+    c[0] = theta[0];
+    c[1] = (1.0 - theta[0]) * theta[1] + theta[0] * theta[2];
+    c[2] = theta[2] - theta[1];
+    return SS_OK;
+}
+
+static ss_status gmm_from_coords(const model *m, const double *c,
+                                 double *theta)
+{
+    (void)m;
+    theta[0] = c[0];
+    theta[1] = c[1] - c[0] * c[2];
+    theta[2] = c[1] + (1.0 - c[0]) * c[2];
+    return SS_OK;
+}
+
 static const model_type gmm_type = {
     .name = "gmm",
     .summary = "two-component 1-D Gaussian mixture with known s",
@@ -464,7 +495,9 @@ static const model_type gmm_type = {
         "unidentifiable),\n"
         "w1 = w2 (v unidentifiable). Near w1 = w2 the FIM eigenvalues scale "
         "like 1, u^2, u^6 (u = w2 - w1).\n"
-        "Fixing w1 = 0 gives Hartigan's model (1-a) N(0,1) + a N(mu,1).",
+        "Fixing w1 = 0 gives Hartigan's model (1-a) N(0,1) + a N(mu,1).\n"
+        "Blow-down coordinates: v, m = (1-v) w1 + v w2 (the mean) and "
+        "u = w2 - w1 (path and map accept them as axes).",
     .opts = gmm_opts,
     .nopts = sizeof gmm_opts / sizeof gmm_opts[0],
     .param_summary = "v=0.5 w1=0 w2=1",
@@ -476,6 +509,9 @@ static const model_type gmm_type = {
     .loglik_terms = gmm_loglik_terms,
     .fim_exact = gmm_fim_exact,
     .singular = gmm_singular,
+    .coord_names = gmm_coord_names,
+    .to_coords = gmm_to_coords,
+    .from_coords = gmm_from_coords,
     .release = NULL,
     .copy_state = NULL,
 };

@@ -251,7 +251,8 @@ model *model_clone(const model *src)
     memcpy(m->params, src->params, src->P * sizeof *m->params);
     memcpy(m->theta, src->theta, src->P * sizeof *m->theta);
     memcpy(m->is_free, src->is_free, src->P);
-    memcpy(m->groups, src->groups, src->ngroups * sizeof *m->groups);
+    if (src->ngroups) /* groups may be NULL: memcpy must not see it */
+        memcpy(m->groups, src->groups, src->ngroups * sizeof *m->groups);
     if (src->state && (!src->type->copy_state ||
                        src->type->copy_state(src, m) != SS_OK)) {
         m->type = NULL; /* no state to release */
@@ -371,4 +372,78 @@ int model_nearest_singular(const model *m, model_singular *all,
         if (best < 0 || all[i].distance < all[best].distance)
             best = (int)i;
     return best;
+}
+
+ss_status model_axis_find(const model *m, const char *name, model_axis *ax)
+{
+    memset(ax, 0, sizeof *ax);
+    snprintf(ax->name, sizeof ax->name, "%s", name);
+    int pi = model_param_index(m, name);
+    if (pi >= 0) {
+        ax->index = (size_t)pi;
+        return SS_OK;
+    }
+    char(*names)[MODEL_NAME_MAX] = NULL;
+    size_t nc = 0;
+    if (m->type->coord_names) {
+        names = calloc(m->P ? m->P : 1, sizeof *names);
+        if (!names)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        nc = m->type->coord_names(m, names);
+        for (size_t i = 0; i < nc; i++)
+            if (strcmp(names[i], name) == 0) {
+                ax->is_coord = 1;
+                ax->index = i;
+                free(names);
+                return SS_OK;
+            }
+    }
+    char list[400] = "";
+    append_names(list, sizeof list, m);
+    for (size_t i = 0; i < nc; i++) {
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "; coordinates ",
+                 names[i]);
+    }
+    free(names);
+    return SS_FAIL(SS_ERR_NAME, "%s has no parameter or coordinate '%s' (%s)",
+                   m->type->name, name, list);
+}
+
+ss_status model_axis_apply(const model *m, const double *theta,
+                           const model_axis *ax, double value,
+                           double *theta_out)
+{
+    memcpy(theta_out, theta, m->P * sizeof *theta);
+    if (!ax->is_coord) {
+        theta_out[ax->index] = value;
+        return SS_OK;
+    }
+    double *c = malloc(m->P * sizeof *c);
+    if (!c)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    ss_status st = m->type->to_coords(m, theta, c);
+    if (st == SS_OK) {
+        c[ax->index] = value;
+        st = m->type->from_coords(m, c, theta_out);
+    }
+    free(c);
+    return st;
+}
+
+ss_status model_axis_value(const model *m, const double *theta,
+                           const model_axis *ax, double *value)
+{
+    if (!ax->is_coord) {
+        *value = theta[ax->index];
+        return SS_OK;
+    }
+    double *c = malloc(m->P * sizeof *c);
+    if (!c)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    ss_status st = m->type->to_coords(m, theta, c);
+    if (st == SS_OK)
+        *value = c[ax->index];
+    free(c);
+    return st;
 }

@@ -190,6 +190,24 @@ size_t model_free_indices(const model *m, size_t *idx);
 int model_nearest_singular(const model *m, model_singular *all,
                            size_t *count);
 
+/* An axis to move along: a parameter, or a blow-down coordinate of the
+ * family's chart (parameters win when names coincide). */
+typedef struct {
+    int is_coord;
+    size_t index;
+    char name[MODEL_NAME_MAX];
+} model_axis;
+
+ss_status model_axis_find(const model *m, const char *name, model_axis *ax);
+/* theta_out = theta with the axis set to value (through the chart for a
+ * coordinate: the other coordinates stay as they are at theta). */
+ss_status model_axis_apply(const model *m, const double *theta,
+                           const model_axis *ax, double value,
+                           double *theta_out);
+/* The axis value at theta. */
+ss_status model_axis_value(const model *m, const double *theta,
+                           const model_axis *ax, double *value);
+
 /* Built-in families */
 extern const model_type *const model_gmm;
 

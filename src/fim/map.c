@@ -1,0 +1,318 @@
+#include "fim/map.h"
+
+#include "core/interrupt.h"
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_machine.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *map_stat_name(map_stat s)
+{
+    switch (s) {
+    case MAP_LOGDET: return "logdet";
+    case MAP_LAMBDA_MIN: return "lambda_min";
+    case MAP_COND: return "cond";
+    case MAP_RANK: return "rank";
+    }
+    return "?";
+}
+
+int map_stat_parse(const char *s)
+{
+    for (int i = 0; i <= MAP_RANK; i++)
+        if (strcmp(s, map_stat_name((map_stat)i)) == 0)
+            return i;
+    return -1;
+}
+
+void map_result_free(map_result *r)
+{
+    if (!r)
+        return;
+    free(r->val);
+    free(r->status);
+    free(r->sing);
+    free(r->set_names);
+    free(r);
+}
+
+double map_x(const map_result *r, size_t i)
+{
+    return r->nx == 1 ? r->x0
+                      : r->x0 + (r->x1 - r->x0) * (double)i /
+                                    (double)(r->nx - 1);
+}
+
+double map_y(const map_result *r, size_t j)
+{
+    return r->ny == 1 ? r->y0
+                      : r->y0 + (r->y1 - r->y0) * (double)j /
+                                    (double)(r->ny - 1);
+}
+
+typedef struct {
+    gsl_matrix *G, *Gk;
+    gsl_vector *eval;
+    gsl_eigen_symm_workspace *ws;
+    double *th, *thx, *thy;
+    size_t *idx;
+} map_work;
+
+static void work_free(map_work *w)
+{
+    if (w->G)
+        gsl_matrix_free(w->G);
+    if (w->Gk)
+        gsl_matrix_free(w->Gk);
+    if (w->eval)
+        gsl_vector_free(w->eval);
+    if (w->ws)
+        gsl_eigen_symm_free(w->ws);
+    free(w->th);
+    free(w->thx);
+    free(w->thy);
+    free(w->idx);
+}
+
+/* The statistic at one point; eigenvalues only (no vectors, no root) so a
+ * 200x200 map stays fast. Values below the floor eps*k*lambda_max are not
+ * resolved: log det is then -inf and the condition number inf. */
+static map_cell_status cell_value(const model *m, const map_spec *sp,
+                                  map_work *w, size_t k, double *out,
+                                  int *at_floor)
+{
+    *at_floor = 0;
+    if (model_validate(m, w->th) != SS_OK)
+        return MAP_CELL_INVALID;
+    ss_gsl_clear();
+    if (m->type->fim_exact(m, w->th, w->G, NULL) != SS_OK || ss_gsl_last())
+        return MAP_CELL_FAILED;
+    for (size_t a = 0; a < k; a++)
+        for (size_t b = 0; b < k; b++) {
+            double g = gsl_matrix_get(w->G, w->idx[a], w->idx[b]);
+            if (!isfinite(g))
+                return MAP_CELL_FAILED;
+            gsl_matrix_set(w->Gk, a, b, g);
+        }
+    if (gsl_eigen_symm(w->Gk, w->eval, w->ws) != GSL_SUCCESS)
+        return MAP_CELL_FAILED;
+    double lmax = 0, lmin = INFINITY;
+    for (size_t a = 0; a < k; a++) {
+        double l = gsl_vector_get(w->eval, a);
+        lmax = fmax(lmax, fabs(l));
+        lmin = fmin(lmin, l);
+    }
+    double floor = 8.0 * GSL_DBL_EPSILON * (double)k * lmax;
+    *at_floor = lmin <= floor;
+    switch (sp->stat) {
+    case MAP_LOGDET: {
+        double s = 0;
+        for (size_t a = 0; a < k; a++)
+            s += log(gsl_vector_get(w->eval, a));
+        *out = *at_floor ? -INFINITY : s;
+        break;
+    }
+    case MAP_LAMBDA_MIN: *out = *at_floor ? 0.0 : lmin; break;
+    case MAP_COND: *out = *at_floor ? INFINITY : lmax / lmin; break;
+    case MAP_RANK: {
+        size_t r = 0;
+        double th = fmax(sp->tol * lmax, floor);
+        for (size_t a = 0; a < k; a++)
+            if (gsl_vector_get(w->eval, a) > th)
+                r++;
+        *out = (double)r;
+        break;
+    }
+    }
+    return MAP_CELL_OK;
+}
+
+/* Distances to every singular set at the point (x, y) of the plane. */
+static size_t set_distances(const model *m, const map_spec *sp, map_work *w,
+                            double x, double y, double *d)
+{
+    model_singular sing[MODEL_MAX_SINGULAR];
+    if (model_axis_apply(m, m->theta, &sp->x, x, w->thx) != SS_OK ||
+        model_axis_apply(m, w->thx, &sp->y, y, w->thy) != SS_OK) {
+        ss_clear_error();
+        return 0;
+    }
+    size_t ns = m->type->singular(m, w->thy, sing, MODEL_MAX_SINGULAR);
+    for (size_t q = 0; q < ns; q++)
+        d[q] = sing[q].distance;
+    return ns;
+}
+
+/* Which singular set (if any) crosses the cell around (x, y). A set is
+ * marked when its distance could fall to zero within half a grid step in
+ * the plane: the distance at the centre is compared with how much it
+ * changes over half a step along each axis. That way a set the plane never
+ * meets (v = 0 on a w1-w2 map with v = 0.3) is not marked however close it
+ * is, while one the plane cuts through (w1 = w2) is. */
+static int mark_singular(const model *m, const map_spec *sp, map_work *w,
+                         double x, double y, double hx, double hy,
+                         map_result *r)
+{
+    double d0[MODEL_MAX_SINGULAR], dn[4][MODEL_MAX_SINGULAR];
+    model_singular sing[MODEL_MAX_SINGULAR];
+    size_t ns = m->type->singular(m, w->th, sing, MODEL_MAX_SINGULAR);
+    for (size_t q = 0; q < ns; q++) {
+        d0[q] = sing[q].distance;
+        if (r->nsets < ns) {
+            memcpy(r->set_names[q], sing[q].name, sizeof r->set_names[q]);
+            r->set_names[q][sizeof r->set_names[q] - 1] = 0;
+        }
+    }
+    if (r->nsets < ns)
+        r->nsets = ns;
+    const double off[4][2] = {{hx, 0}, {-hx, 0}, {0, hy}, {0, -hy}};
+    size_t got[4];
+    for (int k = 0; k < 4; k++)
+        got[k] = set_distances(m, sp, w, x + off[k][0], y + off[k][1],
+                               dn[k]);
+    int best = -1;
+    for (size_t q = 0; q < ns; q++) {
+        double ch[2] = {0, 0};
+        for (int k = 0; k < 4; k++)
+            if (got[k] > q)
+                ch[k / 2] = fmax(ch[k / 2], fabs(dn[k][q] - d0[q]));
+        double reach = sqrt(ch[0] * ch[0] + ch[1] * ch[1]);
+        if ((d0[q] == 0 || d0[q] <= reach) &&
+            (best < 0 || d0[q] < d0[best]))
+            best = (int)q;
+    }
+    return best;
+}
+
+ss_status map_run(const model *m, const map_spec *sp,
+                  map_progress_fn progress, void *ctx, map_result **out)
+{
+    *out = NULL;
+    if (!m->type->fim_exact)
+        return SS_FAIL(SS_ERR_USAGE, "map needs an exact FIM, which %s does "
+                                     "not have",
+                       m->type->name);
+    if (sp->nx < 2 || sp->ny < 2)
+        return SS_FAIL(SS_ERR_RANGE, "a map needs at least 2x2 points");
+    if (sp->nx * sp->ny > MAP_MAX_CELLS)
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "resolution %zux%zu is too large (at most %d points)",
+                       sp->nx, sp->ny, MAP_MAX_CELLS);
+    if (sp->x0 == sp->x1 || sp->y0 == sp->y1)
+        return SS_FAIL(SS_ERR_RANGE, "empty range on the %s axis",
+                       sp->x0 == sp->x1 ? sp->x.name : sp->y.name);
+    if (sp->x.is_coord == sp->y.is_coord && sp->x.index == sp->y.index)
+        return SS_FAIL(SS_ERR_USAGE, "x and y must be different axes");
+
+    map_work w = {0};
+    size_t P = m->P, cells = sp->nx * sp->ny;
+    w.idx = malloc(P * sizeof *w.idx);
+    size_t k = w.idx ? model_free_indices(m, w.idx) : 0;
+    if (w.idx && k == 0) {
+        free(w.idx);
+        return SS_FAIL(SS_ERR_USAGE,
+                       "no free parameters (use `free NAME PARAM`)");
+    }
+    map_result *r = calloc(1, sizeof *r);
+    w.G = gsl_matrix_alloc(P, P);
+    w.Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
+    w.eval = gsl_vector_alloc(k ? k : 1);
+    w.ws = gsl_eigen_symm_alloc(k ? k : 1);
+    w.th = malloc(P * sizeof *w.th);
+    w.thx = malloc(P * sizeof *w.thx);
+    w.thy = malloc(P * sizeof *w.thy);
+    if (r) {
+        r->val = malloc(cells * sizeof *r->val);
+        r->status = calloc(cells, 1);
+        r->sing = malloc(cells);
+        r->set_names = calloc(MODEL_MAX_SINGULAR, sizeof *r->set_names);
+    }
+    if (!r || !w.idx || !w.G || !w.Gk || !w.eval || !w.ws || !w.th ||
+        !w.thx || !w.thy || !r->val || !r->status || !r->sing ||
+        !r->set_names) {
+        work_free(&w);
+        map_result_free(r);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %zux%zu map",
+                       sp->nx, sp->ny);
+    }
+    r->nx = sp->nx;
+    r->ny = sp->ny;
+    r->k = k;
+    r->x0 = sp->x0;
+    r->x1 = sp->x1;
+    r->y0 = sp->y0;
+    r->y1 = sp->y1;
+    r->stat = sp->stat;
+    snprintf(r->xname, sizeof r->xname, "%s", sp->x.name);
+    snprintf(r->yname, sizeof r->yname, "%s", sp->y.name);
+    snprintf(r->model_kind, sizeof r->model_kind, "%s", m->type->name);
+    for (size_t c = 0; c < cells; c++) {
+        r->val[c] = NAN;
+        r->sing[c] = -1;
+    }
+    double dx = (sp->x1 - sp->x0) / (double)(sp->nx - 1);
+    double dy = (sp->y1 - sp->y0) / (double)(sp->ny - 1);
+    ss_status st = SS_OK;
+    for (size_t j = 0; j < sp->ny && st == SS_OK; j++) {
+        if (ss_interrupted()) {
+            r->interrupted = 1;
+            break;
+        }
+        for (size_t i = 0; i < sp->nx; i++) {
+            size_t c = j * sp->nx + i;
+            double x = map_x(r, i), y = map_y(r, j);
+            /* the point, and its neighbours half a step away in x and y,
+             * which bound how far the cell reaches in parameter space */
+            if (model_axis_apply(m, m->theta, &sp->x, x, w.thx) != SS_OK ||
+                model_axis_apply(m, w.thx, &sp->y, y, w.th) != SS_OK) {
+                r->status[c] = MAP_CELL_INVALID;
+                r->n_invalid++;
+                ss_clear_error();
+                continue;
+            }
+            int at_floor;
+            map_cell_status cs = cell_value(m, sp, &w, k, &r->val[c],
+                                            &at_floor);
+            ss_clear_error();
+            r->status[c] = (unsigned char)cs;
+            if (cs == MAP_CELL_INVALID) {
+                r->n_invalid++;
+                r->val[c] = NAN;
+                continue;
+            }
+            if (cs == MAP_CELL_FAILED) {
+                r->n_failed++;
+                r->val[c] = NAN;
+                continue;
+            }
+            r->n_floor += (size_t)at_floor;
+            if (!r->has_min || r->val[c] < r->val[r->imin]) {
+                r->imin = c;
+                r->has_min = 1;
+            }
+            if (!m->type->singular)
+                continue;
+            int best = mark_singular(m, sp, &w, x, y, 0.5 * dx, 0.5 * dy,
+                                     r);
+            if (best >= 0) {
+                r->sing[c] = (signed char)best;
+                r->n_singular++;
+            }
+        }
+        r->rows_done = j + 1;
+        if (progress)
+            progress(ctx, (j + 1) * sp->nx, cells);
+    }
+    work_free(&w);
+    if (st == SS_OK && r->rows_done == 0)
+        st = SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first row");
+    if (st != SS_OK) {
+        map_result_free(r);
+        return st;
+    }
+    *out = r;
+    return SS_OK;
+}

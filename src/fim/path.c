@@ -1,0 +1,257 @@
+#include "fim/path.h"
+
+#include "core/interrupt.h"
+
+#include <gsl/gsl_fit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void path_result_free(path_result *p)
+{
+    if (!p)
+        return;
+    free(p->names);
+    free(p->t);
+    free(p->dist);
+    if (p->theta)
+        gsl_matrix_free(p->theta);
+    if (p->eval)
+        gsl_matrix_free(p->eval);
+    free(p->floor);
+    free(p->logdet);
+    free(p->cond);
+    free(p->rank);
+    free(p->expo);
+    free(p->expo_se);
+    free(p->prefactor);
+    free(p->nfit);
+    free(p);
+}
+
+static path_result *alloc_result(size_t npts, size_t k, size_t P)
+{
+    path_result *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->npts = npts;
+    p->k = k;
+    p->names = calloc(k, sizeof *p->names);
+    p->t = calloc(npts, sizeof *p->t);
+    p->dist = calloc(npts, sizeof *p->dist);
+    p->theta = gsl_matrix_alloc(npts, P);
+    p->eval = gsl_matrix_alloc(npts, k);
+    p->floor = calloc(npts, sizeof *p->floor);
+    p->logdet = calloc(npts, sizeof *p->logdet);
+    p->cond = calloc(npts, sizeof *p->cond);
+    p->rank = calloc(npts, sizeof *p->rank);
+    p->expo = calloc(k, sizeof *p->expo);
+    p->expo_se = calloc(k, sizeof *p->expo_se);
+    p->prefactor = calloc(k, sizeof *p->prefactor);
+    p->nfit = calloc(k, sizeof *p->nfit);
+    if (!p->names || !p->t || !p->dist || !p->theta || !p->eval ||
+        !p->floor || !p->logdet || !p->cond || !p->rank || !p->expo ||
+        !p->expo_se || !p->prefactor || !p->nfit) {
+        path_result_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Position of step i in [0, 1] from the start; log spacing makes the
+ * remaining distance to the end shrink geometrically, so the end point
+ * itself (often the singular set, where lambda = 0) is approached but not
+ * reached. */
+static double remaining(const path_spec *sp, size_t i)
+{
+    double s = (double)i / (double)(sp->steps - 1);
+    if (!sp->log_spacing)
+        return 1.0 - s;
+    return pow(10.0, -sp->decades * s);
+}
+
+/* Points are written as end + r (start - end), r the remaining fraction,
+ * so log-spaced points near the end carry their tiny offsets exactly. */
+static ss_status point_at(const model *m, const path_spec *sp, size_t i,
+                          double *theta, double *t)
+{
+    double r = remaining(sp, i);
+    if (sp->theta_from) {
+        for (size_t j = 0; j < m->P; j++)
+            theta[j] = sp->theta_to[j] +
+                       r * (sp->theta_from[j] - sp->theta_to[j]);
+        *t = 1.0 - r;
+        return SS_OK;
+    }
+    *t = sp->to + r * (sp->from - sp->to);
+    return model_axis_apply(m, m->theta, &sp->axis, *t, theta);
+}
+
+ss_status path_run(const model *m, const path_spec *sp,
+                   path_progress_fn progress, void *ctx, path_result **out)
+{
+    *out = NULL;
+    if (sp->steps < 2)
+        return SS_FAIL(SS_ERR_RANGE, "a path needs at least 2 steps");
+    if (!sp->theta_from && sp->from == sp->to)
+        return SS_FAIL(SS_ERR_RANGE, "empty path: %s goes from %g to %g",
+                       sp->axis.name, sp->from, sp->to);
+    size_t *idx = malloc(m->P * sizeof *idx);
+    if (!idx)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    size_t k = model_free_indices(m, idx);
+    if (k == 0) {
+        free(idx);
+        return SS_FAIL(SS_ERR_USAGE,
+                       "no free parameters (use `free NAME PARAM`)");
+    }
+    path_result *p = alloc_result(sp->steps, k, m->P);
+    model *work = model_clone(m);
+    if (!p || !work) {
+        free(idx);
+        path_result_free(p);
+        model_free(work);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t a = 0; a < k; a++)
+        memcpy(p->names[a], m->params[idx[a]].name, MODEL_NAME_MAX);
+    free(idx);
+    snprintf(p->axis, sizeof p->axis, "%s",
+             sp->theta_from ? "t" : sp->axis.name);
+    p->method = sp->fim.method;
+
+    /* Every point must be valid before anything is computed. */
+    ss_status st = SS_OK;
+    for (size_t i = 0; i < sp->steps && st == SS_OK; i++) {
+        gsl_vector_view row = gsl_matrix_row(p->theta, i);
+        st = point_at(m, sp, i, row.vector.data, &p->t[i]);
+        if (st == SS_OK)
+            st = model_validate(m, row.vector.data);
+        if (st != SS_OK) {
+            char why[sizeof ss_last_error()->msg];
+            snprintf(why, sizeof why, "%s", ss_last_error()->msg);
+            st = SS_FAIL(st, "the path leaves the valid region at step %zu "
+                             "(%s = %.6g): %s",
+                         i + 1, p->axis, p->t[i], why);
+        }
+    }
+
+    /* The singular set approached: nearest at the end point. */
+    model_singular sing[MODEL_MAX_SINGULAR];
+    int target = -1;
+    if (st == SS_OK && m->type->singular) {
+        gsl_vector_view last = gsl_matrix_row(p->theta, sp->steps - 1);
+        size_t ns = m->type->singular(m, last.vector.data, sing,
+                                      MODEL_MAX_SINGULAR);
+        for (size_t j = 0; j < ns; j++)
+            if (target < 0 || sing[j].distance < sing[target].distance)
+                target = (int)j;
+        if (target >= 0)
+            snprintf(p->set_name, sizeof p->set_name, "%s",
+                     sing[target].name);
+    }
+
+    for (size_t i = 0; i < sp->steps && st == SS_OK; i++) {
+        if (ss_interrupted()) {
+            p->interrupted = 1;
+            break;
+        }
+        memcpy(work->theta, gsl_matrix_const_ptr(p->theta, i, 0),
+               m->P * sizeof *work->theta);
+        p->dist[i] = NAN;
+        if (target >= 0) {
+            size_t ns = m->type->singular(m, work->theta, sing,
+                                          MODEL_MAX_SINGULAR);
+            if ((size_t)target < ns)
+                p->dist[i] = sing[target].distance;
+        }
+        fim_request req = sp->fim;
+        req.seed = sp->fim.seed + i; /* each step its own fixed stream */
+        req.progress = NULL;
+        fim_result *f = NULL;
+        spec_result *s = NULL;
+        st = fim_compute(work, &req, &f);
+        if (st == SS_OK)
+            st = spec_analyze(f, sp->tol, &s);
+        if (st == SS_OK) {
+            for (size_t j = 0; j < k; j++)
+                gsl_matrix_set(p->eval, i, j, gsl_vector_get(s->eval, j));
+            p->floor[i] = s->floor;
+            p->logdet[i] = s->logdet;
+            p->cond[i] = s->cond;
+            p->rank[i] = s->rank;
+            p->done = i + 1;
+        } else {
+            char why[sizeof ss_last_error()->msg];
+            snprintf(why, sizeof why, "%s", ss_last_error()->msg);
+            st = SS_FAIL(st, "at step %zu (%s = %.6g): %s", i + 1, p->axis,
+                         p->t[i], why);
+        }
+        fim_result_free(f);
+        spec_result_free(s);
+        if (progress)
+            progress(ctx, i + 1, sp->steps);
+    }
+    model_free(work);
+    if (st == SS_OK && p->done == 0)
+        st = SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first step");
+    if (st != SS_OK) {
+        path_result_free(p);
+        return st;
+    }
+    path_fit(p);
+    *out = p;
+    return SS_OK;
+}
+
+void path_fit(path_result *p)
+{
+    double *x = malloc((p->done ? p->done : 1) * sizeof *x);
+    double *y = malloc((p->done ? p->done : 1) * sizeof *y);
+    size_t *ord = malloc((p->done ? p->done : 1) * sizeof *ord);
+    if (!x || !y || !ord) {
+        free(x);
+        free(y);
+        free(ord);
+        return;
+    }
+    for (size_t j = 0; j < p->k; j++) {
+        p->nfit[j] = 0;
+        p->expo[j] = p->expo_se[j] = p->prefactor[j] = NAN;
+        /* usable points: a positive distance and an eigenvalue resolved
+         * well above the floor */
+        size_t n = 0;
+        for (size_t i = 0; i < p->done; i++) {
+            double d = p->dist[i], l = gsl_matrix_get(p->eval, i, j);
+            if (isfinite(d) && d > 0 && isfinite(l) && l > 4 * p->floor[i])
+                ord[n++] = i;
+        }
+        /* nearest half (the asymptotic regime), at least 3 points */
+        for (size_t a = 1; a < n; a++) /* insertion sort by distance */
+            for (size_t b = a; b > 0 && p->dist[ord[b]] < p->dist[ord[b - 1]];
+                 b--) {
+                size_t tmp = ord[b];
+                ord[b] = ord[b - 1];
+                ord[b - 1] = tmp;
+            }
+        size_t use = n < 6 ? n : (n + 1) / 2;
+        if (use < 3)
+            continue;
+        for (size_t a = 0; a < use; a++) {
+            x[a] = log(p->dist[ord[a]]);
+            y[a] = log(gsl_matrix_get(p->eval, ord[a], j));
+        }
+        double c0, c1, c00, c01, c11, sumsq;
+        if (gsl_fit_linear(x, 1, y, 1, use, &c0, &c1, &c00, &c01, &c11,
+                           &sumsq) != GSL_SUCCESS)
+            continue;
+        p->nfit[j] = use;
+        p->expo[j] = c1;
+        p->expo_se[j] = sqrt(c11);
+        p->prefactor[j] = exp(c0);
+    }
+    free(x);
+    free(y);
+    free(ord);
+}

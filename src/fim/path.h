@@ -1,0 +1,59 @@
+/* FIM spectra along a path: one parameter (or blow-down coordinate) moved
+ * from one value to another, or a straight segment between two full
+ * parameter points, typically into a singular set. At every step the
+ * eigenvalues, log det, condition number and rank are recorded with the
+ * distance to the singular set the path approaches; then each eigenvalue
+ * gets a power-law fit lambda ~ C d^k against that distance. */
+#ifndef SS_PATH_H
+#define SS_PATH_H
+
+#include "fim/fim.h"
+#include "fim/spectrum.h"
+#include "model/model.h"
+
+typedef struct {
+    /* Either an axis move ... */
+    model_axis axis;
+    double from, to;
+    /* ... or a segment between full points (when theta_from != NULL). */
+    const double *theta_from, *theta_to;
+    size_t steps;       /* points, >= 2 */
+    int log_spacing;    /* distances to the end shrink geometrically */
+    double decades;     /* how many decades log spacing covers */
+    fim_request fim;    /* method, n, data; seed is offset per step */
+    double tol;         /* rank tolerance */
+} path_spec;
+
+typedef struct {
+    size_t npts, k, done;
+    int interrupted;
+    char axis[MODEL_NAME_MAX]; /* axis name, or "t" for a segment */
+    fim_method method;
+    char (*names)[MODEL_NAME_MAX];
+    char set_name[64];       /* the singular set approached ("" if none) */
+    double *t;               /* axis value (segment: fraction 0..1) */
+    double *dist;            /* distance to that set */
+    gsl_matrix *theta;       /* npts x P points visited */
+    gsl_matrix *eval;        /* npts x k, descending */
+    double *floor, *logdet, *cond;
+    size_t *rank;
+    /* power law per eigenvalue index */
+    double *expo, *expo_se, *prefactor;
+    size_t *nfit;            /* points used; 0 = no fit possible */
+    char source[64];
+} path_result;
+
+void path_result_free(path_result *p);
+
+typedef void (*path_progress_fn)(void *ctx, size_t done, size_t total);
+
+/* Checks every point first (nothing is computed if one is invalid), then
+ * walks the path. Ctrl-C keeps the steps finished (result->interrupted). */
+ss_status path_run(const model *m, const path_spec *spec,
+                   path_progress_fn progress, void *ctx, path_result **out);
+
+/* Fit log lambda_j = log C + k log d over the half of the usable points
+ * nearest the singular set (at least 3); fills expo/expo_se/prefactor. */
+void path_fit(path_result *p);
+
+#endif
