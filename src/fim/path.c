@@ -242,6 +242,11 @@ void path_fit(path_result *p)
             x[a] = log(p->dist[ord[a]]);
             y[a] = log(gsl_matrix_get(p->eval, ord[a], j));
         }
+        /* a path parallel to the set: log d is constant, no slope */
+        if (x[use - 1] - x[0] < 1e-3) {
+            p->flat_distance = 1;
+            continue;
+        }
         double c0, c1, c00, c01, c11, sumsq;
         if (gsl_fit_linear(x, 1, y, 1, use, &c0, &c1, &c00, &c01, &c11,
                            &sumsq) != GSL_SUCCESS)

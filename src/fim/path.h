@@ -40,6 +40,7 @@ typedef struct {
     /* power law per eigenvalue index */
     double *expo, *expo_se, *prefactor;
     size_t *nfit;            /* points used; 0 = no fit possible */
+    int flat_distance;       /* the distance hardly changes: nothing to fit */
     char source[64];
 } path_result;
 

@@ -170,7 +170,11 @@ void args_origin(const stmt *st, char *buf, size_t n)
                                     a->v.str, a->v.lo, a->v.hi);
             break;
         case VAL_STR:
-            len += (size_t)snprintf(buf + len, n - len, "\"%s\"", a->v.str);
+            /* quoted only when it would not read back as one word */
+            len += (size_t)snprintf(buf + len, n - len,
+                                    strpbrk(a->v.str, " \t\"'#;") ? "\"%s\""
+                                                                   : "%s",
+                                    a->v.str);
             break;
         default:
             len += (size_t)snprintf(buf + len, n - len, "%s", a->v.str);

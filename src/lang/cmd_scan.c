@@ -97,7 +97,10 @@ void cmd_print_path(session *s, const path_result *p)
                 tbl_num(f, 3, NAN);
                 tbl_num(f, 4, 0);
             } else {
-                tbl_str(f, 4, "too few resolved points to fit");
+                tbl_str(f, 4, p->flat_distance
+                                  ? "no fit: the distance to the set hardly "
+                                    "changes along this path"
+                                  : "too few resolved points to fit");
             }
             continue;
         }

@@ -1,0 +1,792 @@
+/* mlp2: perceptron with two hidden units and no biases,
+ *   y = w1 g(J1.x) + w2 g(J2.x) + e,   x ~ N(0, I_d),  e ~ N(0, sigma^2),
+ * sigma known (structural option), g = erf(t / sqrt 2) (act=erf, default)
+ * or tanh (act=tanh). Parameters in order: w1, w2, J1 (d components),
+ * J2 (d components); for d > 1 the components are J1_1..J1_d, J2_1..J2_d
+ * with groups J1 and J2.
+ *
+ * Regression model: the score is (y - f) / sigma^2 grad f and the exact
+ * Fisher information G = sigma^-2 E_x[grad f grad f^T] (theory.md, 1).
+ *
+ * act=erf has closed forms for every entry (theory.md, 2, "mlp2"; checked
+ * against quadrature and Monte Carlo in tests/unit/test_mlp2.c). With
+ * a = J_i, b = J_j, c = a.b, D = (1+|a|^2)(1+|b|^2) - c^2
+ *   = 1 + |a|^2 + |b|^2 + sum_{k<l} (a_k b_l - a_l b_k)^2   (>= 1):
+ *   G[wi][wj] = (2/pi) asin(c / sqrt((1+|a|^2)(1+|b|^2)))
+ *             = (2/pi) atan2(c, sqrt(D))      (no argument can round past 1)
+ *   G[wi][Jj] = wj (2/pi) (J_i - (c / (1+|J_j|^2)) J_j) / sqrt(D)
+ *   G[Ji][Jj] = wi wj (2/pi) D^{-1/2} M^{-1},  M = I + a a^T + b b^T,
+ *     M^{-1} = I - ((1+|b|^2) a a^T - c (a b^T + b a^T) + (1+|a|^2) b b^T)/D
+ *     (Woodbury; det M = D), all over sigma^2. This costs O(d^2) and
+ *     allocates nothing.
+ *
+ * The root factor (d <= 2): rows sqrt(W_k) grad f(x_k) / sigma over a tensor
+ * product quadrature rule for N(0, I_d). Each row is accurate to a few ulps,
+ * so the SVD of R resolves eigenvalues of G far below eps * lambda_max (the
+ * |u|^6 eigenvalue near J1 = J2). The rule:
+ *   - erf: Gauss-Hermite. The integrand is entire; the slowest pieces are
+ *     g'(a.x) g'(b.x) ~ exp(-(a_k^2 + b_k^2) x_k^2 / 2) along each axis,
+ *     whose Hermite coefficients decay like (K^2 / (1 + K^2))^n with K the
+ *     largest |J_ik|: ~60 nodes per axis at K = 1. For larger K (> ~1.2)
+ *     Gauss-Legendre on [-L, L] needs fewer (linear rather than quadratic
+ *     growth in K), and is used instead.
+ *   - tanh: Gauss-Legendre on [-L, L] per axis (times the normal density).
+ *     tanh has poles at J.x = i pi (k + 1/2): along an axis the integrand is
+ *     analytic only in a strip of half-width delta = pi / (2K), where
+ *     Gauss-Hermite converges like exp(-c delta sqrt(n)) (275 nodes at
+ *     K = 1 for 1e-13) but Gauss-Legendre on a fixed interval geometrically,
+ *     like exp(-1.78 asinh(delta / L) n) (measured): 128 nodes at K = 1.
+ *     For tanh G itself is the Gram matrix of these rows.
+ * Tensor nodes of negligible weight (below MLP2_PRUNE of the largest) are
+ * dropped. */
+#include "model/model.h"
+
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MLP2_DMAX 16
+#define MLP2_PMAX (2 + 2 * MLP2_DMAX)
+/* Largest d with a quadrature (the root factor; tanh's G). */
+#define MLP2_QUAD_DMAX 2
+
+/* Rule orders per axis, K = max |J_ik| (measured over random points with
+ * that K, d = 1 and 2, against the closed form for erf and against a rule
+ * of 1024 nodes for tanh; targets ~1e-14 of sqrt(G_ii G_jj)):
+ *  - erf, Gauss-Hermite: the error is ~30 (K^2/(1+K^2))^n, so
+ *    n = GH_LOGC / log(1 + 1/K^2) + GH_EXTRA (even, >= GH_NMIN), with
+ *    GH_LOGC = log(30 / 1e-14): 24 nodes at K <= 0.35, 60 at K = 1, 168 at
+ *    K = 2.
+ *  - erf, Gauss-Legendre on [-GL_L, GL_L]: n = GLE_A + GLE_B K + GLE_EXTRA
+ *    (96 at K = 1, 144 at K = 2, 248 at K = 4). fim_exact takes whichever
+ *    rule is smaller (Hermite up to K ~ 1.2). Beyond erf_root_nmax no root is
+ *    returned (G stays exact; the spectrum then falls back to G).
+ *  - tanh, Gauss-Legendre: the error is ~1e4 exp(-1.78 asinh(delta/L) n),
+ *    delta = pi / (2K): n = GL_A / asinh(delta / GL_L) with GL_A =
+ *    log(1e4 / 3e-14) / 1.78 (multiple of 8, >= GL_NMIN): 136 at K = 1, 264
+ *    at K = 2, 520 at K = 4. Beyond gl_nmax the exact FIM is refused; beyond
+ *    gl_root_nmax it is returned without a root.
+ * The EXTRA nodes serve the tiny eigenvalues (their integrands carry higher
+ * powers of x): with them, the |u|^6 eigenvalue near J1 = J2 agrees with a
+ * rule of twice the order to ~1e-9 at |u| = 1e-2. */
+#define GH_LOGC 35.6
+#define GH_EXTRA 8
+#define GH_NMIN 24
+#define GL_L 9.0
+#define GLE_A 40.0
+#define GLE_B 48.0
+#define GLE_EXTRA 8.0
+#define GL_A 22.6
+#define GL_NMIN 32
+static const size_t erf_root_nmax[MLP2_QUAD_DMAX + 1] = {0, 2048, 256};
+static const size_t gl_nmax[MLP2_QUAD_DMAX + 1] = {0, 2048, 512};
+static const size_t gl_root_nmax[MLP2_QUAD_DMAX + 1] = {0, 2048, 256};
+
+/* Tensor nodes with weight below MLP2_PRUNE * (largest weight) are dropped:
+ * with |grad f|^2 <= ~1e3 there they change G by < 1e-17. */
+#define MLP2_PRUNE 1e-22
+
+enum { OPT_D, OPT_ACT, OPT_SIGMA, NOPTS };
+enum { ACT_ERF, ACT_TANH };
+
+static const char *const act_choices[] = {"erf", "tanh", NULL};
+
+static const model_optdef mlp2_opts[] = {
+    {"d", MOPT_INT, 1.0, 1.0, (double)MLP2_DMAX, NULL, "input dimension"},
+    {"act", MOPT_ENUM, 0.0, 0.0, 0.0, act_choices,
+     "activation: erf (g(t) = erf(t/sqrt 2)) or tanh"},
+    {"sigma", MOPT_REAL, 1.0, 1e-6, 1e6, NULL,
+     "known noise standard deviation"},
+};
+
+typedef struct {
+    size_t d, P;
+    int act;
+    double sigma;
+} mlp2_cfg;
+
+static void get_cfg(const model *m, mlp2_cfg *c)
+{
+    c->d = (size_t)m->opt[OPT_D];
+    c->P = 2 + 2 * c->d;
+    c->act = m->opt_choice[OPT_ACT] &&
+                     strcmp(m->opt_choice[OPT_ACT], "tanh") == 0
+                 ? ACT_TANH
+                 : ACT_ERF;
+    c->sigma = m->opt[OPT_SIGMA];
+}
+
+#define SQRT_2_OVER_PI 0.79788456080286535588 /* sqrt(2 / pi) */
+
+/* g(t) and g'(t). For tanh, with e = exp(-2|t|): tanh|t| = (1-e)/(1+e) and
+ * sech^2 t = 4e/(1+e)^2, from one expm1 (no 1 - tanh^2 cancellation). */
+static inline void act_eval(int act, double t, double *g, double *gp)
+{
+    if (act == ACT_ERF) {
+        *g = erf(t * M_SQRT1_2);
+        *gp = SQRT_2_OVER_PI * exp(-0.5 * t * t);
+    } else {
+        double em = expm1(-2.0 * fabs(t)); /* e - 1, in (-1, 0] */
+        double th = -em / (2.0 + em);
+        *g = t < 0 ? -th : th;
+        *gp = 4.0 * (1.0 + em) / ((2.0 + em) * (2.0 + em));
+    }
+}
+
+/* f(x) and grad f(x) (P entries) at input x. */
+static inline double grad_f(const mlp2_cfg *c, const double *theta,
+                            const double *x, double *grad)
+{
+    size_t d = c->d;
+    const double *J1 = theta + 2, *J2 = theta + 2 + d;
+    double s1 = 0, s2 = 0;
+    for (size_t k = 0; k < d; k++) {
+        s1 += J1[k] * x[k];
+        s2 += J2[k] * x[k];
+    }
+    double g1, gp1, g2, gp2;
+    act_eval(c->act, s1, &g1, &gp1);
+    act_eval(c->act, s2, &g2, &gp2);
+    double a1 = theta[0] * gp1, a2 = theta[1] * gp2;
+    grad[0] = g1;
+    grad[1] = g2;
+    for (size_t k = 0; k < d; k++) {
+        grad[2 + k] = a1 * x[k];
+        grad[2 + d + k] = a2 * x[k];
+    }
+    return theta[0] * g1 + theta[1] * g2;
+}
+
+/* ---- layout -------------------------------------------------------------- */
+
+static ss_status mlp2_configure(model *m, const model_arg *args, size_t nargs,
+                                unsigned char *used)
+{
+    (void)args;
+    (void)nargs;
+    (void)used;
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    if (c.d < 1 || c.d > MLP2_DMAX)
+        return SS_FAIL(SS_ERR_RANGE, "mlp2: d = %zu is outside [1, %d]", c.d,
+                       MLP2_DMAX);
+    ss_status st = model_add_param(m, "w1", 1.0, -INFINITY, INFINITY);
+    if (st == SS_OK)
+        st = model_add_param(m, "w2", -0.5, -INFINITY, INFINITY);
+    for (int u = 1; u <= 2 && st == SS_OK; u++) {
+        for (size_t k = 0; k < c.d && st == SS_OK; k++) {
+            char name[MODEL_NAME_MAX];
+            if (c.d == 1)
+                snprintf(name, sizeof name, "J%d", u);
+            else
+                snprintf(name, sizeof name, "J%d_%zu", u, k + 1);
+            /* J1 = (1, 0, ...), J2 = (-0.3, 0.8, 0, ...): generic */
+            double def = u == 1 ? (k == 0 ? 1.0 : 0.0)
+                                : (k == 0 ? -0.3 : k == 1 ? 0.8 : 0.0);
+            st = model_add_param(m, name, def, -INFINITY, INFINITY);
+        }
+    }
+    if (st == SS_OK && c.d > 1)
+        st = model_add_group(m, "J1", 2, c.d);
+    if (st == SS_OK && c.d > 1)
+        st = model_add_group(m, "J2", 2 + c.d, c.d);
+    return st;
+}
+
+static size_t mlp2_data_cols(const model *m)
+{
+    return (size_t)m->opt[OPT_D] + 1;
+}
+
+static const char *mlp2_data_colname(const model *m, size_t col, char *buf,
+                                     size_t n)
+{
+    size_t d = (size_t)m->opt[OPT_D];
+    if (col >= d)
+        snprintf(buf, n, "y");
+    else if (d == 1)
+        snprintf(buf, n, "x");
+    else
+        snprintf(buf, n, "x%zu", col + 1);
+    return buf;
+}
+
+/* ---- sampling and likelihood --------------------------------------------- */
+
+static ss_status mlp2_sample(const model *m, const double *theta, gsl_rng *r,
+                             gsl_matrix *out)
+{
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    if (out->size2 != c.d + 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: sample matrix must have %zu columns, got %zu",
+                       c.d + 1, out->size2);
+    double x[MLP2_DMAX], grad[MLP2_PMAX];
+    for (size_t i = 0; i < out->size1; i++) {
+        for (size_t k = 0; k < c.d; k++) {
+            x[k] = gsl_ran_gaussian(r, 1.0);
+            gsl_matrix_set(out, i, k, x[k]);
+        }
+        double f = grad_f(&c, theta, x, grad);
+        gsl_matrix_set(out, i, c.d, f + gsl_ran_gaussian(r, c.sigma));
+    }
+    return SS_OK;
+}
+
+static ss_status mlp2_loglik_terms(const model *m, const double *theta,
+                                   const gsl_matrix *data, double *ell,
+                                   gsl_matrix *scores)
+{
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    if (data->size2 != c.d + 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: data needs %zu columns (%s, y), got %zu",
+                       c.d + 1, c.d == 1 ? "x" : "x1..xd", data->size2);
+    if (scores && (scores->size1 != data->size1 || scores->size2 != c.P))
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: scores must be %zu x %zu, got %zu x %zu",
+                       data->size1, c.P, scores->size1, scores->size2);
+    double x[MLP2_DMAX], grad[MLP2_PMAX];
+    double s2 = c.sigma * c.sigma;
+    double lnorm = log(c.sigma) + 0.5 * log(2.0 * M_PI);
+    for (size_t i = 0; i < data->size1; i++) {
+        for (size_t k = 0; k < c.d; k++)
+            x[k] = gsl_matrix_get(data, i, k);
+        double f = grad_f(&c, theta, x, grad);
+        double res = gsl_matrix_get(data, i, c.d) - f;
+        double z = res / c.sigma;
+        ell[i] = -0.5 * z * z - lnorm;
+        if (scores) {
+            double a = res / s2;
+            for (size_t p = 0; p < c.P; p++)
+                gsl_matrix_set(scores, i, p, a * grad[p]);
+        }
+    }
+    return SS_OK;
+}
+
+/* ---- exact Fisher information: closed form (erf) -------------------------- */
+
+/* G (P x P, row stride tda) for act=erf at theta, any d. */
+static void fim_closed_erf(const mlp2_cfg *c, const double *theta, double *G,
+                           size_t tda)
+{
+    size_t d = c->d;
+    const double *J[2] = {theta + 2, theta + 2 + d};
+    double k2pi = M_2_PI / (c->sigma * c->sigma);
+    double nrm[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        for (size_t l = 0; l < d; l++)
+            nrm[i] += J[i][l] * J[i][l];
+#define GE(r, s) G[(r) * tda + (s)]
+    for (int i = 0; i < 2; i++)
+        for (int j = i; j < 2; j++) {
+            const double *a = J[i], *b = J[j];
+            double na = nrm[i], nb = nrm[j], cc = 0, X = 0;
+            for (size_t l = 0; l < d; l++)
+                cc += a[l] * b[l];
+            /* |a|^2 |b|^2 - (a.b)^2 by Lagrange's identity: >= 0 exactly,
+             * and exactly 0 when i == j. */
+            if (i != j)
+                for (size_t l = 0; l < d; l++)
+                    for (size_t q = l + 1; q < d; q++) {
+                        double t = a[l] * b[q] - a[q] * b[l];
+                        X += t * t;
+                    }
+            double D = 1.0 + na + nb + X, sD = sqrt(D);
+            double q = k2pi * atan2(cc, sD);
+            GE(i, j) = q;
+            GE(j, i) = q;
+            /* G[wi][Jj] = wj k (J_i - c/(1+|J_j|^2) J_j) / sqrt(D) and
+             * G[wj][Ji] likewise (the same when i == j). */
+            double wi = theta[i], wj = theta[j];
+            double fij = wj * k2pi / sD, cj = cc / (1.0 + nb);
+            double fji = wi * k2pi / sD, ci = cc / (1.0 + na);
+            for (size_t l = 0; l < d; l++) {
+                double vij = fij * (a[l] - cj * b[l]);
+                double vji = fji * (b[l] - ci * a[l]);
+                size_t pj = 2 + (size_t)j * d + l, pi = 2 + (size_t)i * d + l;
+                GE((size_t)i, pj) = vij;
+                GE(pj, (size_t)i) = vij;
+                GE((size_t)j, pi) = vji;
+                GE(pi, (size_t)j) = vji;
+            }
+            /* G[Ji][Jj] = wi wj k D^{-1/2} M^{-1} */
+            double s = wi * wj * k2pi / sD, iD = 1.0 / D;
+            for (size_t l = 0; l < d; l++)
+                for (size_t r = 0; r < d; r++) {
+                    double mi = (l == r ? 1.0 : 0.0) -
+                                iD * ((1.0 + nb) * a[l] * a[r] -
+                                      cc * (a[l] * b[r] + b[l] * a[r]) +
+                                      (1.0 + na) * b[l] * b[r]);
+                    size_t pl = 2 + (size_t)i * d + l;
+                    size_t pr = 2 + (size_t)j * d + r;
+                    GE(pl, pr) = s * mi;
+                    GE(pr, pl) = s * mi;
+                }
+        }
+#undef GE
+}
+
+/* ---- exact Fisher information: quadrature (d <= 2) ------------------------ */
+
+/* A one-dimensional rule for E over N(0, 1): sum_k w[k] h(x[k]). */
+typedef struct {
+    size_t n;
+    double *x, *w;
+} rule1;
+
+static void rule_free(rule1 *r)
+{
+    free(r->x);
+    free(r->w);
+    r->x = r->w = NULL;
+}
+
+static ss_status rule_alloc(rule1 *r, size_t n)
+{
+    r->n = n;
+    r->x = malloc(n * sizeof *r->x);
+    r->w = malloc(n * sizeof *r->w);
+    if (!r->x || !r->w) {
+        rule_free(r);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    return SS_OK;
+}
+
+/* Gauss-Hermite for the weight exp(-x^2 / 2), normalised to N(0, 1). */
+static ss_status rule_hermite(size_t n, rule1 *r)
+{
+    gsl_integration_fixed_workspace *ws = gsl_integration_fixed_alloc(
+        gsl_integration_fixed_hermite, n, 0.0, 0.5, 0.0, 0.0);
+    if (!ws)
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "mlp2: Gauss-Hermite rule of order %zu failed", n);
+    ss_status st = rule_alloc(r, n);
+    if (st == SS_OK) {
+        const double *x = gsl_integration_fixed_nodes(ws);
+        const double *w = gsl_integration_fixed_weights(ws);
+        double norm = 1.0 / sqrt(2.0 * M_PI);
+        for (size_t k = 0; k < n; k++) {
+            r->x[k] = x[k];
+            r->w[k] = w[k] * norm;
+        }
+    }
+    gsl_integration_fixed_free(ws);
+    return st;
+}
+
+/* Gauss-Legendre on [-L, L] times the N(0, 1) density. Nodes by Newton's
+ * method on the Legendre recurrence from Tricomi's initial guesses; this
+ * is accurate to a few ulps for every order (GSL's glfixed is so only for
+ * its tabulated orders: ~1e-12 otherwise). */
+static ss_status rule_legendre(size_t n, double L, rule1 *r)
+{
+    ss_status st = rule_alloc(r, n);
+    if (st != SS_OK)
+        return st;
+    double dn = (double)n, norm = L / sqrt(2.0 * M_PI);
+    for (size_t i = 0; i < (n + 1) / 2; i++) {
+        double z = cos(M_PI * ((double)i + 0.75) / (dn + 0.5));
+        double p1 = 1, p2 = 0, pp = 1;
+        for (int it = 0; it < 100; it++) {
+            p1 = 1.0;
+            p2 = 0.0;
+            for (size_t j = 1; j <= n; j++) {
+                double p3 = p2, dj = (double)j;
+                p2 = p1;
+                p1 = ((2.0 * dj - 1.0) * z * p2 - (dj - 1.0) * p3) / dj;
+            }
+            pp = dn * (z * p1 - p2) / (z * z - 1.0);
+            double dz = p1 / pp;
+            z -= dz;
+            if (fabs(dz) <= 1e-15)
+                break;
+        }
+        /* the weight from the derivative at the final node */
+        p1 = 1.0;
+        p2 = 0.0;
+        for (size_t j = 1; j <= n; j++) {
+            double p3 = p2, dj = (double)j;
+            p2 = p1;
+            p1 = ((2.0 * dj - 1.0) * z * p2 - (dj - 1.0) * p3) / dj;
+        }
+        pp = dn * (z * p1 - p2) / (z * z - 1.0);
+        double wgl = 2.0 / ((1.0 - z) * (1.0 + z) * pp * pp);
+        double x = L * z;
+        double w = norm * wgl * exp(-0.5 * x * x);
+        r->x[i] = -x;
+        r->x[n - 1 - i] = x;
+        r->w[i] = w;
+        r->w[n - 1 - i] = w;
+    }
+    if (n % 2)
+        r->x[n / 2] = 0.0; /* exactly */
+    return SS_OK;
+}
+
+/* Largest |J_ik|: sets the resolution a rule needs along every axis. */
+static double max_abs_j(const mlp2_cfg *c, const double *theta)
+{
+    double K = 0;
+    for (size_t p = 2; p < c->P; p++)
+        K = fmax(K, fabs(theta[p]));
+    return K;
+}
+
+/* Per-axis order of the rule (0 when K is not finite). */
+static size_t gh_order(double K)
+{
+    if (!isfinite(K))
+        return 0;
+    double n = K > 0 ? GH_LOGC / log1p(1.0 / (K * K)) + GH_EXTRA : 0;
+    if (n < GH_NMIN)
+        n = GH_NMIN;
+    if (n > 1e6)
+        return (size_t)-1 / 2;
+    size_t m = (size_t)ceil(n);
+    return m + (m & 1);
+}
+
+static size_t gl_order(int act, double K)
+{
+    if (!isfinite(K))
+        return 0;
+    double n = act == ACT_ERF ? GLE_A + GLE_B * K + GLE_EXTRA
+               : K > 0        ? GL_A / asinh(M_PI / (2.0 * K * GL_L))
+                              : 0;
+    if (n < GL_NMIN)
+        n = GL_NMIN;
+    if (n > 1e6)
+        return (size_t)-1 / 2;
+    size_t m = (size_t)ceil(n);
+    return (m + 7) / 8 * 8;
+}
+
+/* Tensor rule over d <= 2 axes: calls per node with its weight. Rows of
+ * weight below MLP2_PRUNE * wmax^d are skipped. */
+static size_t quad_rows(size_t d, const rule1 *r)
+{
+    double wmax = 0;
+    for (size_t k = 0; k < r->n; k++)
+        wmax = fmax(wmax, r->w[k]);
+    double thr = MLP2_PRUNE * (d == 1 ? wmax : wmax * wmax);
+    size_t rows = 0;
+    if (d == 1) {
+        for (size_t k = 0; k < r->n; k++)
+            rows += r->w[k] >= thr;
+    } else {
+        for (size_t k = 0; k < r->n; k++)
+            for (size_t l = 0; l < r->n; l++)
+                rows += r->w[k] * r->w[l] >= thr;
+    }
+    return rows;
+}
+
+/* Accumulate sigma^-2 sum_k W_k grad f grad f^T into G (when Gout != NULL,
+ * P x P with stride tda) and the rows into R (when R != NULL, rows x P). The
+ * sum is taken in blocks (per outer node) so that rounding grows with the
+ * number of blocks, not of nodes. */
+static void quad_fim(const mlp2_cfg *c, const double *theta, const rule1 *r,
+                     double *Gout, size_t tda, gsl_matrix *R)
+{
+    size_t d = c->d, P = c->P;
+    double wmax = 0;
+    for (size_t k = 0; k < r->n; k++)
+        wmax = fmax(wmax, r->w[k]);
+    double thr = MLP2_PRUNE * (d == 1 ? wmax : wmax * wmax);
+    double tot[MLP2_PMAX * MLP2_PMAX], blk[MLP2_PMAX * MLP2_PMAX];
+    if (Gout) {
+        memset(tot, 0, sizeof tot);
+        memset(blk, 0, sizeof blk);
+    }
+    double is = 1.0 / c->sigma;
+    size_t row = 0, nouter = d == 1 ? 1 : r->n, ninner = r->n;
+    for (size_t o = 0; o < nouter; o++) {
+        for (size_t k = 0; k < ninner; k++) {
+            double W = d == 1 ? r->w[k] : r->w[o] * r->w[k];
+            if (!(W >= thr))
+                continue;
+            double x[2] = {d == 1 ? r->x[k] : r->x[o], r->x[k]};
+            double gr[MLP2_PMAX];
+            grad_f(c, theta, x, gr);
+            double sw = sqrt(W) * is;
+            for (size_t p = 0; p < P; p++)
+                gr[p] *= sw;
+            if (R) {
+                double *dst = R->data + row * R->tda;
+                memcpy(dst, gr, P * sizeof *dst);
+            }
+            row++;
+            if (Gout)
+                for (size_t p = 0; p < P; p++) {
+                    double gp = gr[p];
+                    double *b = blk + p * P;
+                    for (size_t q = p; q < P; q++)
+                        b[q] += gp * gr[q];
+                }
+            if (Gout && d == 1 && (row % 64) == 0) {
+                for (size_t e = 0; e < P * P; e++) {
+                    tot[e] += blk[e];
+                    blk[e] = 0;
+                }
+            }
+        }
+        if (Gout)
+            for (size_t e = 0; e < P * P; e++) {
+                tot[e] += blk[e];
+                blk[e] = 0;
+            }
+    }
+    if (Gout)
+        for (size_t p = 0; p < P; p++)
+            for (size_t q = p; q < P; q++) {
+                Gout[p * tda + q] = tot[p * P + q];
+                Gout[q * tda + p] = tot[p * P + q];
+            }
+}
+
+static ss_status mlp2_fim_exact(const model *m, const double *theta,
+                                gsl_matrix *G, gsl_matrix **root)
+{
+    if (root)
+        *root = NULL;
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    if (G->size1 != c.P || G->size2 != c.P)
+        return SS_FAIL(SS_ERR_USAGE, "mlp2: G must be %zu x %zu", c.P, c.P);
+    if (c.act == ACT_TANH && c.d > MLP2_QUAD_DMAX)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2 with act=tanh and d > 2 has no exact FIM; use "
+                       "method=mc n=N");
+    if (c.act == ACT_ERF) {
+        fim_closed_erf(&c, theta, G->data, G->tda);
+        if (!root || c.d > MLP2_QUAD_DMAX)
+            return SS_OK;
+    }
+
+    double K = max_abs_j(&c, theta);
+    size_t n;
+    int hermite = 0, want_root = root != NULL;
+    if (c.act == ACT_ERF) {
+        /* whichever rule needs fewer nodes: Hermite for small K */
+        size_t nh = gh_order(K), nl = gl_order(ACT_ERF, K);
+        hermite = nh <= nl;
+        n = hermite ? nh : nl;
+        if (n == 0 || n > erf_root_nmax[c.d])
+            return SS_OK; /* G is exact; the spectrum falls back to it */
+    } else {
+        n = gl_order(ACT_TANH, K);
+        if (n == 0)
+            return SS_FAIL(SS_ERR_RANGE, "mlp2: parameters must be finite");
+        if (n > gl_nmax[c.d])
+            return SS_FAIL(SS_ERR_RANGE,
+                           "exact FIM of mlp2 with act=tanh: max |J| = %g is "
+                           "too large for the quadrature (it would need "
+                           "more than %zu nodes per axis); use method=mc "
+                           "n=N",
+                           K, gl_nmax[c.d]);
+        if (n > gl_root_nmax[c.d])
+            want_root = 0;
+    }
+
+    rule1 r = {0};
+    ss_status st = hermite ? rule_hermite(n, &r) : rule_legendre(n, GL_L, &r);
+    if (st != SS_OK)
+        return st;
+    gsl_matrix *R = NULL;
+    if (want_root) {
+        size_t rows = quad_rows(c.d, &r);
+        R = gsl_matrix_alloc(rows, c.P);
+        if (!R) {
+            rule_free(&r);
+            return SS_FAIL(SS_ERR_NOMEM,
+                           "out of memory (%zu quadrature nodes)", rows);
+        }
+    }
+    quad_fim(&c, theta, &r, c.act == ACT_TANH ? G->data : NULL, G->tda, R);
+    rule_free(&r);
+    if (root)
+        *root = R;
+    return SS_OK;
+}
+
+/* ---- singular sets ------------------------------------------------------- */
+
+static double norm_comb(const double *a, const double *b, double sb, size_t d)
+{
+    double s = 0;
+    for (size_t k = 0; k < d; k++) {
+        double t = a[k] + sb * (b ? b[k] : 0.0);
+        s += t * t;
+    }
+    return sqrt(s);
+}
+
+static size_t mlp2_singular(const model *m, const double *theta,
+                            model_singular *out, size_t max)
+{
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    size_t d = c.d;
+    const double *J1 = theta + 2, *J2 = theta + 2 + d;
+    char e_ov[128], e_op[128], e_w1[128], e_w2[128];
+    snprintf(e_ov, sizeof e_ov,
+             "w1, w2 enter only as w1 + w2: %zu directions degenerate",
+             d + 1);
+    snprintf(e_op, sizeof e_op,
+             "f = (w1 - w2) g(J1.x) for odd g: %zu directions degenerate",
+             d + 1);
+    snprintf(e_w1, sizeof e_w1,
+             "J1 unidentifiable (unit 1 has zero output weight): %zu "
+             "direction%s degenerate",
+             d, d == 1 ? "" : "s");
+    snprintf(e_w2, sizeof e_w2,
+             "J2 unidentifiable (unit 2 has zero output weight): %zu "
+             "direction%s degenerate",
+             d, d == 1 ? "" : "s");
+    const struct {
+        const char *name, *effect;
+        double dist;
+    } sets[] = {
+        {"J1 = J2", e_ov, norm_comb(J1, J2, -1.0, d) / M_SQRT2},
+        {"J1 = -J2", e_op, norm_comb(J1, J2, 1.0, d) / M_SQRT2},
+        {"w1 = 0", e_w1, fabs(theta[0])},
+        {"w2 = 0", e_w2, fabs(theta[1])},
+        {"J1 = 0", "w1 unidentifiable (unit 1 outputs g(0) = 0): 1 direction "
+                   "degenerate",
+         norm_comb(J1, NULL, 0.0, d)},
+        {"J2 = 0", "w2 unidentifiable (unit 2 outputs g(0) = 0): 1 direction "
+                   "degenerate",
+         norm_comb(J2, NULL, 0.0, d)},
+    };
+    size_t n = sizeof sets / sizeof sets[0];
+    for (size_t i = 0; i < n && i < max; i++) {
+        snprintf(out[i].name, sizeof out[i].name, "%s", sets[i].name);
+        snprintf(out[i].effect, sizeof out[i].effect, "%s", sets[i].effect);
+        out[i].distance = sets[i].dist;
+    }
+    return n < max ? n : max;
+}
+
+/* ---- blow-down coordinates ------------------------------------------------
+ * w = w1 + w2, z = (w1 - w2)/w, v = (w1 J1 + w2 J2)/w, u = J2 - J1, in the
+ * order w, z, v (d), u (d). Inverse: w1 = w(1+z)/2, w2 = w(1-z)/2,
+ * J1 = v - (1-z)/2 u, J2 = v + (1+z)/2 u. On u = 0, z drops out:
+ * f = w g(v.x) + (w/8)(1 - z^2) g''(v.x) (u.x)^2 + O(|u|^3). */
+
+static size_t mlp2_coord_names(const model *m, char (*names)[MODEL_NAME_MAX])
+{
+    size_t d = (size_t)m->opt[OPT_D];
+    snprintf(names[0], MODEL_NAME_MAX, "w");
+    snprintf(names[1], MODEL_NAME_MAX, "z");
+    for (size_t k = 0; k < d; k++) {
+        if (d == 1) {
+            snprintf(names[2], MODEL_NAME_MAX, "v");
+            snprintf(names[3], MODEL_NAME_MAX, "u");
+        } else {
+            snprintf(names[2 + k], MODEL_NAME_MAX, "v_%zu", k + 1);
+            snprintf(names[2 + d + k], MODEL_NAME_MAX, "u_%zu", k + 1);
+        }
+    }
+    return 2 + 2 * d;
+}
+
+static ss_status mlp2_to_coords(const model *m, const double *theta,
+                                double *c)
+{
+    size_t d = (size_t)m->opt[OPT_D];
+    double w1 = theta[0], w2 = theta[1], w = w1 + w2;
+    if (w == 0.0)
+        return SS_FAIL(SS_ERR_RANGE,
+                       "blow-down coordinates need w1 + w2 != 0");
+    const double *J1 = theta + 2, *J2 = theta + 2 + d;
+    double r2 = w2 / w;
+    c[0] = w;
+    c[1] = (w1 - w2) / w;
+    for (size_t k = 0; k < d; k++) {
+        double u = J2[k] - J1[k];
+        /* v = J1 + (w2/w) u: exactly J1 on u = 0 */
+        c[2 + k] = J1[k] + r2 * u;
+        c[2 + d + k] = u;
+    }
+    return SS_OK;
+}
+
+static ss_status mlp2_from_coords(const model *m, const double *c,
+                                  double *theta)
+{
+    size_t d = (size_t)m->opt[OPT_D];
+    double w = c[0], z = c[1];
+    theta[0] = 0.5 * w * (1.0 + z);
+    theta[1] = 0.5 * w * (1.0 - z);
+    for (size_t k = 0; k < d; k++) {
+        double v = c[2 + k], u = c[2 + d + k];
+        theta[2 + k] = v - 0.5 * (1.0 - z) * u;
+        theta[2 + d + k] = v + 0.5 * (1.0 + z) * u;
+    }
+    for (size_t p = 0; p < 2 + 2 * d; p++)
+        if (!isfinite(theta[p]))
+            return SS_FAIL(SS_ERR_RANGE,
+                           "blow-down coordinates give a non-finite %s",
+                           m->params[p].name);
+    return SS_OK;
+}
+
+static const model_type mlp2_type = {
+    .name = "mlp2",
+    .summary = "perceptron with two hidden units: y = w1 g(J1.x) + w2 "
+               "g(J2.x) + noise",
+    .help =
+        "y = w1 g(J1.x) + w2 g(J2.x) + e,  x ~ N(0, I_d),  e ~ N(0, "
+        "sigma^2), no biases.\n"
+        "Options: d (input dimension, 1..16, default 1); act = erf "
+        "(g(t) = erf(t/sqrt 2), default)\n"
+        "  or tanh; sigma (known noise standard deviation, default 1).\n"
+        "Parameters in order: w1, w2 (output weights), J1, J2 (input "
+        "weights); for d > 1\n"
+        "  J1_1..J1_d, J2_1..J2_d, assignable at once as J1=[..], "
+        "J2=[..].\n"
+        "Data: columns x (x1..xd for d > 1) and y.\n"
+        "Exact FIM sigma^-2 E[grad f grad f^T]: closed form for erf (any "
+        "d); Gauss-Legendre\n"
+        "  quadrature for tanh (d <= 2 only; use method=mc for d > 2).\n"
+        "Singular sets: J1 = J2 (only w1 + w2 matters: d+1 zero "
+        "eigenvalues), J1 = -J2\n"
+        "  (g odd: f = (w1 - w2) g(J1.x), d+1), w1 = 0 or w2 = 0 (that "
+        "unit's J unidentifiable, d),\n"
+        "  J1 = 0 or J2 = 0 (g(0) = 0: that unit's w unidentifiable, 1).\n"
+        "Near J1 = J2 (u = J2 - J1 -> 0, w1 + w2 != 0, w1, w2 != 0) d "
+        "eigenvalues vanish like |u|^2\n"
+        "  and one like |u|^6.\n"
+        "Blow-down coordinates (axes for path and map): w = w1 + w2, z = "
+        "(w1 - w2)/w,\n"
+        "  v = (w1 J1 + w2 J2)/w, u = J2 - J1 (v_1.., u_1.. for d > 1); "
+        "on u = 0, z is unidentifiable.",
+    .opts = mlp2_opts,
+    .nopts = sizeof mlp2_opts / sizeof mlp2_opts[0],
+    .param_summary = "w1 w2 J1[d] J2[d]",
+    .configure = mlp2_configure,
+    .check = NULL,
+    .data_cols = mlp2_data_cols,
+    .data_colname = mlp2_data_colname,
+    .sample = mlp2_sample,
+    .loglik_terms = mlp2_loglik_terms,
+    .fim_exact = mlp2_fim_exact,
+    .singular = mlp2_singular,
+    .coord_names = mlp2_coord_names,
+    .to_coords = mlp2_to_coords,
+    .from_coords = mlp2_from_coords,
+    .describe = NULL,
+    .release = NULL,
+    .copy_state = NULL,
+};
+
+const model_type *const model_mlp2 = &mlp2_type;

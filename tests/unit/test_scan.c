@@ -1,0 +1,310 @@
+/* path and map: power-law exponents recovered on known cases, singular
+ * sets marked, bad input refused with positions and nothing stored, export
+ * writing files atomically. Runs the commands through the interpreter and
+ * checks the stored result objects, so it tests numbers, not formatting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/sink.h"
+#include "fim/map.h"
+#include "fim/path.h"
+#include "lang/interp.h"
+#include "lang/results.h"
+#include "lang/session.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    ss_membuf out, err;
+    session *s;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    f->s = session_new(ss_sink_mem(&f->out), ss_sink_mem(&f->err), 1);
+    f->s->file = "t.scn";
+    f->s->line = 1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    session_delete(f->s);
+    ss_membuf_free(&f->out);
+    ss_membuf_free(&f->err);
+    free(f);
+    return 0;
+}
+
+static void ok(fx *f, const char *text)
+{
+    ss_membuf_clear(&f->err);
+    ss_status rc = interp_exec(f->s, text);
+    if (rc != SS_OK)
+        fail_msg("'%s' failed: %s", text, f->err.buf ? f->err.buf : "");
+}
+
+/* Must fail at the column with a message containing want; nothing new
+ * is stored. */
+static void bad(fx *f, const char *text, int col, const char *want)
+{
+    size_t before = f->s->nobjs;
+    ss_membuf_clear(&f->err);
+    ss_membuf_clear(&f->out);
+    assert_int_not_equal(interp_exec(f->s, text), SS_OK);
+    char pos[32];
+    snprintf(pos, sizeof pos, "t.scn:1:%d: error:", col);
+    if (!f->err.buf || !strstr(f->err.buf, pos) || !strstr(f->err.buf, want))
+        fail_msg("'%s': expected %s ... %s, got %s", text, pos, want,
+                 f->err.buf ? f->err.buf : "(nothing)");
+    assert_int_equal(f->s->nobjs, before);
+    assert_true(f->out.len == 0);
+}
+
+static const path_result *get_path(fx *f, const char *name)
+{
+    obj *o = session_find(f->s, name);
+    assert_non_null(o);
+    assert_ptr_equal(o->type, &obj_path);
+    return o->ptr;
+}
+
+static const map_result *get_map(fx *f, const char *name)
+{
+    obj *o = session_find(f->s, name);
+    assert_non_null(o);
+    assert_ptr_equal(o->type, &obj_map);
+    return o->ptr;
+}
+
+static void expect_exponent(const path_result *p, size_t j, double k,
+                            double tol)
+{
+    assert_true(j < p->k);
+    if (p->nfit[j] == 0 || !(fabs(p->expo[j] - k) < tol))
+        fail_msg("eigenvalue %zu: exponent %g (+- %g, %zu points), want %g",
+                 j + 1, p->expo[j], p->expo_se[j], p->nfit[j], k);
+}
+
+/* Near w1 = w2 with v fixed: 1, u^2, u^6 (theory.md); the distance to the
+ * set is |u|/sqrt2, so the exponents carry over. */
+static void test_gmm_exponents(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "path g w2: 1 -> 0 log steps=25 decades=8 as p");
+    const path_result *p = get_path(f, "p");
+    assert_string_equal(p->set_name, "w1 = w2");
+    assert_int_equal(p->done, 25);
+    expect_exponent(p, 0, 0, 1e-3);
+    expect_exponent(p, 1, 2, 1e-3);
+    expect_exponent(p, 2, 6, 1e-3);
+    /* the same through the blow-down coordinate u = w2 - w1 */
+    ok(f, "set g w1=0.5 w2=1.5");
+    ok(f, "path g u: 1 -> 0 log steps=25 decades=8 as q");
+    p = get_path(f, "q");
+    expect_exponent(p, 1, 2, 1e-3);
+    expect_exponent(p, 2, 6, 1e-3);
+    /* the path kept the mean m = (1-v) w1 + v w2 = 0.8 fixed */
+    double m_end = 0.7 * gsl_matrix_get(p->theta, 24, 1) +
+                   0.3 * gsl_matrix_get(p->theta, 24, 2);
+    assert_true(fabs(m_end - 0.8) < 1e-12);
+}
+
+/* Hartigan's form: lambda_min ~ mu^4/2; in d = mu/sqrt2 that is 2 d^4. */
+static void test_hartigan(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "fix g w1=0");
+    ok(f, "path g w2: 1 -> 0 log steps=21 as p");
+    const path_result *p = get_path(f, "p");
+    assert_int_equal(p->k, 2);
+    expect_exponent(p, 1, 4, 1e-3);
+    assert_true(fabs(p->prefactor[1] - 2.0) < 1e-3);
+}
+
+/* Linear spacing reaches the end exactly; at w1 = w2 the rank is 1. */
+static void test_linear_path_reaches_end(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "path g w2: 1 -> 0 steps=5 as p");
+    const path_result *p = get_path(f, "p");
+    assert_true(p->t[4] == 0.0);
+    assert_int_equal(p->rank[4], 1);
+    assert_true(isinf(p->logdet[4]) && p->logdet[4] < 0);
+    assert_int_equal(p->rank[0], 3);
+}
+
+static void test_path_errors(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    bad(f, "path g nosuch: 1 -> 0", 8, "no parameter or coordinate 'nosuch'");
+    bad(f, "path g w2: 1 -> 1", 12, "empty path");
+    bad(f, "path g w2: 1 0", 12, "expected w2: FROM -> TO");
+    bad(f, "path g v: 0.5 -> 1.5", 1,
+        "leaves the valid region at step 11 (v = 1.02632)");
+    bad(f, "path g w2: 1 -> 0 steps=1", 25, "steps=1 is outside");
+    bad(f, "path g w2: 1 -> 0 log decades=40", 31, "decades= must lie");
+    bad(f, "path g from=[0.3, 0] to=[0.3, 0, 1]", 13,
+        "needs a vector of all 3 parameters");
+    bad(f, "path g from=[0.3, 0, 1]", 8, "needs both from=[...] and to=[...]");
+    bad(f, "path nosuch w2: 1 -> 0", 6, "no model named 'nosuch'");
+    /* a path stored under a model's name would replace it: refused */
+    bad(f, "path g w2: 1 -> 0 as g", 22, "'g' is a model");
+}
+
+static void test_map_marks_and_minimum(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=21x21 as m");
+    const map_result *r = get_map(f, "m");
+    assert_int_equal(r->nx, 21);
+    assert_int_equal(r->ny, 21);
+    /* the diagonal is the singular set w1 = w2 and nothing else is: the
+     * plane never meets v = 0 or v = 1 (v = 0.3 throughout) */
+    size_t marked = 0;
+    for (size_t j = 0; j < r->ny; j++)
+        for (size_t i = 0; i < r->nx; i++) {
+            signed char q = r->sing[j * r->nx + i];
+            if (i == j) {
+                assert_true(q >= 0);
+                assert_string_equal(r->set_names[q], "w1 = w2");
+                assert_true(isinf(r->val[j * r->nx + i]));
+            }
+            if (q >= 0)
+                marked++;
+        }
+    assert_true(marked >= 21 && marked <= 3 * 21);
+    assert_int_equal(r->n_floor, 21);
+    assert_true(r->has_min);
+    assert_int_equal(r->imin % r->nx, r->imin / r->nx); /* on the diagonal */
+    /* a grid value against `eig` at the same point */
+    ok(f, "set g w1=-0.5 w2=0.5");
+    ok(f, "eig g as e");
+    size_t c = 15 * r->nx + 5; /* w1 = -0.5, w2 = 0.5 */
+    assert_true(fabs(map_x(r, 5) + 0.5) < 1e-15);
+    assert_true(fabs(map_y(r, 15) - 0.5) < 1e-15);
+    obj *o = session_find(f->s, "e");
+    assert_non_null(o);
+    const eig_obj *ev = o->ptr;
+    assert_true(fabs(r->val[c] - ev->spec->logdet) <
+                1e-9 * fabs(ev->spec->logdet));
+}
+
+static void test_map_rank_plane(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "map g x=v:0..1 y=u:-1..1 res=5x5 stat=rank as r");
+    const map_result *r = get_map(f, "r");
+    /* v = 0 and v = 1 columns: rank 2 (u != 0); u = 0 row: rank 1 */
+    for (size_t j = 0; j < 5; j++)
+        for (size_t i = 0; i < 5; i++) {
+            double want = j == 2 ? 1 : (i == 0 || i == 4) ? 2 : 3;
+            if (r->val[j * 5 + i] != want)
+                fail_msg("rank at v=%g u=%g: %g, want %g", map_x(r, i),
+                         map_y(r, j), r->val[j * 5 + i], want);
+        }
+}
+
+static void test_map_errors(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    bad(f, "map g x=nosuch:0..1 y=w2:0..1", 9, "no parameter or coordinate");
+    bad(f, "map g x=w1:1..1 y=w2:0..1", 9, "empty range");
+    bad(f, "map g x=w1:0..1 y=w1:0..1", 19, "different axes");
+    bad(f, "map g x=w1:0..1 y=w2:0..1 res=5000x5000", 31, "too large");
+    bad(f, "map g x=w1:0..1 y=w2:0..1 res=1x5", 31, "at least 2");
+    bad(f, "map g x=w1:0..1 y=w2:0..1 res=abc", 31, "res= takes WxH");
+    bad(f, "map g x=w1:0..1 y=w2:0..1 stat=volume", 32, "unknown stat");
+    bad(f, "map g x=w1 y=w2:0..1", 9, "x= needs PARAM:FROM..TO");
+    bad(f, "map g y=w2:0..1", 1, "map needs x=PARAM:FROM..TO");
+}
+
+static void test_map_invalid_region_and_interrupt(void **state)
+{
+    fx *f = *state;
+    /* v beyond [0, 1] is outside the model: counted, not computed */
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "map g x=v:-0.5..1.5 y=w2:-1..1 res=9x3 as m");
+    const map_result *r = get_map(f, "m");
+    assert_int_equal(r->n_invalid, 2 * 2 * 3); /* v = -0.5,-0.25,1.25,1.5 */
+    assert_true(isnan(r->val[0]));
+}
+
+static void test_export(void **state)
+{
+    fx *f = *state;
+    char dir[] = "/tmp/ss_exportXXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[256], path[200];
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=4x3 as m");
+    snprintf(path, sizeof path, "%s/m.csv", dir);
+    snprintf(cmd, sizeof cmd, "export m \"%s\"", path);
+    ok(f, cmd);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[256];
+    int lines = 0;
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_string_equal(line, "w1,w2,logdet,status,singular_set\n");
+    while (fgets(line, sizeof line, fp))
+        lines++;
+    fclose(fp);
+    assert_int_equal(lines, 12);
+    /* a data set row by row */
+    ok(f, "sample g n=7 seed=3 as d");
+    snprintf(path, sizeof path, "%s/d.csv", dir);
+    snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
+    ok(f, cmd);
+    fp = fopen(path, "r");
+    assert_non_null(fp);
+    lines = 0;
+    while (fgets(line, sizeof line, fp))
+        lines++;
+    fclose(fp);
+    assert_int_equal(lines, 8);
+    /* into a missing directory: a clear error, no stray temp file */
+    bad(f, "export d /nonexistent/dir/d.csv", 10, "cannot write");
+    bad(f, "export nosuch x.csv", 8, "no object named 'nosuch'");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    ss_gsl_install_handler();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_gmm_exponents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hartigan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_linear_path_reaches_end, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_marks_and_minimum, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_map_rank_plane, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_invalid_region_and_interrupt,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
+}
