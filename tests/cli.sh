@@ -36,4 +36,6 @@ check "--format csv fim header" "param,v,w1,w2" "$out"
 out=$("$S" --batch --format csv -e 'model g gmm v=0.3 w1=0 w2=1.5' -e 'eig g' </dev/null | head -n 1)
 check "--format csv eig header" "k,eigenvalue,v,w1,w2" "$out"
 out=$("$S" --batch -e 'quit' -e 'echo never' </dev/null); check "quit stops" "" "$out"
+"$S" --batch "$srcdir/scenarios/tour.scn" >/dev/null 2>&1 </dev/null
+check "the tour scenario runs in batch mode" 0 $?
 [ $fails = 0 ]

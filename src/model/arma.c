@@ -1,0 +1,958 @@
+/* arma: the ARMA(p,q) process
+ *   x_t = ar1 x_{t-1} + ... + arp x_{t-p} + e_t + ma1 e_{t-1} + ... + maq e_{t-q},
+ * e_t ~ N(0, sigma2) i.i.d. with sigma2 known (structural option), in the
+ * sign convention of R's arima and statsmodels: the AR polynomial is
+ * phi(z) = 1 - ar1 z - ... - arp z^p, the MA polynomial
+ * theta(z) = 1 + ma1 z + ... + maq z^q. Parameters ar1..arp, ma1..maq.
+ *
+ * Roots are handled as inverse roots xi (phi(z) = prod (1 - xi_i z)): the
+ * roots of the reversed polynomial z^p - ar1 z^{p-1} - ... - arp. They stay
+ * in the unit disc at valid points, and a vanishing top coefficient gives
+ * xi = 0 exactly (a root "at infinity") instead of an overflow. The Fisher
+ * information is singular exactly when an AR and an MA inverse root
+ * coincide (the resultant of the reversed polynomials vanishes; Klein &
+ * Spreij 1996), which includes arp = maq = 0 together (both have xi = 0).
+ *
+ * Data: one series (column x); the rows of a data set are x_1..x_n in time
+ * order. The log-likelihood is exact: a Kalman filter on the state-space
+ * form below, started from the stationary distribution (discrete Lyapunov
+ * equation), gives the prediction-error decomposition; its recursions are
+ * differentiated analytically (forward mode, including the initial
+ * covariance) for the per-term scores.
+ *
+ * The exact (per-observation, n -> inf) FIM is Whittle's integral, by the
+ * trapezoid rule on the unit circle with as many nodes as the inverse root
+ * closest to the circle needs for machine precision; its root factor (one
+ * row per node) lets the spectrum resolve eigenvalues far below the
+ * rounding floor of G. ARMA(1,1) without a root uses the closed form. */
+#include "model/model.h"
+
+#include <complex.h>
+#include <float.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_poly.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ARMA_MAX_ORDER 8
+#define ARMA_RMAX (ARMA_MAX_ORDER + 1)        /* state dimension max(p, q+1) */
+#define ARMA_RR (ARMA_RMAX * ARMA_RMAX)
+#define ARMA_PMAX (2 * ARMA_MAX_ORDER)
+
+/* Whittle quadrature. The integrand is a product of two rational functions
+ * of e^{-i omega} whose poles are the inverse roots' reciprocals, so its
+ * Fourier coefficients decay like k^(M-1) eta^k (eta the largest inverse
+ * root modulus, M <= 2 max(p,q) + 1 counting multiplicity and the k factor
+ * of nearly coincident roots) and the N-node trapezoid rule errs by about
+ * N^M eta^N relative. N is the smallest with N^M eta^N <= e^{-WH_LOGTOL}
+ * (1e-18): below rounding, also in the near-null direction, whose
+ * integrand has the same decay. Beyond WH_NMAX nodes (|z| - 1 below about
+ * 1.5e-4 for ARMA(1,1)) the exact route refuses. */
+#define WH_LOGTOL 41.5
+#define WH_NMIN 64
+#define WH_NMAX (1u << 19)
+
+/* Inverse roots closer than this are the same root to rounding (the root
+ * finder's error for simple roots); the singular-set distance reports 0. */
+#define ROOT_SNAP (32.0 * DBL_EPSILON)
+
+enum { OPT_SIGMA2, OPT_P, OPT_Q };
+
+static const model_optdef arma_opts[] = {
+    {"sigma2", MOPT_REAL, 1.0, 1e-12, 1e12, NULL,
+     "known innovation variance (not a parameter: its FIM block "
+     "1/(2 sigma2^2) is orthogonal to the ar/ma block)"},
+    {"p", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
+     "AR order (ignored when ar=[..] gives the coefficients)"},
+    {"q", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
+     "MA order (ignored when ma=[..] gives the coefficients)"},
+};
+
+/* Orders: configure stores the layout's p and q in the options. */
+static size_t arma_p(const model *m)
+{
+    return (size_t)m->opt[OPT_P];
+}
+
+static size_t arma_q(const model *m)
+{
+    return (size_t)m->opt[OPT_Q];
+}
+
+/* ---- roots ---------------------------------------------------------------- */
+
+/* Inverse roots xi[0..d-1] of the lag polynomial 1 + c[0] z + ... +
+ * c[d-1] z^d, i.e. the roots of z^d + c[0] z^{d-1} + ... + c[d-1].
+ * Vanishing top coefficients give exact zeros. */
+static ss_status inv_roots(const double *c, size_t d, double complex *xi)
+{
+    size_t k = d;
+    while (k > 0 && c[k - 1] == 0.0)
+        xi[--k] = 0.0;
+    if (k == 0)
+        return SS_OK;
+    if (k == 1) {
+        xi[0] = -c[0];
+        return SS_OK;
+    }
+    if (k == 2) {
+        gsl_complex r0, r1;
+        gsl_poly_complex_solve_quadratic(1.0, c[0], c[1], &r0, &r1);
+        xi[0] = GSL_REAL(r0) + I * GSL_IMAG(r0);
+        xi[1] = GSL_REAL(r1) + I * GSL_IMAG(r1);
+        return SS_OK;
+    }
+    double a[ARMA_MAX_ORDER + 1], z[2 * ARMA_MAX_ORDER];
+    for (size_t i = 0; i < k; i++)
+        a[i] = c[k - 1 - i]; /* ascending powers */
+    a[k] = 1.0;
+    gsl_poly_complex_workspace *w = gsl_poly_complex_workspace_alloc(k + 1);
+    if (!w)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    int rc = gsl_poly_complex_solve(a, k + 1, w, z);
+    gsl_poly_complex_workspace_free(w);
+    if (rc != GSL_SUCCESS)
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "arma: the root finder failed on a degree-%zu "
+                       "polynomial", k);
+    for (size_t i = 0; i < k; i++)
+        xi[i] = z[2 * i] + I * z[2 * i + 1];
+    return SS_OK;
+}
+
+/* Inverse roots of the AR polynomial (p of them) and the MA polynomial
+ * (q). */
+static ss_status arma_roots(size_t p, size_t q, const double *theta,
+                            double complex *xa, double complex *xm)
+{
+    double c[ARMA_MAX_ORDER];
+    for (size_t i = 0; i < p; i++)
+        c[i] = -theta[i];
+    ss_status st = inv_roots(c, p, xa);
+    if (st == SS_OK)
+        st = inv_roots(theta + p, q, xm);
+    return st;
+}
+
+/* Largest modulus among n inverse roots (0 when n == 0); its index. */
+static double max_modulus(const double complex *xi, size_t n, size_t *at)
+{
+    double best = 0.0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++)
+        if (cabs(xi[i]) > best) {
+            best = cabs(xi[i]);
+            *at = i;
+        }
+    return best;
+}
+
+/* The root z = 1/xi as text ("inf" for xi = 0). */
+static void fmt_root(double complex xi, char *buf, size_t n)
+{
+    if (xi == 0.0) {
+        snprintf(buf, n, "inf");
+        return;
+    }
+    double complex z = 1.0 / xi;
+    if (fabs(cimag(z)) <= 1e-12 * cabs(z))
+        snprintf(buf, n, "%.6g", creal(z));
+    else
+        snprintf(buf, n, "%.6g%+.6gi", creal(z), cimag(z));
+}
+
+/* Stationarity and invertibility from the inverse roots, with the message
+ * naming the offending root (the one closest to the origin in z). */
+static ss_status roots_valid(size_t p, size_t q, const double complex *xa,
+                             const double complex *xm)
+{
+    const struct {
+        const double complex *xi;
+        size_t n;
+        const char *what, *kind;
+    } part[2] = {{xa, p, "not stationary", "AR"},
+                 {xm, q, "not invertible", "MA"}};
+    for (int s = 0; s < 2; s++) {
+        size_t at;
+        double eta = max_modulus(part[s].xi, part[s].n, &at);
+        if (!(eta < 1.0)) {
+            char z[64];
+            fmt_root(part[s].xi[at], z, sizeof z);
+            double zm = 1.0 / eta;
+            return SS_FAIL(SS_ERR_RANGE,
+                           "%s: %s root %s lies %s the unit circle "
+                           "(|z| = %.6g <= 1)",
+                           part[s].what, part[s].kind, z,
+                           zm < 1.0 - 5e-7 ? "inside" : "on", zm);
+        }
+    }
+    return SS_OK;
+}
+
+static ss_status arma_check(const model *m, const double *theta)
+{
+    size_t p = arma_p(m), q = arma_q(m);
+    double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
+    for (size_t i = 0; i < p + q; i++)
+        if (!isfinite(theta[i]))
+            return SS_FAIL(SS_ERR_RANGE, "%s must be finite",
+                           m->params[i].name);
+    ss_status st = arma_roots(p, q, theta, xa, xm);
+    if (st == SS_OK)
+        st = roots_valid(p, q, xa, xm);
+    return st;
+}
+
+/* ---- layout ----------------------------------------------------------------- */
+
+/* Defaults: ar1 = 0.5, higher ar 0; ma the coefficients of (1 + 0.3 z)^q
+ * (ma1 = 0.3 for q = 1). Not ma_q = 0: with p, q >= 2, arp = maq = 0
+ * together is a common root at infinity, a singular point. The AR inverse
+ * roots {0.5, 0, ...} and the MA ones {-0.3, ...} never meet. */
+static double ma_default(size_t q, size_t j)
+{
+    double c = 1.0; /* binomial(q, j) */
+    for (size_t i = 1; i <= j; i++)
+        c = c * (double)(q - j + i) / (double)i;
+    return c * pow(0.3, (double)j);
+}
+
+static ss_status arma_configure(model *m, const model_arg *args, size_t nargs,
+                                unsigned char *used)
+{
+    static const char *const grp[2] = {"ar", "ma"}, *const optn[2] = {"p",
+                                                                      "q"};
+    size_t order[2];
+    for (int s = 0; s < 2; s++) {
+        order[s] = (size_t)m->opt[OPT_P + s];
+        /* not marked: the generic code assigns the values via the group */
+        const model_arg *g = model_arg_find(args, nargs, grp[s], NULL);
+        if (!g || !g->num || !g->is_vector)
+            continue;
+        if (g->n > ARMA_MAX_ORDER)
+            return SS_FAIL_COL(SS_ERR_RANGE, g->col,
+                               "%s=[...] has %zu coefficients; at most %d",
+                               grp[s], g->n, ARMA_MAX_ORDER);
+        const model_arg *o = model_arg_find(args, nargs, optn[s], NULL);
+        if (o && order[s] != g->n)
+            return SS_FAIL_COL(SS_ERR_USAGE, o->col,
+                               "%s = %zu conflicts with %s=[...], which has "
+                               "%zu coefficient%s",
+                               optn[s], order[s], grp[s], g->n,
+                               g->n == 1 ? "" : "s");
+        order[s] = g->n;
+        if (g->n == 0) /* ar=[]: consumed by the layout (no group) */
+            model_arg_find(args, nargs, grp[s], used);
+    }
+    size_t p = order[0], q = order[1];
+    if (p + q == 0)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma needs p + q >= 1 (p = q = 0 is white noise, "
+                       "which has no parameters here)");
+    ss_status st = SS_OK;
+    char name[MODEL_NAME_MAX];
+    for (size_t i = 1; st == SS_OK && i <= p; i++) {
+        snprintf(name, sizeof name, "ar%zu", i);
+        st = model_add_param(m, name, i == 1 ? 0.5 : 0.0, -INFINITY,
+                             INFINITY);
+    }
+    for (size_t j = 1; st == SS_OK && j <= q; j++) {
+        snprintf(name, sizeof name, "ma%zu", j);
+        st = model_add_param(m, name, ma_default(q, j), -INFINITY, INFINITY);
+    }
+    if (st == SS_OK && p > 0)
+        st = model_add_group(m, "ar", 0, p);
+    if (st == SS_OK && q > 0)
+        st = model_add_group(m, "ma", p, q);
+    /* the options show the layout's orders */
+    m->opt[OPT_P] = (double)p;
+    m->opt[OPT_Q] = (double)q;
+    return st;
+}
+
+static size_t arma_data_cols(const model *m)
+{
+    (void)m;
+    return 1;
+}
+
+static const char *arma_data_colname(const model *m, size_t col, char *buf,
+                                     size_t n)
+{
+    (void)m;
+    (void)col;
+    snprintf(buf, n, "x");
+    return buf;
+}
+
+/* ---- state-space form --------------------------------------------------------
+ *
+ * State alpha_t in R^r, r = max(p, q + 1) (Harvey's form):
+ *   x_t = alpha_t[0],
+ *   alpha_{t+1} = T alpha_t + R e_{t+1},
+ * T[i][0] = ar_{i+1} (0 beyond p), T[i][i+1] = 1; R = (1, ma1, .., maq, 0..).
+ * Covariances are kept in units of sigma2. */
+typedef struct {
+    size_t p, q, r, P;
+    double phi[ARMA_RMAX]; /* first column of T */
+    double R[ARMA_RMAX];
+} arma_ss;
+
+static void ss_init(arma_ss *f, size_t p, size_t q, const double *theta)
+{
+    f->p = p;
+    f->q = q;
+    f->P = p + q;
+    f->r = p > q + 1 ? p : q + 1;
+    for (size_t i = 0; i < ARMA_RMAX; i++) {
+        f->phi[i] = i < p ? theta[i] : 0.0;
+        f->R[i] = i == 0 ? 1.0 : i <= q ? theta[p + i - 1] : 0.0;
+    }
+}
+
+static double ss_T(const arma_ss *f, size_t i, size_t k)
+{
+    return (k == 0 ? f->phi[i] : 0.0) + (k == i + 1 ? 1.0 : 0.0);
+}
+
+/* out = T a */
+static void ss_Tvec(const arma_ss *f, const double *a, double *out)
+{
+    size_t r = f->r;
+    for (size_t i = 0; i < r; i++)
+        out[i] = f->phi[i] * a[0] + (i + 1 < r ? a[i + 1] : 0.0);
+}
+
+/* C = T A T^T for a symmetric r x r A (row-major); O(r^2). */
+static void ss_Tsym(const arma_ss *f, const double *A, double *C)
+{
+    size_t r = f->r;
+    double B[ARMA_RR];
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++)
+            B[i * r + j] = f->phi[i] * A[j] + (i + 1 < r ? A[(i + 1) * r + j]
+                                                         : 0.0);
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double v = f->phi[j] * B[i * r] + (j + 1 < r ? B[i * r + j + 1]
+                                                         : 0.0);
+            C[i * r + j] = v;
+            C[j * r + i] = v;
+        }
+}
+
+/* Add dT A T^T + T A dT^T + dR R^T + R dR^T of parameter k to D (symmetric
+ * A): for ar_{k+1}, dT = E_{k,0} and the term is w e_k^T + e_k w^T with
+ * w = T A e_0; for ma_j (k = p + j - 1), dR = e_j. */
+static void ss_dterm(const arma_ss *f, size_t k, const double *A, double *D)
+{
+    size_t r = f->r, row;
+    double w[ARMA_RMAX];
+    if (k < f->p) {
+        for (size_t b = 0; b < r; b++)
+            w[b] = f->phi[b] * A[0] + (b + 1 < r ? A[(b + 1) * r] : 0.0);
+        row = k;
+    } else {
+        memcpy(w, f->R, r * sizeof *w);
+        row = k - f->p + 1;
+    }
+    for (size_t b = 0; b < r; b++) {
+        D[row * r + b] += w[b];
+        D[b * r + row] += w[b];
+    }
+}
+
+/* The stationary state covariance P0 = T P0 T^T + R R^T and, for the first
+ * nd parameters, its derivatives dP0[k] = T dP0[k] T^T + (the dterm of P0):
+ * discrete Lyapunov equations with one matrix (I - T (x) T), solved by LU
+ * on vec(P) (r^2 <= 81 unknowns). */
+static ss_status ss_stationary(const arma_ss *f, double *P0, double *dP0,
+                               size_t nd)
+{
+    size_t r = f->r, n = r * r;
+    gsl_matrix *A = gsl_matrix_alloc(n, n);
+    gsl_permutation *perm = gsl_permutation_alloc(n);
+    gsl_vector *b = gsl_vector_alloc(n);
+    ss_status st = SS_OK;
+    if (!A || !perm || !b)
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    int sgn = 0;
+    if (st == SS_OK) {
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++)
+                for (size_t k = 0; k < r; k++)
+                    for (size_t l = 0; l < r; l++)
+                        gsl_matrix_set(A, i * r + j, k * r + l,
+                                       (i == k && j == l ? 1.0 : 0.0) -
+                                           ss_T(f, i, k) * ss_T(f, j, l));
+        if (gsl_linalg_LU_decomp(A, perm, &sgn) != GSL_SUCCESS)
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "arma: the stationary covariance equation is "
+                         "singular");
+    }
+    for (size_t k = 0; st == SS_OK && k <= nd; k++) {
+        double *X = k == 0 ? P0 : dP0 + (k - 1) * ARMA_RR;
+        if (k == 0) {
+            for (size_t i = 0; i < r; i++)
+                for (size_t j = 0; j < r; j++)
+                    X[i * r + j] = f->R[i] * f->R[j];
+        } else {
+            memset(X, 0, n * sizeof *X);
+            ss_dterm(f, k - 1, P0, X);
+        }
+        for (size_t i = 0; i < n; i++)
+            gsl_vector_set(b, i, X[i]);
+        if (gsl_linalg_LU_svx(A, perm, b) != GSL_SUCCESS) {
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "arma: solving for the stationary covariance "
+                         "failed");
+            break;
+        }
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double v = 0.5 * (gsl_vector_get(b, i * r + j) +
+                                  gsl_vector_get(b, j * r + i));
+                X[i * r + j] = v;
+                X[j * r + i] = v;
+            }
+    }
+    if (A)
+        gsl_matrix_free(A);
+    if (perm)
+        gsl_permutation_free(perm);
+    if (b)
+        gsl_vector_free(b);
+    return st;
+}
+
+/* ---- sampling ------------------------------------------------------------------
+ *
+ * An exact stationary start, no burn-in: alpha_1 ~ N(0, sigma2 P0) through
+ * the symmetric square root of P0 (eigen-decomposition; P0 may be singular,
+ * e.g. when maq = 0 leaves a state component that is a function of the
+ * others), then the state recursion. Every x_t of the series then has
+ * exactly the stationary distribution, to the rounding of P0. */
+static ss_status arma_sample(const model *m, const double *theta, gsl_rng *r,
+                             gsl_matrix *out)
+{
+    if (out->size2 != 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma: sample matrix must have 1 column, got %zu",
+                       out->size2);
+    ss_status st = arma_check(m, theta);
+    if (st != SS_OK)
+        return st;
+    arma_ss f;
+    ss_init(&f, arma_p(m), arma_q(m), theta);
+    size_t rd = f.r;
+    double P0[ARMA_RR];
+    st = ss_stationary(&f, P0, NULL, 0);
+    if (st != SS_OK)
+        return st;
+    gsl_matrix *A = gsl_matrix_alloc(rd, rd), *V = gsl_matrix_alloc(rd, rd);
+    gsl_vector *ev = gsl_vector_alloc(rd);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(rd);
+    if (!A || !V || !ev || !w)
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (st == SS_OK) {
+        for (size_t i = 0; i < rd; i++)
+            for (size_t j = 0; j < rd; j++)
+                gsl_matrix_set(A, i, j, P0[i * rd + j]);
+        if (gsl_eigen_symmv(A, ev, V, w) != GSL_SUCCESS)
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "arma: eigen-decomposition of the stationary "
+                         "covariance failed");
+    }
+    if (st == SS_OK) {
+        double sd = sqrt(m->opt[OPT_SIGMA2]);
+        double alpha[ARMA_RMAX] = {0}, next[ARMA_RMAX];
+        for (size_t k = 0; k < rd; k++) {
+            double l = gsl_vector_get(ev, k);
+            double c = (l > 0.0 ? sqrt(l) : 0.0) * gsl_ran_gaussian(r, sd);
+            for (size_t i = 0; i < rd; i++)
+                alpha[i] += gsl_matrix_get(V, i, k) * c;
+        }
+        for (size_t t = 0; t < out->size1; t++) {
+            gsl_matrix_set(out, t, 0, alpha[0]);
+            if (t + 1 == out->size1)
+                break;
+            double e = gsl_ran_gaussian(r, sd);
+            ss_Tvec(&f, alpha, next);
+            for (size_t i = 0; i < rd; i++)
+                alpha[i] = next[i] + f.R[i] * e;
+        }
+    }
+    if (w)
+        gsl_eigen_symmv_free(w);
+    if (ev)
+        gsl_vector_free(ev);
+    if (V)
+        gsl_matrix_free(V);
+    if (A)
+        gsl_matrix_free(A);
+    return st;
+}
+
+/* ---- exact log-likelihood ----------------------------------------------------
+ *
+ * Kalman filter (covariances in units of sigma2), a_1 = 0, P_1 = P0:
+ *   v_t = x_t - a_t[0],  F_t = P_t[0][0],  g = P_t e_0,
+ *   ell_t = -(log(2 pi sigma2 F_t) + v_t^2 / (sigma2 F_t)) / 2,
+ *   a_{t|t} = a_t + g v_t / F_t,  P_{t|t} = P_t - g g^T / F_t,
+ *   a_{t+1} = T a_{t|t},  P_{t+1} = T P_{t|t} T^T + R R^T,
+ * so ell_t = log N(x_t; xhat_t, sigma2 F_t). F_t >= 1 (the one-step
+ * prediction variance is at least the innovation variance). The scores
+ * differentiate every line in each parameter (dT, dR constant), starting
+ * from dP0 of the Lyapunov equation: O(n P r^2). */
+static ss_status arma_loglik_terms(const model *m, const double *theta,
+                                   const gsl_matrix *data, double *ell,
+                                   gsl_matrix *scores)
+{
+    size_t p = arma_p(m), q = arma_q(m), P = p + q;
+    if (data->size2 < 1)
+        return SS_FAIL(SS_ERR_USAGE, "arma: data needs 1 column (x)");
+    if (scores && (scores->size1 != data->size1 || scores->size2 != P))
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma: scores must be %zu x %zu, got %zu x %zu",
+                       data->size1, P, scores->size1, scores->size2);
+    ss_status st = arma_check(m, theta);
+    if (st != SS_OK)
+        return st;
+    arma_ss f;
+    ss_init(&f, p, q, theta);
+    size_t r = f.r, nd = scores ? P : 0;
+    double s2 = m->opt[OPT_SIGMA2];
+    double Pm[ARMA_RR], Pf[ARMA_RR], a[ARMA_RMAX] = {0}, af[ARMA_RMAX];
+    double g[ARMA_RMAX], dg[ARMA_RMAX], daf[ARMA_RMAX];
+    double dP[ARMA_PMAX * ARMA_RR], dPf[ARMA_RR];
+    double da[ARMA_PMAX][ARMA_RMAX];
+    memset(da, 0, sizeof da);
+    st = ss_stationary(&f, Pm, dP, nd);
+    if (st != SS_OK)
+        return st;
+    const double lc = log(2.0 * M_PI * s2);
+    for (size_t t = 0; t < data->size1; t++) {
+        double x = gsl_matrix_get(data, t, 0);
+        double F = Pm[0], iF = 1.0 / F, v = x - a[0];
+        ell[t] = -0.5 * (lc + log(F) + v * v * iF / s2);
+        for (size_t i = 0; i < r; i++) {
+            g[i] = Pm[i * r];
+            af[i] = a[i] + g[i] * v * iF;
+        }
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++)
+                Pf[i * r + j] = Pm[i * r + j] - g[i] * g[j] * iF;
+        for (size_t k = 0; k < nd; k++) {
+            double *dPk = dP + k * ARMA_RR, *dak = da[k];
+            double dv = -dak[0], dF = dPk[0];
+            double sc = -0.5 * dF * iF - v * dv * iF / s2 +
+                        0.5 * v * v * dF * iF * iF / s2;
+            gsl_matrix_set(scores, t, k, sc);
+            if (t + 1 == data->size1)
+                continue;
+            for (size_t i = 0; i < r; i++) {
+                dg[i] = dPk[i * r];
+                daf[i] = dak[i] + (dg[i] * v + g[i] * dv) * iF -
+                         g[i] * v * dF * iF * iF;
+            }
+            for (size_t i = 0; i < r; i++)
+                for (size_t j = 0; j < r; j++)
+                    dPf[i * r + j] = dPk[i * r + j] -
+                                     (dg[i] * g[j] + g[i] * dg[j]) * iF +
+                                     g[i] * g[j] * dF * iF * iF;
+            ss_Tvec(&f, daf, dak);
+            if (k < p)
+                dak[k] += af[0];
+            ss_Tsym(&f, dPf, dPk);
+            ss_dterm(&f, k, Pf, dPk);
+        }
+        ss_Tvec(&f, af, a);
+        ss_Tsym(&f, Pf, Pm);
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++)
+                Pm[i * r + j] += f.R[i] * f.R[j];
+    }
+    return SS_OK;
+}
+
+/* ---- exact Fisher information ---------------------------------------------- */
+
+/* ARMA(1,1) in closed form: the scores are -u_{t-1}/sigma2 e_t and
+ * -v_{t-1}/sigma2 e_t (times e_t) with u = e / (1 - ar1 B),
+ * v = e / (1 + ma1 B), whence
+ *   G = [[1/(1 - ar1^2), 1/(1 + ar1 ma1)], [1/(1 + ar1 ma1), 1/(1 - ma1^2)]],
+ *   det G = (ar1 + ma1)^2 / ((1 - ar1^2)(1 - ma1^2)(1 + ar1 ma1)^2). */
+static ss_status closed11(const double *theta, gsl_matrix *G)
+{
+    double ph = theta[0], th = theta[1];
+    if (!(fabs(ph) < 1.0) || !(fabs(th) < 1.0))
+        return SS_FAIL(SS_ERR_RANGE,
+                       "exact FIM of arma: ar1 = %g, ma1 = %g is not "
+                       "stationary and invertible (|ar1|, |ma1| < 1)",
+                       ph, th);
+    double c = 1.0 / (1.0 + ph * th);
+    gsl_matrix_set(G, 0, 0, 1.0 / ((1.0 - ph) * (1.0 + ph)));
+    gsl_matrix_set(G, 1, 1, 1.0 / ((1.0 - th) * (1.0 + th)));
+    gsl_matrix_set(G, 0, 1, c);
+    gsl_matrix_set(G, 1, 0, c);
+    return SS_OK;
+}
+
+/* Trapezoid nodes on the full circle for largest inverse-root modulus eta
+ * (a multiple of 4); 0 when more than WH_NMAX would be needed. */
+static size_t whittle_nodes(size_t p, size_t q, double eta)
+{
+    if (eta < 1e-300)
+        return WH_NMIN;
+    double L = -log(eta), M = 2.0 * (double)(p > q ? p : q) + 1.0;
+    double N = WH_LOGTOL / L + 1.0;
+    for (int it = 0; it < 12 && N < 4.0 * WH_NMAX; it++)
+        N = (WH_LOGTOL + M * log(N)) / L;
+    if (!(N <= (double)WH_NMAX))
+        return 0;
+    size_t n = (size_t)ceil(N);
+    if (n < WH_NMIN)
+        n = WH_NMIN;
+    return (n + 3) / 4 * 4;
+}
+
+/* d log S(omega) / d theta at z = e^{-i omega}, S ~ |theta(z)|^2/|phi(z)|^2:
+ *   d/d ar_i = 2 Re(z^i / phi(z)),  d/d ma_j = 2 Re(z^j / theta(z)). */
+static void dlogS(size_t p, size_t q, const double *theta, double complex z,
+                  double *d)
+{
+    double complex acc = 0.0;
+    for (size_t i = p; i >= 1; i--)
+        acc = acc * z - theta[i - 1];
+    double complex ia = 1.0 / (1.0 + acc * z), zk = z;
+    for (size_t i = 0; i < p; i++, zk *= z)
+        d[i] = 2.0 * creal(zk * ia);
+    acc = 0.0;
+    for (size_t j = q; j >= 1; j--)
+        acc = acc * z + theta[p + j - 1];
+    double complex im = 1.0 / (1.0 + acc * z);
+    zk = z;
+    for (size_t j = 0; j < q; j++, zk *= z)
+        d[p + j] = 2.0 * creal(zk * im);
+}
+
+/* G = (1/4 pi) int d log S d log S^T d omega by the N-node trapezoid rule;
+ * the integrand is even in omega, so nodes 0..N/2 carry weights
+ * 2 pi / N (ends) and 4 pi / N (interior). Row k of the root is
+ * sqrt(weight_k / 4 pi) d log S(omega_k). */
+static ss_status whittle(size_t p, size_t q, const double *theta, size_t N,
+                         gsl_matrix *G, gsl_matrix **root)
+{
+    size_t P = p + q, rows = N / 2 + 1;
+    gsl_matrix *R = NULL;
+    if (root) {
+        R = gsl_matrix_alloc(rows, P);
+        if (!R)
+            return SS_FAIL(SS_ERR_NOMEM,
+                           "out of memory (%zu quadrature nodes)", rows);
+    }
+    long double acc[ARMA_PMAX][ARMA_PMAX] = {{0}};
+    double d[ARMA_PMAX];
+    const double s_end = sqrt(0.5 / (double)N), s_int = sqrt(1.0 / (double)N);
+    for (size_t k = 0; k < rows; k++) {
+        double w = 2.0 * M_PI * (double)k / (double)N;
+        double complex z = cos(w) - I * sin(w);
+        dlogS(p, q, theta, z, d);
+        double sc = (k == 0 || k == rows - 1) ? s_end : s_int;
+        for (size_t a = 0; a < P; a++) {
+            d[a] *= sc;
+            if (R)
+                gsl_matrix_set(R, k, a, d[a]);
+        }
+        for (size_t a = 0; a < P; a++)
+            for (size_t b = a; b < P; b++)
+                acc[a][b] += (long double)d[a] * d[b];
+    }
+    for (size_t a = 0; a < P; a++)
+        for (size_t b = a; b < P; b++) {
+            gsl_matrix_set(G, a, b, (double)acc[a][b]);
+            gsl_matrix_set(G, b, a, (double)acc[a][b]);
+        }
+    if (root)
+        *root = R;
+    return SS_OK;
+}
+
+static ss_status arma_fim_exact(const model *m, const double *theta,
+                                gsl_matrix *G, gsl_matrix **root)
+{
+    if (root)
+        *root = NULL;
+    size_t p = arma_p(m), q = arma_q(m), P = p + q;
+    if (G->size1 != P || G->size2 != P)
+        return SS_FAIL(SS_ERR_USAGE, "arma: G must be %zu x %zu", P, P);
+    int is11 = p == 1 && q == 1;
+    if (is11 && !root)
+        return closed11(theta, G);
+    double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
+    ss_status st = arma_roots(p, q, theta, xa, xm);
+    if (st == SS_OK)
+        st = roots_valid(p, q, xa, xm);
+    if (st != SS_OK)
+        return st;
+    size_t ia, im;
+    double ea = max_modulus(xa, p, &ia), em = max_modulus(xm, q, &im);
+    size_t N = whittle_nodes(p, q, ea > em ? ea : em);
+    if (N == 0) {
+        if (is11) /* G from the closed form; no root factor */
+            return closed11(theta, G);
+        char z[64];
+        fmt_root(ea > em ? xa[ia] : xm[im], z, sizeof z);
+        double eta = ea > em ? ea : em;
+        return SS_FAIL(SS_ERR_RANGE,
+                       "exact FIM of arma: the %s root %s is too close to "
+                       "the unit circle (|z| - 1 = %.3g); Whittle's "
+                       "quadrature would need more than %u nodes (use "
+                       "method=mc)",
+                       ea > em ? "AR" : "MA", z, 1.0 / eta - 1.0, WH_NMAX);
+    }
+    return whittle(p, q, theta, N, G, root);
+}
+
+/* ---- singular sets ------------------------------------------------------------- */
+
+/* Smallest distance between an AR and an MA inverse root (snapped to 0
+ * within the root finder's rounding); the pair in *ia, *im. */
+static double closest_pair(size_t p, size_t q, const double complex *xa,
+                           const double complex *xm, size_t *ia, size_t *im)
+{
+    double best = INFINITY;
+    *ia = *im = 0;
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < q; j++) {
+            double dd = cabs(xa[i] - xm[j]);
+            if (dd < best) {
+                best = dd;
+                *ia = i;
+                *im = j;
+            }
+        }
+    return best <= ROOT_SNAP ? 0.0 : best;
+}
+
+static size_t arma_singular(const model *m, const double *theta,
+                            model_singular *out, size_t max)
+{
+    size_t p = arma_p(m), q = arma_q(m);
+    if (p == 0 || q == 0 || max == 0)
+        return 0;
+    if (p == 1 && q == 1) {
+        snprintf(out[0].name, sizeof out[0].name, "ar1 = -ma1");
+        snprintf(out[0].effect, sizeof out[0].effect,
+                 "the AR and MA roots coincide and cancel: x is white "
+                 "noise, and ar1 - ma1 is unidentifiable");
+        out[0].distance = fabs(theta[0] + theta[1]) / M_SQRT2;
+        return 1;
+    }
+    double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
+    if (arma_roots(p, q, theta, xa, xm) != SS_OK) {
+        ss_clear_error(); /* a report, not a failure */
+        return 0;
+    }
+    size_t ia, im;
+    snprintf(out[0].name, sizeof out[0].name, "AR root = MA root");
+    snprintf(out[0].effect, sizeof out[0].effect,
+             "a common factor cancels: the model is ARMA(%d,%d) "
+             "(distance: min |1/z_AR - 1/z_MA| over root pairs)",
+             (int)p - 1, (int)q - 1);
+    out[0].distance = closest_pair(p, q, xa, xm, &ia, &im);
+    return 1;
+}
+
+/* ---- coordinates (ARMA(1,1) only) -------------------------------------------------
+ *
+ * delta = ar1 + ma1 (the singular line is delta = 0) and m = (ma1 - ar1)/2
+ * (the position along it: the foot of the perpendicular is
+ * (ar1, ma1) = (-m, m)). An orthogonal chart, in which
+ * lambda_min = delta^2 / (2 (1 - m^2)^3) (1 + O(delta^2)). */
+static size_t arma_coord_names(const model *m,
+                               char (*names)[MODEL_NAME_MAX])
+{
+    if (arma_p(m) != 1 || arma_q(m) != 1)
+        return 0;
+    snprintf(names[0], MODEL_NAME_MAX, "delta");
+    snprintf(names[1], MODEL_NAME_MAX, "m");
+    return 2;
+}
+
+static ss_status arma_to_coords(const model *m, const double *theta,
+                                double *c)
+{
+    if (arma_p(m) != 1 || arma_q(m) != 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma has coordinates (delta, m) only for p = q = 1");
+    c[0] = theta[0] + theta[1];
+    c[1] = 0.5 * (theta[1] - theta[0]);
+    return SS_OK;
+}
+
+static ss_status arma_from_coords(const model *m, const double *c,
+                                  double *theta)
+{
+    if (arma_p(m) != 1 || arma_q(m) != 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma has coordinates (delta, m) only for p = q = 1");
+    theta[0] = 0.5 * c[0] - c[1];
+    theta[1] = 0.5 * c[0] + c[1];
+    return SS_OK;
+}
+
+/* ---- show ------------------------------------------------------------------------ */
+
+static void describe_roots(const ss_sink *out, const char *kind,
+                           const char *poly, const double complex *xi,
+                           size_t n, const char *ok, const char *bad)
+{
+    if (n == 0) {
+        ss_sink_printf(out, "%s part: none (order 0)\n", kind);
+        return;
+    }
+    char line[1024];
+    size_t len = (size_t)snprintf(line, sizeof line, "%s roots of %s: ",
+                                  kind, poly);
+    int valid = 1;
+    size_t shown = 0, zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (xi[i] == 0.0) {
+            zeros++;
+            continue;
+        }
+        char z[64];
+        fmt_root(xi[i], z, sizeof z);
+        if (!(cabs(xi[i]) < 1.0))
+            valid = 0;
+        if (len < sizeof line)
+            len += (size_t)snprintf(line + len, sizeof line - len,
+                                    "%sz = %s (|z| = %.6g)",
+                                    shown++ ? ", " : "", z,
+                                    1.0 / cabs(xi[i]));
+    }
+    if (zeros && len < sizeof line)
+        len += (size_t)snprintf(line + len, sizeof line - len,
+                                "%s%zu at infinity (effective order %zu)",
+                                shown ? ", " : "", zeros, n - zeros);
+    if (len < sizeof line)
+        snprintf(line + len, sizeof line - len, "; %s", valid ? ok : bad);
+    ss_sink_printf(out, "%s\n", line);
+}
+
+static void arma_describe(const model *m, const double *theta,
+                          const ss_sink *out)
+{
+    size_t p = arma_p(m), q = arma_q(m);
+    double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
+    if (arma_roots(p, q, theta, xa, xm) != SS_OK) {
+        ss_sink_printf(out, "roots: %s\n", ss_last_error()->msg);
+        ss_clear_error();
+        return;
+    }
+    describe_roots(out, "AR", "1 - ar1 z - ... - arp z^p", xa, p,
+                   "stationary", "NOT stationary");
+    describe_roots(out, "MA", "1 + ma1 z + ... + maq z^q", xm, q,
+                   "invertible", "NOT invertible");
+    if (p == 0 || q == 0)
+        return;
+    size_t ia, im;
+    double dist = closest_pair(p, q, xa, xm, &ia, &im);
+    char za[64], zm[64];
+    fmt_root(xa[ia], za, sizeof za);
+    fmt_root(xm[im], zm, sizeof zm);
+    double dz = (xa[ia] == 0.0 || xm[im] == 0.0)
+                    ? (xa[ia] == xm[im] ? 0.0 : INFINITY)
+                    : cabs(1.0 / xa[ia] - 1.0 / xm[im]);
+    ss_sink_printf(out,
+                   "closest AR/MA root pair: z_AR = %s, z_MA = %s: "
+                   "|1/z_AR - 1/z_MA| = %.6g (|z_AR - z_MA| = %.6g)%s\n",
+                   za, zm, dist, dz,
+                   dist == 0.0 ? ": a common factor (singular)" : "");
+}
+
+/* ---- type ------------------------------------------------------------------------- */
+
+static const model_type arma_type = {
+    .name = "arma",
+    .summary = "ARMA(p,q) time series with known innovation variance "
+               "(exact likelihood)",
+    .help =
+        "x_t = ar1 x_{t-1} + ... + arp x_{t-p} + e_t + ma1 e_{t-1} + ... + "
+        "maq e_{t-q},\n"
+        "e_t ~ N(0, sigma2) i.i.d.: the sign convention of R's arima and "
+        "statsmodels\n"
+        "(AR polynomial 1 - ar1 z - ... - arp z^p, MA polynomial "
+        "1 + ma1 z + ... + maq z^q).\n"
+        "Options: sigma2 (known innovation variance, default 1; not a "
+        "parameter: its FIM\n"
+        "block 1/(2 sigma2^2) is orthogonal to the rest), p and q (orders "
+        "0..8, default 1\n"
+        "and 1; p + q >= 1). ar=[..] / ma=[..] at creation set the orders "
+        "from their lengths:\n"
+        "`model a arma ar=[0.5] ma=[-0.45]` is ARMA(1,1), ar=[] means "
+        "p = 0.\n"
+        "Parameters ar1..arp, ma1..maq (groups ar, ma). Defaults: ar1 = "
+        "0.5, higher ar 0;\n"
+        "ma the coefficients of (1 + 0.3 z)^q (ma1 = 0.3 for q = 1).\n"
+        "Valid points are stationary (all roots of the AR polynomial outside "
+        "the unit circle)\n"
+        "and invertible (likewise the MA roots); `show` lists the roots.\n"
+        "Data: one series x, rows in time order. The log-likelihood is the "
+        "exact Gaussian one\n"
+        "(Kalman filter from the stationary start), one term per "
+        "observation:\n"
+        "ell_t = log N(x_t; xhat_t, sigma2 v_t), the prediction-error "
+        "decomposition.\n"
+        "Exact FIM: per observation (n -> inf), Whittle's "
+        "(1/4pi) int dlogS dlogS^T domega by\n"
+        "the trapezoid rule at machine precision. ARMA(1,1): "
+        "[[1/(1-ar1^2), 1/(1+ar1 ma1)],\n"
+        "[1/(1+ar1 ma1), 1/(1-ma1^2)]], det = (ar1+ma1)^2 / ((1-ar1^2)"
+        "(1-ma1^2)(1+ar1 ma1)^2).\n"
+        "Singular set (p, q >= 1): an AR root equals an MA root; the common "
+        "factor cancels and\n"
+        "the model is ARMA(p-1,q-1). Distance: min |1/z_AR - 1/z_MA| over "
+        "root pairs (inverse\n"
+        "roots: arp = 0 puts an AR root at infinity, so arp = maq = 0 "
+        "together is singular,\n"
+        "either alone is not). AR(p) and MA(q) alone are regular.\n"
+        "ARMA(1,1): the line ar1 = -ma1, where x is white noise and the "
+        "FIM has rank 1;\n"
+        "distance |ar1 + ma1|/sqrt2. Coordinates delta = ar1 + ma1, "
+        "m = (ma1 - ar1)/2;\n"
+        "lambda_min = delta^2 / (2 (1 - m^2)^3) (1 + O(delta^2)). Cone: "
+        "x_t = e_t + delta sum_k ar1^(k-1) e_{t-k},\n"
+        "white noise plus delta times a direction fixed by the root; per "
+        "observation\n"
+        "KL(ARMA || N(0,sigma2) white noise) = delta^2 / (2 (1 - ar1^2)), "
+        "KL to the best white\n"
+        "noise (variance fitted) = log(1 + delta^2/(1 - ar1^2)) / 2, and "
+        "the reverse\n"
+        "min_s KL(N(0,s) white noise || ARMA) = log(1 + delta^2/(1 - "
+        "ma1^2)) / 2.",
+    .opts = arma_opts,
+    .nopts = sizeof arma_opts / sizeof arma_opts[0],
+    .param_summary = "ar1..arp ma1..maq (ar=[..] ma=[..])",
+    .configure = arma_configure,
+    .check = arma_check,
+    .data_cols = arma_data_cols,
+    .data_colname = arma_data_colname,
+    .sample = arma_sample,
+    .loglik_terms = arma_loglik_terms,
+    .fim_exact = arma_fim_exact,
+    .singular = arma_singular,
+    .coord_names = arma_coord_names,
+    .to_coords = arma_to_coords,
+    .from_coords = arma_from_coords,
+    .describe = arma_describe,
+    .release = NULL,
+    .copy_state = NULL,
+};
+
+const model_type *const model_arma = &arma_type;
