@@ -134,16 +134,12 @@ static map_cell_status cell_value(const model *m, const map_spec *sp,
 static size_t set_distances(const model *m, const map_spec *sp, map_work *w,
                             double x, double y, double *d)
 {
-    model_singular sing[MODEL_MAX_SINGULAR];
     if (model_axis_apply(m, m->theta, &sp->x, x, w->thx) != SS_OK ||
         model_axis_apply(m, w->thx, &sp->y, y, w->thy) != SS_OK) {
         ss_clear_error();
         return 0;
     }
-    size_t ns = m->type->singular(m, w->thy, sing, MODEL_MAX_SINGULAR);
-    for (size_t q = 0; q < ns; q++)
-        d[q] = sing[q].distance;
-    return ns;
+    return model_singular_distances(m, w->thy, d, MODEL_MAX_SINGULAR);
 }
 
 /* Which singular set (if any) crosses the cell around (x, y). A set is
@@ -157,17 +153,38 @@ static int mark_singular(const model *m, const map_spec *sp, map_work *w,
                          map_result *r)
 {
     double d0[MODEL_MAX_SINGULAR], dn[4][MODEL_MAX_SINGULAR];
-    model_singular sing[MODEL_MAX_SINGULAR];
-    size_t ns = m->type->singular(m, w->th, sing, MODEL_MAX_SINGULAR);
-    for (size_t q = 0; q < ns; q++) {
-        d0[q] = sing[q].distance;
-        if (r->nsets < ns) {
+    size_t ns = model_singular_distances(m, w->th, d0, MODEL_MAX_SINGULAR);
+    if (r->nsets < ns) { /* names once, from the full description */
+        model_singular sing[MODEL_MAX_SINGULAR];
+        size_t nn = m->type->singular(m, w->th, sing, MODEL_MAX_SINGULAR);
+        for (size_t q = 0; q < nn; q++) {
             memcpy(r->set_names[q], sing[q].name, sizeof r->set_names[q]);
             r->set_names[q][sizeof r->set_names[q] - 1] = 0;
         }
+        r->nsets = nn;
     }
-    if (r->nsets < ns)
-        r->nsets = ns;
+    /* The distance is 1-Lipschitz in the parameters: a set farther than
+     * the cell reaches in parameter space cannot cross it. */
+    double bound = 0;
+    for (int k = 0; k < 2; k++) {
+        const model_axis *ax = k ? &sp->y : &sp->x;
+        double v0, dd = 0;
+        if (model_axis_value(m, w->th, ax, &v0) == SS_OK &&
+            model_axis_apply(m, w->th, ax, v0 + (k ? hy : hx), w->thx) ==
+                SS_OK)
+            for (size_t i = 0; i < m->P; i++)
+                dd += (w->thx[i] - w->th[i]) * (w->thx[i] - w->th[i]);
+        else
+            dd = INFINITY;
+        ss_clear_error();
+        bound += dd;
+    }
+    bound = 2 * sqrt(bound); /* margin for charts that are not isometric */
+    int any = 0;
+    for (size_t q = 0; q < ns; q++)
+        any |= d0[q] <= bound;
+    if (!any)
+        return -1;
     const double off[4][2] = {{hx, 0}, {-hx, 0}, {0, hy}, {0, -hy}};
     size_t got[4];
     for (int k = 0; k < 4; k++)

@@ -507,7 +507,45 @@ static ss_status arma_sample(const model *m, const double *theta, gsl_rng *r,
  * so ell_t = log N(x_t; xhat_t, sigma2 F_t). F_t >= 1 (the one-step
  * prediction variance is at least the innovation variance). The scores
  * differentiate every line in each parameter (dT, dR constant), starting
- * from dP0 of the Lyapunov equation: O(n P r^2). */
+ * from dP0 of the Lyapunov equation: O(n P r^2).
+ *
+ * Steady state: for an invertible MA part P_t -> R R^T geometrically
+ * (|xi_MA|^(2t); after r steps for a pure AR), and then exactly
+ * F = 1, g = R, P_{t|t} = 0, dP = dR R^T + R dR^T, dF = 0, dg = dR: a
+ * fixed point of the recursions. Once P_t and every dP_t are within
+ * STEADY_TOL (a few rounding errors) of it, the filter continues with
+ * those exact values and updates only the means: O(n P r). The switch
+ * changes ell and the scores by about the rounding noise already there. */
+#define STEADY_TOL (16.0 * DBL_EPSILON)
+
+/* max |P - R R^T| and max_k |dP_k - (dR_k R^T + R dR_k^T)|, relative to
+ * 1 + max R_i^2, within STEADY_TOL. */
+static int ss_is_steady(const arma_ss *f, const double *Pm, const double *dP,
+                        size_t nd)
+{
+    size_t r = f->r;
+    double scale = 1.0;
+    for (size_t i = 0; i < r; i++)
+        scale = fmax(scale, f->R[i] * f->R[i]);
+    double tol = STEADY_TOL * scale;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++)
+            if (!(fabs(Pm[i * r + j] - f->R[i] * f->R[j]) <= tol))
+                return 0;
+    for (size_t k = 0; k < nd; k++) {
+        const double *dPk = dP + k * ARMA_RR;
+        size_t row = k < f->p ? r : k - f->p + 1; /* dR_k = e_row */
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++) {
+                double want = (i == row ? f->R[j] : 0.0) +
+                              (j == row ? f->R[i] : 0.0);
+                if (!(fabs(dPk[i * r + j] - want) <= tol))
+                    return 0;
+            }
+    }
+    return 1;
+}
+
 static ss_status arma_loglik_terms(const model *m, const double *theta,
                                    const gsl_matrix *data, double *ell,
                                    gsl_matrix *scores)
@@ -524,7 +562,7 @@ static ss_status arma_loglik_terms(const model *m, const double *theta,
         return st;
     arma_ss f;
     ss_init(&f, p, q, theta);
-    size_t r = f.r, nd = scores ? P : 0;
+    size_t r = f.r, nd = scores ? P : 0, n = data->size1;
     double s2 = m->opt[OPT_SIGMA2];
     double Pm[ARMA_RR], Pf[ARMA_RR], a[ARMA_RMAX] = {0}, af[ARMA_RMAX];
     double g[ARMA_RMAX], dg[ARMA_RMAX], daf[ARMA_RMAX];
@@ -535,7 +573,9 @@ static ss_status arma_loglik_terms(const model *m, const double *theta,
     if (st != SS_OK)
         return st;
     const double lc = log(2.0 * M_PI * s2);
-    for (size_t t = 0; t < data->size1; t++) {
+    size_t t = 0;
+    int steady = 0;
+    for (; t < n && !steady; t++) {
         double x = gsl_matrix_get(data, t, 0);
         double F = Pm[0], iF = 1.0 / F, v = x - a[0];
         ell[t] = -0.5 * (lc + log(F) + v * v * iF / s2);
@@ -552,7 +592,7 @@ static ss_status arma_loglik_terms(const model *m, const double *theta,
             double sc = -0.5 * dF * iF - v * dv * iF / s2 +
                         0.5 * v * v * dF * iF * iF / s2;
             gsl_matrix_set(scores, t, k, sc);
-            if (t + 1 == data->size1)
+            if (t + 1 == n)
                 continue;
             for (size_t i = 0; i < r; i++) {
                 dg[i] = dPk[i * r];
@@ -575,6 +615,28 @@ static ss_status arma_loglik_terms(const model *m, const double *theta,
         for (size_t i = 0; i < r; i++)
             for (size_t j = 0; j < r; j++)
                 Pm[i * r + j] += f.R[i] * f.R[j];
+        steady = ss_is_steady(&f, Pm, dP, nd);
+    }
+    /* steady state: F = 1, g = R, dF = 0, dg_k = dR_k */
+    for (; t < n; t++) {
+        double x = gsl_matrix_get(data, t, 0), v = x - a[0];
+        ell[t] = -0.5 * (lc + v * v / s2);
+        for (size_t k = 0; k < nd; k++) {
+            double *dak = da[k], dv = -dak[0];
+            gsl_matrix_set(scores, t, k, -v * dv / s2);
+            if (t + 1 == n)
+                continue;
+            for (size_t i = 0; i < r; i++)
+                daf[i] = dak[i] + f.R[i] * dv;
+            if (k >= p)
+                daf[k - p + 1] += v;
+            ss_Tvec(&f, daf, dak);
+            if (k < p)
+                dak[k] += x; /* a_{t|t}[0] = x_t */
+        }
+        for (size_t i = 0; i < r; i++)
+            af[i] = a[i] + f.R[i] * v;
+        ss_Tvec(&f, af, a);
     }
     return SS_OK;
 }
@@ -594,7 +656,7 @@ static ss_status closed11(const double *theta, gsl_matrix *G)
                        "exact FIM of arma: ar1 = %g, ma1 = %g is not "
                        "stationary and invertible (|ar1|, |ma1| < 1)",
                        ph, th);
-    double c = 1.0 / (1.0 + ph * th);
+    double c = 1.0 / fma(ph, th, 1.0);
     gsl_matrix_set(G, 0, 0, 1.0 / ((1.0 - ph) * (1.0 + ph)));
     gsl_matrix_set(G, 1, 1, 1.0 / ((1.0 - th) * (1.0 + th)));
     gsl_matrix_set(G, 0, 1, c);
@@ -620,21 +682,64 @@ static size_t whittle_nodes(size_t p, size_t q, double eta)
     return (n + 3) / 4 * 4;
 }
 
-/* d log S(omega) / d theta at z = e^{-i omega}, S ~ |theta(z)|^2/|phi(z)|^2:
- *   d/d ar_i = 2 Re(z^i / phi(z)),  d/d ma_j = 2 Re(z^j / theta(z)). */
-static void dlogS(size_t p, size_t q, const double *theta, double complex z,
-                  double *d)
+/* 1 + sum_{i=1..n} c_i z^i at z = e^{-i omega} (cw, sw = cos, sin omega;
+ * ch, sh = cos, sin omega/2). A polynomial of effective degree 1 (the
+ * common case) is evaluated without cancellation where 1 + c z is small
+ * (|c| -> 1, c z -> -1): Re = 1 + c cos omega = (1 - c) + 2c cos^2(omega/2)
+ * for c >= 0, (1 + c) + 2|c| sin^2(omega/2) for c < 0, whose terms do not
+ * cancel; 1 - |c| is exact for |c| >= 1/2. Otherwise Horner (backward
+ * stable, like the root finder). */
+static double complex lagpoly(const double *c, double sign, size_t n,
+                              double cw, double sw, double ch, double sh)
 {
-    double complex acc = 0.0;
-    for (size_t i = p; i >= 1; i--)
-        acc = acc * z - theta[i - 1];
-    double complex ia = 1.0 / (1.0 + acc * z), zk = z;
+    size_t deg = n;
+    while (deg > 0 && c[deg - 1] == 0.0)
+        deg--;
+    if (deg == 0)
+        return 1.0;
+    if (deg == 1) {
+        double a = sign * c[0];
+        double re = a >= 0.0 ? (1.0 - a) + 2.0 * a * ch * ch
+                             : (1.0 + a) - 2.0 * a * sh * sh;
+        return re - I * (a * sw);
+    }
+    double complex z = cw - I * sw, acc = 0.0;
+    for (size_t i = deg; i >= 1; i--)
+        acc = acc * z + sign * c[i - 1];
+    return 1.0 + acc * z;
+}
+
+/* d log S(omega) / d theta, S ~ |theta(z)|^2 / |phi(z)|^2, z = e^{-i omega}:
+ *   d/d ar_i = 2 Re(z^i / phi(z)),  d/d ma_j = 2 Re(z^j / theta(z)),
+ * at omega = 2 pi k / N, 0 <= k <= N/2. Near a real root close to the
+ * circle the integrand peaks at omega = 0 or pi with relative slope
+ * 1/(1 - eta): a node misplaced by one rounding of omega (4e-16 near pi)
+ * would cost eps / (1 - eta) (2.5e-13 in G at ar1 = -0.999). So the
+ * angle is formed from the nearer of 0 and pi, exactly as a small
+ * argument: omega = pi - v with v = 2 pi (N/2 - k) / N in the upper half. */
+static void dlogS(size_t p, size_t q, const double *theta, size_t k,
+                  size_t N, double *d)
+{
+    double cw, sw, ch, sh;
+    if (4 * k <= N) {
+        double w = 2.0 * M_PI * (double)k / (double)N;
+        cw = cos(w);
+        sw = sin(w);
+        ch = cos(0.5 * w);
+        sh = sin(0.5 * w);
+    } else {
+        double v = 2.0 * M_PI * (double)(N / 2 - k) / (double)N;
+        cw = -cos(v);
+        sw = sin(v);
+        ch = sin(0.5 * v);
+        sh = cos(0.5 * v);
+    }
+    double complex z = cw - I * sw;
+    double complex ia = 1.0 / lagpoly(theta, -1.0, p, cw, sw, ch, sh);
+    double complex zk = z;
     for (size_t i = 0; i < p; i++, zk *= z)
         d[i] = 2.0 * creal(zk * ia);
-    acc = 0.0;
-    for (size_t j = q; j >= 1; j--)
-        acc = acc * z + theta[p + j - 1];
-    double complex im = 1.0 / (1.0 + acc * z);
+    double complex im = 1.0 / lagpoly(theta + p, 1.0, q, cw, sw, ch, sh);
     zk = z;
     for (size_t j = 0; j < q; j++, zk *= z)
         d[p + j] = 2.0 * creal(zk * im);
@@ -659,9 +764,7 @@ static ss_status whittle(size_t p, size_t q, const double *theta, size_t N,
     double d[ARMA_PMAX];
     const double s_end = sqrt(0.5 / (double)N), s_int = sqrt(1.0 / (double)N);
     for (size_t k = 0; k < rows; k++) {
-        double w = 2.0 * M_PI * (double)k / (double)N;
-        double complex z = cos(w) - I * sin(w);
-        dlogS(p, q, theta, z, d);
+        dlogS(p, q, theta, k, N, d);
         double sc = (k == 0 || k == rows - 1) ? s_end : s_int;
         for (size_t a = 0; a < P; a++) {
             d[a] *= sc;

@@ -427,28 +427,34 @@ static ss_status gmm_fim_exact(const model *m, const double *theta,
 
 /* ---- singular sets ------------------------------------------------------- */
 
+static size_t gmm_singular_distances(const model *m, const double *theta,
+                                     double *dist, size_t max)
+{
+    (void)m;
+    const double d[3] = {fabs(theta[P_V]), fabs(1.0 - theta[P_V]),
+                         fabs(theta[P_W1] - theta[P_W2]) / M_SQRT2};
+    size_t n = max < 3 ? max : 3;
+    for (size_t i = 0; i < n; i++)
+        dist[i] = d[i];
+    return n;
+}
+
 static size_t gmm_singular(const model *m, const double *theta,
                            model_singular *out, size_t max)
 {
-    (void)m;
-    const struct {
-        const char *name, *effect;
-        double dist;
-    } sets[] = {
-        {"v = 0", "w2 unidentifiable (second component has zero weight)",
-         fabs(theta[P_V])},
-        {"v = 1", "w1 unidentifiable (first component has zero weight)",
-         fabs(1.0 - theta[P_V])},
-        {"w1 = w2", "v unidentifiable (both components coincide)",
-         fabs(theta[P_W1] - theta[P_W2]) / M_SQRT2},
+    static const char *const names[3][2] = {
+        {"v = 0", "w2 unidentifiable (second component has zero weight)"},
+        {"v = 1", "w1 unidentifiable (first component has zero weight)"},
+        {"w1 = w2", "v unidentifiable (both components coincide)"},
     };
-    size_t n = sizeof sets / sizeof sets[0];
-    for (size_t i = 0; i < n && i < max; i++) {
-        snprintf(out[i].name, sizeof out[i].name, "%s", sets[i].name);
-        snprintf(out[i].effect, sizeof out[i].effect, "%s", sets[i].effect);
-        out[i].distance = sets[i].dist;
+    double d[3];
+    size_t n = gmm_singular_distances(m, theta, d, max < 3 ? max : 3);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(out[i].name, sizeof out[i].name, "%s", names[i][0]);
+        snprintf(out[i].effect, sizeof out[i].effect, "%s", names[i][1]);
+        out[i].distance = d[i];
     }
-    return n < max ? n : max;
+    return n;
 }
 
 /* Blow-down chart (v, m, u): m = (1-v) w1 + v w2 is the mixture mean and
@@ -509,6 +515,7 @@ static const model_type gmm_type = {
     .loglik_terms = gmm_loglik_terms,
     .fim_exact = gmm_fim_exact,
     .singular = gmm_singular,
+    .singular_distances = gmm_singular_distances,
     .coord_names = gmm_coord_names,
     .to_coords = gmm_to_coords,
     .from_coords = gmm_from_coords,

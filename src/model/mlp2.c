@@ -27,15 +27,16 @@
  *   - erf: Gauss-Hermite. The integrand is entire; the slowest pieces are
  *     g'(a.x) g'(b.x) ~ exp(-(a_k^2 + b_k^2) x_k^2 / 2) along each axis,
  *     whose Hermite coefficients decay like (K^2 / (1 + K^2))^n with K the
- *     largest |J_ik|: ~60 nodes per axis at K = 1. For larger K (> ~1.2)
+ *     largest |J_ik|: ~60 nodes per axis at K = 1. For larger K (> ~1.8)
  *     Gauss-Legendre on [-L, L] needs fewer (linear rather than quadratic
  *     growth in K), and is used instead.
  *   - tanh: Gauss-Legendre on [-L, L] per axis (times the normal density).
  *     tanh has poles at J.x = i pi (k + 1/2): along an axis the integrand is
  *     analytic only in a strip of half-width delta = pi / (2K), where
- *     Gauss-Hermite converges like exp(-c delta sqrt(n)) (275 nodes at
- *     K = 1 for 1e-13) but Gauss-Legendre on a fixed interval geometrically,
- *     like exp(-1.78 asinh(delta / L) n) (measured): 128 nodes at K = 1.
+ *     Gauss-Hermite converges only like exp(-c delta sqrt(n)) (~260 nodes
+ *     at K = 1 for 1e-13) but Gauss-Legendre on a fixed interval
+ *     geometrically, like exp(-1.78 asinh(delta / L) n) (measured): ~130
+ *     nodes at K = 1.
  *     For tanh G itself is the Gram matrix of these rows.
  * Tensor nodes of negligible weight (below MLP2_PRUNE of the largest) are
  * dropped. */
@@ -59,11 +60,11 @@
  * of 1024 nodes for tanh; targets ~1e-14 of sqrt(G_ii G_jj)):
  *  - erf, Gauss-Hermite: the error is ~30 (K^2/(1+K^2))^n, so
  *    n = GH_LOGC / log(1 + 1/K^2) + GH_EXTRA (even, >= GH_NMIN), with
- *    GH_LOGC = log(30 / 1e-14): 24 nodes at K <= 0.35, 60 at K = 1, 168 at
+ *    GH_LOGC = log(30 / 1e-14): 24 nodes at K <= 0.33, 60 at K = 1, 168 at
  *    K = 2.
  *  - erf, Gauss-Legendre on [-GL_L, GL_L]: n = GLE_A + GLE_B K + GLE_EXTRA
- *    (96 at K = 1, 144 at K = 2, 248 at K = 4). fim_exact takes whichever
- *    rule is smaller (Hermite up to K ~ 1.2). Beyond erf_root_nmax no root is
+ *    (96 at K = 1, 144 at K = 2, 240 at K = 4). fim_exact takes whichever
+ *    rule is smaller (Hermite up to K ~ 1.8). Beyond erf_root_nmax no root is
  *    returned (G stays exact; the spectrum then falls back to G).
  *  - tanh, Gauss-Legendre: the error is ~1e4 exp(-1.78 asinh(delta/L) n),
  *    delta = pi / (2K): n = GL_A / asinh(delta / GL_L) with GL_A =
@@ -72,7 +73,7 @@
  *    gl_root_nmax it is returned without a root.
  * The EXTRA nodes serve the tiny eigenvalues (their integrands carry higher
  * powers of x): with them, the |u|^6 eigenvalue near J1 = J2 agrees with a
- * rule of twice the order to ~1e-9 at |u| = 1e-2. */
+ * rule of twice the order to ~3e-9 at |u| = 1e-2. */
 #define GH_LOGC 35.6
 #define GH_EXTRA 8
 #define GH_NMIN 24
@@ -304,21 +305,34 @@ static void fim_closed_erf(const mlp2_cfg *c, const double *theta, double *G,
             GE(i, j) = q;
             GE(j, i) = q;
             /* G[wi][Jj] = wj k (J_i - c/(1+|J_j|^2) J_j) / sqrt(D) and
-             * G[wj][Ji] likewise (the same when i == j). */
+             * G[wj][Ji] likewise (the same when i == j), in the form
+             * (a - b) + ((1 + b.(b - a)) / (1 + |b|^2)) b, free of
+             * cancellation when a ~ b (and exactly a / (1 + |a|^2) when
+             * a = b). */
             double wi = theta[i], wj = theta[j];
-            double fij = wj * k2pi / sD, cj = cc / (1.0 + nb);
-            double fji = wi * k2pi / sD, ci = cc / (1.0 + na);
+            double bba = 0, aab = 0;
             for (size_t l = 0; l < d; l++) {
-                double vij = fij * (a[l] - cj * b[l]);
-                double vji = fji * (b[l] - ci * a[l]);
+                bba += b[l] * (b[l] - a[l]);
+                aab += a[l] * (a[l] - b[l]);
+            }
+            double fij = wj * k2pi / sD, cj = (1.0 + bba) / (1.0 + nb);
+            double fji = wi * k2pi / sD, ci = (1.0 + aab) / (1.0 + na);
+            for (size_t l = 0; l < d; l++) {
+                double vij = fij * ((a[l] - b[l]) + cj * b[l]);
+                double vji = fji * ((b[l] - a[l]) + ci * a[l]);
                 size_t pj = 2 + (size_t)j * d + l, pi = 2 + (size_t)i * d + l;
                 GE((size_t)i, pj) = vij;
                 GE(pj, (size_t)i) = vij;
                 GE((size_t)j, pi) = vji;
                 GE(pi, (size_t)j) = vji;
             }
-            /* G[Ji][Jj] = wi wj k D^{-1/2} M^{-1} */
+            /* G[Ji][Jj] = wi wj k D^{-1/2} M^{-1}; for d = 1, M = D */
             double s = wi * wj * k2pi / sD, iD = 1.0 / D;
+            if (d == 1) {
+                GE(2 + (size_t)i, 2 + (size_t)j) = s * iD;
+                GE(2 + (size_t)j, 2 + (size_t)i) = s * iD;
+                continue;
+            }
             for (size_t l = 0; l < d; l++)
                 for (size_t r = 0; r < d; r++) {
                     double mi = (l == r ? 1.0 : 0.0) -
@@ -383,44 +397,68 @@ static ss_status rule_hermite(size_t n, rule1 *r)
     return st;
 }
 
+/* Legendre P_n and P_{n-1} at the h points z[] (into p1[], p2[]): the
+ * three-term recurrence run for all points at once, so that the chains
+ * (each latency-bound) overlap. */
+static void legendre_eval(size_t n, size_t h, const double *z, double *p1,
+                          double *p2)
+{
+    for (size_t i = 0; i < h; i++) {
+        p1[i] = 1.0;
+        p2[i] = 0.0;
+    }
+    for (size_t j = 1; j <= n; j++) {
+        double dj = (double)j, ca = (2.0 * dj - 1.0) / dj,
+               cb = (dj - 1.0) / dj;
+        for (size_t i = 0; i < h; i++) {
+            double p3 = p2[i];
+            p2[i] = p1[i];
+            p1[i] = ca * z[i] * p1[i] - cb * p3;
+        }
+    }
+}
+
 /* Gauss-Legendre on [-L, L] times the N(0, 1) density. Nodes by Newton's
- * method on the Legendre recurrence from Tricomi's initial guesses; this
- * is accurate to a few ulps for every order (GSL's glfixed is so only for
- * its tabulated orders: ~1e-12 otherwise). */
+ * method on the Legendre recurrence from Tricomi's initial guesses, all
+ * nodes at once; accurate to a few ulps for every order (GSL's glfixed is
+ * so only for its tabulated orders: ~1e-12 otherwise). */
 static ss_status rule_legendre(size_t n, double L, rule1 *r)
 {
-    ss_status st = rule_alloc(r, n);
-    if (st != SS_OK)
+    size_t h = (n + 1) / 2;
+    double *z = malloc(3 * h * sizeof *z);
+    unsigned char *done = calloc(h, 1);
+    ss_status st = z && done ? rule_alloc(r, n)
+                             : SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (st != SS_OK) {
+        free(z);
+        free(done);
         return st;
-    double dn = (double)n, norm = L / sqrt(2.0 * M_PI);
-    for (size_t i = 0; i < (n + 1) / 2; i++) {
-        double z = cos(M_PI * ((double)i + 0.75) / (dn + 0.5));
-        double p1 = 1, p2 = 0, pp = 1;
-        for (int it = 0; it < 100; it++) {
-            p1 = 1.0;
-            p2 = 0.0;
-            for (size_t j = 1; j <= n; j++) {
-                double p3 = p2, dj = (double)j;
-                p2 = p1;
-                p1 = ((2.0 * dj - 1.0) * z * p2 - (dj - 1.0) * p3) / dj;
+    }
+    double *p1 = z + h, *p2 = z + 2 * h, dn = (double)n;
+    for (size_t i = 0; i < h; i++)
+        z[i] = cos(M_PI * ((double)i + 0.75) / (dn + 0.5));
+    size_t left = h;
+    for (int it = 0; it < 100 && left > 0; it++) {
+        legendre_eval(n, h, z, p1, p2);
+        for (size_t i = 0; i < h; i++) {
+            if (done[i])
+                continue;
+            double pp = dn * (z[i] * p1[i] - p2[i]) / (z[i] * z[i] - 1.0);
+            double dz = p1[i] / pp;
+            z[i] -= dz;
+            if (fabs(dz) <= 1e-15) {
+                done[i] = 1;
+                left--;
             }
-            pp = dn * (z * p1 - p2) / (z * z - 1.0);
-            double dz = p1 / pp;
-            z -= dz;
-            if (fabs(dz) <= 1e-15)
-                break;
         }
-        /* the weight from the derivative at the final node */
-        p1 = 1.0;
-        p2 = 0.0;
-        for (size_t j = 1; j <= n; j++) {
-            double p3 = p2, dj = (double)j;
-            p2 = p1;
-            p1 = ((2.0 * dj - 1.0) * z * p2 - (dj - 1.0) * p3) / dj;
-        }
-        pp = dn * (z * p1 - p2) / (z * z - 1.0);
-        double wgl = 2.0 / ((1.0 - z) * (1.0 + z) * pp * pp);
-        double x = L * z;
+    }
+    /* weights from the derivative at the final nodes */
+    legendre_eval(n, h, z, p1, p2);
+    double norm = L / sqrt(2.0 * M_PI);
+    for (size_t i = 0; i < h; i++) {
+        double pp = dn * (z[i] * p1[i] - p2[i]) / (z[i] * z[i] - 1.0);
+        double wgl = 2.0 / ((1.0 - z[i]) * (1.0 + z[i]) * pp * pp);
+        double x = L * z[i];
         double w = norm * wgl * exp(-0.5 * x * x);
         r->x[i] = -x;
         r->x[n - 1 - i] = x;
@@ -429,6 +467,14 @@ static ss_status rule_legendre(size_t n, double L, rule1 *r)
     }
     if (n % 2)
         r->x[n / 2] = 0.0; /* exactly */
+    free(z);
+    free(done);
+    if (left > 0) {
+        rule_free(r);
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "mlp2: Gauss-Legendre nodes of order %zu did not "
+                       "converge", n);
+    }
     return SS_OK;
 }
 
@@ -470,8 +516,8 @@ static size_t gl_order(int act, double K)
     return (m + 7) / 8 * 8;
 }
 
-/* Tensor rule over d <= 2 axes: calls per node with its weight. Rows of
- * weight below MLP2_PRUNE * wmax^d are skipped. */
+/* Number of nodes of the tensor rule over d <= 2 axes that quad_fim keeps
+ * (weight at least MLP2_PRUNE * wmax^d): the rows of the root. */
 static size_t quad_rows(size_t d, const rule1 *r)
 {
     double wmax = 0;
@@ -630,13 +676,34 @@ static double norm_comb(const double *a, const double *b, double sb, size_t d)
     return sqrt(s);
 }
 
+/* In the order of mlp2_singular's sets. */
+static size_t mlp2_singular_distances(const model *m, const double *theta,
+                                      double *dist, size_t max)
+{
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    size_t d = c.d;
+    const double *J1 = theta + 2, *J2 = theta + 2 + d;
+    const double v[6] = {norm_comb(J1, J2, -1.0, d) / M_SQRT2,
+                         norm_comb(J1, J2, 1.0, d) / M_SQRT2,
+                         fabs(theta[0]),
+                         fabs(theta[1]),
+                         norm_comb(J1, NULL, 0.0, d),
+                         norm_comb(J2, NULL, 0.0, d)};
+    size_t n = max < 6 ? max : 6;
+    for (size_t i = 0; i < n; i++)
+        dist[i] = v[i];
+    return n;
+}
+
 static size_t mlp2_singular(const model *m, const double *theta,
                             model_singular *out, size_t max)
 {
     mlp2_cfg c;
     get_cfg(m, &c);
     size_t d = c.d;
-    const double *J1 = theta + 2, *J2 = theta + 2 + d;
+    double dist[6];
+    mlp2_singular_distances(m, theta, dist, 6);
     char e_ov[128], e_op[128], e_w1[128], e_w2[128];
     snprintf(e_ov, sizeof e_ov,
              "w1, w2 enter only as w1 + w2: %zu directions degenerate",
@@ -656,16 +723,16 @@ static size_t mlp2_singular(const model *m, const double *theta,
         const char *name, *effect;
         double dist;
     } sets[] = {
-        {"J1 = J2", e_ov, norm_comb(J1, J2, -1.0, d) / M_SQRT2},
-        {"J1 = -J2", e_op, norm_comb(J1, J2, 1.0, d) / M_SQRT2},
-        {"w1 = 0", e_w1, fabs(theta[0])},
-        {"w2 = 0", e_w2, fabs(theta[1])},
+        {"J1 = J2", e_ov, dist[0]},
+        {"J1 = -J2", e_op, dist[1]},
+        {"w1 = 0", e_w1, dist[2]},
+        {"w2 = 0", e_w2, dist[3]},
         {"J1 = 0", "w1 unidentifiable (unit 1 outputs g(0) = 0): 1 direction "
                    "degenerate",
-         norm_comb(J1, NULL, 0.0, d)},
+         dist[4]},
         {"J2 = 0", "w2 unidentifiable (unit 2 outputs g(0) = 0): 1 direction "
                    "degenerate",
-         norm_comb(J2, NULL, 0.0, d)},
+         dist[5]},
     };
     size_t n = sizeof sets / sizeof sets[0];
     for (size_t i = 0; i < n && i < max; i++) {
@@ -781,6 +848,7 @@ static const model_type mlp2_type = {
     .loglik_terms = mlp2_loglik_terms,
     .fim_exact = mlp2_fim_exact,
     .singular = mlp2_singular,
+    .singular_distances = mlp2_singular_distances,
     .coord_names = mlp2_coord_names,
     .to_coords = mlp2_to_coords,
     .from_coords = mlp2_from_coords,

@@ -7,10 +7,11 @@
 
 static const model_type *const *registry_list(size_t *count)
 {
-    static const model_type *list[1];
+    static const model_type *list[3];
     static size_t n;
     if (n == 0) {
         list[n++] = model_gmm;
+        list[n++] = model_mlp2;
     }
     *count = n;
     return list;
@@ -359,6 +360,22 @@ size_t model_free_indices(const model *m, size_t *idx)
         if (m->is_free[i])
             idx[k++] = i;
     return k;
+}
+
+size_t model_singular_distances(const model *m, const double *theta,
+                                double *dist, size_t max)
+{
+    if (m->type->singular_distances)
+        return m->type->singular_distances(m, theta, dist, max);
+    if (!m->type->singular)
+        return 0;
+    model_singular sing[MODEL_MAX_SINGULAR];
+    size_t n = m->type->singular(m, theta, sing,
+                                 max < MODEL_MAX_SINGULAR ? max
+                                                          : MODEL_MAX_SINGULAR);
+    for (size_t i = 0; i < n; i++)
+        dist[i] = sing[i].distance;
+    return n;
 }
 
 int model_nearest_singular(const model *m, model_singular *all,

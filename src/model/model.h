@@ -116,6 +116,10 @@ struct model_type {
      * theta to it; returns how many. */
     size_t (*singular)(const model *m, const double *theta,
                        model_singular *out, size_t max);
+    /* Optional fast path for scans (map): the same distances in the same
+     * order, without formatting names. NULL: singular() is used. */
+    size_t (*singular_distances)(const model *m, const double *theta,
+                                 double *dist, size_t max);
 
     /* Optional reparametrisation ("blow-down" coordinates such as
      * w, z, v, u of the perceptron, or m, u of the mixture): a chart of the
@@ -186,6 +190,10 @@ ss_status model_validate(const model *m, const double *theta);
 /* Indices of the free parameters; returns their number. */
 size_t model_free_indices(const model *m, size_t *idx);
 
+/* Distances to every singular set (the fast hook when there is one). */
+size_t model_singular_distances(const model *m, const double *theta,
+                                double *dist, size_t max);
+
 /* Nearest singular set (index into the filled array), -1 if none. */
 int model_nearest_singular(const model *m, model_singular *all,
                            size_t *count);
@@ -210,5 +218,6 @@ ss_status model_axis_value(const model *m, const double *theta,
 
 /* Built-in families */
 extern const model_type *const model_gmm;
+extern const model_type *const model_mlp2;
 
 #endif

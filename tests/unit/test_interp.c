@@ -331,11 +331,25 @@ static void test_unknown_command_suggestion(void **state)
                                      "'lsit'; did you mean 'list'?\n");
 }
 
+/* "unknown model kind 'foo' (kinds: gmm, mlp2, ...)" from the registry */
+static const char *unknown_kind_msg(void)
+{
+    static char msg[256];
+    size_t n, len;
+    const model_type *const *list = model_registry(&n);
+    len = (size_t)snprintf(msg, sizeof msg,
+                           "unknown model kind 'foo' (kinds: ");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
+                                i ? ", " : "", list[i]->name);
+    snprintf(msg + len, sizeof msg - len, ")");
+    return msg;
+}
+
 static void test_unknown_model_kind_and_parameter(void **state)
 {
     fx *f = *state;
-    err(f, "model g foo", SS_ERR_NAME, 9,
-        "unknown model kind 'foo' (kinds: gmm)");
+    err(f, "model g foo", SS_ERR_NAME, 9, unknown_kind_msg());
     err(f, "model g gmm q=1", SS_ERR_NAME, 13,
         "'gmm' has no parameter 'q' (parameters: v, w1, w2)");
     assert_null(session_find(f->s, "g"));
@@ -419,8 +433,7 @@ static void test_model_replace_failure_keeps_old(void **state)
         "option s = 0 is outside [0.001, 1000]");
     err(f, "model g gmm s=[1,2]", SS_ERR_USAGE, 13,
         "option s takes one number");
-    err(f, "model g foo v=0.5", SS_ERR_NAME, 9,
-        "unknown model kind 'foo' (kinds: gmm)");
+    err(f, "model g foo v=0.5", SS_ERR_NAME, 9, unknown_kind_msg());
     err(f, "model g gmm w1=x", SS_ERR_USAGE, 13, "w1 needs a number");
     err(f, "model g gmm v=0..1", SS_ERR_USAGE, 15,
         "v= cannot take a range");
