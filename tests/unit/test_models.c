@@ -136,7 +136,25 @@ static void gmm_expect_equal_means(const model *m, gsl_matrix *G)
  * there s_v is lognormal-like with log-sd b, and s s^T must have moments of
  * order 4 for the standard errors of (b) and (d) to be trustworthy
  * (E s_v^4 ~ e^{6 b^2}, E s_v^8 ~ e^{28 b^2}). */
+static const double j_a[] = {0.6, -0.3}, j_b[] = {-0.4, 0.9};
+
 static const point_row sing_rows[] = {
+    /* mlp2 (theory.md): overlap J1 = J2 loses d + 1 directions, w_i = 0
+     * loses d, J_i = 0 loses one; P = 2 + 2d */
+    {"mlp2", "d=1 overlap J1=J2",
+     {KV("w1", 0.7), KV("w2", 0.4), KV("J1", 0.8), KV("J2", 0.8), KV_END},
+     {NULL}, 1, 2, 0, NULL},
+    {"mlp2", "d=2 overlap J1=J2",
+     {KV("d", 2), KV("w1", 0.7), KV("w2", 0.4), KVEC("J1", j_a),
+      KVEC("J2", j_a), KV_END},
+     {NULL}, 1, 3, 0, NULL},
+    {"mlp2", "d=2 w2=0",
+     {KV("d", 2), KV("w1", 0.7), KV("w2", 0), KVEC("J1", j_a),
+      KVEC("J2", j_b), KV_END},
+     {NULL}, 1, 4, 0, NULL},
+    {"mlp2", "d=1 J1=0",
+     {KV("w1", 0.7), KV("w2", -0.4), KV("J1", 0), KV("J2", 0.9), KV_END},
+     {NULL}, 1, 3, 0, NULL},
     {"gmm", "v=0", {KV("v", 0), KV("w1", 0), KV("w2", 0.5), KV_END}, {NULL},
      1, 2, 0, gmm_expect_v0},
     {"gmm", "v=0 Hartigan (w1 fixed)",
