@@ -51,7 +51,8 @@
  * N^M eta^N relative. N is the smallest with N^M eta^N <= e^{-WH_LOGTOL}
  * (1e-18): below rounding, also in the near-null direction, whose
  * integrand has the same decay. Beyond WH_NMAX nodes (|z| - 1 below about
- * 1.5e-4 for ARMA(1,1)) the exact route refuses. */
+ * 1.5e-4 for ARMA(1,1)) the exact route refuses, except that ARMA(1,1)
+ * then returns its closed form without a root factor. */
 #define WH_LOGTOL 41.5
 #define WH_NMIN 64
 #define WH_NMAX (1u << 19)
@@ -67,9 +68,9 @@ static const model_optdef arma_opts[] = {
      "known innovation variance (not a parameter: its FIM block "
      "1/(2 sigma2^2) is orthogonal to the ar/ma block)"},
     {"p", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
-     "AR order (ignored when ar=[..] gives the coefficients)"},
+     "AR order (ar=[..] at creation sets it from its length)"},
     {"q", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
-     "MA order (ignored when ma=[..] gives the coefficients)"},
+     "MA order (ma=[..] at creation sets it from its length)"},
 };
 
 /* Orders: configure stores the layout's p and q in the options. */
@@ -159,10 +160,13 @@ static void fmt_root(double complex xi, char *buf, size_t n)
         return;
     }
     double complex z = 1.0 / xi;
-    if (fabs(cimag(z)) <= 1e-12 * cabs(z))
-        snprintf(buf, n, "%.6g", creal(z));
+    double re = creal(z), im = cimag(z), mod = cabs(z);
+    if (fabs(re) <= 1e-14 * mod)
+        re = 0.0; /* no "-0" */
+    if (fabs(im) <= 1e-12 * mod)
+        snprintf(buf, n, "%.6g", re);
     else
-        snprintf(buf, n, "%.6g%+.6gi", creal(z), cimag(z));
+        snprintf(buf, n, "%.6g%+.6gi", re, im);
 }
 
 /* Stationarity and invertibility from the inverse roots, with the message
@@ -916,7 +920,7 @@ static void describe_roots(const ss_sink *out, const char *kind,
                            size_t n, const char *ok, const char *bad)
 {
     if (n == 0) {
-        ss_sink_printf(out, "%s part: none (order 0)\n", kind);
+        ss_sink_printf(out, "  %s part: none (order 0)\n", kind);
         return;
     }
     char line[1024];
@@ -945,7 +949,7 @@ static void describe_roots(const ss_sink *out, const char *kind,
                                 shown ? ", " : "", zeros, n - zeros);
     if (len < sizeof line)
         snprintf(line + len, sizeof line - len, "; %s", valid ? ok : bad);
-    ss_sink_printf(out, "%s\n", line);
+    ss_sink_printf(out, "  %s\n", line);
 }
 
 static void arma_describe(const model *m, const double *theta,
@@ -954,7 +958,7 @@ static void arma_describe(const model *m, const double *theta,
     size_t p = arma_p(m), q = arma_q(m);
     double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
     if (arma_roots(p, q, theta, xa, xm) != SS_OK) {
-        ss_sink_printf(out, "roots: %s\n", ss_last_error()->msg);
+        ss_sink_printf(out, "  roots: %s\n", ss_last_error()->msg);
         ss_clear_error();
         return;
     }
@@ -973,7 +977,7 @@ static void arma_describe(const model *m, const double *theta,
                     ? (xa[ia] == xm[im] ? 0.0 : INFINITY)
                     : cabs(1.0 / xa[ia] - 1.0 / xm[im]);
     ss_sink_printf(out,
-                   "closest AR/MA root pair: z_AR = %s, z_MA = %s: "
+                   "  closest AR/MA root pair: z_AR = %s, z_MA = %s: "
                    "|1/z_AR - 1/z_MA| = %.6g (|z_AR - z_MA| = %.6g)%s\n",
                    za, zm, dist, dz,
                    dist == 0.0 ? ": a common factor (singular)" : "");
@@ -1028,17 +1032,16 @@ static const model_type arma_type = {
         "ARMA(1,1): the line ar1 = -ma1, where x is white noise and the "
         "FIM has rank 1;\n"
         "distance |ar1 + ma1|/sqrt2. Coordinates delta = ar1 + ma1, "
-        "m = (ma1 - ar1)/2;\n"
-        "lambda_min = delta^2 / (2 (1 - m^2)^3) (1 + O(delta^2)). Cone: "
-        "x_t = e_t + delta sum_k ar1^(k-1) e_{t-k},\n"
-        "white noise plus delta times a direction fixed by the root; per "
-        "observation\n"
-        "KL(ARMA || N(0,sigma2) white noise) = delta^2 / (2 (1 - ar1^2)), "
-        "KL to the best white\n"
-        "noise (variance fitted) = log(1 + delta^2/(1 - ar1^2)) / 2, and "
-        "the reverse\n"
-        "min_s KL(N(0,s) white noise || ARMA) = log(1 + delta^2/(1 - "
-        "ma1^2)) / 2.",
+        "m = (ma1 - ar1)/2; near the\n"
+        "line lambda_min = delta^2 / (2 (1 - m^2)^3) (1 + O(delta^2)).\n"
+        "Cone: x_t = e_t + delta sum_{k>=1} ar1^(k-1) e_{t-k}, white noise "
+        "plus delta times a\n"
+        "direction fixed by the root. Per observation, KL(ARMA || white "
+        "noise N(0, sigma2))\n"
+        "= delta^2 / (2 (1 - ar1^2)); with the white-noise variance fitted, "
+        "KL(ARMA || WN)\n"
+        "= log(1 + delta^2/(1 - ar1^2)) / 2 and KL(WN || ARMA) = "
+        "log(1 + delta^2/(1 - ma1^2)) / 2.",
     .opts = arma_opts,
     .nopts = sizeof arma_opts / sizeof arma_opts[0],
     .param_summary = "ar1..arp ma1..maq (ar=[..] ma=[..])",

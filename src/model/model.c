@@ -12,6 +12,7 @@ static const model_type *const *registry_list(size_t *count)
     if (n == 0) {
         list[n++] = model_gmm;
         list[n++] = model_mlp2;
+        list[n++] = model_arma;
     }
     *count = n;
     return list;

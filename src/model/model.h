@@ -219,5 +219,6 @@ ss_status model_axis_value(const model *m, const double *theta,
 /* Built-in families */
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
+extern const model_type *const model_arma;
 
 #endif

@@ -36,7 +36,6 @@
 #include <time.h>
 
 /* Until model.h lists it with the built-in families. */
-extern const model_type *const model_arma;
 
 #define NPTS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXP 16

@@ -34,7 +34,6 @@
 
 /* Declared in model.h once the family is registered; repeated here so the
  * test builds either way. */
-extern const model_type *const model_mlp2;
 
 #define DMAXT 3
 #define PMAXT (2 + 2 * DMAXT)

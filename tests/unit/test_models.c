@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 
 /* ---- sample sizes and tolerances ---------------------------------------- */
@@ -138,7 +137,34 @@ static void gmm_expect_equal_means(const model *m, gsl_matrix *G)
  * (E s_v^4 ~ e^{6 b^2}, E s_v^8 ~ e^{28 b^2}). */
 static const double j_a[] = {0.6, -0.3}, j_b[] = {-0.4, 0.9};
 
+/* ARMA(1,1), theory.md: G = [[1/(1-phi^2), 1/(1+phi theta)],
+ * [1/(1+phi theta), 1/(1-theta^2)]]. */
+static void arma_expect_11(const model *m, gsl_matrix *G)
+{
+    double f = m->theta[0], t = m->theta[1];
+    gsl_matrix_set(G, 0, 0, 1.0 / (1.0 - f * f));
+    gsl_matrix_set(G, 0, 1, 1.0 / (1.0 + f * t));
+    gsl_matrix_set(G, 1, 0, 1.0 / (1.0 + f * t));
+    gsl_matrix_set(G, 1, 1, 1.0 / (1.0 - t * t));
+}
+
+static const double ar_06[] = {0.6}, ma_m06[] = {-0.6},
+                    ma_near[] = {-0.5999}, ar_2c[] = {0.1, 0.2},
+                    ma_2c[] = {-0.5}, ar_20[] = {0.5, 0}, ma_20[] = {0.3, 0};
+
 static const point_row sing_rows[] = {
+    /* arma: the AR and MA polynomials share a root (for (1,1): ar1 = -ma1);
+     * ar_p = ma_q = 0 together is a common root at infinity */
+    {"arma", "(1,1) on ar1=-ma1",
+     {KVEC("ar", ar_06), KVEC("ma", ma_m06), KV_END}, {NULL}, 1, 1, 0,
+     arma_expect_11},
+    {"arma", "(1,1) ar1+ma1=1e-4",
+     {KVEC("ar", ar_06), KVEC("ma", ma_near), KV_END}, {NULL}, 0, 2, 1e-12,
+     arma_expect_11},
+    {"arma", "(2,1) common root",
+     {KVEC("ar", ar_2c), KVEC("ma", ma_2c), KV_END}, {NULL}, 1, 2, 0, NULL},
+    {"arma", "(2,2) ar2=ma2=0",
+     {KVEC("ar", ar_20), KVEC("ma", ma_20), KV_END}, {NULL}, 1, 3, 0, NULL},
     /* mlp2 (theory.md): overlap J1 = J2 loses d + 1 directions, w_i = 0
      * loses d, J_i = 0 loses one; P = 2 + 2d */
     {"mlp2", "d=1 overlap J1=J2",
@@ -1437,15 +1463,6 @@ static void test_gmm_blowdown(void **state)
 
 /* ---- (i) interrupt before the first chunk ------------------------------- */
 
-static size_t heap_in_use(void)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
-    return mallinfo2().uordblks;
-#else
-    return 0;
-#endif
-}
-
 static void test_interrupt(void **state)
 {
     battery *b = *state;
@@ -1460,17 +1477,16 @@ static void test_interrupt(void **state)
         rq.n = N_MC;
         rq.seed = 7;
         fim_result *f = &sentinel; /* must be reset */
-        size_t before = heap_in_use();
+        /* (leaks on this path are LeakSanitizer's job in the sanitizer
+         * build: malloc statistics count glibc's per-thread caches as "in
+         * use" and gave false alarms) */
         ss_interrupt_raise();
         ss_status st = fim_compute(tc->m, &rq, &f);
-        size_t after = heap_in_use();
         TU_CHECK(&c, ss_interrupted(), "the flag was consumed");
         ss_interrupt_clear();
         TU_CHECK(&c, st == SS_ERR_INTERRUPTED, "status %s, expected %s",
                  ss_status_name(st), ss_status_name(SS_ERR_INTERRUPTED));
         TU_CHECK(&c, f == NULL, "result not NULL");
-        TU_CHECK(&c, before == after,
-                 "heap in use %zu bytes before, %zu after", before, after);
         if (f != &sentinel)
             fim_result_free(f);
         /* after clearing, the same request completes */
