@@ -27,6 +27,8 @@ void path_result_free(path_result *p)
     free(p->expo_se);
     free(p->prefactor);
     free(p->nfit);
+    free(p->fit_dmin);
+    free(p->fit_dmax);
     free(p);
 }
 
@@ -50,7 +52,9 @@ static path_result *alloc_result(size_t npts, size_t k, size_t P)
     p->expo_se = calloc(k, sizeof *p->expo_se);
     p->prefactor = calloc(k, sizeof *p->prefactor);
     p->nfit = calloc(k, sizeof *p->nfit);
-    if (!p->names || !p->t || !p->dist || !p->theta || !p->eval ||
+    p->fit_dmin = calloc(k, sizeof *p->fit_dmin);
+    p->fit_dmax = calloc(k, sizeof *p->fit_dmax);
+    if (!p->fit_dmin || !p->fit_dmax || !p->names || !p->t || !p->dist || !p->theta || !p->eval ||
         !p->floor || !p->logdet || !p->cond || !p->rank || !p->expo ||
         !p->expo_se || !p->prefactor || !p->nfit) {
         path_result_free(p);
@@ -252,6 +256,8 @@ void path_fit(path_result *p)
                            &sumsq) != GSL_SUCCESS)
             continue;
         p->nfit[j] = use;
+        p->fit_dmin[j] = exp(x[0]);
+        p->fit_dmax[j] = exp(x[use - 1]);
         p->expo[j] = c1;
         p->expo_se[j] = sqrt(c11);
         p->prefactor[j] = exp(c0);

@@ -41,6 +41,7 @@ typedef struct {
     double *expo, *expo_se, *prefactor;
     size_t *nfit;            /* points used; 0 = no fit possible */
     int flat_distance;       /* the distance hardly changes: nothing to fit */
+    double *fit_dmin, *fit_dmax; /* distance range of the fitted points */
     char source[64];
 } path_result;
 

@@ -118,7 +118,16 @@ void cmd_print_path(session *s, const path_result *p)
         tbl_str(f, 1, e);
         tbl_str(f, 2, se);
         tbl_str(f, 3, c);
-        if (p->expo[j] > 0.5)
+        /* A power law is only read off a fit that spans at least a decade
+         * of distance and leaves little doubt about the slope. */
+        if (p->fit_dmax[j] < 10 * p->fit_dmin[j])
+            snprintf(what, sizeof what,
+                     "no clean power law: d spans only %.3g..%.3g",
+                     p->fit_dmin[j], p->fit_dmax[j]);
+        else if (p->expo_se[j] > 0.05)
+            snprintf(what, sizeof what,
+                     "no clean power law (exponent uncertain)");
+        else if (p->expo[j] > 0.5)
             snprintf(what, sizeof what, "vanishes like d^%.3g",
                      p->expo[j]);
         else if (p->expo[j] < -0.5)

@@ -149,6 +149,67 @@ static void test_linear_path_reaches_end(void **state)
     assert_int_equal(p->rank[0], 3);
 }
 
+/* mlp2 near the overlap J1 = J2 (theory.md): d eigenvalues ~ |u|^2 and
+ * one ~ |u|^6, the others of order 1; both activations, d = 1 and 2. */
+static void test_mlp2_overlap_exponents(void **state)
+{
+    fx *f = *state;
+    const char *models[] = {
+        "model n mlp2 d=1 w1=0.7 w2=0.3 J1=0.5 J2=1.5",
+        "model n mlp2 d=1 act=tanh w1=0.7 w2=0.3 J1=0.5 J2=1.5",
+        "model n mlp2 d=2 w1=0.7 w2=0.3 J1=[0.5,0.2] J2=[1.5,0.2]",
+    };
+    const char *paths[] = {"path n u: 1 -> 0 log steps=13 as p",
+                           "path n u: 1 -> 0 log steps=9 decades=4 as p",
+                           "path n u_1: 1 -> 0 log steps=13 as p"};
+    for (int c = 0; c < 3; c++) {
+        ok(f, models[c]);
+        ok(f, paths[c]);
+        const path_result *p = get_path(f, "p");
+        assert_string_equal(p->set_name, "J1 = J2");
+        size_t d = c == 2 ? 2 : 1, k = p->k;
+        for (size_t j = 0; j + d + 1 < k; j++)
+            expect_exponent(p, j, 0, 2e-3);
+        for (size_t j = k - d - 1; j + 1 < k; j++)
+            expect_exponent(p, j, 2, 2e-3);
+        expect_exponent(p, k - 1, 6, 5e-3);
+    }
+}
+
+/* ARMA(1,1) toward ar1 = -ma1: lambda_min ~ delta^2 / (2 (1 - m^2)^3)
+ * with m = (ma1 - ar1)/2 held fixed; d = |delta|/sqrt2, so in d the
+ * prefactor is 1/(1 - m^2)^3. */
+static void test_arma_exponent_and_constant(void **state)
+{
+    fx *f = *state;
+    ok(f, "model a arma ar=[0.5] ma=[-0.45]");
+    ok(f, "path a delta: 0.5 -> 0 log steps=15 decades=7 as p");
+    const path_result *p = get_path(f, "p");
+    assert_string_equal(p->set_name, "ar1 = -ma1");
+    expect_exponent(p, 0, 0, 1e-4);
+    expect_exponent(p, 1, 2, 1e-4);
+    double m = -0.475, want = 1.0 / pow(1.0 - m * m, 3);
+    assert_true(fabs(p->prefactor[1] / want - 1.0) < 1e-4);
+    /* on the line itself: rank 1 */
+    ok(f, "set a ar1=0.5 ma1=-0.5");
+    ok(f, "path a ar1: 0.5 -> 0.4 steps=2 as q");
+    assert_int_equal(get_path(f, "q")->rank[0], 1);
+}
+
+/* A path through the non-stationary region is refused before any work. */
+static void test_arma_path_leaves_stationary_region(void **state)
+{
+    fx *f = *state;
+    ok(f, "model a arma ar=[0.5] ma=[-0.45]");
+    bad(f, "path a ar1: 0.5 -> 1.5", 1,
+        "leaves the valid region at step 11 (ar1 = 1.02632): not "
+        "stationary");
+    ok(f, "map a x=ar1:-1.5..1.5 y=ma1:-0.9..0.9 res=7x5 as m");
+    const map_result *r = get_map(f, "m");
+    /* |ar1| >= 1 is outside: the columns at -1.5, -1, 1, 1.5 */
+    assert_int_equal(r->n_invalid, 4 * 5);
+}
+
 static void test_path_errors(void **state)
 {
     fx *f = *state;
@@ -297,6 +358,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hartigan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linear_path_reaches_end, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_mlp2_overlap_exponents, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_arma_exponent_and_constant,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_arma_path_leaves_stationary_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_marks_and_minimum, setup,
                                         teardown),
