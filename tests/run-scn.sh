@@ -12,7 +12,7 @@ dir=$(dirname "$script")
 base=$(basename "$script" .scn)
 expected="$dir/$base.expected"
 prog_abs=$(cd "$(dirname "$prog")" && pwd)/$(basename "$prog")
-out=$(cd "$dir" && "$prog_abs" --batch --seed 1 "$base.scn" 2>&1)
+out=$(cd "$dir" && LC_ALL=C.UTF-8 "$prog_abs" --batch --seed 1 "$base.scn" 2>&1)
 status=$?
 want_status=$(sed -n '1s/^# exit: *//p' "$expected")
 want_out=$(sed '1d' "$expected")

@@ -42,7 +42,7 @@ static void write_model(session *s, const obj *o)
 
 ss_status cmd_export(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 2, 2, "format");
+    ss_status rc = args_check(st, 2, 3, "format width height");
     const char *name;
     if (rc == SS_OK)
         rc = args_name(st, 0, "an object name", &name);
@@ -54,19 +54,61 @@ ss_status cmd_export(session *s, const stmt *st)
         return rc;
     const obj *o = session_find(s, name);
     const stmt_arg *fa = args_pos(st, 1);
+    const stmt_arg *flag = args_pos(st, 2);
+    if (flag && (flag->v.kind != VAL_IDENT || strcmp(flag->v.str, "ascii")))
+        return SS_FAIL_COL(SS_ERR_USAGE, flag->v.col,
+                           "unexpected %s (the only flag is `ascii`)",
+                           val_kind_name(flag->v.kind));
     if (fa->v.kind != VAL_STR && fa->v.kind != VAL_IDENT)
         return SS_FAIL_COL(SS_ERR_USAGE, fa->v.col, "export needs a file "
                                                     "name");
     const char *path = fa->v.str;
     const char *fmt;
-    rc = args_key_word(st, "format", ends_with(path, ".csv") ? "csv" : "text",
+    int drawable = o->type != &obj_model;
+    rc = args_key_word(st, "format",
+                       ends_with(path, ".csv")                ? "csv"
+                       : ends_with(path, ".txt") && drawable ? "picture"
+                                                              : "text",
                        &fmt);
     if (rc != SS_OK)
         return rc;
     int csv = strcmp(fmt, "csv") == 0;
-    if (!csv && strcmp(fmt, "text") != 0)
+    int picture = strcmp(fmt, "picture") == 0;
+    if (!csv && !picture && strcmp(fmt, "text") != 0)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")->v.col,
-                           "format= takes text or csv");
+                           "format= takes csv, text or picture");
+    if (picture && !drawable)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")
+                                             ? args_key(st, "format")->v.col
+                                             : fa->v.col,
+                           "a model has no picture; export it as text or "
+                           "csv");
+    render_request req;
+    render_request_init(&req);
+    snprintf(req.object, sizeof req.object, "%s", name);
+    if (picture) {
+        uint64_t w, h;
+        rc = args_key_count(st, "width", 80, 20, 1000, &w);
+        if (rc == SS_OK)
+            rc = args_key_count(st, "height", 24, 6, 500, &h);
+        if (rc != SS_OK)
+            return rc;
+        req.width = (int)w;
+        req.height = (int)h;
+        req.ascii = flag ? 1 : 0;
+        /* draw first: a failure must not leave a file behind */
+        canvas *probe = canvas_alloc(req.width, req.height, req.ascii);
+        if (!probe)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        rc = render_object(s, &req, probe);
+        canvas_free(probe);
+        if (rc != SS_OK)
+            return rc;
+    } else if (args_key(st, "width") || args_key(st, "height") || flag) {
+        return SS_FAIL_COL(SS_ERR_USAGE, fa->v.col,
+                           "width=, height= and ascii apply to pictures "
+                           "(.txt or format=picture)");
+    }
 
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
@@ -92,7 +134,9 @@ ss_status cmd_export(session *s, const stmt *st)
     int save_csv = s->csv;
     s->out = ss_sink_file(f);
     s->csv = csv;
-    if (o->type == &obj_model)
+    if (picture)
+        rc = cmd_render_text(s, &req);
+    else if (o->type == &obj_model)
         write_model(s, o);
     else if (o->type == &obj_data)
         cmd_print_data_rows(s, o);
@@ -100,8 +144,13 @@ ss_status cmd_export(session *s, const stmt *st)
         cmd_print_object(s, o);
     s->out = save_out;
     s->csv = save_csv;
-    int werr = ferror(f);
+    int werr = ferror(f) || rc != SS_OK;
     if (fclose(f) != 0 || werr) {
+        if (rc != SS_OK) {
+            unlink(tmp);
+            free(tmp);
+            return rc;
+        }
         unlink(tmp);
         free(tmp);
         return SS_FAIL_COL(SS_ERR_IO, fa->v.col, "writing '%s' failed", path);
@@ -116,6 +165,6 @@ ss_status cmd_export(session *s, const stmt *st)
     free(tmp);
     if (!s->csv)
         session_printf(s, "wrote %s (%s, %s)\n", path, o->type->name,
-                       csv ? "csv" : "text");
+                       csv ? "csv" : picture ? "picture" : "text");
     return SS_OK;
 }

@@ -46,7 +46,10 @@ ss_status cmd_model(session *s, const stmt *st)
         return rc;
     char origin[160];
     args_origin(st, origin, sizeof origin);
-    return session_put(s, name, &obj_model, m, origin);
+    rc = session_put(s, name, &obj_model, m, origin);
+    if (rc == SS_OK)
+        snprintf(s->current, sizeof s->current, "%s", name);
+    return rc;
 }
 
 ss_status cmd_models(session *s, const stmt *st)
@@ -130,6 +133,9 @@ static ss_status change_params(session *s, const stmt *st, int bare_ok,
         }
     rc = model_set_params(m, ma, nma, mark_free);
     free(ma);
+    if (rc == SS_OK)
+        snprintf(s->current, sizeof s->current, "%s",
+                 args_pos(st, 0)->v.str);
     return rc;
 }
 

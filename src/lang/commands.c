@@ -118,13 +118,38 @@ static const cmd_def table[] = {
      "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
      "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
      cmd_map, COMPL_MODEL, "x y stat res tol", &obj_map},
-    {"export", "export OBJECT FILE [format=csv|text]",
+    {"export", "export OBJECT FILE [format=csv|text|picture] [width=W] "
+               "[height=H] [ascii]",
      "write a stored object to a file",
      "Writes any stored object (model, data set, FIM, spectrum, path, map) "
-     "to FILE: CSV when the name ends in .csv, text otherwise, or as "
-     "format= says. A data set is written row by row. The file is replaced "
-     "atomically.\n\n    export d d.csv\n    export map logdet.csv",
-     cmd_export, COMPL_OBJECT, "format", NULL},
+     "to FILE: as CSV when the name ends in .csv; as the text picture that "
+     "`plot` draws when it ends in .txt (tables for a model); as the text "
+     "tables otherwise; or as format= says. A data set is written row by "
+     "row. The file is replaced atomically.\n\n"
+     "    export d d.csv\n    export map logdet.csv\n"
+     "    export path spectrum.txt width=100 height=30",
+     cmd_export, COMPL_OBJECT, "format width height", NULL},
+    {"plot", "plot OBJECT [in=N] [width=W] [height=H] [logx=yes|no] "
+             "[logy=yes|no] [title=\"...\"] [ascii]",
+     "draw a stored result",
+     "Draws a stored result: a path as its eigenvalues against the distance "
+     "to the singular set on log-log axes with the fitted power laws "
+     "dashed; a map as a heat map with the singular set marked; a spectrum "
+     "as bars; a FIM as a heat map of its entries; a data set as a "
+     "histogram with the model's density (gmm), a scatter of y against x "
+     "(mlp2) or a series (arma). In the full-screen UI the plot goes to the "
+     "focused plot pane or to pane in=N and is redrawn on resize; "
+     "elsewhere it is printed as text at the terminal's width (or width= "
+     "and height=), in braille and block characters, or ASCII when the "
+     "locale is not UTF-8 or `ascii` is given.\n\n"
+     "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii",
+     cmd_plot, COMPL_OBJECT, "in width height title logx logy", NULL},
+    {"layout", "layout 1|2|2x2|1+2|3",
+     "arrange the panes of the full-screen UI",
+     "Chooses the grid of panes: 1 (one pane), 2 (side by side), 2x2 (two "
+     "plots, information and log; the default), 1+2 (one wide pane over "
+     "two), 3 (three columns). Only in the full-screen UI.",
+     cmd_layout, COMPL_NONE, NULL, NULL},
     {"list", "list", "list stored objects",
      "Lists every named object (models, data sets, results) with its kind "
      "and the command that made it.",

@@ -7,6 +7,7 @@
 #include "fim/map.h"
 #include "fim/path.h"
 #include "lang/parse.h"
+#include "lang/render.h"
 #include "lang/session.h"
 
 /* What the first positional argument names, for completion. */
@@ -58,6 +59,13 @@ ss_status cmd_echo(session *s, const stmt *st);
 ss_status cmd_path(session *s, const stmt *st);
 ss_status cmd_map(session *s, const stmt *st);
 ss_status cmd_export(session *s, const stmt *st);
+ss_status cmd_plot(session *s, const stmt *st);
+ss_status cmd_layout(session *s, const stmt *st);
+
+/* Shared by plot and export: picture options (width, height, title, logx,
+ * logy, ascii) into a render request; and printing one as text. */
+ss_status cmd_render_options(const stmt *st, render_request *req);
+ss_status cmd_render_text(session *s, render_request *req);
 
 /* Print a stored object the way the command that made it does. */
 void cmd_print_object(session *s, const obj *o);

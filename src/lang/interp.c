@@ -76,6 +76,8 @@ static ss_status run_stmt(session *s, const stmt *st)
     ss_interrupt_set_busy(1);
     ss_status rc = c->run(s, st);
     ss_interrupt_set_busy(0);
+    if (rc == SS_OK)
+        s->generation++;
     if (rc != SS_OK && ss_last_error()->col == 0)
         ss_error_set_col(st->verb_col);
     return rc;

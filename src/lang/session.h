@@ -44,6 +44,16 @@ void dataset_free(dataset *d);
 
 typedef struct session session;
 
+/* What a front end with panes (the TUI) does for commands that concern the
+ * screen. NULL hooks (batch, plain REPL): `plot` prints text, `layout`
+ * explains that it needs the full-screen UI. */
+typedef struct {
+    /* Show `req` (a render_request *) in pane `pane` (-1: the focused one). */
+    ss_status (*plot)(session *s, const void *req, int pane);
+    /* Change the pane grid: "1", "2", "2x2", "1+2", ... */
+    ss_status (*layout)(session *s, const char *spec);
+} session_ui;
+
 /* Progress of a long computation: done of total, with a label. */
 typedef void (*session_progress_fn)(session *s, const char *what,
                                     size_t done, size_t total);
@@ -61,7 +71,12 @@ struct session {
     int source_depth;
     int quit;              /* set by `quit` */
     session_progress_fn progress;
+    const session_ui *ui_hooks; /* NULL outside the TUI */
     void *ui;              /* front-end private pointer */
+    char current[OBJ_NAME_MAX]; /* the model last created or changed: the
+                                   TUI's information pane follows it */
+    unsigned long generation;   /* bumped by every command that succeeds,
+                                   so a front end knows to refresh */
 };
 
 session *session_new(ss_sink out, ss_sink err, uint64_t seed);

@@ -1,0 +1,28 @@
+/* Drawing stored objects: what `plot` shows for each kind of result. The
+ * same function fills a canvas for batch output (printed as text) and for
+ * a TUI pane (copied into a window), so pictures are tested as text. */
+#ifndef SS_RENDER_H
+#define SS_RENDER_H
+
+#include "lang/session.h"
+#include "plot/canvas.h"
+
+typedef struct {
+    char object[OBJ_NAME_MAX]; /* what to draw */
+    int width, height;         /* cells; 0: the caller decides */
+    int ascii;                 /* 1: ASCII only, 0: UTF-8, -1: from locale */
+    int logx, logy;            /* -1: the object's natural choice */
+    char title[128];           /* "" = automatic */
+} render_request;
+
+void render_request_init(render_request *r);
+
+/* Draw the object named in req onto c (already sized). Errors (unknown
+ * object, nothing to draw) are recorded as usual; the canvas then holds
+ * the message so a pane never shows garbage. */
+ss_status render_object(session *s, const render_request *req, canvas *c);
+
+/* Whether text output should be ASCII (locale not UTF-8, or asked). */
+int render_want_ascii(void);
+
+#endif

@@ -1,0 +1,74 @@
+/* A canvas of character cells with semantic styles, knowing nothing of
+ * curses. Lines and points are drawn at sub-cell resolution on a braille
+ * dot grid (2 x 4 dots per cell); colour maps on half-block pixels (1 x 2
+ * per cell) holding a level 0..CANVAS_LEVELS-1. canvas_print writes the
+ * picture as text (UTF-8, or ASCII when the canvas was made with ascii=1):
+ * that is what batch mode prints and what golden tests compare. The TUI
+ * copies the same cells into a window through a colour palette. */
+#ifndef SS_CANVAS_H
+#define SS_CANVAS_H
+
+#include "core/sink.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    STY_DEFAULT = 0,
+    STY_AXIS,       /* frame, tick marks */
+    STY_LABEL,      /* tick labels, axis titles */
+    STY_TITLE,
+    STY_LEGEND,
+    STY_SINGULAR,   /* the singular set drawn over a plot */
+    STY_FIT,        /* fitted curves (power laws, densities) */
+    STY_HIGHLIGHT,  /* marked points: minimum, current parameter */
+    STY_SERIES1,    /* series 1..8: STY_SERIES1 + i */
+    STY_SERIES8 = STY_SERIES1 + 7,
+    STY_COUNT
+} canvas_style;
+
+#define CANVAS_LEVELS 16 /* heat-map levels */
+#define CANVAS_NO_LEVEL 255
+
+typedef struct {
+    uint32_t ch;        /* code point shown (after braille/half-block
+                           composition); 0 = blank */
+    uint8_t style;      /* canvas_style of the glyph */
+    uint8_t dots;       /* braille dot bits (0 if none) */
+    uint8_t hi, lo;     /* half-block levels, CANVAS_NO_LEVEL if none */
+} canvas_cell;
+
+typedef struct {
+    int w, h;           /* cells */
+    int ascii;          /* print and compose with ASCII only */
+    canvas_cell *cells; /* h rows of w */
+} canvas;
+
+canvas *canvas_alloc(int w, int h, int ascii);
+void canvas_free(canvas *c);
+void canvas_clear(canvas *c);
+
+/* A whole cell (replaces dots and levels there). Out of range: ignored. */
+void canvas_put(canvas *c, int x, int y, uint32_t ch, canvas_style st);
+/* UTF-8 text from cell (x, y) rightwards, clipped; returns cells used. */
+int canvas_text(canvas *c, int x, int y, const char *utf8, canvas_style st);
+/* Braille dot at dot coordinates (0 <= px < 2w, 0 <= py < 4h, y down). */
+void canvas_dot(canvas *c, int px, int py, canvas_style st);
+/* A straight line of dots between two dot positions (clipped). */
+void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
+                 canvas_style st);
+/* A heat pixel: cell column x, half-row py (0 <= py < 2h), level. */
+void canvas_level(canvas *c, int x, int py, int level);
+
+const canvas_cell *canvas_at(const canvas *c, int x, int y);
+/* The glyph to show for a cell in this canvas's charset (braille dots,
+ * half blocks or their ASCII stand-ins), as a code point. */
+uint32_t canvas_glyph(const canvas *c, const canvas_cell *cell);
+
+/* Write the canvas as text, one line per row, trailing blanks trimmed. */
+void canvas_print(const canvas *c, const ss_sink *out);
+
+/* Encode a code point as UTF-8 into buf (>= 5 bytes); returns length. */
+int canvas_utf8(uint32_t cp, char *buf);
+
+#endif

@@ -1,0 +1,61 @@
+/* Plots drawn from plain arrays onto a canvas: axes with nice ticks on
+ * linear or log scales, titles, legends; line plots with several series,
+ * scatter, heat maps with a colour scale and an overlay mask, bar charts,
+ * histograms with a density curve. Nothing here knows what a model is. */
+#ifndef SS_PLOT_H
+#define SS_PLOT_H
+
+#include "core/status.h"
+#include "plot/canvas.h"
+
+#include <stddef.h>
+
+typedef struct {
+    const double *x, *y; /* n points; non-finite points are skipped */
+    size_t n;
+    const char *label;   /* legend text, or NULL */
+    int style;           /* 0..7: STY_SERIES1 + style, or -1 for STY_FIT */
+    int points;          /* 1: draw points only (scatter), 0: connect */
+    int dashed;          /* connect with a dashed line (fits) */
+} plot_series;
+
+typedef struct {
+    const char *title;
+    const char *xlabel, *ylabel;
+    int xlog, ylog;      /* log10 axes (non-positive values skipped) */
+    double xmin, xmax, ymin, ymax; /* NAN: from the data */
+    int legend;          /* draw a legend box */
+} plot_opts;
+
+/* Fills opts with defaults (everything automatic). */
+void plot_opts_init(plot_opts *o);
+
+/* Nice tick positions covering [lo, hi] (at most max ticks; on a log axis
+ * powers of ten). Returns their number. */
+int plot_ticks(double lo, double hi, int max, int log, double *ticks);
+/* A short label for a tick value ("0.5", "1e-06", "100"). */
+void plot_tick_label(double v, int log, char *buf, size_t n);
+
+ss_status plot_xy(canvas *c, const plot_series *s, size_t ns,
+                  const plot_opts *o);
+
+/* z: ny rows of nx values (row 0 = y0, the bottom); NaN cells blank.
+ * -inf is drawn at the lowest level. mark (may be NULL): nonzero cells are
+ * drawn with STY_SINGULAR on top. A colour scale with min/max labels is
+ * drawn at the right. */
+ss_status plot_heatmap(canvas *c, const double *z, size_t nx, size_t ny,
+                       double x0, double x1, double y0, double y1,
+                       const unsigned char *mark, const plot_opts *o);
+
+/* Bars of values (one per label), log scale allowed. */
+ss_status plot_bars(canvas *c, const double *v, const char *const *labels,
+                    size_t n, const plot_opts *o);
+
+/* Histogram of data in bins (0: automatic), scaled as a density, with an
+ * optional density curve (curve_x/curve_y, ncurve points) on top. */
+ss_status plot_histogram(canvas *c, const double *data, size_t n,
+                         size_t bins, const double *curve_x,
+                         const double *curve_y, size_t ncurve,
+                         const plot_opts *o);
+
+#endif
