@@ -248,3 +248,13 @@ ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
     *n = k;
     return SS_OK;
 }
+
+ss_status args_model(session *s, const stmt *st, const char **name,
+                     model **m)
+{
+    ss_status rc = args_name(st, 0, "a model name", name);
+    const stmt_arg *a = args_pos(st, 0);
+    if (rc != SS_OK || !a)
+        return rc;
+    return session_get(s, *name, &obj_model, a->v.col, (void **)m);
+}

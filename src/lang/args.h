@@ -4,6 +4,7 @@
 #define SS_ARGS_H
 
 #include "lang/parse.h"
+#include "lang/session.h"
 #include "model/model.h"
 
 #include <stdint.h>
@@ -35,6 +36,10 @@ ss_status args_key_word(const stmt *st, const char *key, const char *def,
  * statement's strings and numbers; free *out with free(). */
 ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
                         model_arg **out, size_t *n);
+
+/* Positional 0 names a stored model: its name and the model. */
+ss_status args_model(session *s, const stmt *st, const char **name,
+                     model **m);
 
 /* The statement as text (numbers with 12 digits), for `list`. */
 void args_origin(const stmt *st, char *buf, size_t n);

@@ -321,8 +321,8 @@ static void report_progress(void *ctx, size_t done, size_t total)
 }
 
 /* Compute the FIM that `fim` and `eig` describe with their options. */
-static ss_status compute_fim(session *s, const stmt *st, model *m,
-                             fim_result **out)
+ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
+                          fim_request *req)
 {
     const char *method;
     ss_status rc = args_key_word(st, "method", "exact", &method);
@@ -334,26 +334,31 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
                            "unknown method '%s' (exact, mc, empirical, "
                            "observed)",
                            method);
-    fim_request req = {0};
-    req.method = (fim_method)meth;
+    memset(req, 0, sizeof *req);
+    req->method = (fim_method)meth;
     uint64_t n, seed;
-    rc = args_key_count(st, "n", 100000, 2, 1000000000, &n);
+    rc = args_key_count(st, "n", default_n, 2, 1000000000, &n);
     if (rc == SS_OK)
         rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
     if (rc != SS_OK)
         return rc;
     const stmt_arg *da = args_key(st, "data");
-    if ((req.method == FIM_EMPIRICAL || req.method == FIM_OBSERVED) && !da)
+    int data_method =
+        req->method == FIM_EMPIRICAL || req->method == FIM_OBSERVED;
+    if (data_method && !da)
         return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
                            "method=%s needs data=DATA (make one with "
                            "`sample`)",
                            method);
-    if (da && req.method != FIM_EMPIRICAL && req.method != FIM_OBSERVED)
+    if (da && !data_method)
         return SS_FAIL_COL(SS_ERR_USAGE, da->key_col,
                            "data= applies to method=empirical or observed");
-    if (args_key(st, "n") && req.method != FIM_MC)
+    if (args_key(st, "n") && req->method != FIM_MC)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "n")->key_col,
                            "n= applies to method=mc");
+    if (args_key(st, "seed") && req->method != FIM_MC)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "seed")->key_col,
+                           "seed= applies to method=mc");
     if (da) {
         if (da->v.kind != VAL_IDENT)
             return SS_FAIL_COL(SS_ERR_USAGE, da->v.col,
@@ -362,19 +367,25 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
         rc = session_get(s, da->v.str, &obj_data, da->v.col, (void **)&d);
         if (rc != SS_OK)
             return rc;
-        req.data = d->X;
+        req->data = d->X;
     }
-    req.n = n;
-    if (args_key(st, "seed") && req.method != FIM_MC)
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "seed")->key_col,
-                           "seed= applies to method=mc");
+    req->n = n;
     /* Only mc draws: exact and data-based FIMs leave the session
      * generator alone, so adding a `fim` line never changes later samples. */
-    if (req.method == FIM_MC)
-        req.seed = args_key(st, "seed") ? seed : fresh_seed(s);
-    req.progress = report_progress;
-    req.progress_ctx = s;
-    rc = fim_compute(m, &req, out);
+    if (req->method == FIM_MC)
+        req->seed = args_key(st, "seed") ? seed : fresh_seed(s);
+    req->progress = report_progress;
+    req->progress_ctx = s;
+    return SS_OK;
+}
+
+static ss_status compute_fim(session *s, const stmt *st, model *m,
+                             fim_result **out)
+{
+    fim_request req;
+    ss_status rc = cmd_fim_request(s, st, 100000, &req);
+    if (rc == SS_OK)
+        rc = fim_compute(m, &req, out);
     if (rc != SS_OK && ss_last_error()->col == 0)
         ss_error_set_col(st->verb_col);
     return rc;
@@ -384,12 +395,9 @@ ss_status cmd_fim(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, "method n data seed");
     const char *name;
-    if (rc == SS_OK)
-        rc = args_name(st, 0, "a model name", &name);
     model *m;
     if (rc == SS_OK)
-        rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
-                         (void **)&m);
+        rc = args_model(s, st, &name, &m);
     fim_result *f;
     if (rc == SS_OK)
         rc = compute_fim(s, st, m, &f);

@@ -99,11 +99,7 @@ ss_status cmd_models(session *s, const stmt *st)
 static ss_status get_model(session *s, const stmt *st, model **m)
 {
     const char *name;
-    ss_status rc = args_name(st, 0, "a model name", &name);
-    if (rc != SS_OK)
-        return rc;
-    return session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
-                       (void **)m);
+    return args_model(s, st, &name, m);
 }
 
 static ss_status change_params(session *s, const stmt *st, int bare_ok,

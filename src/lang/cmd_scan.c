@@ -20,12 +20,6 @@ static void show_progress(void *ctx, size_t done, size_t total)
         s->progress(s, "scan", done, total);
 }
 
-static uint64_t session_seed(session *s)
-{
-    uint64_t hi = gsl_rng_get(s->rng), lo = gsl_rng_get(s->rng);
-    return (hi << 32) ^ lo;
-}
-
 /* ---- path ------------------------------------------------------------- */
 
 void cmd_print_path(session *s, const path_result *p)
@@ -152,57 +146,14 @@ static ss_status read_full_point(const model *m, const stmt_arg *a,
     return SS_OK;
 }
 
-/* Fill the FIM options shared with `fim` (method, n, data, seed). */
-static ss_status fim_options(session *s, const stmt *st, fim_request *req)
-{
-    const char *method;
-    ss_status rc = args_key_word(st, "method", "exact", &method);
-    if (rc != SS_OK)
-        return rc;
-    int meth = fim_method_parse(method);
-    if (meth < 0)
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "method")->v.col,
-                           "unknown method '%s' (exact, mc, empirical, "
-                           "observed)",
-                           method);
-    req->method = (fim_method)meth;
-    uint64_t n, seed;
-    rc = args_key_count(st, "n", 20000, 2, 100000000, &n);
-    if (rc == SS_OK)
-        rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
-    if (rc != SS_OK)
-        return rc;
-    req->n = n;
-    const stmt_arg *da = args_key(st, "data");
-    if ((req->method == FIM_EMPIRICAL || req->method == FIM_OBSERVED) && !da)
-        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
-                           "method=%s needs data=DATA", method);
-    if (da) {
-        if (da->v.kind != VAL_IDENT)
-            return SS_FAIL_COL(SS_ERR_USAGE, da->v.col,
-                               "data= needs a data set name");
-        dataset *d;
-        rc = session_get(s, da->v.str, &obj_data, da->v.col, (void **)&d);
-        if (rc != SS_OK)
-            return rc;
-        req->data = d->X;
-    }
-    if (req->method == FIM_MC)
-        req->seed = args_key(st, "seed") ? seed : session_seed(s);
-    return SS_OK;
-}
-
 ss_status cmd_path(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 1, 7,
                               "from to steps decades method n data seed tol");
     const char *name;
-    if (rc == SS_OK)
-        rc = args_name(st, 0, "a model name", &name);
     model *m;
     if (rc == SS_OK)
-        rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
-                         (void **)&m);
+        rc = args_model(s, st, &name, &m);
     if (rc == SS_OK && !st->as_name)
         rc = session_check_name(s, "path", &obj_path, st->verb_col);
     if (rc != SS_OK)
@@ -287,7 +238,7 @@ ss_status cmd_path(session *s, const stmt *st)
         rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "tol")->v.col,
                          "tol= must lie in (0, 1)");
     if (rc == SS_OK)
-        rc = fim_options(s, st, &sp.fim);
+        rc = cmd_fim_request(s, st, 20000, &sp.fim);
     sp.steps = steps;
     sp.log_spacing = log_flag;
     path_result *p = NULL;
@@ -473,12 +424,9 @@ ss_status cmd_map(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, "x y stat res tol");
     const char *name;
-    if (rc == SS_OK)
-        rc = args_name(st, 0, "a model name", &name);
     model *m;
     if (rc == SS_OK)
-        rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
-                         (void **)&m);
+        rc = args_model(s, st, &name, &m);
     if (rc == SS_OK && !st->as_name)
         rc = session_check_name(s, "map", &obj_map, st->verb_col);
     if (rc != SS_OK)

@@ -60,6 +60,10 @@ ss_status cmd_path(session *s, const stmt *st);
 ss_status cmd_map(session *s, const stmt *st);
 ss_status cmd_export(session *s, const stmt *st);
 ss_status cmd_plot(session *s, const stmt *st);
+/* The FIM options of fim, eig and path (method, n, data, seed) as a
+ * request; mc draws its seed from the session unless seed= is given. */
+ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
+                          fim_request *req);
 ss_status cmd_layout(session *s, const stmt *st);
 
 /* Shared by plot and export: picture options (width, height, title, logx,
