@@ -1,4 +1,5 @@
-/* singscope: options, mode choice (plain REPL or batch) and teardown. */
+/* singscope: options, mode choice (full-screen UI, plain REPL or batch) and
+ * teardown. */
 #include "config.h"
 
 #include "core/interrupt.h"
@@ -8,6 +9,7 @@
 #include "lang/interp.h"
 #include "lang/repl.h"
 #include "lang/session.h"
+#include "tui/tui.h"
 
 #include <getopt.h>
 #include <locale.h>
@@ -55,9 +57,11 @@ static void usage(FILE *f)
             "  -h, --help           show this help and exit\n"
             "  -V, --version        show version information and exit\n"
             "\n"
-            "Without --batch and with a terminal on stdin, singscope runs "
+            "Without --batch and with a terminal on stdin and stdout, "
+            "singscope\n"
+            "starts the full-screen UI (the line prompt with --plain), runs "
             "the\n"
-            "SCRIPTs and -e commands, then starts the interactive prompt.\n"
+            "SCRIPTs and -e commands in it, then waits for commands.\n"
             "With stdin not a terminal it runs in batch mode and, when no\n"
             "SCRIPT or -e is given, reads commands from stdin.\n"
             "\n"
@@ -83,7 +87,7 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     input_item *items = calloc((size_t)argc + 1, sizeof *items);
     size_t nitems = 0;
-    int batch = 0, keep_going = 0, csv = 0;
+    int batch = 0, keep_going = 0, csv = 0, plain = 0;
     unsigned long long seed = 1;
     int c;
     if (!items)
@@ -102,7 +106,7 @@ int main(int argc, char **argv)
             break;
         case 'b': batch = 1; break;
         case 'k': keep_going = 1; break;
-        case 'p': break; /* the plain REPL is the only interactive mode yet */
+        case 'p': plain = 1; break;
         case 'f':
             if (strcmp(optarg, "text") == 0)
                 csv = 0;
@@ -163,6 +167,18 @@ int main(int argc, char **argv)
         return 1;
     }
     s->csv = csv;
+    /* The full-screen UI starts first, so -e and script output lands in
+     * its log pane; without a usable terminal, the plain prompt. */
+    int screen = !batch && !plain && isatty(STDIN_FILENO) &&
+                 isatty(STDOUT_FILENO);
+    if (screen) {
+        char why[160];
+        if (tui_start(s, why, sizeof why) != 0) {
+            fprintf(stderr, "singscope: no full-screen UI (%s); using the "
+                            "plain prompt\n", why);
+            screen = 0;
+        }
+    }
     int failed = 0;
     for (size_t i = 0; i < nitems && !s->quit; i++) {
         ss_status rc;
@@ -175,6 +191,8 @@ int main(int argc, char **argv)
             rc = interp_run_file(s, items[i].text);
         }
         fflush(stdout);
+        if (screen)
+            tui_update(s);
         if (rc != SS_OK) {
             failed = 1;
             if (batch && !keep_going)
@@ -184,6 +202,12 @@ int main(int argc, char **argv)
     if (batch && nitems == 0) {
         ss_status rc = interp_run_stream(s, stdin, "<stdin>");
         failed = rc != SS_OK;
+    } else if (screen) {
+        if (!s->quit) {
+            tui_run(s);
+            failed = 0;
+        }
+        tui_stop(s); /* re-raises a SIGTERM/SIGHUP that ended it */
     } else if (!batch && !s->quit) {
         repl_run(s);
         failed = 0;

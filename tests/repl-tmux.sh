@@ -20,7 +20,7 @@ wait_for() { # text, tries
     echo "FAILED: screen never showed: $1"; screen; fails=$((fails + 1)); return 1
 }
 $T -f /dev/null new-session -d -s s -x 120 -y 40 \
-    "env XDG_STATE_HOME=$work/state TERM=xterm $SINGSCOPE; echo EXITED \$?; sleep 30"
+    "env XDG_STATE_HOME=$work/state TERM=xterm $SINGSCOPE --plain; echo EXITED \$?; sleep 30"
 wait_for "singscope>"
 $T send-keys -t s 'model g gmm v=0.3 w1=0 w2=1.5' Enter
 $T send-keys -t s 'ei' Tab ' g' Enter

@@ -190,9 +190,9 @@ static double to_double(const char *s, size_t len, int *ok)
     return d;
 }
 
-/* Whether s starts with DIGITSxDIGITS as a whole word (a size such as
- * res=200x200, no leading zeros, so 0x10 stays a malformed number); *end is
- * set past it. */
+/* Whether s starts with a grid size as a whole word: DIGITSxDIGITS
+ * (res=200x200) or DIGITS+DIGITS[+...] (layout 1+2). No leading zeros, so
+ * 0x10 stays a malformed number; *end is set past it. */
 static int is_size(const char *s, size_t *end)
 {
     size_t j = 0;
@@ -200,11 +200,17 @@ static int is_size(const char *s, size_t *end)
         return 0;
     while (is_digit(s[j]))
         j++;
-    if (j == 0 || s[j] != 'x' || !is_digit(s[j + 1]) || s[j + 1] == '0')
+    if (j == 0 || (s[j] != 'x' && s[j] != '+') || !is_digit(s[j + 1]) ||
+        s[j + 1] == '0')
         return 0;
-    j++;
-    while (is_digit(s[j]))
+    char sep = s[j];
+    while (s[j] == sep && is_digit(s[j + 1]) && s[j + 1] != '0') {
         j++;
+        while (is_digit(s[j]))
+            j++;
+        if (sep == 'x')
+            break;
+    }
     if (is_word_char(s + j))
         return 0;
     *end = (size_t)j;

@@ -153,6 +153,11 @@ static void test_example_map(void **state)
                "malformed number '200x200y'");
     expect_err("map g res=200x", SS_ERR_SYNTAX, 11,
                "malformed number '200x'");
+    /* a layout such as 1+2 is a word too; 1e+5 stays a number */
+    l = parse_ok("layout 1+2+1 1e+5");
+    check_str(&l.v[0], 0, VAL_STR, "1+2+1", 8);
+    check_num(&l.v[0], 1, 1e5, 14);
+    stmt_list_free(&l);
 }
 
 static void test_example_path(void **state)

@@ -1,0 +1,223 @@
+#include "tui/pane.h"
+
+#include "tui/draw.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+pane *pane_new(int id, pane_kind kind)
+{
+    pane *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->id = id;
+    p->kind = kind;
+    p->dirty = p->stale = 1;
+    render_request_init(&p->req);
+    tui_text_init(&p->text, kind == PANE_LOG ? 5000 : 2000,
+                  kind == PANE_LOG);
+    return p;
+}
+
+void pane_delete(pane *p)
+{
+    if (!p)
+        return;
+    pane_hide(p);
+    canvas_free(p->cv);
+    tui_text_free(&p->text);
+    free(p);
+}
+
+const char *pane_kind_name(pane_kind k)
+{
+    switch (k) {
+    case PANE_PLOT: return "plot";
+    case PANE_INFO: return "info";
+    case PANE_LOG: return "log";
+    }
+    return "?";
+}
+
+void pane_hide(pane *p)
+{
+    if (p->pan)
+        del_panel(p->pan);
+    if (p->win)
+        delwin(p->win);
+    p->pan = NULL;
+    p->win = NULL;
+}
+
+int pane_place(pane *p, tui_rect r)
+{
+    pane_hide(p);
+    p->r = r;
+    p->dirty = 1;
+    if (r.w < 3 || r.h < 3)
+        return -1;
+    p->win = newwin(r.h, r.w, r.y, r.x);
+    if (!p->win)
+        return -1;
+    p->pan = new_panel(p->win);
+    if (!p->pan) {
+        delwin(p->win);
+        p->win = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+ss_status pane_render(pane *p, session *s, int w, int h)
+{
+    if (w < 1 || h < 1)
+        return SS_OK;
+    int ascii = p->req.ascii >= 0 ? p->req.ascii : render_want_ascii();
+    if (!p->cv || p->cv->w != w || p->cv->h != h || p->cv->ascii != ascii) {
+        canvas *c = canvas_alloc(w, h, ascii);
+        if (!c)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %dx%d canvas",
+                           w, h);
+        canvas_free(p->cv);
+        p->cv = c;
+    }
+    canvas_clear(p->cv);
+    render_request rq = p->req;
+    rq.width = w;
+    rq.height = h;
+    rq.ascii = ascii;
+    p->stale = 0;
+    return render_object(s, &rq, p->cv);
+}
+
+static void draw_text(pane *p, int iw, int ih)
+{
+    tui_text *t = &p->text;
+    tui_text_set_width(t, iw);
+    long row = tui_text_first_row(t, ih), acc = 0;
+    size_t i = 0;
+    while (i < t->n && acc + t->v[i].rows <= row)
+        acc += t->v[i++].rows;
+    long skip = row - acc; /* wrapped rows of line i above the view */
+    for (int y = 0; y < ih && i < t->n; i++) {
+        const char *s = t->v[i].s;
+        static const tui_chrome look[] = {TUI_C_NORMAL, TUI_C_ERROR,
+                                          TUI_C_ECHO, TUI_C_NOTE};
+        tui_chrome_set(p->win, look[t->v[i].style & 3]);
+        size_t pos = 0;
+        do {
+            size_t k = tui_text_fit(s + pos, iw, NULL);
+            if (skip > 0)
+                skip--;
+            else
+                mvwaddnstr(p->win, 1 + y++, 1, s + pos, (int)k);
+            pos += k;
+        } while (s[pos] && y < ih);
+    }
+    tui_chrome_set(p->win, TUI_C_NORMAL);
+}
+
+/* Where the view is, on the bottom border of a text pane. */
+static void draw_position(pane *p)
+{
+    tui_text *t = &p->text;
+    int ih = p->r.h - 2;
+    if (t->total <= ih)
+        return;
+    char pos[64];
+    long first = tui_text_first_row(t, ih);
+    if (p->kind == PANE_LOG && !t->follow)
+        snprintf(pos, sizeof pos, " %ld more below: PgDn ",
+                 t->total - first - ih);
+    else
+        snprintf(pos, sizeof pos, " %ld-%ld of %ld ", first + 1, first + ih,
+                 t->total);
+    int len = (int)strlen(pos);
+    if (len + 4 <= p->r.w) {
+        tui_chrome_set(p->win, TUI_C_NOTE);
+        mvwaddstr(p->win, p->r.h - 1, p->r.w - len - 2, pos);
+        tui_chrome_set(p->win, TUI_C_NORMAL);
+    }
+}
+
+static void draw_hint(pane *p, int iw, int ih)
+{
+    static const char *lines[] = {
+        "No plot here yet.",
+        "`plot NAME` draws a stored result",
+        "(path, map, fim, eig, data) here.",
+    };
+    int n = (int)(sizeof lines / sizeof lines[0]);
+    tui_chrome_set(p->win, TUI_C_NOTE);
+    for (int i = 0; i < n && i < ih; i++) {
+        int len = tui_text_width(lines[i]);
+        int x = len < iw ? (iw - len) / 2 : 0;
+        size_t k = tui_text_fit(lines[i], iw, NULL);
+        mvwaddnstr(p->win, 1 + (ih - n) / 2 + i, 1 + x, lines[i], (int)k);
+    }
+    tui_chrome_set(p->win, TUI_C_NORMAL);
+}
+
+static void draw_border(pane *p, int focused)
+{
+    tui_chrome_set(p->win, focused ? TUI_C_FOCUS : TUI_C_BORDER);
+    tui_box(p->win);
+    char title[OBJ_NAME_MAX + 32];
+    snprintf(title, sizeof title, " %d %s%s%s ", p->id, pane_kind_name(p->kind),
+             p->subject[0] ? ": " : "", p->subject);
+    int room = p->r.w - 4;
+    if (room > 0) {
+        if (!focused)
+            tui_chrome_set(p->win, TUI_C_TITLE);
+        else
+            wattron(p->win, A_BOLD);
+        size_t k = tui_text_fit(title, room, NULL);
+        mvwaddnstr(p->win, 0, 2, title, (int)k);
+    }
+    tui_chrome_set(p->win, TUI_C_NORMAL);
+}
+
+void pane_draw(pane *p, session *s, int focused)
+{
+    if (!p->win)
+        return;
+    int iw = p->r.w - 2, ih = p->r.h - 2;
+    if (p->kind == PANE_PLOT) {
+        if (p->has_req) {
+            if (p->stale || !p->cv || p->cv->w != iw || p->cv->h != ih)
+                pane_render(p, s, iw, ih);
+            if (p->cv)
+                tui_draw_canvas(p->win, 1, 1, p->cv);
+            else
+                werase(p->win);
+        } else {
+            werase(p->win);
+            draw_hint(p, iw, ih);
+        }
+    } else {
+        werase(p->win);
+        draw_text(p, iw, ih);
+    }
+    draw_border(p, focused);
+    if (p->kind != PANE_PLOT)
+        draw_position(p);
+    p->dirty = 0;
+}
+
+int pane_key(pane *p, int key)
+{
+    if (p->kind == PANE_PLOT || !p->win)
+        return PANE_IGNORED;
+    int ih = p->r.h - 2, page = ih > 2 ? ih - 1 : 1;
+    long d;
+    switch (key) {
+    case KEY_PPAGE: d = -page; break;
+    case KEY_NPAGE: d = page; break;
+    case KEY_HOME: d = -p->text.total; break;
+    case KEY_END: d = p->text.total; break;
+    default: return PANE_IGNORED;
+    }
+    tui_text_set_width(&p->text, p->r.w - 2);
+    return PANE_HANDLED | (tui_text_scroll(&p->text, d, ih) ? PANE_REDRAW : 0);
+}

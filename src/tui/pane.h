@@ -1,0 +1,54 @@
+/* A pane: a bordered window in a panel with its number and title in the
+ * border. Plot panes keep a render_request and draw it into a canvas of
+ * their inner size; the information and log panes show scrollable text.
+ * A pane without a place on screen has no window. */
+#ifndef SS_TUI_PANE_H
+#define SS_TUI_PANE_H
+
+#include "lang/render.h"
+#include "lang/session.h"
+#include "tui/layout.h"
+#include "tui/text.h"
+
+#include <curses.h>
+#include <panel.h>
+
+typedef enum { PANE_PLOT, PANE_INFO, PANE_LOG } pane_kind;
+
+/* What a pane did with a key. */
+enum { PANE_IGNORED = 0, PANE_HANDLED = 1, PANE_REDRAW = 2 };
+
+typedef struct {
+    int id;             /* the number in the title */
+    pane_kind kind;
+    WINDOW *win;        /* NULL while not shown */
+    PANEL *pan;
+    tui_rect r;
+    int dirty;          /* the window must be drawn again */
+    int stale;          /* plot: the canvas must be rendered again */
+    int has_req;
+    render_request req; /* plot: what it shows */
+    canvas *cv;
+    tui_text text;      /* info, log */
+    char subject[OBJ_NAME_MAX]; /* shown after the kind in the title */
+} pane;
+
+pane *pane_new(int id, pane_kind kind);
+void pane_delete(pane *p);
+const char *pane_kind_name(pane_kind k);
+
+/* Give the pane a place (creating its window and panel), or take it away
+ * (pane_hide). Returns 0, or -1 when curses refused the window. */
+int pane_place(pane *p, tui_rect r);
+void pane_hide(pane *p);
+
+/* Render the plot into a canvas of w x h cells (kept in p->cv). */
+ss_status pane_render(pane *p, session *s, int w, int h);
+
+/* Draw contents and border into the window (no refresh). */
+void pane_draw(pane *p, session *s, int focused);
+
+/* PgUp/PgDn/Home/End on a text pane. */
+int pane_key(pane *p, int key);
+
+#endif

@@ -1,0 +1,167 @@
+#!/bin/sh
+# The full-screen UI driven through a real terminal (tmux): panes with
+# their titles, a plot, the information pane following the model, the
+# status line; the layout following resizes, the "too small" notice; `quit`
+# and SIGTERM (during a computation) both leaving the terminal as it was.
+command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77; }
+set -u
+# Box drawing and braille need a UTF-8 locale, here and in the program.
+LC_ALL=C.UTF-8
+export LC_ALL
+[ "$(printf '\342\224\200' | wc -m)" = 1 ] ||
+    { echo "no C.UTF-8 locale: skipped"; exit 77; }
+work=$(mktemp -d)
+n=0
+T="tmux -S $work/tmux0.sock"
+fails=0
+cleanup() { $T kill-server 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+screen() { $T capture-pane -p -t s; }
+row() { screen | sed -n "$1p"; } # 1-based screen row
+# The left and right halves of a two-column layout, split at the borders
+# between the panes ("││" inside, "┐┌" and "┘└" on the border rows).
+left() { sed 's/││.*//; s/┐┌.*//; s/┘└.*//'; }
+right() { sed 's/.*││//; s/.*┐┌//; s/.*┘└//'; }
+# column (1-based) where TEXT starts on screen row ROW, 0 if absent
+column() {
+    r=$(row "$1")
+    case "$r" in *"$2"*) ;; *) echo 0; return ;; esac
+    printf '%s' "${r%%"$2"*}" | wc -m | awk '{ print $1 + 1 }'
+}
+fail() { echo "FAILED: $1"; screen; fails=$((fails + 1)); }
+wait_for() { # text
+    i=0
+    while [ $i -lt 50 ]; do
+        if screen | grep -qF -- "$1"; then return 0; fi
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "screen never showed: $1"; return 1
+}
+# expect ROW TEXT: screen row ROW (1-based) contains TEXT
+expect_row() {
+    i=0
+    while [ $i -lt 30 ]; do
+        if row "$1" | grep -qF -- "$2"; then return 0; fi
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "row $1 does not show: $2"; return 1
+}
+restored() { # the stty -a written after singscope ended
+    i=0
+    while [ $i -lt 50 ] && [ ! -s "$work/stty" ]; do sleep 0.1; i=$((i + 1)); done
+    if grep -Eq '(^|[ ;])icanon([ ;]|$)' "$work/stty" &&
+       grep -Eq '(^|[ ;])echo([ ;]|$)' "$work/stty"; then
+        echo "ok: terminal restored after $1 (icanon, echo)"
+    else
+        echo "FAILED: terminal not restored after $1:"; cat "$work/stty"
+        fails=$((fails + 1))
+    fi
+}
+# The program runs under sh -c that records its pid, then the shell reports
+# the exit status and the terminal modes. The trap keeps this shell alive
+# through the Ctrl-C typed to the program (its process group gets it too).
+cat > "$work/run.sh" <<EOF
+trap : INT
+sh -c 'echo \$\$ > "$work/pid"; exec env XDG_STATE_HOME="$work/state" TERM=xterm-256color "\$0"' "$SINGSCOPE"
+echo EXITED \$?
+stty -a > "$work/stty"
+sleep 60
+EOF
+start() { # a new server each time: the last one may still be exiting
+    n=$((n + 1))
+    T="tmux -S $work/tmux$n.sock"
+    rm -f "$work/pid" "$work/stty"
+    $T -f /dev/null new-session -d -s s -x 120 -y 40 "sh $work/run.sh"
+    wait_for "singscope>"
+}
+
+# ---- the screen after a model, a path and its plot (120x40) --------------
+start
+$T send-keys -t s 'model g gmm v=0.3 w1=0 w2=0.2' Enter
+wait_for "3 info: g"
+$T send-keys -t s 'path g w2: 0.2 -> 0 log steps=9' Enter
+wait_for "power laws"
+$T send-keys -t s 'plot path' Enter
+wait_for "1 plot: path"
+# panes of the 2x2 grid over 38 rows: titles on rows 1 and 20
+expect_row 1 "┌─ 1 plot: path"
+[ "$(column 1 "┌─ 1 plot")" = 1 ] || fail "pane 1 not at column 1"
+[ "$(column 1 "┌─ 2 plot")" = 61 ] || fail "pane 2 not at column 61"
+expect_row 20 "┌─ 3 info: g"
+[ "$(column 20 "┌─ 4 log")" = 61 ] || fail "pane 4 not at column 61"
+# the plot: axis ticks, legend, axis title inside pane 1
+screen | sed -n '2,19p' | left > "$work/plot"
+grep -qF "lambda1" "$work/plot" || fail "no legend in the plot pane"
+grep -qF "distance to" "$work/plot" || fail "no x-axis title in the plot pane"
+grep -q "┤" "$work/plot" || fail "no y-axis ticks in the plot pane"
+# the information pane: the model's parameters
+screen | sed -n '21,38p' | left > "$work/info"
+grep -qF "v        0.3  yes" "$work/info" || fail "info pane lacks v = 0.3"
+grep -qF "w2       0.2  yes" "$work/info" || fail "info pane lacks w2 = 0.2"
+# the log: the command echoed with its output
+screen | sed -n '21,38p' | right | grep -qF "singscope> plot path" ||
+    fail "log pane lacks the echoed command"
+# status line above the command line
+expect_row 39 "model: g"
+row 39 | grep -qF "layout: 2x2" || fail "status line lacks the layout"
+row 39 | grep -qF "focus: 1 plot" || fail "status line lacks the focus"
+expect_row 40 "singscope>"
+[ $fails = 0 ] && echo "ok: panes, plot, information pane, status line"
+
+# ---- resize: the layout follows (100x30: panes of 50 columns, 14 rows) ----
+$T resize-window -t s -x 100 -y 30
+expect_row 29 "model: g"
+expect_row 30 "singscope>"
+expect_row 15 "┌─ 3 info: g"
+[ "$(column 1 "┌─ 2 plot")" = 51 ] || fail "pane 2 not at column 51"
+[ "$(column 15 "┌─ 4 log")" = 51 ] || fail "pane 4 not at column 51"
+screen | sed -n '2,13p' | left | grep -qF "lambda1" ||
+    fail "plot not redrawn at the new size"
+[ $fails = 0 ] && echo "ok: layout follows a resize"
+
+# ---- too small, then back -------------------------------------------------
+$T resize-window -t s -x 50 -y 12
+wait_for "terminal too small (50x12, need at least 60x16)"
+$T resize-window -t s -x 120 -y 40
+expect_row 20 "┌─ 3 info: g"
+expect_row 39 "model: g"
+screen | grep -qF "terminal too small" && fail "notice left on the screen"
+[ $fails = 0 ] && echo "ok: too-small notice and recovery"
+
+# ---- keys: help overlay, focus, Ctrl-C at the prompt -----------------------
+$T send-keys -t s F1
+wait_for "Any key closes this help."
+$T send-keys -t s Escape
+$T send-keys -t s F3
+expect_row 39 "focus: 2 plot"
+$T send-keys -t s 'half typed'
+wait_for "singscope> half typed"
+$T send-keys -t s C-c
+wait_for "half typed^C"
+[ $fails = 0 ] && echo "ok: help overlay, focus keys, Ctrl-C clears the line"
+
+# ---- quit: the shell is back, terminal modes restored, status 0 ----------
+$T send-keys -t s 'quit' Enter
+wait_for "EXITED 0"
+restored quit
+if grep -qF 'path g w2: 0.2 -> 0 log steps=9' "$work/state/singscope/history"; then
+    echo "ok: history shared with the plain prompt"
+else
+    echo "FAILED: history file lacks the commands"; fails=$((fails + 1))
+fi
+$T kill-server 2>/dev/null
+sleep 0.3
+
+# ---- SIGTERM during a computation -----------------------------------------
+start
+$T send-keys -t s 'model g gmm v=0.3 w1=0 w2=1.5' Enter
+wait_for "3 info: g"
+$T send-keys -t s 'fim g method=mc n=1000000000' Enter
+wait_for "Ctrl-C stops"
+kill -TERM "$(cat "$work/pid")"
+wait_for "EXITED 143"
+restored SIGTERM
+screen | grep -qF "┌─ 1 plot" && fail "screen left drawn after SIGTERM"
+
+[ $fails = 0 ] && echo "ok: full-screen UI in a terminal"
+[ $fails = 0 ]
