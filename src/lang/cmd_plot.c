@@ -121,10 +121,8 @@ ss_status cmd_plot(session *s, const stmt *st)
         return s->ui_hooks->plot(s, &req,
                                  args_key(st, "in") ? (int)pane - 1 : -1);
     }
-    if (args_key(st, "in"))
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "in")->key_col,
-                           "in= chooses a pane of the full-screen UI; here "
-                           "the plot is printed");
+    /* in= picks a pane of the full-screen UI; a script that uses it still
+     * runs in batch mode, where every plot is printed */
     return cmd_render_text(s, &req);
 }
 
@@ -143,11 +141,14 @@ ss_status cmd_layout(session *s, const stmt *st)
     else
         return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
                            "layout takes 1, 2, 2x2, 1+2, ...");
-    if (!s->ui_hooks || !s->ui_hooks->layout)
-        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
-                           "layout arranges the panes of the full-screen UI "
-                           "(start singscope on a terminal without --plain "
-                           "or --batch)");
+    if (!s->ui_hooks || !s->ui_hooks->layout) {
+        /* the same script runs in batch mode: nothing to arrange there */
+        if (!s->csv)
+            session_printf(s, "(layout %s arranges the panes of the "
+                              "full-screen UI; nothing to do here)\n",
+                           spec);
+        return SS_OK;
+    }
     rc = s->ui_hooks->layout(s, spec);
     if (rc != SS_OK && ss_last_error()->col == 0)
         ss_error_set_col(a->v.col);

@@ -148,7 +148,9 @@ static const cmd_def table[] = {
      "arrange the panes of the full-screen UI",
      "Chooses the grid of panes: 1 (one pane), 2 (side by side), 2x2 (two "
      "plots, information and log; the default), 1+2 (one wide pane over "
-     "two), 3 (three columns). Only in the full-screen UI.",
+     "two), 3 (three columns). Outside the full-screen UI it does nothing (so "
+     "scripts run unchanged in batch mode); likewise plot's in= is ignored "
+     "there.",
      cmd_layout, COMPL_NONE, NULL, NULL},
     {"list", "list", "list stored objects",
      "Lists every named object (models, data sets, results) with its kind "
