@@ -302,6 +302,41 @@ static void show_progress(session *s, const char *what, size_t done,
     fflush(stderr);
 }
 
+char *repl_accept_line(char **acc, char *line, const char *hist)
+{
+    size_t plen = *acc ? strlen(*acc) : 0;
+    char *text = malloc(plen + strlen(line) + 2);
+    if (!text) {
+        free(line);
+        return NULL;
+    }
+    if (*acc)
+        sprintf(text, "%s\n%s", *acc, line);
+    else
+        strcpy(text, line);
+    free(line);
+    free(*acc);
+    *acc = NULL;
+    if (parse_incomplete(text) && strlen(text) < PARSE_MAX_LINE) {
+        *acc = text;
+        return NULL;
+    }
+    if (text[strspn(text, " \t\n")]) {
+        /* one history entry per statement, on one line */
+        char *h = strdup(text);
+        for (char *p = h; p && *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        if (h) {
+            add_history(h);
+            if (hist)
+                append_history(1, hist);
+            free(h);
+        }
+    }
+    return text;
+}
+
 static void on_line(char *line)
 {
     if (!line) { /* Ctrl-D */
@@ -309,37 +344,10 @@ static void on_line(char *line)
         printf("\n");
         return;
     }
-    size_t plen = pending ? strlen(pending) : 0;
-    char *text = malloc(plen + strlen(line) + 2);
-    if (!text) {
-        free(line);
+    char *text = repl_accept_line(&pending, line, hist_path);
+    rl_set_prompt(pending ? PROMPT_MORE : PROMPT);
+    if (!text)
         return;
-    }
-    if (pending)
-        sprintf(text, "%s\n%s", pending, line);
-    else
-        strcpy(text, line);
-    free(line);
-    free(pending);
-    pending = NULL;
-    if (parse_incomplete(text) && strlen(text) < PARSE_MAX_LINE) {
-        pending = text;
-        rl_set_prompt(PROMPT_MORE);
-        return;
-    }
-    rl_set_prompt(PROMPT);
-    if (text[strspn(text, " \t\n")]) {
-        char *h = strdup(text);
-        for (char *p = h; p && *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-        if (h) {
-            add_history(h);
-            if (hist_path)
-                append_history(1, hist_path);
-            free(h);
-        }
-    }
     ss_interrupt_clear();
     cur->file = NULL;
     interp_exec(cur, text);

@@ -16,6 +16,13 @@ int repl_run(session *s);
 char **repl_candidates(session *s, const char *line, int start,
                        const char *word);
 
+/* One physical line typed at a readline prompt (takes ownership of line):
+ * joins it to *pending, an incomplete statement so far. Returns the
+ * complete statement (caller frees), added to the history and appended to
+ * hist_path, or NULL when it needs a continuation line (*pending then holds
+ * it). Shared by the plain REPL and the TUI command line. */
+char *repl_accept_line(char **pending, char *line, const char *hist_path);
+
 /* Path of the history file (XDG_STATE_HOME or ~/.local/state), creating its
  * directory; NULL when no home is known. Caller frees. */
 char *repl_history_path(void);

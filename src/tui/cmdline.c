@@ -256,37 +256,10 @@ static void on_line(char *line)
         deliver(NULL);
         return;
     }
-    size_t plen = pending ? strlen(pending) : 0;
-    char *text = malloc(plen + strlen(line) + 2);
-    if (!text) {
-        free(line);
+    char *text = repl_accept_line(&pending, line, hist_path);
+    rl_set_prompt(pending ? PROMPT_MORE : PROMPT);
+    if (!text)
         return;
-    }
-    if (pending)
-        sprintf(text, "%s\n%s", pending, line);
-    else
-        strcpy(text, line);
-    free(line);
-    free(pending);
-    pending = NULL;
-    if (parse_incomplete(text) && strlen(text) < PARSE_MAX_LINE) {
-        pending = text;
-        rl_set_prompt(PROMPT_MORE);
-        return;
-    }
-    rl_set_prompt(PROMPT);
-    if (text[strspn(text, " \t\n")]) {
-        char *h = strdup(text);
-        for (char *q = h; q && *q; q++)
-            if (*q == '\n')
-                *q = ' ';
-        if (h) {
-            add_history(h);
-            if (hist_path)
-                append_history(1, hist_path);
-            free(h);
-        }
-    }
     deliver(text);
     free(text);
 }
