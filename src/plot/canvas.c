@@ -254,31 +254,34 @@ void canvas_dot(canvas *c, int px, int py, canvas_style st)
     compose(c, k);
 }
 
-/* Liang-Barsky: clip the segment to [0, xm] x [0, ym]; 0 if none left. */
-static int clip_segment(double *x0, double *y0, double *x1, double *y1,
-                        double xm, double ym)
+int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
+                double xb, double ya, double yb)
 {
+    /* Liang-Barsky */
+    if (!isfinite(*x0) || !isfinite(*y0) || !isfinite(*x1) ||
+        !isfinite(*y1))
+        return 0;
     double dx = *x1 - *x0, dy = *y1 - *y0;
     double p[4] = {-dx, dx, -dy, dy};
-    double q[4] = {*x0, xm - *x0, *y0, ym - *y0};
+    double q[4] = {*x0 - xa, xb - *x0, *y0 - ya, yb - *y0};
     double t0 = 0, t1 = 1;
     for (int i = 0; i < 4; i++) {
         if (p[i] == 0) {
             if (q[i] < 0)
                 return 0;
+            continue;
+        }
+        double r = q[i] / p[i];
+        if (p[i] < 0) {
+            if (r > t1)
+                return 0;
+            if (r > t0)
+                t0 = r;
         } else {
-            double r = q[i] / p[i];
-            if (p[i] < 0) {
-                if (r > t1)
-                    return 0;
-                if (r > t0)
-                    t0 = r;
-            } else {
-                if (r < t0)
-                    return 0;
-                if (r < t1)
-                    t1 = r;
-            }
+            if (r < t0)
+                return 0;
+            if (r < t1)
+                t1 = r;
         }
     }
     double ax = *x0, ay = *y0;
@@ -300,7 +303,7 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
         /* Clip in double (no overflow for any int), then walk the part
          * inside; its endpoints are rounded onto the dot grid. */
         double x0 = px0, y0 = py0, x1 = px1, y1 = py1;
-        if (!clip_segment(&x0, &y0, &x1, &y1, xm, ym))
+        if (!canvas_clip(&x0, &y0, &x1, &y1, 0, xm, 0, ym))
             return;
         px0 = (int)lround(x0);
         py0 = (int)lround(y0);

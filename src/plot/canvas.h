@@ -57,6 +57,10 @@ void canvas_dot(canvas *c, int px, int py, canvas_style st);
 /* A straight line of dots between two dot positions (clipped). */
 void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
                  canvas_style st);
+/* Clip the segment (x0,y0)-(x1,y1) to [xa, xb] x [ya, yb] in place;
+ * returns 0 when nothing of it is inside (or a coordinate is not finite). */
+int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
+                double xb, double ya, double yb);
 /* A heat pixel: cell column x, half-row py (0 <= py < 2h), level. */
 void canvas_level(canvas *c, int x, int py, int level);
 

@@ -544,38 +544,7 @@ static int clip_area(const frame *f, double *x0, double *y0, double *x1,
 {
     double xa = 2.0 * f->ax - 0.49, xb = 2.0 * (f->ax + f->aw) - 0.51;
     double ya = 4.0 * f->ay - 0.49, yb = 4.0 * (f->ay + f->ah) - 0.51;
-    if (!isfinite(*x0) || !isfinite(*y0) || !isfinite(*x1) ||
-        !isfinite(*y1))
-        return 0;
-    double dx = *x1 - *x0, dy = *y1 - *y0;
-    double p[4] = {-dx, dx, -dy, dy};
-    double q[4] = {*x0 - xa, xb - *x0, *y0 - ya, yb - *y0};
-    double t0 = 0, t1 = 1;
-    for (int i = 0; i < 4; i++) {
-        if (p[i] == 0) {
-            if (q[i] < 0)
-                return 0;
-            continue;
-        }
-        double r = q[i] / p[i];
-        if (p[i] < 0) {
-            if (r > t1)
-                return 0;
-            if (r > t0)
-                t0 = r;
-        } else {
-            if (r < t0)
-                return 0;
-            if (r < t1)
-                t1 = r;
-        }
-    }
-    double ax = *x0, ay = *y0;
-    *x0 = ax + t0 * dx;
-    *y0 = ay + t0 * dy;
-    *x1 = ax + t1 * dx;
-    *y1 = ay + t1 * dy;
-    return 1;
+    return canvas_clip(x0, y0, x1, y1, xa, xb, ya, yb);
 }
 
 static int round_in(double v, int lo, int hi)
