@@ -69,6 +69,7 @@ typedef struct {
     double val;
     const double *vec;
     size_t n;
+    const char *str; /* an enum option such as act=tanh */
 } row_kv;
 
 typedef struct {
@@ -125,6 +126,7 @@ static void gmm_expect_equal_means(const model *m, gsl_matrix *G)
 /* e.g. static const double ar1[] = {0.5}; ... KVEC("ar", ar1) ... */
 #define KVEC(k, arr)                                                          \
     {.key = (k), .vec = (arr), .n = sizeof(arr) / sizeof((arr)[0])}
+#define KSTR(k, s) {.key = (k), .str = (s)}
 #define KV_END {.key = NULL}
 
 /* Rows for each family, keyed by its registry name: add a family's points
@@ -152,7 +154,29 @@ static const double ar_06[] = {0.6}, ma_m06[] = {-0.6},
                     ma_near[] = {-0.5999}, ar_2c[] = {0.1, 0.2},
                     ma_2c[] = {-0.5}, ar_20[] = {0.5, 0}, ma_20[] = {0.3, 0};
 
+static const double j_g1[] = {0.9, -0.4}, j_g2[] = {-0.2, 1.1},
+                    ar_21[] = {0.5, -0.3}, ma_21[] = {0.4},
+                    ar_12[] = {-0.6}, ma_12[] = {0.3, 0.2};
+
 static const point_row sing_rows[] = {
+    /* generic points of the layouts the defaults do not reach: both
+     * activations and d = 2 for mlp2, ARMA(2,1) and (1,2); full rank */
+    {"mlp2", "tanh d=1 generic",
+     {KSTR("act", "tanh"), KV("w1", 0.385), KV("w2", -0.73), KV("J1", 0.9),
+      KV("J2", -0.4), KV_END},
+     {NULL}, 0, 4, 0, NULL},
+    {"mlp2", "erf d=2 generic",
+     {KV("d", 2), KV("w1", 0.385), KV("w2", -0.73), KVEC("J1", j_g1),
+      KVEC("J2", j_g2), KV_END},
+     {NULL}, 0, 6, 0, NULL},
+    {"mlp2", "tanh d=2 generic",
+     {KV("d", 2), KSTR("act", "tanh"), KV("w1", 0.385), KV("w2", -0.73),
+      KVEC("J1", j_g1), KVEC("J2", j_g2), KV_END},
+     {NULL}, 0, 6, 0, NULL},
+    {"arma", "(2,1) generic", {KVEC("ar", ar_21), KVEC("ma", ma_21), KV_END},
+     {NULL}, 0, 3, 0, NULL},
+    {"arma", "(1,2) generic", {KVEC("ar", ar_12), KVEC("ma", ma_12), KV_END},
+     {NULL}, 0, 3, 0, NULL},
     /* arma: the AR and MA polynomials share a root (for (1,1): ar1 = -ma1);
      * ar_p = ma_q = 0 together is a common root at infinity */
     {"arma", "(1,1) on ar1=-ma1",
@@ -290,6 +314,8 @@ static model *row_model(battery *b, const point_row *r)
     for (size_t i = 0; r->set[i].key; i++) {
         if (r->set[i].vec)
             tu_args_vec(&a, r->set[i].key, r->set[i].vec, r->set[i].n);
+        else if (r->set[i].str)
+            tu_args_str(&a, r->set[i].key, r->set[i].str);
         else
             tu_args_num(&a, r->set[i].key, r->set[i].val);
     }
