@@ -1,6 +1,7 @@
 #include "lang/args.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,48 +142,64 @@ ss_status args_key_word(const stmt *st, const char *key, const char *def,
     return SS_OK;
 }
 
+/* Append to a bounded buffer; once full, further text is dropped (the
+ * length never passes n - 1, so no later write can start past the end). */
+typedef struct {
+    char *buf;
+    size_t n, len;
+} strbuf;
+
+static void sb_printf(strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    if (b->len + 1 >= b->n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(b->buf + b->len, b->n - b->len, fmt, ap);
+    va_end(ap);
+    if (w < 0)
+        return;
+    b->len += (size_t)w;
+    if (b->len > b->n - 1)
+        b->len = b->n - 1;
+}
+
 void args_origin(const stmt *st, char *buf, size_t n)
 {
-    size_t len = (size_t)snprintf(buf, n, "%s", st->verb);
-    for (size_t i = 0; i < st->nargs && len + 2 < n; i++) {
+    strbuf b = {buf, n, 0};
+    if (n == 0)
+        return;
+    buf[0] = 0;
+    sb_printf(&b, "%s", st->verb);
+    for (size_t i = 0; i < st->nargs; i++) {
         const stmt_arg *a = &st->args[i];
-        len += (size_t)snprintf(buf + len, n - len, " %s%s",
-                                a->key ? a->key : "", a->key ? "=" : "");
-        if (len >= n)
-            break;
+        sb_printf(&b, " %s%s", a->key ? a->key : "", a->key ? "=" : "");
         switch (a->v.kind) {
-        case VAL_NUM:
-            len += (size_t)snprintf(buf + len, n - len, "%.12g", a->v.num);
-            break;
+        case VAL_NUM: sb_printf(&b, "%.12g", a->v.num); break;
         case VAL_VEC:
-            len += (size_t)snprintf(buf + len, n - len, "[");
-            for (size_t k = 0; k < a->v.n && len + 2 < n; k++)
-                len += (size_t)snprintf(buf + len, n - len, "%s%.12g",
-                                        k ? ", " : "", a->v.vec[k]);
-            len += (size_t)snprintf(buf + len, n - len, "]");
+            sb_printf(&b, "[");
+            for (size_t k = 0; k < a->v.n; k++)
+                sb_printf(&b, "%s%.12g", k ? ", " : "", a->v.vec[k]);
+            sb_printf(&b, "]");
             break;
         case VAL_RANGE:
-            len += (size_t)snprintf(buf + len, n - len, "%.12g..%.12g",
-                                    a->v.lo, a->v.hi);
+            sb_printf(&b, "%.12g..%.12g", a->v.lo, a->v.hi);
             break;
         case VAL_AXIS:
-            len += (size_t)snprintf(buf + len, n - len, "%s:%.12g..%.12g",
-                                    a->v.str, a->v.lo, a->v.hi);
+            sb_printf(&b, "%s:%.12g..%.12g", a->v.str, a->v.lo, a->v.hi);
             break;
         case VAL_STR:
             /* quoted only when it would not read back as one word */
-            len += (size_t)snprintf(buf + len, n - len,
-                                    strpbrk(a->v.str, " \t\"'#;") ? "\"%s\""
-                                                                   : "%s",
-                                    a->v.str);
+            sb_printf(&b, strpbrk(a->v.str, " \t\"'#;") ? "\"%s\"" : "%s",
+                      a->v.str);
             break;
-        default:
-            len += (size_t)snprintf(buf + len, n - len, "%s", a->v.str);
-            break;
+        default: sb_printf(&b, "%s", a->v.str); break;
         }
     }
-    if (st->as_name && len + 2 < n)
-        snprintf(buf + len, n - len, " as %s", st->as_name);
+    if (st->as_name)
+        sb_printf(&b, " as %s", st->as_name);
 }
 
 ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
