@@ -121,8 +121,8 @@ static void csv_number(char *buf, size_t n, double v)
 
 void tbl_format_num(char *buf, size_t n, double v, int csv)
 {
-    if (isnan(v))
-        snprintf(buf, n, "nan");
+    if (isnan(v)) /* "not available": an empty CSV field, "n/a" in text */
+        snprintf(buf, n, "%s", csv ? "" : "n/a");
     else if (isinf(v))
         snprintf(buf, n, v > 0 ? "inf" : "-inf");
     else if (!csv)

@@ -21,7 +21,8 @@ size_t tbl_rows(const tbl *t);
 /* Write the table; in text mode each line is prefixed by indent spaces. */
 void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent);
 
-/* Format one number as the table does (text: %.12g; csv: round-trip). */
+/* Format one number as the table does (text: %.12g; csv: round-trip).
+ * NaN means "not available": "n/a" in text, an empty field in CSV. */
 void tbl_format_num(char *buf, size_t n, double v, int csv);
 
 #endif

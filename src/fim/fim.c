@@ -168,7 +168,8 @@ static ss_status acc_result(const outer_acc *a, fim_result *f)
             long double var = a->sumsq[i * a->k + j] / n - mean * mean;
             if (var < 0)
                 var = 0;
-            double se = n > 1 ? sqrt((double)var / (n - 1)) : (double)INFINITY;
+            /* undefined from one observation: not available */
+            double se = n > 1 ? sqrt((double)var / (n - 1)) : NAN;
             gsl_matrix_set(f->G, i, j, (double)mean);
             gsl_matrix_set(f->G, j, i, (double)mean);
             gsl_matrix_set(f->se, i, j, se);

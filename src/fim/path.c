@@ -141,16 +141,27 @@ ss_status path_run(const model *m, const path_spec *sp,
         }
     }
 
-    /* The singular set approached: nearest at the end point. */
-    model_singular sing[MODEL_MAX_SINGULAR];
+    /* The singular set approached: of the sets whose distance shrinks
+     * along the path, the nearest at the end; a set the whole path lies in
+     * (distance 0 throughout) is not "approached". Failing that, the
+     * nearest at the end. */
+    model_singular sing[MODEL_MAX_SINGULAR], sing0[MODEL_MAX_SINGULAR];
     int target = -1;
     if (st == SS_OK && m->type->singular) {
+        gsl_vector_view first = gsl_matrix_row(p->theta, 0);
         gsl_vector_view last = gsl_matrix_row(p->theta, sp->steps - 1);
+        size_t n0 = m->type->singular(m, first.vector.data, sing0,
+                                      MODEL_MAX_SINGULAR);
         size_t ns = m->type->singular(m, last.vector.data, sing,
                                       MODEL_MAX_SINGULAR);
-        for (size_t j = 0; j < ns; j++)
-            if (target < 0 || sing[j].distance < sing[target].distance)
+        for (size_t j = 0; j < ns && j < n0; j++)
+            if (sing[j].distance < sing0[j].distance &&
+                (target < 0 || sing[j].distance < sing[target].distance))
                 target = (int)j;
+        if (target < 0)
+            for (size_t j = 0; j < ns; j++)
+                if (target < 0 || sing[j].distance < sing[target].distance)
+                    target = (int)j;
         if (target >= 0)
             snprintf(p->set_name, sizeof p->set_name, "%s",
                      sing[target].name);
