@@ -93,7 +93,10 @@ static ss_status exact(const model *m, int want_root, fim_result *f)
     ss_status st = m->type->fim_exact(m, m->theta, G,
                                       want_root ? &root : NULL);
     if (st == SS_OK && (!all_finite(G) || ss_gsl_last()))
-        st = SS_FAIL(SS_ERR_NUMERIC, "exact FIM of %s is not finite here%s%s",
+        st = SS_FAIL(SS_ERR_NUMERIC,
+                     "exact FIM of %s is not finite here%s%s (an overflow "
+                     "at extreme parameter values: rescale them, or try "
+                     "method=mc)",
                      m->type->name, ss_gsl_last() ? ": " : "",
                      ss_gsl_last() ? ss_gsl_last() : "");
     if (st == SS_OK) {

@@ -48,19 +48,52 @@ static void fix_signs(gsl_matrix *V)
     }
 }
 
+/* A tall factor is first reduced by Householder QR to its k x k triangle:
+ * the same singular values (QR's backward error is small column by column,
+ * which is what the Jacobi SVD's accuracy rests on) at a fraction of the
+ * cost for quadrature factors with thousands of rows. */
+static gsl_matrix *compress(const gsl_matrix *R, size_t k)
+{
+    size_t N = R->size1;
+    if (N <= 2 * k) {
+        gsl_matrix *A = gsl_matrix_alloc(N, k);
+        if (A)
+            gsl_matrix_memcpy(A, R);
+        return A;
+    }
+    gsl_matrix *W = gsl_matrix_alloc(N, k);
+    gsl_vector *tau = gsl_vector_alloc(k);
+    gsl_matrix *T = gsl_matrix_calloc(k, k);
+    if (!W || !tau || !T || (gsl_matrix_memcpy(W, R),
+                             gsl_linalg_QR_decomp(W, tau)) != GSL_SUCCESS) {
+        if (T)
+            gsl_matrix_free(T);
+        T = NULL;
+    } else {
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = i; j < k; j++)
+                gsl_matrix_set(T, i, j, gsl_matrix_get(W, i, j));
+    }
+    if (W)
+        gsl_matrix_free(W);
+    if (tau)
+        gsl_vector_free(tau);
+    return T;
+}
+
 static ss_status from_root(const gsl_matrix *R, spec_result *s)
 {
     size_t k = s->k;
-    gsl_matrix *A = gsl_matrix_alloc(R->size1, k);
+    ss_gsl_clear();
+    gsl_matrix *A = compress(R, k);
     gsl_vector *sv = gsl_vector_alloc(k);
     if (!A || !sv) {
         if (A)
             gsl_matrix_free(A);
         if (sv)
             gsl_vector_free(sv);
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        return SS_FAIL(SS_ERR_NUMERIC, "could not reduce the FIM factor");
     }
-    gsl_matrix_memcpy(A, R);
     ss_gsl_clear();
     /* One-sided Jacobi: small singular values to high relative accuracy. */
     int rc = gsl_linalg_SV_decomp_jacobi(A, s->evec, sv);
@@ -128,9 +161,18 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
     if (!s)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     s->tol = tol;
-    ss_status st = (f->root && f->root->size1 >= f->k)
-                       ? from_root(f->root, s)
-                       : from_matrix(f->G, s);
+    ss_status st = SS_ERR_NUMERIC;
+    if (f->root && f->root->size1 >= f->k) {
+        st = from_root(f->root, s);
+        /* The Jacobi SVD can fail to converge on factors with columns near
+         * the underflow threshold (v ~ 1e-300): fall back to G itself, at
+         * its coarser floor, rather than give no spectrum at all. */
+        s->root_failed = st != SS_OK;
+        if (st != SS_OK)
+            ss_clear_error();
+    }
+    if (st != SS_OK)
+        st = from_matrix(f->G, s);
     if (st != SS_OK) {
         spec_result_free(s);
         return st;
@@ -141,6 +183,16 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
     double lmax = 0;
     for (size_t j = 0; j < k; j++)
         lmax = fmax(lmax, fabs(gsl_vector_get(s->eval, j)));
+    /* An expected, Monte-Carlo or empirical FIM is positive semi-definite
+     * by construction: a negative eigenvalue beyond the floor is rounding
+     * in G itself (extreme parameters), so the floor is at least that. */
+    if (f->method != FIM_OBSERVED) {
+        double lmin = gsl_vector_get(s->eval, k - 1);
+        if (lmin < -s->floor) {
+            s->floor = 2.0 * -lmin;
+            s->floor_raised = 1;
+        }
+    }
     double thresh = fmax(tol * lmax, s->floor);
     double logdet = 0, lmin_abs = INFINITY;
     int singular = 0;

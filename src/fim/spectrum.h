@@ -24,6 +24,8 @@ typedef struct {
                            or below the floor */
     double cond;        /* max |lambda| / min |lambda|; inf when singular */
     int from_root;      /* computed through the root factor's SVD */
+    int root_failed;    /* the root's SVD failed; G's eigenvalues used */
+    int floor_raised;   /* G came out indefinite: floor set by rounding */
 } spec_result;
 
 spec_result *spec_result_alloc(size_t k);

@@ -191,6 +191,14 @@ static void print_fim(session *s, const fim_result *f)
     describe_fim(what, sizeof what, f);
     session_printf(s, "%s (%s): %s\n", model_name, f->model_kind, what);
     print_matrix(s, f, f->G, 2);
+    for (size_t i = 0; f->method != FIM_OBSERVED && i < f->k; i++)
+        if (gsl_matrix_get(f->G, i, i) < 0) {
+            session_printf(s, "  (rounding at these extreme parameter "
+                              "values: G is not exactly positive "
+                              "semi-definite; `eig` shows what is "
+                              "resolved)\n");
+            break;
+        }
     if (f->se) {
         session_printf(s, "  standard errors:\n");
         print_matrix(s, f, f->se, 2);
@@ -259,6 +267,15 @@ static void print_eig(session *s, const eig_obj *e)
     session_printf(s, "  rank %zu of %zu at relative tolerance %g "
                       "(numerical floor %.3g)\n",
                    sp->rank, sp->k, sp->tol, sp->floor);
+    if (sp->root_failed)
+        session_printf(s, "  (the SVD of the square-root factor did not "
+                          "converge here; eigenvalues of G itself, at its "
+                          "coarser floor)\n");
+    if (sp->floor_raised)
+        session_printf(s, "  (rounding in G at these parameter values "
+                          "reaches %.3g: eigenvalues below are not "
+                          "resolved)\n",
+                       sp->floor / 2);
     if (sp->negative)
         session_printf(s, "  indefinite: %zu negative eigenvalue%s "
                           "(observed information away from a maximum)\n",

@@ -175,6 +175,7 @@ static void test_indefinite(void **state)
     (void)state;
     const double g[4] = {1, 2, 2, 1};
     fim_result *f = fim_of(g, 2);
+    f->method = FIM_OBSERVED; /* indefinite only as observed information */
     spec_result *s = analyze(f, SPEC_DEFAULT_TOL);
     double e = eig_err(2, 3);
     assert_close(ev(s, 0), 3, 0, e);
@@ -192,6 +193,25 @@ static void test_indefinite(void **state)
     check_pairs(f, s, 1e-14);
     spec_result_free(s);
 
+    fim_result_free(f);
+}
+
+/* An expected FIM is positive semi-definite by construction: a negative
+ * eigenvalue is rounding in G, and the floor rises to cover it (nothing is
+ * then reported as a negative eigenvalue or as resolved). */
+static void test_exact_fim_floor_covers_rounding(void **state)
+{
+    (void)state;
+    const double g[4] = {1, 0, 0, -1e-9};
+    fim_result *f = fim_of(g, 2);
+    f->method = FIM_EXACT;
+    spec_result *s = analyze(f, SPEC_DEFAULT_TOL);
+    assert_true(s->floor_raised);
+    assert_true(s->floor >= 1e-9);
+    assert_int_equal(s->negative, 0);
+    assert_int_equal(s->rank, 1);
+    assert_true(isinf(s->logdet) && s->logdet < 0);
+    spec_result_free(s);
     fim_result_free(f);
 }
 
@@ -214,6 +234,7 @@ static void test_cond_largest_magnitude(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const double g[4] = {cases[i].d0, 0, 0, cases[i].d1};
         fim_result *f = fim_of(g, 2);
+        f->method = FIM_OBSERVED; /* the variant that can be indefinite */
         spec_result *s = analyze(f, SPEC_DEFAULT_TOL);
         tu_where(&c, "diag(%g, %g)", cases[i].d0, cases[i].d1);
         TU_CHECK(&c, s->negative == cases[i].negative, "negative = %zu",
@@ -538,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_diagonal),
         cmocka_unit_test(test_rank_deficient),
         cmocka_unit_test(test_indefinite),
+        cmocka_unit_test(test_exact_fim_floor_covers_rounding),
         cmocka_unit_test(test_cond_largest_magnitude),
         cmocka_unit_test(test_tolerance_rank),
         cmocka_unit_test(test_sign_convention),
