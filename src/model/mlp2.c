@@ -274,6 +274,68 @@ static ss_status mlp2_loglik_terms(const model *m, const double *theta,
 
 /* ---- exact Fisher information: closed form (erf) -------------------------- */
 
+/* M^{-1} for M = I + a a^T + b b^T (d x d, row-major into out), without the
+ * cancellation of I - (...)/det M when |a|, |b| are large: with A = [a b] =
+ * Q R (Gram-Schmidt), M^{-1} = (I - Q Q^T) + Q (I + R R^T)^{-1} Q^T, and
+ * det(I + R R^T) = 1 + r11^2 + r12^2 + r22^2 + r11^2 r22^2 is a sum of
+ * positive terms. The projector part is accurate to rounding in absolute
+ * terms, far below the 1 / |a|^2 of the directions a and b. */
+static void inverse_rank2_update(const double *a, const double *b, size_t d,
+                                 double *out)
+{
+    double q1[MLP2_DMAX] = {0}, q2[MLP2_DMAX] = {0};
+    const double *u = a, *v = b;
+    double nu = 0, nv = 0;
+    for (size_t l = 0; l < d; l++) {
+        nu += a[l] * a[l];
+        nv += b[l] * b[l];
+    }
+    if (nu < nv) { /* the longer vector first: better conditioned */
+        u = b;
+        v = a;
+    }
+    double r11 = 0, r12 = 0, r22 = 0;
+    for (size_t l = 0; l < d; l++)
+        r11 += u[l] * u[l];
+    r11 = sqrt(r11);
+    if (r11 > 0) {
+        for (size_t l = 0; l < d; l++)
+            q1[l] = u[l] / r11;
+        for (size_t l = 0; l < d; l++)
+            r12 += q1[l] * v[l];
+        double w[MLP2_DMAX];
+        for (size_t l = 0; l < d; l++)
+            w[l] = v[l] - r12 * q1[l];
+        /* re-orthogonalise once: w is a small difference when v ~ u */
+        double c2 = 0;
+        for (size_t l = 0; l < d; l++)
+            c2 += q1[l] * w[l];
+        for (size_t l = 0; l < d; l++)
+            w[l] -= c2 * q1[l];
+        r12 += c2;
+        for (size_t l = 0; l < d; l++)
+            r22 += w[l] * w[l];
+        r22 = sqrt(r22);
+        if (r22 > 0)
+            for (size_t l = 0; l < d; l++)
+                q2[l] = w[l] / r22;
+    }
+    /* S = (I + R R^T)^{-1}, R R^T = [[r11^2 + r12^2, r12 r22],
+     * [r12 r22, r22^2]] */
+    double det = 1.0 + r11 * r11 + r12 * r12 + r22 * r22 +
+                 r11 * r11 * r22 * r22;
+    double s11 = (1.0 + r22 * r22) / det, s12 = -r12 * r22 / det,
+           s22 = (1.0 + r11 * r11 + r12 * r12) / det;
+    for (size_t l = 0; l < d; l++)
+        for (size_t r = 0; r < d; r++) {
+            double proj = (l == r ? 1.0 : 0.0) - q1[l] * q1[r] -
+                          q2[l] * q2[r];
+            out[l * d + r] = proj + s11 * q1[l] * q1[r] +
+                             s12 * (q1[l] * q2[r] + q2[l] * q1[r]) +
+                             s22 * q2[l] * q2[r];
+        }
+}
+
 /* G (P x P, row stride tda) for act=erf at theta, any d. */
 static void fim_closed_erf(const mlp2_cfg *c, const double *theta, double *G,
                            size_t tda)
@@ -333,12 +395,11 @@ static void fim_closed_erf(const mlp2_cfg *c, const double *theta, double *G,
                 GE(2 + (size_t)j, 2 + (size_t)i) = s * iD;
                 continue;
             }
+            double Minv[MLP2_DMAX * MLP2_DMAX];
+            inverse_rank2_update(a, b, d, Minv);
             for (size_t l = 0; l < d; l++)
                 for (size_t r = 0; r < d; r++) {
-                    double mi = (l == r ? 1.0 : 0.0) -
-                                iD * ((1.0 + nb) * a[l] * a[r] -
-                                      cc * (a[l] * b[r] + b[l] * a[r]) +
-                                      (1.0 + na) * b[l] * b[r]);
+                    double mi = Minv[l * d + r];
                     size_t pl = 2 + (size_t)i * d + l;
                     size_t pr = 2 + (size_t)j * d + r;
                     GE(pl, pr) = s * mi;

@@ -718,15 +718,13 @@ static const point mlp2_erf2[] = {
                 "[10, 0.2]", "[-10, -0.2]", "[1e-8, 1e-8]", "[1.5, 0.2]"),
     {"|J| = 1000", "model M mlp2 d=2 w1=0.7 w2=0.3 J1=[1000, 0.2] "
                    "J2=[-1000, 0.2]", PT_EXACT},
-#ifdef SWEEP_KNOWN_BUGS
-    /* The d > 1 closed form loses the J-J block to cancellation for
-     * |J| >~ 1e4: a negative diagonal entry and a negative eigenvalue far
-     * below -floor in an exact FIM (labelled "observed information"). */
+    /* The d > 1 closed form once lost the J-J block to cancellation for
+     * |J| >~ 1e4 (a negative diagonal entry in an exact FIM); M^{-1} now
+     * comes from a QR of [J1 J2]. */
     {"|J| = 1e4", "model M mlp2 d=2 w1=0.7 w2=0.3 J1=[1e4, 0.2] "
                   "J2=[-1e4, 0.2]", PT_EXACT},
     MLP2_BIG_J("model M mlp2 d=2", "[0.5, 0.2]", "[1.5, 0.2]", "[1e6, 0.2]",
                "[2e6, 0.2]", "[-1e6, -0.2]"),
-#endif
     {"sigma = 1e-6, u = 1e-8",
      "model M mlp2 d=2 sigma=1e-6 w1=0.7 w2=0.3 J1=[0.5, 0.2] "
      "J2=[0.50000001, 0.2]",
