@@ -275,3 +275,17 @@ ss_status args_model(session *s, const stmt *st, const char **name,
         return rc;
     return session_get(s, *name, &obj_model, a->v.col, (void **)m);
 }
+
+ss_status args_object(session *s, const stmt *st, const char **name,
+                      obj **o)
+{
+    ss_status rc = args_name(st, 0, "an object name", name);
+    const stmt_arg *a = args_pos(st, 0);
+    if (rc != SS_OK || !a)
+        return rc;
+    void *p;
+    rc = session_get(s, *name, NULL, a->v.col, &p);
+    if (rc == SS_OK)
+        *o = session_find(s, *name);
+    return rc;
+}

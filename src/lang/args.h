@@ -41,6 +41,10 @@ ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
 ss_status args_model(session *s, const stmt *st, const char **name,
                      model **m);
 
+/* Positional 0 names any stored object: its name and the object. */
+ss_status args_object(session *s, const stmt *st, const char **name,
+                      obj **o);
+
 /* The statement as text (numbers with 12 digits), for `list`. */
 void args_origin(const stmt *st, char *buf, size_t n);
 

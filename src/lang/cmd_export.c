@@ -44,15 +44,11 @@ ss_status cmd_export(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 2, 3, "format width height");
     const char *name;
+    obj *o;
     if (rc == SS_OK)
-        rc = args_name(st, 0, "an object name", &name);
+        rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
-    void *p;
-    rc = session_get(s, name, NULL, args_pos(st, 0)->v.col, &p);
-    if (rc != SS_OK)
-        return rc;
-    const obj *o = session_find(s, name);
     const stmt_arg *fa = args_pos(st, 1);
     const stmt_arg *flag = args_pos(st, 2);
     if (flag && (flag->v.kind != VAL_IDENT || strcmp(flag->v.str, "ascii")))

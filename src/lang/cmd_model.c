@@ -259,16 +259,12 @@ static void show_model(session *s, const char *name, const model *m)
 ss_status cmd_show(session *s, const stmt *st)
 {
     const char *name;
+    obj *o;
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc == SS_OK)
-        rc = args_name(st, 0, "an object name", &name);
+        rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
-    void *p;
-    rc = session_get(s, name, NULL, args_pos(st, 0)->v.col, &p);
-    if (rc != SS_OK)
-        return rc;
-    obj *o = session_find(s, name);
     if (o->type == &obj_model)
         show_model(s, name, o->ptr);
     else

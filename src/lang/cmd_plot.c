@@ -91,12 +91,9 @@ ss_status cmd_plot(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 1, 2, "width height in title logx logy");
     const char *name;
+    obj *o;
     if (rc == SS_OK)
-        rc = args_name(st, 0, "an object name", &name);
-    if (rc != SS_OK)
-        return rc;
-    void *p;
-    rc = session_get(s, name, NULL, args_pos(st, 0)->v.col, &p);
+        rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
     render_request req;

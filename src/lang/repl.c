@@ -286,6 +286,19 @@ char *repl_history_path(void)
     return strdup(buf);
 }
 
+char *repl_history_open(void)
+{
+    char *path = repl_history_path();
+    if (path) {
+        FILE *f = fopen(path, "a"); /* make sure it exists */
+        if (f)
+            fclose(f);
+        read_history(path);
+    }
+    stifle_history(2000);
+    return path;
+}
+
 /* ---- the loop -------------------------------------------------------- */
 
 static void show_progress(session *s, const char *what, size_t done,
@@ -365,14 +378,7 @@ int repl_run(session *s)
     rl_attempted_completion_function = complete_word;
     rl_basic_word_break_characters = " \t\n;";
     rl_catch_signals = 0; /* our SIGINT handler only sets a flag */
-    hist_path = repl_history_path();
-    if (hist_path) {
-        FILE *f = fopen(hist_path, "a"); /* make sure it exists */
-        if (f)
-            fclose(f);
-        read_history(hist_path);
-    }
-    stifle_history(2000);
+    hist_path = repl_history_open();
     printf("singscope %s: `help` lists commands, Ctrl-D quits.\n",
            PACKAGE_VERSION);
     rl_callback_handler_install(PROMPT, on_line);

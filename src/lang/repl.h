@@ -23,6 +23,10 @@ char **repl_candidates(session *s, const char *line, int start,
  * it). Shared by the plain REPL and the TUI command line. */
 char *repl_accept_line(char **pending, char *line, const char *hist_path);
 
+/* Open the shared history: create the file if needed, read it, cap it.
+ * Returns its path (caller frees) or NULL when there is no home. */
+char *repl_history_open(void);
+
 /* Path of the history file (XDG_STATE_HOME or ~/.local/state), creating its
  * directory; NULL when no home is known. Caller frees. */
 char *repl_history_path(void);

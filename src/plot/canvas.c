@@ -292,8 +292,8 @@ int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
     return 1;
 }
 
-void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
-                 canvas_style st)
+void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
+                        canvas_style st, int *phase, int skip_first)
 {
     if (!c)
         return;
@@ -305,6 +305,8 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
         double x0 = px0, y0 = py0, x1 = px1, y1 = py1;
         if (!canvas_clip(&x0, &y0, &x1, &y1, 0, xm, 0, ym))
             return;
+        if (x0 != px0 || y0 != py0)
+            skip_first = 0; /* the start was clipped away: not shared */
         px0 = (int)lround(x0);
         py0 = (int)lround(y0);
         px1 = (int)lround(x1);
@@ -313,8 +315,13 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
     int dx = abs(px1 - px0), sx = px0 < px1 ? 1 : -1;
     int dy = -abs(py1 - py0), sy = py0 < py1 ? 1 : -1;
     int err = dx + dy;
-    for (;;) {
-        canvas_dot(c, px0, py0, st);
+    for (int first = 1;; first = 0) {
+        if (!(first && skip_first)) {
+            if (!phase || (*phase / 2) % 2 == 0)
+                canvas_dot(c, px0, py0, st);
+            if (phase)
+                (*phase)++;
+        }
         if (px0 == px1 && py0 == py1)
             break;
         int e2 = 2 * err;
@@ -327,6 +334,12 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
             py0 += sy;
         }
     }
+}
+
+void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
+                 canvas_style st)
+{
+    canvas_line_dashed(c, px0, py0, px1, py1, st, NULL, 0);
 }
 
 void canvas_level(canvas *c, int x, int py, int level)

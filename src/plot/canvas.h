@@ -57,6 +57,12 @@ void canvas_dot(canvas *c, int px, int py, canvas_style st);
 /* A straight line of dots between two dot positions (clipped). */
 void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
                  canvas_style st);
+/* The same line, dashed when phase != NULL: runs of two dots on, two off,
+ * the phase carried in *phase across the segments of one curve; with
+ * skip_first the first dot (shared with the previous segment) is not drawn
+ * again. */
+void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
+                        canvas_style st, int *phase, int skip_first);
 /* Clip the segment (x0,y0)-(x1,y1) to [xa, xb] x [ya, yb] in place;
  * returns 0 when nothing of it is inside (or a coordinate is not finite). */
 int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,

@@ -147,6 +147,17 @@ static ss_status check_canvas(canvas *c)
     return SS_OK;
 }
 
+/* Every plot: defaults for a NULL options pointer, and a canvas that is
+ * big enough to draw in. */
+static ss_status start_plot(canvas *c, const plot_opts **o, plot_opts *def)
+{
+    if (!*o) {
+        plot_opts_init(def);
+        *o = def;
+    }
+    return check_canvas(c);
+}
+
 /* ---- ticks and labels ------------------------------------------------- */
 
 /* Ticks k * m * 10^e in [lo, hi] (lo < hi, finite). */
@@ -568,32 +579,10 @@ static void segment(const frame *f, double x0, double y0, double x1,
     int ya = 4 * f->ay, yb = 4 * (f->ay + f->ah) - 1;
     int px0 = round_in(x0, xa, xb), py0 = round_in(y0, ya, yb);
     int px1 = round_in(x1, xa, xb), py1 = round_in(y1, ya, yb);
-    if (!dashed) {
-        canvas_line(f->c, px0, py0, px1, py1, st);
-        return;
-    }
-    int dx = abs(px1 - px0), sx = px0 < px1 ? 1 : -1;
-    int dy = -abs(py1 - py0), sy = py0 < py1 ? 1 : -1;
-    int err = dx + dy;
-    for (int first = 1;; first = 0) {
-        if (!(first && skip_first)) {
-            if ((*dash / 2) % 2 == 0)
-                canvas_dot(f->c, px0, py0, st);
-            (*dash)++;
-        }
-        if (px0 == px1 && py0 == py1)
-            break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            px0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            py0 += sy;
-        }
-    }
-}
+    /* solid lines redraw the shared dot (harmless); dashes must not, or
+     * the pattern's phase would slip */
+    canvas_line_dashed(f->c, px0, py0, px1, py1, st, dashed ? dash : NULL,
+                       dashed ? skip_first : 0);}
 
 static void point(const frame *f, double x, double y, canvas_style st)
 {
@@ -702,11 +691,7 @@ ss_status plot_xy(canvas *c, const plot_series *s, size_t ns,
                   const plot_opts *o)
 {
     plot_opts def;
-    if (!o) {
-        plot_opts_init(&def);
-        o = &def;
-    }
-    ss_status st = check_canvas(c);
+    ss_status st = start_plot(c, &o, &def);
     if (st)
         return st;
     double xmn = INFINITY, xmx = -INFINITY, ymn = INFINITY, ymx = -INFINITY;
@@ -814,11 +799,7 @@ ss_status plot_heatmap(canvas *c, const double *z, size_t nx, size_t ny,
                        const unsigned char *mark, const plot_opts *o)
 {
     plot_opts def;
-    if (!o) {
-        plot_opts_init(&def);
-        o = &def;
-    }
-    ss_status st = check_canvas(c);
+    ss_status st = start_plot(c, &o, &def);
     if (st)
         return st;
     if (!z || nx == 0 || ny == 0 || nx > SIZE_MAX / ny)
@@ -931,11 +912,7 @@ ss_status plot_bars(canvas *c, const double *v, const char *const *labels,
                     size_t n, const plot_opts *o)
 {
     plot_opts def;
-    if (!o) {
-        plot_opts_init(&def);
-        o = &def;
-    }
-    ss_status st = check_canvas(c);
+    ss_status st = start_plot(c, &o, &def);
     if (st)
         return st;
     if (!v || n == 0)
@@ -1045,11 +1022,7 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
                          const plot_opts *o)
 {
     plot_opts def;
-    if (!o) {
-        plot_opts_init(&def);
-        o = &def;
-    }
-    ss_status st = check_canvas(c);
+    ss_status st = start_plot(c, &o, &def);
     if (st)
         return st;
     if (!data || n == 0)

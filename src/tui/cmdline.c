@@ -300,14 +300,7 @@ int tui_cmdline_init(session *s, tui_line_fn on_line_fn)
     rl_attempted_completion_function = complete;
     rl_completion_display_matches_hook = show_matches;
     rl_basic_word_break_characters = " \t\n;";
-    hist_path = repl_history_path();
-    if (hist_path) {
-        FILE *f = fopen(hist_path, "a"); /* make sure it exists */
-        if (f)
-            fclose(f);
-        read_history(hist_path);
-    }
-    stifle_history(2000);
+    hist_path = repl_history_open();
     rl_callback_handler_install(PROMPT, on_line);
     return 0;
 }
