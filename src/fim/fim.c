@@ -381,15 +381,10 @@ ss_status fim_compute(const model *m, const fim_request *req,
                       fim_result **out)
 {
     *out = NULL;
-    size_t *idx = malloc((m->P ? m->P : 1) * sizeof *idx);
-    if (!idx)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    size_t k = model_free_indices(m, idx);
-    if (k == 0) {
-        free(idx);
-        return SS_FAIL(SS_ERR_USAGE,
-                       "no free parameters (use `free NAME PARAM`)");
-    }
+    size_t *idx, k;
+    ss_status fs = model_free_index_list(m, &idx, &k);
+    if (fs != SS_OK)
+        return fs;
     fim_result *f = fim_result_alloc(k);
     if (!f) {
         free(idx);

@@ -226,13 +226,10 @@ ss_status map_run(const model *m, const map_spec *sp,
 
     map_work w = {0};
     size_t P = m->P, cells = sp->nx * sp->ny;
-    w.idx = malloc(P * sizeof *w.idx);
-    size_t k = w.idx ? model_free_indices(m, w.idx) : 0;
-    if (w.idx && k == 0) {
-        free(w.idx);
-        return SS_FAIL(SS_ERR_USAGE,
-                       "no free parameters (use `free NAME PARAM`)");
-    }
+    size_t k;
+    ss_status fs = model_free_index_list(m, &w.idx, &k);
+    if (fs != SS_OK)
+        return fs;
     map_result *r = calloc(1, sizeof *r);
     w.G = gsl_matrix_alloc(P, P);
     w.Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);

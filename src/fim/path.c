@@ -101,15 +101,10 @@ ss_status path_run(const model *m, const path_spec *sp,
     if (!sp->theta_from && sp->from == sp->to)
         return SS_FAIL(SS_ERR_RANGE, "empty path: %s goes from %g to %g",
                        sp->axis.name, sp->from, sp->to);
-    size_t *idx = malloc(m->P * sizeof *idx);
-    if (!idx)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    size_t k = model_free_indices(m, idx);
-    if (k == 0) {
-        free(idx);
-        return SS_FAIL(SS_ERR_USAGE,
-                       "no free parameters (use `free NAME PARAM`)");
-    }
+    size_t *idx, k;
+    ss_status fs = model_free_index_list(m, &idx, &k);
+    if (fs != SS_OK)
+        return fs;
     path_result *p = alloc_result(sp->steps, k, m->P);
     model *work = model_clone(m);
     if (!p || !work) {

@@ -299,6 +299,14 @@ char *repl_history_open(void)
     return path;
 }
 
+void repl_history_close(char **path)
+{
+    if (*path)
+        history_truncate_file(*path, 2000);
+    free(*path);
+    *path = NULL;
+}
+
 /* ---- the loop -------------------------------------------------------- */
 
 static void show_progress(session *s, const char *what, size_t done,
@@ -407,11 +415,7 @@ int repl_run(session *s)
         rl_callback_read_char();
     }
     rl_callback_handler_remove();
-    if (hist_path) {
-        history_truncate_file(hist_path, 2000);
-        free(hist_path);
-        hist_path = NULL;
-    }
+    repl_history_close(&hist_path);
     free(pending);
     pending = NULL;
     return 0;

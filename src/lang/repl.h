@@ -27,6 +27,9 @@ char *repl_accept_line(char **pending, char *line, const char *hist_path);
  * Returns its path (caller frees) or NULL when there is no home. */
 char *repl_history_open(void);
 
+/* Trim the history file and release its path (NULL-safe). */
+void repl_history_close(char **path);
+
 /* Path of the history file (XDG_STATE_HOME or ~/.local/state), creating its
  * directory; NULL when no home is known. Caller frees. */
 char *repl_history_path(void);

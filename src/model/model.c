@@ -379,6 +379,21 @@ size_t model_singular_distances(const model *m, const double *theta,
     return n;
 }
 
+ss_status model_free_index_list(const model *m, size_t **idx, size_t *k)
+{
+    *idx = malloc((m->P ? m->P : 1) * sizeof **idx);
+    if (!*idx)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    *k = model_free_indices(m, *idx);
+    if (*k == 0) {
+        free(*idx);
+        *idx = NULL;
+        return SS_FAIL(SS_ERR_USAGE,
+                       "no free parameters (use `free NAME PARAM`)");
+    }
+    return SS_OK;
+}
+
 int model_nearest_singular(const model *m, model_singular *all,
                            size_t *count)
 {

@@ -189,6 +189,9 @@ ss_status model_validate(const model *m, const double *theta);
 
 /* Indices of the free parameters; returns their number. */
 size_t model_free_indices(const model *m, size_t *idx);
+/* The same into a new array (caller frees); fails when nothing is free,
+ * which every FIM computation must refuse. */
+ss_status model_free_index_list(const model *m, size_t **idx, size_t *k);
 
 /* Distances to every singular set (the fast hook when there is one). */
 size_t model_singular_distances(const model *m, const double *theta,

@@ -308,11 +308,7 @@ int tui_cmdline_init(session *s, tui_line_fn on_line_fn)
 void tui_cmdline_done(void)
 {
     rl_callback_handler_remove();
-    if (hist_path) {
-        history_truncate_file(hist_path, 2000);
-        free(hist_path);
-        hist_path = NULL;
-    }
+    repl_history_close(&hist_path);
     free(pending);
     pending = NULL;
     if (cands) {
