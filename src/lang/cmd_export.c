@@ -81,6 +81,7 @@ ss_status cmd_export(session *s, const stmt *st)
                            "csv");
     render_request req;
     render_request_init(&req);
+    canvas *pic = NULL; /* the picture, drawn once */
     snprintf(req.object, sizeof req.object, "%s", name);
     if (picture) {
         uint64_t w, h;
@@ -93,13 +94,14 @@ ss_status cmd_export(session *s, const stmt *st)
         req.height = (int)h;
         req.ascii = flag ? 1 : 0;
         /* draw first: a failure must not leave a file behind */
-        canvas *probe = canvas_alloc(req.width, req.height, req.ascii);
-        if (!probe)
+        pic = canvas_alloc(req.width, req.height, req.ascii);
+        if (!pic)
             return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-        rc = render_object(s, &req, probe);
-        canvas_free(probe);
-        if (rc != SS_OK)
+        rc = render_object(s, &req, pic);
+        if (rc != SS_OK) {
+            canvas_free(pic);
             return rc;
+        }
     } else if (args_key(st, "width") || args_key(st, "height") || flag) {
         return SS_FAIL_COL(SS_ERR_USAGE, fa->v.col,
                            "width=, height= and ascii apply to pictures "
@@ -108,18 +110,22 @@ ss_status cmd_export(session *s, const stmt *st)
 
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    if (!tmp)
+    if (!tmp) {
+        canvas_free(pic);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
     snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         rc = SS_FAIL_COL(SS_ERR_IO, fa->v.col, "cannot write '%s': %s", path,
                          strerror(errno));
         free(tmp);
+        canvas_free(pic);
         return rc;
     }
     FILE *f = fdopen(fd, "w");
     if (!f) {
+        canvas_free(pic);
         close(fd);
         unlink(tmp);
         free(tmp);
@@ -131,22 +137,18 @@ ss_status cmd_export(session *s, const stmt *st)
     s->out = ss_sink_file(f);
     s->csv = csv;
     if (picture)
-        rc = cmd_render_text(s, &req);
+        canvas_print(pic, &s->out);
     else if (o->type == &obj_model)
         write_model(s, o);
     else if (o->type == &obj_data)
         cmd_print_data_rows(s, o);
     else
         cmd_print_object(s, o);
+    canvas_free(pic);
     s->out = save_out;
     s->csv = save_csv;
-    int werr = ferror(f) || rc != SS_OK;
+    int werr = ferror(f);
     if (fclose(f) != 0 || werr) {
-        if (rc != SS_OK) {
-            unlink(tmp);
-            free(tmp);
-            return rc;
-        }
         unlink(tmp);
         free(tmp);
         return SS_FAIL_COL(SS_ERR_IO, fa->v.col, "writing '%s' failed", path);

@@ -21,8 +21,8 @@ static int terminal_width(void)
     return c >= 20 && c <= 1000 ? c : 80;
 }
 
-/* Options shared by `plot` and `export ... .txt`. */
-ss_status cmd_render_options(const stmt *st, render_request *req)
+/* The picture options of `plot`. */
+static ss_status render_options(const stmt *st, render_request *req)
 {
     uint64_t w, h;
     ss_status rc = args_key_count(st, "width", 0, 20, 1000, &w);
@@ -70,7 +70,7 @@ ss_status cmd_render_options(const stmt *st, render_request *req)
 }
 
 /* Draw into a canvas of the request's size and print it as text. */
-ss_status cmd_render_text(session *s, render_request *req)
+static ss_status render_text(session *s, render_request *req)
 {
     int w = req->width ? req->width : terminal_width();
     int h = req->height ? req->height : (w * 3 / 10 < 16 ? 16 : w * 3 / 10);
@@ -99,7 +99,7 @@ ss_status cmd_plot(session *s, const stmt *st)
     render_request req;
     render_request_init(&req);
     snprintf(req.object, sizeof req.object, "%s", name);
-    rc = cmd_render_options(st, &req);
+    rc = render_options(st, &req);
     if (rc != SS_OK)
         return rc;
     uint64_t pane;
@@ -120,7 +120,7 @@ ss_status cmd_plot(session *s, const stmt *st)
     }
     /* in= picks a pane of the full-screen UI; a script that uses it still
      * runs in batch mode, where every plot is printed */
-    return cmd_render_text(s, &req);
+    return render_text(s, &req);
 }
 
 ss_status cmd_layout(session *s, const stmt *st)

@@ -66,10 +66,6 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
                           fim_request *req);
 ss_status cmd_layout(session *s, const stmt *st);
 
-/* Shared by plot and export: picture options (width, height, title, logx,
- * logy, ascii) into a render request; and printing one as text. */
-ss_status cmd_render_options(const stmt *st, render_request *req);
-ss_status cmd_render_text(session *s, render_request *req);
 
 /* Print a stored object the way the command that made it does. */
 void cmd_print_object(session *s, const obj *o);
