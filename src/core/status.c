@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static ss_error slot;
-static char gsl_msg[512];
-static int gsl_pending;
+/* Per thread: replicate workers fail independently, and one worker's message
+ * must never be read as another's. */
+static _Thread_local ss_error slot;
+static _Thread_local char gsl_msg[512];
+static _Thread_local int gsl_pending;
 
 ss_status ss_fail_at(ss_status code, int col, const char *src_file,
                      int src_line, const char *fmt, ...)
@@ -28,6 +30,8 @@ void ss_clear_error(void)
 {
     memset(&slot, 0, sizeof slot);
 }
+
+void ss_error_restore(const ss_error *e) { slot = *e; }
 
 void ss_error_set_col(int col)
 {

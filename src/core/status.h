@@ -38,18 +38,23 @@ ss_status ss_fail_at(ss_status code, int col, const char *src_file,
 #define SS_FAIL_COL(code, col, ...) \
     ss_fail_at((code), (col), __FILE__, __LINE__, __VA_ARGS__)
 
-/* The most recent failure; valid until the next ss_fail_at/ss_clear_error. */
+/* The calling thread's most recent failure; valid until its next
+ * ss_fail_at/ss_clear_error. The slot and the GSL record are thread-local. */
 const ss_error *ss_last_error(void);
 void ss_clear_error(void);
 /* Attach an input column to the pending error when it has none yet. */
 void ss_error_set_col(int col);
+/* Copy another thread's error into this thread's slot (a replicate worker's
+ * failure reported by the runner). */
+void ss_error_restore(const ss_error *e);
 
 const char *ss_status_name(ss_status code);
 
 /* Replace GSL's abort-on-error handler with one that records the error in
  * the slot; numerical code then checks return codes and reports cleanly. */
 void ss_gsl_install_handler(void);
-/* The last GSL error recorded by the handler since ss_gsl_clear(), or NULL. */
+/* The last GSL error this thread's handler recorded since ss_gsl_clear(), or
+ * NULL. Only for wording a message: success is judged by return codes. */
 const char *ss_gsl_last(void);
 void ss_gsl_clear(void);
 

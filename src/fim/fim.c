@@ -1,6 +1,7 @@
 #include "fim/fim.h"
 
 #include "core/interrupt.h"
+#include "core/rng.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -66,17 +67,6 @@ static int all_finite(const gsl_matrix *A)
             if (!isfinite(gsl_matrix_get(A, i, j)))
                 return 0;
     return 1;
-}
-
-/* SplitMix64: turns (seed, chunk) into independent-looking GSL seeds so
- * every chunk's draws are fixed whatever order chunks run in. */
-static unsigned long chunk_seed(uint64_t seed, uint64_t chunk)
-{
-    uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (chunk + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    z ^= z >> 31;
-    return (unsigned long)(z ? z : 1);
 }
 
 static ss_status exact(const model *m, int want_root, fim_result *f)
@@ -207,7 +197,7 @@ static ss_status monte_carlo(const model *m, const fim_request *req,
                                      : req->n - c * FIM_MC_CHUNK;
         gsl_matrix_view Xv = gsl_matrix_submatrix(X, 0, 0, len, cols);
         gsl_matrix_view Sv = gsl_matrix_submatrix(S, 0, 0, len, m->P);
-        gsl_rng_set(r, chunk_seed(req->seed, c));
+        ss_rng_seed(r, req->seed, SS_STREAM_MC, c);
         st = m->type->sample(m, m->theta, r, &Xv.matrix);
         if (st == SS_OK)
             st = m->type->loglik_terms(m, m->theta, &Xv.matrix, ell,

@@ -1,4 +1,5 @@
 /* Data sets, Fisher information and its eigen-analysis. */
+#include "core/rng.h"
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/results.h"
@@ -25,9 +26,7 @@ void eig_obj_free(eig_obj *e)
 
 static uint64_t fresh_seed(session *s)
 {
-    /* Two draws make a 64-bit seed from the session generator. */
-    uint64_t hi = gsl_rng_get(s->rng), lo = gsl_rng_get(s->rng);
-    return (hi << 32) ^ lo;
+    return ss_rng_u64(s->rng);
 }
 
 ss_status cmd_sample(session *s, const stmt *st)
@@ -94,7 +93,7 @@ ss_status cmd_sample(session *s, const stmt *st)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory for %llu observations",
                        (unsigned long long)n);
     }
-    gsl_rng_set(r, (unsigned long)seed);
+    ss_rng_seed(r, seed, SS_STREAM_SAMPLE, 0);
     rc = m->type->sample(m, m->theta, r, d->X);
     gsl_rng_free(r);
     if (rc != SS_OK) {

@@ -1,5 +1,7 @@
 #include "lang/session.h"
 
+#include "core/rng.h"
+
 #include "fim/fim.h"
 #include "fim/map.h"
 #include "fim/path.h"
@@ -64,7 +66,7 @@ void session_delete(session *s)
 void session_reseed(session *s, uint64_t seed)
 {
     s->seed = seed;
-    gsl_rng_set(s->rng, (unsigned long)seed);
+    ss_rng_seed(s->rng, seed, SS_STREAM_SESSION, 0);
 }
 
 obj *session_find(session *s, const char *name)

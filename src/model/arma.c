@@ -985,7 +985,7 @@ static void arma_describe(const model *m, const double *theta,
 
 /* ---- type ------------------------------------------------------------------------- */
 
-static const model_type arma_type = {
+const model_type model_arma_type = {
     .name = "arma",
     .summary = "ARMA(p,q) time series with known innovation variance "
                "(exact likelihood)",
@@ -1061,4 +1061,4 @@ static const model_type arma_type = {
     .copy_state = NULL,
 };
 
-const model_type *const model_arma = &arma_type;
+const model_type *const model_arma = &model_arma_type;

@@ -488,7 +488,7 @@ static ss_status gmm_from_coords(const model *m, const double *c,
     return SS_OK;
 }
 
-static const model_type gmm_type = {
+const model_type model_gmm_type = {
     .name = "gmm",
     .summary = "two-component 1-D Gaussian mixture with known s",
     .help =
@@ -523,4 +523,4 @@ static const model_type gmm_type = {
     .copy_state = NULL,
 };
 
-const model_type *const model_gmm = &gmm_type;
+const model_type *const model_gmm = &model_gmm_type;

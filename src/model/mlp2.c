@@ -868,7 +868,7 @@ static ss_status mlp2_from_coords(const model *m, const double *c,
     return SS_OK;
 }
 
-static const model_type mlp2_type = {
+const model_type model_mlp2_type = {
     .name = "mlp2",
     .summary = "perceptron with two hidden units: y = w1 g(J1.x) + w2 "
                "g(J2.x) + noise",
@@ -918,4 +918,4 @@ static const model_type mlp2_type = {
     .copy_state = NULL,
 };
 
-const model_type *const model_mlp2 = &mlp2_type;
+const model_type *const model_mlp2 = &model_mlp2_type;

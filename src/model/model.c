@@ -5,22 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const model_type *const *registry_list(size_t *count)
-{
-    static const model_type *list[3];
-    static size_t n;
-    if (n == 0) {
-        list[n++] = model_gmm;
-        list[n++] = model_mlp2;
-        list[n++] = model_arma;
-    }
-    *count = n;
-    return list;
-}
+/* Every family, in the order `models` lists them: a static table sized by
+ * its initialiser, so adding a family cannot overrun it (and no lazy
+ * initialisation races between threads). */
+static const model_type *const registry[] = {
+    &model_gmm_type, &model_mlp2_type, &model_arma_type,
+};
 
 const model_type *const *model_registry(size_t *count)
 {
-    return registry_list(count);
+    *count = sizeof registry / sizeof *registry;
+    return registry;
 }
 
 const model_type *model_type_find(const char *name)

@@ -219,7 +219,8 @@ ss_status model_axis_apply(const model *m, const double *theta,
 ss_status model_axis_value(const model *m, const double *theta,
                            const model_axis *ax, double *value);
 
-/* Built-in families */
+/* Built-in families (the structs are what the registry table lists). */
+extern const model_type model_gmm_type, model_mlp2_type, model_arma_type;
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
 extern const model_type *const model_arma;

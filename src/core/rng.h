@@ -1,0 +1,40 @@
+/* Random streams. Every random draw in singscope comes from GSL's MT19937
+ * whose whole state is derived from a key (seed, stream, substream):
+ *
+ *   seed       the user's 64-bit seed (--seed, `seed`, seed=)
+ *   stream     what the draws are for (SS_STREAM_*), so that sampling a data
+ *              set and a Monte-Carlo FIM with the same seed are independent
+ *   substream  which piece of the work (a Monte-Carlo chunk, a replicate, a
+ *              start of a multi-start fit), so a piece's draws are fixed
+ *              whatever thread runs it and in whatever order
+ *
+ * GSL's own gsl_rng_set takes 32 bits and maps 0 to 4357; expanding the
+ * full 64-bit key into the 624-word state (as numpy's SeedSequence does)
+ * keeps every seed distinct. */
+#ifndef SS_RNG_H
+#define SS_RNG_H
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+enum {
+    SS_STREAM_SESSION = 0, /* the session generator (fresh seeds) */
+    SS_STREAM_SAMPLE = 1,  /* `sample` */
+    SS_STREAM_MC = 2,      /* Monte-Carlo FIM chunks */
+    SS_STREAM_REPLICATE = 3, /* replicate runner: one substream each */
+    SS_STREAM_TEST = 99    /* unit tests */
+};
+
+/* A generator for streams (MT19937); NULL when out of memory. */
+gsl_rng *ss_rng_alloc(void);
+void ss_rng_free(gsl_rng *r);
+/* Put r at the start of stream (seed, stream, substream). */
+void ss_rng_seed(gsl_rng *r, uint64_t seed, uint64_t stream,
+                 uint64_t substream);
+/* A well-mixed 64-bit function of the key (SplitMix64 rounds), for work
+ * that needs a derived seed rather than a generator. */
+uint64_t ss_rng_derive(uint64_t seed, uint64_t stream, uint64_t substream);
+/* 64 random bits from r (two 32-bit MT outputs). */
+uint64_t ss_rng_u64(gsl_rng *r);
+
+#endif
