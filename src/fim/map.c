@@ -204,8 +204,27 @@ static int mark_singular(const model *m, const map_spec *sp, map_work *w,
     return best;
 }
 
-ss_status map_run(const model *m, const map_spec *sp,
-                  map_progress_fn progress, void *ctx, map_result **out)
+/* The iteration: set checks the spec and allocates the result and the
+ * workspaces once; each iterate fills one row of the grid. */
+struct map_iter {
+    map_spec sp;
+    const model *m;
+    map_work w;
+    size_t k;
+    double dx, dy;
+    map_result *r;
+};
+
+void map_iter_free(map_iter *it)
+{
+    if (!it)
+        return;
+    work_free(&it->w);
+    map_result_free(it->r);
+    free(it);
+}
+
+ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
 {
     *out = NULL;
     if (!m->type->fim_exact)
@@ -224,34 +243,42 @@ ss_status map_run(const model *m, const map_spec *sp,
     if (sp->x.is_coord == sp->y.is_coord && sp->x.index == sp->y.index)
         return SS_FAIL(SS_ERR_USAGE, "x and y must be different axes");
 
-    map_work w = {0};
+    map_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    map_work *w = &it->w;
     size_t P = m->P, cells = sp->nx * sp->ny;
     size_t k;
-    ss_status fs = model_free_index_list(m, &w.idx, &k);
-    if (fs != SS_OK)
+    ss_status fs = model_free_index_list(m, &w->idx, &k);
+    if (fs != SS_OK) {
+        free(it);
         return fs;
+    }
     map_result *r = calloc(1, sizeof *r);
-    w.G = gsl_matrix_alloc(P, P);
-    w.Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
-    w.eval = gsl_vector_alloc(k ? k : 1);
-    w.ws = gsl_eigen_symm_alloc(k ? k : 1);
-    w.th = malloc(P * sizeof *w.th);
-    w.thx = malloc(P * sizeof *w.thx);
-    w.thy = malloc(P * sizeof *w.thy);
+    it->r = r;
+    w->G = gsl_matrix_alloc(P, P);
+    w->Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
+    w->eval = gsl_vector_alloc(k ? k : 1);
+    w->ws = gsl_eigen_symm_alloc(k ? k : 1);
+    w->th = malloc(P * sizeof *w->th);
+    w->thx = malloc(P * sizeof *w->thx);
+    w->thy = malloc(P * sizeof *w->thy);
     if (r) {
         r->val = malloc(cells * sizeof *r->val);
         r->status = calloc(cells, 1);
         r->sing = malloc(cells);
         r->set_names = calloc(MODEL_MAX_SINGULAR, sizeof *r->set_names);
     }
-    if (!r || !w.idx || !w.G || !w.Gk || !w.eval || !w.ws || !w.th ||
-        !w.thx || !w.thy || !r->val || !r->status || !r->sing ||
+    if (!r || !w->idx || !w->G || !w->Gk || !w->eval || !w->ws || !w->th ||
+        !w->thx || !w->thy || !r->val || !r->status || !r->sing ||
         !r->set_names) {
-        work_free(&w);
-        map_result_free(r);
+        map_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %zux%zu map",
                        sp->nx, sp->ny);
     }
+    it->sp = *sp;
+    it->m = m;
+    it->k = k;
     r->nx = sp->nx;
     r->ny = sp->ny;
     r->k = k;
@@ -267,66 +294,108 @@ ss_status map_run(const model *m, const map_spec *sp,
         r->val[c] = NAN;
         r->sing[c] = -1;
     }
-    double dx = (sp->x1 - sp->x0) / (double)(sp->nx - 1);
-    double dy = (sp->y1 - sp->y0) / (double)(sp->ny - 1);
-    ss_status st = SS_OK;
-    for (size_t j = 0; j < sp->ny && st == SS_OK; j++) {
-        if (ss_interrupted()) {
-            r->interrupted = 1;
-            break;
-        }
-        for (size_t i = 0; i < sp->nx; i++) {
-            size_t c = j * sp->nx + i;
-            double x = map_x(r, i), y = map_y(r, j);
-            /* the point, and its neighbours half a step away in x and y,
-             * which bound how far the cell reaches in parameter space */
-            if (model_axis_apply(m, m->theta, &sp->x, x, w.thx) != SS_OK ||
-                model_axis_apply(m, w.thx, &sp->y, y, w.th) != SS_OK) {
-                r->status[c] = MAP_CELL_INVALID;
-                r->n_invalid++;
-                ss_clear_error();
-                continue;
-            }
-            int at_floor;
-            map_cell_status cs = cell_value(m, sp, &w, k, &r->val[c],
-                                            &at_floor);
+    it->dx = (sp->x1 - sp->x0) / (double)(sp->nx - 1);
+    it->dy = (sp->y1 - sp->y0) / (double)(sp->ny - 1);
+    *out = it;
+    return SS_OK;
+}
+
+int map_iter_test(const map_iter *it) { return it->r->rows_done >= it->sp.ny; }
+
+ss_status map_iter_iterate(map_iter *it)
+{
+    if (map_iter_test(it))
+        return SS_OK;
+    const model *m = it->m;
+    const map_spec *sp = &it->sp;
+    map_result *r = it->r;
+    map_work *w = &it->w;
+    size_t j = r->rows_done;
+    for (size_t i = 0; i < sp->nx; i++) {
+        size_t c = j * sp->nx + i;
+        double x = map_x(r, i), y = map_y(r, j);
+        /* the point, and its neighbours half a step away in x and y,
+         * which bound how far the cell reaches in parameter space */
+        if (model_axis_apply(m, m->theta, &sp->x, x, w->thx) != SS_OK ||
+            model_axis_apply(m, w->thx, &sp->y, y, w->th) != SS_OK) {
+            r->status[c] = MAP_CELL_INVALID;
+            r->n_invalid++;
             ss_clear_error();
-            r->status[c] = (unsigned char)cs;
-            if (cs == MAP_CELL_INVALID) {
-                r->n_invalid++;
-                r->val[c] = NAN;
-                continue;
-            }
-            if (cs == MAP_CELL_FAILED) {
-                r->n_failed++;
-                r->val[c] = NAN;
-                continue;
-            }
-            r->n_floor += (size_t)at_floor;
-            if (!r->has_min || r->val[c] < r->val[r->imin]) {
-                r->imin = c;
-                r->has_min = 1;
-            }
-            if (!m->type->singular)
-                continue;
-            int best = mark_singular(m, sp, &w, x, y, 0.5 * dx, 0.5 * dy,
-                                     r);
-            if (best >= 0) {
-                r->sing[c] = (signed char)best;
-                r->n_singular++;
-            }
+            continue;
         }
-        r->rows_done = j + 1;
-        if (progress)
-            progress(ctx, (j + 1) * sp->nx, cells);
+        int at_floor;
+        map_cell_status cs = cell_value(m, sp, w, it->k, &r->val[c],
+                                        &at_floor);
+        ss_clear_error();
+        r->status[c] = (unsigned char)cs;
+        if (cs == MAP_CELL_INVALID) {
+            r->n_invalid++;
+            r->val[c] = NAN;
+            continue;
+        }
+        if (cs == MAP_CELL_FAILED) {
+            r->n_failed++;
+            r->val[c] = NAN;
+            continue;
+        }
+        r->n_floor += (size_t)at_floor;
+        if (!r->has_min || r->val[c] < r->val[r->imin]) {
+            r->imin = c;
+            r->has_min = 1;
+        }
+        if (!m->type->singular)
+            continue;
+        int best = mark_singular(m, sp, w, x, y, 0.5 * it->dx,
+                                 0.5 * it->dy, r);
+        if (best >= 0) {
+            r->sing[c] = (signed char)best;
+            r->n_singular++;
+        }
     }
-    work_free(&w);
-    if (st == SS_OK && r->rows_done == 0)
-        st = SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first row");
-    if (st != SS_OK) {
-        map_result_free(r);
-        return st;
-    }
+    r->rows_done = j + 1;
+    return SS_OK;
+}
+
+const map_result *map_iter_result(const map_iter *it) { return it->r; }
+
+ss_status map_iter_take(map_iter *it, int interrupted, map_result **out)
+{
+    *out = NULL;
+    map_result *r = it->r;
+    if (r->rows_done == 0)
+        return SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first row");
+    r->interrupted = interrupted || r->rows_done < r->ny;
+    it->r = NULL;
     *out = r;
     return SS_OK;
+}
+
+static ss_status it_iterate(void *s) { return map_iter_iterate(s); }
+static int it_test(const void *s) { return map_iter_test(s); }
+static void it_progress(const void *s, size_t *done, size_t *total)
+{
+    const map_iter *it = s;
+    *done = it->r->rows_done * it->sp.nx;
+    *total = it->sp.nx * it->sp.ny;
+}
+
+const ss_iter_type map_iter_type = {"map", it_iterate, it_test, it_progress,
+                                    NULL};
+
+ss_status map_run(const model *m, const map_spec *sp,
+                  map_progress_fn progress, void *ctx, map_result **out)
+{
+    *out = NULL;
+    map_iter *it;
+    ss_status st = map_iter_alloc(m, sp, &it);
+    if (st != SS_OK)
+        return st;
+    while (!map_iter_test(it) && !ss_interrupted()) {
+        map_iter_iterate(it);
+        if (progress)
+            progress(ctx, it->r->rows_done * sp->nx, sp->nx * sp->ny);
+    }
+    st = map_iter_take(it, ss_interrupted(), out);
+    map_iter_free(it);
+    return st;
 }

@@ -4,6 +4,7 @@
 #ifndef SS_MAP_H
 #define SS_MAP_H
 
+#include "core/iter.h"
 #include "fim/fim.h"
 #include "model/model.h"
 
@@ -50,6 +51,20 @@ typedef struct {
 void map_result_free(map_result *r);
 double map_x(const map_result *r, size_t i);
 double map_y(const map_result *r, size_t j);
+
+/* The map as an iteration (core/iter.h): alloc checks the spec and
+ * allocates everything once, each iterate fills one row, take hands the
+ * result over (interrupted: the rows finished). map_iter_result can be
+ * drawn while the rows come in. */
+typedef struct map_iter map_iter;
+ss_status map_iter_alloc(const model *m, const map_spec *spec,
+                         map_iter **out);
+ss_status map_iter_iterate(map_iter *it);
+int map_iter_test(const map_iter *it);
+const map_result *map_iter_result(const map_iter *it);
+ss_status map_iter_take(map_iter *it, int interrupted, map_result **out);
+void map_iter_free(map_iter *it);
+extern const ss_iter_type map_iter_type; /* state: map_iter */
 
 typedef void (*map_progress_fn)(void *ctx, size_t done, size_t total);
 

@@ -92,8 +92,29 @@ static ss_status point_at(const model *m, const path_spec *sp, size_t i,
     return model_axis_apply(m, m->theta, &sp->axis, *t, theta);
 }
 
-ss_status path_run(const model *m, const path_spec *sp,
-                   path_progress_fn progress, void *ctx, path_result **out)
+/* The iteration: set validates every point and creates the result; each
+ * iterate computes one point; the fit runs when the last point is in. */
+struct path_iter {
+    path_spec sp;
+    const model *m;
+    model *work;
+    path_result *p;
+    int target;   /* the singular set approached, -1 if none */
+    size_t next;  /* next step to compute */
+    int failed;   /* a step failed: nothing more to do */
+};
+
+void path_iter_free(path_iter *it)
+{
+    if (!it)
+        return;
+    model_free(it->work);
+    path_result_free(it->p);
+    free(it);
+}
+
+ss_status path_iter_alloc(const model *m, const path_spec *sp,
+                          path_iter **out)
 {
     *out = NULL;
     if (sp->steps < 2)
@@ -105,14 +126,21 @@ ss_status path_run(const model *m, const path_spec *sp,
     ss_status fs = model_free_index_list(m, &idx, &k);
     if (fs != SS_OK)
         return fs;
+    path_iter *it = calloc(1, sizeof *it);
     path_result *p = alloc_result(sp->steps, k, m->P);
     model *work = model_clone(m);
-    if (!p || !work) {
+    if (!it || !p || !work) {
         free(idx);
+        free(it);
         path_result_free(p);
         model_free(work);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
+    it->sp = *sp;
+    it->m = m;
+    it->work = work;
+    it->p = p;
+    it->target = -1;
     for (size_t a = 0; a < k; a++)
         memcpy(p->names[a], m->params[idx[a]].name, MODEL_NAME_MAX);
     free(idx);
@@ -135,6 +163,10 @@ ss_status path_run(const model *m, const path_spec *sp,
                          i + 1, p->axis, p->t[i], why);
         }
     }
+    if (st != SS_OK) {
+        path_iter_free(it);
+        return st;
+    }
 
     /* The singular set approached: of the sets whose distance shrinks
      * along the path, the nearest at the end; a set the whole path lies in
@@ -142,7 +174,7 @@ ss_status path_run(const model *m, const path_spec *sp,
      * nearest at the end. */
     model_singular sing[MODEL_MAX_SINGULAR], sing0[MODEL_MAX_SINGULAR];
     int target = -1;
-    if (st == SS_OK && m->type->singular) {
+    if (m->type->singular) {
         gsl_vector_view first = gsl_matrix_row(p->theta, 0);
         gsl_vector_view last = gsl_matrix_row(p->theta, sp->steps - 1);
         size_t n0 = m->type->singular(m, first.vector.data, sing0,
@@ -161,58 +193,107 @@ ss_status path_run(const model *m, const path_spec *sp,
             snprintf(p->set_name, sizeof p->set_name, "%s",
                      sing[target].name);
     }
+    it->target = target;
+    *out = it;
+    return SS_OK;
+}
 
-    for (size_t i = 0; i < sp->steps && st == SS_OK; i++) {
-        if (ss_interrupted()) {
-            p->interrupted = 1;
-            break;
-        }
-        memcpy(work->theta, gsl_matrix_const_ptr(p->theta, i, 0),
-               m->P * sizeof *work->theta);
-        p->dist[i] = NAN;
-        if (target >= 0) {
-            size_t ns = m->type->singular(m, work->theta, sing,
-                                          MODEL_MAX_SINGULAR);
-            if ((size_t)target < ns)
-                p->dist[i] = sing[target].distance;
-        }
-        fim_request req = sp->fim;
-        req.seed = sp->fim.seed + i; /* each step its own fixed stream */
-        req.progress = NULL;
-        fim_result *f = NULL;
-        spec_result *s = NULL;
-        st = fim_compute(work, &req, &f);
-        if (st == SS_OK)
-            st = spec_analyze(f, sp->tol, &s);
-        if (st == SS_OK) {
-            for (size_t j = 0; j < k; j++)
-                gsl_matrix_set(p->eval, i, j, gsl_vector_get(s->eval, j));
-            p->floor[i] = s->floor;
-            p->logdet[i] = s->logdet;
-            p->cond[i] = s->cond;
-            p->rank[i] = s->rank;
-            p->done = i + 1;
-        } else {
-            char why[sizeof ss_last_error()->msg];
-            snprintf(why, sizeof why, "%s", ss_last_error()->msg);
-            st = SS_FAIL(st, "at step %zu (%s = %.6g): %s", i + 1, p->axis,
-                         p->t[i], why);
-        }
-        fim_result_free(f);
-        spec_result_free(s);
-        if (progress)
-            progress(ctx, i + 1, sp->steps);
+int path_iter_test(const path_iter *it)
+{
+    return it->failed || it->next >= it->sp.steps;
+}
+
+ss_status path_iter_iterate(path_iter *it)
+{
+    if (path_iter_test(it))
+        return SS_OK;
+    const model *m = it->m;
+    path_result *p = it->p;
+    size_t i = it->next, k = p->k;
+    model *work = it->work;
+    memcpy(work->theta, gsl_matrix_const_ptr(p->theta, i, 0),
+           m->P * sizeof *work->theta);
+    p->dist[i] = NAN;
+    if (it->target >= 0) {
+        model_singular sing[MODEL_MAX_SINGULAR];
+        size_t ns = m->type->singular(m, work->theta, sing,
+                                      MODEL_MAX_SINGULAR);
+        if ((size_t)it->target < ns)
+            p->dist[i] = sing[it->target].distance;
     }
-    model_free(work);
-    if (st == SS_OK && p->done == 0)
-        st = SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first step");
-    if (st != SS_OK) {
-        path_result_free(p);
-        return st;
+    fim_request req = it->sp.fim;
+    req.seed = it->sp.fim.seed + i; /* each step its own fixed stream */
+    req.progress = NULL;
+    fim_result *f = NULL;
+    spec_result *s = NULL;
+    ss_status st = fim_compute(work, &req, &f);
+    if (st == SS_OK)
+        st = spec_analyze(f, it->sp.tol, &s);
+    if (st == SS_OK) {
+        for (size_t j = 0; j < k; j++)
+            gsl_matrix_set(p->eval, i, j, gsl_vector_get(s->eval, j));
+        p->floor[i] = s->floor;
+        p->logdet[i] = s->logdet;
+        p->cond[i] = s->cond;
+        p->rank[i] = s->rank;
+        p->done = i + 1;
+        it->next = i + 1;
+    } else {
+        char why[sizeof ss_last_error()->msg];
+        snprintf(why, sizeof why, "%s", ss_last_error()->msg);
+        st = SS_FAIL(st, "at step %zu (%s = %.6g): %s", i + 1, p->axis,
+                     p->t[i], why);
+        it->failed = 1;
     }
+    fim_result_free(f);
+    spec_result_free(s);
+    return st;
+}
+
+const path_result *path_iter_result(const path_iter *it) { return it->p; }
+
+ss_status path_iter_take(path_iter *it, int interrupted, path_result **out)
+{
+    *out = NULL;
+    path_result *p = it->p;
+    if (p->done == 0)
+        return SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first step");
+    p->interrupted = interrupted || p->done < p->npts;
     path_fit(p);
+    it->p = NULL;
     *out = p;
     return SS_OK;
+}
+
+static ss_status it_iterate(void *s) { return path_iter_iterate(s); }
+static int it_test(const void *s) { return path_iter_test(s); }
+static void it_progress(const void *s, size_t *done, size_t *total)
+{
+    const path_iter *it = s;
+    *done = it->next;
+    *total = it->sp.steps;
+}
+
+const ss_iter_type path_iter_type = {"path", it_iterate, it_test,
+                                     it_progress, NULL};
+
+ss_status path_run(const model *m, const path_spec *sp,
+                   path_progress_fn progress, void *ctx, path_result **out)
+{
+    *out = NULL;
+    path_iter *it;
+    ss_status st = path_iter_alloc(m, sp, &it);
+    if (st != SS_OK)
+        return st;
+    while (st == SS_OK && !path_iter_test(it) && !ss_interrupted()) {
+        st = path_iter_iterate(it);
+        if (progress)
+            progress(ctx, it->next, sp->steps);
+    }
+    if (st == SS_OK)
+        st = path_iter_take(it, ss_interrupted(), out);
+    path_iter_free(it);
+    return st;
 }
 
 void path_fit(path_result *p)

@@ -7,6 +7,7 @@
 #ifndef SS_PATH_H
 #define SS_PATH_H
 
+#include "core/iter.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"
 #include "model/model.h"
@@ -49,8 +50,22 @@ void path_result_free(path_result *p);
 
 typedef void (*path_progress_fn)(void *ctx, size_t done, size_t total);
 
-/* Checks every point first (nothing is computed if one is invalid), then
- * walks the path. Ctrl-C keeps the steps finished (result->interrupted). */
+/* The path as an iteration (core/iter.h): alloc checks every point first
+ * (nothing is computed if one is invalid) and creates the result; each
+ * iterate computes one point; take fits the power laws to the points
+ * finished and hands the result over (interrupted: fewer than all). The
+ * result can be drawn while it grows (path_iter_result). */
+typedef struct path_iter path_iter;
+ss_status path_iter_alloc(const model *m, const path_spec *spec,
+                          path_iter **out);
+ss_status path_iter_iterate(path_iter *it);
+int path_iter_test(const path_iter *it);
+const path_result *path_iter_result(const path_iter *it);
+ss_status path_iter_take(path_iter *it, int interrupted, path_result **out);
+void path_iter_free(path_iter *it);
+extern const ss_iter_type path_iter_type; /* state: path_iter */
+
+/* alloc, iterate to the end (or Ctrl-C, keeping the steps finished), take. */
 ss_status path_run(const model *m, const path_spec *spec,
                    path_progress_fn progress, void *ctx, path_result **out);
 

@@ -1,9 +1,9 @@
 /* Data sets, Fisher information and its eigen-analysis. */
-#include "core/rng.h"
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/results.h"
 
+#include "core/rng.h"
 #include "core/table.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"

@@ -3,6 +3,7 @@
 #include "lang/args.h"
 #include "lang/commands.h"
 
+#include "core/interrupt.h"
 #include "core/table.h"
 #include "fim/map.h"
 #include "fim/path.h"
@@ -13,11 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void show_progress(void *ctx, size_t done, size_t total)
+/* Run a scan job; Ctrl-C is not a failure: the steps finished are kept
+ * (the result says it was interrupted). */
+static ss_status drive_keeping(session *s, const session_job *job)
 {
-    session *s = ctx;
-    if (s->progress)
-        s->progress(s, "scan", done, total);
+    ss_status rc = session_drive(s, job);
+    if (rc == SS_ERR_INTERRUPTED) {
+        ss_clear_error();
+        return SS_OK;
+    }
+    return rc;
+}
+
+static const void *live_path(const void *state)
+{
+    return path_iter_result(state);
+}
+
+static const void *live_map(const void *state)
+{
+    return map_iter_result(state);
 }
 
 /* ---- path ------------------------------------------------------------- */
@@ -243,7 +259,16 @@ ss_status cmd_path(session *s, const stmt *st)
     sp.log_spacing = log_flag;
     path_result *p = NULL;
     if (rc == SS_OK) {
-        rc = path_run(m, &sp, show_progress, s, &p);
+        path_iter *it = NULL;
+        rc = path_iter_alloc(m, &sp, &it);
+        if (rc == SS_OK) {
+            session_job job = {{&path_iter_type, it}, "path", &obj_path,
+                               live_path};
+            rc = drive_keeping(s, &job);
+            if (rc == SS_OK)
+                rc = path_iter_take(it, ss_interrupted(), &p);
+        }
+        path_iter_free(it);
         if (rc != SS_OK && ss_last_error()->col == 0)
             ss_error_set_col(st->verb_col);
     }
@@ -461,7 +486,15 @@ ss_status cmd_map(session *s, const stmt *st)
     if (rc != SS_OK)
         return rc;
     map_result *r;
-    rc = map_run(m, &sp, show_progress, s, &r);
+    map_iter *it = NULL;
+    rc = map_iter_alloc(m, &sp, &it);
+    if (rc == SS_OK) {
+        session_job job = {{&map_iter_type, it}, "map", &obj_map, live_map};
+        rc = drive_keeping(s, &job);
+        if (rc == SS_OK)
+            rc = map_iter_take(it, ss_interrupted(), &r);
+    }
+    map_iter_free(it);
     if (rc != SS_OK) {
         if (ss_last_error()->col == 0)
             ss_error_set_col(st->verb_col);

@@ -36,6 +36,23 @@ void dataset_free(dataset *d)
     free(d);
 }
 
+static void plain_tick(void *ctx, const ss_iter *it)
+{
+    session *s = ctx;
+    if (!s->progress || !it->type->progress)
+        return;
+    size_t done, total;
+    it->type->progress(it->state, &done, &total);
+    s->progress(s, it->type->name, done, total);
+}
+
+ss_status session_drive(session *s, const session_job *job)
+{
+    if (s->ui_hooks && s->ui_hooks->drive)
+        return s->ui_hooks->drive(s, job);
+    return ss_iter_drive(&job->it, plain_tick, s);
+}
+
 session *session_new(ss_sink out, ss_sink err, uint64_t seed)
 {
     session *s = calloc(1, sizeof *s);

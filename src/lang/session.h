@@ -4,6 +4,7 @@
 #ifndef SS_SESSION_H
 #define SS_SESSION_H
 
+#include "core/iter.h"
 #include "core/sink.h"
 #include "core/status.h"
 
@@ -44,6 +45,16 @@ void dataset_free(dataset *d);
 
 typedef struct session session;
 
+/* A long computation a command hands to the front end: an iteration
+ * (core/iter.h) plus what its result looks like while it grows, so the
+ * full-screen UI can draw it live. */
+typedef struct {
+    ss_iter it;
+    const char *what;          /* "path", "map", ... for the status line */
+    const obj_type *live_type; /* type of the result being filled, or NULL */
+    const void *(*live)(const void *state); /* that result so far */
+} session_job;
+
 /* What a front end with panes (the TUI) does for commands that concern the
  * screen. NULL hooks (batch, plain REPL): `plot` prints text, `layout`
  * explains that it needs the full-screen UI. */
@@ -52,6 +63,9 @@ typedef struct {
     ss_status (*plot)(session *s, const void *req, int pane);
     /* Change the pane grid: "1", "2", "2x2", "1+2", ... */
     ss_status (*layout)(session *s, const char *spec);
+    /* Drive a job to its end, drawing between steps (NULL: the plain
+     * driver). Returns as ss_iter_drive does. */
+    ss_status (*drive)(session *s, const session_job *job);
 } session_ui;
 
 /* Progress of a long computation: done of total, with a label. */
@@ -78,6 +92,11 @@ struct session {
     unsigned long generation;   /* bumped by every command that succeeds,
                                    so a front end knows to refresh */
 };
+
+/* Run a job to its end in whatever front end is attached: the UI's driver,
+ * or a loop that calls s->progress between steps. Ctrl-C stops it between
+ * steps (SS_ERR_INTERRUPTED), keeping the steps finished. */
+ss_status session_drive(session *s, const session_job *job);
 
 session *session_new(ss_sink out, ss_sink err, uint64_t seed);
 void session_delete(session *s);

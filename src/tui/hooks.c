@@ -96,7 +96,7 @@ static ss_status hook_layout(session *s, const char *spec)
     return SS_OK;
 }
 
-static const session_ui hooks = {hook_plot, hook_layout};
+static const session_ui hooks = {hook_plot, hook_layout, NULL};
 
 void tui_session_attach(tui *t)
 {
