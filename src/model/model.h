@@ -59,6 +59,37 @@ typedef struct {
     size_t first, count;
 } model_group;
 
+/* What one row of a data set is, so estimators and pictures stop assuming
+ * one likelihood term per row or comparing family names. */
+typedef enum {
+    MODEL_DATA_IID,        /* i.i.d. observations (gmm) */
+    MODEL_DATA_REGRESSION, /* inputs x and a response y per row (mlp2) */
+    MODEL_DATA_SERIES,     /* one time series, a row per time (arma) */
+    MODEL_DATA_GROUPED     /* rows grouped into subjects (population PK) */
+} model_data_kind;
+
+const char *model_data_kind_name(model_data_kind k);
+
+/* A point the family declares for the test battery and the singular-point
+ * sweep: options and parameter values as they would be typed
+ * ("v=0.3 w1=0.4 w2=0.4"), parameters held fixed, where it lies, and the
+ * rank the FIM must have there (-1: not checked). New families are then
+ * covered without editing the tests. */
+typedef enum {
+    MODEL_TP_GENERIC, /* away from every singular set: full rank */
+    MODEL_TP_NEAR,    /* close to a singular set, not on it */
+    MODEL_TP_ON       /* on a singular set */
+} model_tp_where;
+
+typedef struct {
+    const char *label;  /* "on w1 = w2" */
+    const char *args;   /* options and values, space-separated key=value */
+    const char *fixed;  /* space-separated parameter names, or NULL */
+    model_tp_where where;
+    int rank;           /* expected numerical rank over the free ones */
+    double tol;         /* rank tolerance (0: the spectrum default) */
+} model_testpoint;
+
 /* One singular set of the family and how far the current point is from it. */
 typedef struct {
     char name[64];    /* "w1 = w2" */
@@ -139,6 +170,36 @@ struct model_type {
      * other fields are already copied (both NULL for stateless families). */
     void (*release)(model *m);
     ss_status (*copy_state)(const model *src, model *dst);
+
+    /* ---- optional hooks for larger and structured families ---------- */
+
+    /* What a data row is (default MODEL_DATA_IID). */
+    model_data_kind data_kind;
+    /* Likelihood terms in a data set (NULL: one per row). */
+    size_t (*nterms)(const model *m, const gsl_matrix *data);
+    /* The total log-likelihood of a data set and its gradient over all P
+     * parameters (grad may be NULL). NULL: summed from loglik_terms in
+     * chunks (model_loglik_grad). Learning rules use this. */
+    ss_status (*loglik_grad)(const model *m, const double *theta,
+                             const gsl_matrix *data, double *ell,
+                             double *grad);
+    /* Regression families: the mean response f(x_i; theta) at the inputs
+     * (the first input columns of the rows of X) into mean[i], and its
+     * Jacobian into row i of J (n x P). Gives J^T J / sigma^2, the Gram
+     * dual J J^T and first-order linearisations without the response. */
+    ss_status (*mean_jacobian)(const model *m, const double *theta,
+                               const gsl_matrix *X, double *mean,
+                               gsl_matrix *J);
+    /* Noise variance of a regression family (for J^T J / sigma^2). */
+    double (*noise_var)(const model *m);
+    /* Generalisation error: KL(teacher || model) per observation (per
+     * time step for a series), where the teacher may be of another family
+     * with the same data kind and columns. Records why when it cannot. */
+    ss_status (*kl_from)(const model *m, const double *theta,
+                         const model *teacher, double *kl);
+    /* Test points for the battery and the sweep, and how many. */
+    const model_testpoint *testpoints;
+    size_t ntestpoints;
 };
 
 struct model {
@@ -192,6 +253,21 @@ size_t model_free_indices(const model *m, size_t *idx);
 /* The same into a new array (caller frees); fails when nothing is free,
  * which every FIM computation must refuse. */
 ss_status model_free_index_list(const model *m, size_t **idx, size_t *k);
+
+/* Likelihood terms in a data set (the hook, or one per row). */
+size_t model_nterms(const model *m, const gsl_matrix *data);
+/* Total log-likelihood and gradient (P entries, or NULL) of a data set:
+ * the family's hook, or loglik_terms summed over chunks of rows so memory
+ * stays O(chunk x P). Ctrl-C between chunks returns SS_ERR_INTERRUPTED. */
+ss_status model_loglik_grad(const model *m, const double *theta,
+                            const gsl_matrix *data, double *ell,
+                            double *grad);
+/* Whether data drawn from `teacher` can be used with m (same data kind and
+ * columns); records why not. */
+ss_status model_data_compatible(const model *m, const model *teacher);
+/* Build a model of type t from a test point's argument text. */
+ss_status model_alloc_testpoint(const model_type *t,
+                                const model_testpoint *tp, model **out);
 
 /* Distances to every singular set (the fast hook when there is one). */
 size_t model_singular_distances(const model *m, const double *theta,
