@@ -25,6 +25,7 @@ void path_result_free(path_result *p)
     free(p->rank);
     free(p->expo);
     free(p->expo_se);
+    free(p->expo_unc);
     free(p->prefactor);
     free(p->nfit);
     free(p->fit_dmin);
@@ -50,37 +51,52 @@ static path_result *alloc_result(size_t npts, size_t k, size_t P)
     p->rank = calloc(npts, sizeof *p->rank);
     p->expo = calloc(k, sizeof *p->expo);
     p->expo_se = calloc(k, sizeof *p->expo_se);
+    p->expo_unc = calloc(k, sizeof *p->expo_unc);
     p->prefactor = calloc(k, sizeof *p->prefactor);
     p->nfit = calloc(k, sizeof *p->nfit);
     p->fit_dmin = calloc(k, sizeof *p->fit_dmin);
     p->fit_dmax = calloc(k, sizeof *p->fit_dmax);
     if (!p->fit_dmin || !p->fit_dmax || !p->names || !p->t || !p->dist || !p->theta || !p->eval ||
         !p->floor || !p->logdet || !p->cond || !p->rank || !p->expo ||
-        !p->expo_se || !p->prefactor || !p->nfit) {
+        !p->expo_se || !p->expo_unc || !p->prefactor || !p->nfit) {
         path_result_free(p);
         return NULL;
     }
     return p;
 }
 
-/* Position of step i in [0, 1] from the start; log spacing makes the
- * remaining distance to the end shrink geometrically, so the end point
- * itself (often the singular set, where lambda = 0) is approached but not
- * reached. */
-static double remaining(const path_spec *sp, size_t i)
+/* The spacing chosen, with what it needs: for a geometric segment the
+ * distances of the two ends to the set approached (assumed affine along the
+ * segment, as for the linear sets w1 = w2, v = 0, J1 = J2). */
+typedef struct {
+    path_spacing kind;
+    double d_from, d_to;
+} spacing_plan;
+
+/* Remaining fraction r of step i (the point is end + r (start - end)), so
+ * points near the end carry their tiny offsets exactly. */
+static double remaining(const path_spec *sp, const spacing_plan *pl, size_t i)
 {
     double s = (double)i / (double)(sp->steps - 1);
-    if (!sp->log_spacing)
-        return 1.0 - s;
-    return pow(10.0, -sp->decades * s);
+    if (i + 1 == sp->steps && pl->kind != PATH_DECADES)
+        return 0.0; /* both ends exactly */
+    switch (pl->kind) {
+    case PATH_LINEAR: return 1.0 - s;
+    case PATH_DECADES: return pow(10.0, -sp->decades * s);
+    case PATH_GEOMETRIC: break;
+    }
+    if (!sp->theta_from) /* t = FROM (TO/FROM)^s, as a fraction of the way */
+        return (sp->from * pow(sp->to / sp->from, s) - sp->to) /
+               (sp->from - sp->to);
+    double d = pl->d_from * pow(pl->d_to / pl->d_from, s);
+    return (d - pl->d_to) / (pl->d_from - pl->d_to);
 }
 
-/* Points are written as end + r (start - end), r the remaining fraction,
- * so log-spaced points near the end carry their tiny offsets exactly. */
-static ss_status point_at(const model *m, const path_spec *sp, size_t i,
-                          double *theta, double *t)
+static ss_status point_at(const model *m, const path_spec *sp,
+                          const spacing_plan *pl, size_t i, double *theta,
+                          double *t)
 {
-    double r = remaining(sp, i);
+    double r = remaining(sp, pl, i);
     if (sp->theta_from) {
         for (size_t j = 0; j < m->P; j++)
             theta[j] = sp->theta_to[j] +
@@ -88,8 +104,96 @@ static ss_status point_at(const model *m, const path_spec *sp, size_t i,
         *t = 1.0 - r;
         return SS_OK;
     }
-    *t = sp->to + r * (sp->from - sp->to);
+    if (pl->kind == PATH_GEOMETRIC) /* exactly geomspace's values */
+        *t = r == 0.0 ? sp->to
+                      : sp->from * pow(sp->to / sp->from,
+                                       (double)i / (double)(sp->steps - 1));
+    else
+        *t = sp->to + r * (sp->from - sp->to);
     return model_axis_apply(m, m->theta, &sp->axis, *t, theta);
+}
+
+/* Where the path would end exactly (r = 0): its singular distances, or 0
+ * when that point is not valid (the boundary of the valid region). */
+static size_t end_distances(const model *m, const double *theta_at,
+                            double *dist, int *valid)
+{
+    *valid = model_validate(m, theta_at) == SS_OK;
+    ss_clear_error(); /* probing, not failing */
+    if (!*valid)
+        return 0;
+    return model_singular_distances(m, theta_at, dist, MODEL_MAX_SINGULAR);
+}
+
+/* Decide the spacing of a `log` path (path_spacing in path.h). */
+static ss_status plan_spacing(const model *m, const path_spec *sp,
+                              spacing_plan *pl)
+{
+    pl->kind = PATH_LINEAR;
+    pl->d_from = pl->d_to = NAN;
+    if (!sp->log_spacing)
+        return SS_OK;
+    double *a = malloc(m->P * sizeof *a), *b = malloc(m->P * sizeof *b);
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    if (sp->theta_from) {
+        memcpy(a, sp->theta_from, m->P * sizeof *a);
+        memcpy(b, sp->theta_to, m->P * sizeof *b);
+    } else {
+        /* outside the chart counts as not valid (NaN fails validation);
+         * the walk itself reports a bad start */
+        if (model_axis_apply(m, m->theta, &sp->axis, sp->from, a) != SS_OK)
+            a[0] = NAN;
+        if (model_axis_apply(m, m->theta, &sp->axis, sp->to, b) != SS_OK)
+            b[0] = NAN;
+        ss_clear_error();
+    }
+    double d0[MODEL_MAX_SINGULAR], d1[MODEL_MAX_SINGULAR];
+    int v0, v1;
+    size_t n0 = end_distances(m, a, d0, &v0);
+    size_t n1 = end_distances(m, b, d1, &v1);
+    free(a);
+    free(b);
+    int end_on_set = !v1;
+    for (size_t j = 0; j < n1; j++)
+        if (d1[j] == 0.0)
+            end_on_set = 1;
+    if (end_on_set || (!sp->theta_from && sp->to == 0.0)) {
+        pl->kind = PATH_DECADES;
+        return SS_OK;
+    }
+    if (!sp->theta_from) {
+        if (!(sp->from / sp->to > 0.0))
+            return SS_FAIL(SS_ERR_RANGE,
+                           "log spacing from %g to %g: geometric spacing "
+                           "needs FROM and TO of one sign (or TO = 0, or TO "
+                           "on a singular set, where the distance to it "
+                           "shrinks over decades=D)",
+                           sp->from, sp->to);
+        pl->kind = PATH_GEOMETRIC;
+        return SS_OK;
+    }
+    /* a segment: the set approached (shrinking, nearest at the end) */
+    int target = -1;
+    for (size_t j = 0; v0 && j < n1 && j < n0; j++)
+        if (d1[j] < d0[j] && (target < 0 || d1[j] < d1[target]))
+            target = (int)j;
+    for (size_t j = 0; target < 0 && v0 && j < n1 && j < n0; j++)
+        if (target < 0 || d1[j] < d1[target])
+            target = (int)j;
+    if (target < 0 || !(d0[target] > 0.0) ||
+        !(fabs(log(d0[target] / d1[target])) > 1e-3))
+        return SS_FAIL(SS_ERR_RANGE,
+                       "log spacing of a segment needs its end on a "
+                       "singular set, or a distance to one that changes "
+                       "along it (spaced geometrically between the ends)");
+    pl->kind = PATH_GEOMETRIC;
+    pl->d_from = d0[target];
+    pl->d_to = d1[target];
+    return SS_OK;
 }
 
 /* The iteration: set validates every point and creates the result; each
@@ -148,11 +252,14 @@ ss_status path_iter_alloc(const model *m, const path_spec *sp,
              sp->theta_from ? "t" : sp->axis.name);
     p->method = sp->fim.method;
 
+    spacing_plan plan;
+    ss_status st = plan_spacing(m, sp, &plan);
+    p->spacing = plan.kind;
+
     /* Every point must be valid before anything is computed. */
-    ss_status st = SS_OK;
     for (size_t i = 0; i < sp->steps && st == SS_OK; i++) {
         gsl_vector_view row = gsl_matrix_row(p->theta, i);
-        st = point_at(m, sp, i, row.vector.data, &p->t[i]);
+        st = point_at(m, sp, &plan, i, row.vector.data, &p->t[i]);
         if (st == SS_OK)
             st = model_validate(m, row.vector.data);
         if (st != SS_OK) {
@@ -296,60 +403,160 @@ ss_status path_run(const model *m, const path_spec *sp,
     return st;
 }
 
+/* Points by distance, ties by step: sorted once for every eigenvalue. */
+typedef struct {
+    double d;
+    size_t i;
+} by_dist;
+
+static int cmp_dist(const void *a, const void *b)
+{
+    const by_dist *x = a, *y = b;
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Least squares slope of y on x over n points, with its standard error
+ * (0 for an exact fit or n = 2). */
+static int fit_line(const double *x, const double *y, size_t n, double *c0,
+                    double *c1, double *se1)
+{
+    double c00, c01, c11, sumsq;
+    if (gsl_fit_linear(x, 1, y, 1, n, c0, c1, &c00, &c01, &c11, &sumsq) !=
+        GSL_SUCCESS)
+        return 0;
+    *se1 = n > 2 ? sqrt(c11) : 0.0;
+    return isfinite(*c1);
+}
+
+/* cov(d, log d) / var(log d) over the first n points, x = log d. */
+static double drift_weight(const double *x, size_t n)
+{
+    double mx = 0, md = 0;
+    for (size_t i = 0; i < n; i++) {
+        mx += x[i];
+        md += exp(x[i]);
+    }
+    mx /= (double)n;
+    md /= (double)n;
+    double sxd = 0, sxx = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxd += (x[i] - mx) * (exp(x[i]) - md);
+        sxx += (x[i] - mx) * (x[i] - mx);
+    }
+    return sxd / sxx;
+}
+
 void path_fit(path_result *p)
 {
-    double *x = malloc((p->done ? p->done : 1) * sizeof *x);
-    double *y = malloc((p->done ? p->done : 1) * sizeof *y);
-    size_t *ord = malloc((p->done ? p->done : 1) * sizeof *ord);
-    if (!x || !y || !ord) {
+    size_t cap = p->done ? p->done : 1;
+    double *x = malloc(cap * sizeof *x);
+    double *y = malloc(cap * sizeof *y);
+    by_dist *ord = malloc(cap * sizeof *ord);
+    size_t *use_idx = malloc(cap * sizeof *use_idx);
+    for (size_t j = 0; j < p->k; j++) {
+        p->nfit[j] = 0;
+        p->expo[j] = p->expo_se[j] = p->expo_unc[j] = p->prefactor[j] = NAN;
+    }
+    if (!x || !y || !ord || !use_idx) {
         free(x);
         free(y);
         free(ord);
+        free(use_idx);
         return;
     }
+    /* points with a positive distance, nearest first: O(n log n) once */
+    size_t nd = 0;
+    for (size_t i = 0; i < p->done; i++)
+        if (isfinite(p->dist[i]) && p->dist[i] > 0)
+            ord[nd++] = (by_dist){p->dist[i], i};
+    qsort(ord, nd, sizeof *ord, cmp_dist);
     for (size_t j = 0; j < p->k; j++) {
-        p->nfit[j] = 0;
-        p->expo[j] = p->expo_se[j] = p->prefactor[j] = NAN;
-        /* usable points: a positive distance and an eigenvalue resolved
-         * well above the floor */
+        if (ss_interrupted())
+            break; /* the rest stay without a fit */
+        /* usable: an eigenvalue resolved well above the floor */
         size_t n = 0;
-        for (size_t i = 0; i < p->done; i++) {
-            double d = p->dist[i], l = gsl_matrix_get(p->eval, i, j);
-            if (isfinite(d) && d > 0 && isfinite(l) && l > 4 * p->floor[i])
-                ord[n++] = i;
+        for (size_t a = 0; a < nd; a++) {
+            size_t i = ord[a].i;
+            double l = gsl_matrix_get(p->eval, i, j);
+            if (isfinite(l) && l > 4 * p->floor[i])
+                use_idx[n++] = i;
         }
         /* nearest half (the asymptotic regime), at least 3 points */
-        for (size_t a = 1; a < n; a++) /* insertion sort by distance */
-            for (size_t b = a; b > 0 && p->dist[ord[b]] < p->dist[ord[b - 1]];
-                 b--) {
-                size_t tmp = ord[b];
-                ord[b] = ord[b - 1];
-                ord[b - 1] = tmp;
-            }
         size_t use = n < 6 ? n : (n + 1) / 2;
         if (use < 3)
             continue;
         for (size_t a = 0; a < use; a++) {
-            x[a] = log(p->dist[ord[a]]);
-            y[a] = log(gsl_matrix_get(p->eval, ord[a], j));
+            x[a] = log(p->dist[use_idx[a]]);
+            y[a] = log(gsl_matrix_get(p->eval, use_idx[a], j));
         }
         /* a path parallel to the set: log d is constant, no slope */
         if (x[use - 1] - x[0] < 1e-3) {
             p->flat_distance = 1;
             continue;
         }
-        double c0, c1, c00, c01, c11, sumsq;
-        if (gsl_fit_linear(x, 1, y, 1, use, &c0, &c1, &c00, &c01, &c11,
-                           &sumsq) != GSL_SUCCESS)
+        double c0, c1, se;
+        if (!fit_line(x, y, use, &c0, &c1, &se))
             continue;
+        /* The curvature the regression error does not see: the local
+         * slope drifts as k(d) = k + a d^m + ..., and a window's slope is
+         * then k + a c_W with c_W = cov_W(d^m, log d) / var_W(log d).
+         * Taking m = 1 and the slopes of this window and of its nearer
+         * half gives a and the bias a c_W of this window's slope; for
+         * a single power m >= 1 that over-estimates the bias (c_far/c_near
+         * is smallest for m = 1); twice it leaves room for the next terms
+         * of the series (a drift that saturates, 100 d / (1 + 100 d)), so
+         * the interval covers the limit k. */
+        double unc = NAN;
+        size_t near = use / 2 < 3 ? 3 : use / 2;
+        double b0, b1, bse;
+        if (near < use && x[near - 1] - x[0] > 1e-3 &&
+            fit_line(x, y, near, &b0, &b1, &bse)) {
+            double cf = drift_weight(x, use), cn = drift_weight(x, near);
+            double bias = cf > cn ? (c1 - b1) / (cf - cn) * cf : INFINITY;
+            unc = 2 * fabs(bias) + fmax(se, bse * cf / (cf - cn));
+            if (!isfinite(unc))
+                unc = INFINITY;
+        }
         p->nfit[j] = use;
         p->fit_dmin[j] = exp(x[0]);
         p->fit_dmax[j] = exp(x[use - 1]);
         p->expo[j] = c1;
-        p->expo_se[j] = sqrt(c11);
+        p->expo_se[j] = se;
+        p->expo_unc[j] = unc;
         p->prefactor[j] = exp(c0);
     }
     free(x);
     free(y);
     free(ord);
+    free(use_idx);
+}
+
+void path_fit_verdict(const path_result *p, size_t j, char *buf, size_t n)
+{
+    if (p->nfit[j] == 0)
+        snprintf(buf, n, "%s",
+                 p->flat_distance ? "no fit: the distance to the set hardly "
+                                    "changes along this path"
+                                  : "too few resolved points to fit");
+    /* A power law is only read off a fit over points spaced
+     * geometrically, spanning at least half a decade of distance, whose
+     * uncertainty (curvature included) leaves little doubt about it. */
+    else if (p->fit_dmax[j] < 3 * p->fit_dmin[j])
+        snprintf(buf, n, "no clean power law: d spans only %.3g..%.3g",
+                 p->fit_dmin[j], p->fit_dmax[j]);
+    else if (p->spacing == PATH_LINEAR)
+        snprintf(buf, n, "unreliable: evenly spaced points (use log)");
+    else if (isnan(p->expo_unc[j]))
+        snprintf(buf, n, "no clean power law (too few points to judge "
+                         "the curvature)");
+    else if (p->expo_unc[j] > 0.05)
+        snprintf(buf, n, "no clean power law (exponent uncertain)");
+    else if (p->expo[j] > 0.5)
+        snprintf(buf, n, "vanishes like d^%.3g", p->expo[j]);
+    else if (p->expo[j] < -0.5)
+        snprintf(buf, n, "grows like d^%.3g", p->expo[j]);
+    else
+        snprintf(buf, n, "stays of order 1");
 }

@@ -92,58 +92,34 @@ void cmd_print_path(session *s, const path_result *p)
     tbl *f = tbl_alloc(s->csv ? 5 : 5);
     tbl_header(f, 0, "eigenvalue");
     tbl_header(f, 1, "exponent");
-    tbl_header(f, 2, s->csv ? "exponent_se" : "+-");
+    tbl_header(f, 2, s->csv ? "exponent_unc" : "+-");
     tbl_header(f, 3, "prefactor");
     tbl_header(f, 4, s->csv ? "points" : "behaviour");
     for (size_t j = 0; j < k; j++) {
-        char name[32], what[64];
+        char name[32], what[96];
         snprintf(name, sizeof name, "lambda%zu", j + 1);
         tbl_row(f);
         tbl_str(f, 0, name);
-        if (p->nfit[j] == 0) {
-            if (s->csv) {
-                tbl_num(f, 1, NAN);
-                tbl_num(f, 2, NAN);
-                tbl_num(f, 3, NAN);
-                tbl_num(f, 4, 0);
-            } else {
-                tbl_str(f, 4, p->flat_distance
-                                  ? "no fit: the distance to the set hardly "
-                                    "changes along this path"
-                                  : "too few resolved points to fit");
-            }
-            continue;
-        }
         if (s->csv) {
-            tbl_num(f, 1, p->expo[j]);
-            tbl_num(f, 2, p->expo_se[j]);
-            tbl_num(f, 3, p->prefactor[j]);
+            tbl_num(f, 1, p->nfit[j] ? p->expo[j] : NAN);
+            tbl_num(f, 2, p->nfit[j] ? p->expo_unc[j] : NAN);
+            tbl_num(f, 3, p->nfit[j] ? p->prefactor[j] : NAN);
             tbl_num(f, 4, (double)p->nfit[j]);
             continue;
         }
-        char e[32], se[32], c[32];
-        snprintf(e, sizeof e, "%.4f", p->expo[j]);
-        snprintf(se, sizeof se, "%.2g", p->expo_se[j]);
-        snprintf(c, sizeof c, "%.6g", p->prefactor[j]);
-        tbl_str(f, 1, e);
-        tbl_str(f, 2, se);
-        tbl_str(f, 3, c);
-        /* A power law is only read off a fit that spans at least a decade
-         * of distance and leaves little doubt about the slope. */
-        if (p->fit_dmax[j] < 10 * p->fit_dmin[j])
-            snprintf(what, sizeof what,
-                     "no clean power law: d spans only %.3g..%.3g",
-                     p->fit_dmin[j], p->fit_dmax[j]);
-        else if (p->expo_se[j] > 0.05)
-            snprintf(what, sizeof what,
-                     "no clean power law (exponent uncertain)");
-        else if (p->expo[j] > 0.5)
-            snprintf(what, sizeof what, "vanishes like d^%.3g",
-                     p->expo[j]);
-        else if (p->expo[j] < -0.5)
-            snprintf(what, sizeof what, "grows like d^%.3g", p->expo[j]);
-        else
-            snprintf(what, sizeof what, "stays of order 1");
+        path_fit_verdict(p, j, what, sizeof what);
+        if (p->nfit[j]) {
+            char e[32], se[32], c[32];
+            snprintf(e, sizeof e, "%.4f", p->expo[j]);
+            if (isnan(p->expo_unc[j]))
+                snprintf(se, sizeof se, "?");
+            else
+                snprintf(se, sizeof se, "%.2g", p->expo_unc[j]);
+            snprintf(c, sizeof c, "%.6g", p->prefactor[j]);
+            tbl_str(f, 1, e);
+            tbl_str(f, 2, se);
+            tbl_str(f, 3, c);
+        }
         tbl_str(f, 4, what);
     }
     tbl_print(f, &s->out, s->csv, s->csv ? 0 : 2);

@@ -8,12 +8,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/interrupt.h"
 #include "core/sink.h"
 #include "fim/map.h"
 #include "fim/path.h"
 #include "lang/interp.h"
 #include "lang/results.h"
 #include "lang/session.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -210,6 +212,167 @@ static void test_arma_path_leaves_stationary_region(void **state)
     assert_int_equal(r->n_invalid, 4 * 5);
 }
 
+/* `log` between two ends of one sign is numpy's geomspace: both ends
+ * included, every ratio equal (issue 7: it used to crowd onto TO). */
+static void test_log_spacing_geometric(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "path g w2: 0.2 -> 0.01 steps=20 log as p");
+    const path_result *p = get_path(f, "p");
+    assert_int_equal(p->spacing, PATH_GEOMETRIC);
+    assert_true(p->t[0] == 0.2 && p->t[19] == 0.01);
+    for (size_t i = 0; i < 20; i++)
+        assert_close(p->t[i], 0.2 * pow(0.05, (double)i / 19.0), 1e-14, 0);
+    /* within 0.0003 of the end: one point, not 11 */
+    size_t crowd = 0;
+    for (size_t i = 0; i < 20; i++)
+        crowd += p->t[i] - 0.01 < 3e-4;
+    assert_int_equal(crowd, 1);
+    /* and the fits now find the exponents 0, 2, 6 (d = w2/sqrt2) */
+    for (size_t j = 0; j < 3; j++) {
+        char what[96];
+        path_fit_verdict(p, j, what, sizeof what);
+        assert_null(strstr(what, "no clean"));
+    }
+    expect_exponent(p, 1, 2, 0.01);
+    expect_exponent(p, 2, 6, 0.01);
+    /* decreasing toward a negative end works too */
+    ok(f, "path g w2: -1 -> -0.001 steps=4 log as q");
+    p = get_path(f, "q");
+    assert_close(p->t[1], -0.1, 1e-14, 0);
+    assert_close(p->t[2], -0.01, 1e-14, 0);
+    /* a segment: the distance |w2|/sqrt2 to w1 = w2 goes geometrically */
+    ok(f, "path g from=[0.3, 0, 1] to=[0.3, 0, 0.1] steps=5 log as s");
+    p = get_path(f, "s");
+    assert_int_equal(p->spacing, PATH_GEOMETRIC);
+    for (size_t i = 0; i < 5; i++)
+        assert_close(p->dist[i], pow(0.1, (double)i / 4.0) / sqrt(2.0),
+                     1e-13, 0);
+    /* opposite signs have no geometric spacing */
+    bad(f, "path g w2: 1 -> -1 log", 1, "needs FROM and TO of one sign");
+    bad(f, "path g from=[0.3, 0, 1] to=[0.3, 1, 2] log", 1,
+        "log spacing of a segment needs");
+}
+
+/* TO = 0, TO on a singular set, or TO on the edge of the valid region:
+ * the distance to TO shrinks geometrically over decades=. */
+static void test_log_spacing_decades(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm v=0.3 w1=0.5 w2=1");
+    ok(f, "path g w2: 1 -> 0.5 steps=7 log decades=3 as p"); /* w1 = w2 */
+    const path_result *p = get_path(f, "p");
+    assert_int_equal(p->spacing, PATH_DECADES);
+    for (size_t i = 0; i < 7; i++)
+        assert_close(p->t[i] - 0.5, 0.5 * pow(10.0, -0.5 * (double)i),
+                     1e-12, 0);
+    ok(f, "path g v: 0.5 -> 1 steps=5 log decades=4 as q"); /* v = 1 */
+    p = get_path(f, "q");
+    assert_close(1.0 - p->t[4], 0.5e-4, 1e-10, 0);
+    ok(f, "model a arma ar=[0.5] ma=[0.3]"); /* ma1 = 1: not invertible */
+    ok(f, "path a ma1: 0.3 -> 1 steps=3 log decades=2 as r");
+    p = get_path(f, "r");
+    assert_int_equal(p->spacing, PATH_DECADES);
+    assert_close(1.0 - p->t[2], 0.7e-2, 1e-12, 0);
+}
+
+/* The reported interval exponent +- uncertainty covers the exact exponent
+ * (gmm along u: 0, 2, 6; Hartigan: 4, theory.md) for every steps=, with
+ * log and even spacing, though the regression error alone does not. */
+static void test_exponent_interval_covers(void **state)
+{
+    fx *f = *state;
+    static const unsigned steps[] = {8, 13, 20, 30, 50, 100};
+    static const char *const spacing[] = {"log", "log decades=3", ""};
+    size_t se_misses = 0, checked = 0;
+    for (int hart = 0; hart < 2; hart++)
+        for (size_t a = 0; a < sizeof steps / sizeof *steps; a++)
+            for (size_t b = 0; b < 3; b++) {
+                char cmd[128];
+                ok(f, "model g gmm v=0.3 w1=0 w2=1");
+                if (hart)
+                    ok(f, "fix g w1=0");
+                snprintf(cmd, sizeof cmd, "path g %s: 1 -> 0 steps=%u %s "
+                                          "as p",
+                         hart ? "w2" : "u", steps[a], spacing[b]);
+                ok(f, cmd);
+                const path_result *p = get_path(f, "p");
+                const double want3[] = {0, 2, 6}, want2[] = {0, 4};
+                const double *want = hart ? want2 : want3;
+                for (size_t j = 0; j < p->k; j++) {
+                    if (p->nfit[j] == 0)
+                        continue;
+                    char what[96];
+                    path_fit_verdict(p, j, what, sizeof what);
+                    if (isnan(p->expo_unc[j])) { /* 3 points: no interval */
+                        assert_non_null(strstr(what, "too few points"));
+                        continue;
+                    }
+                    checked++;
+                    double dev = fabs(p->expo[j] - want[j]);
+                    if (!(dev <= p->expo_unc[j]))
+                        fail_msg("%s: lambda%zu = %.6f +- %.3g misses %g",
+                                 cmd, j + 1, p->expo[j], p->expo_unc[j],
+                                 want[j]);
+                    se_misses += dev > 2 * p->expo_se[j];
+                    if (spacing[b][0] == 0 && !strstr(what, "unreliable") &&
+                        !strstr(what, "no clean"))
+                        fail_msg("%s: even spacing not marked: %s", cmd,
+                                 what);
+                }
+            }
+    assert_true(checked > 60);
+    assert_true(se_misses > 10); /* the old "+- SE" was no interval */
+    /* the issue's case: 5.72 for 6 on an even path */
+    ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    ok(f, "path g u: 1 -> 0 steps=30 as p");
+    const path_result *p = get_path(f, "p");
+    assert_true(fabs(p->expo[2] - 6) > 0.2);
+    assert_true(fabs(p->expo[2] - 6) <= p->expo_unc[2]);
+}
+
+/* The fit sorts once: a long path given farthest-first (the worst case of
+ * the old insertion sort, minutes at 10^5 points) fits at once, and a
+ * Ctrl-C during the fit leaves the rest unfitted. */
+static void test_fit_sorts_fast_and_stops(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    path_result *p = calloc(1, sizeof *p);
+    assert_non_null(p);
+    p->npts = p->done = n;
+    p->k = 2;
+    p->spacing = PATH_DECADES;
+    p->dist = malloc(n * sizeof *p->dist);
+    p->floor = calloc(n, sizeof *p->floor);
+    p->eval = gsl_matrix_alloc(n, 2);
+    p->expo = malloc(2 * sizeof(double));
+    p->expo_se = malloc(2 * sizeof(double));
+    p->expo_unc = malloc(2 * sizeof(double));
+    p->prefactor = malloc(2 * sizeof(double));
+    p->fit_dmin = malloc(2 * sizeof(double));
+    p->fit_dmax = malloc(2 * sizeof(double));
+    p->nfit = malloc(2 * sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        double d = pow(10.0, -6.0 * (double)(n - 1 - i) / (double)(n - 1));
+        p->dist[i] = d; /* nearest last */
+        gsl_matrix_set(p->eval, i, 0, 3 * d * d * d);
+        gsl_matrix_set(p->eval, i, 1, 2 * d * d * (1 + 100 * d));
+    }
+    path_fit(p);
+    assert_int_equal(p->nfit[0], n / 2);
+    assert_close(p->expo[0], 3, 1e-9, 0);
+    assert_close(p->prefactor[0], 3, 1e-8, 0);
+    assert_true(fabs(p->expo[1] - 2) > 1e-4); /* curvature 1 + 100 d */
+    assert_true(fabs(p->expo[1] - 2) <= p->expo_unc[1]);
+    ss_interrupt_raise();
+    path_fit(p);
+    ss_interrupt_clear();
+    assert_int_equal(p->nfit[0] + p->nfit[1], 0);
+    path_result_free(p);
+}
+
 static void test_path_errors(void **state)
 {
     fx *f = *state;
@@ -365,6 +528,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_arma_path_leaves_stationary_region, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_spacing_geometric, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_log_spacing_decades, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_exponent_interval_covers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fit_sorts_fast_and_stops, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_map_marks_and_minimum, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_map_rank_plane, setup, teardown),
