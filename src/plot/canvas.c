@@ -295,6 +295,18 @@ int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
 void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
                         canvas_style st, int *phase, int skip_first)
 {
+    canvas_line_pattern(c, px0, py0, px1, py1, st, phase ? 0x3u : 0x1u,
+                        phase ? 4 : 1, phase, skip_first);
+}
+
+void canvas_line_pattern(canvas *c, int px0, int py0, int px1, int py1,
+                         canvas_style st, unsigned pattern, int period,
+                         int *phase, int skip_first)
+{
+    if (period < 1 || period > 32 || !phase) {
+        period = 1;
+        pattern = 1;
+    }
     if (!c)
         return;
     int xm = 2 * c->w - 1, ym = 4 * c->h - 1;
@@ -317,10 +329,10 @@ void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
     int err = dx + dy;
     for (int first = 1;; first = 0) {
         if (!(first && skip_first)) {
-            if (!phase || (*phase / 2) % 2 == 0)
+            if (period == 1 || (pattern >> (*phase % period)) & 1u)
                 canvas_dot(c, px0, py0, st);
-            if (phase)
-                (*phase)++;
+            if (period > 1)
+                *phase = (*phase + 1) % period;
         }
         if (px0 == px1 && py0 == py1)
             break;

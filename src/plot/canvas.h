@@ -63,6 +63,13 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
  * again. */
 void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
                         canvas_style st, int *phase, int skip_first);
+/* The same line in a dash pattern of period dots (1..32): dot k of the
+ * walk (counted from *phase, carried across segments) is drawn when bit
+ * k % period of pattern is set; period 1 or phase NULL: solid.
+ * canvas_line_dashed is the pattern 0x3 of period 4. */
+void canvas_line_pattern(canvas *c, int px0, int py0, int px1, int py1,
+                         canvas_style st, unsigned pattern, int period,
+                         int *phase, int skip_first);
 /* Clip the segment (x0,y0)-(x1,y1) to [xa, xb] x [ya, yb] in place;
  * returns 0 when nothing of it is inside (or a coordinate is not finite). */
 int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,

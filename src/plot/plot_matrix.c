@@ -1,0 +1,2 @@
+/* plot_matrix (filled in below) */
+#include "plot/plot_int.h"
