@@ -28,7 +28,22 @@ typedef enum {
 } canvas_style;
 
 #define CANVAS_LEVELS 16 /* heat-map levels */
+#define CANVAS_FLOOR 254 /* a heat pixel "at the floor" (-inf, +inf): its
+                            own colour, '×' (ASCII 'x') in text */
 #define CANVAS_NO_LEVEL 255
+
+/* Colour ramps for heat levels (the terminal colours are in palette.h).
+ * In text output every sequential ramp shows as the same shades; the
+ * diverging one shows levels below the middle as '·∘○●' (ASCII ".oO@")
+ * and above it as '░▒▓█' (ASCII ":+*#"), so signs read without colour. */
+typedef enum {
+    CANVAS_PAL_VIRIDIS = 0, /* dark purple to yellow (dark backgrounds) */
+    CANVAS_PAL_TURBO,       /* blue, green, orange, red at mid lightness:
+                               reads on light and dark backgrounds */
+    CANVAS_PAL_LIGHT,       /* pale yellow to dark blue (light backgrounds) */
+    CANVAS_PAL_COOLWARM,    /* diverging: blue, grey, red (signed values) */
+    CANVAS_PAL_COUNT
+} canvas_palette;
 
 typedef struct {
     uint32_t ch;        /* code point shown (after braille/half-block
@@ -41,6 +56,7 @@ typedef struct {
 typedef struct {
     int w, h;           /* cells */
     int ascii;          /* print and compose with ASCII only */
+    int palette;        /* canvas_palette of the heat levels */
     canvas_cell *cells; /* h rows of w */
 } canvas;
 
@@ -74,7 +90,8 @@ void canvas_line_pattern(canvas *c, int px0, int py0, int px1, int py1,
  * returns 0 when nothing of it is inside (or a coordinate is not finite). */
 int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
                 double xb, double ya, double yb);
-/* A heat pixel: cell column x, half-row py (0 <= py < 2h), level. */
+/* A heat pixel: cell column x, half-row py (0 <= py < 2h), level
+ * (0..CANVAS_LEVELS-1, CANVAS_FLOOR, or CANVAS_NO_LEVEL to clear). */
 void canvas_level(canvas *c, int x, int py, int level);
 
 const canvas_cell *canvas_at(const canvas *c, int x, int y);

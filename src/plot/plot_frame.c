@@ -26,6 +26,8 @@ void plot_opts_init(plot_opts *o)
     memset(o, 0, sizeof *o);
     o->xmin = o->xmax = o->ymin = o->ymax = NAN;
     o->legend = 1;
+    o->zmin = o->zmax = NAN;
+    o->palette = -1;
 }
 
 /* ---- small helpers ---------------------------------------------------- */

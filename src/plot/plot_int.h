@@ -82,4 +82,19 @@ void pl_legend(const frame *f, const plot_series *s, size_t ns);
 void pl_bar_cells(const frame *f, int x0, int x1, int a, int b, int res);
 int pl_bar_pos(const frame *f, double t, int res);
 
+/* A colour scale: the z range of the levels, whether z is log10 of the
+ * values (labels as powers of ten), whether to add the floor's legend
+ * entry. Drawn at column bx right of an area of rows [ay, ay+ah). */
+typedef struct {
+    double zlo, zhi;
+    int zlog, floor;
+} plot_scale;
+int pl_level_of(double v, double zmin, double zmax);
+/* Columns the scale needs right of the area (for `rows` rows). */
+int pl_scale_width(const plot_scale *s, int rows);
+void pl_colour_scale(canvas *c, int bx, int ay, int ah, const plot_scale *s);
+/* The scale range from the data range and plot_opts zmin/zmax. */
+ss_status pl_scale_range(const plot_opts *o, double dlo, double dhi,
+                         double *zlo, double *zhi);
+
 #endif
