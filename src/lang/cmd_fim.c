@@ -102,6 +102,7 @@ ss_status cmd_sample(session *s, const stmt *st)
     }
     snprintf(d->kind, sizeof d->kind, "%s", m->type->name);
     snprintf(d->from, sizeof d->from, "%s", from);
+    d->gen = model_clone(m); /* the density it came from (NULL: unknown) */
     for (size_t c = 0; c < cols; c++)
         m->type->data_colname(m, c, d->colnames[c], sizeof d->colnames[c]);
     char origin[160];

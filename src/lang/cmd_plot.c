@@ -3,7 +3,10 @@
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/render.h"
+#include "lang/results.h"
+#include "plot/palette.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +24,90 @@ static int terminal_width(void)
     return c >= 20 && c <= 1000 ? c : 80;
 }
 
+/* What each picture takes: the options `plot` accepts for it (the others
+ * are refused, not ignored) and the smallest canvas it draws on. */
+typedef struct {
+    const obj_type *type;
+    const char *what; /* for messages */
+    const char *keys; /* besides width, height, in, title */
+    int min_w, min_h;
+} picture_kind;
+
+static const picture_kind pictures[] = {
+    {&obj_path, "a path picture", "logx logy", 30, 10},
+    {&obj_map, "a heat map", "range palette", 30, 8},
+    {&obj_eig, "a spectrum's bars", "logy", 20, 8},
+    {&obj_fim, "a FIM matrix", "range palette", 20, 6},
+    {&obj_data, "a data picture", "", 30, 8},
+};
+
+static const picture_kind *picture_of(const obj *o)
+{
+    for (size_t i = 0; i < sizeof pictures / sizeof pictures[0]; i++)
+        if (pictures[i].type == o->type)
+            return &pictures[i];
+    return NULL;
+}
+
+static int word_in(const char *list, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = list; (p = strstr(p, w)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+            return 1;
+    return 0;
+}
+
+/* Refuse keys the picture does not use (logy= on a histogram would be
+ * silently ignored otherwise). */
+static ss_status check_keys(const stmt *st, const picture_kind *pk)
+{
+    for (size_t i = 0; i < st->nargs; i++) {
+        const stmt_arg *a = &st->args[i];
+        if (!a->key || word_in("width height in title", a->key) ||
+            word_in(pk->keys, a->key))
+            continue;
+        return SS_FAIL_COL(SS_ERR_USAGE, a->key_col,
+                           "%s= does not apply to %s (it takes width=, "
+                           "height=, in=, title=%s%s)",
+                           a->key, pk->what, *pk->keys ? " and " : "",
+                           *pk->keys ? pk->keys : "");
+    }
+    return SS_OK;
+}
+
 /* The picture options of `plot`. */
-static ss_status render_options(const stmt *st, render_request *req)
+static ss_status render_options(const stmt *st, const picture_kind *pk,
+                                render_request *req)
 {
     uint64_t w, h;
-    ss_status rc = args_key_count(st, "width", 0, 20, 1000, &w);
+    ss_status rc = args_key_count(st, "width", 0, (uint64_t)pk->min_w, 1000,
+                                  &w);
     if (rc == SS_OK)
-        rc = args_key_count(st, "height", 0, 6, 500, &h);
+        rc = args_key_count(st, "height", 0, (uint64_t)pk->min_h, 500, &h);
+    const stmt_arg *ra = args_key(st, "range");
+    if (rc == SS_OK && ra) {
+        if (ra->v.kind != VAL_RANGE || !isfinite(ra->v.lo) ||
+            !isfinite(ra->v.hi))
+            rc = SS_FAIL_COL(SS_ERR_USAGE, ra->v.col,
+                             "range= takes LO..HI (for example -5..0)");
+        else if (!(ra->v.lo < ra->v.hi))
+            rc = SS_FAIL_COL(SS_ERR_RANGE, ra->v.col,
+                             "range=%g..%g is empty (need LO < HI)",
+                             ra->v.lo, ra->v.hi);
+        else {
+            req->zmin = ra->v.lo;
+            req->zmax = ra->v.hi;
+        }
+    }
+    const stmt_arg *pa = args_key(st, "palette");
+    if (rc == SS_OK && pa) {
+        int p = pa->v.kind == VAL_IDENT ? palette_parse(pa->v.str) : -1;
+        if (p < 0)
+            rc = SS_FAIL_COL(SS_ERR_USAGE, pa->v.col,
+                             "palette= takes one of %s", palette_list());
+        req->palette = p;
+    }
     const char *title = NULL;
     if (rc == SS_OK)
         rc = args_key_word(st, "title", NULL, &title);
@@ -69,6 +149,22 @@ static ss_status render_options(const stmt *st, render_request *req)
     return SS_OK;
 }
 
+/* Colours for text output: only on a terminal (the line REPL, a batch run
+ * on a terminal), never into a pipe or a file, nor with NO_COLOR or
+ * TERM=dumb; 256 colours when TERM says so, else 8. */
+static int color_depth(const session *s)
+{
+    ss_sink so = ss_sink_file(stdout);
+    if (s->csv || s->out.write != so.write || s->out.ctx != so.ctx ||
+        !isatty(STDOUT_FILENO) || palette_no_color())
+        return 0;
+    const char *term = getenv("TERM");
+    if (!term || !*term || strcmp(term, "dumb") == 0)
+        return 0;
+    const char *ct = getenv("COLORTERM");
+    return strstr(term, "256") || (ct && *ct) ? 256 : 8;
+}
+
 /* Draw into a canvas of the request's size and print it as text. */
 static ss_status render_text(session *s, render_request *req)
 {
@@ -81,7 +177,10 @@ static ss_status render_text(session *s, render_request *req)
     if (!c)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     ss_status rc = render_object(s, req, c);
-    if (rc == SS_OK)
+    int depth = color_depth(s);
+    if (rc == SS_OK && depth && !ascii)
+        canvas_print_ansi(c, &s->out, depth);
+    else if (rc == SS_OK)
         canvas_print(c, &s->out);
     canvas_free(c);
     return rc;
@@ -89,17 +188,28 @@ static ss_status render_text(session *s, render_request *req)
 
 ss_status cmd_plot(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 2, "width height in title logx logy");
+    ss_status rc = args_check(st, 1, 2,
+                              "width height in title logx logy range "
+                              "palette");
     const char *name;
     obj *o;
     if (rc == SS_OK)
         rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
+    const picture_kind *pk = picture_of(o);
+    if (!pk)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_pos(st, 0)->v.col,
+                           "nothing to draw for a %s: plot a path, map, "
+                           "spectrum (eig ... as E), FIM (fim ... as F) or "
+                           "data set",
+                           o->type->name);
+    if ((rc = check_keys(st, pk)) != SS_OK)
+        return rc;
     render_request req;
     render_request_init(&req);
     snprintf(req.object, sizeof req.object, "%s", name);
-    rc = render_options(st, &req);
+    rc = render_options(st, pk, &req);
     if (rc != SS_OK)
         return rc;
     uint64_t pane;

@@ -142,20 +142,32 @@ static const cmd_def table[] = {
      "    export path spectrum.txt width=100 height=30",
      cmd_export, COMPL_OBJECT, "format width height", NULL},
     {"plot", "plot OBJECT [in=N] [width=W] [height=H] [logx=yes|no] "
-             "[logy=yes|no] [title=\"...\"] [ascii]",
+             "[logy=yes|no] [range=LO..HI] [palette=NAME] [title=\"...\"] "
+             "[ascii]",
      "draw a stored result",
      "Draws a stored result: a path as its eigenvalues against the distance "
      "to the singular set on log-log axes with the fitted power laws "
-     "dashed; a map as a heat map with the singular set marked; a spectrum "
-     "as bars; a FIM as a heat map of its entries; a data set as a "
-     "histogram with the model's density (gmm), a scatter of y against x "
-     "(mlp2) or a series (arma). In the full-screen UI the plot goes to the "
+     "dashed; a map as a heat map with the singular sets drawn as lines and "
+     "cells at the numerical floor in their own colour ('x' in text); a "
+     "spectrum as bars; a FIM as a matrix of cells labelled by parameter "
+     "(a diverging scale when entries have both signs); a data set as a "
+     "histogram with the density it was drawn from (gmm), a scatter of y "
+     "against x (mlp2) or a series (arma), the title saying when the "
+     "model has changed since. Maps and FIMs take range=LO..HI (the colour "
+     "scale; positive values for lambda_min and cond, whose scale is "
+     "logarithmic) and palette= viridis (dark backgrounds), turbo (light "
+     "and dark), light (light backgrounds) or coolwarm (diverging); paths "
+     "take logx= and logy=, spectra logy=; other options are refused. "
+     "Series are told apart by dash pattern and marker as well as colour. "
+     "In the full-screen UI the plot goes to the "
      "focused plot pane or to pane in=N and is redrawn on resize; "
      "elsewhere it is printed as text at the terminal's width (or width= "
      "and height=), in braille and block characters, or ASCII when the "
-     "locale is not UTF-8 or `ascii` is given.\n\n"
+     "locale is not UTF-8 or `ascii` is given; on a terminal (not NO_COLOR) "
+     "in colour.\n\n"
      "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii",
-     cmd_plot, COMPL_OBJECT, "in width height title logx logy", NULL},
+     cmd_plot, COMPL_OBJECT, "in width height title logx logy range palette",
+     NULL},
     {"layout", "layout 1|2|2x2|1+2|3",
      "arrange the panes of the full-screen UI",
      "Chooses the grid of panes: 1 (one pane), 2 (side by side), 2x2 (two "

@@ -17,6 +17,8 @@ void render_request_init(render_request *r)
     memset(r, 0, sizeof *r);
     r->ascii = -1;
     r->logx = r->logy = -1;
+    r->zmin = r->zmax = NAN;
+    r->palette = -1;
 }
 
 int render_want_ascii(void)
@@ -123,8 +125,6 @@ static ss_status draw_map(const render_request *req, const map_result *r,
     unsigned char *mark = calloc(r->nx * r->ny, 1);
     if (!mark)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < r->nx * r->ny; i++)
-        mark[i] = r->sing[i] >= 0;
     /* rows not finished (interrupted) stay blank */
     double *z = malloc(r->nx * r->ny * sizeof *z);
     if (!z) {
@@ -133,19 +133,38 @@ static ss_status draw_map(const render_request *req, const map_result *r,
     }
     for (size_t i = 0; i < r->nx * r->ny; i++)
         z[i] = i < r->rows_done * r->nx ? r->val[i] : NAN;
-    if (r->stat == MAP_LAMBDA_MIN || r->stat == MAP_COND)
-        for (size_t i = 0; i < r->nx * r->ny; i++) /* orders of magnitude */
+    int zlog = r->stat == MAP_LAMBDA_MIN || r->stat == MAP_COND;
+    if (zlog) /* orders of magnitude; 0 is at the floor (-inf) */
+        for (size_t i = 0; i < r->nx * r->ny; i++)
             z[i] = z[i] > 0 ? log10(z[i]) : (z[i] == 0 ? -INFINITY : z[i]);
+    for (size_t i = 0; i < r->nx * r->ny; i++) /* one mark per set */
+        mark[i] = r->sing[i] >= 0 ? (unsigned char)(r->sing[i] + 1) : 0;
     plot_opts o;
     plot_opts_init(&o);
     char title[200];
-    snprintf(title, sizeof title, "%s: %s%s of the exact FIM%s", r->source,
-             r->stat == MAP_LAMBDA_MIN || r->stat == MAP_COND ? "log10 " : "",
+    snprintf(title, sizeof title, "%s: %s of the exact FIM%s", r->source,
              map_stat_name(r->stat),
              r->n_singular ? " (marked: singular set)" : "");
     o.title = title_or(req, title);
     o.xlabel = r->xname;
     o.ylabel = r->yname;
+    o.zlog = zlog;
+    o.palette = req->palette;
+    o.zmin = req->zmin;
+    o.zmax = req->zmax;
+    if (zlog && (isfinite(req->zmin) || isfinite(req->zmax))) {
+        if ((isfinite(req->zmin) && !(req->zmin > 0)) ||
+            (isfinite(req->zmax) && !(req->zmax > 0))) {
+            free(mark);
+            free(z);
+            return SS_FAIL(SS_ERR_RANGE,
+                           "range= of a %s map must be positive (its "
+                           "scale is logarithmic)",
+                           map_stat_name(r->stat));
+        }
+        o.zmin = log10(req->zmin);
+        o.zmax = log10(req->zmax);
+    }
     ss_status rc = plot_heatmap(c, z, r->nx, r->ny, r->x0, r->x1, r->y0,
                                 r->y1, mark, &o);
     free(mark);
@@ -197,18 +216,46 @@ static ss_status draw_fim(const render_request *req, const fim_result *f,
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++)
             z[i * k + j] = gsl_matrix_get(f->G, i, j);
+    const char **names = calloc(k, sizeof *names);
+    if (!names) {
+        free(z);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < k; i++)
+        names[i] = f->names ? f->names[i] : NULL;
     plot_opts o;
     plot_opts_init(&o);
     char title[160];
-    snprintf(title, sizeof title, "%s: %s FIM entries G[row][column]",
-             f->source, fim_method_name(f->method));
+    snprintf(title, sizeof title, "%s: %s FIM", f->source,
+             fim_method_name(f->method));
     o.title = title_or(req, title);
-    o.xlabel = "column";
-    o.ylabel = "row";
-    ss_status rc = plot_heatmap(c, z, k, k, 1, (double)k, 1, (double)k, NULL,
-                                &o);
+    o.palette = req->palette;
+    o.zmin = req->zmin;
+    o.zmax = req->zmax;
+    ss_status rc = plot_matrix(c, z, k, k, names, names, &o);
+    free(names);
     free(z);
     return rc;
+}
+
+/* Whether the model a data set came from has changed (or gone) since the
+ * draw: a different kind, parameter count, option or parameter value. */
+static int data_stale(session *s, const dataset *d)
+{
+    obj *mo = session_find(s, d->from);
+    if (!d->gen || !mo || mo->type != &obj_model)
+        return 1;
+    const model *now = mo->ptr, *then = d->gen;
+    if (now->type != then->type || now->P != then->P)
+        return 1;
+    for (size_t i = 0; i < now->P; i++)
+        if (memcmp(&now->theta[i], &then->theta[i], sizeof(double)) != 0)
+            return 1;
+    for (size_t i = 0; i < MODEL_MAX_OPTS; i++)
+        if (memcmp(&now->opt[i], &then->opt[i], sizeof(double)) != 0 ||
+            now->opt_choice[i] != then->opt_choice[i])
+            return 1;
+    return 0;
 }
 
 /* Data: a mixture sample as a histogram with its model's density; a
@@ -234,8 +281,9 @@ static ss_status draw_data(session *s, const render_request *req,
             y[i] = gsl_vector_get(&yv.vector, i);
         }
         plot_series sr = {x, y, n, NULL, 0, 1, 0};
-        snprintf(title, sizeof title, "%s: %zu observations from %s",
-                 req->object, n, d->from);
+        snprintf(title, sizeof title, "%s: %zu observations from %s%s",
+                 req->object, n, d->from,
+                 data_stale(s, d) ? " (changed since)" : "");
         o.title = title_or(req, title);
         o.xlabel = d->colnames[0];
         o.ylabel = d->colnames[cols - 1];
@@ -257,8 +305,9 @@ static ss_status draw_data(session *s, const render_request *req,
         for (size_t i = 0; i < n; i++)
             t[i] = (double)(i + 1);
         plot_series sr = {t, x, n, NULL, 0, 0, 0};
-        snprintf(title, sizeof title, "%s: series of %zu from %s",
-                 req->object, n, d->from);
+        snprintf(title, sizeof title, "%s: series of %zu from %s%s",
+                 req->object, n, d->from,
+                 data_stale(s, d) ? " (changed since)" : "");
         o.title = title_or(req, title);
         o.xlabel = "t";
         o.ylabel = "x";
@@ -266,14 +315,13 @@ static ss_status draw_data(session *s, const render_request *req,
         free(t), free(x);
         return rc;
     }
-    /* histogram, with the density of the generating model if it is still
-     * there and of the same kind */
+    /* histogram, with the density the data were drawn from (the model as
+     * it was then); the title says when the model has changed since */
     double cx[200], cy[200];
     size_t nc = 0;
-    obj *mo = session_find(s, d->from);
-    if (mo && mo->type == &obj_model &&
-        strcmp(((model *)mo->ptr)->type->name, d->kind) == 0) {
-        const model *m = mo->ptr;
+    const model *m = d->gen;
+    int stale = data_stale(s, d);
+    if (m) {
         double lo = x[0], hi = x[0];
         for (size_t i = 1; i < n; i++)
             lo = fmin(lo, x[i]), hi = fmax(hi, x[i]);
@@ -294,8 +342,9 @@ static ss_status draw_data(session *s, const render_request *req,
             gsl_matrix_free(G);
         ss_clear_error();
     }
-    snprintf(title, sizeof title, "%s: histogram of %zu draws from %s%s",
-             req->object, n, d->from, nc ? " with its density" : "");
+    snprintf(title, sizeof title, "%s: %zu draws from %s%s%s", req->object,
+             n, d->from, stale ? " (changed since)" : "",
+             nc ? " with its density" : "");
     o.title = title_or(req, title);
     o.xlabel = d->colnames[0];
     o.ylabel = "density";

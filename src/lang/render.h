@@ -13,6 +13,8 @@ typedef struct {
     int ascii;                 /* 1: ASCII only, 0: UTF-8, -1: from locale */
     int logx, logy;            /* -1: the object's natural choice */
     char title[128];           /* "" = automatic */
+    double zmin, zmax;         /* colour range (range=); NAN: automatic */
+    int palette;               /* canvas_palette; -1: automatic */
 } render_request;
 
 void render_request_init(render_request *r);

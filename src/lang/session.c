@@ -33,6 +33,7 @@ void dataset_free(dataset *d)
     if (d->X)
         gsl_matrix_free(d->X);
     free(d->colnames);
+    model_free(d->gen);
     free(d);
 }
 

@@ -39,6 +39,8 @@ typedef struct {
     char kind[32];               /* model kind it was drawn from */
     char from[OBJ_NAME_MAX];     /* model name, or "" */
     char (*colnames)[32];
+    struct model *gen;           /* a copy of the model at the point the
+                                    data were drawn from (owned), or NULL */
 } dataset;
 
 void dataset_free(dataset *d);

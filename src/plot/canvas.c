@@ -77,6 +77,7 @@ canvas *canvas_alloc(int w, int h, int ascii)
     c->w = w;
     c->h = h;
     c->ascii = ascii ? 1 : 0;
+    c->palette = CANVAS_PAL_VIRIDIS;
     canvas_clear(c);
     return c;
 }
@@ -211,11 +212,36 @@ static uint32_t series_char(int style)
     return '*';
 }
 
-static int mean_level(const canvas_cell *k)
+
+static int has_floor(const canvas_cell *k)
 {
-    if (k->hi != CANVAS_NO_LEVEL && k->lo != CANVAS_NO_LEVEL)
-        return (k->hi + k->lo + 1) / 2;
-    return k->hi != CANVAS_NO_LEVEL ? k->hi : k->lo;
+    return k->hi == CANVAS_FLOOR || k->lo == CANVAS_FLOOR;
+}
+
+/* The mean level of a cell without its floor half (-1: all floor). */
+static int mean_nonfloor(const canvas_cell *k)
+{
+    int h = k->hi < CANVAS_LEVELS ? k->hi : -1;
+    int l = k->lo < CANVAS_LEVELS ? k->lo : -1;
+    if (h >= 0 && l >= 0)
+        return (h + l + 1) / 2;
+    return h >= 0 ? h : l;
+}
+
+/* Text for a diverging level: magnitude by glyph size, sign by glyph
+ * kind (see canvas.h). */
+static uint32_t diverging(int ascii, int level)
+{
+    static const uint32_t neg_utf8[4] = {0x00b7, 0x2218, 0x25cb, 0x25cf};
+    static const uint32_t pos_utf8[4] = {0x2591, 0x2592, 0x2593, 0x2588};
+    static const char neg_ascii[] = ".oO@", pos_ascii[] = ":+*#";
+    int half = CANVAS_LEVELS / 2;
+    int neg = level < half;
+    int m = neg ? half - 1 - level : level - half; /* 0 .. half-1 */
+    int i = m * 4 / half;
+    if (ascii)
+        return (uint32_t)(neg ? neg_ascii[i] : pos_ascii[i]);
+    return neg ? neg_utf8[i] : pos_utf8[i];
 }
 
 static uint32_t shade(int ascii, int level)
@@ -229,6 +255,17 @@ static uint32_t shade(int ascii, int level)
     return shade_utf8[1 + level * 4 / CANVAS_LEVELS];
 }
 
+/* The text glyph of a level cell (no dots). */
+static uint32_t level_glyph(const canvas *c, const canvas_cell *k)
+{
+    if (has_floor(k))
+        return c->ascii ? 'x' : 0x00d7; /* × */
+    int lev = mean_nonfloor(k);
+    if (c->palette == CANVAS_PAL_COOLWARM)
+        return diverging(c->ascii, lev);
+    return shade(c->ascii, lev);
+}
+
 /* Recompute the composed code point of a dot or level cell. */
 static void compose(const canvas *c, canvas_cell *k)
 {
@@ -236,8 +273,8 @@ static void compose(const canvas *c, canvas_cell *k)
         k->ch = c->ascii ? series_char(k->style) : BRAILLE_BASE + k->dots;
     else if (!has_level(k))
         k->ch = 0;
-    else if (c->ascii)
-        k->ch = shade(1, mean_level(k));
+    else if (c->ascii || has_floor(k) || c->palette == CANVAS_PAL_COOLWARM)
+        k->ch = level_glyph(c, k);
     else
         k->ch = k->hi != CANVAS_NO_LEVEL ? UPPER_HALF : LOWER_HALF;
 }
@@ -295,6 +332,18 @@ int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
 void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
                         canvas_style st, int *phase, int skip_first)
 {
+    canvas_line_pattern(c, px0, py0, px1, py1, st, phase ? 0x3u : 0x1u,
+                        phase ? 4 : 1, phase, skip_first);
+}
+
+void canvas_line_pattern(canvas *c, int px0, int py0, int px1, int py1,
+                         canvas_style st, unsigned pattern, int period,
+                         int *phase, int skip_first)
+{
+    if (period < 1 || period > 32 || !phase) {
+        period = 1;
+        pattern = 1;
+    }
     if (!c)
         return;
     int xm = 2 * c->w - 1, ym = 4 * c->h - 1;
@@ -317,10 +366,10 @@ void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
     int err = dx + dy;
     for (int first = 1;; first = 0) {
         if (!(first && skip_first)) {
-            if (!phase || (*phase / 2) % 2 == 0)
+            if (period == 1 || (pattern >> (*phase % period)) & 1u)
                 canvas_dot(c, px0, py0, st);
-            if (phase)
-                (*phase)++;
+            if (period > 1)
+                *phase = (*phase + 1) % period;
         }
         if (px0 == px1 && py0 == py1)
             break;
@@ -352,8 +401,8 @@ void canvas_level(canvas *c, int x, int py, int level)
     if (!k->dots && !has_level(k)) /* text (or blank): replaced */
         cell_blank(k);
     uint8_t v;
-    if (level == CANVAS_NO_LEVEL)
-        v = CANVAS_NO_LEVEL;
+    if (level == CANVAS_NO_LEVEL || level == CANVAS_FLOOR)
+        v = (uint8_t)level;
     else if (level < 0)
         v = 0;
     else if (level >= CANVAS_LEVELS)
@@ -417,8 +466,11 @@ uint32_t canvas_glyph(const canvas *c, const canvas_cell *k)
     int ascii = c && c->ascii;
     if (k->dots)
         return ascii ? series_char(k->style) : BRAILLE_BASE + k->dots;
-    if (has_level(k))
-        return shade(ascii, mean_level(k));
+    if (has_level(k)) {
+        if (c)
+            return level_glyph(c, k);
+        return has_floor(k) ? 'x' : shade(1, mean_nonfloor(k));
+    }
     uint32_t ch = k->ch;
     if (ch == 0)
         return ' ';

@@ -28,7 +28,22 @@ typedef enum {
 } canvas_style;
 
 #define CANVAS_LEVELS 16 /* heat-map levels */
+#define CANVAS_FLOOR 254 /* a heat pixel "at the floor" (-inf, +inf): its
+                            own colour, '×' (ASCII 'x') in text */
 #define CANVAS_NO_LEVEL 255
+
+/* Colour ramps for heat levels (the terminal colours are in palette.h).
+ * In text output every sequential ramp shows as the same shades; the
+ * diverging one shows levels below the middle as '·∘○●' (ASCII ".oO@")
+ * and above it as '░▒▓█' (ASCII ":+*#"), so signs read without colour. */
+typedef enum {
+    CANVAS_PAL_VIRIDIS = 0, /* dark purple to yellow (dark backgrounds) */
+    CANVAS_PAL_TURBO,       /* blue, green, orange, red at mid lightness:
+                               reads on light and dark backgrounds */
+    CANVAS_PAL_LIGHT,       /* pale yellow to dark blue (light backgrounds) */
+    CANVAS_PAL_COOLWARM,    /* diverging: blue, grey, red (signed values) */
+    CANVAS_PAL_COUNT
+} canvas_palette;
 
 typedef struct {
     uint32_t ch;        /* code point shown (after braille/half-block
@@ -41,6 +56,7 @@ typedef struct {
 typedef struct {
     int w, h;           /* cells */
     int ascii;          /* print and compose with ASCII only */
+    int palette;        /* canvas_palette of the heat levels */
     canvas_cell *cells; /* h rows of w */
 } canvas;
 
@@ -63,11 +79,19 @@ void canvas_line(canvas *c, int px0, int py0, int px1, int py1,
  * again. */
 void canvas_line_dashed(canvas *c, int px0, int py0, int px1, int py1,
                         canvas_style st, int *phase, int skip_first);
+/* The same line in a dash pattern of period dots (1..32): dot k of the
+ * walk (counted from *phase, carried across segments) is drawn when bit
+ * k % period of pattern is set; period 1 or phase NULL: solid.
+ * canvas_line_dashed is the pattern 0x3 of period 4. */
+void canvas_line_pattern(canvas *c, int px0, int py0, int px1, int py1,
+                         canvas_style st, unsigned pattern, int period,
+                         int *phase, int skip_first);
 /* Clip the segment (x0,y0)-(x1,y1) to [xa, xb] x [ya, yb] in place;
  * returns 0 when nothing of it is inside (or a coordinate is not finite). */
 int canvas_clip(double *x0, double *y0, double *x1, double *y1, double xa,
                 double xb, double ya, double yb);
-/* A heat pixel: cell column x, half-row py (0 <= py < 2h), level. */
+/* A heat pixel: cell column x, half-row py (0 <= py < 2h), level
+ * (0..CANVAS_LEVELS-1, CANVAS_FLOOR, or CANVAS_NO_LEVEL to clear). */
 void canvas_level(canvas *c, int x, int py, int level);
 
 const canvas_cell *canvas_at(const canvas *c, int x, int y);

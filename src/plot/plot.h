@@ -25,6 +25,13 @@ typedef struct {
     int xlog, ylog;      /* log10 axes (non-positive values skipped) */
     double xmin, xmax, ymin, ymax; /* NAN: from the data */
     int legend;          /* draw a legend box */
+    /* heat maps and matrices */
+    double zmin, zmax;   /* the colour scale's range; NAN: from the data
+                            (values beyond it take the end colours) */
+    int zlog;            /* z holds log10 of the values: the scale is
+                            labelled in powers of ten */
+    int palette;         /* canvas_palette; -1: automatic (viridis, or
+                            coolwarm for a signed matrix) */
 } plot_opts;
 
 /* Fills opts with defaults (everything automatic). */
@@ -39,13 +46,24 @@ void plot_tick_label(double v, int log, char *buf, size_t n);
 ss_status plot_xy(canvas *c, const plot_series *s, size_t ns,
                   const plot_opts *o);
 
-/* z: ny rows of nx values (row 0 = y0, the bottom); NaN cells blank.
- * -inf is drawn at the lowest level. mark (may be NULL): nonzero cells are
- * drawn with STY_SINGULAR on top. A colour scale with min/max labels is
- * drawn at the right. */
+/* z: ny rows of nx values (row 0 = y0, the bottom); NaN cells blank;
+ * -inf and +inf cells (at the numerical floor) in the floor colour
+ * (CANVAS_FLOOR: '×' in text), with a legend entry under the scale.
+ * mark (may be NULL): cells with the same nonzero value form one set, drawn
+ * on top with STY_SINGULAR as connected curves on the dot grid (never lost
+ * when the grid is finer than the canvas). A colour scale with nice ticks
+ * is drawn at the right. */
 ss_status plot_heatmap(canvas *c, const double *z, size_t nx, size_t ny,
                        double x0, double x1, double y0, double y1,
                        const unsigned char *mark, const plot_opts *o);
+
+/* A matrix (rows x cols, row-major a[i*cols + j]) as cells: row 0 at the
+ * top, rows and columns labelled (rowlab/collab may be NULL: numbers),
+ * a colour scale at the right, diverging (coolwarm, symmetric about 0)
+ * when entries of both signs occur and o->palette is automatic. */
+ss_status plot_matrix(canvas *c, const double *a, size_t rows, size_t cols,
+                      const char *const *rowlab, const char *const *collab,
+                      const plot_opts *o);
 
 /* Bars of values (one per label), log scale allowed. */
 ss_status plot_bars(canvas *c, const double *v, const char *const *labels,

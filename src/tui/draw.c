@@ -1,33 +1,25 @@
 #include "tui/draw.h"
 
+#include "plot/palette.h"
+
 #include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Colour pairs: 1..STY_COUNT canvas styles, then the chrome, then the heat
- * grid (hi, lo) with "no level" as index 0 of each axis. */
+/* Colour pairs: 1..STY_COUNT canvas styles, then the chrome; heat cells
+ * (a palette's level colours, the floor colour, the singular set over a
+ * heat cell) take pairs from ncurses' alloc_pair as they are drawn. The
+ * colours themselves are in src/plot/palette.c, shared with the line
+ * REPL's coloured text. */
 #define PAIR_STYLE(s) ((short)(1 + (s)))
 #define PAIR_CHROME(c) ((short)(1 + STY_COUNT + (c)))
-#define PAIR_HEAT0 (1 + STY_COUNT + TUI_C_COUNT)
+#define PAIR_FIRST_FREE (1 + STY_COUNT + TUI_C_COUNT)
 
 static int depth;       /* 256, 8, 0 */
 static int nheat;       /* distinct heat colours in use */
-static short ramp[CANVAS_LEVELS];
+static short def_fg = -1, def_bg = -1;
 static attr_t style_attr[STY_COUNT];
 static attr_t chrome_attr[TUI_C_COUNT];
-
-/* A perceptual ramp (viridis: dark purple, blue, teal, green, yellow)
- * matched to the xterm 6x6x6 cube, lightness increasing. */
-static const short ramp256[16] = {53, 54, 55, 61, 25, 31, 30, 36,
-                                  35, 71, 77, 113, 149, 185, 220, 226};
-/* Eight colours: dark to light. */
-static const short ramp8[5] = {COLOR_BLUE, COLOR_MAGENTA, COLOR_RED,
-                               COLOR_YELLOW, COLOR_WHITE};
-
-static const short series256[8] = {33, 208, 40, 163, 44, 220, 203, 141};
-static const short series8[8] = {COLOR_CYAN, COLOR_YELLOW, COLOR_GREEN,
-                                  COLOR_MAGENTA, COLOR_BLUE, COLOR_RED,
-                                  COLOR_WHITE, -1};
 
 int tui_utf8(void)
 {
@@ -63,6 +55,8 @@ int tui_palette_init(void)
         fg = COLOR_WHITE;
         bg = COLOR_BLACK;
     }
+    def_fg = fg;
+    def_bg = bg;
     depth = COLORS >= 256 ? 256 : COLORS >= 8 ? 8 : 0;
     if (!depth)
         return depth;
@@ -70,14 +64,11 @@ int tui_palette_init(void)
     short sty[STY_COUNT];
     for (int i = 0; i < STY_COUNT; i++)
         sty[i] = fg;
-    sty[STY_AXIS] = big ? 245 : fg;
-    sty[STY_SINGULAR] = big ? 197 : COLOR_RED;
-    sty[STY_FIT] = big ? 252 : COLOR_WHITE;
-    sty[STY_HIGHLIGHT] = big ? 226 : COLOR_YELLOW;
-    for (int i = 0; i < 8; i++) {
-        short c = big ? series256[i] : series8[i];
-        sty[STY_SERIES1 + i] = c < 0 ? fg : c;
+    for (int i = 1; i < STY_COUNT; i++) {
+        int col = palette_style(i, depth);
+        sty[i] = col < 0 ? fg : (short)col;
     }
+    (void)big;
     for (int i = 1; i < STY_COUNT; i++)
         if (sty[i] != fg && init_pair(PAIR_STYLE(i), sty[i], bg) == OK)
             style_attr[i] |= (attr_t)COLOR_PAIR(PAIR_STYLE(i));
@@ -97,22 +88,9 @@ int tui_palette_init(void)
         chrome_attr[TUI_C_PROGRESS] =
             (attr_t)COLOR_PAIR(PAIR_CHROME(TUI_C_PROGRESS)) | A_BOLD;
 
-    /* Heat pairs: as many levels as the pair table allows. */
-    const short *r = big ? ramp256 : ramp8;
-    int avail = big ? 16 : 5;
-    int want = avail;
-    while (want > 2 && PAIR_HEAT0 + (want + 1) * (want + 1) > COLOR_PAIRS)
-        want = want > 8 ? 8 : want - 1;
-    if (PAIR_HEAT0 + (want + 1) * (want + 1) > COLOR_PAIRS)
-        return depth; /* text shades */
-    for (int i = 0; i < want; i++)
-        ramp[i] = r[want == avail ? i : i * (avail - 1) / (want - 1)];
-    for (int hi = -1; hi < want; hi++)
-        for (int lo = -1; lo < want; lo++) {
-            short p = (short)(PAIR_HEAT0 + (hi + 1) * (want + 1) + lo + 1);
-            init_pair(p, hi < 0 ? fg : ramp[hi], lo < 0 ? bg : ramp[lo]);
-        }
-    nheat = want;
+    /* Heat cells need a pair per (foreground, background) colour in use:
+     * enough pairs left for one palette's levels crossed with itself. */
+    nheat = COLOR_PAIRS - PAIR_FIRST_FREE >= 17 * 17 ? (big ? 16 : 5) : 0;
     return depth;
 }
 
@@ -130,12 +108,17 @@ void tui_chrome_set(WINDOW *w, tui_chrome c)
     wattrset(w, (int)chrome_attr[c]);
 }
 
-static short heat_pair(int hi, int lo)
+/* A pair for a foreground and background colour (-1: the defaults). */
+static short pair_of(int fg, int bg)
 {
-    /* canvas level 0..CANVAS_LEVELS-1 to a ramp index; -1: none */
-    int h = hi == CANVAS_NO_LEVEL ? -1 : hi * nheat / CANVAS_LEVELS;
-    int l = lo == CANVAS_NO_LEVEL ? -1 : lo * nheat / CANVAS_LEVELS;
-    return (short)(PAIR_HEAT0 + (h + 1) * (nheat + 1) + l + 1);
+    int p = alloc_pair(fg < 0 ? def_fg : fg, bg < 0 ? def_bg : bg);
+    return p > 0 ? (short)p : 0;
+}
+
+static int heat_colour(const canvas *c, int level)
+{
+    return level == CANVAS_NO_LEVEL ? -1
+                                    : palette_heat(c->palette, level, depth);
 }
 
 static cchar_t *rowbuf;
@@ -162,14 +145,15 @@ void tui_draw_canvas(WINDOW *w, int y0, int x0, const canvas *c)
             if (heat && nheat && !cell->dots) {
                 if (!blocks) { /* a space in the colour of the cell */
                     wc[0] = L' ';
-                    pair = heat_pair(CANVAS_NO_LEVEL,
-                                     lo != CANVAS_NO_LEVEL ? lo : hi);
+                    pair = pair_of(-1, heat_colour(c, lo != CANVAS_NO_LEVEL
+                                                          ? lo
+                                                          : hi));
                 } else if (hi != CANVAS_NO_LEVEL) {
                     wc[0] = 0x2580; /* ▀: fg = hi, bg = lo */
-                    pair = heat_pair(hi, lo);
+                    pair = pair_of(heat_colour(c, hi), heat_colour(c, lo));
                 } else {
                     wc[0] = 0x2584; /* ▄: fg = lo */
-                    pair = heat_pair(lo, CANVAS_NO_LEVEL);
+                    pair = pair_of(heat_colour(c, lo), -1);
                 }
             } else {
                 uint32_t g = canvas_glyph(c, cell);
@@ -177,9 +161,13 @@ void tui_draw_canvas(WINDOW *w, int y0, int x0, const canvas *c)
                 int st = cell->style < STY_COUNT ? cell->style : 0;
                 a = style_attr[st] & ~A_COLOR;
                 pair = (short)PAIR_NUMBER(style_attr[st]);
-                if (heat && nheat) /* dots over a heat cell */
-                    pair = heat_pair(CANVAS_NO_LEVEL,
-                                     lo != CANVAS_NO_LEVEL ? lo : hi);
+                if (heat && nheat) { /* dots over a heat cell: their own
+                                        colour on the cell's */
+                    int sc = palette_style(st, depth);
+                    pair = pair_of(sc, heat_colour(c, lo != CANVAS_NO_LEVEL
+                                                          ? lo
+                                                          : hi));
+                }
             }
             setcchar(&rowbuf[x], wc, a, pair, NULL);
         }

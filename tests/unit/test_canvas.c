@@ -8,6 +8,7 @@
 
 #include "core/sink.h"
 #include "plot/canvas.h"
+#include "plot/palette.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -563,10 +564,89 @@ static void test_glyph_blank(void **state)
     canvas_free(c);
 }
 
+
+static char *ansi_of(const canvas *c, int depth)
+{
+    ss_membuf m = {0};
+    ss_sink k = ss_sink_mem(&m);
+    canvas_print_ansi(c, &k, depth);
+    return m.buf;
+}
+
+/* Coloured text for a terminal (the line REPL): heat pixels as '▀' in
+ * their level's colours, series in their colour, the floor in its own;
+ * without a colour depth exactly canvas_print. */
+static void test_print_ansi(void **state)
+{
+    (void)state;
+    canvas *c = canvas_alloc(4, 1, 0);
+    assert_non_null(c);
+    canvas_level(c, 0, 0, 3);
+    canvas_level(c, 0, 1, 12);
+    canvas_level(c, 1, 0, CANVAS_FLOOR);
+    canvas_dot(c, 4, 0, STY_SERIES1 + 1);
+    char *s = ansi_of(c, 256);
+    assert_non_null(s);
+    char want[64];
+    snprintf(want, sizeof want, "\033[0;38;5;%d;48;5;%dm\u2580",
+             palette_heat(CANVAS_PAL_VIRIDIS, 3, 256),
+             palette_heat(CANVAS_PAL_VIRIDIS, 12, 256));
+    assert_non_null(strstr(s, want));
+    snprintf(want, sizeof want, "38;5;%dm\u2580",
+             palette_heat(0, CANVAS_FLOOR, 256));
+    assert_non_null(strstr(s, want));
+    snprintf(want, sizeof want, "38;5;%dm\u2801",
+             palette_style(STY_SERIES1 + 1, 256));
+    assert_non_null(strstr(s, want));
+    assert_non_null(strstr(s, "\033[0m\n")); /* reset at the line's end */
+    free(s);
+    /* the floor colour is in no ramp; fits use the terminal's foreground
+     * (visible on light and dark backgrounds) */
+    for (int p = 0; p < CANVAS_PAL_COUNT; p++)
+        for (int l = 0; l < CANVAS_LEVELS; l++)
+            assert_int_not_equal(palette_heat(p, l, 256),
+                                 palette_heat(p, CANVAS_FLOOR, 256));
+    assert_int_equal(palette_style(STY_FIT, 256), -1);
+    /* depth 0: plain text */
+    ss_membuf m = {0};
+    ss_sink k = ss_sink_mem(&m);
+    canvas_print(c, &k);
+    s = ansi_of(c, 0);
+    assert_string_equal(s, m.buf);
+    free(s);
+    ss_membuf_free(&m);
+    assert_int_equal(palette_parse("turbo"), CANVAS_PAL_TURBO);
+    assert_int_equal(palette_parse("nope"), -1);
+    canvas_free(c);
+}
+
+/* Floor pixels show as '×' ('x' in ASCII); a diverging canvas shows
+ * negative levels as circles and positive ones as shades. */
+static void test_floor_and_diverging_text(void **state)
+{
+    (void)state;
+    canvas *c = canvas_alloc(3, 1, 0);
+    assert_non_null(c);
+    canvas_level(c, 0, 0, CANVAS_FLOOR);
+    canvas_level(c, 1, 0, 0);
+    canvas_level(c, 2, 0, CANVAS_LEVELS - 1);
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 0, 0)), 0x00d7);
+    c->palette = CANVAS_PAL_COOLWARM;
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 1, 0)), 0x25cf);
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 2, 0)), 0x2588);
+    c->ascii = 1;
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 0, 0)), 'x');
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 1, 0)), '@');
+    assert_int_equal(canvas_glyph(c, canvas_at(c, 2, 0)), '#');
+    canvas_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc),
+        cmocka_unit_test(test_print_ansi),
+        cmocka_unit_test(test_floor_and_diverging_text),
         cmocka_unit_test(test_braille_bits),
         cmocka_unit_test(test_dot_style_last),
         cmocka_unit_test(test_text_dot_replacement),

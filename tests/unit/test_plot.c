@@ -690,8 +690,15 @@ static void test_nothing_finite(void **state)
                        "nothing to plot");
     expect_range_error(plot_heatmap(c, one3, 3, 0, 0, 1, 0, 1, NULL, NULL),
                        "nothing to plot");
-    expect_range_error(plot_heatmap(c, nan3, 3, 1, 0, 1, 0, 1, NULL, NULL),
-                       "no finite");
+    {
+        const double nan1[3] = {NAN, NAN, NAN};
+        expect_range_error(
+            plot_heatmap(c, nan1, 3, 1, 0, 1, 0, 1, NULL, NULL),
+            "no finite");
+        /* only NaN and the floor: drawn, the floor in its own colour */
+        assert_int_equal(plot_heatmap(c, nan3, 3, 1, 0, 1, 0, 1, NULL, NULL),
+                         SS_OK);
+    }
     expect_range_error(
         plot_heatmap(c, one3, 3, 1, 0, NAN, 0, 1, NULL, NULL), "finite");
     expect_range_error(
@@ -799,7 +806,7 @@ static void test_awkward_data(void **state)
 static void test_heatmap_levels(void **state)
 {
     (void)state;
-    const double z[4] = {-INFINITY, 0, NAN, INFINITY}; /* 2 x 2 */
+    const double z[4] = {-INFINITY, 0, NAN, 1}; /* 2 x 2 */
     const unsigned char mk[4] = {0, 1, 0, 0};
     canvas *c = canvas_alloc(40, 10, 0);
     assert_non_null(c);
@@ -818,9 +825,19 @@ static void test_heatmap_levels(void **state)
     assert_true(lev0 > 0);
     assert_true(top > 0);
     assert_true(sing > 0);
+    /* -inf and +inf are at the floor: their own colour (not the ends of
+     * the scale, which would call a finite colour "-inf"), its legend
+     * entry, no "inf" label */
+    int floor_px = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            const canvas_cell *k = canvas_at(c, x, y);
+            floor_px += (k->hi == CANVAS_FLOOR) + (k->lo == CANVAS_FLOOR);
+        }
+    assert_true(floor_px > 4); /* more than the legend's swatch */
     char *s = print_canvas(c);
-    assert_non_null(strstr(s, "-inf"));
-    assert_non_null(strstr(s, " inf"));
+    assert_null(strstr(s, "inf"));
+    assert_non_null(strstr(s, "\u00d7\u00d7 at floor"));
     free(s);
     /* the NaN quadrant (top left) holds no level: look at the area's
      * first row, first column (right of the y axis) */
@@ -831,6 +848,181 @@ static void test_heatmap_levels(void **state)
     assert_true(ax > 0);
     assert_int_equal(canvas_at(c, ax, 0)->hi, CANVAS_NO_LEVEL);
     assert_int_equal(canvas_at(c, ax, 0)->lo, CANVAS_NO_LEVEL);
+    canvas_free(c);
+}
+
+
+/* A singular set one grid cell thin stays a continuous curve when the grid
+ * is much finer than the canvas: the diagonal of a 200 x 200 map marks
+ * every row of the area (issue 7: 10 of 18 rows before), and a horizontal
+ * set on the middle row of an 81 x 81 grid (which no pixel samples) is
+ * drawn across the whole width. */
+static void test_singular_curves(void **state)
+{
+    (void)state;
+    size_t n = 200;
+    double *z = malloc(n * n * sizeof *z);
+    unsigned char *mk = calloc(n * n, 1);
+    assert_non_null(z);
+    assert_non_null(mk);
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < n; i++) {
+            z[j * n + i] = (double)i - (double)j;
+            mk[j * n + i] = i == j;
+        }
+    canvas *c = canvas_alloc(60, 18, 0);
+    assert_non_null(c);
+    plot_opts o;
+    plot_opts_init(&o);
+    expect_ok(plot_heatmap(c, z, n, n, -1, 1, -1, 1, mk, &o), c);
+    /* the area: rows whose first column right of the axis holds a level */
+    int rows = 0, marked = 0;
+    for (int y = 0; y < c->h; y++) {
+        int any_level = 0, sing = 0;
+        for (int x = 0; x < 50; x++) {
+            const canvas_cell *k = canvas_at(c, x, y);
+            any_level |= k->hi < CANVAS_LEVELS || k->lo < CANVAS_LEVELS;
+            sing |= k->dots && k->style == STY_SINGULAR;
+        }
+        rows += any_level;
+        marked += any_level && sing;
+    }
+    assert_true(rows >= 12);
+    assert_int_equal(marked, rows);
+
+    size_t m = 81;
+    memset(mk, 0, n * n);
+    for (size_t i = 0; i < m; i++)
+        mk[40 * m + i] = 1; /* y = 0 on -2..2 */
+    expect_ok(plot_heatmap(c, z, m, m, -2, 2, -2, 2, mk, &o), c);
+    int best = 0;
+    for (int y = 0; y < c->h; y++) {
+        int cnt = 0;
+        for (int x = 0; x < c->w; x++) {
+            const canvas_cell *k = canvas_at(c, x, y);
+            cnt += k->dots && k->style == STY_SINGULAR;
+        }
+        best = cnt > best ? cnt : best;
+    }
+    assert_true(best >= 40); /* the area is about 45 columns wide */
+    canvas_free(c);
+    free(z);
+    free(mk);
+}
+
+/* The colour scale carries nice ticks (short labels inside the range)
+ * and range= clips values to the end colours. */
+static void test_heat_scale(void **state)
+{
+    (void)state;
+    double z[6] = {0.123456789, 17.3, 33.3, 50, 71.1, 99.87654321};
+    canvas *c = canvas_alloc(50, 16, 1);
+    assert_non_null(c);
+    plot_opts o;
+    plot_opts_init(&o);
+    expect_ok(plot_heatmap(c, z, 6, 1, 0, 1, 0, 1, NULL, &o), c);
+    char *s = print_canvas(c);
+    assert_null(strstr(s, "99.8765")); /* no raw ends with 10 digits */
+    assert_null(strstr(s, "0.1234"));
+    assert_non_null(strstr(s, " 20\n"));
+    assert_non_null(strstr(s, " 80\n"));
+    free(s);
+    /* range: everything above 10 in the top colour */
+    o.zmin = 0;
+    o.zmax = 10;
+    expect_ok(plot_heatmap(c, z, 6, 1, 0, 1, 0, 1, NULL, &o), c);
+    int top = 0;
+    for (int x = 0; x < c->w; x++)
+        top += canvas_at(c, x, 8)->lo == CANVAS_LEVELS - 1;
+    assert_true(top >= 30); /* 5 of the 6 columns of the area */
+    o.zmin = 5;
+    o.zmax = 5;
+    expect_range_error(plot_heatmap(c, z, 6, 1, 0, 1, 0, 1, NULL, &o),
+                       "empty");
+    canvas_free(c);
+}
+
+/* A matrix: row 0 at the top, labelled by name; a signed matrix on the
+ * diverging palette, symmetric about 0, negative entries with their own
+ * glyphs in text. */
+static void test_matrix(void **state)
+{
+    (void)state;
+    const double a[4] = {4, -4, -4, 1};
+    const char *names[2] = {"alpha", "beta"};
+    canvas *c = canvas_alloc(40, 10, 0);
+    assert_non_null(c);
+    expect_ok(plot_matrix(c, a, 2, 2, names, names, NULL), c);
+    assert_int_equal(c->palette, CANVAS_PAL_COOLWARM);
+    int ra = -1, rb = -1;
+    for (int y = 0; y < c->h; y++) {
+        if (canvas_at(c, 0, y)->ch == 'a')
+            ra = y;
+        if (canvas_at(c, 1, y)->ch == 'b')
+            rb = y;
+    }
+    assert_true(ra >= 0 && rb > ra); /* alpha above beta */
+    /* the first block of alpha's row: +4, the top level; right of it -4,
+     * the bottom level */
+    const canvas_cell *k = canvas_at(c, 6, ra);
+    assert_int_equal(k->hi, CANVAS_LEVELS - 1);
+    int x = 6;
+    while (x < c->w && canvas_at(c, x, ra)->hi == CANVAS_LEVELS - 1)
+        x++;
+    while (x < c->w && canvas_at(c, x, ra)->hi == CANVAS_NO_LEVEL)
+        x++;
+    assert_int_equal(canvas_at(c, x, ra)->hi, 0);
+    char *s = print_canvas(c);
+    assert_non_null(strstr(s, "\u25cf")); /* ● strong negative */
+    assert_non_null(strstr(s, "\u2588")); /* █ strong positive */
+    free(s);
+    /* unsigned: the sequential default */
+    const double b[4] = {4, 1, 1, 2};
+    expect_ok(plot_matrix(c, b, 2, 2, names, names, NULL), c);
+    assert_int_equal(c->palette, CANVAS_PAL_VIRIDIS);
+    canvas_free(c);
+}
+
+static int dots_drawn(const canvas *c, int st)
+{
+    int n = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            const canvas_cell *k = canvas_at(c, x, y);
+            if (k->dots && k->style == st)
+                n += __builtin_popcount(k->dots);
+        }
+    return n;
+}
+
+/* Series differ without colour: the same curve as series 1 (solid) and
+ * series 2 (dotted) draws about twice as many dots, and the legend
+ * samples differ. */
+static void test_series_patterns(void **state)
+{
+    (void)state;
+    double x[2] = {0, 1}, y[2] = {0, 1};
+    size_t counts[3];
+    for (int st = 0; st < 3; st++) {
+        canvas *c = canvas_alloc(50, 16, 0);
+        assert_non_null(c);
+        plot_series s = {x, y, 2, NULL, st, 0, 0};
+        expect_ok(plot_xy(c, &s, 1, NULL), c);
+        counts[st] = (size_t)dots_drawn(c, STY_SERIES1 + st);
+        canvas_free(c);
+    }
+    assert_true(counts[0] > 0);
+    assert_true(counts[1] * 2 >= counts[0] - 1 &&
+                counts[1] * 2 <= counts[0] + 1);
+    assert_true(counts[2] < counts[0] && counts[2] > counts[1]);
+    /* legend samples */
+    canvas *c = canvas_alloc(50, 16, 0);
+    plot_series s2[2] = {{x, y, 2, "one", 0, 0, 0}, {x, y, 2, "two", 1, 0, 0}};
+    expect_ok(plot_xy(c, s2, 2, NULL), c);
+    char *txt = print_canvas(c);
+    assert_non_null(strstr(txt, "\u2812\u2812\u2812\u2812 one"));
+    assert_non_null(strstr(txt, "\u2802\u2802\u2802\u2802 two"));
+    free(txt);
     canvas_free(c);
 }
 
@@ -882,6 +1074,10 @@ int main(void)
         cmocka_unit_test(test_awkward_data),
         cmocka_unit_test(test_heatmap_levels),
         cmocka_unit_test(test_legend_switch),
+        cmocka_unit_test(test_singular_curves),
+        cmocka_unit_test(test_heat_scale),
+        cmocka_unit_test(test_matrix),
+        cmocka_unit_test(test_series_patterns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,180 @@
+/* plot_histogram: density histograms with an optional curve. */
+#include "plot/plot_int.h"
+
+/* ---- histograms -------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double quantile_sorted(const double *s, size_t n, double q)
+{
+    double h = (double)(n - 1) * q;
+    size_t i = (size_t)floor(h);
+    if (i + 1 >= n)
+        return s[n - 1];
+    return s[i] + (h - (double)i) * (s[i + 1] - s[i]);
+}
+
+/* Freedman-Diaconis bin count for sorted finite data on [lo, hi]. */
+static size_t fd_bins(const double *s, size_t n, double lo, double hi)
+{
+    double iqr = quantile_sorted(s, n, 0.75) - quantile_sorted(s, n, 0.25);
+    double width = 2 * iqr / cbrt((double)n);
+    double span = hi * 0.5 - lo * 0.5;
+    if (!(width > 0) || !isfinite(span / width))
+        return 0;
+    double b = ceil(span / width * 2);
+    return b > 1e6 ? 1000000 : b >= 1 ? (size_t)b : 1;
+}
+
+ss_status plot_histogram(canvas *c, const double *data, size_t n,
+                         size_t bins, const double *curve_x,
+                         const double *curve_y, size_t ncurve,
+                         const plot_opts *o)
+{
+    plot_opts def;
+    ss_status st = pl_start_plot(c, &o, &def);
+    if (st)
+        return st;
+    if (!data || n == 0)
+        return SS_FAIL(SS_ERR_RANGE, "nothing to plot: no data for the "
+                                     "histogram");
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++)
+        nf += isfinite(data[i]) != 0;
+    if (nf == 0)
+        return SS_FAIL(SS_ERR_RANGE, "nothing to plot: no finite data for "
+                                     "the histogram");
+    double *s = malloc(nf * sizeof *s);
+    if (!s)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for a histogram of %zu "
+                                     "values",
+                       nf);
+    size_t *count = NULL;
+    nf = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(data[i]))
+            s[nf++] = data[i];
+    qsort(s, nf, sizeof *s, cmp_double);
+    double lo = s[0], hi = s[nf - 1];
+    if (pl_degenerate(lo, hi)) { /* constant data: one bin around it */
+        double d = fabs(lo) > 1e-200 ? fabs(lo) * 0.1 : 0.5;
+        lo = fmax(lo - d, -DBL_MAX);
+        hi = fmin(hi + d, DBL_MAX);
+    }
+    size_t auto_bins = bins ? bins : fd_bins(s, nf, lo, hi);
+
+    /* the x range: the data and the curve */
+    double xmn = lo, xmx = hi;
+    double cmax = 0;
+    for (size_t i = 0; curve_x && curve_y && i < ncurve; i++)
+        if (isfinite(curve_x[i]) && isfinite(curve_y[i])) {
+            xmn = fmin(xmn, curve_x[i]);
+            xmx = fmax(xmx, curve_x[i]);
+            cmax = fmax(cmax, curve_y[i]);
+        }
+
+    frame f;
+    memset(&f, 0, sizeof f);
+    f.xticks = 1;
+    if ((st = pl_axis_range('x', xmn, xmx, o->xmin, o->xmax, 0, 0, &f.xlo,
+                         &f.xhi)))
+        goto done;
+    size_t nb = 0;
+    double dmax = 0, binw = 0;
+    /* The bin count depends on the area width, which depends on the y
+     * labels, which depend on the heights: settle in two rounds. */
+    for (int round = 0; round < 2; round++) {
+        int awest = round == 0 ? c->w - 8 : f.aw;
+        size_t cap = awest > 1 ? (size_t)awest : 1;
+        size_t want = auto_bins;
+        if (!bins)
+            want = want < 5 ? 5 : want;
+        if (want > cap)
+            want = cap;
+        if (want < 1)
+            want = 1;
+        if (round == 1 && want == nb)
+            break;
+        nb = want;
+        free(count);
+        count = calloc(nb, sizeof *count);
+        if (!count) {
+            st = SS_FAIL(SS_ERR_NOMEM, "out of memory for %zu bins", nb);
+            goto done;
+        }
+        for (size_t i = 0; i < nf; i++) {
+            double fr = pl_frac_of(s[i], lo, hi) * (double)nb;
+            size_t k = fr >= (double)nb ? nb - 1 : fr > 0 ? (size_t)fr : 0;
+            count[k]++;
+        }
+        binw = (hi / (double)nb - lo / (double)nb);
+        dmax = 0;
+        for (size_t k = 0; k < nb; k++)
+            dmax = fmax(dmax, (double)count[k] / (double)nf / binw);
+        if (!isfinite(dmax) || !(dmax > 0)) {
+            st = SS_FAIL(SS_ERR_RANGE,
+                         "histogram range too narrow for densities");
+            goto done;
+        }
+        if ((st = pl_axis_range('y', 0, fmax(dmax, cmax), o->ymin, o->ymax, 0,
+                             0, &f.ylo, &f.yhi)))
+            goto done;
+        if (isnan(o->ymax))
+            f.yhi = fmin(f.yhi + 0.1 * (f.yhi * 0.5 - f.ylo * 0.5), DBL_MAX);
+        canvas_clear(c);
+        if ((st = pl_frame_plan(&f, c, o, 1, 1)))
+            goto done;
+    }
+    pl_frame_draw(&f);
+
+    int res = c->ascii ? 1 : 2;
+    int base = pl_bar_pos(&f, fmin(fmax(0, f.ylo), f.yhi), res);
+    for (size_t k = 0; k < nb; k++) {
+        double e0 = lo + (double)k * binw, e1 = lo + (double)(k + 1) * binw;
+        int c0 = pl_floor_clamp(pl_frac_of(e0, f.xlo, f.xhi) * f.aw + 1e-9, 0,
+                             f.aw - 1);
+        int c1 = k + 1 == nb ? pl_floor_clamp(pl_frac_of(hi, f.xlo, f.xhi) * f.aw -
+                                               1e-9,
+                                           0, f.aw - 1)
+                             : pl_floor_clamp(pl_frac_of(e1, f.xlo, f.xhi) * f.aw +
+                                               1e-9,
+                                           0, f.aw) -
+                                   1;
+        if (c1 < c0)
+            c1 = c0;
+        if (!count[k] || pl_frac_of(e1, f.xlo, f.xhi) <= 0 ||
+            pl_frac_of(e0, f.xlo, f.xhi) >= 1)
+            continue;
+        double d = (double)count[k] / (double)nf / binw;
+        int p = pl_bar_pos(&f, d, res);
+        if (p > base)
+            pl_bar_cells(&f, f.ax + c0, f.ax + c1, base, p, res);
+    }
+    if (curve_x && curve_y) {
+        int have = 0, dash = 0;
+        double px = 0, py = 0;
+        for (size_t i = 0; i < ncurve; i++) {
+            if (!isfinite(curve_x[i]) || !isfinite(curve_y[i])) {
+                have = 0;
+                continue;
+            }
+            double qx = pl_xdot(&f, curve_x[i]), qy = pl_ydot(&f, curve_y[i]);
+            if (have)
+                pl_segment(&f, px, py, qx, qy, STY_FIT, 0x1u, 1, &dash, 1);
+            else
+                pl_point(&f, qx, qy, STY_FIT);
+            px = qx;
+            py = qy;
+            have = 1;
+        }
+    }
+done:
+    free(count);
+    free(s);
+    return st;
+}
+
