@@ -91,9 +91,8 @@ ss_status pane_render(pane *p, session *s, int w, int h)
     return render_object(s, &rq, p->cv);
 }
 
-static void draw_text(pane *p, int iw, int ih)
+void pane_text_draw(WINDOW *w, tui_text *t, int y0, int x0, int iw, int ih)
 {
-    tui_text *t = &p->text;
     tui_text_set_width(t, iw);
     long row = tui_text_first_row(t, ih), acc = 0;
     size_t i = 0;
@@ -104,18 +103,20 @@ static void draw_text(pane *p, int iw, int ih)
         const char *s = t->v[i].s;
         static const tui_chrome look[] = {TUI_C_NORMAL, TUI_C_ERROR,
                                           TUI_C_ECHO, TUI_C_NOTE};
-        tui_chrome_set(p->win, look[t->v[i].style & 3]);
+        tui_chrome_set(w, look[t->v[i].style & 3]);
         size_t pos = 0;
-        do {
-            size_t k = tui_text_fit(s + pos, iw, NULL);
-            if (skip > 0)
+        tui_row r;
+        while (y < ih && tui_text_row(s, iw, &pos, &r)) {
+            if (skip > 0) {
                 skip--;
-            else
-                mvwaddnstr(p->win, 1 + y++, 1, s + pos, (int)k);
-            pos += k;
-        } while (s[pos] && y < ih);
+                continue;
+            }
+            if (r.len)
+                mvwaddnstr(w, y0 + y, x0 + r.indent, s + r.start, (int)r.len);
+            y++;
+        }
     }
-    tui_chrome_set(p->win, TUI_C_NORMAL);
+    tui_chrome_set(w, TUI_C_NORMAL);
 }
 
 /* Where the view is, on the bottom border of a text pane. */
@@ -197,7 +198,7 @@ void pane_draw(pane *p, session *s, int focused)
         }
     } else {
         werase(p->win);
-        draw_text(p, iw, ih);
+        pane_text_draw(p->win, &p->text, 1, 1, iw, ih);
     }
     draw_border(p, focused);
     if (p->kind != PANE_PLOT)

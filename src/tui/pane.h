@@ -48,6 +48,10 @@ ss_status pane_render(pane *p, session *s, int w, int h);
 /* Draw contents and border into the window (no refresh). */
 void pane_draw(pane *p, session *s, int focused);
 
+/* Draw the rows of a text buffer that are in view (wrapped to iw columns,
+ * ih rows) at (y0, x0) of a window, each line in its style. */
+void pane_text_draw(WINDOW *w, tui_text *t, int y0, int x0, int iw, int ih);
+
 /* PgUp/PgDn/Home/End on a text pane. */
 int pane_key(pane *p, int key);
 
