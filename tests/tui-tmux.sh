@@ -140,6 +140,27 @@ $T send-keys -t s C-c
 wait_for "half typed^C"
 [ $fails = 0 ] && echo "ok: help overlay, focus keys, Ctrl-C clears the line"
 
+# ---- a paste of more than 4 KB: every byte reaches the command line ---------
+# 400 statements (8.8 KB) and one statement of 4.2 KB: all of them run, in
+# order, none cut short (the history file has each one whole).
+awk 'BEGIN { for (i = 1; i <= 400; i++) printf "echo pasted line L%04d\n", i }' \
+    > "$work/paste"
+awk 'BEGIN { printf "echo"; for (i = 1; i <= 700; i++) printf " w%04d", i;
+             print " END" }' >> "$work/paste"
+$T load-buffer "$work/paste"
+$T paste-buffer -t s
+wait_for "w0700 END"
+hist="$work/state/singscope/history"
+[ "$(grep -c '^echo pasted line L[0-9]*$' "$hist")" = 400 ] ||
+    fail "the history lacks pasted statements: $(grep -c pasted "$hist") of 400"
+grep -q '^echo pasted line L0400$' "$hist" || fail "the 400th pasted line is missing"
+long=$(grep '^echo w0001' "$hist")
+[ "${#long}" = 4208 ] || fail "the long pasted statement was cut (${#long} bytes of 4208)"
+screen | grep -qF "error" && fail "a pasted statement failed"
+expect_row 40 "singscope>"
+row 40 | grep -q "^singscope> *$" || fail "input left on the command line"
+[ $fails = 0 ] && echo "ok: a paste of 13 KB runs whole"
+
 # ---- quit: the shell is back, terminal modes restored, status 0 ----------
 $T send-keys -t s 'quit' Enter
 wait_for "EXITED 0"

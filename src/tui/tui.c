@@ -191,6 +191,17 @@ void tui_poll(tui *t)
         }
     }
     tui_cmdline_flush();
+    size_t lost = tui_cmdline_take_lost();
+    if (lost) { /* out of memory: never run a line with a hole in it */
+        tui_cmdline_discard();
+        char msg[200];
+        int n = snprintf(msg, sizeof msg,
+                         "error: out of memory for typed input: %zu bytes "
+                         "were lost; the line being typed and everything "
+                         "after it were discarded, nothing of them ran\n",
+                         lost);
+        tui_log(t, msg, (size_t)n, TEXT_ERROR);
+    }
     if (ss_interrupted() && !t->busy && !tui_term_signal()) {
         ss_interrupt_clear(); /* Ctrl-C at the prompt */
         tui_cmdline_cancel();
