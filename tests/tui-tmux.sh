@@ -140,6 +140,62 @@ $T send-keys -t s C-c
 wait_for "half typed^C"
 [ $fails = 0 ] && echo "ok: help overlay, focus keys, Ctrl-C clears the line"
 
+# ---- a hidden log: output and errors are still seen -----------------------
+# `plot in=N` names only panes on screen; focus keys visit only those.
+$T send-keys -t s 'plot path in=9' Enter
+wait_for "error: pane 9 is not on screen: layout 2x2 shows panes 1,"
+screen | grep -qF "┌─ 9 plot" && fail "pane 9 was drawn although hidden"
+screen | grep -qF "layout 2x2:1,9,3,4" || fail "no layout suggested for pane 9"
+$T send-keys -t s 'layout 1' Enter
+wait_for "layout: 1"
+# one output line: in the status bar; several: the last, and how many more
+$T send-keys -t s 'echo only one line' Enter
+expect_row 39 "only one line"
+row 39 | grep -qF "[+" && fail "a one-line output claims more lines"
+$T send-keys -t s 'show g' Enter
+expect_row 39 "w1 = w2       0.141421356237  v unidentifiable"
+row 39 | grep -qF "[+11 lines: F4 shows the log]" ||
+    fail "status bar does not say the log has 11 more lines"
+# F4: the log over the lower half, closed again by F4
+$T send-keys -t s F4
+wait_for "4 log (F4 hides)"
+screen | grep -qF "blow-down coordinates: v = 0.3" || fail "log overlay lacks show's output"
+$T send-keys -t s F4
+i=0; while screen | grep -qF "4 log (F4 hides)" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+screen | grep -qF "4 log (F4 hides)" && fail "F4 did not close the log overlay"
+# an error opens the log by itself (and names the panes on screen)
+$T send-keys -t s 'plot path in=2' Enter
+wait_for "4 log: the command failed"
+screen | grep -qF "error: pane 2 is not on screen: layout 1 shows pane 1" ||
+    fail "hidden-pane error not seen in layout 1"
+# the next command closes it; a plot without in= goes to the pane shown
+$T send-keys -t s 'plot path' Enter
+i=0; while screen | grep -qF "the command failed" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+screen | grep -qF "the command failed" && fail "the error overlay stayed"
+expect_row 1 "┌─ 1 plot: path"
+# focus keys stay on the panes shown: in layout 1, F3 keeps pane 1
+$T send-keys -t s F3
+sleep 0.3
+row 39 | grep -qF "focus: 1 plot" || fail "F3 left the only pane of layout 1"
+$T send-keys -t s 'layout 2' Enter
+expect_row 39 "layout: 2 "
+for want in "focus: 4 log" "focus: 1 plot" "focus: 4 log"; do
+    $T send-keys -t s F3
+    expect_row 39 "$want"
+done
+$T send-keys -t s F2
+expect_row 39 "focus: 1 plot"
+# zoomed on pane 1 the log is hidden too: errors still come up
+$T send-keys -t s F5
+expect_row 39 "(zoom: F5)"
+$T send-keys -t s 'set g v=2' Enter
+wait_for "4 log: the command failed"
+screen | grep -qF "error: v = 2 is outside its range [0, 1]" || fail "error hidden by the zoom"
+$T send-keys -t s F5
+$T send-keys -t s 'layout 2x2' Enter
+expect_row 20 "┌─ 3 info: g"
+[ $fails = 0 ] && echo "ok: hidden log, hidden panes and focus keys"
+
 # ---- a paste of more than 4 KB: every byte reaches the command line ---------
 # 400 statements (8.8 KB) and one statement of 4.2 KB: all of them run, in
 # order, none cut short (the history file has each one whole).

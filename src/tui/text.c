@@ -319,6 +319,7 @@ static void add_piece(tui_text *t, const char *s, size_t len, int style,
             t->cap = nc;
         }
         tui_line *l = &t->v[t->n++];
+        t->serial++;
         l->s = c;
         l->style = (unsigned char)style;
         l->rows = count_rows(c, t->width);

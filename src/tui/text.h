@@ -27,6 +27,7 @@ typedef struct {
     long top;    /* first display row shown */
     int follow;  /* keep the end in view */
     int sticky;  /* follow again when scrolled back to the end (log) */
+    long serial; /* lines ever started: line i has number serial - n + i */
 } tui_text;
 
 /* sticky: follow the end (the log); otherwise stay at the top (info). */
