@@ -196,6 +196,34 @@ $T send-keys -t s 'layout 2x2' Enter
 expect_row 20 "┌─ 3 info: g"
 [ $fails = 0 ] && echo "ok: hidden log, hidden panes and focus keys"
 
+# ---- plot titles: what a pane shows, and "(stale)" once it is outdated ----
+# pane 1 shows `path` from `path g w2: 0.2 -> 0 log steps=9` (plotted above)
+top() { row 1; }
+expect_row 1 "┌─ 1 plot: path ← path g w2"
+top | left | grep -qF "0.2 -> 0 log steps=9" || fail "pane 1 title lacks the command"
+$T send-keys -t s 'sample g n=200 seed=3 as d' Enter
+$T send-keys -t s 'plot d in=2' Enter
+wait_for "2 plot: d ← sample g n=200 seed=3"
+# a new unnamed path replaces `path`: pane 1 keeps its picture, marked
+$T send-keys -t s 'path g w2: 1 -> 0.5 steps=7' Enter
+wait_for "1 plot: path (stale) ← path g w2"
+top | left | grep -qF "0.2 -> 0 log steps=9" || fail "stale pane 1 changed its title"
+top | right | grep -qF "(stale)" && fail "pane 2 stale although d and g are unchanged"
+# the data set's model changes: its picture (with g's density) is stale;
+# set back to the values it was drawn with, it is current again
+$T send-keys -t s 'set g w2=0.5' Enter
+wait_for "2 plot: d (stale)"
+$T send-keys -t s 'set g w2=0.2' Enter
+i=0; while top | right | grep -qF "(stale)" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+top | right | grep -qF "(stale)" && fail "pane 2 still stale with g as drawn"
+# plotting again shows the new path, current
+$T send-keys -t s 'plot path in=1' Enter
+wait_for "1 plot: path ← path g w2"
+top | left | grep -qF "1 -> 0.5 steps=7" || fail "pane 1 does not name the new path"
+$T send-keys -t s 'delete d' Enter
+wait_for "2 plot: d (stale)"
+[ $fails = 0 ] && echo "ok: plot titles name the command; stale pictures are marked"
+
 # ---- a paste of more than 4 KB: every byte reaches the command line ---------
 # 400 statements (8.8 KB) and one statement of 4.2 KB: all of them run, in
 # order, none cut short (the history file has each one whole).

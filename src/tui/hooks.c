@@ -126,6 +126,7 @@ static ss_status hook_plot(session *s, const void *req, int index)
         return rc;
     }
     snprintf(p->subject, sizeof p->subject, "%s", p->req.object);
+    pane_note_drawn(p, s);
     p->dirty = 1;
     p->stale = !p->win;
     if (t->zoom && t->focus != p->id) { /* the zoom moves to the plot */
@@ -266,10 +267,12 @@ void tui_after_command(tui *t)
     if (s->generation == t->seen_gen &&
         strcmp(s->current, t->seen_current) == 0)
         return;
+    /* A picture stays as `plot` drew it; when what it shows has been
+     * replaced or its model changed since, its title says "(stale)". */
     for (int i = 1; i <= TUI_MAX_PANES; i++) {
         pane *p = t->panes[i];
-        if (p && p->kind == PANE_PLOT && p->has_req)
-            p->stale = p->dirty = 1; /* the object may have changed */
+        if (p && pane_check_outdated(p, s))
+            p->dirty = 1;
     }
     info_refresh(t);
     t->seen_gen = s->generation; /* after our own show/eig */

@@ -1,5 +1,6 @@
 #include "tui/pane.h"
 
+#include "model/model.h"
 #include "tui/draw.h"
 
 #include <stdio.h>
@@ -67,6 +68,56 @@ int pane_place(pane *p, tui_rect r)
         return -1;
     }
     return 0;
+}
+
+static unsigned long fnv(unsigned long h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ul;
+    return h;
+}
+
+unsigned long pane_model_print(session *s, const char *name)
+{
+    obj *o = name[0] ? session_find(s, name) : NULL;
+    if (!o || o->type != &obj_model)
+        return 0;
+    const model *m = o->ptr;
+    unsigned long h = 1469598103934665603ul;
+    h = fnv(h, m->type->name, strlen(m->type->name));
+    h = fnv(h, &m->P, sizeof m->P);
+    h = fnv(h, m->theta, m->P * sizeof *m->theta);
+    h = fnv(h, m->opt, sizeof m->opt);
+    for (int i = 0; i < MODEL_MAX_OPTS; i++)
+        if (m->opt_choice[i])
+            h = fnv(h, m->opt_choice[i], strlen(m->opt_choice[i]));
+    return h ? h : 1;
+}
+
+void pane_note_drawn(pane *p, session *s)
+{
+    obj *o = session_find(s, p->req.object);
+    p->gen = o ? o->gen : 0;
+    snprintf(p->origin, sizeof p->origin, "%s", o ? o->origin : "");
+    /* a data set's picture uses the model it came from (its density) */
+    p->dep[0] = 0;
+    if (o && o->type == &obj_data)
+        snprintf(p->dep, sizeof p->dep, "%s", ((dataset *)o->ptr)->from);
+    p->dep_print = pane_model_print(s, p->dep);
+    p->outdated = 0;
+}
+
+int pane_check_outdated(pane *p, session *s)
+{
+    if (p->kind != PANE_PLOT || !p->has_req)
+        return 0;
+    obj *o = session_find(s, p->req.object);
+    int out = !o || o->gen != p->gen ||
+              (p->dep[0] && pane_model_print(s, p->dep) != p->dep_print);
+    int changed = out != p->outdated;
+    p->outdated = out;
+    return changed;
 }
 
 ss_status pane_render(pane *p, session *s, int w, int h)
@@ -164,9 +215,13 @@ static void draw_border(pane *p, int focused)
 {
     tui_chrome_set(p->win, focused ? TUI_C_FOCUS : TUI_C_BORDER);
     tui_box(p->win);
-    char title[OBJ_NAME_MAX + 32];
-    snprintf(title, sizeof title, " %d %s%s%s ", p->id, pane_kind_name(p->kind),
-             p->subject[0] ? ": " : "", p->subject);
+    char title[OBJ_NAME_MAX + 200];
+    int plot = p->kind == PANE_PLOT && p->has_req;
+    snprintf(title, sizeof title, " %d %s%s%s%s%s%s ", p->id,
+             pane_kind_name(p->kind), p->subject[0] ? ": " : "", p->subject,
+             plot && p->outdated ? " (stale)" : "",
+             plot && p->origin[0] ? (tui_utf8() ? " \u2190 " : " <- ") : "",
+             plot ? p->origin : "");
     int room = p->r.w - 4;
     if (room > 0) {
         if (!focused)
@@ -186,8 +241,13 @@ void pane_draw(pane *p, session *s, int focused)
     int iw = p->r.w - 2, ih = p->r.h - 2;
     if (p->kind == PANE_PLOT) {
         if (p->has_req) {
-            if (p->stale || !p->cv || p->cv->w != iw || p->cv->h != ih)
+            int resized = !p->cv || p->cv->w != iw || p->cv->h != ih;
+            if (p->outdated && p->cv) { /* kept as drawn, not redrawn */
+                if (resized)
+                    werase(p->win);
+            } else if (p->stale || resized) {
                 pane_render(p, s, iw, ih);
+            }
             if (p->cv)
                 tui_draw_canvas(p->win, 1, 1, p->cv);
             else
