@@ -145,7 +145,7 @@ wait_for "half typed^C"
 $T send-keys -t s 'plot path in=9' Enter
 wait_for "error: pane 9 is not on screen: layout 2x2 shows panes 1,"
 screen | grep -qF "┌─ 9 plot" && fail "pane 9 was drawn although hidden"
-screen | grep -qF "layout 2x2:1,9,3,4" || fail "no layout suggested for pane 9"
+screen | grep -qF 'layout "2x2:1,9,3,4"' || fail "no layout suggested for pane 9"
 $T send-keys -t s 'layout 1' Enter
 wait_for "layout: 1"
 # one output line: in the status bar; several: the last, and how many more
@@ -223,6 +223,30 @@ top | left | grep -qF "1 -> 0.5 steps=7" || fail "pane 1 does not name the new p
 $T send-keys -t s 'delete d' Enter
 wait_for "2 plot: d (stale)"
 [ $fails = 0 ] && echo "ok: plot titles name the command; stale pictures are marked"
+
+# ---- the layout forms: F1 and `help layout` say the same, and each example
+# they give is one that `layout` takes
+form='layout N|CxR|A+B[+C..][:P,..]'
+$T send-keys -t s F1
+wait_for "Any key closes this help."
+screen | grep -qF "$form" || fail "F1 does not give the layout forms"
+screen > "$work/f1"
+$T send-keys -t s Escape
+sleep 0.3
+$T send-keys -t s 'layout 1' Enter
+$T send-keys -t s 'help layout' Enter
+$T send-keys -t s F4
+wait_for "usage: $form"
+$T send-keys -t s F4
+for spec in 1 2 3 4 2x2 3x2 1x2 1+2 2+1+2 '"3x2:1,2,5,6,3,4"' '"2:1,3"'; do
+    $T send-keys -t s "layout $spec" Enter
+    expect_row 39 "layout: $(echo "$spec" | tr -d '"')"
+    screen | grep -qF "error" && fail "layout $spec refused"
+done
+grep -qF 'layout "3x2:1,2,5,6,3,4"' "$work/f1" || fail "F1 lacks the example with panes"
+$T send-keys -t s 'layout 2x2' Enter
+expect_row 39 "layout: 2x2"
+[ $fails = 0 ] && echo "ok: F1 and help name the layout forms layout accepts"
 
 # ---- a paste of more than 4 KB: every byte reaches the command line ---------
 # 400 statements (8.8 KB) and one statement of 4.2 KB: all of them run, in

@@ -93,7 +93,7 @@ static ss_status hook_plot(session *s, const void *req, int index)
                 }
                 return SS_FAIL(SS_ERR_USAGE,
                                "pane %d is not on screen: layout %s shows "
-                               "pane%s %s (plots go to %s%s); `layout %s` "
+                               "pane%s %s (plots go to %s%s); `layout \"%s\"` "
                                "would show it",
                                id, t->layout.spec, n > 1 ? "s" : "", have,
                                np > 1 ? "" : "pane ", where, alt);
