@@ -140,6 +140,135 @@ $T send-keys -t s C-c
 wait_for "half typed^C"
 [ $fails = 0 ] && echo "ok: help overlay, focus keys, Ctrl-C clears the line"
 
+# ---- a hidden log: output and errors are still seen -----------------------
+# `plot in=N` names only panes on screen; focus keys visit only those.
+$T send-keys -t s 'plot path in=9' Enter
+wait_for "error: pane 9 is not on screen: layout 2x2 shows panes 1,"
+screen | grep -qF "┌─ 9 plot" && fail "pane 9 was drawn although hidden"
+screen | grep -qF 'layout "2x2:1,9,3,4"' || fail "no layout suggested for pane 9"
+$T send-keys -t s 'layout 1' Enter
+wait_for "layout: 1"
+# one output line: in the status bar; several: the last, and how many more
+$T send-keys -t s 'echo only one line' Enter
+expect_row 39 "only one line"
+row 39 | grep -qF "[+" && fail "a one-line output claims more lines"
+$T send-keys -t s 'show g' Enter
+expect_row 39 "w1 = w2       0.141421356237  v unidentifiable"
+row 39 | grep -qF "[+11 lines: F4 shows the log]" ||
+    fail "status bar does not say the log has 11 more lines"
+# F4: the log over the lower half, closed again by F4
+$T send-keys -t s F4
+wait_for "4 log (F4 hides)"
+screen | grep -qF "blow-down coordinates: v = 0.3" || fail "log overlay lacks show's output"
+$T send-keys -t s F4
+i=0; while screen | grep -qF "4 log (F4 hides)" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+screen | grep -qF "4 log (F4 hides)" && fail "F4 did not close the log overlay"
+# an error opens the log by itself (and names the panes on screen)
+$T send-keys -t s 'plot path in=2' Enter
+wait_for "4 log: the command failed"
+screen | grep -qF "error: pane 2 is not on screen: layout 1 shows pane 1" ||
+    fail "hidden-pane error not seen in layout 1"
+# the next command closes it; a plot without in= goes to the pane shown
+$T send-keys -t s 'plot path' Enter
+i=0; while screen | grep -qF "the command failed" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+screen | grep -qF "the command failed" && fail "the error overlay stayed"
+expect_row 1 "┌─ 1 plot: path"
+# focus keys stay on the panes shown: in layout 1, F3 keeps pane 1
+$T send-keys -t s F3
+sleep 0.3
+row 39 | grep -qF "focus: 1 plot" || fail "F3 left the only pane of layout 1"
+$T send-keys -t s 'layout 2' Enter
+expect_row 39 "layout: 2 "
+for want in "focus: 4 log" "focus: 1 plot" "focus: 4 log"; do
+    $T send-keys -t s F3
+    expect_row 39 "$want"
+done
+$T send-keys -t s F2
+expect_row 39 "focus: 1 plot"
+# zoomed on pane 1 the log is hidden too: errors still come up
+$T send-keys -t s F5
+expect_row 39 "(zoom: F5)"
+$T send-keys -t s 'set g v=2' Enter
+wait_for "4 log: the command failed"
+screen | grep -qF "error: v = 2 is outside its range [0, 1]" || fail "error hidden by the zoom"
+$T send-keys -t s F5
+$T send-keys -t s 'layout 2x2' Enter
+expect_row 20 "┌─ 3 info: g"
+[ $fails = 0 ] && echo "ok: hidden log, hidden panes and focus keys"
+
+# ---- plot titles: what a pane shows, and "(stale)" once it is outdated ----
+# pane 1 shows `path` from `path g w2: 0.2 -> 0 log steps=9` (plotted above)
+top() { row 1; }
+expect_row 1 "┌─ 1 plot: path ← path g w2"
+top | left | grep -qF "0.2 -> 0 log steps=9" || fail "pane 1 title lacks the command"
+$T send-keys -t s 'sample g n=200 seed=3 as d' Enter
+$T send-keys -t s 'plot d in=2' Enter
+wait_for "2 plot: d ← sample g n=200 seed=3"
+# a new unnamed path replaces `path`: pane 1 keeps its picture, marked
+$T send-keys -t s 'path g w2: 1 -> 0.5 steps=7' Enter
+wait_for "1 plot: path (stale) ← path g w2"
+top | left | grep -qF "0.2 -> 0 log steps=9" || fail "stale pane 1 changed its title"
+top | right | grep -qF "(stale)" && fail "pane 2 stale although d and g are unchanged"
+# the data set's model changes: its picture (with g's density) is stale;
+# set back to the values it was drawn with, it is current again
+$T send-keys -t s 'set g w2=0.5' Enter
+wait_for "2 plot: d (stale)"
+$T send-keys -t s 'set g w2=0.2' Enter
+i=0; while top | right | grep -qF "(stale)" && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+top | right | grep -qF "(stale)" && fail "pane 2 still stale with g as drawn"
+# plotting again shows the new path, current
+$T send-keys -t s 'plot path in=1' Enter
+wait_for "1 plot: path ← path g w2"
+top | left | grep -qF "1 -> 0.5 steps=7" || fail "pane 1 does not name the new path"
+$T send-keys -t s 'delete d' Enter
+wait_for "2 plot: d (stale)"
+[ $fails = 0 ] && echo "ok: plot titles name the command; stale pictures are marked"
+
+# ---- the layout forms: F1 and `help layout` say the same, and each example
+# they give is one that `layout` takes
+form='layout N|CxR|A+B[+C..][:P,..]'
+$T send-keys -t s F1
+wait_for "Any key closes this help."
+screen | grep -qF "$form" || fail "F1 does not give the layout forms"
+screen > "$work/f1"
+$T send-keys -t s Escape
+sleep 0.3
+$T send-keys -t s 'layout 1' Enter
+$T send-keys -t s 'help layout' Enter
+$T send-keys -t s F4
+wait_for "usage: $form"
+$T send-keys -t s F4
+for spec in 1 2 3 4 2x2 3x2 1x2 1+2 2+1+2 '"3x2:1,2,5,6,3,4"' '"2:1,3"'; do
+    $T send-keys -t s "layout $spec" Enter
+    expect_row 39 "layout: $(echo "$spec" | tr -d '"')"
+    screen | grep -qF "error" && fail "layout $spec refused"
+done
+grep -qF 'layout "3x2:1,2,5,6,3,4"' "$work/f1" || fail "F1 lacks the example with panes"
+$T send-keys -t s 'layout 2x2' Enter
+expect_row 39 "layout: 2x2"
+[ $fails = 0 ] && echo "ok: F1 and help name the layout forms layout accepts"
+
+# ---- a paste of more than 4 KB: every byte reaches the command line ---------
+# 400 statements (8.8 KB) and one statement of 4.2 KB: all of them run, in
+# order, none cut short (the history file has each one whole).
+awk 'BEGIN { for (i = 1; i <= 400; i++) printf "echo pasted line L%04d\n", i }' \
+    > "$work/paste"
+awk 'BEGIN { printf "echo"; for (i = 1; i <= 700; i++) printf " w%04d", i;
+             print " END" }' >> "$work/paste"
+$T load-buffer "$work/paste"
+$T paste-buffer -t s
+wait_for "w0700 END"
+hist="$work/state/singscope/history"
+[ "$(grep -c '^echo pasted line L[0-9]*$' "$hist")" = 400 ] ||
+    fail "the history lacks pasted statements: $(grep -c pasted "$hist") of 400"
+grep -q '^echo pasted line L0400$' "$hist" || fail "the 400th pasted line is missing"
+long=$(grep '^echo w0001' "$hist")
+[ "${#long}" = 4208 ] || fail "the long pasted statement was cut (${#long} bytes of 4208)"
+screen | grep -qF "error" && fail "a pasted statement failed"
+expect_row 40 "singscope>"
+row 40 | grep -q "^singscope> *$" || fail "input left on the command line"
+[ $fails = 0 ] && echo "ok: a paste of 13 KB runs whole"
+
 # ---- quit: the shell is back, terminal modes restored, status 0 ----------
 $T send-keys -t s 'quit' Enter
 wait_for "EXITED 0"

@@ -168,13 +168,20 @@ static const cmd_def table[] = {
      "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii",
      cmd_plot, COMPL_OBJECT, "in width height title logx logy range palette",
      NULL},
-    {"layout", "layout 1|2|2x2|1+2|3",
+    {"layout", "layout N|CxR|A+B[+C..][:P,..]",
      "arrange the panes of the full-screen UI",
-     "Chooses the grid of panes: 1 (one pane), 2 (side by side), 2x2 (two "
-     "plots, information and log; the default), 1+2 (one wide pane over "
-     "two), 3 (three columns). Outside the full-screen UI it does nothing (so "
-     "scripts run unchanged in batch mode); likewise plot's in= is ignored "
-     "there.",
+     "Chooses the grid of panes. N: N panes side by side (1 to 4). CxR: C "
+     "columns by R rows (2x2, the default: two plots, information and log; "
+     "3x2; 1x2 stacks two). A+B[+C..]: rows of A, B, ... panes (1+2: one "
+     "wide pane over two; 2+1+2). Grids go up to 4 rows and 9 panes. "
+     "Without :P,.. the plot panes (1, 2, 5 to 9) come first and the "
+     "information pane 3 and the log 4 last (one slot: pane 1; two: pane 1 "
+     "and the log); :P,.. names the pane of each slot by the numbers in the "
+     "titles, in quotes for the commas (layout \"3x2:1,2,5,6,3,4\", layout "
+     "\"2:1,3\"). Only the panes shown take the focus "
+     "and `plot in=N`; while the log is hidden, F4 shows it. Outside the "
+     "full-screen UI it does nothing (so scripts run unchanged in batch "
+     "mode); likewise plot's in= is ignored there.",
      cmd_layout, COMPL_NONE, NULL, NULL},
     {"list", "list", "list stored objects",
      "Lists every named object (models, data sets, results) with its kind "

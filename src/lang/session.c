@@ -146,6 +146,7 @@ ss_status session_put(session *s, const char *name, const obj_type *type,
     snprintf(o->name, sizeof o->name, "%s", name);
     o->type = type;
     o->ptr = ptr;
+    o->gen = ++s->puts;
     snprintf(o->origin, sizeof o->origin, "%s", origin ? origin : "");
     return SS_OK;
 }

@@ -32,6 +32,8 @@ typedef struct {
     const obj_type *type;
     void *ptr;
     char origin[160]; /* the command that made it, for `list` */
+    unsigned long gen; /* session_put count when stored: a new value
+                          means the object under this name was replaced */
 } obj;
 
 typedef struct {
@@ -93,6 +95,7 @@ struct session {
                                    TUI's information pane follows it */
     unsigned long generation;   /* bumped by every command that succeeds,
                                    so a front end knows to refresh */
+    unsigned long puts;         /* objects stored so far (obj.gen) */
 };
 
 /* Run a job to its end in whatever front end is attached: the UI's driver,

@@ -15,13 +15,15 @@
 
 #define PROMPT "singscope> "
 #define PROMPT_MORE "      ...> "
-#define QSIZE 4096
 
 static session *sess;
 static tui_line_fn deliver;
 static WINDOW *win;
-static unsigned char queue[QSIZE]; /* bytes typed, not yet given to rl */
-static size_t qhead, qtail;
+/* Bytes typed (or pasted), not yet given to readline: grows as needed,
+ * so a paste of any size reaches readline whole and in order. */
+static unsigned char *queue;
+static size_t qhead, qtail, qcap;
+static size_t lost; /* bytes that found no memory since the last take */
 static char *pending; /* an incomplete statement waiting for more lines */
 static char *hist_path;
 static FILE *devnull;
@@ -30,14 +32,33 @@ static char **cands; /* completion candidates of the current attempt */
 static size_t cand_next;
 static int cand_start;
 
+static void redisplay(void);
+
 /* ---- input -------------------------------------------------------- */
 
 static void push(unsigned char c)
 {
-    if ((qtail + 1) % QSIZE == qhead)
-        return; /* typing far ahead of a busy machine: drop */
-    queue[qtail] = c;
-    qtail = (qtail + 1) % QSIZE;
+    if (lost) { /* never a line with a hole in it: drop what follows too */
+        lost++;
+        return;
+    }
+    if (qtail == qcap) {
+        if (qhead > 0) { /* room at the front: move the rest there */
+            memmove(queue, queue + qhead, qtail - qhead);
+            qtail -= qhead;
+            qhead = 0;
+        } else {
+            size_t nc = qcap ? 2 * qcap : 4096;
+            unsigned char *nq = realloc(queue, nc);
+            if (!nq) {
+                lost = 1;
+                return;
+            }
+            queue = nq;
+            qcap = nc;
+        }
+    }
+    queue[qtail++] = c;
 }
 
 static void push_str(const char *s)
@@ -53,8 +74,9 @@ static int getc_hook(FILE *f)
     (void)f;
     if (qhead == qtail)
         return 0;
-    int c = queue[qhead];
-    qhead = (qhead + 1) % QSIZE;
+    int c = queue[qhead++];
+    if (qhead == qtail)
+        qhead = qtail = 0;
     return c;
 }
 
@@ -110,6 +132,25 @@ void tui_cmdline_flush(void)
 }
 
 int tui_cmdline_empty(void) { return rl_end == 0 && !pending; }
+
+size_t tui_cmdline_take_lost(void)
+{
+    size_t n = lost;
+    lost = 0;
+    return n;
+}
+
+void tui_cmdline_discard(void)
+{
+    qhead = qtail = 0;
+    free(pending);
+    pending = NULL;
+    rl_replace_line("", 0);
+    rl_point = rl_end = 0;
+    rl_set_prompt(PROMPT);
+    rl_on_new_line();
+    redisplay();
+}
 
 /* ---- drawing ------------------------------------------------------ */
 
@@ -285,6 +326,7 @@ int tui_cmdline_init(session *s, tui_line_fn on_line_fn)
     sess = s;
     deliver = on_line_fn;
     qhead = qtail = 0;
+    lost = 0;
     hscroll = 0;
     devnull = fopen("/dev/null", "w");
     rl_readline_name = "singscope";
@@ -307,6 +349,10 @@ int tui_cmdline_init(session *s, tui_line_fn on_line_fn)
 
 void tui_cmdline_done(void)
 {
+    free(queue);
+    queue = NULL;
+    qhead = qtail = qcap = 0;
+    lost = 0;
     rl_callback_handler_remove();
     repl_history_close(&hist_path);
     free(pending);

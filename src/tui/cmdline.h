@@ -28,6 +28,13 @@ void tui_cmdline_set_window(WINDOW *w);
  * when a key code means nothing to the command line. */
 void tui_cmdline_key_char(wint_t c);
 int tui_cmdline_key_code(int code);
+/* Typed input is never dropped: it waits, however much, for readline.
+ * Only when memory runs out are bytes lost; then everything after the
+ * first lost byte is dropped too (never a line with a hole in it) and
+ * tui_cmdline_take_lost says how many (0 normally), once. */
+size_t tui_cmdline_take_lost(void);
+/* Forget the line being typed, its continuation and the queued input. */
+void tui_cmdline_discard(void);
 /* Hand the queued input to readline. */
 void tui_cmdline_flush(void);
 /* Nothing typed and no continuation pending. */

@@ -29,35 +29,76 @@ int tui_pane_shown(const tui *t, int id)
     return 0;
 }
 
-/* Which pane goes in which slot: the layout's own list, or plots first
- * and then the information and log panes; the focused pane is always
- * shown (in the first slot if it has no other). */
-static void assign(tui *t)
+int tui_layout_panes(const tui *t, int *ids)
 {
     static const int plots[] = {1, 2, 5, 6, 7, 8, 9};
-    int n = t->zoom ? 1 : t->layout.nslots;
-    if (t->zoom) {
-        t->shown[0] = t->focus;
-    } else if (t->layout.panes[0]) {
+    int n = t->layout.nslots;
+    if (t->layout.panes[0]) {
         for (int i = 0; i < n; i++)
-            t->shown[i] = t->layout.panes[i];
+            ids[i] = t->layout.panes[i];
     } else if (n == 1) {
-        t->shown[0] = 1;
+        ids[0] = 1;
     } else if (n == 2) {
-        t->shown[0] = 1;
-        t->shown[1] = TUI_PANE_LOG;
+        ids[0] = 1;
+        ids[1] = TUI_PANE_LOG;
     } else { /* n - 2 plots, then the information and log panes */
         int k = 0;
         for (int i = 0; i < n - 2; i++)
-            t->shown[k++] = plots[i];
-        t->shown[k++] = TUI_PANE_INFO;
-        t->shown[k++] = TUI_PANE_LOG;
+            ids[k++] = plots[i];
+        ids[k++] = TUI_PANE_INFO;
+        ids[k++] = TUI_PANE_LOG;
+    }
+    return n;
+}
+
+void tui_pane_list(const int *ids, int n, char *buf, size_t len)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && k < len; i++)
+        k += (size_t)snprintf(buf + k, len - k, "%s%d",
+                              i == 0 ? "" : i + 1 < n ? ", " : " and ",
+                              ids[i]);
+}
+
+/* From the layout, not from the windows: right also before the relayout
+ * that a `layout` command asks for. */
+static int log_in_layout(const tui *t)
+{
+    int ids[TUI_MAX_SLOTS];
+    int n = tui_layout_panes(t, ids);
+    for (int i = 0; i < n; i++)
+        if (ids[i] == TUI_PANE_LOG)
+            return !t->zoom || t->focus == TUI_PANE_LOG;
+    return 0;
+}
+
+int tui_log_visible(const tui *t)
+{
+    return !t->too_small && (log_in_layout(t) || t->log_overlay);
+}
+
+/* Which pane goes in which slot: the layout's own list, or plots first
+ * and then the information and log panes. Only these panes are ever on
+ * screen (focus keys and `plot in=` keep to them); zoomed, the focused
+ * one alone. */
+static void assign(tui *t)
+{
+    int ids[TUI_MAX_SLOTS];
+    int n = tui_layout_panes(t, ids), in = 0;
+    for (int i = 0; i < n; i++)
+        in |= ids[i] == t->focus;
+    if (!in)
+        t->focus = ids[0];
+    if (t->zoom) {
+        t->shown[0] = t->focus;
+        n = 1;
+    } else {
+        memcpy(t->shown, ids, (size_t)n * sizeof *ids);
     }
     t->nshown = n;
     for (int i = 0; i < n; i++)
         tui_pane(t, t->shown[i]);
-    if (!tui_pane_shown(t, t->focus))
-        t->shown[0] = t->focus;
 }
 
 static void drop_window(WINDOW **w, PANEL **p)
@@ -79,6 +120,7 @@ void tui_relayout(tui *t)
     drop_window(&t->status, &t->status_pan);
     drop_window(&t->cmd, &t->cmd_pan);
     drop_window(&t->help, &t->help_pan);
+    drop_window(&t->over, &t->over_pan);
     tui_cmdline_set_window(NULL);
     werase(stdscr);
     int W = COLS, H = LINES;
@@ -108,22 +150,21 @@ void tui_relayout(tui *t)
     tui_cmdline_set_window(t->cmd);
 }
 
+/* The next pane of the layout in slot order (the panes on screen, or
+ * the ones a zoom steps through): hidden panes are never visited. */
 void tui_focus_step(tui *t, int dir)
 {
-    int id = t->focus;
-    for (int k = 0; k < TUI_MAX_PANES; k++) {
-        id += dir;
-        if (id < 1)
-            id = TUI_MAX_PANES;
-        if (id > TUI_MAX_PANES)
-            id = 1;
-        if (t->panes[id])
-            break;
-    }
+    int ids[TUI_MAX_SLOTS];
+    int n = tui_layout_panes(t, ids), at = 0;
+    for (int i = 0; i < n; i++)
+        if (ids[i] == t->focus)
+            at = i;
+    int id = ids[((at + dir) % n + n) % n];
     if (id == t->focus)
         return;
     pane *old = t->panes[t->focus];
     t->focus = id;
+    tui_pane(t, id);
     if (t->zoom || !tui_pane_shown(t, id)) {
         t->need_layout = 1;
     } else {
@@ -135,6 +176,33 @@ void tui_focus_step(tui *t, int dir)
 
 /* ---- status bar ------------------------------------------------------ */
 
+/* What the last command wrote, while the log is hidden: its first error
+ * line, else its last line, and how many more lines there are. */
+static const tui_line *last_output(const tui *t, long *more)
+{
+    pane *log = t->panes[TUI_PANE_LOG];
+    *more = 0;
+    if (!log)
+        return NULL;
+    const tui_text *x = &log->text;
+    long first = (long)x->n - (x->serial - t->log_mark);
+    if (first < 0)
+        first = 0;
+    const tui_line *err = NULL, *last = NULL;
+    long count = 0;
+    for (size_t i = (size_t)first; i < x->n; i++) {
+        const tui_line *l = &x->v[i];
+        if (l->style == TEXT_ECHO || !l->s[strspn(l->s, " ")])
+            continue;
+        count++;
+        if (l->style == TEXT_ERROR && !err)
+            err = l;
+        last = l;
+    }
+    *more = count > 0 ? count - 1 : 0;
+    return err ? err : last;
+}
+
 static void draw_status(tui *t)
 {
     WINDOW *w = t->status;
@@ -144,11 +212,18 @@ static void draw_status(tui *t)
     const char *sep = tui_utf8() ? " \u2502 " : " | ";
     const char *dash = tui_utf8() ? "\u2014" : "-";
     pane *f = t->panes[t->focus];
-    char left[256], right[160];
-    snprintf(left, sizeof left, " model: %s%sfocus: %d %s%slayout: %s%s",
-             t->s->current[0] ? t->s->current : "(none)", sep, t->focus,
-             f ? pane_kind_name(f->kind) : "?", sep, t->layout.spec,
-             t->zoom ? " (zoom: F5)" : "");
+    char left[512], right[200];
+    long more = 0;
+    const tui_line *said = tui_log_visible(t) ? NULL : last_output(t, &more);
+    if (said)
+        snprintf(left, sizeof left, " %s %s", tui_utf8() ? "\u25b8" : ">",
+                 said->s + strspn(said->s, " "));
+    else
+        snprintf(left, sizeof left,
+                 " model: %s%sfocus: %d %s%slayout: %s%s",
+                 t->s->current[0] ? t->s->current : "(none)", sep, t->focus,
+                 f ? pane_kind_name(f->kind) : "?", sep, t->layout.spec,
+                 t->zoom ? " (zoom: F5)" : "");
     int progress = t->prog_on && t->prog_total > 0;
     if (progress)
         snprintf(right, sizeof right, " %s %.0f%% %s Ctrl-C stops ",
@@ -156,16 +231,37 @@ static void draw_status(tui *t)
                  100.0 * (double)t->prog_done / (double)t->prog_total, dash);
     else if (t->busy)
         snprintf(right, sizeof right, " running %s Ctrl-C stops ", dash);
+    else if (said)
+        right[0] = 0;
     else
         snprintf(right, sizeof right, " F1 keys  Ctrl-D quits ");
     if (t->nq) {
         size_t l = strlen(right);
         snprintf(right + l, sizeof right - l, "(%zu queued) ", t->nq);
     }
+    int rw = tui_text_width(right);
+    int room = W - rw > 0 ? W - rw : W;
+    if (said) { /* the log is hidden: say that it has more */
+        char mark[64];
+        int lw = tui_text_width(left);
+        if (more > 0)
+            snprintf(mark, sizeof mark, " [+%ld line%s: F4 shows the log] ",
+                     more, more == 1 ? "" : "s");
+        else
+            snprintf(mark, sizeof mark, " [F4 shows the log] ");
+        if (more > 0 || lw > room - 1) {
+            size_t l = strlen(right);
+            memmove(right + strlen(mark), right, l + 1);
+            memcpy(right, mark, strlen(mark));
+            rw = tui_text_width(right);
+            room = W - rw > 0 ? W - rw : W;
+        }
+    }
     tui_chrome_set(w, TUI_C_STATUS);
     mvwhline(w, 0, 0, ' ', W);
-    int rw = tui_text_width(right);
-    size_t k = tui_text_fit(left, W - rw > 0 ? W - rw : W, NULL);
+    if (said && said->style == TEXT_ERROR)
+        tui_chrome_set(w, TUI_C_ERROR);
+    size_t k = tui_text_fit(left, room, NULL);
     mvwaddnstr(w, 0, 0, left, (int)k);
     if (rw < W) {
         tui_chrome_set(w, progress || t->busy ? TUI_C_PROGRESS
@@ -180,6 +276,7 @@ static void draw_status(tui *t)
 static const char *const help_lines[] = {
     "F1, ?         this help (? when the command line is empty)",
     "F2 / F3       focus the previous / next pane (or Alt-Left/Right)",
+    "F4            show or hide the log while its pane is not on screen",
     "F5            zoom the focused pane to the whole screen and back",
     "PgUp / PgDn   scroll the focused text pane (else the log)",
     "Ctrl-L        redraw the screen",
@@ -187,7 +284,10 @@ static const char *const help_lines[] = {
     "Ctrl-D        quit (on an empty line); so does `quit`",
     "Tab, Up/Down  complete; command history",
     "",
-    "layout 1|2|3|2x2|1+2|3x2    arrange the panes",
+    "layout N|CxR|A+B[+C..][:P,..]   arrange the panes: N side by side",
+    "        (1-4), C columns x R rows (2x2, 3x2, 1x2), rows of A, B..",
+    "        panes (1+2, 2+1+2); :P,.. names the pane in each slot,",
+    "        in quotes: layout \"3x2:1,2,5,6,3,4\"; `help layout` says more",
     "plot NAME [in=N]            draw a stored result in pane N",
     "",
     "Any key closes this help.",
@@ -222,6 +322,60 @@ static void draw_help(tui *t)
         mvwaddnstr(t->help, 2 + i, 2, help_lines[i], (int)k);
     }
     top_panel(t->help_pan);
+}
+
+/* The log over the lower half of the pane area. */
+static void draw_log_overlay(tui *t)
+{
+    pane *log = tui_pane(t, TUI_PANE_LOG);
+    int H = LINES - 2, W = COLS;
+    int h = H / 2 > 5 ? H / 2 : 5;
+    if (!log || h > H)
+        return;
+    if (!t->over) {
+        t->over = newwin(h, W, H - h, 0);
+        if (!t->over)
+            return;
+        t->over_pan = new_panel(t->over);
+    }
+    werase(t->over);
+    tui_chrome_set(t->over, TUI_C_FOCUS);
+    tui_box(t->over);
+    const char *title = t->log_overlay == 2
+                            ? " 4 log: the command failed (F4 hides) "
+                            : " 4 log (F4 hides) ";
+    size_t k = tui_text_fit(title, W - 4, NULL);
+    mvwaddnstr(t->over, 0, 2, title, (int)k);
+    tui_chrome_set(t->over, TUI_C_NORMAL);
+    pane_text_draw(t->over, &log->text, 1, 1, W - 2, h - 2);
+    if (!log->text.follow) {
+        char pos[64];
+        long first = tui_text_first_row(&log->text, h - 2);
+        int n = snprintf(pos, sizeof pos, " %ld more below: PgDn ",
+                         log->text.total - first - (h - 2));
+        if (n + 4 <= W) {
+            tui_chrome_set(t->over, TUI_C_NOTE);
+            mvwaddstr(t->over, h - 1, W - n - 2, pos);
+            tui_chrome_set(t->over, TUI_C_NORMAL);
+        }
+    }
+    top_panel(t->over_pan);
+}
+
+void tui_log_overlay(tui *t, int how)
+{
+    if (how == t->log_overlay)
+        return;
+    if (!how) /* uncover what it hid */
+        for (int i = 0; i < t->nshown; i++)
+            t->panes[t->shown[i]]->dirty = 1;
+    t->log_overlay = how;
+}
+
+int tui_log_overlay_height(void)
+{
+    int H = LINES - 2;
+    return (H / 2 > 5 ? H / 2 : 5) - 2;
 }
 
 static void draw_too_small(void)
@@ -261,6 +415,10 @@ void tui_frame(tui *t)
             if (p->dirty || (p->kind == PANE_PLOT && p->stale))
                 pane_draw(p, t->s, p->id == t->focus);
         }
+        if (t->log_overlay && !log_in_layout(t))
+            draw_log_overlay(t);
+        else
+            drop_window(&t->over, &t->over_pan);
         draw_status(t);
         if (t->show_help)
             draw_help(t);

@@ -31,19 +31,41 @@ static void err_write(void *ctx, const char *text, size_t len)
 
 /* ---- session_ui ------------------------------------------------------ */
 
+/* The panes of the layout that take plots. */
+static int layout_plots(const tui *t, const int *ids, int n, int *plots)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (ids[i] != TUI_PANE_INFO && ids[i] != TUI_PANE_LOG)
+            plots[k++] = ids[i];
+    (void)t;
+    return k;
+}
+
 /* pane: 0-based (`plot x in=N` passes N - 1: pane N of the titles), or
- * -1 for the focused plot pane. */
+ * -1 for the focused plot pane. Only a pane of the layout is drawn into:
+ * a plot nobody can see is refused. */
 static ss_status hook_plot(session *s, const void *req, int index)
 {
     tui *t = s->ui;
     pane *p = NULL;
     int id = index < 0 ? -1 : index + 1;
-    if (id < 0) { /* the focused plot pane, else the first one */
+    int ids[TUI_MAX_SLOTS], plots[TUI_MAX_SLOTS];
+    int n = tui_layout_panes(t, ids), np = layout_plots(t, ids, n, plots);
+    char have[64], where[64];
+    tui_pane_list(ids, n, have, sizeof have);
+    tui_pane_list(plots, np, where, sizeof where);
+    if (id < 0) { /* the focused plot pane, else the layout's first */
         p = t->panes[t->focus];
-        for (int i = 1; (!p || p->kind != PANE_PLOT) && i <= TUI_MAX_PANES;
-             i++)
-            p = t->panes[i] && t->panes[i]->kind == PANE_PLOT ? t->panes[i]
-                                                               : NULL;
+        if (!p || p->kind != PANE_PLOT) {
+            if (np == 0)
+                return SS_FAIL(SS_ERR_USAGE,
+                               "layout %s shows no plot pane (it shows "
+                               "pane%s %s): choose one that does, such as "
+                               "`layout 2x2`",
+                               t->layout.spec, n > 1 ? "s" : "", have);
+            p = tui_pane(t, plots[0]);
+        }
     } else if (id >= 1 && id <= TUI_MAX_PANES) {
         p = tui_pane(t, id);
         if (p && p->kind != PANE_PLOT)
@@ -51,6 +73,36 @@ static ss_status hook_plot(session *s, const void *req, int index)
                            "pane %d is the %s pane: plots go to panes 1, 2 "
                            "and 5 to 9",
                            id, p->kind == PANE_INFO ? "information" : "log");
+        int in = 0;
+        for (int i = 0; i < n; i++)
+            in |= ids[i] == id;
+        if (p && !in) {
+            if (np) { /* suggest the layout with the pane in a plot slot */
+                char alt[64];
+                size_t k = (size_t)snprintf(alt, sizeof alt, "%.*s:",
+                                            (int)strcspn(t->layout.spec, ":"),
+                                            t->layout.spec);
+                for (int i = 0, done = 0; i < n && k < sizeof alt; i++) {
+                    int put = ids[i];
+                    if (!done && put == plots[np - 1]) {
+                        put = id;
+                        done = 1;
+                    }
+                    k += (size_t)snprintf(alt + k, sizeof alt - k, "%s%d",
+                                          i ? "," : "", put);
+                }
+                return SS_FAIL(SS_ERR_USAGE,
+                               "pane %d is not on screen: layout %s shows "
+                               "pane%s %s (plots go to %s%s); `layout \"%s\"` "
+                               "would show it",
+                               id, t->layout.spec, n > 1 ? "s" : "", have,
+                               np > 1 ? "" : "pane ", where, alt);
+            }
+            return SS_FAIL(SS_ERR_USAGE,
+                           "pane %d is not on screen: layout %s shows "
+                           "pane%s %s, none of them a plot pane",
+                           id, t->layout.spec, n > 1 ? "s" : "", have);
+        }
     } else {
         return SS_FAIL(SS_ERR_RANGE,
                        "no pane %d: panes are numbered 1 to %d (see the "
@@ -74,9 +126,10 @@ static ss_status hook_plot(session *s, const void *req, int index)
         return rc;
     }
     snprintf(p->subject, sizeof p->subject, "%s", p->req.object);
+    pane_note_drawn(p, s);
     p->dirty = 1;
     p->stale = !p->win;
-    if (!tui_pane_shown(t, p->id)) { /* bring it into view */
+    if (t->zoom && t->focus != p->id) { /* the zoom moves to the plot */
         t->focus = p->id;
         t->need_layout = 1;
     }
@@ -93,6 +146,17 @@ static ss_status hook_layout(session *s, const char *spec)
     t->layout = l;
     t->zoom = 0;
     t->need_layout = 1;
+    /* the focus stays on screen: on its pane, else the first plot pane
+     * of the layout, else its first pane */
+    int ids[TUI_MAX_SLOTS], plots[TUI_MAX_SLOTS];
+    int n = tui_layout_panes(t, ids), np = layout_plots(t, ids, n, plots);
+    int in = 0;
+    for (int i = 0; i < n; i++)
+        in |= ids[i] == t->focus;
+    if (!in)
+        t->focus = np ? plots[0] : ids[0];
+    for (int i = 0; i < n; i++)
+        tui_pane(t, ids[i]);
     return SS_OK;
 }
 
@@ -203,10 +267,12 @@ void tui_after_command(tui *t)
     if (s->generation == t->seen_gen &&
         strcmp(s->current, t->seen_current) == 0)
         return;
+    /* A picture stays as `plot` drew it; when what it shows has been
+     * replaced or its model changed since, its title says "(stale)". */
     for (int i = 1; i <= TUI_MAX_PANES; i++) {
         pane *p = t->panes[i];
-        if (p && p->kind == PANE_PLOT && p->has_req)
-            p->stale = p->dirty = 1; /* the object may have changed */
+        if (p && pane_check_outdated(p, s))
+            p->dirty = 1;
     }
     info_refresh(t);
     t->seen_gen = s->generation; /* after our own show/eig */

@@ -1,5 +1,6 @@
 #include "tui/pane.h"
 
+#include "model/model.h"
 #include "tui/draw.h"
 
 #include <stdio.h>
@@ -69,6 +70,56 @@ int pane_place(pane *p, tui_rect r)
     return 0;
 }
 
+static unsigned long fnv(unsigned long h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ul;
+    return h;
+}
+
+unsigned long pane_model_print(session *s, const char *name)
+{
+    obj *o = name[0] ? session_find(s, name) : NULL;
+    if (!o || o->type != &obj_model)
+        return 0;
+    const model *m = o->ptr;
+    unsigned long h = 1469598103934665603ul;
+    h = fnv(h, m->type->name, strlen(m->type->name));
+    h = fnv(h, &m->P, sizeof m->P);
+    h = fnv(h, m->theta, m->P * sizeof *m->theta);
+    h = fnv(h, m->opt, sizeof m->opt);
+    for (int i = 0; i < MODEL_MAX_OPTS; i++)
+        if (m->opt_choice[i])
+            h = fnv(h, m->opt_choice[i], strlen(m->opt_choice[i]));
+    return h ? h : 1;
+}
+
+void pane_note_drawn(pane *p, session *s)
+{
+    obj *o = session_find(s, p->req.object);
+    p->gen = o ? o->gen : 0;
+    snprintf(p->origin, sizeof p->origin, "%s", o ? o->origin : "");
+    /* a data set's picture uses the model it came from (its density) */
+    p->dep[0] = 0;
+    if (o && o->type == &obj_data)
+        snprintf(p->dep, sizeof p->dep, "%s", ((dataset *)o->ptr)->from);
+    p->dep_print = pane_model_print(s, p->dep);
+    p->outdated = 0;
+}
+
+int pane_check_outdated(pane *p, session *s)
+{
+    if (p->kind != PANE_PLOT || !p->has_req)
+        return 0;
+    obj *o = session_find(s, p->req.object);
+    int out = !o || o->gen != p->gen ||
+              (p->dep[0] && pane_model_print(s, p->dep) != p->dep_print);
+    int changed = out != p->outdated;
+    p->outdated = out;
+    return changed;
+}
+
 ss_status pane_render(pane *p, session *s, int w, int h)
 {
     if (w < 1 || h < 1)
@@ -91,9 +142,8 @@ ss_status pane_render(pane *p, session *s, int w, int h)
     return render_object(s, &rq, p->cv);
 }
 
-static void draw_text(pane *p, int iw, int ih)
+void pane_text_draw(WINDOW *w, tui_text *t, int y0, int x0, int iw, int ih)
 {
-    tui_text *t = &p->text;
     tui_text_set_width(t, iw);
     long row = tui_text_first_row(t, ih), acc = 0;
     size_t i = 0;
@@ -104,18 +154,20 @@ static void draw_text(pane *p, int iw, int ih)
         const char *s = t->v[i].s;
         static const tui_chrome look[] = {TUI_C_NORMAL, TUI_C_ERROR,
                                           TUI_C_ECHO, TUI_C_NOTE};
-        tui_chrome_set(p->win, look[t->v[i].style & 3]);
+        tui_chrome_set(w, look[t->v[i].style & 3]);
         size_t pos = 0;
-        do {
-            size_t k = tui_text_fit(s + pos, iw, NULL);
-            if (skip > 0)
+        tui_row r;
+        while (y < ih && tui_text_row(s, iw, &pos, &r)) {
+            if (skip > 0) {
                 skip--;
-            else
-                mvwaddnstr(p->win, 1 + y++, 1, s + pos, (int)k);
-            pos += k;
-        } while (s[pos] && y < ih);
+                continue;
+            }
+            if (r.len)
+                mvwaddnstr(w, y0 + y, x0 + r.indent, s + r.start, (int)r.len);
+            y++;
+        }
     }
-    tui_chrome_set(p->win, TUI_C_NORMAL);
+    tui_chrome_set(w, TUI_C_NORMAL);
 }
 
 /* Where the view is, on the bottom border of a text pane. */
@@ -163,9 +215,13 @@ static void draw_border(pane *p, int focused)
 {
     tui_chrome_set(p->win, focused ? TUI_C_FOCUS : TUI_C_BORDER);
     tui_box(p->win);
-    char title[OBJ_NAME_MAX + 32];
-    snprintf(title, sizeof title, " %d %s%s%s ", p->id, pane_kind_name(p->kind),
-             p->subject[0] ? ": " : "", p->subject);
+    char title[OBJ_NAME_MAX + 200];
+    int plot = p->kind == PANE_PLOT && p->has_req;
+    snprintf(title, sizeof title, " %d %s%s%s%s%s%s ", p->id,
+             pane_kind_name(p->kind), p->subject[0] ? ": " : "", p->subject,
+             plot && p->outdated ? " (stale)" : "",
+             plot && p->origin[0] ? (tui_utf8() ? " \u2190 " : " <- ") : "",
+             plot ? p->origin : "");
     int room = p->r.w - 4;
     if (room > 0) {
         if (!focused)
@@ -185,8 +241,13 @@ void pane_draw(pane *p, session *s, int focused)
     int iw = p->r.w - 2, ih = p->r.h - 2;
     if (p->kind == PANE_PLOT) {
         if (p->has_req) {
-            if (p->stale || !p->cv || p->cv->w != iw || p->cv->h != ih)
+            int resized = !p->cv || p->cv->w != iw || p->cv->h != ih;
+            if (p->outdated && p->cv) { /* kept as drawn, not redrawn */
+                if (resized)
+                    werase(p->win);
+            } else if (p->stale || resized) {
                 pane_render(p, s, iw, ih);
+            }
             if (p->cv)
                 tui_draw_canvas(p->win, 1, 1, p->cv);
             else
@@ -197,7 +258,7 @@ void pane_draw(pane *p, session *s, int focused)
         }
     } else {
         werase(p->win);
-        draw_text(p, iw, ih);
+        pane_text_draw(p->win, &p->text, 1, 1, iw, ih);
     }
     draw_border(p, focused);
     if (p->kind != PANE_PLOT)

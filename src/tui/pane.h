@@ -31,7 +31,24 @@ typedef struct {
     canvas *cv;
     tui_text text;      /* info, log */
     char subject[OBJ_NAME_MAX]; /* shown after the kind in the title */
+    /* plot: what `plot` drew, for the title and to tell when the picture
+     * no longer matches the session. An outdated picture is kept as
+     * drawn (also on resize) and marked "(stale)" until plotted again. */
+    char origin[160];           /* the command that made the object */
+    unsigned long gen;          /* obj.gen of the object drawn */
+    char dep[OBJ_NAME_MAX];     /* the model the picture uses, or "" */
+    unsigned long dep_print;    /* pane_model_print of it when drawn */
+    int outdated;
 } pane;
+
+/* A fingerprint of a model's kind, options and parameter values (0: no
+ * such model): it changes when `set` changes the model in place. */
+unsigned long pane_model_print(session *s, const char *name);
+/* After plotting: remember what the pane shows (from the session). */
+void pane_note_drawn(pane *p, session *s);
+/* Whether the picture still shows the session's objects; sets
+ * p->outdated and returns 1 when that changed. */
+int pane_check_outdated(pane *p, session *s);
 
 pane *pane_new(int id, pane_kind kind);
 void pane_delete(pane *p);
@@ -47,6 +64,10 @@ ss_status pane_render(pane *p, session *s, int w, int h);
 
 /* Draw contents and border into the window (no refresh). */
 void pane_draw(pane *p, session *s, int focused);
+
+/* Draw the rows of a text buffer that are in view (wrapped to iw columns,
+ * ih rows) at (y0, x0) of a window, each line in its style. */
+void pane_text_draw(WINDOW *w, tui_text *t, int y0, int x0, int iw, int ih);
 
 /* PgUp/PgDn/Home/End on a text pane. */
 int pane_key(pane *p, int key);

@@ -1,5 +1,6 @@
 #include "tui/text.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -66,16 +67,126 @@ int tui_text_width(const char *s)
     return cols;
 }
 
+/* Columns of the line's leading blanks. */
+static int lead_cols(const char *s)
+{
+    int n = 0;
+    while (s[n] == ' ')
+        n++;
+    return n;
+}
+
+int tui_text_hang(const char *s, int width)
+{
+    /* Prose (unindented) continues at the left edge; an indented line
+     * (a table row, an example) continues under its own indentation and
+     * two further columns, so it stays in its column and reads as one
+     * line. Never more than half the width. */
+    int lead = lead_cols(s);
+    int ind = lead ? lead + 2 : 0;
+    if (ind > width / 2)
+        ind = width / 2;
+    return ind > 0 ? ind : 0;
+}
+
+int tui_text_row(const char *s, int width, size_t *pos, tui_row *row)
+{
+    size_t p = *pos;
+    if (p == (size_t)-1 || (p > 0 && !s[p]))
+        return 0; /* no more rows */
+    if (!s[0]) { /* an empty line is one empty row */
+        row->start = row->len = 0;
+        row->indent = 0;
+        *pos = (size_t)-1;
+        return 1;
+    }
+    int indent = p > 0 ? tui_text_hang(s, width) : 0;
+    int avail = width - indent;
+    if (avail < 1)
+        avail = 1;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t q = p, brk = 0, after = 0;
+    int used = 0, seen_word = 0;
+    while (s[q]) {
+        if (s[q] == ' ') {
+            /* A break opportunity once a word is on the row: end the row
+             * before the blanks, start the next after them. */
+            size_t b = q;
+            while (s[q] == ' ')
+                q++;
+            if (seen_word) {
+                brk = b;
+                after = q;
+            }
+            used += (int)(q - b);
+            if (used > avail) { /* the blanks run past the edge */
+                if (seen_word) {
+                    row->start = p;
+                    row->len = b - p;
+                    row->indent = indent;
+                    *pos = q;
+                    return 1;
+                }
+                /* leading blanks alone wider than the row: cut them */
+                q = b + (size_t)(avail - (used - (int)(q - b)));
+                if (q <= p)
+                    q = p + 1;
+                row->start = p;
+                row->len = q - p;
+                row->indent = indent;
+                *pos = q;
+                return 1;
+            }
+            continue;
+        }
+        wchar_t wc;
+        size_t lim = 0;
+        while (lim < MB_LEN_MAX && s[q + lim])
+            lim++;
+        size_t k = mbrtowc(&wc, s + q, lim, &st);
+        int w = 1;
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+            k = 1;
+            memset(&st, 0, sizeof st);
+        } else {
+            w = wcwidth(wc);
+            if (w < 0)
+                w = 1;
+        }
+        if (used + w > avail && q > p) {
+            row->start = p;
+            row->indent = indent;
+            if (brk > p) { /* at the last blank */
+                row->len = brk - p;
+                *pos = after;
+            } else { /* a word longer than the row: cut it */
+                row->len = q - p;
+                *pos = q;
+            }
+            return 1;
+        }
+        used += w;
+        q += k;
+        seen_word = 1;
+    }
+    /* the rest fits; trailing blanks are not a row of their own */
+    row->start = p;
+    row->len = q - p;
+    row->indent = indent;
+    *pos = q;
+    return 1;
+}
+
 static int count_rows(const char *s, int width)
 {
     if (width <= 0)
         return 1;
     int rows = 0;
     size_t pos = 0;
-    do {
-        pos += tui_text_fit(s + pos, width, NULL);
+    tui_row r;
+    while (tui_text_row(s, width, &pos, &r))
         rows++;
-    } while (s[pos]);
     return rows;
 }
 
@@ -208,6 +319,7 @@ static void add_piece(tui_text *t, const char *s, size_t len, int style,
             t->cap = nc;
         }
         tui_line *l = &t->v[t->n++];
+        t->serial++;
         l->s = c;
         l->style = (unsigned char)style;
         l->rows = count_rows(c, t->width);

@@ -1,6 +1,7 @@
 /* A scrollable text buffer for the log and information panes: lines with a
- * style, soft-wrapped to the pane width (wrap counts are cached per width),
- * a scroll position in display rows and a "follow the end" mode. Input is
+ * style, soft-wrapped at word boundaries to the pane width (wrap counts are
+ * cached per width), a scroll position in display rows and a "follow the
+ * end" mode. Input is
  * sanitised (control characters and escape sequences dropped, invalid
  * UTF-8 replaced), so a pane never prints garbage. No curses here. */
 #ifndef SS_TUI_TEXT_H
@@ -26,6 +27,7 @@ typedef struct {
     long top;    /* first display row shown */
     int follow;  /* keep the end in view */
     int sticky;  /* follow again when scrolled back to the end (log) */
+    long serial; /* lines ever started: line i has number serial - n + i */
 } tui_text;
 
 /* sticky: follow the end (the log); otherwise stay at the top (info). */
@@ -39,6 +41,18 @@ void tui_text_set_width(tui_text *t, int width);
 int tui_text_scroll(tui_text *t, long delta, int height);
 /* First row to show in a view of this height (applies follow). */
 long tui_text_first_row(tui_text *t, int height);
+/* Soft wrapping: lines break at blanks (the blanks at a break are not
+ * shown); only a word wider than the row is cut. Continuation rows are
+ * indented by tui_text_hang columns. */
+typedef struct {
+    size_t start, len; /* bytes of the line shown on the row */
+    int indent;        /* blank columns before them */
+} tui_row;
+/* The next display row of line s from byte *pos (0: the first row);
+ * advances *pos. Returns 0 when the line has no more rows. */
+int tui_text_row(const char *s, int width, size_t *pos, tui_row *row);
+/* Indentation of continuation rows of s at this width. */
+int tui_text_hang(const char *s, int width);
 /* Bytes of s that fit in width columns (at least one character). */
 size_t tui_text_fit(const char *s, int width, int *cols);
 /* Display width of UTF-8 text. */

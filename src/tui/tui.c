@@ -79,14 +79,21 @@ static void run_line(tui *t, char *text)
     if (log)
         log->text.follow = 1; /* a new command: show its output */
     echo_line(t, text);
+    if (log)
+        t->log_mark = log->text.serial; /* what this command writes */
+    if (t->log_overlay == 2) /* it showed the last command's error */
+        tui_log_overlay(t, 0);
     t->busy = 1;
     tui_term_set_busy(1);
     t->prog_on = 0;
     tui_frame(t); /* show the command before it runs */
     ss_interrupt_clear();
     t->s->file = NULL;
-    interp_exec(t->s, text);
+    ss_status rc = interp_exec(t->s, text);
     ss_interrupt_clear();
+    /* An error is always seen: with the log hidden, the log comes up. */
+    if (rc != SS_OK && !tui_log_visible(t))
+        tui_log_overlay(t, 2);
     t->busy = 0;
     tui_term_set_busy(0);
     t->prog_on = 0;
@@ -127,9 +134,27 @@ static void key_code(tui *t, int k)
         tui_focus_step(t, -1);
     } else if (k == KEY_F(3) || is_key(k, "kRIT3")) {
         tui_focus_step(t, 1);
+    } else if (k == KEY_F(4)) { /* the log: its pane, else the overlay */
+        if (tui_pane_shown(t, TUI_PANE_LOG) && !t->zoom) {
+            pane *old = t->panes[t->focus];
+            if (old)
+                old->dirty = 1;
+            t->focus = TUI_PANE_LOG;
+            t->panes[TUI_PANE_LOG]->dirty = 1;
+        } else {
+            tui_log_overlay(t, !t->log_overlay);
+        }
     } else if (k == KEY_F(5)) {
         t->zoom = !t->zoom;
         t->need_layout = 1;
+    } else if ((k == KEY_PPAGE || k == KEY_NPAGE) && t->log_overlay &&
+               !tui_pane_shown(t, TUI_PANE_LOG)) {
+        pane *lp = tui_pane(t, TUI_PANE_LOG);
+        int h = tui_log_overlay_height();
+        if (lp) {
+            tui_text_set_width(&lp->text, COLS - 2);
+            tui_text_scroll(&lp->text, k == KEY_PPAGE ? -(h - 1) : h - 1, h);
+        }
     } else if (k == KEY_PPAGE || k == KEY_NPAGE) {
         pane *p = t->panes[t->focus];
         if (!p || p->kind == PANE_PLOT)
@@ -191,6 +216,17 @@ void tui_poll(tui *t)
         }
     }
     tui_cmdline_flush();
+    size_t lost = tui_cmdline_take_lost();
+    if (lost) { /* out of memory: never run a line with a hole in it */
+        tui_cmdline_discard();
+        char msg[200];
+        int n = snprintf(msg, sizeof msg,
+                         "error: out of memory for typed input: %zu bytes "
+                         "were lost; the line being typed and everything "
+                         "after it were discarded, nothing of them ran\n",
+                         lost);
+        tui_log(t, msg, (size_t)n, TEXT_ERROR);
+    }
     if (ss_interrupted() && !t->busy && !tui_term_signal()) {
         ss_interrupt_clear(); /* Ctrl-C at the prompt */
         tui_cmdline_cancel();
@@ -227,6 +263,7 @@ int tui_start_on(session *s, const char *term, FILE *out, FILE *in,
                      "Ctrl-D quits.\n",
                      PACKAGE_VERSION);
     tui_log(&T, hello, (size_t)n, TEXT_NOTE);
+    T.log_mark = tui_pane(&T, TUI_PANE_LOG)->text.serial;
     T.seen_gen = s->generation + 1; /* fill the information pane */
     tui_after_command(&T);
     T.need_layout = 1;

@@ -39,10 +39,17 @@ typedef struct tui {
     int zoom;                       /* the focused pane fills the screen */
     int shown[TUI_MAX_SLOTS];       /* pane numbers in the slots */
     int nshown;
-    WINDOW *status, *cmd, *help;
-    PANEL *status_pan, *cmd_pan, *help_pan;
+    WINDOW *status, *cmd, *help, *over;
+    PANEL *status_pan, *cmd_pan, *help_pan, *over_pan;
     WINDOW *input;                  /* a pad: key reads never refresh */
     int show_help;
+    /* The log over the lower half of the screen while the log pane is
+     * hidden: 0 closed, 1 opened by F4 (until F4), 2 opened because a
+     * command failed (until the next command). */
+    int log_overlay;
+    long log_mark; /* log line number where the last command's output
+                      starts: the status bar sums it up while the log is
+                      hidden */
     int too_small;
     int need_layout, need_repaint;
 
@@ -75,6 +82,16 @@ void tui_relayout(tui *t);
 void tui_frame(tui *t);
 void tui_focus_step(tui *t, int dir);
 int tui_pane_shown(const tui *t, int id);
+/* The panes the layout shows (zoomed or not), in slot order. */
+int tui_layout_panes(const tui *t, int *ids);
+/* "1, 2, 3 and 4" */
+void tui_pane_list(const int *ids, int n, char *buf, size_t len);
+/* The log is on screen: in a pane or in the overlay. */
+int tui_log_visible(const tui *t);
+/* Open (1: until F4, 2: until the next command) or close (0) the log
+ * overlay; and the rows of text it shows. */
+void tui_log_overlay(tui *t, int how);
+int tui_log_overlay_height(void);
 
 /* hooks.c */
 void tui_session_attach(tui *t);
