@@ -204,10 +204,21 @@ top | left | grep -qF "0.2 -> 0 log steps=9" || fail "pane 1 title lacks the com
 $T send-keys -t s 'sample g n=200 seed=3 as d' Enter
 $T send-keys -t s 'plot d in=2' Enter
 wait_for "2 plot: d ← sample g n=200 seed=3"
-# a new unnamed path replaces `path`: pane 1 keeps its picture, marked
+# a path is drawn live in the focused plot pane while it computes, then
+# the pane shows the stored result and says which command made it
+$T send-keys -t s 'path g w2: 1 -> 0.5 steps=40 method=mc n=400000' Enter
+wait_for "1 plot: path (computing"
+wait_for "1 plot: path ← path g w2"
+top | left | grep -qF "1 -> 0.5 steps=40" || fail "pane 1 does not show the new path"
+# a new unnamed path replaces `path`: a pane showing the old one keeps its
+# picture, marked
+$T send-keys -t s 'plot path in=2' Enter
+wait_for "2 plot: path ← path g w2"
 $T send-keys -t s 'path g w2: 1 -> 0.5 steps=7' Enter
-wait_for "1 plot: path (stale) ← path g w2"
-top | left | grep -qF "0.2 -> 0 log steps=9" || fail "stale pane 1 changed its title"
+wait_for "2 plot: path (stale) ← path g w2"
+top | right | grep -qF "steps=40" || fail "stale pane 2 changed its title"
+$T send-keys -t s 'plot d in=2' Enter
+wait_for "2 plot: d ← sample g n=200 seed=3"
 top | right | grep -qF "(stale)" && fail "pane 2 stale although d and g are unchanged"
 # the data set's model changes: its picture (with g's density) is stale;
 # set back to the values it was drawn with, it is current again

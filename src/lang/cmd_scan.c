@@ -239,7 +239,8 @@ ss_status cmd_path(session *s, const stmt *st)
         rc = path_iter_alloc(m, &sp, &it);
         if (rc == SS_OK) {
             session_job job = {{&path_iter_type, it}, "path", &obj_path,
-                               live_path};
+                               live_path,
+                               st->as_name ? st->as_name : "path"};
             rc = drive_keeping(s, &job);
             if (rc == SS_OK)
                 rc = path_iter_take(it, ss_interrupted(), &p);
@@ -465,7 +466,8 @@ ss_status cmd_map(session *s, const stmt *st)
     map_iter *it = NULL;
     rc = map_iter_alloc(m, &sp, &it);
     if (rc == SS_OK) {
-        session_job job = {{&map_iter_type, it}, "map", &obj_map, live_map};
+        session_job job = {{&map_iter_type, it}, "map", &obj_map, live_map,
+                           st->as_name ? st->as_name : "map"};
         rc = drive_keeping(s, &job);
         if (rc == SS_OK)
             rc = map_iter_take(it, ss_interrupted(), &r);

@@ -353,27 +353,36 @@ static ss_status draw_data(session *s, const render_request *req,
     return rc;
 }
 
-ss_status render_object(session *s, const render_request *req, canvas *c)
+ss_status render_value(session *s, const render_request *req,
+                       const obj_type *type, const void *ptr, canvas *c)
 {
     canvas_clear(c);
-    obj *o = session_find(s, req->object);
     ss_status rc;
-    if (!o)
-        rc = SS_FAIL(SS_ERR_NAME, "no object named '%s'", req->object);
-    else if (o->type == &obj_path)
-        rc = draw_path(req, o->ptr, c);
-    else if (o->type == &obj_map)
-        rc = draw_map(req, o->ptr, c);
-    else if (o->type == &obj_eig)
-        rc = draw_eig(req, o->ptr, c);
-    else if (o->type == &obj_fim)
-        rc = draw_fim(req, o->ptr, c);
-    else if (o->type == &obj_data)
-        rc = draw_data(s, req, o->ptr, c);
+    if (type == &obj_path)
+        rc = draw_path(req, ptr, c);
+    else if (type == &obj_map)
+        rc = draw_map(req, ptr, c);
+    else if (type == &obj_eig)
+        rc = draw_eig(req, ptr, c);
+    else if (type == &obj_fim)
+        rc = draw_fim(req, ptr, c);
+    else if (type == &obj_data)
+        rc = draw_data(s, req, ptr, c);
     else
         rc = SS_FAIL(SS_ERR_USAGE,
                      "nothing to draw for a %s: plot a path, map, spectrum "
                      "(eig ... as E), FIM (fim ... as F) or data set",
-                     o->type->name);
+                     type->name);
     return rc == SS_OK ? rc : fail_in_canvas(c, rc);
+}
+
+ss_status render_object(session *s, const render_request *req, canvas *c)
+{
+    obj *o = session_find(s, req->object);
+    if (!o) {
+        canvas_clear(c);
+        return fail_in_canvas(
+            c, SS_FAIL(SS_ERR_NAME, "no object named '%s'", req->object));
+    }
+    return render_value(s, req, o->type, o->ptr, c);
 }

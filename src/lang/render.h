@@ -24,6 +24,11 @@ void render_request_init(render_request *r);
  * the message so a pane never shows garbage. */
 ss_status render_object(session *s, const render_request *req, canvas *c);
 
+/* Draw an object that is not (yet) in the session: a result while it is
+ * being computed. req->object names it in titles. */
+ss_status render_value(session *s, const render_request *req,
+                       const obj_type *type, const void *ptr, canvas *c);
+
 /* Whether text output should be ASCII (locale not UTF-8, or asked). */
 int render_want_ascii(void);
 

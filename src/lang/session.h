@@ -57,6 +57,7 @@ typedef struct {
     const char *what;          /* "path", "map", ... for the status line */
     const obj_type *live_type; /* type of the result being filled, or NULL */
     const void *(*live)(const void *state); /* that result so far */
+    const char *store_as;      /* the name the command stores it under */
 } session_job;
 
 /* What a front end with panes (the TUI) does for commands that concern the

@@ -160,7 +160,7 @@ static ss_status hook_layout(session *s, const char *spec)
     return SS_OK;
 }
 
-static const session_ui hooks = {hook_plot, hook_layout, NULL};
+static const session_ui hooks = {hook_plot, hook_layout, tui_drive};
 
 void tui_session_attach(tui *t)
 {
@@ -264,6 +264,17 @@ static void info_refresh(tui *t)
 void tui_after_command(tui *t)
 {
     session *s = t->s;
+    if (t->follow_pane) { /* a job drawn live: now show what was stored */
+        int id = t->follow_pane;
+        t->follow_pane = 0;
+        if (session_find(s, t->follow_name)) {
+            render_request rq;
+            render_request_init(&rq);
+            snprintf(rq.object, sizeof rq.object, "%s", t->follow_name);
+            if (hook_plot(s, &rq, id - 1) != SS_OK)
+                ss_clear_error();
+        }
+    }
     if (s->generation == t->seen_gen &&
         strcmp(s->current, t->seen_current) == 0)
         return;

@@ -139,6 +139,17 @@ ss_status pane_render(pane *p, session *s, int w, int h)
     rq.height = h;
     rq.ascii = ascii;
     p->stale = 0;
+    if (p->live) {
+        const session_job *j = p->live;
+        render_request_init(&rq);
+        rq.width = w;
+        rq.height = h;
+        rq.ascii = ascii;
+        snprintf(rq.object, sizeof rq.object, "%s",
+                 j->store_as ? j->store_as : j->what);
+        return render_value(s, &rq, j->live_type, j->live(j->it.state),
+                            p->cv);
+    }
     return render_object(s, &rq, p->cv);
 }
 
@@ -217,11 +228,22 @@ static void draw_border(pane *p, int focused)
     tui_box(p->win);
     char title[OBJ_NAME_MAX + 200];
     int plot = p->kind == PANE_PLOT && p->has_req;
-    snprintf(title, sizeof title, " %d %s%s%s%s%s%s ", p->id,
-             pane_kind_name(p->kind), p->subject[0] ? ": " : "", p->subject,
-             plot && p->outdated ? " (stale)" : "",
-             plot && p->origin[0] ? (tui_utf8() ? " \u2190 " : " <- ") : "",
-             plot ? p->origin : "");
+    if (p->live) {
+        size_t done = 0, total = 0;
+        if (p->live->it.type->progress)
+            p->live->it.type->progress(p->live->it.state, &done, &total);
+        snprintf(title, sizeof title, " %d plot: %s (computing %zu/%zu) ",
+                 p->id, p->live->store_as ? p->live->store_as
+                                          : p->live->what,
+                 done, total);
+    } else {
+        snprintf(title, sizeof title, " %d %s%s%s%s%s%s ", p->id,
+                 pane_kind_name(p->kind), p->subject[0] ? ": " : "",
+                 p->subject, plot && p->outdated ? " (stale)" : "",
+                 plot && p->origin[0] ? (tui_utf8() ? " \u2190 " : " <- ")
+                                      : "",
+                 plot ? p->origin : "");
+    }
     int room = p->r.w - 4;
     if (room > 0) {
         if (!focused)
@@ -240,9 +262,9 @@ void pane_draw(pane *p, session *s, int focused)
         return;
     int iw = p->r.w - 2, ih = p->r.h - 2;
     if (p->kind == PANE_PLOT) {
-        if (p->has_req) {
+        if (p->has_req || p->live) {
             int resized = !p->cv || p->cv->w != iw || p->cv->h != ih;
-            if (p->outdated && p->cv) { /* kept as drawn, not redrawn */
+            if (p->outdated && p->cv && !p->live) { /* kept as drawn */
                 if (resized)
                     werase(p->win);
             } else if (p->stale || resized) {

@@ -31,6 +31,9 @@ typedef struct {
     canvas *cv;
     tui_text text;      /* info, log */
     char subject[OBJ_NAME_MAX]; /* shown after the kind in the title */
+    /* plot: a job being computed, drawn from its partial result instead
+     * of req (NULL when none) */
+    const session_job *live;
     /* plot: what `plot` drew, for the title and to tell when the picture
      * no longer matches the session. An outdated picture is kept as
      * drawn (also on resize) and marked "(stale)" until plotted again. */

@@ -65,6 +65,10 @@ typedef struct tui {
     int prog_on, polling;
     double prog_last;
 
+    /* a pane that showed a job live and should show its stored result */
+    int follow_pane;
+    char follow_name[OBJ_NAME_MAX];
+
     tui_stats stats;
 } tui;
 
@@ -101,5 +105,8 @@ void tui_log(tui *t, const char *text, size_t len, int style);
  * session changed. */
 void tui_after_command(tui *t);
 void tui_progress(session *s, const char *what, size_t done, size_t total);
+
+/* drive.c: the session_ui drive hook */
+ss_status tui_drive(session *s, const session_job *job);
 
 #endif
