@@ -1,6 +1,7 @@
 #include "fim/map.h"
 
 #include "core/interrupt.h"
+#include "fim/spectrum.h"
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_machine.h>
@@ -97,8 +98,10 @@ static map_cell_status cell_value(const model *m, const map_spec *sp,
                 return MAP_CELL_FAILED;
             gsl_matrix_set(w->Gk, a, b, g);
         }
-    if (gsl_eigen_symm(w->Gk, w->eval, w->ws) != GSL_SUCCESS)
+    if (spec_symm_eigen(w->Gk, w->eval, w->ws) != SS_OK) {
+        ss_clear_error();
         return MAP_CELL_FAILED;
+    }
     double lmax = 0, lmin = INFINITY;
     for (size_t a = 0; a < k; a++) {
         double l = gsl_vector_get(w->eval, a);

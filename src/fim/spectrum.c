@@ -1,6 +1,7 @@
 #include "fim/spectrum.h"
 
 #include <gsl/gsl_eigen.h>
+#include <float.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,214 @@ static void fix_signs(gsl_matrix *V)
             gsl_vector_scale(&c.vector, -1.0);
         }
     }
+}
+
+/* ---- guarded symmetric eigensolvers ---------------------------------------- */
+
+/* A matrix is of ordinary range when its largest entry lies within 2^+-256
+ * and no non-zero entry is more than 2^256 below it: then every product
+ * the QR iteration forms stays far from the underflow threshold and GSL's
+ * solver is used unchanged. Anything else (the FIM of extreme points,
+ * entries from O(1) down to 1e-305) takes the bounded route. */
+#define SAFE_EXP 256
+
+/* In the bounded route, on the copy scaled to max |entry| in [1/2, 1):
+ * an entry or off-diagonal element below NEGLIGIBLE is zero. Its square
+ * times eps would underflow (2^-960 - 52 > 2^-1074 just), which is what
+ * stalls the iteration, and it moves no eigenvalue by more than
+ * k 2^-480 ~ 1e-144 k relative to the largest: far below the resolution
+ * 8 eps k. The relative test |e| <= eps (|d_i| + |d_i+1|) alone never
+ * fires beside diagonal entries that are themselves tiny or zero. At most
+ * QL_MAXIT iterations per eigenvalue (LAPACK's dsteqr allows 30). */
+#define NEGLIGIBLE 0x1p-480
+#define QL_MAXIT 30
+
+/* max |A_ij| and whether A (any shape) is finite and of ordinary range. */
+static ss_status scan_range(const gsl_matrix *A, double *amax, int *ordinary)
+{
+    double hi = 0.0, lo = INFINITY;
+    for (size_t i = 0; i < A->size1; i++)
+        for (size_t j = 0; j < A->size2; j++) {
+            double x = fabs(gsl_matrix_get(A, i, j));
+            if (!isfinite(x))
+                return SS_FAIL(SS_ERR_NUMERIC,
+                               "eigen decomposition: entry [%zu,%zu] of "
+                               "the matrix is not finite (%g)",
+                               i + 1, j + 1, gsl_matrix_get(A, i, j));
+            hi = fmax(hi, x);
+            if (x > 0.0)
+                lo = fmin(lo, x);
+        }
+    *amax = hi;
+    *ordinary = hi >= 0x1p-256 && hi <= 0x1p+256 &&
+                (lo == INFINITY || lo >= ldexp(hi, -SAFE_EXP));
+    return SS_OK;
+}
+
+/* Implicit QL with Wilkinson shifts on the symmetric tridiagonal matrix
+ * with diagonal d[0..n-1] and off-diagonal e[0..n-2] (e[n-1] is scratch),
+ * rotating the columns of Z (n x n) when Z is not NULL (Golub & Van Loan,
+ * Matrix Computations, 8.3; the QL form of EISPACK's tql2). Deflation has
+ * the absolute floor NEGLIGIBLE and the iteration count is bounded. */
+static ss_status tridiag_ql(size_t n, double *d, double *e, gsl_matrix *Z)
+{
+    e[n - 1] = 0.0;
+    for (size_t l = 0; l < n; l++) {
+        for (int iter = 0;; iter++) {
+            size_t m = l;
+            for (; m + 1 < n; m++) {
+                double dd = fabs(d[m]) + fabs(d[m + 1]);
+                if (fabs(e[m]) <= GSL_DBL_EPSILON * dd ||
+                    fabs(e[m]) <= NEGLIGIBLE)
+                    break;
+            }
+            if (m == l)
+                break;
+            if (iter >= QL_MAXIT)
+                return SS_FAIL(SS_ERR_NUMERIC,
+                               "eigen decomposition: the QL iteration did "
+                               "not converge in %d steps for eigenvalue "
+                               "%zu of %zu",
+                               QL_MAXIT, l + 1, n);
+            double g = (d[l + 1] - d[l]) / (2.0 * e[l]);
+            double r = hypot(g, 1.0);
+            g = d[m] - d[l] + e[l] / (g + copysign(r, g));
+            double s = 1.0, c = 1.0, p = 0.0;
+            int early = 0;
+            for (size_t i = m; i-- > l;) {
+                double f = s * e[i], b = c * e[i];
+                r = hypot(f, g);
+                e[i + 1] = r;
+                if (r == 0.0) { /* the rotation splits the block */
+                    d[i + 1] -= p;
+                    e[m] = 0.0;
+                    early = 1;
+                    break;
+                }
+                s = f / r;
+                c = g / r;
+                g = d[i + 1] - p;
+                r = (d[i] - g) * s + 2.0 * c * b;
+                p = s * r;
+                d[i + 1] = g + p;
+                g = c * r - b;
+                if (Z)
+                    for (size_t k = 0; k < n; k++) {
+                        double z1 = gsl_matrix_get(Z, k, i + 1);
+                        double z0 = gsl_matrix_get(Z, k, i);
+                        gsl_matrix_set(Z, k, i + 1, s * z0 + c * z1);
+                        gsl_matrix_set(Z, k, i, c * z0 - s * z1);
+                    }
+            }
+            if (early)
+                continue;
+            d[l] -= p;
+            e[l] = g;
+            e[m] = 0.0;
+        }
+    }
+    return SS_OK;
+}
+
+/* Scale A by 2^-x so that max |entry| = amax lands in [1/2, 1) (exact),
+ * with entries that are then below tiny set to zero (subnormals at
+ * least); returns x. */
+static int scale_pow2(gsl_matrix *A, double amax, double tiny)
+{
+    int x;
+    frexp(amax, &x);
+    for (size_t i = 0; i < A->size1; i++)
+        for (size_t j = 0; j < A->size2; j++) {
+            double v = ldexp(gsl_matrix_get(A, i, j), -x);
+            gsl_matrix_set(A, i, j, fabs(v) < tiny ? 0.0 : v);
+        }
+    return x;
+}
+
+/* The bounded route: scale_pow2 (entries below NEGLIGIBLE to 0),
+ * Householder tridiagonalisation, tridiag_ql, scale back. A is
+ * overwritten. */
+static ss_status bounded_eigen(gsl_matrix *A, double amax, gsl_vector *eval,
+                               gsl_matrix *evec)
+{
+    size_t n = A->size1;
+    int x = scale_pow2(A, amax, NEGLIGIBLE);
+    if (n == 1) {
+        gsl_vector_set(eval, 0, ldexp(gsl_matrix_get(A, 0, 0), x));
+        if (evec)
+            gsl_matrix_set(evec, 0, 0, 1.0);
+        return SS_OK;
+    }
+    gsl_vector *tau = gsl_vector_alloc(n - 1), *sub = gsl_vector_alloc(n);
+    if (!tau || !sub) {
+        if (tau)
+            gsl_vector_free(tau);
+        if (sub)
+            gsl_vector_free(sub);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    gsl_vector_view sv = gsl_vector_subvector(sub, 0, n - 1);
+    ss_status st = SS_OK;
+    if (gsl_linalg_symmtd_decomp(A, tau) != GSL_SUCCESS ||
+        (evec ? gsl_linalg_symmtd_unpack(A, tau, evec, eval, &sv.vector)
+              : gsl_linalg_symmtd_unpack_T(A, eval, &sv.vector)) !=
+            GSL_SUCCESS)
+        st = SS_FAIL(SS_ERR_NUMERIC,
+                     "eigen decomposition: the tridiagonal reduction "
+                     "failed");
+    if (st == SS_OK)
+        st = tridiag_ql(n, eval->data, sub->data, evec);
+    if (st == SS_OK)
+        for (size_t j = 0; j < n; j++)
+            gsl_vector_set(eval, j, ldexp(gsl_vector_get(eval, j), x));
+    gsl_vector_free(tau);
+    gsl_vector_free(sub);
+    return st;
+}
+
+ss_status spec_symm_eigen(gsl_matrix *A, gsl_vector *eval,
+                          gsl_eigen_symm_workspace *ws)
+{
+    double amax;
+    int ordinary;
+    ss_status st = scan_range(A, &amax, &ordinary);
+    if (st != SS_OK)
+        return st;
+    if (amax == 0.0) {
+        gsl_vector_set_zero(eval);
+        return SS_OK;
+    }
+    if (!ordinary || eval->stride != 1)
+        return bounded_eigen(A, amax, eval, NULL);
+    ss_gsl_clear();
+    int rc = gsl_eigen_symm(A, eval, ws);
+    if (rc != GSL_SUCCESS)
+        return SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
+                       ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
+    return SS_OK;
+}
+
+ss_status spec_symm_eigenv(gsl_matrix *A, gsl_vector *eval, gsl_matrix *evec,
+                           gsl_eigen_symmv_workspace *wv)
+{
+    double amax;
+    int ordinary;
+    ss_status st = scan_range(A, &amax, &ordinary);
+    if (st != SS_OK)
+        return st;
+    if (amax == 0.0) {
+        gsl_vector_set_zero(eval);
+        gsl_matrix_set_identity(evec);
+        return SS_OK;
+    }
+    if (!ordinary || eval->stride != 1)
+        return bounded_eigen(A, amax, eval, evec);
+    ss_gsl_clear();
+    int rc = gsl_eigen_symmv(A, eval, evec, wv);
+    if (rc != GSL_SUCCESS)
+        return SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
+                       ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
+    return SS_OK;
 }
 
 /* A tall factor is first reduced by Householder QR to its k x k triangle:
@@ -94,15 +303,26 @@ static ss_status from_root(const gsl_matrix *R, spec_result *s)
             gsl_vector_free(sv);
         return SS_FAIL(SS_ERR_NUMERIC, "could not reduce the FIM factor");
     }
+    /* A factor far from unit scale or with entries near the underflow
+     * threshold is scaled by a power of two first (exact; subnormal
+     * entries become zero): the Jacobi sweeps square column norms. The
+     * sweeps are bounded: GSL reports non-convergence, it never spins. */
+    double amax;
+    int ordinary, xs = 0;
+    ss_status st = scan_range(A, &amax, &ordinary);
+    if (st == SS_OK && !ordinary && amax > 0.0)
+        xs = scale_pow2(A, amax, DBL_MIN);
     ss_gsl_clear();
     /* One-sided Jacobi: small singular values to high relative accuracy. */
-    int rc = gsl_linalg_SV_decomp_jacobi(A, s->evec, sv);
-    ss_status st = SS_OK;
-    if (rc != GSL_SUCCESS)
+    int rc = st == SS_OK ? gsl_linalg_SV_decomp_jacobi(A, s->evec, sv)
+                         : GSL_SUCCESS;
+    if (st == SS_OK && rc != GSL_SUCCESS)
         st = SS_FAIL(SS_ERR_NUMERIC, "SVD of the FIM factor failed: %s",
                      ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
     if (st == SS_OK) {
         gsl_eigen_symmv_sort(sv, s->evec, GSL_EIGEN_SORT_VAL_DESC);
+        for (size_t j = 0; j < k; j++)
+            gsl_vector_set(sv, j, ldexp(gsl_vector_get(sv, j), xs));
         double smax = gsl_vector_get(sv, 0);
         /* Row entries carry a few ulps of error each: that perturbs every
          * singular value by about eps * ||R||_F. */
@@ -132,12 +352,7 @@ static ss_status from_matrix(const gsl_matrix *G, spec_result *s)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
     gsl_matrix_memcpy(A, G);
-    ss_gsl_clear();
-    int rc = gsl_eigen_symmv(A, s->eval, s->evec, w);
-    ss_status st = SS_OK;
-    if (rc != GSL_SUCCESS)
-        st = SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
-                     ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
+    ss_status st = spec_symm_eigenv(A, s->eval, s->evec, w);
     if (st == SS_OK) {
         gsl_eigen_symmv_sort(s->eval, s->evec, GSL_EIGEN_SORT_VAL_DESC);
         double amax = 0;

@@ -102,7 +102,10 @@ static ss_status inv_roots(const double *c, size_t d, double complex *xi)
     }
     if (k == 2) {
         gsl_complex r0, r1;
-        gsl_poly_complex_solve_quadratic(1.0, c[0], c[1], &r0, &r1);
+        if (gsl_poly_complex_solve_quadratic(1.0, c[0], c[1], &r0, &r1) !=
+            2)
+            return SS_FAIL(SS_ERR_NUMERIC,
+                           "arma: the quadratic root formula failed");
         xi[0] = GSL_REAL(r0) + I * GSL_IMAG(r0);
         xi[1] = GSL_REAL(r1) + I * GSL_IMAG(r1);
         return SS_OK;
@@ -125,15 +128,64 @@ static ss_status inv_roots(const double *c, size_t d, double complex *xi)
     return SS_OK;
 }
 
+/* binomial(n, k) for n <= ARMA_MAX_ORDER (exact in double). */
+static double binom(size_t n, size_t k)
+{
+    double c = 1.0;
+    for (size_t i = 1; i <= k; i++)
+        c = c * (double)(n - k + i) / (double)i;
+    return c;
+}
+
+/* A lag polynomial 1 + c_1 z + ... + c_d z^d = prod (1 - xi_i z) with
+ * every |xi_i| < 1 has c_k = (-1)^k e_k(xi), the k-th elementary
+ * symmetric polynomial of the inverse roots, so |c_k| < binomial(d, k).
+ * A coefficient at or beyond that bound cannot belong to a stationary
+ * (invertible) polynomial: refuse it before the root finder sees it
+ * (GSL's companion-matrix QR spins forever on coefficients near
+ * DBL_MAX). Needed only where that iterative solver runs (effective
+ * degree 3 and more); degrees 1 and 2 have closed forms, and their
+ * refusals name the offending root. */
+static ss_status coef_bound(const double *theta, size_t off, size_t d,
+                            const char *group, const char *what,
+                            const char *kind)
+{
+    size_t deg = d;
+    while (deg > 0 && theta[off + deg - 1] == 0.0)
+        deg--;
+    if (deg < 3)
+        return SS_OK;
+    for (size_t k = 1; k <= d; k++) {
+        double x = theta[off + k - 1], b = binom(d, k);
+        if (!isfinite(x))
+            return SS_FAIL(SS_ERR_RANGE, "%s%zu must be finite", group, k);
+        if (!(fabs(x) < b))
+            return SS_FAIL(SS_ERR_RANGE,
+                           "%s: |%s%zu| = %.6g is not below %g = "
+                           "binomial(%zu,%zu), the bound on |%s%zu| for "
+                           "every %s(%zu) polynomial with all roots outside "
+                           "the unit circle",
+                           what, group, k, fabs(x), b, d, k, group, k, kind,
+                           d);
+    }
+    return SS_OK;
+}
+
 /* Inverse roots of the AR polynomial (p of them) and the MA polynomial
- * (q). */
+ * (q), after the coefficient bounds (so the root finder only ever sees
+ * coefficients of modest size). */
 static ss_status arma_roots(size_t p, size_t q, const double *theta,
                             double complex *xa, double complex *xm)
 {
+    ss_status st = coef_bound(theta, 0, p, "ar", "not stationary", "AR");
+    if (st == SS_OK)
+        st = coef_bound(theta, p, q, "ma", "not invertible", "MA");
+    if (st != SS_OK)
+        return st;
     double c[ARMA_MAX_ORDER];
     for (size_t i = 0; i < p; i++)
         c[i] = -theta[i];
-    ss_status st = inv_roots(c, p, xa);
+    st = inv_roots(c, p, xa);
     if (st == SS_OK)
         st = inv_roots(theta + p, q, xm);
     return st;
@@ -152,7 +204,47 @@ static double max_modulus(const double complex *xi, size_t n, size_t *at)
     return best;
 }
 
-/* The root z = 1/xi as text ("inf" for xi = 0). */
+/* u 10^L as text in %.6g style, also where it exceeds DBL_MAX (the root
+ * z = 1/xi of a subnormal inverse root xi): the decimal exponent is
+ * formed by hand. |u| <= 1 is expected, L finite. */
+static void fmt_pow10(double u, double L, char *buf, size_t n)
+{
+    if (u == 0.0 || !isfinite(u) || !isfinite(L)) {
+        snprintf(buf, n, "%.6g", u == 0.0 ? 0.0 : u * INFINITY);
+        return;
+    }
+    double E = floor(L), m = u * pow(10.0, L - E);
+    int e = (int)E;
+    for (int i = 0; i < 40 && fabs(m) < 1.0; i++) {
+        m *= 10.0;
+        e--;
+    }
+    if (e < 300) {
+        snprintf(buf, n, "%.6g", m * pow(10.0, e));
+        return;
+    }
+    char mb[32];
+    snprintf(mb, sizeof mb, "%.6g", m);
+    if (strcmp(mb + (m < 0.0), "10") == 0) { /* 9.9999996 rounded up */
+        snprintf(mb, sizeof mb, "%s1", m < 0.0 ? "-" : "");
+        e++;
+    }
+    snprintf(buf, n, "%se+%d", mb, e);
+}
+
+/* 1/|xi| as text (finite for every xi != 0, even where 1/|xi| is not a
+ * double). */
+static void fmt_inv_mod(double r, char *buf, size_t n)
+{
+    if (isfinite(1.0 / r))
+        snprintf(buf, n, "%.6g", 1.0 / r);
+    else
+        fmt_pow10(1.0, -log10(r), buf, n);
+}
+
+/* The root z = 1/xi as text ("inf" for xi = 0). A subnormal xi has a
+ * root beyond DBL_MAX: z = (conj(xi) / |xi|) 10^(-log10 |xi|), printed
+ * through fmt_pow10 (1/xi itself would be inf * 0 = NaN there). */
 static void fmt_root(double complex xi, char *buf, size_t n)
 {
     if (xi == 0.0) {
@@ -161,6 +253,19 @@ static void fmt_root(double complex xi, char *buf, size_t n)
     }
     double complex z = 1.0 / xi;
     double re = creal(z), im = cimag(z), mod = cabs(z);
+    if (!isfinite(re) || !isfinite(im) || !isfinite(mod)) {
+        double r = cabs(xi), L = -log10(r);
+        double ur = creal(xi) / r, ui = -cimag(xi) / r;
+        char sr[24], si[24];
+        fmt_pow10(fabs(ur) <= 1e-14 ? 0.0 : ur, L, sr, sizeof sr);
+        if (fabs(ui) <= 1e-12) {
+            snprintf(buf, n, "%s", sr);
+            return;
+        }
+        fmt_pow10(ui, L, si, sizeof si);
+        snprintf(buf, n, "%s%s%si", sr, si[0] == '-' ? "" : "+", si);
+        return;
+    }
     if (fabs(re) <= 1e-14 * mod)
         re = 0.0; /* no "-0" */
     if (fabs(im) <= 1e-12 * mod)
@@ -846,6 +951,23 @@ static double closest_pair(size_t p, size_t q, const double complex *xa,
     return best <= ROOT_SNAP ? 0.0 : best;
 }
 
+/* The number of AR/MA inverse-root pairs that coincide (within
+ * ROOT_SNAP), each root used once: the degree of the common factor. */
+static size_t common_pairs(size_t p, size_t q, const double complex *xa,
+                           const double complex *xm)
+{
+    unsigned char used[ARMA_MAX_ORDER] = {0};
+    size_t c = 0;
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < q; j++)
+            if (!used[j] && cabs(xa[i] - xm[j]) <= ROOT_SNAP) {
+                used[j] = 1;
+                c++;
+                break;
+            }
+    return c;
+}
+
 static size_t arma_singular(const model *m, const double *theta,
                             model_singular *out, size_t max)
 {
@@ -866,12 +988,15 @@ static size_t arma_singular(const model *m, const double *theta,
         return 0;
     }
     size_t ia, im;
+    out[0].distance = closest_pair(p, q, xa, xm, &ia, &im);
+    /* On the set, every coinciding pair cancels (all of them when every
+     * coefficient is 0: white noise, ARMA(0,0)); nearby, one pair would. */
+    size_t c = out[0].distance == 0.0 ? common_pairs(p, q, xa, xm) : 1;
     snprintf(out[0].name, sizeof out[0].name, "AR root = MA root");
     snprintf(out[0].effect, sizeof out[0].effect,
-             "a common factor cancels: the model is ARMA(%d,%d) "
+             "a common factor cancels: the model is ARMA(%zu,%zu)%s "
              "(distance: min |1/z_AR - 1/z_MA| over root pairs)",
-             (int)p - 1, (int)q - 1);
-    out[0].distance = closest_pair(p, q, xa, xm, &ia, &im);
+             p - c, q - c, p == c && q == c ? ", white noise" : "");
     return 1;
 }
 
@@ -937,11 +1062,12 @@ static void describe_roots(const ss_sink *out, const char *kind,
         fmt_root(xi[i], z, sizeof z);
         if (!(cabs(xi[i]) < 1.0))
             valid = 0;
+        char zm[48];
+        fmt_inv_mod(cabs(xi[i]), zm, sizeof zm);
         if (len < sizeof line)
             len += (size_t)snprintf(line + len, sizeof line - len,
-                                    "%sz = %s (|z| = %.6g)",
-                                    shown++ ? ", " : "", z,
-                                    1.0 / cabs(xi[i]));
+                                    "%sz = %s (|z| = %s)",
+                                    shown++ ? ", " : "", z, zm);
     }
     if (zeros && len < sizeof line)
         len += (size_t)snprintf(line + len, sizeof line - len,
@@ -973,13 +1099,26 @@ static void arma_describe(const model *m, const double *theta,
     char za[64], zm[64];
     fmt_root(xa[ia], za, sizeof za);
     fmt_root(xm[im], zm, sizeof zm);
-    double dz = (xa[ia] == 0.0 || xm[im] == 0.0)
-                    ? (xa[ia] == xm[im] ? 0.0 : INFINITY)
-                    : cabs(1.0 / xa[ia] - 1.0 / xm[im]);
+    /* |z_AR - z_MA| = |xi_MA - xi_AR| / (|xi_AR| |xi_MA|), through
+     * logarithms where the direct difference of roots overflows */
+    char dzs[48];
+    if (xa[ia] == 0.0 || xm[im] == 0.0 || xa[ia] == xm[im]) {
+        snprintf(dzs, sizeof dzs, "%.6g",
+                 xa[ia] == xm[im] ? 0.0 : INFINITY);
+    } else {
+        double dz = cabs(1.0 / xa[ia] - 1.0 / xm[im]);
+        if (isfinite(dz))
+            snprintf(dzs, sizeof dzs, "%.6g", dz);
+        else
+            fmt_pow10(1.0,
+                      log10(cabs(xm[im] - xa[ia])) - log10(cabs(xa[ia])) -
+                          log10(cabs(xm[im])),
+                      dzs, sizeof dzs);
+    }
     ss_sink_printf(out,
                    "  closest AR/MA root pair: z_AR = %s, z_MA = %s: "
-                   "|1/z_AR - 1/z_MA| = %.6g (|z_AR - z_MA| = %.6g)%s\n",
-                   za, zm, dist, dz,
+                   "|1/z_AR - 1/z_MA| = %.6g (|z_AR - z_MA| = %s)%s\n",
+                   za, zm, dist, dzs,
                    dist == 0.0 ? ": a common factor (singular)" : "");
 }
 

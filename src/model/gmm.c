@@ -10,6 +10,7 @@
  * log(0) at v = 0 or 1. */
 #include "model/model.h"
 
+#include <float.h>
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_randist.h>
@@ -162,6 +163,34 @@ static const char *gmm_data_colname(const model *m, size_t col, char *buf,
     return buf;
 }
 
+/* Doubles near the means are spaced ulp(max |w_k| + 10 s) apart: a draw
+ * x = w + s z is rounded to that grid, and so is every data value near the
+ * means. Where the spacing exceeds GMM_GRID_TOL * s (|w| / s above about
+ * 5e9) the data cannot resolve the components' shape (at w1 = w2 = 1e16,
+ * s = 1 the grid step is 2 s: the Monte-Carlo I[w1,w1] came out 0.326
+ * for 0.25), so sampling and the sampled or data-based FIMs (scores)
+ * refuse, as the exact route refuses beyond its reach. The FIM depends on
+ * the means only through w2 - w1: shifting both is the remedy. */
+#define GMM_GRID_TOL 1e-6
+
+static ss_status check_grid(const double *theta, double s, const char *what)
+{
+    double M = fmax(fabs(theta[P_W1]), fabs(theta[P_W2]));
+    if (!isfinite(M))
+        return SS_FAIL(SS_ERR_RANGE, "gmm: %s needs finite means", what);
+    double x = M + 10.0 * s, step = nextafter(x, INFINITY) - x;
+    if (!(step <= GMM_GRID_TOL * s))
+        return SS_FAIL(SS_ERR_RANGE,
+                       "gmm: %s at |w| = %g with s = %g: doubles near the "
+                       "means are %g apart (%.3g s), too coarse to resolve "
+                       "the components; the FIM depends on the means only "
+                       "through w2 - w1, so shift both (|w| / s up to "
+                       "about %.2g)",
+                       what, M, s, step, step / s,
+                       GMM_GRID_TOL / (2.0 * DBL_EPSILON));
+    return SS_OK;
+}
+
 static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
                             gsl_matrix *out)
 {
@@ -169,6 +198,9 @@ static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
     if (out->size2 != 1)
         return SS_FAIL(SS_ERR_USAGE, "gmm: sample matrix must have 1 column, "
                                      "got %zu", out->size2);
+    ss_status st = check_grid(theta, s, "sampling");
+    if (st != SS_OK)
+        return st;
     for (size_t i = 0; i < out->size1; i++) {
         double w = gsl_rng_uniform(r) < v ? theta[P_W2] : theta[P_W1];
         gsl_matrix_set(out, i, 0, w + gsl_ran_gaussian(r, s));
@@ -189,6 +221,11 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
     if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0))
         return SS_FAIL(SS_ERR_RANGE, "gmm: v = %g is outside [0, 1]",
                        theta[P_V]);
+    if (scores) {
+        ss_status st = check_grid(theta, m->opt[0], "scores on data");
+        if (st != SS_OK)
+            return st;
+    }
     gmm_par g;
     par_init(&g, m, theta);
     for (size_t i = 0; i < data->size1; i++) {

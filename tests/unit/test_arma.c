@@ -931,16 +931,22 @@ static void test_singular_sets(void **state)
 
     /* (2,1): AR factors (1 - 0.5 z)(1 + 0.4 z), MA (1 - 0.5 z + d z)...
      * distance = |0.5 - xi_MA| in the inverse-root plane */
+    /* The reduced model: one common pair cancels near the set (and on it
+     * where only one pair coincides); where the AR and MA polynomials
+     * are equal (1 - z + z^2/2 both), both pairs cancel and x is white
+     * noise, ARMA(0,0). */
     static const struct {
         apoint pt;
         double dist;
+        size_t common;
     } cases[] = {
-        {{2, 1, {0.1, 0.2}, {-0.5}, "(2,1) common root z = 2"}, 0.0},
-        {{2, 1, {0.1, 0.2}, {-0.45}, "(2,1) near"}, 0.05},
-        {{1, 2, {0.3}, {0.1, -0.12}, "(1,2) common root"}, 0.0},
-        {{2, 2, {0.5, 0.0}, {0.3, 0.0}, "(2,2) ar2 = ma2 = 0"}, 0.0},
-        {{2, 2, {0.5, 0.0}, {0.3, 0.1}, "(2,2) ar2 = 0 only"}, -1},
-        {{2, 2, {1.0, -0.5}, {-1.0, 0.5}, "(2,2) common complex pair"}, 0.0},
+        {{2, 1, {0.1, 0.2}, {-0.5}, "(2,1) common root z = 2"}, 0.0, 1},
+        {{2, 1, {0.1, 0.2}, {-0.45}, "(2,1) near"}, 0.05, 1},
+        {{1, 2, {0.3}, {0.1, -0.12}, "(1,2) common root"}, 0.0, 1},
+        {{2, 2, {0.5, 0.0}, {0.3, 0.0}, "(2,2) ar2 = ma2 = 0"}, 0.0, 1},
+        {{2, 2, {0.5, 0.0}, {0.3, 0.1}, "(2,2) ar2 = 0 only"}, -1, 1},
+        {{2, 2, {1.0, -0.5}, {-1.0, 0.5}, "(2,2) common complex pair"}, 0.0,
+         2},
     };
     for (size_t k = 0; k < NPTS(cases); k++) {
         m = make(&cases[k].pt);
@@ -948,8 +954,9 @@ static void test_singular_sets(void **state)
         assert_string_equal(out[0].name, "AR root = MA root");
         assert_non_null(strstr(out[0].effect, "1/z_AR - 1/z_MA"));
         char want[32];
-        snprintf(want, sizeof want, "ARMA(%zu,%zu)", cases[k].pt.p - 1,
-                 cases[k].pt.q - 1);
+        snprintf(want, sizeof want, "ARMA(%zu,%zu)",
+                 cases[k].pt.p - cases[k].common,
+                 cases[k].pt.q - cases[k].common);
         assert_non_null(strstr(out[0].effect, want));
         if (cases[k].dist >= 0)
             assert_close(out[0].distance, cases[k].dist, 1e-13, 0);
@@ -1147,6 +1154,106 @@ static void test_describe(void **state)
     ss_membuf_free(&buf);
 }
 
+/* ---- extreme coefficients ------------------------------------------------------
+ *
+ * A stationary AR(p) polynomial 1 - ar1 z - ... - arp z^p = prod (1 - xi z)
+ * with |xi| < 1 has |ar_k| = |e_k(xi)| < binomial(p, k) (likewise MA).
+ * Coefficients at or beyond that are refused before the root finder runs:
+ * GSL's companion-matrix solver spun forever on ar=[1e308,1e308,1e308]
+ * (any order >= 3 with a coefficient near DBL_MAX). Every entry point that
+ * finds roots (check, set, fim_exact, describe, singular) returns. */
+static void test_coef_bound(void **state)
+{
+    (void)state;
+    static const apoint huge[] = {
+        {3, 0, {1e308, 1e308, 1e308}, {0}, "AR(3) 1e308"},
+        {0, 3, {0}, {1e308, 1e308, 1e308}, "MA(3) 1e308"},
+        {8, 8, {0.1, 0, 0, 0, 0, 0, 0, 1.7e308}, {0.1}, "(8,8) ar8 huge"},
+        {3, 1, {0.5, 3.0, 0.1}, {0.2}, "AR(3) ar2 = 3 = binomial(3,2)"},
+    };
+    static const char *const msg[] = {
+        "not stationary: |ar1| = 1e+308 is not below 3 = binomial(3,1)",
+        "not invertible: |ma1| = 1e+308 is not below 3 = binomial(3,1)",
+        "not stationary: |ar8| = 1.7e+308 is not below 1 = binomial(8,8)",
+        "not stationary: |ar2| = 3 is not below 3 = binomial(3,2)",
+    };
+    for (size_t k = 0; k < NPTS(huge); k++)
+        expect_refusal(&huge[k], msg[k]);
+
+    /* the same through set and the numerical hooks, on a valid model */
+    apoint ok = {3, 1, {0.5, 0.1, 0.05}, {0.2}, "AR(3)"};
+    model *m = make(&ok);
+    static const double big[] = {1e308, 1e308, 1e308};
+    model_arg a = {.key = "ar", .num = big, .n = 3, .is_vector = 1};
+    assert_int_equal(model_set_params(m, &a, 1, -1), SS_ERR_RANGE);
+    assert_true(m->theta[0] == 0.5 && m->theta[2] == 0.05);
+    double th[4] = {1e308, 1e308, 1e308, 0.2};
+    gsl_matrix *G = gsl_matrix_alloc(4, 4), *R = NULL;
+    assert_int_equal(model_arma->fim_exact(m, th, G, &R), SS_ERR_RANGE);
+    assert_null(R);
+    model_singular out[MODEL_MAX_SINGULAR];
+    assert_int_equal(model_arma->singular(m, th, out, 16), 0);
+    ss_membuf buf = {0};
+    ss_sink k = ss_sink_mem(&buf);
+    model_arma->describe(m, th, &k);
+    assert_non_null(strstr(buf.buf, "binomial(3,1)"));
+    ss_membuf_free(&buf);
+    gsl_matrix_free(G);
+    model_free(m);
+
+    /* just inside the bound: (1 - 0.999 z)^3 has ar1 = 2.997 < 3 and is
+     * stationary (all roots at 1/0.999) */
+    apoint in = {3, 0, {3 * 0.999, -3 * 0.999 * 0.999, 0.999 * 0.999 * 0.999},
+                 {0}, "(1 - 0.999 z)^3"};
+    m = make(&in);
+    model_free(m);
+}
+
+/* show on subnormal coefficients: AR(1) ar1 = 1e-320 has its root at
+ * z = 1/ar1 = 1.00001e320 (ar1 is stored as 9.99989e-321), beyond
+ * DBL_MAX; it is printed, not NaN. ARMA(8,8) with every coefficient 0 is
+ * white noise: all eight pairs of roots at infinity cancel, ARMA(0,0). */
+static void test_extreme_describe(void **state)
+{
+    (void)state;
+    ss_membuf buf = {0};
+    ss_sink k = ss_sink_mem(&buf);
+    model *m = make11(1e-320, 5e-324);
+    model_arma->describe(m, m->theta, &k);
+    assert_null(strstr(buf.buf, "nan"));
+    assert_non_null(strstr(buf.buf, "z = 1.00001e+320 (|z| = 1.00001e+320)"));
+    /* ma1 = 5e-324 (the smallest subnormal, 4.94066e-324): z = -1/ma1 */
+    assert_non_null(strstr(buf.buf, "z = -2.02402e+323 (|z| = 2.02402e+323)"));
+    assert_non_null(strstr(buf.buf, "(|z_AR - z_MA| = 2.02502e+323)"));
+    model_free(m);
+
+    ss_membuf_clear(&buf);
+    apoint c = {2, 2, {0.5, 1e-320}, {0.2, 1e-310}, "(2,2) subnormal"};
+    m = make(&c);
+    model_arma->describe(m, m->theta, &k);
+    assert_null(strstr(buf.buf, "nan"));
+    /* roots of z^2 - 0.5 z - 1e-320: 0.5 and -2e-320 (z = -5e319);
+     * of z^2 + 0.2 z + 1e-310: -0.2 and -5e-310 (z = -2e309) */
+    assert_non_null(strstr(buf.buf, "z = -5.00006e+319"));
+    assert_non_null(strstr(buf.buf, "z = -2e+309"));
+    model_free(m);
+
+    apoint zero = {8, 8, {0}, {0}, "(8,8) all zero"};
+    m = make(&zero);
+    model_singular out[MODEL_MAX_SINGULAR];
+    assert_int_equal(model_arma->singular(m, m->theta, out, 16), 1);
+    assert_true(out[0].distance == 0.0);
+    assert_non_null(strstr(out[0].effect, "ARMA(0,0), white noise"));
+    model_free(m);
+    /* one pair at infinity only: ARMA(7,7) */
+    apoint one = {8, 8, {0.5}, {0.3}, "(8,8) ar1, ma1 only"};
+    m = make(&one);
+    assert_int_equal(model_arma->singular(m, m->theta, out, 16), 1);
+    assert_non_null(strstr(out[0].effect, "ARMA(1,1)"));
+    model_free(m);
+    ss_membuf_free(&buf);
+}
+
 static void test_coords(void **state)
 {
     (void)state;
@@ -1258,6 +1365,8 @@ int main(void)
         cmocka_unit_test(test_kl_cone),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_coords),
+        cmocka_unit_test(test_coef_bound),
+        cmocka_unit_test(test_extreme_describe),
         cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

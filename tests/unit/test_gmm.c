@@ -518,6 +518,46 @@ static void test_fim_vs_mc(void **state)
         check_fim_mc(&mc_pts[i], n, seed++);
 }
 
+/* Means far from 0 against s: doubles near w = 1e16 are 2 apart, so a
+ * draw w + s z (s = 1) lands on a grid of step 2 s and the sampled
+ * I[w1,w1] came out 0.326 where the exact value at w1 = w2 is
+ * (1 - v)^2 / s^2 = 0.25 (theory: G on w1 = w2). Sampling and scores
+ * refuse there; the log-likelihood alone is still available. Where the
+ * grid is fine against s (w = 1e8, step 1.5e-8 s) Monte Carlo agrees with
+ * the exact FIM, which depends on the means only through w2 - w1. */
+static void test_large_means(void **state)
+{
+    (void)state;
+    model *m = make(1.0, 0.5, 1e16, 1e16);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_matrix *x = gsl_matrix_alloc(10, 1), *sc = gsl_matrix_alloc(10, NP);
+    double ell[10];
+    assert_int_equal(model_gmm->sample(m, m->theta, r, x), SS_ERR_RANGE);
+    assert_non_null(strstr(ss_last_error()->msg, "too coarse"));
+    assert_non_null(strstr(ss_last_error()->msg, "2 apart"));
+    gsl_matrix_set_all(x, 1e16);
+    assert_int_equal(model_gmm->loglik_terms(m, m->theta, x, ell, sc),
+                     SS_ERR_RANGE);
+    assert_int_equal(model_gmm->loglik_terms(m, m->theta, x, ell, NULL),
+                     SS_OK);
+    assert_close(ell[0], -0.5 * log(2 * M_PI), 1e-15, 0, "ell at the mean");
+    /* the exact value there, which the refusal protects */
+    gsl_matrix *G = exact_fim(m, NULL);
+    assert_close(gsl_matrix_get(G, 1, 1), 0.25, 1e-12, 0, "exact I[w1,w1]");
+    gsl_matrix_free(G);
+    gsl_matrix_free(x);
+    gsl_matrix_free(sc);
+    gsl_rng_free(r);
+    model_free(m);
+
+    static const point far[] = {
+        {1.0, 0.5, 1e8, 1e8, "w1 = w2 = 1e8"},
+        {1.0, 0.3, -1e8, -1e8 + 1.5, "example shifted by -1e8"},
+    };
+    for (size_t i = 0; i < NPTS(far); i++)
+        check_fim_mc(&far[i], 100000, 77 + i);
+}
+
 /* ---- root factor ---------------------------------------------------------- */
 
 static void check_root(const point *p)
@@ -943,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_fim_reference),
         cmocka_unit_test(test_fim_near_coincident),
         cmocka_unit_test(test_fim_vs_mc),
+        cmocka_unit_test(test_large_means),
         cmocka_unit_test(test_fim_root),
         cmocka_unit_test(test_tiny_eigenvalues),
         cmocka_unit_test(test_closed_forms),

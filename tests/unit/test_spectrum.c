@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "fim/fim.h"
+#include "fim/map.h"
 #include "fim/spectrum.h"
 #include "testutil.h"
 
@@ -552,6 +553,265 @@ static void test_root_route(void **state)
     gsl_rng_free(r);
 }
 
+/* ---- matrices that made GSL's symmetric QR spin forever ---------------------
+ *
+ * GSL's implicit QR has no iteration limit and deflates an off-diagonal
+ * entry only when it is below eps (|d_i| + |d_i+1|): beside diagonal
+ * entries near the underflow threshold that test never fires. Each case
+ * below hung before the guarded solvers; now each call returns, with
+ * eigenpairs that satisfy the backward-error bound (checked against the
+ * matrix itself, not against the code's output). */
+
+/* The Monte-Carlo FIM (n = 3, seed 38) of `mlp2 d=3 sigma=0.5 w1=-2.2
+ * w2=0.5 J1=[0.5,-1.4679,5e307] J2=[501.5,-640,0.9999778]`: a rank-one
+ * block [[a, a], [a, a]], zero rows and a block of entries ~1e-305 coupled
+ * through entries ~1e-152. Its largest eigenvalue is 2a up to terms of
+ * order 1e-304 (the coupling squared over a). */
+static void mc_hang_matrix(double *g)
+{
+    const double a = 3.6819392050691806, b = -2.3380348905877296e-153,
+                 c = -2.6874051126630066e-153, d = 2.3765381667434504e-152;
+    const double e55 = 1.2346733724969078e-305, e56 = 1.4191693832605631e-305,
+                 e57 = -1.2550062469183899e-304,
+                 e66 = 1.6312344489224105e-305,
+                 e67 = -1.4425405788297149e-304,
+                 e77 = 1.2756739676169917e-303;
+    const double G[64] = {a, a, 0, 0, 0, b,   c,   d,   /**/
+                          a, a, 0, 0, 0, b,   c,   d,   /**/
+                          0, 0, 0, 0, 0, 0,   0,   0,   /**/
+                          0, 0, 0, 0, 0, 0,   0,   0,   /**/
+                          0, 0, 0, 0, 0, 0,   0,   0,   /**/
+                          b, b, 0, 0, 0, e55, e56, e57, /**/
+                          c, c, 0, 0, 0, e56, e66, e67, /**/
+                          d, d, 0, 0, 0, e57, e67, e77};
+    memcpy(g, G, sizeof G);
+}
+
+static double trace_of(const gsl_matrix *A)
+{
+    double t = 0;
+    for (size_t i = 0; i < A->size1; i++)
+        t += gsl_matrix_get(A, i, i);
+    return t;
+}
+
+static void test_wide_range_no_hang(void **state)
+{
+    (void)state;
+    double g[64];
+    mc_hang_matrix(g);
+    fim_result *f = fim_of(g, 8);
+    f->method = FIM_MC;
+    spec_result *s = analyze(f, SPEC_DEFAULT_TOL);
+    double a = g[0], tol = eig_err(8, 2 * a);
+    assert_close(ev(s, 0), 2 * a, 0, tol);
+    for (size_t j = 1; j < 8; j++)
+        assert_true(fabs(ev(s, j)) <= tol);
+    assert_int_equal(s->rank, 1);
+    assert_true(s->logdet == -INFINITY);
+    check_pairs(f, s, tol);
+    spec_result_free(s);
+
+    /* the values-only solver (as map uses it) on the same matrix */
+    gsl_matrix *A = gsl_matrix_alloc(8, 8);
+    gsl_vector *e = gsl_vector_alloc(8);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(8);
+    gsl_matrix_memcpy(A, f->G);
+    assert_int_equal(spec_symm_eigen(A, e, ws), SS_OK);
+    double sum = 0, big = 0;
+    for (size_t j = 0; j < 8; j++) {
+        sum += gsl_vector_get(e, j);
+        big = fmax(big, gsl_vector_get(e, j));
+    }
+    assert_close(big, 2 * a, 0, tol);
+    assert_close(sum, trace_of(f->G), 0, tol);
+    gsl_eigen_symm_free(ws);
+    gsl_vector_free(e);
+    gsl_matrix_free(A);
+    fim_result_free(f);
+}
+
+/* Q diag(lam) Q^T with a random orthogonal Q (QR of a Gaussian matrix). */
+static gsl_matrix *with_spectrum(const double *lam, size_t k, gsl_rng *r)
+{
+    gsl_matrix *X = gsl_matrix_alloc(k, k), *Q = gsl_matrix_alloc(k, k);
+    gsl_matrix *Rr = gsl_matrix_alloc(k, k), *A = gsl_matrix_calloc(k, k);
+    gsl_vector *tau = gsl_vector_alloc(k);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            gsl_matrix_set(X, i, j, gsl_ran_gaussian(r, 1.0));
+    gsl_linalg_QR_decomp(X, tau);
+    gsl_linalg_QR_unpack(X, tau, Q, Rr);
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) {
+            double v = 0;
+            for (size_t l = 0; l < k; l++)
+                v += gsl_matrix_get(Q, i, l) * lam[l] *
+                     gsl_matrix_get(Q, j, l);
+            gsl_matrix_set(A, i, j, v);
+        }
+    for (size_t i = 0; i < k; i++) /* exactly symmetric */
+        for (size_t j = 0; j < i; j++)
+            gsl_matrix_set(A, j, i, gsl_matrix_get(A, i, j));
+    gsl_matrix_free(X);
+    gsl_matrix_free(Q);
+    gsl_matrix_free(Rr);
+    gsl_vector_free(tau);
+    return A;
+}
+
+static int desc(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a < b) - (a > b);
+}
+
+/* The bounded route (taken for a matrix with an entry far below the
+ * largest, or with the largest far from 1) is as accurate as GSL's: the
+ * known spectrum to k eps ||A||, at unit scale, at 1e300 and at 1e-300
+ * (exact powers of two would be too kind: these scales are not). */
+static void test_bounded_route_accuracy(void **state)
+{
+    (void)state;
+    enum { K = 7 };
+    /* six eigenvalues in a random basis, and a seventh 1e-90 below the
+     * rest on its own axis: the wide-range route even at unit scale */
+    const double lam[K] = {3.0, 1.0, 0.25, 1e-3, 0.0, -0.5, 1e-90};
+    const double scales[] = {1.0, 1e300, 1e-300};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    for (size_t sc = 0; sc < sizeof scales / sizeof scales[0]; sc++) {
+        gsl_matrix *B = with_spectrum(lam, K - 1, r);
+        gsl_matrix *A = gsl_matrix_calloc(K, K);
+        gsl_matrix_view top = gsl_matrix_submatrix(A, 0, 0, K - 1, K - 1);
+        gsl_matrix_memcpy(&top.matrix, B);
+        gsl_matrix_set(A, K - 1, K - 1, lam[K - 1]);
+        gsl_matrix_scale(A, scales[sc]);
+        gsl_matrix_free(B);
+        fim_result *f = fim_result_alloc(K);
+        f->method = FIM_OBSERVED;
+        for (size_t i = 0; i < K; i++) {
+            f->idx[i] = i;
+            snprintf(f->names[i], MODEL_NAME_MAX, "p%zu", i);
+        }
+        gsl_matrix_memcpy(f->G, A);
+        spec_result *s = analyze(f, SPEC_DEFAULT_TOL);
+        double want[K];
+        memcpy(want, lam, sizeof want);
+        qsort(want, K, sizeof want[0], desc);
+        double tol = eig_err(K, 3.0 * scales[sc]);
+        for (size_t j = 0; j < K; j++)
+            assert_close(ev(s, j), want[j] * scales[sc], 0, tol);
+        check_pairs(f, s, tol);
+        spec_result_free(s);
+        fim_result_free(f);
+        gsl_matrix_free(A);
+    }
+    gsl_rng_free(r);
+}
+
+/* A subnormal entry beside zero diagonals: [[1,0,0],[0,0,s],[0,s,0]] has
+ * eigenvalues 1, +-s; at s = 5e-324 they are not resolvable and the
+ * entry is treated as 0 (0 is within every error bound); the call
+ * returns. A non-finite entry is refused with a message. */
+static void test_subnormal_and_nonfinite(void **state)
+{
+    (void)state;
+    gsl_matrix *A = gsl_matrix_calloc(3, 3);
+    gsl_vector *e = gsl_vector_alloc(3);
+    gsl_matrix *V = gsl_matrix_alloc(3, 3);
+    gsl_eigen_symmv_workspace *wv = gsl_eigen_symmv_alloc(3);
+    gsl_matrix_set(A, 0, 0, 1.0);
+    gsl_matrix_set(A, 1, 2, 5e-324);
+    gsl_matrix_set(A, 2, 1, 5e-324);
+    assert_int_equal(spec_symm_eigenv(A, e, V, wv), SS_OK);
+    double sum = 0;
+    for (size_t j = 0; j < 3; j++)
+        sum += fabs(gsl_vector_get(e, j));
+    assert_close(sum, 1.0, 0, 4 * EPS);
+    gsl_matrix_set_zero(A);
+    gsl_matrix_set(A, 1, 1, NAN);
+    assert_int_equal(spec_symm_eigenv(A, e, V, wv), SS_ERR_NUMERIC);
+    assert_non_null(strstr(ss_last_error()->msg, "entry [2,2]"));
+    assert_non_null(strstr(ss_last_error()->msg, "not finite"));
+    gsl_matrix_set(A, 1, 1, INFINITY);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(3);
+    assert_int_equal(spec_symm_eigen(A, e, ws), SS_ERR_NUMERIC);
+    gsl_eigen_symm_free(ws);
+    gsl_eigen_symmv_free(wv);
+    gsl_matrix_free(V);
+    gsl_vector_free(e);
+    gsl_matrix_free(A);
+}
+
+/* The exact FIM of `mlp2 d=14 w1=7.1578947368421053 w2=5e-324` at
+ * J2_9 = 16/19 (a cell of `map g x=J2_9:1e-200..1 y=w1:1..40 res=20x20`,
+ * which hung in GSL's values-only solver): the guarded solver returns
+ * finite eigenvalues whose sum is the trace, and a small map over the
+ * same plane completes with every cell computed. */
+static model *mlp2_subnormal(void)
+{
+    static double J1[14] = {1}, J2[14] = {-0.3, 0.8};
+    J2[8] = 16.0 / 19.0;
+    tu_args a;
+    tu_args_init(&a);
+    tu_args_num(&a, "d", 14);
+    tu_args_num(&a, "w1", 7.1578947368421053);
+    tu_args_num(&a, "w2", 5e-324);
+    tu_args_vec(&a, "J1", J1, 14);
+    tu_args_vec(&a, "J2", J2, 14);
+    model *m = NULL;
+    if (model_alloc(model_mlp2, a.a, a.n, &m) != SS_OK)
+        fail_msg("model_alloc: %s", ss_last_error()->msg);
+    return m;
+}
+
+static void test_map_subnormal_fim(void **state)
+{
+    (void)state;
+    model *m = mlp2_subnormal();
+    size_t P = m->P;
+    gsl_matrix *G = gsl_matrix_alloc(P, P), *A = gsl_matrix_alloc(P, P);
+    assert_int_equal(model_mlp2->fim_exact(m, m->theta, G, NULL), SS_OK);
+    gsl_vector *e = gsl_vector_alloc(P);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(P);
+    gsl_matrix_memcpy(A, G);
+    assert_int_equal(spec_symm_eigen(A, e, ws), SS_OK);
+    double sum = 0, amax = 0;
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            amax = fmax(amax, fabs(gsl_matrix_get(G, i, j)));
+    for (size_t j = 0; j < P; j++) {
+        assert_true(isfinite(gsl_vector_get(e, j)));
+        sum += gsl_vector_get(e, j);
+    }
+    assert_close(sum, trace_of(G), 0, eig_err(P, amax));
+    gsl_eigen_symm_free(ws);
+    gsl_vector_free(e);
+    gsl_matrix_free(A);
+    gsl_matrix_free(G);
+
+    map_spec sp = {0};
+    assert_int_equal(model_axis_find(m, "J2_9", &sp.x), SS_OK);
+    assert_int_equal(model_axis_find(m, "w1", &sp.y), SS_OK);
+    sp.x0 = 1e-200;
+    sp.x1 = 1;
+    /* the row that hung (w1 = 1 + 3 * 39/19) and one more */
+    sp.y0 = 7.1578947368421053;
+    sp.y1 = sp.y0 + 1;
+    sp.nx = 20;
+    sp.ny = 2;
+    sp.stat = MAP_LOGDET;
+    sp.tol = SPEC_DEFAULT_TOL;
+    map_result *r = NULL;
+    if (map_run(m, &sp, NULL, NULL, &r) != SS_OK)
+        fail_msg("map_run: %s", ss_last_error()->msg);
+    assert_int_equal(r->n_failed, 0);
+    assert_int_equal(r->n_invalid, 0);
+    map_result_free(r);
+    model_free(m);
+}
+
 int main(void)
 {
     ss_gsl_install_handler();
@@ -567,6 +827,10 @@ int main(void)
         cmocka_unit_test(test_degenerate_sizes),
         cmocka_unit_test(test_invalid_tol),
         cmocka_unit_test(test_root_route),
+        cmocka_unit_test(test_wide_range_no_hang),
+        cmocka_unit_test(test_bounded_route_accuracy),
+        cmocka_unit_test(test_subnormal_and_nonfinite),
+        cmocka_unit_test(test_map_subnormal_fim),
     };
     return cmocka_run_group_tests_name("spectrum", tests, NULL, NULL);
 }
