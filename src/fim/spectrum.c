@@ -63,11 +63,8 @@ static void fix_signs(gsl_matrix *V)
  * times eps would underflow (2^-960 - 52 > 2^-1074 just), which is what
  * stalls the iteration, and it moves no eigenvalue by more than
  * k 2^-480 ~ 1e-144 k relative to the largest: far below the resolution
- * 8 eps k. The relative test |e| <= eps (|d_i| + |d_i+1|) alone never
- * fires beside diagonal entries that are themselves tiny or zero. At most
- * QL_MAXIT iterations per eigenvalue (LAPACK's dsteqr allows 30). */
+ * 8 eps k. */
 #define NEGLIGIBLE 0x1p-480
-#define QL_MAXIT 30
 
 /* max |A_ij| and whether A (any shape) is finite and of ordinary range. */
 static ss_status scan_range(const gsl_matrix *A, double *amax, int *ordinary)
@@ -91,71 +88,6 @@ static ss_status scan_range(const gsl_matrix *A, double *amax, int *ordinary)
     return SS_OK;
 }
 
-/* Implicit QL with Wilkinson shifts on the symmetric tridiagonal matrix
- * with diagonal d[0..n-1] and off-diagonal e[0..n-2] (e[n-1] is scratch),
- * rotating the columns of Z (n x n) when Z is not NULL (Golub & Van Loan,
- * Matrix Computations, 8.3; the QL form of EISPACK's tql2). Deflation has
- * the absolute floor NEGLIGIBLE and the iteration count is bounded. */
-static ss_status tridiag_ql(size_t n, double *d, double *e, gsl_matrix *Z)
-{
-    e[n - 1] = 0.0;
-    for (size_t l = 0; l < n; l++) {
-        for (int iter = 0;; iter++) {
-            size_t m = l;
-            for (; m + 1 < n; m++) {
-                double dd = fabs(d[m]) + fabs(d[m + 1]);
-                if (fabs(e[m]) <= GSL_DBL_EPSILON * dd ||
-                    fabs(e[m]) <= NEGLIGIBLE)
-                    break;
-            }
-            if (m == l)
-                break;
-            if (iter >= QL_MAXIT)
-                return SS_FAIL(SS_ERR_NUMERIC,
-                               "eigen decomposition: the QL iteration did "
-                               "not converge in %d steps for eigenvalue "
-                               "%zu of %zu",
-                               QL_MAXIT, l + 1, n);
-            double g = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            double r = hypot(g, 1.0);
-            g = d[m] - d[l] + e[l] / (g + copysign(r, g));
-            double s = 1.0, c = 1.0, p = 0.0;
-            int early = 0;
-            for (size_t i = m; i-- > l;) {
-                double f = s * e[i], b = c * e[i];
-                r = hypot(f, g);
-                e[i + 1] = r;
-                if (r == 0.0) { /* the rotation splits the block */
-                    d[i + 1] -= p;
-                    e[m] = 0.0;
-                    early = 1;
-                    break;
-                }
-                s = f / r;
-                c = g / r;
-                g = d[i + 1] - p;
-                r = (d[i] - g) * s + 2.0 * c * b;
-                p = s * r;
-                d[i + 1] = g + p;
-                g = c * r - b;
-                if (Z)
-                    for (size_t k = 0; k < n; k++) {
-                        double z1 = gsl_matrix_get(Z, k, i + 1);
-                        double z0 = gsl_matrix_get(Z, k, i);
-                        gsl_matrix_set(Z, k, i + 1, s * z0 + c * z1);
-                        gsl_matrix_set(Z, k, i, c * z0 - s * z1);
-                    }
-            }
-            if (early)
-                continue;
-            d[l] -= p;
-            e[l] = g;
-            e[m] = 0.0;
-        }
-    }
-    return SS_OK;
-}
-
 /* Scale A by 2^-x so that max |entry| = amax lands in [1/2, 1) (exact),
  * with entries that are then below tiny set to zero (subnormals at
  * least); returns x. */
@@ -171,9 +103,15 @@ static int scale_pow2(gsl_matrix *A, double amax, double tiny)
     return x;
 }
 
-/* The bounded route: scale_pow2 (entries below NEGLIGIBLE to 0),
- * Householder tridiagonalisation, tridiag_ql, scale back. A is
- * overwritten. */
+/* The bounded route: scale_pow2 (entries below NEGLIGIBLE to 0), then
+ * GSL's one-sided Jacobi SVD, whose sweeps are bounded (it returns
+ * GSL_EMAXITER instead of spinning) and whose accuracy does not depend on
+ * the tiny diagonal entries that stall the QR iteration. For symmetric A
+ * = V diag(l) V^T the singular values are |l| with the same vectors; the
+ * sign of each eigenvalue is that of its Rayleigh quotient v^T A v (exact
+ * for a simple singular value; a pair +l, -l of equal size cannot be told
+ * apart this way, which FIMs, positive semi-definite up to rounding, do
+ * not have). A is overwritten. */
 static ss_status bounded_eigen(gsl_matrix *A, double amax, gsl_vector *eval,
                                gsl_matrix *evec)
 {
@@ -185,30 +123,40 @@ static ss_status bounded_eigen(gsl_matrix *A, double amax, gsl_vector *eval,
             gsl_matrix_set(evec, 0, 0, 1.0);
         return SS_OK;
     }
-    gsl_vector *tau = gsl_vector_alloc(n - 1), *sub = gsl_vector_alloc(n);
-    if (!tau || !sub) {
-        if (tau)
-            gsl_vector_free(tau);
-        if (sub)
-            gsl_vector_free(sub);
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    }
-    gsl_vector_view sv = gsl_vector_subvector(sub, 0, n - 1);
+    gsl_matrix *S = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(n, n);
+    gsl_vector *sv = gsl_vector_alloc(n), *Av = gsl_vector_alloc(n);
     ss_status st = SS_OK;
-    if (gsl_linalg_symmtd_decomp(A, tau) != GSL_SUCCESS ||
-        (evec ? gsl_linalg_symmtd_unpack(A, tau, evec, eval, &sv.vector)
-              : gsl_linalg_symmtd_unpack_T(A, eval, &sv.vector)) !=
-            GSL_SUCCESS)
-        st = SS_FAIL(SS_ERR_NUMERIC,
-                     "eigen decomposition: the tridiagonal reduction "
-                     "failed");
-    if (st == SS_OK)
-        st = tridiag_ql(n, eval->data, sub->data, evec);
-    if (st == SS_OK)
-        for (size_t j = 0; j < n; j++)
-            gsl_vector_set(eval, j, ldexp(gsl_vector_get(eval, j), x));
-    gsl_vector_free(tau);
-    gsl_vector_free(sub);
+    if (!S || !V || !sv || !Av)
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (st == SS_OK) {
+        gsl_matrix_memcpy(S, A);
+        ss_gsl_clear();
+        int rc = gsl_linalg_SV_decomp_jacobi(A, V, sv);
+        if (rc != GSL_SUCCESS)
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "eigen decomposition of a matrix with entries "
+                         "from %g down to the underflow range did not "
+                         "converge: %s",
+                         amax, gsl_strerror(rc));
+    }
+    for (size_t j = 0; st == SS_OK && j < n; j++) {
+        gsl_vector_view v = gsl_matrix_column(V, j);
+        double q;
+        gsl_blas_dsymv(CblasLower, 1.0, S, &v.vector, 0.0, Av);
+        gsl_blas_ddot(&v.vector, Av, &q);
+        double l = gsl_vector_get(sv, j);
+        gsl_vector_set(eval, j, ldexp(q < 0 ? -l : l, x));
+        if (evec)
+            gsl_matrix_set_col(evec, j, &v.vector);
+    }
+    if (S)
+        gsl_matrix_free(S);
+    if (V)
+        gsl_matrix_free(V);
+    if (sv)
+        gsl_vector_free(sv);
+    if (Av)
+        gsl_vector_free(Av);
     return st;
 }
 
