@@ -32,6 +32,8 @@ typedef struct {
     size_t n;                /* draws or observations used; 0 for exact */
     size_t n_requested;      /* mc: draws asked for (n < n_requested if stopped) */
     int interrupted;         /* stopped by Ctrl-C; G holds the draws finished */
+    char warning[256];       /* mc/empirical: why the standard errors may
+                                not be trusted ("" when nothing is known) */
     char model_kind[MODEL_NAME_MAX];
     char source[64];         /* name of the model it describes (caller sets) */
 } fim_result;
@@ -61,7 +63,21 @@ typedef struct {
 ss_status fim_compute(const model *m, const fim_request *req,
                       fim_result **out);
 
-/* Draws per reproducibility chunk of the Monte-Carlo estimator. */
+/* Draws per reproducibility chunk of the Monte-Carlo estimator (i.i.d.
+ * families), and rows per chunk of the empirical and observed FIMs. */
 #define FIM_MC_CHUNK 4096
+
+/* Series families (model_type.series_memory): the Monte-Carlo FIM draws
+ * FIM_MC_SERIES independent series (fewer when n is smaller), each burnt
+ * in for the process's memory so every score used is a stationary-state
+ * one, and takes standard errors from the spread of their means (batch
+ * means); longer than FIM_MC_SERIES_MAX terms, more series are drawn. */
+#define FIM_MC_SERIES 64
+#define FIM_MC_SERIES_MAX 65536
+/* The longest burn-in accepted (terms); beyond it mc refuses. */
+#define FIM_MC_BURNIN_MAX (1u << 20)
+/* The most memory one series' scores may take (bytes) in the empirical
+ * and observed FIMs, which need the whole series at once. */
+#define FIM_SERIES_BYTES_MAX ((size_t)1 << 30)
 
 #endif

@@ -206,6 +206,8 @@ static void print_fim(session *s, const fim_result *f)
     if (f->interrupted)
         session_printf(s, "  (interrupted: %zu of %zu draws were used)\n",
                        f->n, f->n_requested);
+    if (f->warning[0])
+        session_printf(s, "  warning: %s\n", f->warning);
 }
 
 static void format_direction(char *buf, size_t n, const fim_result *f,

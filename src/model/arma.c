@@ -930,6 +930,28 @@ static ss_status arma_fim_exact(const model *m, const double *theta,
     return whittle(p, q, theta, N, G, root);
 }
 
+/* The exact filter's scores differ from the infinite-past ones by terms
+ * of order t^q eta^t, eta the largest MA inverse-root modulus (the AR part
+ * is conditioned on exactly after r steps): the burn-in is r plus the
+ * smallest N with N^q eta^N <= 1e-13. */
+static size_t arma_series_memory(const model *m, const double *theta,
+                                 size_t max)
+{
+    size_t p = arma_p(m), q = arma_q(m), r = p > q + 1 ? p : q + 1, at;
+    double complex xa[ARMA_MAX_ORDER], xm[ARMA_MAX_ORDER];
+    if (arma_roots(p, q, theta, xa, xm) != SS_OK) {
+        ss_clear_error();
+        return 0;
+    }
+    double eta = max_modulus(xm, q, &at), N = 1.0;
+    if (eta < 1e-300)
+        return r <= max ? r : 0;
+    for (int it = 0; it < 40; it++)
+        N = (13.0 * M_LN10 + (double)q * log(N + 1.0)) / -log(eta);
+    return isfinite(N) && N + (double)r <= (double)max
+               ? r + (size_t)ceil(N) : 0;
+}
+
 /* ---- singular sets ------------------------------------------------------------- */
 
 /* Smallest distance between an AR and an MA inverse root (snapped to 0
@@ -1196,6 +1218,7 @@ const model_type model_arma_type = {
     .to_coords = arma_to_coords,
     .from_coords = arma_from_coords,
     .describe = arma_describe,
+    .series_memory = arma_series_memory,
     .release = NULL,
     .copy_state = NULL,
 };

@@ -166,6 +166,13 @@ struct model_type {
     void (*describe)(const model *m, const double *theta,
                      const ss_sink *out);
 
+    /* Series families only (NULL for i.i.d. data): how many terms of a
+     * series drawn by sample() pass before its loglik_terms scores equal
+     * those of the infinite past to about 1e-13 (the process's memory at
+     * theta), so that estimators can burn them in; 0 when that would need
+     * more than max terms. */
+    size_t (*series_memory)(const model *m, const double *theta, size_t max);
+
     /* Release state allocated by configure, and copy it into a clone whose
      * other fields are already copied (both NULL for stateless families). */
     void (*release)(model *m);

@@ -1150,6 +1150,13 @@ static void raise_after_first_chunk(void *ctx, size_t done, size_t total)
         ss_interrupt_raise();
 }
 
+static void raise_after_second_series(void *ctx, size_t done, size_t total)
+{
+    size_t *calls = ctx;
+    if (++*calls == 2 && done < total)
+        ss_interrupt_raise();
+}
+
 static void test_mc_reproducible(void **state)
 {
     battery *b = *state;
@@ -1181,6 +1188,27 @@ static void test_mc_reproducible(void **state)
                 }
             TU_CHECK(&c, random_entries == 0 || differ > 0,
                      "seeds 42 and 43 give the same G");
+        }
+        if (tc->m->type->series_memory) {
+            /* a series family draws FIM_MC_SERIES burnt-in series: an
+             * interrupted run keeps the whole series finished (two here) */
+            size_t calls = 0;
+            rq.seed = 42;
+            rq.progress = raise_after_second_series;
+            rq.progress_ctx = &calls;
+            fim_result *fi = fim_ok(&c, tc->m, &rq);
+            ss_interrupt_clear();
+            rq.progress = NULL;
+            size_t per = n / FIM_MC_SERIES;
+            TU_CHECK(&c, fi && fi->interrupted && fi->n_requested == n &&
+                             fi->n >= 2 * per && fi->n <= 2 * per + 2,
+                     "interrupted series run: n %zu of %zu",
+                     fi ? fi->n : 0, n);
+            fim_result_free(f1);
+            fim_result_free(f2);
+            fim_result_free(f3);
+            fim_result_free(fi);
+            continue;
         }
         /* an interrupted run keeps whole chunks: stopped after the first,
          * it equals the run of one chunk bit for bit */
