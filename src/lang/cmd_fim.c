@@ -180,11 +180,40 @@ static void print_matrix(session *s, const fim_result *f, const gsl_matrix *A,
     tbl_free(t);
 }
 
+/* CSV: one row per parameter, its column of G under the parameter names;
+ * a sampled FIM (mc, empirical) adds se_NAME columns holding the standard
+ * error of the entry in the same row and the column NAME. */
+static void print_matrix_csv(session *s, const fim_result *f)
+{
+    size_t k = f->k, ncol = 1 + k + (f->se ? k : 0);
+    tbl *t = tbl_alloc(ncol);
+    tbl_header(t, 0, "param");
+    for (size_t j = 0; j < k; j++) {
+        tbl_header(t, j + 1, f->names[j]);
+        if (f->se) {
+            char h[MODEL_NAME_MAX + 4];
+            snprintf(h, sizeof h, "se_%s", f->names[j]);
+            tbl_header(t, 1 + k + j, h);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        tbl_row(t);
+        tbl_str(t, 0, f->names[i]);
+        for (size_t j = 0; j < k; j++) {
+            tbl_num(t, j + 1, gsl_matrix_get(f->G, i, j));
+            if (f->se)
+                tbl_num(t, 1 + k + j, gsl_matrix_get(f->se, i, j));
+        }
+    }
+    tbl_print(t, &s->out, 1, 0);
+    tbl_free(t);
+}
+
 static void print_fim(session *s, const fim_result *f)
 {
     const char *model_name = f->source;
     if (s->csv) {
-        print_matrix(s, f, f->G, 0);
+        print_matrix_csv(s, f);
         return;
     }
     char what[160];
@@ -255,7 +284,7 @@ static void print_eig(session *s, const eig_obj *e)
             snprintf(b, sizeof b, "0 (< floor %.3g)", sp->floor);
             tbl_str(t, 1, b);
         } else {
-            tbl_num(t, 1, below ? 0.0 : l);
+            tbl_num(t, 1, below ? NAN : l); /* CSV: empty = unresolved */
         }
         for (size_t i = 0; i < f->k; i++)
             tbl_num(t, i + 2, gsl_matrix_get(sp->evec, i, j));
@@ -299,19 +328,26 @@ static void print_eig(session *s, const eig_obj *e)
                           "errors of its entries are not meaningful)\n");
 }
 
+static void data_row(void *ctx, size_t i, double *v)
+{
+    const gsl_matrix *X = ctx;
+    for (size_t c = 0; c < X->size2; c++)
+        v[c] = gsl_matrix_get(X, i, c);
+}
+
+/* A data set's rows, streamed (no copy of the table in memory); stops
+ * part-way at Ctrl-C. */
 void cmd_print_data_rows(session *s, const obj *o)
 {
     const dataset *d = o->ptr;
-    tbl *t = tbl_alloc(d->X->size2);
+    const char **head = calloc(d->X->size2 ? d->X->size2 : 1, sizeof *head);
+    if (!head)
+        return;
     for (size_t c = 0; c < d->X->size2; c++)
-        tbl_header(t, c, d->colnames[c]);
-    for (size_t i = 0; i < d->X->size1; i++) {
-        tbl_row(t);
-        for (size_t c = 0; c < d->X->size2; c++)
-            tbl_num(t, c, gsl_matrix_get(d->X, i, c));
-    }
-    tbl_print(t, &s->out, s->csv, 0);
-    tbl_free(t);
+        head[c] = d->colnames[c];
+    tbl_print_numeric(&s->out, head, d->X->size2, d->X->size1, data_row,
+                      d->X, s->csv, 0);
+    free(head);
 }
 
 void cmd_print_object(session *s, const obj *o)
