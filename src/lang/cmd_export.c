@@ -127,11 +127,26 @@ static ss_status out_open(outfile *o, const char *name, int col)
     memset(o, 0, sizeof *o);
     o->name = name;
     o->col = col;
-    o->target = resolve_links(name);
+    /* An existing name is resolved by the kernel (which also follows
+     * /proc's links such as /dev/stdout -> /proc/self/fd/1 -> pipe:[..]);
+     * a dangling link by reading the links, to create what it names. */
+    struct stat st;
+    int exists = stat(name, &st) == 0;
+    int err = errno;
+    if (exists && !S_ISREG(st.st_mode))
+        o->target = strdup(name);
+    else if (exists)
+        o->target = realpath(name, NULL);
+    else
+        o->target = resolve_links(name);
+    if (!o->target && exists && errno != ENOMEM) {
+        ss_status rc = io_fail(o, "write", errno);
+        out_abort(o);
+        return rc;
+    }
     if (!o->target)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    struct stat st;
-    int exists = stat(o->target, &st) == 0;
+    errno = err;
     if (!exists && errno != ENOENT) {
         ss_status rc = io_fail(o, "write", errno);
         out_abort(o);
