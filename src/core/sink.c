@@ -1,4 +1,7 @@
 #include "core/sink.h"
+#include "core/interrupt.h"
+
+#include <errno.h>
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +15,26 @@ static void file_write(void *ctx, const char *text, size_t len)
 ss_sink ss_sink_file(FILE *f)
 {
     ss_sink k = {file_write, f};
+    return k;
+}
+
+static void checked_write(void *ctx, const char *text, size_t len)
+{
+    ss_filesink *fs = ctx;
+    if (fs->err || fs->interrupted)
+        return;
+    if (ss_interrupted()) {
+        fs->interrupted = 1;
+        return;
+    }
+    errno = 0;
+    if (len && fwrite(text, 1, len, fs->f) != len)
+        fs->err = errno ? errno : EIO;
+}
+
+ss_sink ss_sink_checked(ss_filesink *fs)
+{
+    ss_sink k = {checked_write, fs};
     return k;
 }
 

@@ -16,6 +16,17 @@ void ss_sink_puts(const ss_sink *k, const char *text);
 void ss_sink_printf(const ss_sink *k, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A file sink that remembers the first write error (errno value in err)
+ * and stops writing once Ctrl-C is flagged (interrupted = 1), so any
+ * printer writing through it can be abandoned part-way by its caller. */
+typedef struct {
+    FILE *f;
+    int err;
+    int interrupted;
+} ss_filesink;
+
+ss_sink ss_sink_checked(ss_filesink *fs);
+
 /* A growable in-memory sink (tests, capture of stderr in the TUI). */
 typedef struct {
     char *buf;

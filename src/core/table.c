@@ -1,4 +1,5 @@
 #include "core/table.h"
+#include "core/interrupt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -93,22 +94,40 @@ static void digits_of(const char *s, char *d, size_t n)
     d[k] = 0;
 }
 
+/* Whether "%.*g" with p digits reads back as v. */
+static int round_trips(double v, int p, char *a, size_t n)
+{
+    snprintf(a, n, "%.*g", p, v);
+    return strtod(a, NULL) == v;
+}
+
 /* Fewest significant digits that read back as the same double; whole
  * numbers below 1e17 in plain notation ("10", not "1e+01") when that adds
- * only zeros. */
+ * only zeros. Round-tripping is monotone in the digit count (the p-digit
+ * decimal is also a (p+1)-digit one, so the nearest (p+1)-digit decimal is
+ * no farther from v), so the fewest digits are found by bisection. */
 static void csv_number(char *buf, size_t n, double v)
 {
-    int p = 1;
     char a[40], b[40];
-    for (; p < 17; p++) {
-        snprintf(a, sizeof a, "%.*g", p, v);
-        if (strtod(a, NULL) == v)
-            break;
+    int lo = 1, hi = 17; /* 17 digits always read back */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (round_trips(v, mid, a, sizeof a))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    int p = lo;
     snprintf(a, sizeof a, "%.*g", p, v);
     snprintf(buf, n, "%s", a);
-    int e = (int)floor(log10(fabs(v)));
-    if (!strchr(a, 'e') || e < p || e >= 17)
+    /* Only a nonzero finite v in exponent form can be rewritten; the
+     * decimal exponent is read from the text, never from log10(0) = -inf
+     * (converting that to int is undefined behaviour). */
+    const char *ep = strchr(a, 'e');
+    if (!ep || v == 0.0 || !isfinite(v))
+        return;
+    int e = atoi(ep + 1);
+    if (e < p || e >= 17)
         return;
     snprintf(b, sizeof b, "%.*g", e + 1, v);
     char da[40], db[40];
@@ -271,4 +290,98 @@ void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent)
     }
     free(w);
     free(numcol);
+}
+
+int tbl_print_numeric(const ss_sink *out, const char *const *head,
+                      size_t ncols, size_t nrows, tbl_row_fn row, void *ctx,
+                      int csv, int indent)
+{
+    char buf[64];
+    int has_head = 0;
+    for (size_t j = 0; head && j < ncols; j++)
+        if (head[j])
+            has_head = 1;
+    double *v = calloc(ncols ? ncols : 1, sizeof *v);
+    size_t *w = calloc(ncols ? ncols : 1, sizeof *w);
+    int stopped = 0;
+    if (!v || !w) {
+        free(v);
+        free(w);
+        return 0;
+    }
+    if (csv) {
+        if (has_head) {
+            for (size_t j = 0; j < ncols; j++) {
+                if (j)
+                    ss_sink_puts(out, ",");
+                csv_field(out, head[j] ? head[j] : "");
+            }
+            ss_sink_puts(out, "\n");
+        }
+        for (size_t i = 0; i < nrows && !stopped; i++) {
+            if (i % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
+                stopped = 1;
+                break;
+            }
+            row(ctx, i, v);
+            for (size_t j = 0; j < ncols; j++) {
+                if (j)
+                    ss_sink_puts(out, ",");
+                tbl_format_num(buf, sizeof buf, v[j], 1);
+                ss_sink_puts(out, buf);
+            }
+            ss_sink_puts(out, "\n");
+        }
+        free(v);
+        free(w);
+        return stopped;
+    }
+    /* pass 1: widths (every column holds numbers: all right-aligned) */
+    for (size_t j = 0; has_head && j < ncols; j++)
+        w[j] = head[j] ? text_width(head[j]) : 0;
+    for (size_t i = 0; i < nrows && !stopped; i++) {
+        if (i % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
+            stopped = 1;
+            break;
+        }
+        row(ctx, i, v);
+        for (size_t j = 0; j < ncols; j++) {
+            tbl_format_num(buf, sizeof buf, v[j], 0);
+            size_t l = strlen(buf);
+            if (l > w[j])
+                w[j] = l;
+        }
+    }
+    /* pass 2: the lines */
+    for (size_t i = 0; !stopped && i < nrows + (size_t)has_head; i++) {
+        int header = has_head && i == 0;
+        size_t r = i - (size_t)has_head;
+        if (!header && r % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
+            stopped = 1;
+            break;
+        }
+        if (!header)
+            row(ctx, r, v);
+        ss_sink_printf(out, "%*s", indent, "");
+        for (size_t j = 0; j < ncols; j++) {
+            const char *s = buf;
+            if (header) {
+                s = head[j] ? head[j] : "";
+                size_t k = j;
+                while (k < ncols && !(head[k] && *head[k]))
+                    k++;
+                if (k == ncols)
+                    break; /* no trailing blanks */
+            } else {
+                tbl_format_num(buf, sizeof buf, v[j], 0);
+            }
+            if (j)
+                ss_sink_puts(out, "  ");
+            ss_sink_printf(out, "%*s%s", (int)(w[j] - text_width(s)), "", s);
+        }
+        ss_sink_puts(out, "\n");
+    }
+    free(v);
+    free(w);
+    return stopped;
 }

@@ -21,6 +21,19 @@ size_t tbl_rows(const tbl *t);
 /* Write the table; in text mode each line is prefixed by indent spaces. */
 void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent);
 
+/* A table of numbers too large to hold as cells (a data set of 10^7 rows),
+ * printed exactly as tbl_print prints the same numbers: rows are fetched one
+ * at a time by row(ctx, i, vals) (vals has ncols slots), so memory does not
+ * grow with nrows. CSV takes one pass; aligned text two (column widths,
+ * then the lines). head may be NULL (no header line). Ctrl-C
+ * (ss_interrupted()) is checked every TBL_STREAM_CHECK rows: output then
+ * stops part-way and 1 is returned; 0 when every row was written. */
+typedef void (*tbl_row_fn)(void *ctx, size_t row, double *vals);
+#define TBL_STREAM_CHECK 1024
+int tbl_print_numeric(const ss_sink *out, const char *const *head,
+                      size_t ncols, size_t nrows, tbl_row_fn row, void *ctx,
+                      int csv, int indent);
+
 /* Format one number as the table does (text: %.12g; csv: round-trip).
  * NaN means "not available": "n/a" in text, an empty field in CSV. */
 void tbl_format_num(char *buf, size_t n, double v, int csv);

@@ -1,27 +1,317 @@
-/* `export OBJECT FILE`: any stored object to a file, atomically (a
- * temporary file in the same directory renamed over the target), so a
- * reader never sees half a file and a failure leaves the old one intact. */
+/* `export OBJECT FILE`: any stored object to a file.
+ *
+ * How the file is written depends on what FILE names (symbolic links are
+ * followed to their target first, so a link keeps pointing at the data):
+ *   - a new file, or an existing regular file with one link: the content
+ *     goes to a temporary file in the target's directory, is fsynced, and
+ *     is renamed over the target, so a reader never sees half a file and a
+ *     failure or Ctrl-C leaves the old file as it was. The new file gets the
+ *     old file's permission bits (a new one: 0666 less the umask);
+ *   - a regular file with several hard links: the content is first written
+ *     to a temporary file (Ctrl-C or an error there leaves the target
+ *     untouched), then copied into the target in place, so every link sees
+ *     the new content and mode and owner stay;
+ *   - anything else (a terminal, /dev/stdout, a FIFO, a device): written
+ *     directly; Ctrl-C stops the output part-way.
+ * A data set is streamed row by row (memory does not grow with its size).
+ * CSV files start with one `#` comment line naming the object, the command
+ * that made it and the model and point it came from; a path's power-law
+ * fits go to a second file NAME.fit.csv (one table per file). */
 #include "lang/args.h"
 #include "lang/commands.h"
 
+#include "config.h"
+#include "core/interrupt.h"
 #include "core/table.h"
+#include "fim/path.h"
+#include "lang/results.h"
 #include "model/model.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static int ends_with(const char *s, const char *suffix)
+/* ---- file names ------------------------------------------------------- */
+
+/* The extension of the last path component (after its last '.', not a
+ * leading one), or NULL. */
+static const char *extension(const char *path)
 {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return dot && dot != base && dot[1] ? dot + 1 : NULL;
 }
 
-static void write_model(session *s, const obj *o)
+/* Follow symbolic links (up to 40) to the name that holds the data; a
+ * dangling link gives the name it points to. Caller frees. */
+static char *resolve_links(const char *path)
 {
-    const model *m = o->ptr;
+    char *p = strdup(path);
+    for (int depth = 0; p && depth < 40; depth++) {
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;
+        char link[PATH_MAX];
+        ssize_t n = readlink(p, link, sizeof link - 1);
+        if (n < 0)
+            return p;
+        link[n] = 0;
+        char *next;
+        const char *slash = strrchr(p, '/');
+        if (link[0] == '/' || !slash) {
+            next = strdup(link);
+        } else {
+            size_t dl = (size_t)(slash - p) + 1;
+            next = malloc(dl + (size_t)n + 1);
+            if (next) {
+                memcpy(next, p, dl);
+                memcpy(next + dl, link, (size_t)n + 1);
+            }
+        }
+        free(p);
+        p = next;
+    }
+    return p;
+}
+
+static mode_t new_file_mode(void)
+{
+    mode_t u = umask(0);
+    umask(u);
+    return 0666 & ~u;
+}
+
+/* ---- one output file -------------------------------------------------- */
+
+typedef enum { OUT_RENAME, OUT_COPY, OUT_DIRECT } out_route;
+
+typedef struct {
+    const char *name; /* as the user typed it (messages) */
+    char *target;     /* symlinks followed */
+    char *tmp;        /* temporary file (RENAME, COPY), or NULL */
+    out_route route;
+    FILE *f;
+    ss_filesink fs;
+    int col;
+} outfile;
+
+static ss_status io_fail(const outfile *o, const char *what, int err)
+{
+    return SS_FAIL_COL(SS_ERR_IO, o->col, "cannot %s '%s': %s", what,
+                       o->name, strerror(err));
+}
+
+/* Remove what was started; the target is left as it was (except a direct
+ * write, which cannot be taken back). */
+static void out_abort(outfile *o)
+{
+    if (o->f)
+        fclose(o->f);
+    o->f = NULL;
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->target);
+    o->tmp = o->target = NULL;
+}
+
+static ss_status out_open(outfile *o, const char *name, int col)
+{
+    memset(o, 0, sizeof *o);
+    o->name = name;
+    o->col = col;
+    /* An existing name is resolved by the kernel (which also follows
+     * /proc's links such as /dev/stdout -> /proc/self/fd/1 -> pipe:[..]);
+     * a dangling link by reading the links, to create what it names. */
+    struct stat st;
+    int exists = stat(name, &st) == 0;
+    int err = errno;
+    if (exists && !S_ISREG(st.st_mode))
+        o->target = strdup(name);
+    else if (exists)
+        o->target = realpath(name, NULL);
+    else
+        o->target = resolve_links(name);
+    if (!o->target && exists && errno != ENOMEM) {
+        ss_status rc = io_fail(o, "write", errno);
+        out_abort(o);
+        return rc;
+    }
+    if (!o->target)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    errno = err;
+    if (!exists && errno != ENOENT) {
+        ss_status rc = io_fail(o, "write", errno);
+        out_abort(o);
+        return rc;
+    }
+    if (exists && S_ISDIR(st.st_mode)) {
+        out_abort(o);
+        return SS_FAIL_COL(SS_ERR_IO, col, "cannot write '%s': it is a "
+                                           "directory", name);
+    }
+    int fd;
+    if (exists && !S_ISREG(st.st_mode)) {
+        o->route = OUT_DIRECT;
+        fd = open(o->target, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    } else {
+        o->route = exists && st.st_nlink > 1 ? OUT_COPY : OUT_RENAME;
+        size_t l = strlen(o->target);
+        o->tmp = malloc(l + 16);
+        if (!o->tmp) {
+            out_abort(o);
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        }
+        snprintf(o->tmp, l + 16, "%s.tmpXXXXXX", o->target);
+        fd = mkstemp(o->tmp);
+        if (fd < 0) {
+            free(o->tmp);
+            o->tmp = NULL;
+        } else if (o->route == OUT_RENAME) {
+            /* the old file's permissions (and owner, where allowed), or
+             * the umask's for a new file: never mkstemp's 0600 */
+            if (fchmod(fd, exists ? st.st_mode & 07777 : new_file_mode()))
+                (void)0; /* a filesystem without modes: keep its default */
+            if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()))
+                (void)!fchown(fd, st.st_uid, st.st_gid);
+        }
+    }
+    if (fd < 0) {
+        ss_status rc = io_fail(o, "write", errno);
+        out_abort(o);
+        return rc;
+    }
+    o->f = fdopen(fd, "w");
+    if (!o->f) {
+        ss_status rc = io_fail(o, "write", errno);
+        close(fd);
+        out_abort(o);
+        return rc;
+    }
+    o->fs.f = o->f;
+    return SS_OK;
+}
+
+/* Copy the finished temporary file into the (hard-linked) target. */
+static int copy_into(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return errno;
+    int out = open(to, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        return e;
+    }
+    char buf[65536];
+    int err = 0;
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            err = n < 0 ? errno : 0;
+            break;
+        }
+        for (ssize_t off = 0; off < n && !err;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                err = errno;
+            else
+                off += w;
+        }
+        if (err)
+            break;
+    }
+    if (!err && fsync(out) != 0)
+        err = errno;
+    if (close(out) != 0 && !err)
+        err = errno;
+    close(in);
+    return err;
+}
+
+static void sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, (size_t)(slash - path) + 1)
+                      : strdup(".");
+    if (!dir)
+        return;
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd); /* best effort: the data itself is synced */
+        close(fd);
+    }
+    free(dir);
+}
+
+/* Flush and sync the content (not yet visible for RENAME/COPY). */
+static ss_status out_finish(outfile *o)
+{
+    if (o->fs.interrupted || ss_interrupted()) {
+        int direct = o->route == OUT_DIRECT;
+        out_abort(o);
+        return SS_FAIL_COL(SS_ERR_INTERRUPTED, o->col,
+                           direct ? "export interrupted: '%s' received only "
+                                    "part of the output"
+                                  : "export interrupted: '%s' was left as "
+                                    "it was",
+                           o->name);
+    }
+    int err = o->fs.err;
+    if (!err && fflush(o->f) != 0)
+        err = errno;
+    if (!err && ferror(o->f))
+        err = EIO;
+    if (!err && o->route != OUT_DIRECT && fsync(fileno(o->f)) != 0)
+        err = errno;
+    if (fclose(o->f) != 0 && !err)
+        err = errno;
+    o->f = NULL;
+    if (err) {
+        ss_status rc = io_fail(o, "write", err);
+        out_abort(o);
+        return rc;
+    }
+    return SS_OK;
+}
+
+/* Make the finished content the target's. */
+static ss_status out_commit(outfile *o)
+{
+    ss_status rc = SS_OK;
+    if (o->route == OUT_RENAME) {
+        if (rename(o->tmp, o->target) != 0)
+            rc = io_fail(o, "replace", errno);
+        else {
+            free(o->tmp);
+            o->tmp = NULL;
+            sync_dir_of(o->target);
+        }
+    } else if (o->route == OUT_COPY) {
+        int err = copy_into(o->tmp, o->target);
+        if (err)
+            rc = io_fail(o, "write", err);
+    }
+    out_abort(o); /* removes a temporary file left over */
+    return rc;
+}
+
+/* ---- content ---------------------------------------------------------- */
+
+static void write_model(session *s, const model *m)
+{
     tbl *t = tbl_alloc(5);
     tbl_header(t, 0, "param");
     tbl_header(t, 1, "value");
@@ -38,6 +328,151 @@ static void write_model(session *s, const obj *o)
     }
     tbl_print(t, &s->out, s->csv, 0);
     tbl_free(t);
+}
+
+/* "v=0.25, w1=0, w2=1.5" for a full parameter vector of m. */
+static void format_point(char *buf, size_t n, const model *m,
+                         const double *theta)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < m->P && len + 1 < n; i++) {
+        char v[40];
+        tbl_format_num(v, sizeof v, theta[i], 1);
+        int w = snprintf(buf + len, n - len, "%s%s=%s", i ? ", " : "",
+                         m->params[i].name, v);
+        if (w < 0 || (size_t)w >= n - len) {
+            snprintf(buf + (n > 4 ? n - 4 : 0), n > 4 ? 4 : n, "...");
+            return;
+        }
+        len += (size_t)w;
+    }
+}
+
+/* The `#` line at the top of a CSV file: what the object is, the command
+ * that made it, and the model and parameter point it came from. Newlines
+ * in names cannot occur (names are identifiers). */
+static void csv_comment(session *s, const ss_sink *out, const obj *o,
+                        const char *part)
+{
+    const char *src = NULL, *kind = NULL;
+    const double *point = NULL;
+    const char *point_word = "currently at";
+    double *row0 = NULL;
+    model *m = NULL;
+    if (o->type == &obj_model) {
+        m = o->ptr;
+        point = m->theta;
+        point_word = "at";
+    } else if (o->type == &obj_data) {
+        const dataset *d = o->ptr;
+        src = d->from;
+        kind = d->kind;
+    } else if (o->type == &obj_fim) {
+        const fim_result *f = o->ptr;
+        src = f->source;
+        kind = f->model_kind;
+    } else if (o->type == &obj_eig) {
+        const eig_obj *e = o->ptr;
+        src = e->model;
+        kind = e->fim->model_kind;
+    } else if (o->type == &obj_path) {
+        const path_result *p = o->ptr;
+        src = p->source;
+    } else if (o->type == &obj_map) {
+        const map_result *r = o->ptr;
+        src = r->source;
+        kind = r->model_kind;
+    }
+    obj *mo = src && *src ? session_find(s, src) : NULL;
+    if (mo && mo->type == &obj_model) {
+        m = mo->ptr;
+        if (!kind)
+            kind = m->type->name;
+        point = m->theta;
+        if (o->type == &obj_path) {
+            /* a path records the points it visited: its first one */
+            const path_result *p = o->ptr;
+            if (p->theta && p->theta->size2 == m->P && p->done > 0 &&
+                (row0 = malloc(m->P * sizeof *row0))) {
+                for (size_t i = 0; i < m->P; i++)
+                    row0[i] = gsl_matrix_get(p->theta, 0, i);
+                point = row0;
+                point_word = "starting at";
+            }
+        }
+    } else if (o->type != &obj_model) {
+        m = NULL;
+    }
+    ss_sink_printf(out, "# singscope %s export of %s %s%s%s", PACKAGE_VERSION,
+                   o->type->name, o->name, part ? " " : "",
+                   part ? part : "");
+    if (*o->origin)
+        ss_sink_printf(out, " (made by: %s)", o->origin);
+    if (o->type == &obj_model)
+        ss_sink_printf(out, "; %s model", m->type->name);
+    else if (src && *src)
+        ss_sink_printf(out, "; model %s%s%s%s", src, kind ? " (" : "",
+                       kind ? kind : "", kind ? ")" : "");
+    if (m && point) {
+        char pt[2048];
+        format_point(pt, sizeof pt, m, point);
+        ss_sink_printf(out, " %s %s", point_word, pt);
+    }
+    ss_sink_puts(out, "\n");
+    free(row0);
+}
+
+/* Print the object through the session's printers into out. part: NULL
+ * (everything), "points" or "fits" (a path in CSV, one table each). */
+static void write_object(session *s, const obj *o, const canvas *pic,
+                         ss_sink out, int csv, const char *part)
+{
+    ss_sink save_out = s->out;
+    int save_csv = s->csv;
+    s->out = out;
+    s->csv = csv;
+    if (csv)
+        csv_comment(s, &out, o, part);
+    if (pic) {
+        canvas_print(pic, &s->out);
+    } else if (o->type == &obj_model) {
+        write_model(s, o->ptr);
+    } else if (o->type == &obj_data) {
+        cmd_print_data_rows(s, o);
+    } else if (part) {
+        /* The path printer writes its CSV as two tables separated by an
+         * empty line (points, then fits): keep the one asked for. */
+        ss_membuf mb = {0};
+        s->out = ss_sink_mem(&mb);
+        cmd_print_path(s, o->ptr);
+        const char *all = mb.buf ? mb.buf : "";
+        const char *gap = strstr(all, "\n\n");
+        if (strcmp(part, "points") == 0)
+            out.write(out.ctx, all, gap ? (size_t)(gap - all) + 1
+                                        : strlen(all));
+        else if (gap)
+            ss_sink_puts(&out, gap + 2);
+        ss_membuf_free(&mb);
+    } else {
+        cmd_print_object(s, o);
+    }
+    s->out = save_out;
+    s->csv = save_csv;
+}
+
+/* NAME.csv -> NAME.fit.csv (NAME -> NAME.fit.csv without .csv). */
+static char *fit_name(const char *path)
+{
+    const char *e = extension(path);
+    size_t stem = e && strcasecmp(e, "csv") == 0 ? (size_t)(e - path) - 1
+                                                  : strlen(path);
+    char *f = malloc(stem + 9);
+    if (f) {
+        memcpy(f, path, stem);
+        memcpy(f + stem, ".fit.csv", 9);
+    }
+    return f;
 }
 
 ss_status cmd_export(session *s, const stmt *st)
@@ -59,12 +494,24 @@ ss_status cmd_export(session *s, const stmt *st)
         return SS_FAIL_COL(SS_ERR_USAGE, fa->v.col, "export needs a file "
                                                     "name");
     const char *path = fa->v.str;
+    /* Every format export writes is text: a name promising something else
+     * (.png, .pdf, .json, .xlsx) would be a lie. */
+    const char *ext = extension(path);
+    int is_csv = ext && strcasecmp(ext, "csv") == 0;
+    int is_txt = ext && strcasecmp(ext, "txt") == 0;
+    if (ext && !is_csv && !is_txt)
+        return SS_FAIL_COL(SS_ERR_USAGE, fa->v.col,
+                           "export writes text only, not .%s: name the file "
+                           ".csv (CSV tables), .txt (the text picture, or "
+                           "the tables of a model) or give no extension "
+                           "(text tables, or format=csv|text|picture)",
+                           ext);
     const char *fmt;
     int drawable = o->type != &obj_model;
     rc = args_key_word(st, "format",
-                       ends_with(path, ".csv")                ? "csv"
-                       : ends_with(path, ".txt") && drawable ? "picture"
-                                                              : "text",
+                       is_csv                ? "csv"
+                       : is_txt && drawable ? "picture"
+                                             : "text",
                        &fmt);
     if (rc != SS_OK)
         return rc;
@@ -73,6 +520,11 @@ ss_status cmd_export(session *s, const stmt *st)
     if (!csv && !picture && strcmp(fmt, "text") != 0)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")->v.col,
                            "format= takes csv, text or picture");
+    if (is_csv && !csv)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")->v.col,
+                           "a .csv file holds CSV: format=%s needs a .txt "
+                           "name (or none)",
+                           fmt);
     if (picture && !drawable)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")
                                              ? args_key(st, "format")->v.col
@@ -108,61 +560,50 @@ ss_status cmd_export(session *s, const stmt *st)
                            "(.txt or format=picture)");
     }
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        canvas_free(pic);
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    /* A path in CSV is two tables: its points here, its fits in a second
+     * file (not next to a device or FIFO, which has no directory of its
+     * own to put it in). */
+    int two = csv && o->type == &obj_path;
+    outfile out[2];
+    size_t nout = 0;
+    char *fname = NULL;
+    rc = out_open(&out[0], path, fa->v.col);
+    if (rc == SS_OK) {
+        nout = 1;
+        if (two && out[0].route == OUT_DIRECT)
+            two = 0;
+        else if (two && !(fname = fit_name(path)))
+            rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        else if (two && (rc = out_open(&out[1], fname, fa->v.col)) == SS_OK)
+            nout = 2;
     }
-    snprintf(tmp, plen + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = SS_FAIL_COL(SS_ERR_IO, fa->v.col, "cannot write '%s': %s", path,
-                         strerror(errno));
-        free(tmp);
-        canvas_free(pic);
-        return rc;
+    if (rc == SS_OK) {
+        write_object(s, o, pic, ss_sink_checked(&out[0].fs), csv,
+                     o->type == &obj_path && csv ? "points" : NULL);
+        if (nout == 2)
+            write_object(s, o, NULL, ss_sink_checked(&out[1].fs), csv,
+                         "fits");
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        canvas_free(pic);
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return SS_FAIL_COL(SS_ERR_IO, fa->v.col, "cannot write '%s'", path);
-    }
-    /* Print through the normal printers into the file. */
-    ss_sink save_out = s->out;
-    int save_csv = s->csv;
-    s->out = ss_sink_file(f);
-    s->csv = csv;
-    if (picture)
-        canvas_print(pic, &s->out);
-    else if (o->type == &obj_model)
-        write_model(s, o);
-    else if (o->type == &obj_data)
-        cmd_print_data_rows(s, o);
-    else
-        cmd_print_object(s, o);
     canvas_free(pic);
-    s->out = save_out;
-    s->csv = save_csv;
-    int werr = ferror(f);
-    if (fclose(f) != 0 || werr) {
-        unlink(tmp);
-        free(tmp);
-        return SS_FAIL_COL(SS_ERR_IO, fa->v.col, "writing '%s' failed", path);
-    }
-    if (rename(tmp, path) != 0) {
-        rc = SS_FAIL_COL(SS_ERR_IO, fa->v.col, "cannot replace '%s': %s",
-                         path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return rc;
-    }
-    free(tmp);
-    if (!s->csv)
+    /* finish both before making either visible: an interrupted or failed
+     * export changes neither file */
+    for (size_t i = 0; rc == SS_OK && i < nout; i++)
+        rc = out_finish(&out[i]);
+    for (size_t i = 0; rc == SS_OK && i < nout; i++)
+        rc = out_commit(&out[i]);
+    for (size_t i = 0; i < nout; i++)
+        out_abort(&out[i]);
+    if (rc == SS_OK && !s->csv) {
         session_printf(s, "wrote %s (%s, %s)\n", path, o->type->name,
                        csv ? "csv" : picture ? "picture" : "text");
-    return SS_OK;
+        if (nout == 2)
+            session_printf(s, "wrote %s (the power-law fits, csv)\n", fname);
+        else if (o->type == &obj_path && csv)
+            session_printf(s, "(the power-law fits are not written: they go "
+                              "to a second file, and '%s' is not a regular "
+                              "file)\n",
+                           path);
+    }
+    free(fname);
+    return rc;
 }

@@ -3,6 +3,7 @@
 #include "lang/commands.h"
 #include "lang/results.h"
 
+#include "core/interrupt.h"
 #include "core/rng.h"
 #include "core/table.h"
 #include "fim/fim.h"
@@ -24,9 +25,69 @@ void eig_obj_free(eig_obj *e)
     free(e);
 }
 
+/* A data set's memory bound (n x columns doubles), and the rows drawn
+ * between two checks of Ctrl-C. */
+#define SAMPLE_MAX_BYTES ((uint64_t)2 << 30)
+#define SAMPLE_CHUNK ((size_t)65536)
+
 static uint64_t fresh_seed(session *s)
 {
     return ss_rng_u64(s->rng);
+}
+
+/* Whether m's sample() draws rows one after another from the generator,
+ * so that sampling n rows in blocks gives exactly the rows of one call
+ * (i.i.d. families); a series (ARMA) starts each call afresh and must be
+ * drawn in one piece. Probed on 3 rows from two identical generators. */
+static int rows_separable(const model *m, size_t cols)
+{
+    gsl_rng *a = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_matrix *X = gsl_matrix_alloc(3, cols), *Y = gsl_matrix_alloc(3, cols);
+    int same = 0;
+    if (a && b && X && Y) {
+        gsl_rng_set(a, 12345);
+        gsl_rng_set(b, 12345);
+        gsl_matrix_view y1 = gsl_matrix_submatrix(Y, 0, 0, 1, cols);
+        gsl_matrix_view y2 = gsl_matrix_submatrix(Y, 1, 0, 2, cols);
+        same = m->type->sample(m, m->theta, a, X) == SS_OK &&
+               m->type->sample(m, m->theta, b, &y1.matrix) == SS_OK &&
+               m->type->sample(m, m->theta, b, &y2.matrix) == SS_OK &&
+               gsl_matrix_equal(X, Y);
+    }
+    ss_clear_error();
+    if (a)
+        gsl_rng_free(a);
+    if (b)
+        gsl_rng_free(b);
+    gsl_matrix_free(X);
+    gsl_matrix_free(Y);
+    return same;
+}
+
+/* Fill X, in blocks of SAMPLE_CHUNK rows when the family allows it, with
+ * Ctrl-C checked between blocks (nothing is kept when it comes). */
+static ss_status sample_rows(const model *m, gsl_rng *r, gsl_matrix *X)
+{
+    size_t n = X->size1, cols = X->size2;
+    size_t chunk = n > SAMPLE_CHUNK && rows_separable(m, cols) ? SAMPLE_CHUNK
+                                                               : n;
+    for (size_t i = 0; i < n; i += chunk) {
+        if (ss_interrupted())
+            return SS_FAIL(SS_ERR_INTERRUPTED,
+                           "sample interrupted after %zu of %zu "
+                           "observations: nothing was stored",
+                           i, n);
+        size_t len = n - i < chunk ? n - i : chunk;
+        gsl_matrix_view v = gsl_matrix_submatrix(X, i, 0, len, cols);
+        ss_status rc = m->type->sample(m, m->theta, r, &v.matrix);
+        if (rc != SS_OK)
+            return rc;
+    }
+    if (ss_interrupted())
+        return SS_FAIL(SS_ERR_INTERRUPTED,
+                       "sample interrupted: nothing was stored");
+    return SS_OK;
 }
 
 ss_status cmd_sample(session *s, const stmt *st)
@@ -80,6 +141,17 @@ ss_status cmd_sample(session *s, const stmt *st)
     if (!args_key(st, "seed"))
         seed = fresh_seed(s);
     size_t cols = m->type->data_cols(m);
+    /* Bound the memory, not the row count: n x columns doubles. */
+    if ((double)n * (double)cols * sizeof(double) > SAMPLE_MAX_BYTES)
+        return SS_FAIL_COL(SS_ERR_LIMIT, args_key(st, "n")->v.col,
+                           "n=%llu observations of %zu columns need %.3g GB "
+                           "(8 bytes a value); the limit is %llu bytes: use "
+                           "n <= %llu",
+                           (unsigned long long)n, cols,
+                           (double)n * (double)cols * 8 / 1e9,
+                           (unsigned long long)SAMPLE_MAX_BYTES,
+                           (unsigned long long)(SAMPLE_MAX_BYTES /
+                                                (cols * sizeof(double))));
     dataset *d = calloc(1, sizeof *d);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (d)
@@ -94,7 +166,7 @@ ss_status cmd_sample(session *s, const stmt *st)
                        (unsigned long long)n);
     }
     ss_rng_seed(r, seed, SS_STREAM_SAMPLE, 0);
-    rc = m->type->sample(m, m->theta, r, d->X);
+    rc = sample_rows(m, r, d->X);
     gsl_rng_free(r);
     if (rc != SS_OK) {
         dataset_free(d);
@@ -180,11 +252,40 @@ static void print_matrix(session *s, const fim_result *f, const gsl_matrix *A,
     tbl_free(t);
 }
 
+/* CSV: one row per parameter, its column of G under the parameter names;
+ * a sampled FIM (mc, empirical) adds se_NAME columns holding the standard
+ * error of the entry in the same row and the column NAME. */
+static void print_matrix_csv(session *s, const fim_result *f)
+{
+    size_t k = f->k, ncol = 1 + k + (f->se ? k : 0);
+    tbl *t = tbl_alloc(ncol);
+    tbl_header(t, 0, "param");
+    for (size_t j = 0; j < k; j++) {
+        tbl_header(t, j + 1, f->names[j]);
+        if (f->se) {
+            char h[MODEL_NAME_MAX + 4];
+            snprintf(h, sizeof h, "se_%s", f->names[j]);
+            tbl_header(t, 1 + k + j, h);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        tbl_row(t);
+        tbl_str(t, 0, f->names[i]);
+        for (size_t j = 0; j < k; j++) {
+            tbl_num(t, j + 1, gsl_matrix_get(f->G, i, j));
+            if (f->se)
+                tbl_num(t, 1 + k + j, gsl_matrix_get(f->se, i, j));
+        }
+    }
+    tbl_print(t, &s->out, 1, 0);
+    tbl_free(t);
+}
+
 static void print_fim(session *s, const fim_result *f)
 {
     const char *model_name = f->source;
     if (s->csv) {
-        print_matrix(s, f, f->G, 0);
+        print_matrix_csv(s, f);
         return;
     }
     char what[160];
@@ -257,7 +358,7 @@ static void print_eig(session *s, const eig_obj *e)
             snprintf(b, sizeof b, "0 (< floor %.3g)", sp->floor);
             tbl_str(t, 1, b);
         } else {
-            tbl_num(t, 1, below ? 0.0 : l);
+            tbl_num(t, 1, below ? NAN : l); /* CSV: empty = unresolved */
         }
         for (size_t i = 0; i < f->k; i++)
             tbl_num(t, i + 2, gsl_matrix_get(sp->evec, i, j));
@@ -301,19 +402,26 @@ static void print_eig(session *s, const eig_obj *e)
                           "errors of its entries are not meaningful)\n");
 }
 
+static void data_row(void *ctx, size_t i, double *v)
+{
+    const gsl_matrix *X = ctx;
+    for (size_t c = 0; c < X->size2; c++)
+        v[c] = gsl_matrix_get(X, i, c);
+}
+
+/* A data set's rows, streamed (no copy of the table in memory); stops
+ * part-way at Ctrl-C. */
 void cmd_print_data_rows(session *s, const obj *o)
 {
     const dataset *d = o->ptr;
-    tbl *t = tbl_alloc(d->X->size2);
+    const char **head = calloc(d->X->size2 ? d->X->size2 : 1, sizeof *head);
+    if (!head)
+        return;
     for (size_t c = 0; c < d->X->size2; c++)
-        tbl_header(t, c, d->colnames[c]);
-    for (size_t i = 0; i < d->X->size1; i++) {
-        tbl_row(t);
-        for (size_t c = 0; c < d->X->size2; c++)
-            tbl_num(t, c, gsl_matrix_get(d->X, i, c));
-    }
-    tbl_print(t, &s->out, s->csv, 0);
-    tbl_free(t);
+        head[c] = d->colnames[c];
+    tbl_print_numeric(&s->out, head, d->X->size2, d->X->size1, data_row,
+                      d->X, s->csv, 0);
+    free(head);
 }
 
 void cmd_print_object(session *s, const obj *o)

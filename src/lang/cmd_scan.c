@@ -75,7 +75,7 @@ void cmd_print_path(session *s, const path_result *p)
             if (fabs(l) <= p->floor[i] && !s->csv)
                 tbl_str(t, 3 + j, "<floor");
             else
-                tbl_num(t, 3 + j, fabs(l) <= p->floor[i] ? 0.0 : l);
+                tbl_num(t, 3 + j, fabs(l) <= p->floor[i] ? NAN : l);
         }
         tbl_num(t, 3 + k, p->logdet[i]);
         tbl_num(t, 4 + k, p->cond[i]);

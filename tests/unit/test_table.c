@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/interrupt.h"
 #include "core/sink.h"
 #include "core/table.h"
 
@@ -503,6 +504,115 @@ static void test_inf_nan_in_tables(void **state)
     tbl_free(t);
 }
 
+/* ---- zeros, shortest digits, streaming ---------------------------------- */
+
+/* A zero in CSV is "0" (either sign). Before the fix the exponent of every
+ * number was taken as (int)floor(log10(|v|)), undefined behaviour for 0
+ * (the int of -inf): the clang sanitizer build (float-cast-overflow) stops
+ * here. */
+static void test_csv_zero(void **state)
+{
+    (void)state;
+    assert_string_equal(fmt(0.0, 1), "0");
+    assert_string_equal(fmt(-0.0, 1), "0");
+    tbl *t = tbl_alloc(2);
+    tbl_header(t, 0, "a");
+    tbl_header(t, 1, "b");
+    tbl_row(t);
+    tbl_num(t, 0, 0.0);
+    tbl_num(t, 1, -0.0);
+    expect_render(t, 1, 0, "a,b\n0,0\n");
+    tbl_free(t);
+}
+
+/* The fewest digits that read back, against a linear search written here
+ * (independent of the bisection in table.c), over doubles of every size. */
+static void test_csv_fewest_digits(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ull;
+    for (int k = 0; k < 20000; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        if (k % 3 == 0) { /* short decimals: 0.1, 2.5e-7, ... */
+            v = (double)(x % 100000) * pow(10.0, (double)((int)(x >> 40) % 40 - 20));
+        } else {
+            uint64_t bits = x & 0x7fefffffffffffffull; /* finite */
+            memcpy(&v, &bits, sizeof v);
+        }
+        int want = 1;
+        char b[40];
+        for (; want < 17; want++) {
+            snprintf(b, sizeof b, "%.*g", want, v);
+            if (strtod(b, NULL) == v)
+                break;
+        }
+        const char *got = fmt(v, 1);
+        if (strtod(got, NULL) != v || sig_digits(got) > want)
+            fail_msg("%.17g: got '%s', %d digits; shortest has %d", v, got,
+                     sig_digits(got), want);
+    }
+}
+
+static void stream_row(void *ctx, size_t i, double *v)
+{
+    const double *m = ctx;
+    v[0] = m[2 * i];
+    v[1] = m[2 * i + 1];
+}
+
+/* Streaming prints what tbl_print prints for the same numbers. */
+static void test_stream_matches_table(void **state)
+{
+    (void)state;
+    const double m[] = {1, -2.5, 1e-300, 0, NAN, INFINITY, 123456789.125,
+                        -0.0, 3.25e17, 7};
+    const char *head[] = {"x", "long_name"};
+    tbl *t = tbl_alloc(2);
+    tbl_header(t, 0, head[0]);
+    tbl_header(t, 1, head[1]);
+    for (size_t i = 0; i < 5; i++) {
+        tbl_row(t);
+        tbl_num(t, 0, m[2 * i]);
+        tbl_num(t, 1, m[2 * i + 1]);
+    }
+    for (int csv = 0; csv <= 1; csv++)
+        for (int indent = 0; indent <= 2; indent += 2) {
+            char *want = render(t, csv, indent);
+            ss_membuf mb = {0};
+            ss_sink k = ss_sink_mem(&mb);
+            assert_int_equal(tbl_print_numeric(&k, head, 2, 5, stream_row,
+                                               (void *)m, csv, indent),
+                             0);
+            assert_non_null(mb.buf);
+            assert_string_equal(mb.buf, want);
+            ss_membuf_free(&mb);
+            free(want);
+        }
+    tbl_free(t);
+}
+
+/* Ctrl-C stops a streamed table before its rows; 1 says so. */
+static void test_stream_interrupt(void **state)
+{
+    (void)state;
+    const double m[] = {1, 2, 3, 4};
+    const char *head[] = {"a", "b"};
+    for (int csv = 0; csv <= 1; csv++) {
+        ss_membuf mb = {0};
+        ss_sink k = ss_sink_mem(&mb);
+        ss_interrupt_raise();
+        int r = tbl_print_numeric(&k, head, 2, 2, stream_row, (void *)m, csv,
+                                  0);
+        ss_interrupt_clear();
+        assert_int_equal(r, 1);
+        assert_true(mb.buf == NULL || strstr(mb.buf, "3") == NULL);
+        ss_membuf_free(&mb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +630,10 @@ int main(void)
         cmocka_unit_test(test_csv_round_trip),
         cmocka_unit_test(test_csv_shortest_subnormal),
         cmocka_unit_test(test_inf_nan_in_tables),
+        cmocka_unit_test(test_csv_zero),
+        cmocka_unit_test(test_csv_fewest_digits),
+        cmocka_unit_test(test_stream_matches_table),
+        cmocka_unit_test(test_stream_interrupt),
     };
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }

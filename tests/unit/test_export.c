@@ -1,0 +1,224 @@
+/* export and sample under Ctrl-C, sampling in blocks, and the byte bound
+ * on data sets (src/lang/cmd_export.c, cmd_sample in src/lang/cmd_fim.c).
+ * Ctrl-C is simulated by raising the flag and running the command itself
+ * (the interpreter refuses to start a statement once the flag is up). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/interrupt.h"
+#include "core/rng.h"
+#include "lang/commands.h"
+#include "lang/interp.h"
+#include "lang/parse.h"
+#include "lang/session.h"
+#include "model/model.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    session *s;
+    ss_membuf out, err;
+    char dir[64];
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    f->s = session_new(ss_sink_mem(&f->out), ss_sink_mem(&f->err), 1);
+    f->s->file = "t.scn";
+    f->s->line = 1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/ss_test_exportXXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    session_delete(f->s);
+    ss_membuf_free(&f->out);
+    ss_membuf_free(&f->err);
+    free(f);
+    return 0;
+}
+
+static void ok(fx *f, const char *text)
+{
+    ss_membuf_clear(&f->err);
+    if (interp_exec(f->s, text) != SS_OK)
+        fail_msg("'%s' failed: %s", text, f->err.buf ? f->err.buf : "");
+}
+
+/* Run one statement's command with Ctrl-C already flagged. */
+static ss_status run_interrupted(fx *f, const char *text,
+                                 ss_status (*cmd)(session *, const stmt *))
+{
+    stmt_list l = {0};
+    assert_int_equal(parse_line(text, &l), SS_OK);
+    assert_int_equal(l.n, 1);
+    ss_clear_error();
+    ss_interrupt_raise();
+    ss_status rc = cmd(f->s, &l.v[0]);
+    ss_interrupt_clear();
+    stmt_list_free(&l);
+    return rc;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    char *buf = calloc(1, 1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, fp) : 0;
+    (void)n;
+    fclose(fp);
+    return buf;
+}
+
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* An interrupted export leaves the old file as it was and no temporary
+ * file behind, and says so. */
+static void test_export_interrupted(void **state)
+{
+    fx *f = *state;
+    char path[128], cmd[200];
+    snprintf(path, sizeof path, "%s/d.csv", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("old content\n", fp);
+    fclose(fp);
+    ok(f, "model g gmm");
+    ok(f, "sample g n=5000 seed=2 as d");
+    snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
+    assert_int_equal(run_interrupted(f, cmd, cmd_export),
+                     SS_ERR_INTERRUPTED);
+    assert_non_null(strstr(ss_last_error()->msg, "left as it was"));
+    char *got = slurp(path);
+    assert_non_null(got);
+    assert_string_equal(got, "old content\n");
+    free(got);
+    assert_int_equal(files_in(f->dir), 1);
+    /* a path's two files: neither is created */
+    ok(f, "path g w2: 1 -> 0 steps=5");
+    snprintf(cmd, sizeof cmd, "export path \"%s/p.csv\"", f->dir);
+    assert_int_equal(run_interrupted(f, cmd, cmd_export),
+                     SS_ERR_INTERRUPTED);
+    assert_int_equal(files_in(f->dir), 1);
+    /* and without Ctrl-C the same export replaces it */
+    snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
+    ok(f, cmd);
+    got = slurp(path);
+    assert_non_null(got);
+    assert_non_null(strstr(got, "\nx\n"));
+    free(got);
+    assert_int_equal(files_in(f->dir), 1);
+}
+
+/* An interrupted sample stores nothing and says so. */
+static void test_sample_interrupted(void **state)
+{
+    fx *f = *state;
+    ok(f, "model g gmm");
+    size_t before = f->s->nobjs;
+    assert_int_equal(run_interrupted(f, "sample g n=200000 seed=1 as d",
+                                     cmd_sample),
+                     SS_ERR_INTERRUPTED);
+    assert_non_null(strstr(ss_last_error()->msg, "nothing was stored"));
+    assert_int_equal(f->s->nobjs, before);
+    assert_null(session_find(f->s, "d"));
+}
+
+/* Drawn in blocks (between Ctrl-C checks) or not, a data set is the one a
+ * single call of the family's sampler gives with the same seed: i.i.d.
+ * families row by row, a series (ARMA) in one piece. */
+static void check_same_as_one_call(fx *f, const char *model_cmd, size_t n)
+{
+    char cmd[128];
+    ok(f, model_cmd);
+    snprintf(cmd, sizeof cmd, "sample m n=%zu seed=77 as d", n);
+    ok(f, cmd);
+    model *m;
+    dataset *d;
+    assert_int_equal(session_get(f->s, "m", &obj_model, 0, (void **)&m),
+                     SS_OK);
+    assert_int_equal(session_get(f->s, "d", &obj_data, 0, (void **)&d),
+                     SS_OK);
+    gsl_matrix *X = gsl_matrix_alloc(n, m->type->data_cols(m));
+    gsl_rng *r = ss_rng_alloc();
+    assert_non_null(X);
+    assert_non_null(r);
+    ss_rng_seed(r, 77, SS_STREAM_SAMPLE, 0);
+    assert_int_equal(m->type->sample(m, m->theta, r, X), SS_OK);
+    if (!gsl_matrix_equal(X, d->X))
+        fail_msg("%s: sample differs from one call of the sampler",
+                 model_cmd);
+    gsl_rng_free(r);
+    gsl_matrix_free(X);
+}
+
+static void test_sample_blocks(void **state)
+{
+    fx *f = *state;
+    /* more rows than one block (65536) */
+    check_same_as_one_call(f, "model m gmm v=0.3 w1=-1 w2=2", 140000);
+    check_same_as_one_call(f, "model m mlp2 d=2", 70000);
+    check_same_as_one_call(f, "model m arma ar=[0.5] ma=[0.3]", 70000);
+}
+
+/* The bound is on bytes: 10^8 rows of 17 columns (mlp2 d = 16) would be
+ * 13.6 GB; the message gives the limit and the largest n allowed. */
+static void test_sample_byte_bound(void **state)
+{
+    fx *f = *state;
+    ok(f, "model m mlp2 d=16");
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_exec(f->s, "sample m n=100000000 as d"),
+                     SS_ERR_LIMIT);
+    const char *e = f->err.buf ? f->err.buf : "";
+    /* 2^31 bytes / (17 * 8) = 15790320 rows */
+    if (!strstr(e, "13.6 GB") || !strstr(e, "2147483648 bytes") ||
+        !strstr(e, "n <= 15790320"))
+        fail_msg("unexpected message: %s", e);
+    assert_null(session_find(f->s, "d"));
+}
+
+int main(void)
+{
+    ss_gsl_install_handler();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_export_interrupted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sample_interrupted, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sample_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_byte_bound, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("export", tests, NULL, NULL);
+}
