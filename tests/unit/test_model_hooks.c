@@ -630,6 +630,15 @@ static void test_testpoint_errors(void **state)
     tu_where(&c, "bad vector");
     expect_fail(&c, model_alloc_testpoint(model_arma, &badvec, &m),
                 SS_ERR_SYNTAX, (const char *const[]){"vector", "ar", NULL});
+    static const char *const unclosed[] = {"ar=[0.5,0.1 ma=[0.1]",
+                                           "ar=[0.5]x ma=[0.1]"};
+    for (size_t i = 0; i < 2; i++) {
+        model_testpoint u = {"unclosed", unclosed[i], NULL, MODEL_TP_GENERIC,
+                             -1, 0};
+        tu_where(&c, "vector %s", unclosed[i]);
+        expect_fail(&c, model_alloc_testpoint(model_arma, &u, &m),
+                    SS_ERR_SYNTAX, (const char *const[]){"']'", NULL});
+    }
     model_testpoint nofix = {"nofix", "v=0.3 w1=0 w2=1", "w1 w9",
                              MODEL_TP_GENERIC, -1, 0};
     tu_where(&c, "unknown fixed parameter");
