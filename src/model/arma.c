@@ -1146,6 +1146,120 @@ static void arma_describe(const model *m, const double *theta,
 
 /* ---- type ------------------------------------------------------------------------- */
 
+/* ---- generalisation error and test points -------------------------------- */
+
+/* r - 1 - log r from l = log r, without the cancellation near r = 1 (the
+ * series is exact to rounding for |l| < 1e-3: next term l^6 / 5040). */
+static double kl_h(double l)
+{
+    if (fabs(l) < 1e-3)
+        return l * l *
+               (0.5 + l * (1.0 / 6 + l * (1.0 / 24 + l * (1.0 / 120 +
+                                                        l / 720.0))));
+    return expm1(l) - l;
+}
+
+/* log |1 + sum c_i z^i|^2 at the angle (cw, sw, ch, sh), see lagpoly. */
+static double log_abs2(const double *c, double sign, size_t n, double cw,
+                       double sw, double ch, double sh)
+{
+    double complex v = lagpoly(c, sign, n, cw, sw, ch, sh);
+    double re = creal(v), im = cimag(v);
+    return log(re * re + im * im);
+}
+
+/* KL(teacher || model) per time step between the stationary Gaussian
+ * processes (the Kullback-Leibler rate, Whittle):
+ *   (1 / 4 pi) int_{-pi}^{pi} [S_t/S_m - 1 - log(S_t/S_m)] d omega,
+ * with log(S_t/S_m) = log(sigma2_t/sigma2_m) + log|theta_t|^2
+ * - log|phi_t|^2 + log|phi_m|^2 - log|theta_m|^2 at z = e^{-i omega}.
+ * The integrand is periodic and analytic in the annulus bounded by the
+ * largest inverse-root modulus eta of the four polynomials (poles of
+ * S_t/S_m, or logarithmic branch points), so the N-node trapezoid rule
+ * converges like N^M eta^N: N from whittle_nodes, as for the FIM. Even in
+ * omega: nodes 0..N/2 with the ends at half weight. */
+static ss_status arma_kl_from(const model *m, const double *theta,
+                              const model *teacher, double *kl)
+{
+    *kl = NAN;
+    if (teacher->type != m->type)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "arma: KL from a %s teacher is not available (the "
+                       "teacher must be an arma)",
+                       teacher->type->name);
+    size_t pm = arma_p(m), qm = arma_q(m);
+    size_t pt = arma_p(teacher), qt = arma_q(teacher);
+    const double *tt = teacher->theta;
+    double complex xa[2][ARMA_MAX_ORDER], xm[2][ARMA_MAX_ORDER];
+    ss_status st = arma_roots(pm, qm, theta, xa[0], xm[0]);
+    if (st == SS_OK)
+        st = roots_valid(pm, qm, xa[0], xm[0]);
+    if (st == SS_OK)
+        st = arma_roots(pt, qt, tt, xa[1], xm[1]);
+    if (st == SS_OK)
+        st = roots_valid(pt, qt, xa[1], xm[1]);
+    if (st != SS_OK)
+        return st;
+    size_t at;
+    double eta = max_modulus(xa[0], pm, &at);
+    eta = fmax(eta, max_modulus(xm[0], qm, &at));
+    eta = fmax(eta, max_modulus(xa[1], pt, &at));
+    eta = fmax(eta, max_modulus(xm[1], qt, &at));
+    size_t ord = pm;
+    ord = qm > ord ? qm : ord;
+    ord = pt > ord ? pt : ord;
+    ord = qt > ord ? qt : ord;
+    size_t N = whittle_nodes(ord, 0, eta);
+    if (N == 0)
+        return SS_FAIL(SS_ERR_RANGE,
+                       "arma: KL: a root is too close to the unit circle "
+                       "(|z| - 1 = %.3g); the trapezoid rule would need "
+                       "more than %u nodes",
+                       1.0 / eta - 1.0, WH_NMAX);
+    double l0 = log(teacher->opt[OPT_SIGMA2]) - log(m->opt[OPT_SIGMA2]);
+    long double acc = 0;
+    for (size_t k = 0; k <= N / 2; k++) {
+        double cw, sw, ch, sh;
+        if (4 * k <= N) {
+            double w = 2.0 * M_PI * (double)k / (double)N;
+            cw = cos(w);
+            sw = sin(w);
+            ch = cos(0.5 * w);
+            sh = sin(0.5 * w);
+        } else {
+            double v = 2.0 * M_PI * (double)(N / 2 - k) / (double)N;
+            cw = -cos(v);
+            sw = sin(v);
+            ch = sin(0.5 * v);
+            sh = cos(0.5 * v);
+        }
+        double l = l0 + log_abs2(tt + pt, 1.0, qt, cw, sw, ch, sh) -
+                   log_abs2(tt, -1.0, pt, cw, sw, ch, sh) +
+                   log_abs2(theta, -1.0, pm, cw, sw, ch, sh) -
+                   log_abs2(theta + pm, 1.0, qm, cw, sw, ch, sh);
+        double h = kl_h(l);
+        acc += (k == 0 || k == N / 2) ? h : 2.0 * h;
+    }
+    double r = (double)(acc / (2.0L * (long double)N));
+    if (!isfinite(r))
+        return SS_FAIL(SS_ERR_NUMERIC, "arma: KL is not finite here");
+    *kl = r > 0.0 ? r : 0.0;
+    return SS_OK;
+}
+
+/* Generic points of ARMA(2,1) and (1,2), and points on and near the
+ * singular set: the AR and MA polynomials share a root (for (1,1):
+ * ar1 = -ma1); ar_p = ma_q = 0 together is a common root at infinity. */
+static const model_testpoint arma_testpoints[] = {
+    {"(2,1) generic", "ar=[0.5,-0.3] ma=[0.4]", NULL, MODEL_TP_GENERIC, 3, 0},
+    {"(1,2) generic", "ar=[-0.6] ma=[0.3,0.2]", NULL, MODEL_TP_GENERIC, 3, 0},
+    {"(1,1) on ar1=-ma1", "ar=[0.6] ma=[-0.6]", NULL, MODEL_TP_ON, 1, 0},
+    {"(1,1) ar1+ma1=1e-4", "ar=[0.6] ma=[-0.5999]", NULL, MODEL_TP_NEAR, 2,
+     1e-12},
+    {"(2,1) common root", "ar=[0.1,0.2] ma=[-0.5]", NULL, MODEL_TP_ON, 2, 0},
+    {"(2,2) ar2=ma2=0", "ar=[0.5,0] ma=[0.3,0]", NULL, MODEL_TP_ON, 3, 0},
+};
+
 const model_type model_arma_type = {
     .name = "arma",
     .summary = "ARMA(p,q) time series with known innovation variance "
@@ -1221,6 +1335,10 @@ const model_type model_arma_type = {
     .series_memory = arma_series_memory,
     .release = NULL,
     .copy_state = NULL,
+    .data_kind = MODEL_DATA_SERIES,
+    .kl_from = arma_kl_from,
+    .testpoints = arma_testpoints,
+    .ntestpoints = sizeof arma_testpoints / sizeof arma_testpoints[0],
 };
 
 const model_type *const model_arma = &model_arma_type;

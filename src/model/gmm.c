@@ -525,6 +525,108 @@ static ss_status gmm_from_coords(const model *m, const double *c,
     return SS_OK;
 }
 
+/* ---- generalisation error and test points -------------------------------- */
+
+/* KL(p_t || p_m) = int p_t log(p_t / p_m) dx = sum_k pi_k int phi_k(x)
+ * (log p_t - log p_m) dx over the teacher's components k, each in its own
+ * standard units x = w_k + s_t z on the window |z| <= GMM_KL_L (the Gaussian
+ * weight beyond is below e^{-L^2/2} ~ 1e-31 relative, while the log ratio
+ * grows only like z^2), by GSL's adaptive Gauss-Kronrod (qags). Both log
+ * densities come from pt_eval (log-sum-exp form), so separations of many s
+ * and v at 0 or 1 cost no overflow. */
+#include <gsl/gsl_errno.h>
+
+#define GMM_KL_L 12.0
+#define GMM_KL_LIMIT 200
+
+typedef struct {
+    gmm_par t, m; /* teacher and model */
+    double wk;    /* centre of the teacher component */
+} gmm_kl_ctx;
+
+static double gmm_kl_integrand(double z, void *p)
+{
+    const gmm_kl_ctx *k = p;
+    double off = k->t.s * z; /* x - wk */
+    gmm_pt qt, qm;
+    pt_eval(&k->t, (k->wk - k->t.w1) + off, (k->wk - k->t.w2) + off, &qt);
+    pt_eval(&k->m, (k->wk - k->m.w1) + off, (k->wk - k->m.w2) + off, &qm);
+    double lr = qt.lp - qm.lp;
+    if (lr == 0.0)
+        return 0.0;
+    return exp(-0.5 * z * z) / sqrt(2.0 * M_PI) * lr;
+}
+
+static ss_status gmm_kl_from(const model *m, const double *theta,
+                             const model *teacher, double *kl)
+{
+    *kl = NAN;
+    if (teacher->type != m->type)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "gmm: KL from a %s teacher is not available (the "
+                       "teacher must be a gmm)",
+                       teacher->type->name);
+    if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0) ||
+        !(teacher->theta[P_V] >= 0.0 && teacher->theta[P_V] <= 1.0))
+        return SS_FAIL(SS_ERR_RANGE, "gmm: v is outside [0, 1]");
+    for (int i = 0; i < NPAR; i++)
+        if (!isfinite(theta[i]) || !isfinite(teacher->theta[i]))
+            return SS_FAIL(SS_ERR_RANGE, "gmm: KL needs finite parameters");
+    gmm_kl_ctx k;
+    par_init(&k.t, teacher, teacher->theta);
+    par_init(&k.m, m, theta);
+    gsl_integration_workspace *ws =
+        gsl_integration_workspace_alloc(GMM_KL_LIMIT);
+    if (!ws)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    gsl_function F = {gmm_kl_integrand, &k};
+    double pis[2] = {1.0 - k.t.v, k.t.v}, ws_[2] = {k.t.w1, k.t.w2};
+    double total = 0.0;
+    ss_status st = SS_OK;
+    for (int c = 0; c < 2 && st == SS_OK; c++) {
+        if (pis[c] == 0.0)
+            continue;
+        k.wk = ws_[c];
+        double r, err;
+        int rc = gsl_integration_qags(&F, -GMM_KL_L, GMM_KL_L, 1e-14, 1e-10,
+                                      GMM_KL_LIMIT, ws, &r, &err);
+        /* rounding limits (GSL_EROUND) with a small error estimate are
+         * accepted: the integrand is then below what doubles resolve */
+        if (!isfinite(r) ||
+            (rc != GSL_SUCCESS && !(err <= 1e-8 * fabs(r) + 1e-12)))
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "gmm: the KL integral did not converge (%s, "
+                         "estimated error %g)",
+                         gsl_strerror(rc), err);
+        total += pis[c] * r;
+    }
+    gsl_integration_workspace_free(ws);
+    if (st != SS_OK)
+        return st;
+    /* KL >= 0; a negative total is quadrature rounding around 0 */
+    *kl = total > 0.0 ? total : 0.0;
+    return SS_OK;
+}
+
+/* The battery's points on and near the singular sets (theory.md, section
+ * 2). Separations stay small (|w2 - w1| <= 0.5 s) at v = 0, 1 and near
+ * them: there s_v is lognormal-like with log-sd b, and s s^T must have
+ * moments of order 4 for Monte-Carlo standard errors to be trustworthy. */
+static const model_testpoint gmm_testpoints[] = {
+    {"v=0", "v=0 w1=0 w2=0.5", NULL, MODEL_TP_ON, 2, 0},
+    {"v=0 Hartigan (w1 fixed)", "v=0 w1=0 w2=0.5", "w1", MODEL_TP_ON, 1, 0},
+    {"v=1", "v=1 w1=-0.3 w2=0.2", NULL, MODEL_TP_ON, 2, 0},
+    {"w1=w2", "v=0.3 w1=0.4 w2=0.4", NULL, MODEL_TP_ON, 1, 0},
+    {"w1=w2 s=2", "s=2 v=0.5 w1=-1 w2=-1", NULL, MODEL_TP_ON, 1, 0},
+    {"w1=w2 v=0", "v=0 w1=0.4 w2=0.4", NULL, MODEL_TP_ON, 1, 0},
+    /* near v = 0: lambda_min ~ 1.2e-14 relative to lambda_max, resolved
+     * through the root factor (floor ~ 1e-29 relative) */
+    {"v=1e-6", "v=1e-6 w1=0.1 w2=0.6", NULL, MODEL_TP_NEAR, 3, 1e-20},
+    /* near w1 = w2: lambda ~ 0.58, 1.5e-9, 4.2e-26 (orders 1, u^2, u^6) */
+    {"|w1-w2|=1e-4", "v=0.3 w1=0.2 w2=0.2001", NULL, MODEL_TP_NEAR, 3,
+     1e-27},
+};
+
 const model_type model_gmm_type = {
     .name = "gmm",
     .summary = "two-component 1-D Gaussian mixture with known s",
@@ -558,6 +660,10 @@ const model_type model_gmm_type = {
     .from_coords = gmm_from_coords,
     .release = NULL,
     .copy_state = NULL,
+    .data_kind = MODEL_DATA_IID,
+    .kl_from = gmm_kl_from,
+    .testpoints = gmm_testpoints,
+    .ntestpoints = sizeof gmm_testpoints / sizeof gmm_testpoints[0],
 };
 
 const model_type *const model_gmm = &model_gmm_type;

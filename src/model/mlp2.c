@@ -868,6 +868,219 @@ static ss_status mlp2_from_coords(const model *m, const double *c,
     return SS_OK;
 }
 
+/* ---- regression hooks, generalisation error, test points ----------------- */
+
+#include <gsl/gsl_errno.h>
+
+/* The mean f(x_i) and its Jacobian (row i: grad f at x_i) at the inputs,
+ * the first d columns of the rows of X. */
+static ss_status mlp2_mean_jacobian(const model *m, const double *theta,
+                                    const gsl_matrix *X, double *mean,
+                                    gsl_matrix *J)
+{
+    mlp2_cfg c;
+    get_cfg(m, &c);
+    if (X->size2 < c.d)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: inputs need %zu columns (%s), got %zu", c.d,
+                       c.d == 1 ? "x" : "x1..xd", X->size2);
+    if (J && (J->size1 != X->size1 || J->size2 != c.P))
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: the Jacobian must be %zu x %zu, got %zu x %zu",
+                       X->size1, c.P, J->size1, J->size2);
+    double x[MLP2_DMAX], grad[MLP2_PMAX];
+    for (size_t i = 0; i < X->size1; i++) {
+        for (size_t k = 0; k < c.d; k++)
+            x[k] = gsl_matrix_get(X, i, k);
+        double f = grad_f(&c, theta, x, grad);
+        if (mean)
+            mean[i] = f;
+        for (size_t p = 0; J && p < c.P; p++)
+            gsl_matrix_set(J, i, p, grad[p]);
+    }
+    return SS_OK;
+}
+
+static double mlp2_noise_var(const model *m)
+{
+    return m->opt[OPT_SIGMA] * m->opt[OPT_SIGMA];
+}
+
+/* E[g(a.x) g(b.x)] for g(t) = erf(t / sqrt 2), x ~ N(0, I):
+ * (2/pi) asin(a.b / sqrt((1+|a|^2)(1+|b|^2))) = (2/pi) atan2(a.b, sqrt(D)),
+ * D = 1 + |a|^2 + |b|^2 + sum_{k<l} (a_k b_l - a_l b_k)^2 (as in
+ * fim_closed_erf: no argument rounds past 1). */
+static double erf_kernel(const double *a, const double *b, size_t d)
+{
+    double na = 0, nb = 0, cc = 0, X = 0;
+    for (size_t l = 0; l < d; l++) {
+        na += a[l] * a[l];
+        nb += b[l] * b[l];
+        cc += a[l] * b[l];
+        for (size_t q = l + 1; q < d; q++) {
+            double t = a[l] * b[q] - a[q] * b[l];
+            X += t * t;
+        }
+    }
+    return M_2_PI * atan2(cc, sqrt(1.0 + na + nb + X));
+}
+
+/* E_x[(f_t - f_m)^2] by nested adaptive quadrature over x ~ N(0, I_d),
+ * d <= 2, on |x_k| <= MLP2_KL_L (the Gaussian tail beyond is below 1e-31
+ * relative; (f_t - f_m)^2 is bounded by (|w|_1 + |w'|_1)^2). The
+ * integrand is a square, so the result is >= 0 and exactly 0 when the two
+ * means agree. */
+#define MLP2_KL_L 12.0
+#define MLP2_KL_LIMIT 400
+
+typedef struct {
+    mlp2_cfg ct, cm;
+    const double *tt, *tm;
+    double x[2];
+    gsl_integration_workspace *inner;
+    int failed;
+} mlp2_kl_ctx;
+
+static double mlp2_kl_sq(const mlp2_kl_ctx *k)
+{
+    double g[MLP2_PMAX];
+    double diff = grad_f(&k->ct, k->tt, k->x, g) -
+                  grad_f(&k->cm, k->tm, k->x, g);
+    return diff * diff;
+}
+
+static double mlp2_kl_f2(double x2, void *p)
+{
+    mlp2_kl_ctx *k = p;
+    k->x[1] = x2;
+    return exp(-0.5 * x2 * x2) / sqrt(2.0 * M_PI) * mlp2_kl_sq(k);
+}
+
+static double mlp2_kl_f1(double x1, void *p)
+{
+    mlp2_kl_ctx *k = p;
+    k->x[0] = x1;
+    double w = exp(-0.5 * x1 * x1) / sqrt(2.0 * M_PI);
+    if (k->ct.d == 1)
+        return w * mlp2_kl_sq(k);
+    gsl_function F = {mlp2_kl_f2, k};
+    double r, err;
+    int rc = gsl_integration_qags(&F, -MLP2_KL_L, MLP2_KL_L, 1e-15, 1e-12,
+                                  MLP2_KL_LIMIT, k->inner, &r, &err);
+    if (!isfinite(r) || (rc != GSL_SUCCESS && !(err <= 1e-9 * r + 1e-14)))
+        k->failed = 1;
+    return w * r;
+}
+
+static ss_status mlp2_kl_quad(mlp2_kl_ctx *k, double *e2)
+{
+    gsl_integration_workspace *outer =
+        gsl_integration_workspace_alloc(MLP2_KL_LIMIT);
+    k->inner = k->ct.d == 2 ? gsl_integration_workspace_alloc(MLP2_KL_LIMIT)
+                            : NULL;
+    k->failed = 0;
+    if (!outer || (k->ct.d == 2 && !k->inner)) {
+        if (outer)
+            gsl_integration_workspace_free(outer);
+        if (k->inner)
+            gsl_integration_workspace_free(k->inner);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    gsl_function F = {mlp2_kl_f1, k};
+    double r, err;
+    int rc = gsl_integration_qags(&F, -MLP2_KL_L, MLP2_KL_L, 1e-14, 1e-10,
+                                  MLP2_KL_LIMIT, outer, &r, &err);
+    gsl_integration_workspace_free(outer);
+    if (k->inner)
+        gsl_integration_workspace_free(k->inner);
+    if (k->failed || !isfinite(r) ||
+        (rc != GSL_SUCCESS && !(err <= 1e-8 * r + 1e-13)))
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "mlp2: the quadrature for E[(f_teacher - f_model)^2] "
+                       "did not converge (%s, estimated error %g)",
+                       gsl_strerror(rc), err);
+    *e2 = r > 0.0 ? r : 0.0;
+    return SS_OK;
+}
+
+/* KL(teacher || model) per observation for an mlp2 teacher with the same d:
+ *   E_x[(f_t - f_m)^2] / (2 sigma_m^2) + log(sigma_m / sigma_t)
+ *     + sigma_t^2 / (2 sigma_m^2) - 1/2,
+ * the mean term in closed form when both use act=erf (any d), by
+ * quadrature over the inputs otherwise (d <= 2). */
+static ss_status mlp2_kl_from(const model *m, const double *theta,
+                              const model *teacher, double *kl)
+{
+    *kl = NAN;
+    ss_status st = model_data_compatible(m, teacher);
+    if (st != SS_OK)
+        return st;
+    if (teacher->type != m->type)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: KL from a %s teacher is not available (the "
+                       "teacher must be an mlp2)",
+                       teacher->type->name);
+    mlp2_kl_ctx k;
+    get_cfg(teacher, &k.ct);
+    get_cfg(m, &k.cm);
+    k.tt = teacher->theta;
+    k.tm = theta;
+    for (size_t p = 0; p < k.cm.P; p++)
+        if (!isfinite(theta[p]) || !isfinite(teacher->theta[p]))
+            return SS_FAIL(SS_ERR_RANGE, "mlp2: KL needs finite parameters");
+    size_t d = k.cm.d;
+    double e2 = 0.0;
+    if (k.ct.act == ACT_ERF && k.cm.act == ACT_ERF) {
+        /* E[(sum_u c_u g(U_u.x))^2] over the four units, c = (w_t, -w_m) */
+        const double *U[4] = {k.tt + 2, k.tt + 2 + d, theta + 2,
+                              theta + 2 + d};
+        double cu[4] = {k.tt[0], k.tt[1], -theta[0], -theta[1]};
+        long double acc = 0;
+        for (int a = 0; a < 4; a++) {
+            acc += (long double)cu[a] * cu[a] * erf_kernel(U[a], U[a], d);
+            for (int b = a + 1; b < 4; b++)
+                acc += 2.0L * cu[a] * cu[b] * erf_kernel(U[a], U[b], d);
+        }
+        e2 = acc > 0 ? (double)acc : 0.0;
+    } else if (d <= 2) {
+        st = mlp2_kl_quad(&k, &e2);
+        if (st != SS_OK)
+            return st;
+    } else {
+        return SS_FAIL(SS_ERR_USAGE,
+                       "mlp2: KL with act=tanh (teacher or model) needs a "
+                       "quadrature over the inputs, available for d <= 2 "
+                       "only (d = %zu)",
+                       d);
+    }
+    /* noise: (r - 1 - log r) / 2 with r = sigma_t^2 / sigma_m^2 */
+    double lr = 2.0 * (log(k.ct.sigma) - log(k.cm.sigma));
+    double noise = 0.5 * (expm1(lr) - lr);
+    *kl = e2 / (2.0 * k.cm.sigma * k.cm.sigma) + noise;
+    return SS_OK;
+}
+
+/* Generic points of the layouts the defaults do not reach (both
+ * activations, d = 2) and points on the singular sets (theory.md): overlap
+ * J1 = J2 loses d + 1 directions, w_i = 0 loses d, J_i = 0 loses one;
+ * P = 2 + 2d. */
+static const model_testpoint mlp2_testpoints[] = {
+    {"tanh d=1 generic", "act=tanh w1=0.385 w2=-0.73 J1=0.9 J2=-0.4", NULL,
+     MODEL_TP_GENERIC, 4, 0},
+    {"erf d=2 generic", "d=2 w1=0.385 w2=-0.73 J1=[0.9,-0.4] J2=[-0.2,1.1]",
+     NULL, MODEL_TP_GENERIC, 6, 0},
+    {"tanh d=2 generic",
+     "d=2 act=tanh w1=0.385 w2=-0.73 J1=[0.9,-0.4] J2=[-0.2,1.1]", NULL,
+     MODEL_TP_GENERIC, 6, 0},
+    {"d=1 overlap J1=J2", "w1=0.7 w2=0.4 J1=0.8 J2=0.8", NULL, MODEL_TP_ON, 2,
+     0},
+    {"d=2 overlap J1=J2", "d=2 w1=0.7 w2=0.4 J1=[0.6,-0.3] J2=[0.6,-0.3]",
+     NULL, MODEL_TP_ON, 3, 0},
+    {"d=2 w2=0", "d=2 w1=0.7 w2=0 J1=[0.6,-0.3] J2=[-0.4,0.9]", NULL,
+     MODEL_TP_ON, 4, 0},
+    {"d=1 J1=0", "w1=0.7 w2=-0.4 J1=0 J2=0.9", NULL, MODEL_TP_ON, 3, 0},
+};
+
 const model_type model_mlp2_type = {
     .name = "mlp2",
     .summary = "perceptron with two hidden units: y = w1 g(J1.x) + w2 "
@@ -916,6 +1129,12 @@ const model_type model_mlp2_type = {
     .describe = NULL,
     .release = NULL,
     .copy_state = NULL,
+    .data_kind = MODEL_DATA_REGRESSION,
+    .mean_jacobian = mlp2_mean_jacobian,
+    .noise_var = mlp2_noise_var,
+    .kl_from = mlp2_kl_from,
+    .testpoints = mlp2_testpoints,
+    .ntestpoints = sizeof mlp2_testpoints / sizeof mlp2_testpoints[0],
 };
 
 const model_type *const model_mlp2 = &model_mlp2_type;

@@ -175,6 +175,11 @@ ss_status model_alloc_testpoint(const model_type *t,
                                    t->name, tp->label, tok);
                 v = *end == ',' ? end + 1 : end;
             }
+            if (*v != ']' || v[1] != 0)
+                return SS_FAIL(SS_ERR_SYNTAX, "%s test point '%s': vector "
+                                              "for %s must be at most %d "
+                                              "numbers ending in ']'",
+                               t->name, tp->label, tok, TP_MAX_VALS);
             a->num = vals[na];
         } else {
             char *end;
@@ -195,6 +200,12 @@ ss_status model_alloc_testpoint(const model_type *t,
         return st;
     if (tp->fixed) {
         char fb[256];
+        if (strlen(tp->fixed) >= sizeof fb) {
+            model_free(m);
+            return SS_FAIL(SS_ERR_LIMIT, "%s test point '%s': list of fixed "
+                                         "parameters too long",
+                           t->name, tp->label);
+        }
         snprintf(fb, sizeof fb, "%s", tp->fixed);
         for (char *save = NULL, *tok = strtok_r(fb, " ", &save); tok;
              tok = strtok_r(NULL, " ", &save)) {

@@ -28,6 +28,8 @@
  * Cases that fail today because of known bugs are compiled only with
  * -DSWEEP_KNOWN_BUGS (test_known_bugs' args_origin case needs an
  * AddressSanitizer build to fail); remove an #ifdef when fixing its bug.
+ * Every family's declared test points (model_type.testpoints) are swept as
+ * well, so a new family is covered without edits here.
  * About 9 s in the optimised build. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -979,6 +981,70 @@ static void test_arma_sweep(void **state)
     tu_done(&c);
 }
 
+/* ---- the points every family declares ----------------------------------- */
+
+/* Each family's declared test points (model_type.testpoints, built the way
+ * model_alloc_testpoint builds them for the model battery) run through the
+ * same commands, with paths into the point and a map around it over its
+ * first two free parameters: a new family is swept without editing this
+ * file. */
+static void test_declared_sweep(void **state)
+{
+    (void)state;
+    tu_ctx c = {0};
+    size_t nt, seen = 0;
+    const model_type *const *reg = model_registry(&nt);
+    for (size_t f = 0; f < nt; f++) {
+        const model_type *t = reg[f];
+        for (size_t i = 0; i < t->ntestpoints; i++) {
+            const model_testpoint *tp = &t->testpoints[i];
+            tu_where(&c, "%s @ declared %s", t->name, tp->label);
+            model *m = NULL;
+            if (model_alloc_testpoint(t, tp, &m) != SS_OK) {
+                TU_CHECK(&c, 0, "model_alloc_testpoint: %s",
+                         ss_last_error()->msg);
+                ss_clear_error();
+                continue;
+            }
+            size_t idx[2], k = 0;
+            for (size_t p = 0; p < m->P && k < 2; p++)
+                if (m->is_free[p])
+                    idx[k++] = p;
+            char create[700], paths[2][300], map[400];
+            snprintf(create, sizeof create, "model M %s %s%s%s", t->name,
+                     tp->args, tp->fixed ? "; fix M " : "",
+                     tp->fixed ? tp->fixed : "");
+            const char *pp[3] = {NULL, NULL, NULL}, *mp[2] = {NULL, NULL};
+            if (k >= 1) {
+                const char *a = m->params[idx[0]].name;
+                double va = m->theta[idx[0]];
+                snprintf(paths[0], sizeof paths[0],
+                         "path M %s: %.17g -> %.17g steps=5", a, va + 0.25,
+                         va);
+                snprintf(paths[1], sizeof paths[1],
+                         "path M %s: %.17g -> %.17g log steps=6", a,
+                         va + 0.25, va);
+                pp[0] = paths[0];
+                pp[1] = paths[1];
+            }
+            if (k >= 2) {
+                double va = m->theta[idx[0]], vb = m->theta[idx[1]];
+                snprintf(map, sizeof map,
+                         "map M x=%s:%.17g..%.17g y=%s:%.17g..%.17g res=5x5",
+                         m->params[idx[0]].name, va - 0.2, va + 0.2,
+                         m->params[idx[1]].name, vb - 0.2, vb + 0.2);
+                mp[0] = map;
+            }
+            point pt = {tp->label, create, t->fim_exact ? PT_EXACT : 0};
+            sweep_point(&c, t->name, &pt, pp, mp);
+            model_free(m);
+            seen++;
+        }
+    }
+    TU_CHECK(&c, seen > 0, "no family declares test points");
+    tu_done(&c);
+}
+
 /* ---- explanations and targeted regressions ------------------------------ */
 
 /* Where the exact FIM cannot be had, the message says why and what to do. */
@@ -1168,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_gmm_sweep),
         cmocka_unit_test(test_mlp2_sweep),
         cmocka_unit_test(test_arma_sweep),
+        cmocka_unit_test(test_declared_sweep),
         cmocka_unit_test(test_explanations),
         cmocka_unit_test(test_known_bugs),
     };
