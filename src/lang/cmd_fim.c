@@ -35,43 +35,16 @@ static uint64_t fresh_seed(session *s)
     return ss_rng_u64(s->rng);
 }
 
-/* Whether m's sample() draws rows one after another from the generator,
- * so that sampling n rows in blocks gives exactly the rows of one call
- * (i.i.d. families); a series (ARMA) starts each call afresh and must be
- * drawn in one piece. Probed on 3 rows from two identical generators. */
-static int rows_separable(const model *m, size_t cols)
-{
-    gsl_rng *a = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng *b = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_matrix *X = gsl_matrix_alloc(3, cols), *Y = gsl_matrix_alloc(3, cols);
-    int same = 0;
-    if (a && b && X && Y) {
-        gsl_rng_set(a, 12345);
-        gsl_rng_set(b, 12345);
-        gsl_matrix_view y1 = gsl_matrix_submatrix(Y, 0, 0, 1, cols);
-        gsl_matrix_view y2 = gsl_matrix_submatrix(Y, 1, 0, 2, cols);
-        same = m->type->sample(m, m->theta, a, X) == SS_OK &&
-               m->type->sample(m, m->theta, b, &y1.matrix) == SS_OK &&
-               m->type->sample(m, m->theta, b, &y2.matrix) == SS_OK &&
-               gsl_matrix_equal(X, Y);
-    }
-    ss_clear_error();
-    if (a)
-        gsl_rng_free(a);
-    if (b)
-        gsl_rng_free(b);
-    gsl_matrix_free(X);
-    gsl_matrix_free(Y);
-    return same;
-}
-
 /* Fill X, in blocks of SAMPLE_CHUNK rows when the family allows it, with
  * Ctrl-C checked between blocks (nothing is kept when it comes). */
 static ss_status sample_rows(const model *m, gsl_rng *r, gsl_matrix *X)
 {
     size_t n = X->size1, cols = X->size2;
-    size_t chunk = n > SAMPLE_CHUNK && rows_separable(m, cols) ? SAMPLE_CHUNK
-                                                               : n;
+    /* Rows of i.i.d. and regression data are independent, so blocks give
+     * the same draws as one call; a series must be drawn in one piece. */
+    size_t chunk = n > SAMPLE_CHUNK && m->type->data_kind != MODEL_DATA_SERIES
+                       ? SAMPLE_CHUNK
+                       : n;
     for (size_t i = 0; i < n; i += chunk) {
         if (ss_interrupted())
             return SS_FAIL(SS_ERR_INTERRUPTED,
@@ -123,14 +96,15 @@ ss_status cmd_sample(session *s, const stmt *st)
         if (rc == SS_OK)
             rc = session_get(s, ta->v.str, &obj_model, ta->v.col,
                              (void **)&t);
-        if (rc == SS_OK &&
-            (t->type != m->type ||
-             t->type->data_cols(t) != m->type->data_cols(m)))
+        /* a teacher of another family serves when its rows are the same
+         * kind of data with the same columns */
+        if (rc == SS_OK && model_data_compatible(m, t) != SS_OK) {
+            char why[sizeof ss_last_error()->msg];
+            snprintf(why, sizeof why, "%s", ss_last_error()->msg);
             rc = SS_FAIL_COL(SS_ERR_USAGE, ta->v.col,
-                             "teacher %s (%s, %zu data columns) does not "
-                             "produce data for %s (%s, %zu columns)",
-                             ta->v.str, t->type->name, t->type->data_cols(t),
-                             name, m->type->name, m->type->data_cols(m));
+                             "teacher %s does not produce data for %s: %s",
+                             ta->v.str, name, why);
+        }
         if (rc == SS_OK) {
             m = t;
             from = ta->v.str;

@@ -268,7 +268,9 @@ static ss_status draw_data(session *s, const render_request *req,
     plot_opts_init(&o);
     char title[256];
     ss_status rc;
-    if (strcmp(d->kind, "mlp2") == 0) {
+    /* the picture follows the kind of data, not the family's name */
+    model_data_kind kind = d->gen ? d->gen->type->data_kind : MODEL_DATA_IID;
+    if (kind == MODEL_DATA_REGRESSION) {
         gsl_vector_const_view xv = gsl_matrix_const_column(d->X, 0);
         gsl_vector_const_view yv = gsl_matrix_const_column(d->X, cols - 1);
         double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
@@ -296,7 +298,7 @@ static ss_status draw_data(session *s, const render_request *req,
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
         x[i] = gsl_matrix_get(d->X, i, 0);
-    if (strcmp(d->kind, "arma") == 0) {
+    if (kind == MODEL_DATA_SERIES) {
         double *t = malloc(n * sizeof *t);
         if (!t) {
             free(x);
