@@ -19,6 +19,9 @@
 #include "model/model.h"
 
 #include <gsl/gsl_rng.h>
+#include <readline/history.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1292,6 +1295,169 @@ static void cands(fx *f, const char *line, const char *const *want)
     free(v);
 }
 
+/* ---- history ------------------------------------------------------------ */
+
+/* A statement typed over several lines is stored on one line that runs the
+ * same: the same output (or parameter values) from both, no newline. */
+static void same_when_recalled(fx *f, const char *typed, const char *want)
+{
+    char *h = repl_history_line(typed);
+    assert_non_null(h);
+    if (strchr(h, '\n'))
+        fail_msg("history line of \"%s\" has a newline: \"%s\"", typed, h);
+    if (want)
+        assert_string_equal(h, want);
+    ok(f, typed);
+    char *first = strdup(out_text(f));
+    assert_non_null(first);
+    ok(f, h);
+    assert_string_equal(out_text(f), first);
+    free(first);
+    free(h);
+}
+
+static void test_history_line(void **state)
+{
+    fx *f = *state;
+    same_when_recalled(f, "echo joined \\\nmore", "echo joined more");
+    same_when_recalled(f, "echo joined \\\n     across \\  \n three lines",
+                       NULL);
+    same_when_recalled(f, "echo trailing \\\n", "echo trailing");
+    same_when_recalled(f, "echo 'a\nb' \"c\\\nd\"", "echo 'a\\nb' \"cd\"");
+    same_when_recalled(f, "echo a # note\n", "echo a");
+    same_when_recalled(f, "echo 'x # kept' \\\n  y", "echo 'x # kept'   y");
+    make_g(f);
+    same_when_recalled(f, "set g w1=[  # first\n 0.25\n]; show g",
+                       "set g w1=[    0.25 ]; show g");
+    assert_true(param(f, "g", "w1") == 0.25);
+    same_when_recalled(f, "set g \\\n  v=[0.125, \\\n]\nshow g", NULL);
+    assert_true(param(f, "g", "v") == 0.125);
+
+    /* through the line reader the REPL and the UI share */
+    char *pending = NULL;
+    clear_history();
+    assert_null(repl_accept_line(&pending, strdup("echo joined \\"), NULL));
+    assert_non_null(pending);
+    char *text = repl_accept_line(&pending, strdup("more"), NULL);
+    assert_non_null(text);
+    assert_null(pending);
+    assert_int_equal(history_length, 1);
+    assert_string_equal(history_get(history_base)->line, "echo joined more");
+    ok(f, history_get(history_base)->line);
+    assert_string_equal(out_text(f), "joined more\n");
+    free(text);
+    clear_history();
+}
+
+static char *open_history_in(fx *f, const char *state_home, ss_membuf *warn)
+{
+    ss_sink w = ss_sink_mem(warn);
+    (void)f;
+    setenv("XDG_STATE_HOME", state_home, 1);
+    alarm(20); /* a hang fails the test instead of stalling the suite */
+    char *p = repl_history_open(&w);
+    alarm(0);
+    return p;
+}
+
+/* A FIFO at the history path is never opened blocking; a history that
+ * cannot be kept says so once; a readable one is still read. */
+static void test_history_open(void **state)
+{
+    fx *f = *state;
+    char dir[256], path[300];
+    ss_membuf warn = {0};
+    const char *save = getenv("XDG_STATE_HOME");
+    char *saved = save ? strdup(save) : NULL;
+
+    write_file(f, "x", "", 0); /* creates f->dir */
+    snprintf(dir, sizeof dir, "%s/state", f->dir);
+    snprintf(path, sizeof path, "%s/singscope", dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/singscope/history", dir);
+
+    /* a FIFO */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    clear_history();
+    char *h = open_history_in(f, dir, &warn);
+    assert_null(h);
+    char want[600];
+    snprintf(want, sizeof want,
+             "warning: no command history: %s is not a regular file\n", path);
+    assert_int_equal(warn.len, strlen(want));
+    assert_memory_equal(warn.buf, want, warn.len);
+    unlink(path);
+
+    /* a regular file: read, appended to, no warning */
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("echo from before\n", fp);
+    fclose(fp);
+    ss_membuf_clear(&warn);
+    clear_history();
+    h = open_history_in(f, dir, &warn);
+    assert_non_null(h);
+    assert_string_equal(h, path);
+    assert_int_equal(warn.len, 0);
+    assert_int_equal(history_length, 1);
+    assert_string_equal(history_get(history_base)->line, "echo from before");
+    char *pending = NULL;
+    free(repl_accept_line(&pending, strdup("echo new"), h));
+    repl_history_close(&h);
+    fp = fopen(path, "r");
+    char line[64] = "";
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_non_null(fgets(line, sizeof line, fp));
+    fclose(fp);
+    assert_string_equal(line, "echo new\n");
+
+    /* not writable (meaningless as root): read, warned once */
+    if (geteuid() != 0) {
+        assert_int_equal(chmod(path, 0400), 0);
+        ss_membuf_clear(&warn);
+        clear_history();
+        h = open_history_in(f, dir, &warn);
+        assert_null(h);
+        assert_int_equal(history_length, 2);
+        assert_true(warn.len > 0);
+        assert_non_null(strstr(warn.buf, "commands will not be saved"));
+        chmod(path, 0600);
+    }
+
+    /* no directory can be made there: warned once */
+    ss_membuf_clear(&warn);
+    clear_history();
+    h = open_history_in(f, "/proc/self/no/such", &warn);
+    assert_null(h);
+    assert_true(warn.len > 0);
+    assert_true(strncmp(warn.buf, "warning: no command history: cannot "
+                                  "create the directory of "
+                                  "/proc/self/no/such/singscope/history: ",
+                        warn.len > 60 ? 60 : warn.len) == 0);
+
+    /* appending fails later: one warning for any number of lines */
+    ss_membuf_clear(&warn);
+    h = open_history_in(f, dir, &warn);
+    assert_non_null(h);
+    for (int i = 0; i < 3; i++)
+        free(repl_accept_line(&pending, strdup("echo x"),
+                              "/proc/self/no/such/history"));
+    assert_int_equal(count_substr(warn.buf ? warn.buf : "", "warning:"), 1);
+    assert_non_null(strstr(warn.buf, "commands are no longer saved: cannot "
+                                     "write /proc/self/no/such/history"));
+    repl_history_close(&h);
+
+    clear_history();
+    ss_membuf_free(&warn);
+    if (saved) {
+        setenv("XDG_STATE_HOME", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("XDG_STATE_HOME");
+    }
+}
+
 static void test_completion(void **state)
 {
     fx *f = *state;
@@ -1328,6 +1494,40 @@ static void test_completion(void **state)
     /* only the current statement counts */
     cands(f, "echo x; mo", (const char *const[]){"model", "models", NULL});
     cands(f, "nosuch g w", none);
+
+    /* path g <tab>: its axes, parameters and blow-down coordinates (gmm's
+     * are v, m and u), written NAME: */
+    cands(f, "path g ",
+          (const char *const[]){"v:", "w1:", "w2:", "m:", "u:", NULL});
+    cands(f, "path g w", (const char *const[]){"w1:", "w2:", NULL});
+    cands(f, "path g w2: 1 -> 0 st", (const char *const[]){"steps=", NULL});
+    /* map g x=<tab>: the same axes after x= and y= */
+    cands(f, "map g x=",
+          (const char *const[]){"x=v:", "x=w1:", "x=w2:", "x=m:", "x=u:",
+                                NULL});
+    cands(f, "map g x=w1:-1..1 y=w",
+          (const char *const[]){"y=w1:", "y=w2:", NULL});
+    cands(f, "map g x=w1:-1..1 y=u", (const char *const[]){"y=u:", NULL});
+    cands(f, "map F x=", none); /* not a model */
+    ok(f, "model n mlp2 d=2");
+    cands(f, "path n J1_", (const char *const[]){"J1_1:", "J1_2:", NULL});
+    cands(f, "map n y=u", (const char *const[]){"y=u_1:", "y=u_2:", NULL});
+    /* plot: only what can be drawn, never a model */
+    cands(f, "plot ", (const char *const[]){"d1", "d2", "F", NULL});
+    ok(f, "path g w2: 1 -> 0.5 steps=3 as P");
+    cands(f, "plot ", (const char *const[]){"d1", "d2", "F", "P", NULL});
+    cands(f, "plot g", none);
+    cands(f, "export ", (const char *const[]){"g", "h", "n", "d1", "d2", "F",
+                                              "P", NULL});
+    /* file names where a file goes: source's argument, export's second */
+    assert_int_equal(repl_wants_files("source ", 7), 1);
+    assert_int_equal(repl_wants_files("export P ", 9), 1);
+    assert_int_equal(repl_wants_files("export P p.c", 9), 1);
+    assert_int_equal(repl_wants_files("export ", 7), 0);
+    assert_int_equal(repl_wants_files("export P p.csv ", 15), 0);
+    assert_int_equal(repl_wants_files("echo a; export P ", 17), 1);
+    assert_int_equal(repl_wants_files("plot P ", 7), 0);
+    assert_int_equal(repl_wants_files("", 0), 0);
 }
 
 /* ---- regressions: bugs found in review, fixed ------------------------- */
@@ -1464,6 +1664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_every_command, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_completion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_regressions, setup,
                                         teardown),
     };
