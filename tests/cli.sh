@@ -55,7 +55,11 @@ mkdir -p "$tmp"
 printf '\357\273\277echo bom\n' > "$tmp/bom.scn"
 out=$("$S" -b "$tmp/bom.scn" 2>&1); check "a BOM opens a script" "bom" "$out"
 # endless input without a newline: bounded memory, an error, exit 1
-out=$( (ulimit -v 400000; "$S" -b /dev/zero) 2>&1 </dev/null); st=$?
+# (under a 400 MB address-space limit, unless the build cannot start with
+# one: AddressSanitizer reserves terabytes of shadow memory)
+lim="ulimit -v 400000"
+(eval "$lim"; "$S" --version) >/dev/null 2>&1 || lim=:
+out=$( (eval "$lim"; "$S" -b /dev/zero) 2>&1 </dev/null); st=$?
 check "/dev/zero is refused" "/dev/zero:1: error: line too long (more than 65536 bytes): not a script?" "$out"
 check "/dev/zero exits 1" 1 $st
 # output that cannot be written is a failure
