@@ -179,8 +179,9 @@ static const cmd_def table[] = {
      "Prints the rest of the statement as text, as written: up to an "
      "unquoted ';', '#' or the end of the line (a trailing backslash "
      "continues it). Quotes are removed and keep what is inside them "
-     "exactly (with \\n and \\t for newline and tab); each run of blanks "
-     "outside quotes prints as one space. Terminal control characters are "
+     "exactly (with \\n and \\t for newline and tab); a quote right after a "
+     "letter or digit is an apostrophe (it's); each run of blanks outside "
+     "quotes prints as one space. Terminal control characters are "
      "shown, not sent: ESC as ^[, others as ^X or \\xNN.\n\n"
      "    echo Hello, world!\n"
      "    echo \"The FIM degenerates as w2 approaches w1; watch rank.\"",

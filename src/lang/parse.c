@@ -366,6 +366,20 @@ static int is_echo(const char *s)
            s[4] == ';' || s[4] == '#' || s[4] == '\\';
 }
 
+/* In echo text a quote right after a letter or digit is an apostrophe
+ * ("it's", "Hartigan's"), not the start of a quoted string. */
+static int echo_literal_quote(const char *s, size_t j)
+{
+    return j > 0 && is_ident_char((unsigned char)s[j - 1]);
+}
+
+int parse_echo_literal_quote(const char *text, size_t at)
+{
+    return echo_literal_quote(text, at);
+}
+
+int parse_is_echo(const char *s) { return is_echo(s); }
+
 /* The text of an echo, from s+i to the end of the statement (an unquoted
  * ';', '#' or newline): one T_STR token holding it with quotes removed
  * (their contents kept exactly, escapes decoded) and each run of blanks
@@ -406,7 +420,7 @@ static int lex_echo_text(parser *p, size_t i, size_t *next)
             *o++ = ' ';
         space = 0;
         any = 1;
-        if (c == '"' || c == '\'') {
+        if ((c == '"' || c == '\'') && !echo_literal_quote(s, j)) {
             char *e = decode_quoted(s, j, &j, o);
             if (!e) {
                 free(buf);
@@ -955,7 +969,10 @@ int parse_incomplete(const char *text)
         switch (c) {
         case '#': comment = 1; break;
         case '"':
-        case '\'': quote = c; break;
+        case '\'':
+            if (!echo || !echo_literal_quote(text, (size_t)(s - text)))
+                quote = c;
+            break;
         case '[':
             if (!echo)
                 depth++;

@@ -11,7 +11,8 @@
  * `echo` is the exception: the rest of its statement (up to an unquoted
  * ';', '#' or newline) is one string value, quotes removed and their
  * contents kept exactly, each run of blanks outside quotes one space
- * (echo Hello, world! prints "Hello, world!").
+ * (echo Hello, world! prints "Hello, world!"). A quote right after a letter
+ * or digit is an apostrophe there (echo it's 1 o'clock).
  *
  * Columns are 1-based offsets into the text handed to parse_line (which
  * may hold several physical lines joined with '\n'). */
@@ -79,6 +80,12 @@ int parse_incomplete(const char *text);
  * blanks, fraction or exponent): 1 and *out set, or 0 when the text is
  * not one or overflows. For seeds, which must keep all 64 bits. */
 int parse_u64(const char *text, uint64_t *out);
+
+/* For tools that rewrite statement text (the REPL's history): whether the
+ * statement at s is an echo, and whether the quote at text[at] inside an
+ * echo is an apostrophe rather than the start of a string. */
+int parse_is_echo(const char *s);
+int parse_echo_literal_quote(const char *text, size_t at);
 
 const char *val_kind_name(val_kind k);
 

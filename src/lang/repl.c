@@ -431,7 +431,7 @@ char *repl_history_line(const char *text)
 {
     size_t n = strlen(text);
     char *out = malloc(2 * n + 1), *o = out;
-    int depth = 0, sep = 0;
+    int depth = 0, sep = 0, start = 1, echo = 0;
     char quote = 0;
     if (!out)
         return NULL;
@@ -453,6 +453,10 @@ char *repl_history_line(const char *text)
             }
             continue;
         }
+        if (start && c != ' ' && c != '\t' && c != '\n' && c != ';') {
+            start = 0;
+            echo = parse_is_echo(p);
+        }
         if (c == '#') { /* a comment ends at its line: drop it */
             while (p[1] && p[1] != '\n')
                 p++;
@@ -472,10 +476,12 @@ char *repl_history_line(const char *text)
         if (c == '\n') {
             /* inside brackets a blank; elsewhere it ends a statement, written
              * as "; " once something follows */
-            if (depth > 0)
+            if (depth > 0) {
                 *o++ = ' ';
-            else
+            } else {
                 sep = 1;
+                start = 1;
+            }
             continue;
         }
         if (sep) {
@@ -485,14 +491,17 @@ char *repl_history_line(const char *text)
             *o++ = ' ';
             sep = 0;
         }
-        if (c == '"' || c == '\'')
-            quote = c;
-        else if (c == '[')
+        if (c == '"' || c == '\'') {
+            if (!echo || !parse_echo_literal_quote(text, (size_t)(p - text)))
+                quote = c;
+        } else if (c == '[' && !echo) {
             depth++;
-        else if (c == ']' && depth > 0)
+        } else if (c == ']' && !echo && depth > 0) {
             depth--;
-        else if (c == ';')
+        } else if (c == ';') {
             depth = 0;
+            start = 1;
+        }
         *o++ = c;
     }
     /* no trailing blanks left by a dropped comment or continuation */

@@ -1326,6 +1326,9 @@ static void test_history_line(void **state)
     same_when_recalled(f, "echo 'a\nb' \"c\\\nd\"", "echo 'a\\nb' \"cd\"");
     same_when_recalled(f, "echo a # note\n", "echo a");
     same_when_recalled(f, "echo 'x # kept' \\\n  y", "echo 'x # kept'   y");
+    same_when_recalled(f, "echo it's \\\n fine # really\n",
+                       "echo it's  fine");
+    same_when_recalled(f, "echo Hartigan's [ \\\n form", NULL);
     make_g(f);
     same_when_recalled(f, "set g w1=[  # first\n 0.25\n]; show g",
                        "set g w1=[    0.25 ]; show g");

@@ -313,6 +313,10 @@ static void test_echo_text(void **state)
     check_verb(&l.v[1], "echoes", 12, 1);
     check_num(&l.v[1], 0, 1, 19);
     stmt_list_free(&l);
+    /* a quote right after a letter or digit is an apostrophe */
+    l = parse_ok("echo it's 1 o'clock, Hartigan's \"form\" 5' 'x'y");
+    check_str(&l.v[0], 0, VAL_STR, "it's 1 o'clock, Hartigan's form 5' xy", 6);
+    stmt_list_free(&l);
     expect_err("echo=1", SS_ERR_SYNTAX, 5,
                "expected a parameter name before '='");
     expect_err("echo a 'b", SS_ERR_SYNTAX, 8, "unterminated string");
@@ -749,6 +753,9 @@ static void test_incomplete(void **state)
     assert_int_equal(parse_incomplete("x # c\necho ["), 0);
     assert_int_equal(parse_incomplete("v [1,\necho ["), 1);
     assert_int_equal(parse_incomplete("echoes ["), 1);
+    assert_int_equal(parse_incomplete("echo it's"), 0);
+    assert_int_equal(parse_incomplete("echo it's 'open"), 1);
+    assert_int_equal(parse_incomplete("show it's"), 1);
 }
 
 static void test_kind_names(void **state)
