@@ -7,12 +7,14 @@
 #include "core/status.h"
 #include "lang/commands.h"
 #include "lang/interp.h"
+#include "lang/parse.h"
 #include "lang/repl.h"
 #include "lang/session.h"
 #include "tui/tui.h"
 
 #include <getopt.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +38,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: singscope [OPTIONS] [SCRIPT...]\n"
-            "Explore singular statistical models: Fisher information, its\n"
-            "degeneracy, learning and model selection near singularities.\n"
+            "Explore singular statistical models (Gaussian mixtures, two-unit\n"
+            "perceptrons, ARMA series): the Fisher information, its spectrum\n"
+            "and how it degenerates near the singular sets, along paths, on\n"
+            "maps and in plots.\n"
             "\n"
             "  -b, --batch          run SCRIPTs and -e commands in order "
             "without\n"
@@ -50,7 +54,8 @@ static void usage(FILE *f)
             "                       at the end if any command failed)\n"
             "  -f, --format=FMT     print results as text (default) or csv\n"
             "  -s, --seed=N         seed the session random generator "
-            "(default 1)\n"
+            "(default 1;\n"
+            "                       0 to 18446744073709551615)\n"
             "      --plain          line REPL without the full-screen UI\n"
             "      --commands-markdown  print the command reference "
             "(docs/commands.md)\n"
@@ -65,7 +70,10 @@ static void usage(FILE *f)
             "With stdin not a terminal it runs in batch mode and, when no\n"
             "SCRIPT or -e is given, reads commands from stdin.\n"
             "\n"
-            "Exit status: 0 success, 1 a command failed, 2 bad options.\n"
+            "Exit status: 0 success, 1 a command failed (or output could "
+            "not be\n"
+            "written), 2 bad options, 130 interrupted (Ctrl-C) in batch "
+            "mode.\n"
             "Report bugs to: %s\n",
             PACKAGE_BUGREPORT);
 }
@@ -120,14 +128,16 @@ int main(int argc, char **argv)
             }
             break;
         case 's': {
-            char *end;
-            seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || optarg[0] == '-') {
-                fprintf(stderr, "singscope: --seed needs a whole number, "
-                                "not '%s'\n", optarg);
+            uint64_t v;
+            /* all 64 bits, digits only: no sign, blanks or wrap-around */
+            if (!parse_u64(optarg, &v)) {
+                fprintf(stderr, "singscope: --seed needs a whole number from "
+                                "0 to 18446744073709551615, not '%s'\n",
+                        optarg);
                 free(items);
                 return 2;
             }
+            seed = v;
             break;
         }
         case 'M': {
@@ -179,7 +189,7 @@ int main(int argc, char **argv)
             screen = 0;
         }
     }
-    int failed = 0;
+    int failed = 0, interrupted_reported = 0;
     for (size_t i = 0; i < nitems && !s->quit; i++) {
         ss_status rc;
         if (items[i].is_cmd) {
@@ -193,15 +203,19 @@ int main(int argc, char **argv)
         fflush(stdout);
         if (screen)
             tui_update(s);
+        if (rc == SS_ERR_INTERRUPTED)
+            interrupted_reported = 1;
         if (rc != SS_OK) {
             failed = 1;
-            if (batch && !keep_going)
+            if (batch && (!keep_going || ss_interrupted()))
                 break;
         }
     }
     if (batch && nitems == 0) {
         ss_status rc = interp_run_stream(s, stdin, "<stdin>");
         failed = rc != SS_OK;
+        if (rc == SS_ERR_INTERRUPTED)
+            interrupted_reported = 1;
     } else if (screen) {
         if (!s->quit) {
             tui_run(s);
@@ -214,6 +228,18 @@ int main(int argc, char **argv)
     }
     session_delete(s);
     free(items);
-    fflush(stdout);
+    /* Output that could not be written (a full disk, a closed pipe) is a
+     * failure too. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "singscope: error writing the output\n");
+        failed = 1;
+    }
+    /* A batch run stopped by Ctrl-C says so in its status, also when the
+     * command it stopped kept what it had finished and returned. */
+    if (batch && ss_interrupted()) {
+        if (!interrupted_reported)
+            fprintf(stderr, "singscope: interrupted\n");
+        return 130;
+    }
     return failed ? 1 : 0;
 }

@@ -38,4 +38,46 @@ check "--format csv eig header" "k,eigenvalue,v,w1,w2" "$out"
 out=$("$S" --batch -e 'quit' -e 'echo never' </dev/null); check "quit stops" "" "$out"
 "$S" --batch "$srcdir/scenarios/tour.scn" >/dev/null 2>&1 </dev/null
 check "the tour scenario runs in batch mode" 0 $?
+# --help says only what exists
+"$S" --help | grep -q -i -E 'learning|model selection'; check "--help promises nothing that is not there" 1 $?
+# seeds: the whole 64-bit range, strictly
+for bad in 18446744073709551616 99999999999999999999 -1 ' 7' 7x 1e3 '' +7; do
+    "$S" --seed="$bad" -e 'echo x' >/dev/null 2>&1 </dev/null
+    check "--seed '$bad' is refused" 2 $?
+done
+out=$("$S" --seed=18446744073709551615 -e 'echo ok' </dev/null 2>&1); check "--seed 2^64-1 is accepted" "ok" "$out"
+# echo: the rest of the line is text; control characters are shown
+out=$("$S" -b -e 'echo Hello, world!' </dev/null 2>&1); check "echo Hello, world!" "Hello, world!" "$out"
+out=$(printf 'echo \033[2J\033[31mred\007\n' | "$S" 2>&1); check "echo shows escapes in batch" "^[[2J^[[31mred^G" "$out"
+# a UTF-8 byte-order mark before the first line
+tmp=${TMPDIR:-/tmp}/cli-sh.$$
+mkdir -p "$tmp"
+printf '\357\273\277echo bom\n' > "$tmp/bom.scn"
+out=$("$S" -b "$tmp/bom.scn" 2>&1); check "a BOM opens a script" "bom" "$out"
+# endless input without a newline: bounded memory, an error, exit 1
+# (under a 400 MB address-space limit, unless the build cannot start with
+# one: AddressSanitizer reserves terabytes of shadow memory)
+lim="ulimit -v 400000"
+(eval "$lim"; "$S" --version) >/dev/null 2>&1 || lim=:
+out=$( (eval "$lim"; "$S" -b /dev/zero) 2>&1 </dev/null); st=$?
+check "/dev/zero is refused" "/dev/zero:1: error: line too long (more than 65536 bytes): not a script?" "$out"
+check "/dev/zero exits 1" 1 $st
+# output that cannot be written is a failure
+if [ -w /dev/full ]; then
+    "$S" -b -e 'models' >/dev/full 2>/dev/null </dev/null; check "a full disk exits 1" 1 $?
+fi
+# Ctrl-C during the last command of a batch run exits 130 (the map keeps
+# the rows it finished and returns)
+"$S" -b -e 'model g gmm' -e 'map g x=w1:-1..1 y=w2:-1..1 res=1000x1000' >/dev/null 2>"$tmp/int.err" </dev/null &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; check "SIGINT in the last command exits 130" 130 $?
+# ... and while reading commands from stdin
+(sleep 5) | "$S" -b >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; check "SIGINT while reading stdin exits 130" 130 $?
+rm -rf "$tmp"
 [ $fails = 0 ]

@@ -2,10 +2,12 @@
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/interp.h"
+#include "lang/parse.h"
 
 #include "core/table.h"
 #include "model/model.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +39,13 @@ ss_status cmd_seed(session *s, const stmt *st)
     if (rc != SS_OK)
         return rc;
     const stmt_arg *a = args_pos(st, 0);
-    double v = a->v.num;
-    /* Range first: converting an out-of-range double is undefined. */
-    if (a->v.kind != VAL_NUM || !(v >= 0 && v <= 9007199254740992.0) ||
-        v != floor(v))
+    uint64_t v;
+    /* From the digits as written: a double would keep only 53 bits. */
+    if (a->v.kind != VAL_NUM || !parse_u64(a->v.str, &v))
         return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
-                           "seed needs a whole number from 0 to 2^53");
-    session_reseed(s, (uint64_t)v);
+                           "seed needs a whole number from 0 to "
+                           "18446744073709551615 (2^64 - 1) in plain digits");
+    session_reseed(s, v);
     return SS_OK;
 }
 
@@ -89,43 +91,175 @@ ss_status cmd_source(session *s, const stmt *st)
     return rc;
 }
 
-/* Print help text: lines that start with a space (examples, lists) as
- * they are, other lines word-wrapped to fit 78 columns. */
-static void wrap(session *s, const char *text)
+/* ---- help text ---- */
+
+#define HELP_WIDTH 78
+
+/* A word made of operator characters only ("=", "->", "<=", "+"): the
+ * words on both sides stay on its line, so "d > 1" or "w1 = 0" is never
+ * split across lines. */
+static int is_operator(const char *w, size_t n)
 {
-    const int width = 78;
+    if (n == 0 || n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("=<>!~+-*/|^&", w[i]))
+            return 0;
+    return 1;
+}
+
+/* A paragraph being reflowed: its words, space-separated. */
+typedef struct {
+    char buf[4096];
+    size_t len;
+    int hang; /* indent of its second and later lines */
+    int open;
+} para;
+
+static void para_add(para *p, const char *text, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        while (i < n && text[i] == ' ')
+            i++;
+        size_t w = i;
+        while (i < n && text[i] != ' ')
+            i++;
+        if (i > w && p->len + (i - w) + 2 < sizeof p->buf) {
+            if (p->len)
+                p->buf[p->len++] = ' ';
+            memcpy(p->buf + p->len, text + w, i - w);
+            p->len += i - w;
+        }
+    }
+    p->buf[p->len] = 0;
+    p->open = 1;
+}
+
+/* Brackets open after a word, as a bit stack: bit k set when level k is
+ * "tight", a call or index ("erf(", "N(", "x_{") or nested in another
+ * bracket, whose contents are one expression. Returns the new depth. */
+static int brackets(const char *w, size_t n, int depth, unsigned *tight)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = w[i];
+        if (c == '(' || c == '[' || c == '{') {
+            int call = i > 0 && (isalnum((unsigned char)w[i - 1]) ||
+                                 w[i - 1] == '_');
+            if (depth < 16) {
+                if (call || depth > 0)
+                    *tight |= 1u << depth;
+                else
+                    *tight &= ~(1u << depth);
+            }
+            depth++;
+        } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+            depth--;
+            if (depth < 16)
+                *tight &= ~(1u << depth);
+        }
+    }
+    return depth;
+}
+
+/* Print the paragraph greedily wrapped at word boundaries, then empty it.
+ * Words are grouped into units that are never split: a word and the next
+ * while either is an operator, or while a call or nested bracket opened in
+ * the unit is still open and the unit stays short ("erf(t/sqrt 2)",
+ * "N(0, sigma2)"). */
+static void para_flush(session *s, para *p)
+{
+    enum { GROUP_MAX = 40 };
+    const char *q = p->buf, *end = p->buf + p->len;
+    int col = 0;
+    while (q < end) {
+        const char *u = q, *w = q, *e = q;
+        int depth = 0;
+        unsigned tight = 0;
+        for (;;) {
+            while (e < end && *e != ' ')
+                e++;
+            depth = brackets(w, (size_t)(e - w), depth, &tight);
+            if (e >= end)
+                break;
+            const char *nw = e + 1, *ne = nw;
+            while (ne < end && *ne != ' ')
+                ne++;
+            int glue = is_operator(w, (size_t)(e - w)) ||
+                       is_operator(nw, (size_t)(ne - nw)) ||
+                       (tight && ne - u <= GROUP_MAX);
+            if (!glue)
+                break;
+            w = e = nw;
+        }
+        int ul = (int)(e - u);
+        if (col > 0 && col + 1 + ul > HELP_WIDTH) {
+            session_printf(s, "\n%*s", p->hang, "");
+            col = p->hang;
+        } else if (col > 0) {
+            session_printf(s, " ");
+            col++;
+        }
+        session_printf(s, "%.*s", ul, u);
+        col += ul;
+        q = e < end ? e + 1 : e;
+    }
+    if (p->open)
+        session_printf(s, "\n");
+    p->len = 0;
+    p->buf[0] = 0;
+    p->open = 0;
+}
+
+/* Print help text reflowed to HELP_WIDTH columns. The texts are written
+ * with hard line breaks; a paragraph runs on over the next line unless the
+ * line ends a sentence or a lead-in ('.' or ':'). A line indented by two
+ * spaces continues the paragraph above it (and sets the indent of its
+ * wrapped lines), or after a ':' is an item of a list, printed as it is;
+ * lines indented by four or more (examples) and blank lines are printed as
+ * they are. */
+static void wrap_hang(session *s, const char *text, int hang)
+{
+    para p = {0};
+    p.hang = hang;
+    char last = 0; /* last character of the previous prose line */
     const char *line = text;
     while (*line) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen(line);
-        if (line[0] == ' ' || (int)len <= width) {
-            session_printf(s, "%.*s\n", (int)len, line);
-        } else {
-            int col = 0;
-            const char *p = line, *stop = line + len;
-            while (p < stop) {
-                while (p < stop && *p == ' ')
-                    p++;
-                const char *w = p;
-                while (p < stop && *p != ' ')
-                    p++;
-                int wl = (int)(p - w);
-                if (wl == 0)
-                    break;
-                if (col > 0 && col + 1 + wl > width) {
-                    session_printf(s, "\n");
-                    col = 0;
-                }
-                session_printf(s, "%s%.*s", col ? " " : "", wl, w);
-                col += (col ? 1 : 0) + wl;
-            }
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        size_t ind = 0;
+        while (ind < len && line[ind] == ' ')
+            ind++;
+        int joins = p.open && last != '.' && last != ':';
+        if (ind == len) {
+            para_flush(s, &p);
+            p.hang = hang;
             session_printf(s, "\n");
+            last = 0;
+        } else if (ind >= 4 || (ind > 0 && !joins)) {
+            para_flush(s, &p);
+            p.hang = hang;
+            session_printf(s, "%.*s\n", (int)len, line);
+            last = 0;
+        } else {
+            if (!joins) {
+                para_flush(s, &p);
+                p.hang = hang;
+            } else if (ind > 0 && p.hang == hang)
+                p.hang = (int)ind;
+            para_add(&p, line, len);
+            size_t k = len;
+            while (k > 0 && line[k - 1] == ' ')
+                k--;
+            last = line[k - 1];
         }
         line += len;
         if (*line == '\n')
             line++;
     }
+    para_flush(s, &p);
 }
+
+static void wrap(session *s, const char *text) { wrap_hang(s, text, 0); }
 
 ss_status cmd_help(session *s, const stmt *st)
 {
@@ -159,12 +293,17 @@ ss_status cmd_help(session *s, const stmt *st)
     }
     const model_type *t = model_type_find(a->v.str);
     if (t) {
-        session_printf(s, "model kind %s: %s\n\n", t->name, t->summary);
+        char line[1024];
+        snprintf(line, sizeof line, "model kind %s: %s", t->name, t->summary);
+        wrap_hang(s, line, 2);
+        session_printf(s, "\n");
         wrap(s, t->help);
         session_printf(s, "\nparameters: %s\n", t->param_summary);
-        for (size_t o = 0; o < t->nopts; o++)
-            session_printf(s, "option %s: %s\n", t->opts[o].name,
-                           t->opts[o].help);
+        for (size_t o = 0; o < t->nopts; o++) {
+            snprintf(line, sizeof line, "option %s: %s", t->opts[o].name,
+                     t->opts[o].help);
+            wrap_hang(s, line, 2);
+        }
         return SS_OK;
     }
     const char *near = cmd_suggest(a->v.str);
@@ -231,8 +370,68 @@ ss_status cmd_delete(session *s, const stmt *st)
     return SS_OK;
 }
 
+/* Echo text to out with terminal control characters made visible, as
+ * caret notation (ESC as ^[, DEL as ^?) and, for C1 controls and bytes that
+ * are not UTF-8, as \xNN: a script cannot move the cursor, recolour or
+ * retitle the terminal. Newline and tab (written \n and \t in quotes) pass. */
+static void echo_text(session *s, const char *t)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[256];
+    size_t o = 0;
+    const unsigned char *u = (const unsigned char *)t;
+    while (*u) {
+        if (o + 8 > sizeof buf) {
+            s->out.write(s->out.ctx, buf, o);
+            o = 0;
+        }
+        unsigned char c = *u;
+        size_t n = 1;
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 2;
+        else if (c >= 0xe0 && c <= 0xef)
+            n = 3;
+        else if (c >= 0xf0 && c <= 0xf4)
+            n = 4;
+        int valid = c < 0x80 || n > 1;
+        for (size_t k = 1; valid && k < n; k++)
+            valid = (u[k] & 0xc0) == 0x80;
+        if (valid && n == 3)      /* overlong forms and surrogates */
+            valid = !(c == 0xe0 && u[1] < 0xa0) && !(c == 0xed && u[1] >= 0xa0);
+        if (valid && n == 4)
+            valid = !(c == 0xf0 && u[1] < 0x90) && !(c == 0xf4 && u[1] >= 0x90);
+        if (valid && n == 2 && c == 0xc2 && u[1] < 0xa0) /* C1 control */
+            valid = 0;
+        if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
+            buf[o++] = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            buf[o++] = '^';
+            buf[o++] = c == 0x7f ? '?' : (char)(c + 64);
+        } else if (valid) {
+            memcpy(buf + o, u, n);
+            o += n;
+            u += n;
+            continue;
+        } else {
+            n = c == 0xc2 && u[1] >= 0x80 && u[1] < 0xa0 ? 2 : 1;
+            for (size_t k = 0; k < n; k++) {
+                buf[o++] = '\\';
+                buf[o++] = 'x';
+                buf[o++] = hex[u[k] >> 4];
+                buf[o++] = hex[u[k] & 15];
+            }
+            u += n;
+            continue;
+        }
+        u++;
+    }
+    s->out.write(s->out.ctx, buf, o);
+}
+
 ss_status cmd_echo(session *s, const stmt *st)
 {
+    /* The parser hands echo its text as one string (see parse.h); other
+     * values are printed as values. */
     for (size_t i = 0; i < st->nargs; i++) {
         const stmt_arg *a = &st->args[i];
         if (i)
@@ -251,9 +450,10 @@ ss_status cmd_echo(session *s, const stmt *st)
             ss_sink_puts(&s->out, "]");
             break;
         case VAL_AXIS:
-            session_printf(s, "%s:%.12g..%.12g", a->v.str, a->v.lo, a->v.hi);
+            echo_text(s, a->v.str);
+            session_printf(s, ":%.12g..%.12g", a->v.lo, a->v.hi);
             break;
-        default: ss_sink_puts(&s->out, a->v.str); break;
+        default: echo_text(s, a->v.str); break;
         }
     }
     if (st->as_name)

@@ -210,7 +210,8 @@ static const cmd_def table[] = {
     {"seed", "seed N", "reseed the session random number generator",
      "Reseeds the session generator (Mersenne Twister, GSL mt19937) used "
      "by commands without their own seed=. The same seed gives the same "
-     "numbers.",
+     "numbers. N is a whole number from 0 to 18446744073709551615 "
+     "(2^64 - 1) in plain digits; all 64 bits count.",
      cmd_seed, COMPL_NONE, NULL, NULL},
     {"source", "source FILE", "run the commands in a script file",
      "Runs FILE statement by statement. Relative names are looked up next "
@@ -219,8 +220,15 @@ static const cmd_def table[] = {
      "source others up to a depth of 16.",
      cmd_source, COMPL_FILE, NULL, NULL},
     {"echo", "echo [TEXT ...]", "print text (narration in scenarios)",
-     "Prints its arguments separated by spaces: strings and names as "
-     "written, numbers with 12 significant digits.\n\n    echo \"The FIM degenerates as w2 approaches w1.\"",
+     "Prints the rest of the statement as text, as written: up to an "
+     "unquoted ';', '#' or the end of the line (a trailing backslash "
+     "continues it). Quotes are removed and keep what is inside them "
+     "exactly (with \\n and \\t for newline and tab); a quote right after a "
+     "letter or digit is an apostrophe (it's); each run of blanks outside "
+     "quotes prints as one space. Terminal control characters are "
+     "shown, not sent: ESC as ^[, others as ^X or \\xNN.\n\n"
+     "    echo Hello, world!\n"
+     "    echo \"The FIM degenerates as w2 approaches w1; watch rank.\"",
      cmd_echo, COMPL_NONE, NULL, NULL},
     {"help", "help [COMMAND|KIND]", "list commands or explain one",
      "Without argument, lists every command. With a command name, prints "

@@ -5,6 +5,8 @@
 #include "lang/parse.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,41 @@ static int buf_append(char **buf, size_t *len, size_t *cap, const char *line,
     return 1;
 }
 
+/* Read one physical line (its newline kept) into *line, at most max bytes:
+ * the length read, -1 at the end of input or on an error (ferror and
+ * errno tell), -2 when the line runs on past max bytes (the rest of it is
+ * left unread) and -3 when out of memory. Unlike getline, a file with no
+ * newline (/dev/zero) cannot make it grow without bound. */
+static ssize_t read_line(FILE *f, char **line, size_t *cap, size_t max)
+{
+    size_t n = 0;
+    int c;
+    for (;;) {
+        if (n + 2 > *cap) {
+            size_t nc = *cap ? 2 * *cap : 256;
+            char *nl = realloc(*line, nc);
+            if (!nl)
+                return -3;
+            *line = nl;
+            *cap = nc;
+        }
+        c = getc(f);
+        if (c == EOF)
+            break;
+        if (n == max) {
+            ungetc(c, f);
+            return -2;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    (*line)[n] = 0;
+    if (c == EOF && (n == 0 || ferror(f)))
+        return -1;
+    return (ssize_t)n;
+}
+
 ss_status interp_run_stream(session *s, FILE *f, const char *name)
 {
     const char *save_file = s->file;
@@ -137,7 +174,29 @@ ss_status interp_run_stream(session *s, FILE *f, const char *name)
     s->file = name;
     for (;;) {
         errno = 0;
-        ssize_t n = getline(&line, &lcap, f);
+        /* the newline and a '\r' before it do not count */
+        ssize_t n = read_line(f, &line, &lcap, PARSE_MAX_LINE + 2);
+        if (n == -3) {
+            s->line = lineno + 1;
+            already_reported = 0;
+            rc = SS_FAIL(SS_ERR_NOMEM, "out of memory reading %s", name);
+            report(s, NULL);
+            break;
+        }
+        if (n >= 0 && n > PARSE_MAX_LINE &&
+            !(line[n - 1] == '\n' &&
+              (n - 1 <= PARSE_MAX_LINE ||
+               (line[n - 2] == '\r' && n - 2 <= PARSE_MAX_LINE))))
+            n = -2;
+        if (n == -2) {
+            s->line = lineno + 1;
+            already_reported = 0;
+            rc = SS_FAIL(SS_ERR_LIMIT,
+                         "line too long (more than %d bytes): not a script?",
+                         PARSE_MAX_LINE);
+            report(s, NULL);
+            break;
+        }
         if (n < 0) {
             if (errno == EINTR && ss_interrupted()) {
                 rc = SS_FAIL(SS_ERR_INTERRUPTED, "reading %s", name);
@@ -161,6 +220,11 @@ ss_status interp_run_stream(session *s, FILE *f, const char *name)
             break;
         }
         lineno++;
+        if (lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            /* a UTF-8 byte-order mark, as some editors write: not text */
+            memmove(line, line + 3, (size_t)n - 2);
+            n -= 3;
+        }
         if (n > 0 && line[n - 1] == '\n')
             line[--n] = 0;
         if (n > 0 && line[n - 1] == '\r')

@@ -2,6 +2,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,16 @@ static int is_size(const char *s, size_t *end)
     return 1;
 }
 
+/* Whether a number literal has a non-zero digit before its exponent (so
+ * that a value of 0 means it underflowed). */
+static int nonzero_mantissa(const char *s, size_t len)
+{
+    for (size_t k = 0; k < len && s[k] != 'e' && s[k] != 'E'; k++)
+        if (s[k] >= '1' && s[k] <= '9')
+            return 1;
+    return 0;
+}
+
 /* A number starts at s+i (sign, digits or ".digit"). */
 static int lex_number(parser *p, size_t i, size_t *next)
 {
@@ -269,6 +280,17 @@ static int lex_number(parser *p, size_t i, size_t *next)
     if (isinf(d) || isnan(d))
         return lex_error(p, i, SS_ERR_SYNTAX, "number out of range", s + i,
                          j - i);
+    if (d == 0 && nonzero_mantissa(s + i, j - i)) {
+        /* Refused like an overflow rather than silently read as 0;
+         * subnormal values (below 2.2e-308) are kept as they are. */
+        char q[SNIPPET_MAX * 4 + 8], msg[256];
+        snippet(q, sizeof q, s + i, j - i);
+        snprintf(msg, sizeof msg,
+                 "number out of range: '%s' is below the smallest double "
+                 "(4.9e-324) and would be read as 0",
+                 q);
+        return lex_error(p, i, SS_ERR_SYNTAX, msg, NULL, 0);
+    }
     if (push(p, T_NUM, i, j - i) < 0)
         return -1;
     p->toks[p->ntoks - 1].num = d;
@@ -276,14 +298,15 @@ static int lex_number(parser *p, size_t i, size_t *next)
     return 0;
 }
 
-/* A quoted string starts at s+i. A backslash-newline inside it joins the
- * lines; other escapes stand for the escaped character. */
-static int lex_string(parser *p, size_t i, size_t *next)
+/* Decode the quoted string starting at s+i into o (room for the raw
+ * length is enough). A backslash-newline inside it joins the lines; other
+ * escapes stand for the escaped character (\n and \t for newline and tab).
+ * Returns the end of o, with *end set past the closing quote, or NULL when
+ * the string is not terminated. */
+static char *decode_quoted(const char *s, size_t i, size_t *end, char *o)
 {
-    const char *s = p->text;
     char q = s[i];
     size_t j = i + 1;
-    char *buf, *o;
 
     while (s[j] && s[j] != q) {
         if (s[j] == '\\' && s[j + 1])
@@ -291,12 +314,7 @@ static int lex_string(parser *p, size_t i, size_t *next)
         j++;
     }
     if (!s[j])
-        return lex_error(p, i, SS_ERR_SYNTAX, "unterminated string", NULL, 0);
-
-    buf = malloc(j - i);
-    if (!buf)
-        return -1;
-    o = buf;
+        return NULL;
     for (size_t k = i + 1; k < j; k++) {
         if (s[k] != '\\') {
             *o++ = s[k];
@@ -310,13 +328,123 @@ static int lex_string(parser *p, size_t i, size_t *next)
         default: *o++ = s[k]; break;
         }
     }
+    *end = j + 1;
+    return o;
+}
+
+/* A quoted string starts at s+i. */
+static int lex_string(parser *p, size_t i, size_t *next)
+{
+    const char *s = p->text;
+    size_t j;
+    char *buf = malloc(strlen(s + i) + 1), *o;
+
+    if (!buf)
+        return -1;
+    o = decode_quoted(s, i, &j, buf);
+    if (!o) {
+        free(buf);
+        return lex_error(p, i, SS_ERR_SYNTAX, "unterminated string", NULL, 0);
+    }
     *o = 0;
-    if (push(p, T_STR, i, j + 1 - i) < 0) {
+    if (push(p, T_STR, i, j - i) < 0) {
         free(buf);
         return -1;
     }
     p->toks[p->ntoks - 1].str = buf;
-    *next = j + 1;
+    *next = j;
+    return 0;
+}
+
+/* Whether the statement starting at s is an echo: the word "echo" then a
+ * blank, a continuation, a comment or the end of the statement. */
+static int is_echo(const char *s)
+{
+    if (strncmp(s, "echo", 4) != 0)
+        return 0;
+    return s[4] == 0 || is_blank((unsigned char)s[4]) || s[4] == '\n' ||
+           s[4] == ';' || s[4] == '#' || s[4] == '\\';
+}
+
+/* In echo text a quote right after a letter or digit is an apostrophe
+ * ("it's", "Hartigan's"), not the start of a quoted string. */
+static int echo_literal_quote(const char *s, size_t j)
+{
+    return j > 0 && is_ident_char((unsigned char)s[j - 1]);
+}
+
+int parse_echo_literal_quote(const char *text, size_t at)
+{
+    return echo_literal_quote(text, at);
+}
+
+int parse_is_echo(const char *s) { return is_echo(s); }
+
+/* The text of an echo, from s+i to the end of the statement (an unquoted
+ * ';', '#' or newline): one T_STR token holding it with quotes removed
+ * (their contents kept exactly, escapes decoded) and each run of blanks
+ * or line continuations outside quotes written as one space. No token
+ * when the text is empty. */
+static int lex_echo_text(parser *p, size_t i, size_t *next)
+{
+    const char *s = p->text;
+    size_t j = i, start = i, end = i;
+    int any = 0, space = 0;
+    char *buf = malloc(strlen(s + i) + 1), *o;
+
+    if (!buf)
+        return -1;
+    o = buf;
+    for (;;) {
+        char c = s[j];
+        if (c == 0 || c == '\n' || c == ';' || c == '#')
+            break;
+        if (is_blank((unsigned char)c)) {
+            space = any;
+            j++;
+            continue;
+        }
+        if (c == '\\') {
+            size_t k = j + 1;
+            while (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')
+                k++;
+            if (s[k] == '\n' || s[k] == 0) {
+                j = s[k] ? k + 1 : k;
+                space = any;
+                continue;
+            }
+        }
+        if (!any)
+            start = j;
+        if (space)
+            *o++ = ' ';
+        space = 0;
+        any = 1;
+        if ((c == '"' || c == '\'') && !echo_literal_quote(s, j)) {
+            char *e = decode_quoted(s, j, &j, o);
+            if (!e) {
+                free(buf);
+                return lex_error(p, j, SS_ERR_SYNTAX, "unterminated string",
+                                 NULL, 0);
+            }
+            o = e;
+        } else {
+            *o++ = c;
+            j++;
+        }
+        end = j;
+    }
+    *next = j;
+    if (!any) {
+        free(buf);
+        return 0;
+    }
+    *o = 0;
+    if (push(p, T_STR, start, end - start) < 0) {
+        free(buf);
+        return -1;
+    }
+    p->toks[p->ntoks - 1].str = buf;
     return 0;
 }
 
@@ -433,7 +561,13 @@ static int lex_all(parser *p)
                 next = i + len;
             } else if (is_digit(c))
                 rc = lex_number(p, i, &next);
-            else if (is_alpha(c) || c == '/' || c == '~')
+            else if (is_alpha(c) && is_echo(s + i) &&
+                     (p->ntoks == 0 ||
+                      p->toks[p->ntoks - 1].kind == T_SEP)) {
+                rc = push(p, T_IDENT, i, 4);
+                if (rc == 0)
+                    rc = lex_echo_text(p, i + 4, &next);
+            } else if (is_alpha(c) || c == '/' || c == '~')
                 rc = lex_word(p, i, &next);
             else
                 return lex_unexpected(p, i);
@@ -571,6 +705,9 @@ static ss_status parse_value(parser *p, val *v, int keyword)
         }
         v->kind = VAL_NUM;
         v->num = t->num;
+        v->str = tok_strdup(p, t); /* as written, for whole-number checks */
+        if (!v->str)
+            return nomem();
         p->pos++;
         return SS_OK;
     case T_DOTDOT:
@@ -798,6 +935,8 @@ void stmt_list_free(stmt_list *l)
 int parse_incomplete(const char *text)
 {
     int depth = 0, comment = 0;
+    int start = 1; /* at the start of a statement */
+    int echo = 0;  /* in an echo statement: brackets are text */
     char quote = 0;
     char last = 0; /* last non-blank character outside comments */
 
@@ -808,6 +947,8 @@ int parse_incomplete(const char *text)
         if (comment) {
             if (c == '\n') {
                 comment = 0;
+                if (depth == 0)
+                    start = 1, echo = 0;
                 last = c;
             }
             continue;
@@ -820,16 +961,35 @@ int parse_incomplete(const char *text)
             last = c;
             continue;
         }
+        if (start && c != ' ' && c != '\t' && c != '\r' && c != '\n' &&
+            c != ';') {
+            start = 0;
+            echo = is_echo(s);
+        }
         switch (c) {
         case '#': comment = 1; break;
         case '"':
-        case '\'': quote = c; break;
-        case '[': depth++; break;
+        case '\'':
+            if (!echo || !echo_literal_quote(text, (size_t)(s - text)))
+                quote = c;
+            break;
+        case '[':
+            if (!echo)
+                depth++;
+            break;
         case ']':
-            if (depth > 0)
+            if (!echo && depth > 0)
                 depth--;
             break;
-        case ';': depth = 0; break; /* as the lexer: a new statement */
+        case ';': /* as the lexer: a new statement */
+            depth = 0;
+            start = 1;
+            echo = 0;
+            break;
+        case '\n':
+            if (depth == 0 && last != '\\')
+                start = 1, echo = 0;
+            break;
         default: break;
         }
         if (!comment && c != ' ' && c != '\t' && c != '\r')
@@ -838,6 +998,23 @@ int parse_incomplete(const char *text)
     if (quote || depth > 0)
         return 1;
     return !comment && last == '\\';
+}
+
+int parse_u64(const char *text, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!text || !is_digit((unsigned char)text[0]))
+        return 0;
+    for (const char *c = text; *c; c++) {
+        if (!is_digit((unsigned char)*c))
+            return 0;
+        unsigned d = (unsigned)(*c - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
 }
 
 const char *val_kind_name(val_kind k)

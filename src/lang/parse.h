@@ -5,6 +5,14 @@
  * may be empty), ranges 0..1, strings in double or single quotes,
  * identifiers, bare paths (tour.scn, scenarios/x.scn), axes NAME:lo..hi
  * (map x=w1:-1..1) and the punctuation ':' and '->' (path g v: 0.3 -> 0).
+ * A number whose value would underflow to 0 (1e-400) is refused like one
+ * that overflows (1e400); subnormal values are kept.
+ *
+ * `echo` is the exception: the rest of its statement (up to an unquoted
+ * ';', '#' or newline) is one string value, quotes removed and their
+ * contents kept exactly, each run of blanks outside quotes one space
+ * (echo Hello, world! prints "Hello, world!"). A quote right after a letter
+ * or digit is an apostrophe there (echo it's 1 o'clock).
  *
  * Columns are 1-based offsets into the text handed to parse_line (which
  * may hold several physical lines joined with '\n'). */
@@ -14,6 +22,7 @@
 #include "core/status.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PARSE_MAX_LINE 65536 /* longer input is refused, not truncated */
 
@@ -30,7 +39,7 @@ typedef enum {
 typedef struct {
     val_kind kind;
     int col;      /* column of the value's first character */
-    double num;
+    double num;   /* VAL_NUM; str then holds the literal as written */
     double *vec;
     size_t n;
     double lo, hi;
@@ -66,6 +75,17 @@ void stmt_list_free(stmt_list *l);
 /* 1 when the text cannot be complete yet and a continuation line should be
  * read: an unclosed '[' or quote, or a trailing backslash. */
 int parse_incomplete(const char *text);
+
+/* A whole number 0..2^64-1 written in decimal digits only (no sign,
+ * blanks, fraction or exponent): 1 and *out set, or 0 when the text is
+ * not one or overflows. For seeds, which must keep all 64 bits. */
+int parse_u64(const char *text, uint64_t *out);
+
+/* For tools that rewrite statement text (the REPL's history): whether the
+ * statement at s is an echo, and whether the quote at text[at] inside an
+ * echo is an apostrophe rather than the start of a string. */
+int parse_is_echo(const char *s);
+int parse_echo_literal_quote(const char *text, size_t at);
 
 const char *val_kind_name(val_kind k);
 

@@ -10,6 +10,8 @@
 #include "model/model.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <readline/history.h>
 #include <readline/readline.h>
 #include <stdio.h>
@@ -73,6 +75,33 @@ static void add_params(strlist *l, const model *m, const char *word,
         add(l, word, m->groups[g].name, suffix);
 }
 
+/* The axes a path or map can move along: parameters, then blow-down
+ * coordinates (as model_axis_find accepts them). */
+static void add_axes(strlist *l, const model *m, const char *word,
+                     const char *prefix, const char *suffix)
+{
+    char full[256];
+    for (size_t i = 0; i < m->P; i++) {
+        snprintf(full, sizeof full, "%s%s", prefix, m->params[i].name);
+        add(l, word, full, suffix);
+    }
+    if (!m->type->coord_names)
+        return;
+    char(*names)[MODEL_NAME_MAX] = calloc(m->P ? m->P : 1, sizeof *names);
+    if (!names)
+        return;
+    size_t nc = m->type->coord_names(m, names);
+    for (size_t i = 0; i < nc; i++) {
+        snprintf(full, sizeof full, "%s%s", prefix, names[i]);
+        add(l, word, full, suffix);
+    }
+    free(names);
+}
+
+/* Whether an object can be plotted: every stored result draws (paths,
+ * maps, spectra, FIMs, data sets); a model has no picture of its own. */
+static int plottable(const obj_type *t) { return t != &obj_model; }
+
 /* Split the line before `start` into words (the current statement only). */
 static size_t words_before(const char *line, int start, char words[][64],
                            size_t max)
@@ -119,7 +148,16 @@ char **repl_candidates(session *s, const char *line, int start,
         add_objects(&l, s, word, NULL);
         return l.v;
     }
+    obj *o = nw >= 2 ? session_find(s, words[1]) : NULL;
+    const model *mo = o && o->type == &obj_model ? o->ptr : NULL;
     const char *eq = strchr(word, '=');
+    if (eq && mo && strcmp(c->name, "map") == 0 &&
+        (strncmp(word, "x=", 2) == 0 || strncmp(word, "y=", 2) == 0)) {
+        /* map g x=<tab>: an axis, then its range */
+        char prefix[3] = {word[0], '=', 0};
+        add_axes(&l, mo, word, prefix, ":");
+        return l.v;
+    }
     if (eq) {
         /* key=<tab>: values of a keyword */
         char key[64], prefix[128];
@@ -143,7 +181,15 @@ char **repl_candidates(session *s, const char *line, int start,
     }
     if (nw == 1) {
         switch (c->first) {
-        case COMPL_OBJECT: add_objects(&l, s, word, NULL); break;
+        case COMPL_OBJECT:
+            if (strcmp(c->name, "plot") == 0) {
+                for (size_t i = 0; i < s->nobjs; i++)
+                    if (plottable(s->objs[i].type))
+                        add(&l, word, s->objs[i].name, "");
+            } else {
+                add_objects(&l, s, word, NULL);
+            }
+            break;
         case COMPL_MODEL: add_objects(&l, s, word, &obj_model); break;
         case COMPL_FORMAT:
             add(&l, word, "text", "");
@@ -172,8 +218,8 @@ char **repl_candidates(session *s, const char *line, int start,
         }
         const model_type *t = model_type_find(words[2]);
         if (t) {
-            for (size_t o = 0; o < t->nopts; o++)
-                add(&l, word, t->opts[o].name, "=");
+            for (size_t k = 0; k < t->nopts; k++)
+                add(&l, word, t->opts[k].name, "=");
             model *m;
             if (model_alloc(t, NULL, 0, &m) == SS_OK) {
                 add_params(&l, m, word, "=");
@@ -182,7 +228,11 @@ char **repl_candidates(session *s, const char *line, int start,
         }
         return l.v;
     }
-    obj *o = session_find(s, words[1]);
+    if (mo && nw == 2 && strcmp(c->name, "path") == 0) {
+        /* path g <tab>: the axis, written NAME: */
+        add_axes(&l, mo, word, "", ":");
+        return l.v;
+    }
     if (o && o->type == &obj_model) {
         int bare = strcmp(c->name, "fix") == 0 || strcmp(c->name, "free") == 0;
         if (strcmp(c->name, "set") == 0 || bare)
@@ -204,18 +254,26 @@ char **repl_candidates(session *s, const char *line, int start,
     return l.v;
 }
 
+int repl_wants_files(const char *line, int start)
+{
+    char words[3][64];
+    size_t nw = words_before(line, start, words, 3);
+    if (nw == 0)
+        return 0;
+    const cmd_def *c = cmd_find(words[0]);
+    if (!c)
+        return 0;
+    if (c->first == COMPL_FILE)
+        return 1;
+    /* export OBJECT FILE: the second word is a file name */
+    return strcmp(c->name, "export") == 0 && nw == 2;
+}
+
 static char **complete_word(const char *text, int start, int end)
 {
     (void)end;
     rl_attempted_completion_over = 1;
-    size_t ncmd;
-    const cmd_def *c = NULL;
-    char words[2][64];
-    if (words_before(rl_line_buffer, start, words, 2) >= 1) {
-        c = cmd_find(words[0]);
-        (void)ncmd;
-    }
-    if (c && c->first == COMPL_FILE) {
+    if (repl_wants_files(rl_line_buffer, start)) {
         rl_attempted_completion_over = 0; /* readline's filename completion */
         return NULL;
     }
@@ -243,7 +301,9 @@ static char **complete_word(const char *text, int start, int end)
         out[1] = NULL;
         free(out[0]);
         out[0] = v[0];
-        if (v[0][strlen(v[0]) - 1] == '=')
+        size_t len = strlen(v[0]);
+        /* key= and map's x=NAME: go on with the value, no blank */
+        if (v[0][len - 1] == '=' || (v[0][len - 1] == ':' && strchr(v[0], '=')))
             rl_completion_suppress_append = 1;
     } else {
         for (size_t i = 0; i < n; i++)
@@ -255,6 +315,26 @@ static char **complete_word(const char *text, int start, int end)
 }
 
 /* ---- history --------------------------------------------------------- */
+
+/* Where history problems are reported, once per session: a history that
+ * cannot be kept is not a reason to stop, but it is not silently lost. */
+static ss_sink hist_warn_sink;
+static int hist_have_sink, hist_warned;
+
+static void hist_warn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void hist_warn(const char *fmt, ...)
+{
+    char msg[4200];
+    va_list ap;
+    if (hist_warned || !hist_have_sink)
+        return;
+    hist_warned = 1;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ss_sink_puts(&hist_warn_sink, msg);
+}
 
 static int mkdirs(char *path)
 {
@@ -270,32 +350,72 @@ static int mkdirs(char *path)
     return 0;
 }
 
-char *repl_history_path(void)
+static char *history_path(int *err, char *buf, size_t cap)
 {
     const char *state = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
-    char buf[4096];
+    *err = 0;
     if (state && state[0] == '/')
-        snprintf(buf, sizeof buf, "%s/singscope/history", state);
+        snprintf(buf, cap, "%s/singscope/history", state);
     else if (home && home[0])
-        snprintf(buf, sizeof buf, "%s/.local/state/singscope/history", home);
+        snprintf(buf, cap, "%s/.local/state/singscope/history", home);
     else
         return NULL;
-    if (mkdirs(buf) != 0)
+    if (mkdirs(buf) != 0) {
+        *err = errno ? errno : EACCES;
         return NULL;
+    }
     return strdup(buf);
 }
 
-char *repl_history_open(void)
+char *repl_history_path(void)
 {
-    char *path = repl_history_path();
-    if (path) {
-        FILE *f = fopen(path, "a"); /* make sure it exists */
-        if (f)
-            fclose(f);
-        read_history(path);
-    }
+    char buf[4096];
+    int err;
+    return history_path(&err, buf, sizeof buf);
+}
+
+char *repl_history_open(const ss_sink *warn)
+{
+    char buf[4096];
+    int err;
+    hist_warned = 0;
+    hist_have_sink = warn != NULL;
+    if (warn)
+        hist_warn_sink = *warn;
     stifle_history(2000);
+    char *path = history_path(&err, buf, sizeof buf);
+    if (!path) {
+        if (err)
+            hist_warn("warning: no command history: cannot create the "
+                      "directory of %s: %s\n", buf, strerror(err));
+        return NULL;
+    }
+    /* Only a regular file: opening a FIFO (or a device) would block or
+     * read garbage. O_NONBLOCK makes the open itself return at once. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK |
+                            O_NOCTTY | O_CLOEXEC,
+                  0600);
+    int werr = fd < 0 ? errno : 0;
+    struct stat sb;
+    int have = fd >= 0 ? fstat(fd, &sb) == 0 : stat(path, &sb) == 0;
+    if (fd >= 0)
+        close(fd);
+    if ((have && !S_ISREG(sb.st_mode)) || werr == ENXIO) {
+        hist_warn("warning: no command history: %s is not a regular "
+                  "file\n", path);
+        free(path);
+        return NULL;
+    }
+    if (have && access(path, R_OK) == 0)
+        read_history(path);
+    if (werr) {
+        /* Read what is there, but nothing new can be kept. */
+        hist_warn("warning: commands will not be saved: cannot write %s: "
+                  "%s\n", path, strerror(werr));
+        free(path);
+        return NULL;
+    }
     return path;
 }
 
@@ -305,6 +425,90 @@ void repl_history_close(char **path)
         history_truncate_file(*path, 2000);
     free(*path);
     *path = NULL;
+}
+
+char *repl_history_line(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(2 * n + 1), *o = out;
+    int depth = 0, sep = 0, start = 1, echo = 0;
+    char quote = 0;
+    if (!out)
+        return NULL;
+    for (const char *p = text; *p; p++) {
+        char c = *p;
+        if (quote) {
+            if (c == '\\' && p[1] == '\n') {
+                p++; /* a continuation inside the string: joins */
+            } else if (c == '\\' && p[1]) {
+                *o++ = c;
+                *o++ = *++p;
+            } else if (c == '\n') {
+                *o++ = '\\'; /* the same character, written as an escape */
+                *o++ = 'n';
+            } else {
+                if (c == quote)
+                    quote = 0;
+                *o++ = c;
+            }
+            continue;
+        }
+        if (start && c != ' ' && c != '\t' && c != '\n' && c != ';') {
+            start = 0;
+            echo = parse_is_echo(p);
+        }
+        if (c == '#') { /* a comment ends at its line: drop it */
+            while (p[1] && p[1] != '\n')
+                p++;
+            continue;
+        }
+        if (c == '\\') {
+            const char *q = p + 1;
+            while (*q == ' ' || *q == '\t' || *q == '\r')
+                q++;
+            if (*q == '\n' || !*q) { /* a continuation: one blank */
+                if (o == out || o[-1] != ' ')
+                    *o++ = ' ';
+                p = *q ? q : q - 1;
+                continue;
+            }
+        }
+        if (c == '\n') {
+            /* inside brackets a blank; elsewhere it ends a statement, written
+             * as "; " once something follows */
+            if (depth > 0) {
+                *o++ = ' ';
+            } else {
+                sep = 1;
+                start = 1;
+            }
+            continue;
+        }
+        if (sep) {
+            if (c == ' ' || c == '\t' || c == '\r')
+                continue;
+            *o++ = ';';
+            *o++ = ' ';
+            sep = 0;
+        }
+        if (c == '"' || c == '\'') {
+            if (!echo || !parse_echo_literal_quote(text, (size_t)(p - text)))
+                quote = c;
+        } else if (c == '[' && !echo) {
+            depth++;
+        } else if (c == ']' && !echo && depth > 0) {
+            depth--;
+        } else if (c == ';') {
+            depth = 0;
+            start = 1;
+        }
+        *o++ = c;
+    }
+    /* no trailing blanks left by a dropped comment or continuation */
+    while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
+        o--;
+    *o = 0;
+    return out;
 }
 
 /* ---- the loop -------------------------------------------------------- */
@@ -343,15 +547,17 @@ char *repl_accept_line(char **acc, char *line, const char *hist)
         return NULL;
     }
     if (text[strspn(text, " \t\n")]) {
-        /* one history entry per statement, on one line */
-        char *h = strdup(text);
-        for (char *p = h; p && *p; p++)
-            if (*p == '\n')
-                *p = ' ';
+        /* one history entry per statement, on one line that runs the same
+         * when recalled */
+        char *h = repl_history_line(text);
         if (h) {
             add_history(h);
-            if (hist)
-                append_history(1, hist);
+            if (hist) {
+                int e = append_history(1, hist);
+                if (e)
+                    hist_warn("warning: commands are no longer saved: "
+                              "cannot write %s: %s\n", hist, strerror(e));
+            }
             free(h);
         }
     }
@@ -386,7 +592,7 @@ int repl_run(session *s)
     rl_attempted_completion_function = complete_word;
     rl_basic_word_break_characters = " \t\n;";
     rl_catch_signals = 0; /* our SIGINT handler only sets a flag */
-    hist_path = repl_history_open();
+    hist_path = repl_history_open(&s->err);
     printf("singscope %s: `help` lists commands, Ctrl-D quits.\n",
            PACKAGE_VERSION);
     rl_callback_handler_install(PROMPT, on_line);

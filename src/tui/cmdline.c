@@ -247,22 +247,11 @@ static char **complete(const char *text, int start, int end)
 {
     (void)end;
     rl_attempted_completion_over = 1;
-    /* The first word of the current statement decides whether file names
-     * are wanted (source, export ...): readline's own completion then. */
-    const char *p = rl_line_buffer, *stop = rl_line_buffer + start;
-    for (const char *q = p; q < stop; q++)
-        if (*q == ';')
-            p = q + 1;
-    p += strspn(p, " \t");
-    size_t n = strcspn(p, " \t;");
-    if (p + n < stop) {
-        char verb[64];
-        snprintf(verb, sizeof verb, "%.*s", (int)n, p);
-        const cmd_def *c = cmd_find(verb);
-        if (c && c->first == COMPL_FILE) {
-            rl_attempted_completion_over = 0;
-            return NULL;
-        }
+    /* File names wanted (source, export's file): readline's own
+     * completion then. */
+    if (repl_wants_files(rl_line_buffer, start)) {
+        rl_attempted_completion_over = 0;
+        return NULL;
     }
     cand_start = start;
     char **m = rl_completion_matches(text, next_candidate);
@@ -342,7 +331,7 @@ int tui_cmdline_init(session *s, tui_line_fn on_line_fn)
     rl_attempted_completion_function = complete;
     rl_completion_display_matches_hook = show_matches;
     rl_basic_word_break_characters = " \t\n;";
-    hist_path = repl_history_open();
+    hist_path = repl_history_open(&s->err);
     rl_callback_handler_install(PROMPT, on_line);
     return 0;
 }

@@ -19,6 +19,9 @@
 #include "model/model.h"
 
 #include <gsl/gsl_rng.h>
+#include <readline/history.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,11 +457,11 @@ static void test_malformed_numbers(void **state)
     make_g(f);
     err(f, "set g v=1e", SS_ERR_SYNTAX, 9, "malformed number '1e'");
     err(f, "set g v=0.5.5", SS_ERR_SYNTAX, 9, "malformed number '0.5.5'");
-    err(f, "echo 12abc", SS_ERR_SYNTAX, 6, "malformed number '12abc'");
+    err(f, "show 12abc", SS_ERR_SYNTAX, 6, "malformed number '12abc'");
     err(f, "set g w1=1e400", SS_ERR_SYNTAX, 10,
         "number out of range '1e400'");
     err(f, "set g v=", SS_ERR_SYNTAX, 9, "expected a value after '='");
-    err(f, "echo =1", SS_ERR_SYNTAX, 6,
+    err(f, "show =1", SS_ERR_SYNTAX, 6,
         "expected a parameter name before '='");
     /* Nothing of an earlier statement in a text that fails to parse runs. */
     assert_int_equal(run_at(f, 1, "set g v=0.9; set g v=1e"), SS_ERR_SYNTAX);
@@ -469,14 +472,14 @@ static void test_malformed_vectors(void **state)
 {
     fx *f = *state;
     make_g(f);
-    err(f, "echo [1, x]", SS_ERR_SYNTAX, 10,
+    err(f, "show [1, x]", SS_ERR_SYNTAX, 10,
         "vector elements must be numbers, found 'x'");
-    err(f, "echo [1,,2]", SS_ERR_SYNTAX, 9,
+    err(f, "show [1,,2]", SS_ERR_SYNTAX, 9,
         "vector elements must be numbers, found ','");
-    err(f, "echo [,1]", SS_ERR_SYNTAX, 7,
+    err(f, "show [,1]", SS_ERR_SYNTAX, 7,
         "vector elements must be numbers, found ','");
     err(f, "set g v=[0.5", SS_ERR_SYNTAX, 9, "unclosed '['");
-    err(f, "echo ]", SS_ERR_SYNTAX, 6, "expected a value, found ']'");
+    err(f, "show ]", SS_ERR_SYNTAX, 6, "expected a value, found ']'");
 }
 
 static void test_wrong_vector_length(void **state)
@@ -650,10 +653,44 @@ static void test_binary_input(void **state)
     snap_check(f->s, &sn, "bin.scn");
 
     /* Bytes >= 0x80 straight into interp_exec. */
-    err(f, "echo \xff", SS_ERR_SYNTAX, 6, "unexpected character '\\xff'");
-    err(f, "echo \xc3\xa9", SS_ERR_SYNTAX, 6,
+    err(f, "show \xff", SS_ERR_SYNTAX, 6, "unexpected character '\\xff'");
+    err(f, "show \xc3\xa9", SS_ERR_SYNTAX, 6,
         "unexpected character '\\xc3\\xa9'");
     err(f, "\x1b[2J", SS_ERR_SYNTAX, 1, "unexpected character '\\x1b'");
+}
+
+/* echo prints the rest of its statement as text, with terminal control
+ * characters shown (caret notation, \xNN for C1 controls and bytes that
+ * are not UTF-8) instead of passed to the terminal. */
+static void test_echo(void **state)
+{
+    fx *f = *state;
+    ok(f, "echo Hello, world!");
+    assert_string_equal(out_text(f), "Hello, world!\n");
+    ok(f, "echo  (a = 1)  [b  ->  c]   ok? 100%");
+    assert_string_equal(out_text(f), "(a = 1) [b -> c] ok? 100%\n");
+    ok(f, "echo 'quoted;  #kept' and; echo two # comment");
+    assert_string_equal(out_text(f), "quoted;  #kept and\ntwo\n");
+    ok(f, "echo");
+    assert_string_equal(out_text(f), "\n");
+    ok(f, "echo 0.0010 1e400 1e-400 as x");
+    assert_string_equal(out_text(f), "0.0010 1e400 1e-400 as x\n");
+    assert_int_equal(f->s->nobjs, 0);
+    /* escape sequences: clear screen, colour, title, bell, CR, DEL */
+    ok(f, "echo \x1b[2J\x1b[31mred\x1b[0m '\x1b]0;title\x07' 'a\rb' \x7f");
+    assert_string_equal(out_text(f),
+                        "^[[2J^[[31mred^[[0m ^[]0;title^G a^Mb ^?\n");
+    ok(f, "echo \"tab\\there\" x\x01y");
+    assert_string_equal(out_text(f), "tab\there x^Ay\n");
+    /* UTF-8 passes; a C1 CSI (U+009B), a lone byte, an overlong form and
+     * a surrogate do not */
+    ok(f, "echo \xc3\xa9t\xc3\xa9 \xe2\x86\x92 \xc2\x9b" "2J \xff \xc0\xaf "
+          "\xed\xa0\x80");
+    assert_string_equal(out_text(f), "\xc3\xa9t\xc3\xa9 \xe2\x86\x92 "
+                                     "\\xc2\\x9b2J \\xff \\xc0\\xaf "
+                                     "\\xed\\xa0\\x80\n");
+    /* errors in echo: an unterminated quote */
+    err(f, "echo 'abc", SS_ERR_SYNTAX, 6, "unterminated string");
 }
 
 static void test_empty_and_crlf_scripts(void **state)
@@ -667,13 +704,18 @@ static void test_empty_and_crlf_scripts(void **state)
     assert_string_equal(out_text(f), "");
     assert_string_equal(err_text(f), "");
 
-    const char crlf[] = "# comment\r\necho a\r\n\r\necho [1,\r\n 2]\r\n";
+    const char crlf[] = "# comment\r\necho a\r\n\r\necho \"b\r\n c\"\r\n"
+                        "help [\r\n 1]\r\n";
     snprintf(path, sizeof path, "%s",
              write_file(f, "crlf.scn", crlf, sizeof crlf - 1));
     ss_membuf_clear(&f->out);
-    assert_int_equal(interp_run_file(f->s, path), SS_OK);
-    assert_string_equal(out_text(f), "a\n[1, 2]\n");
-    assert_string_equal(err_text(f), "");
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_file(f->s, path), SS_ERR_USAGE);
+    assert_string_equal(out_text(f), "a\nb\n c\n");
+    char w[512];
+    snprintf(w, sizeof w, "%s:6:6: error: help takes a command or model kind "
+                          "name\n", path);
+    assert_string_equal(err_text(f), w);
 
     /* EOF inside an open bracket: reported at the statement's first line */
     const char unclosed[] = "echo ok\nmodel g gmm v=[0.5,\n  1\n";
@@ -833,11 +875,31 @@ static void test_format(void **state)
 static void test_seed(void **state)
 {
     fx *f = *state;
-    err(f, "seed -1", SS_ERR_USAGE, 6, "seed needs a whole number from 0 to 2^53");
-    err(f, "seed 1.5", SS_ERR_USAGE, 6, "seed needs a whole number from 0 to 2^53");
-    err(f, "seed x", SS_ERR_USAGE, 6, "seed needs a whole number from 0 to 2^53");
+    const char *msg = "seed needs a whole number from 0 to "
+                      "18446744073709551615 (2^64 - 1) in plain digits";
+    err(f, "seed -1", SS_ERR_USAGE, 6, msg);
+    err(f, "seed 1.5", SS_ERR_USAGE, 6, msg);
+    err(f, "seed x", SS_ERR_USAGE, 6, msg);
+    /* 2^64 and beyond overflow; 1e3 and 1.0 are not plain digits; -0 is
+     * negative */
+    err(f, "seed 18446744073709551616", SS_ERR_USAGE, 6, msg);
+    err(f, "seed 36893488147419103232", SS_ERR_USAGE, 6, msg);
+    err(f, "seed 1e3", SS_ERR_USAGE, 6, msg);
+    err(f, "seed 1.0", SS_ERR_USAGE, 6, msg);
+    err(f, "seed -0", SS_ERR_USAGE, 6, msg);
+    err(f, "seed +5", SS_ERR_USAGE, 6, msg);
+    err(f, "seed [1]", SS_ERR_USAGE, 6, msg);
     ok(f, "seed 42");
     assert_true(f->s->seed == 42);
+    /* all 64 bits are kept, beyond 2^32 and beyond a double's 2^53 */
+    ok(f, "seed 4294967297");
+    assert_true(f->s->seed == 4294967297ull);
+    ok(f, "seed 9007199254740993");
+    assert_true(f->s->seed == 9007199254740993ull);
+    ok(f, "seed 18446744073709551615");
+    assert_true(f->s->seed == UINT64_MAX);
+    ok(f, "seed 0");
+    assert_true(f->s->seed == 0);
 }
 
 static void test_help_errors(void **state)
@@ -907,7 +969,7 @@ static void test_multiline_positions(void **state)
     err_at(f, 10, "set g w1=0 \\\n  v=2", SS_ERR_RANGE, 11, 3,
            "v = 2 is outside its range [0, 1]");
     /* inside an open bracket */
-    err_at(f, 10, "echo [1,\n  2, x]", SS_ERR_SYNTAX, 11, 6,
+    err_at(f, 10, "show [1,\n  2, x]", SS_ERR_SYNTAX, 11, 6,
            "vector elements must be numbers, found 'x'");
     /* third physical line */
     err_at(f, 10, "set g \\\n  w1=0 \\\n    w2=1 q=3", SS_ERR_NAME, 12, 10,
@@ -916,7 +978,7 @@ static void test_multiline_positions(void **state)
     err_at(f, 4, "\n\n  zzzzzz", SS_ERR_NAME, 6, 3,
            "unknown command 'zzzzzz' (type `help` for the list)");
     /* the unclosed bracket is on the first line */
-    err_at(f, 10, "echo a \\\n [1,\n 2", SS_ERR_SYNTAX, 11, 2,
+    err_at(f, 10, "show a \\\n [1,\n 2", SS_ERR_SYNTAX, 11, 2,
            "unclosed '['");
 
     /* several statements: the second one fails, the first ran */
@@ -942,6 +1004,205 @@ static void test_multiline_positions(void **state)
 }
 
 /* ---- help covers the whole command table ------------------------------- */
+
+/* Append the blank-separated words of text to a growing list. */
+static void words_of(const char *text, char ***v, size_t *n)
+{
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\n')
+            p++;
+        if (!*p)
+            return;
+        const char *e = p;
+        while (*e && *e != ' ' && *e != '\n')
+            e++;
+        *v = realloc(*v, (*n + 1) * sizeof **v);
+        assert_non_null(*v);
+        (*v)[(*n)++] = strndup(p, (size_t)(e - p));
+        p = e;
+    }
+}
+
+static int is_op_word(const char *w, size_t n)
+{
+    if (n == 0 || n > 3)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("=<>!~+-*/|^&", w[i]))
+            return 0;
+    return 1;
+}
+
+/* help KIND and help COMMAND reflow the hard-wrapped help texts: the same
+ * words in the same order, every reflowed line within 78 columns, no line
+ * ending or starting with an operator ("d >" / "1"), and the expressions
+ * of the issue's examples kept whole. */
+static void check_help_wrap(fx *f, const char *what, const char *src)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "help %s", what);
+    ok(f, cmd);
+    const char *out = out_text(f);
+    const char *body = strstr(out, "\n\n"); /* after the header */
+    assert_non_null(body);
+    char **a = NULL, **b = NULL;
+    size_t na = 0, nb = 0;
+    words_of(src, &a, &na);
+    words_of(body, &b, &nb);
+    /* the body is the help text, then (for kinds) parameters/options */
+    if (nb < na)
+        fail_msg("help %s lost words (%zu of %zu)", what, nb, na);
+    for (size_t i = 0; i < na; i++) {
+        if (strcmp(a[i], b[i]) != 0)
+            fail_msg("help %s: word %zu is '%s', expected '%s'", what, i,
+                     b[i], a[i]);
+    }
+    for (size_t i = 0; i < na; i++)
+        free(a[i]);
+    for (size_t i = 0; i < nb; i++)
+        free(b[i]);
+    free(a);
+    free(b);
+    for (const char *ln = out; *ln;) {
+        const char *e = strchr(ln, '\n');
+        size_t len = e ? (size_t)(e - ln) : strlen(ln);
+        int verbatim = strncmp(ln, "usage: ", 7) == 0 ||
+                       strncmp(ln, "    ", 4) == 0 ||
+                       (strncmp(ln, "  ", 2) == 0 && ln[2] != ' ' &&
+                        strstr(ln + 2, "  ") && strchr(src, ':'));
+        if (!verbatim && len > 78)
+            fail_msg("help %s: a line of %zu columns: %.*s", what, len,
+                     (int)len, ln);
+        if (!verbatim && len > 0) {
+            size_t k = len;
+            while (k > 0 && ln[k - 1] != ' ')
+                k--;
+            size_t j = 0;
+            while (j < len && ln[j] == ' ')
+                j++;
+            size_t je = j;
+            while (je < len && ln[je] != ' ')
+                je++;
+            if (is_op_word(ln + k, len - k) || is_op_word(ln + j, je - j))
+                fail_msg("help %s: a line broken at an operator: %.*s", what,
+                         (int)len, ln);
+        }
+        ln += len;
+        if (*ln)
+            ln++;
+    }
+}
+
+static void test_help_wraps_at_word_boundaries(void **state)
+{
+    fx *f = *state;
+    size_t nk;
+    const model_type *const *kinds = model_registry(&nk);
+    for (size_t i = 0; i < nk; i++)
+        check_help_wrap(f, kinds[i]->name, kinds[i]->help);
+    size_t nc;
+    const cmd_def *t = cmd_table(&nc);
+    for (size_t i = 0; i < nc; i++)
+        check_help_wrap(f, t[i].name, t[i].help);
+    ok(f, "help mlp2");
+    assert_non_null(strstr(out_text(f), "(g(t) = erf(t/sqrt 2), default)"));
+    assert_non_null(strstr(out_text(f), " d > 1 "));
+    ok(f, "help arma");
+    assert_non_null(strstr(out_text(f), "[[1/(1-ar1^2), 1/(1+ar1 ma1)], "
+                                        "[1/(1+ar1 ma1), 1/(1-ma1^2)]]"));
+    assert_non_null(strstr(out_text(f), "KL(ARMA || WN)"));
+}
+
+/* A byte-order mark opens a script without error; columns count after it. */
+static void test_bom(void **state)
+{
+    fx *f = *state;
+    char path[256], want[512];
+    const char bom[] = "\xef\xbb\xbf" "echo first\nbogus\n";
+    snprintf(path, sizeof path, "%s", write_file(f, "bom.scn", bom,
+                                                 sizeof bom - 1));
+    ss_membuf_clear(&f->out);
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_file(f->s, path), SS_ERR_NAME);
+    assert_string_equal(out_text(f), "first\n");
+    snprintf(want, sizeof want, "%s:2:1: error: unknown command 'bogus' "
+                                "(type `help` for the list)\n", path);
+    assert_string_equal(err_text(f), want);
+
+    const char bom2[] = "\xef\xbb\xbf" "bogus\n";
+    snprintf(path, sizeof path, "%s", write_file(f, "bom2.scn", bom2,
+                                                 sizeof bom2 - 1));
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_file(f->s, path), SS_ERR_NAME);
+    snprintf(want, sizeof want, "%s:1:1: error: unknown command 'bogus' "
+                                "(type `help` for the list)\n", path);
+    assert_string_equal(err_text(f), want);
+
+    /* only at the very start: elsewhere it is an unexpected character */
+    const char mid[] = "echo a\n\xef\xbb\xbf" "echo b\n";
+    snprintf(path, sizeof path, "%s", write_file(f, "mid.scn", mid,
+                                                 sizeof mid - 1));
+    ss_membuf_clear(&f->out);
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
+    assert_string_equal(out_text(f), "a\n");
+    snprintf(want, sizeof want, "%s:2:1: error: unexpected character "
+                                "'\\xef\\xbb\\xbf'\n", path);
+    assert_string_equal(err_text(f), want);
+}
+
+/* Input with no newline is read up to the line limit, not without bound:
+ * a stream of 10 MB of 'a' stops with one error at line 1 and runs
+ * nothing; a line just at the limit runs. */
+static void test_endless_line(void **state)
+{
+    fx *f = *state;
+    size_t n = 10u << 20;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    FILE *in = fmemopen(big, n, "r");
+    assert_non_null(in);
+    ss_membuf_clear(&f->out);
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_stream(f->s, in, "big"), SS_ERR_LIMIT);
+    /* stopped right after the limit: the rest was never read */
+    assert_true(ftell(in) <= (long)PARSE_MAX_LINE + 2);
+    fclose(in);
+    char want[256];
+    snprintf(want, sizeof want, "big:1: error: line too long (more than %d "
+                                "bytes): not a script?\n", PARSE_MAX_LINE);
+    assert_string_equal(err_text(f), want);
+    assert_string_equal(out_text(f), "");
+
+    /* PARSE_MAX_LINE bytes and then "\r\n": fine */
+    memcpy(big, "echo ", 5);
+    memcpy(big + PARSE_MAX_LINE, "\r\necho b", 8);
+    in = fmemopen(big, PARSE_MAX_LINE + 8, "r");
+    assert_non_null(in);
+    ss_membuf_clear(&f->out);
+    ss_membuf_clear(&f->err);
+    assert_int_equal(interp_run_stream(f->s, in, "ok"), SS_OK);
+    fclose(in);
+    assert_int_equal(f->out.len, PARSE_MAX_LINE - 5 + 1 + 2);
+    assert_string_equal(err_text(f), "");
+    free(big);
+}
+
+/* 1e-400 is refused at its column, as 1e400 is; nothing changes. */
+static void test_number_underflow_refused(void **state)
+{
+    fx *f = *state;
+    make_g(f);
+    err(f, "set g w1=1e-400", SS_ERR_SYNTAX, 10,
+        "number out of range: '1e-400' is below the smallest double "
+        "(4.9e-324) and would be read as 0");
+    assert_true(param(f, "g", "w1") != 0);
+    err(f, "set g w1=1e400", SS_ERR_SYNTAX, 10, "number out of range '1e400'");
+    ok(f, "set g w1=5e-324");
+    assert_true(param(f, "g", "w1") > 0);
+}
 
 static void test_help_lists_every_command(void **state)
 {
@@ -1034,6 +1295,172 @@ static void cands(fx *f, const char *line, const char *const *want)
     free(v);
 }
 
+/* ---- history ------------------------------------------------------------ */
+
+/* A statement typed over several lines is stored on one line that runs the
+ * same: the same output (or parameter values) from both, no newline. */
+static void same_when_recalled(fx *f, const char *typed, const char *want)
+{
+    char *h = repl_history_line(typed);
+    assert_non_null(h);
+    if (strchr(h, '\n'))
+        fail_msg("history line of \"%s\" has a newline: \"%s\"", typed, h);
+    if (want)
+        assert_string_equal(h, want);
+    ok(f, typed);
+    char *first = strdup(out_text(f));
+    assert_non_null(first);
+    ok(f, h);
+    assert_string_equal(out_text(f), first);
+    free(first);
+    free(h);
+}
+
+static void test_history_line(void **state)
+{
+    fx *f = *state;
+    same_when_recalled(f, "echo joined \\\nmore", "echo joined more");
+    same_when_recalled(f, "echo joined \\\n     across \\  \n three lines",
+                       NULL);
+    same_when_recalled(f, "echo trailing \\\n", "echo trailing");
+    same_when_recalled(f, "echo 'a\nb' \"c\\\nd\"", "echo 'a\\nb' \"cd\"");
+    same_when_recalled(f, "echo a # note\n", "echo a");
+    same_when_recalled(f, "echo 'x # kept' \\\n  y", "echo 'x # kept'   y");
+    same_when_recalled(f, "echo it's \\\n fine # really\n",
+                       "echo it's  fine");
+    same_when_recalled(f, "echo Hartigan's [ \\\n form", NULL);
+    make_g(f);
+    same_when_recalled(f, "set g w1=[  # first\n 0.25\n]; show g",
+                       "set g w1=[    0.25 ]; show g");
+    assert_true(param(f, "g", "w1") == 0.25);
+    same_when_recalled(f, "set g \\\n  v=[0.125, \\\n]\nshow g", NULL);
+    assert_true(param(f, "g", "v") == 0.125);
+
+    /* through the line reader the REPL and the UI share */
+    char *pending = NULL;
+    clear_history();
+    assert_null(repl_accept_line(&pending, strdup("echo joined \\"), NULL));
+    assert_non_null(pending);
+    char *text = repl_accept_line(&pending, strdup("more"), NULL);
+    assert_non_null(text);
+    assert_null(pending);
+    assert_int_equal(history_length, 1);
+    assert_string_equal(history_get(history_base)->line, "echo joined more");
+    ok(f, history_get(history_base)->line);
+    assert_string_equal(out_text(f), "joined more\n");
+    free(text);
+    clear_history();
+}
+
+static char *open_history_in(fx *f, const char *state_home, ss_membuf *warn)
+{
+    ss_sink w = ss_sink_mem(warn);
+    (void)f;
+    setenv("XDG_STATE_HOME", state_home, 1);
+    alarm(20); /* a hang fails the test instead of stalling the suite */
+    char *p = repl_history_open(&w);
+    alarm(0);
+    return p;
+}
+
+/* A FIFO at the history path is never opened blocking; a history that
+ * cannot be kept says so once; a readable one is still read. */
+static void test_history_open(void **state)
+{
+    fx *f = *state;
+    char dir[256], path[300];
+    ss_membuf warn = {0};
+    const char *save = getenv("XDG_STATE_HOME");
+    char *saved = save ? strdup(save) : NULL;
+
+    write_file(f, "x", "", 0); /* creates f->dir */
+    snprintf(dir, sizeof dir, "%s/state", f->dir);
+    snprintf(path, sizeof path, "%s/singscope", dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/singscope/history", dir);
+
+    /* a FIFO */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    clear_history();
+    char *h = open_history_in(f, dir, &warn);
+    assert_null(h);
+    char want[600];
+    snprintf(want, sizeof want,
+             "warning: no command history: %s is not a regular file\n", path);
+    assert_int_equal(warn.len, strlen(want));
+    assert_memory_equal(warn.buf, want, warn.len);
+    unlink(path);
+
+    /* a regular file: read, appended to, no warning */
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("echo from before\n", fp);
+    fclose(fp);
+    ss_membuf_clear(&warn);
+    clear_history();
+    h = open_history_in(f, dir, &warn);
+    assert_non_null(h);
+    assert_string_equal(h, path);
+    assert_int_equal(warn.len, 0);
+    assert_int_equal(history_length, 1);
+    assert_string_equal(history_get(history_base)->line, "echo from before");
+    char *pending = NULL;
+    free(repl_accept_line(&pending, strdup("echo new"), h));
+    repl_history_close(&h);
+    fp = fopen(path, "r");
+    char line[64] = "";
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_non_null(fgets(line, sizeof line, fp));
+    fclose(fp);
+    assert_string_equal(line, "echo new\n");
+
+    /* not writable (meaningless as root): read, warned once */
+    if (geteuid() != 0) {
+        assert_int_equal(chmod(path, 0400), 0);
+        ss_membuf_clear(&warn);
+        clear_history();
+        h = open_history_in(f, dir, &warn);
+        assert_null(h);
+        assert_int_equal(history_length, 2);
+        assert_true(warn.len > 0);
+        assert_non_null(strstr(warn.buf, "commands will not be saved"));
+        chmod(path, 0600);
+    }
+
+    /* no directory can be made there: warned once */
+    ss_membuf_clear(&warn);
+    clear_history();
+    h = open_history_in(f, "/proc/self/no/such", &warn);
+    assert_null(h);
+    assert_true(warn.len > 0);
+    assert_true(strncmp(warn.buf, "warning: no command history: cannot "
+                                  "create the directory of "
+                                  "/proc/self/no/such/singscope/history: ",
+                        warn.len > 60 ? 60 : warn.len) == 0);
+
+    /* appending fails later: one warning for any number of lines */
+    ss_membuf_clear(&warn);
+    h = open_history_in(f, dir, &warn);
+    assert_non_null(h);
+    for (int i = 0; i < 3; i++)
+        free(repl_accept_line(&pending, strdup("echo x"),
+                              "/proc/self/no/such/history"));
+    assert_int_equal(count_substr(warn.buf ? warn.buf : "", "warning:"), 1);
+    assert_non_null(strstr(warn.buf, "commands are no longer saved: cannot "
+                                     "write /proc/self/no/such/history"));
+    repl_history_close(&h);
+
+    clear_history();
+    ss_membuf_free(&warn);
+    if (saved) {
+        setenv("XDG_STATE_HOME", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("XDG_STATE_HOME");
+    }
+}
+
 static void test_completion(void **state)
 {
     fx *f = *state;
@@ -1070,6 +1497,40 @@ static void test_completion(void **state)
     /* only the current statement counts */
     cands(f, "echo x; mo", (const char *const[]){"model", "models", NULL});
     cands(f, "nosuch g w", none);
+
+    /* path g <tab>: its axes, parameters and blow-down coordinates (gmm's
+     * are v, m and u), written NAME: */
+    cands(f, "path g ",
+          (const char *const[]){"v:", "w1:", "w2:", "m:", "u:", NULL});
+    cands(f, "path g w", (const char *const[]){"w1:", "w2:", NULL});
+    cands(f, "path g w2: 1 -> 0 st", (const char *const[]){"steps=", NULL});
+    /* map g x=<tab>: the same axes after x= and y= */
+    cands(f, "map g x=",
+          (const char *const[]){"x=v:", "x=w1:", "x=w2:", "x=m:", "x=u:",
+                                NULL});
+    cands(f, "map g x=w1:-1..1 y=w",
+          (const char *const[]){"y=w1:", "y=w2:", NULL});
+    cands(f, "map g x=w1:-1..1 y=u", (const char *const[]){"y=u:", NULL});
+    cands(f, "map F x=", none); /* not a model */
+    ok(f, "model n mlp2 d=2");
+    cands(f, "path n J1_", (const char *const[]){"J1_1:", "J1_2:", NULL});
+    cands(f, "map n y=u", (const char *const[]){"y=u_1:", "y=u_2:", NULL});
+    /* plot: only what can be drawn, never a model */
+    cands(f, "plot ", (const char *const[]){"d1", "d2", "F", NULL});
+    ok(f, "path g w2: 1 -> 0.5 steps=3 as P");
+    cands(f, "plot ", (const char *const[]){"d1", "d2", "F", "P", NULL});
+    cands(f, "plot g", none);
+    cands(f, "export ", (const char *const[]){"g", "h", "n", "d1", "d2", "F",
+                                              "P", NULL});
+    /* file names where a file goes: source's argument, export's second */
+    assert_int_equal(repl_wants_files("source ", 7), 1);
+    assert_int_equal(repl_wants_files("export P ", 9), 1);
+    assert_int_equal(repl_wants_files("export P p.c", 9), 1);
+    assert_int_equal(repl_wants_files("export ", 7), 0);
+    assert_int_equal(repl_wants_files("export P p.csv ", 15), 0);
+    assert_int_equal(repl_wants_files("echo a; export P ", 17), 1);
+    assert_int_equal(repl_wants_files("plot P ", 7), 0);
+    assert_int_equal(repl_wants_files("", 0), 0);
 }
 
 /* ---- regressions: bugs found in review, fixed ------------------------- */
@@ -1191,6 +1652,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sample_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_wraps_at_word_boundaries,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endless_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_number_underflow_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_help_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
@@ -1199,6 +1667,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_help_lists_every_command, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_completion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_regressions, setup,
                                         teardown),
     };

@@ -6,6 +6,8 @@
 
 #include "lang/parse.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,10 +209,118 @@ static void test_numbers(void **state)
     check_num(s, 9, 0, 42);
     stmt_list_free(&l);
 
-    /* underflow is not an error: the value is representable as ~0 */
-    l = parse_ok("n 1e-999");
-    assert_true(l.v[0].args[0].v.num >= 0 && l.v[0].args[0].v.num < 1e-300);
+    /* Subnormal values are kept (the smallest is 2^-1074 ~ 4.94e-324), and
+     * a zero mantissa is 0 whatever its exponent; each number also keeps
+     * its text as written. */
+    l = parse_ok("n 5e-324 1e-310 0e-999 0.000e-400 -0.0");
+    s = &l.v[0];
+    assert_true(s->args[0].v.num == ldexp(1.0, -1074));
+    assert_true(s->args[1].v.num > 0.99e-310 && s->args[1].v.num < 1.01e-310);
+    check_num(s, 2, 0, 17);
+    check_num(s, 3, 0, 24);
+    check_num(s, 4, 0, 35);
+    assert_string_equal(s->args[0].v.str, "5e-324");
+    assert_string_equal(s->args[3].v.str, "0.000e-400");
     stmt_list_free(&l);
+}
+
+/* A non-zero literal below the smallest double is refused (like one above
+ * the largest), not read as 0, at the column of the number. */
+static void test_number_underflow(void **state)
+{
+    (void)state;
+    const char *msg = "number out of range: '1e-400' is below the smallest "
+                      "double (4.9e-324) and would be read as 0";
+    expect_err("n 1e-400", SS_ERR_SYNTAX, 3, msg);
+    expect_err("n v=-1e-400", SS_ERR_SYNTAX, 5,
+               "number out of range: '-1e-400' is below the smallest "
+               "double (4.9e-324) and would be read as 0");
+    expect_err("n [1, 2e-999]", SS_ERR_SYNTAX, 7,
+               "number out of range: '2e-999' is below the smallest "
+               "double (4.9e-324) and would be read as 0");
+    expect_err("n 0..1e-400", SS_ERR_SYNTAX, 6, msg);
+    /* half of the smallest subnormal rounds to 0: refused as well */
+    expect_err("n 2e-324", SS_ERR_SYNTAX, 3,
+               "number out of range: '2e-324' is below the smallest "
+               "double (4.9e-324) and would be read as 0");
+    /* the leftmost problem is the one reported */
+    expect_err("a; b 0.00001e-320 1e400", SS_ERR_SYNTAX, 6,
+               "number out of range: '0.00001e-320' is below the smallest "
+               "double (4.9e-324) and would be read as 0");
+}
+
+static void test_parse_u64(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(parse_u64("0", &v), 1);
+    assert_true(v == 0);
+    assert_int_equal(parse_u64("4294967297", &v), 1);
+    assert_true(v == 4294967297ull);
+    assert_int_equal(parse_u64("9007199254740993", &v), 1); /* 2^53 + 1 */
+    assert_true(v == 9007199254740993ull);
+    assert_int_equal(parse_u64("18446744073709551615", &v), 1);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(parse_u64("00018446744073709551615", &v), 1);
+    assert_true(v == UINT64_MAX);
+    v = 7;
+    const char *bad[] = {"18446744073709551616", "18446744073709551620",
+                         "99999999999999999999", "-1", "+1", " 1", "1 ",
+                         "", "1e3", "1.0", "0x10", "abc", "12abc", NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        assert_int_equal(parse_u64(bad[i], &v), 0);
+        assert_true(v == 7);
+    }
+    assert_int_equal(parse_u64(NULL, &v), 0);
+}
+
+/* echo takes the rest of its statement as one string. */
+static void test_echo_text(void **state)
+{
+    (void)state;
+    stmt_list l = parse_ok("echo Hello, world!");
+    check_verb(&l.v[0], "echo", 1, 1);
+    check_str(&l.v[0], 0, VAL_STR, "Hello, world!", 6);
+    stmt_list_free(&l);
+
+    /* blanks collapse, quotes keep theirs; ';' and '#' end it */
+    l = parse_ok("  echo   a  =b  \"c  d\"'e;f' [1 2 (x) : -> ! ; echo x#c\n"
+                 "echo");
+    assert_int_equal(l.n, 3);
+    check_verb(&l.v[0], "echo", 3, 1);
+    check_str(&l.v[0], 0, VAL_STR, "a =b c  de;f [1 2 (x) : -> !", 10);
+    check_verb(&l.v[1], "echo", 47, 1);
+    check_str(&l.v[1], 0, VAL_STR, "x", 52);
+    check_verb(&l.v[2], "echo", 56, 0);
+    stmt_list_free(&l);
+
+    /* an empty quoted string is a value; `as` and numbers are just text */
+    l = parse_ok("echo \"\"; echo 0.0010 as y; echo 1e400 \\x \xc3\xa9");
+    check_str(&l.v[0], 0, VAL_STR, "", 6);
+    check_str(&l.v[1], 0, VAL_STR, "0.0010 as y", 15);
+    check_str(&l.v[2], 0, VAL_STR, "1e400 \\x \xc3\xa9", 33);
+    stmt_list_free(&l);
+
+    /* continuation lines join with one space; escapes in quotes */
+    l = parse_ok("echo joined \\\n   across\t\\  \n lines \"a\\tb\\nc\"");
+    check_str(&l.v[0], 0, VAL_STR, "joined across lines a\tb\nc", 6);
+    stmt_list_free(&l);
+
+    /* only a statement's first word: `help echo`, `echoes`, echo=1 */
+    l = parse_ok("help echo; echoes 1");
+    check_verb(&l.v[0], "help", 1, 1);
+    check_str(&l.v[0], 0, VAL_IDENT, "echo", 6);
+    check_verb(&l.v[1], "echoes", 12, 1);
+    check_num(&l.v[1], 0, 1, 19);
+    stmt_list_free(&l);
+    /* a quote right after a letter or digit is an apostrophe */
+    l = parse_ok("echo it's 1 o'clock, Hartigan's \"form\" 5' 'x'y");
+    check_str(&l.v[0], 0, VAL_STR, "it's 1 o'clock, Hartigan's form 5' xy", 6);
+    stmt_list_free(&l);
+    expect_err("echo=1", SS_ERR_SYNTAX, 5,
+               "expected a parameter name before '='");
+    expect_err("echo a 'b", SS_ERR_SYNTAX, 8, "unterminated string");
+    expect_err("echo a; 1x", SS_ERR_SYNTAX, 9, "malformed number '1x'");
 }
 
 static void test_number_errors(void **state)
@@ -436,10 +546,14 @@ static void test_blank_and_comments(void **state)
     stmt_list_free(&l);
 
     /* '#' inside a string is not a comment */
-    l = parse_ok("echo \"# not\" 'a#b'");
-    check_verb(&l.v[0], "echo", 1, 2);
+    l = parse_ok("show \"# not\" 'a#b'");
+    check_verb(&l.v[0], "show", 1, 2);
     check_str(&l.v[0], 0, VAL_STR, "# not", 6);
     check_str(&l.v[0], 1, VAL_STR, "a#b", 14);
+    stmt_list_free(&l);
+    l = parse_ok("echo \"# not\" 'a#b' # but this is");
+    check_verb(&l.v[0], "echo", 1, 1);
+    check_str(&l.v[0], 0, VAL_STR, "# not a#b", 6);
     stmt_list_free(&l);
 
     /* the stray tokens of a comment do not reach the parser */
@@ -627,6 +741,21 @@ static void test_incomplete(void **state)
     assert_int_equal(parse_incomplete("s '\\"), 1);
     /* ';' ends the statement, so reading on cannot close the '[' */
     assert_int_equal(parse_incomplete("v [1; w"), 0);
+    /* in an echo brackets are text; quotes and continuations still count */
+    assert_int_equal(parse_incomplete("echo [1, 2"), 0);
+    assert_int_equal(parse_incomplete("  echo Hello [world"), 0);
+    assert_int_equal(parse_incomplete("echo 'abc"), 1);
+    assert_int_equal(parse_incomplete("echo a \\"), 1);
+    assert_int_equal(parse_incomplete("echo a \\\n ["), 0);
+    assert_int_equal(parse_incomplete("echo x; v [1"), 1);
+    assert_int_equal(parse_incomplete("echo x\nv [1"), 1);
+    assert_int_equal(parse_incomplete("v [1]; echo ["), 0);
+    assert_int_equal(parse_incomplete("x # c\necho ["), 0);
+    assert_int_equal(parse_incomplete("v [1,\necho ["), 1);
+    assert_int_equal(parse_incomplete("echoes ["), 1);
+    assert_int_equal(parse_incomplete("echo it's"), 0);
+    assert_int_equal(parse_incomplete("echo it's 'open"), 1);
+    assert_int_equal(parse_incomplete("show it's"), 1);
 }
 
 static void test_kind_names(void **state)
@@ -731,6 +860,9 @@ int main(void)
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_incomplete),
         cmocka_unit_test(test_kind_names),
+        cmocka_unit_test(test_number_underflow),
+        cmocka_unit_test(test_parse_u64),
+        cmocka_unit_test(test_echo_text),
         cmocka_unit_test(test_free_empty),
         cmocka_unit_test(test_fuzz),
     };
