@@ -37,6 +37,8 @@ struct rep_job {
     size_t next;      /* next index to hand out */
     size_t ndone;     /* finished replicates */
     unsigned running; /* workers not yet exited */
+    int go;           /* work is handed out from the first rep_iterate on,
+                         so a Ctrl-C pending at the start runs nothing */
     int stop;
     size_t fail_rep;  /* lowest failing index, nrep if none */
     ss_error fail_err;
@@ -71,6 +73,8 @@ static void *worker_main(void *arg)
                                        ? ss_last_error()->code
                                        : SS_ERR_NOMEM);
     }
+    while (!j->go && !j->stop)
+        pthread_cond_wait(&j->cv, &j->mu);
     while (w && !j->stop && j->next < sp->nrep) {
         size_t rep = j->next++;
         pthread_mutex_unlock(&j->mu);
@@ -160,6 +164,10 @@ ss_status rep_iterate(rep_job *j)
     until.tv_sec += until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
     pthread_mutex_lock(&j->mu);
+    if (!j->go) {
+        j->go = 1;
+        pthread_cond_broadcast(&j->cv);
+    }
     size_t before = j->ndone;
     while (!finished_locked(j) && j->ndone == before && !j->stop) {
         if (pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT)
@@ -191,12 +199,15 @@ void rep_stop(rep_job *j)
 {
     pthread_mutex_lock(&j->mu);
     j->stop = 1;
+    pthread_cond_broadcast(&j->cv); /* wakes workers waiting for go */
     pthread_mutex_unlock(&j->mu);
 }
 
 ss_status rep_finish(rep_job *j, double **rows, unsigned char **done,
                      size_t *ndone)
 {
+    if (!j->go)
+        rep_stop(j); /* finished before any work was handed out */
     for (unsigned t = 0; t < j->started; t++)
         pthread_join(j->tid[t], NULL);
     ss_status st = SS_OK;

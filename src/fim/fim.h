@@ -21,8 +21,11 @@ const char *fim_method_name(fim_method m);
 /* Parse "exact|mc|empirical|observed"; returns -1 when unknown. */
 int fim_method_parse(const char *s);
 
+typedef struct fim_estimator fim_estimator; /* fim/estimator.h */
+
 typedef struct {
     fim_method method;
+    const fim_estimator *est; /* the estimator that made it */
     size_t k;                /* number of free parameters */
     size_t *idx;             /* their indices in the model */
     char (*names)[MODEL_NAME_MAX];
@@ -41,11 +44,9 @@ typedef struct {
 fim_result *fim_result_alloc(size_t k);
 void fim_result_free(fim_result *f);
 
-/* Progress callback for long estimators: done out of total. */
-typedef void (*fim_progress_fn)(void *ctx, size_t done, size_t total);
-
 typedef struct {
-    fim_method method;
+    fim_method method;        /* a built-in estimator, unless est is set */
+    const fim_estimator *est; /* the estimator (NULL: from method) */
     size_t n;                 /* mc: number of draws */
     uint64_t seed;            /* mc: seed; draws are split in fixed chunks
                                  seeded from (seed, chunk) so results do not
@@ -53,13 +54,13 @@ typedef struct {
     const gsl_matrix *data;   /* empirical / observed */
     int no_root;              /* exact: skip the square-root factor (fast
                                  scans that need G only) */
-    fim_progress_fn progress;
-    void *progress_ctx;
+    unsigned threads;         /* mc: worker threads (0: the default); the
+                                 numbers are the same for any count */
 } fim_request;
 
-/* Compute the FIM of m at its current parameters over its free parameters.
- * mc interrupted by Ctrl-C returns SS_OK with result->interrupted set when
- * at least one chunk finished. */
+/* Compute the FIM of m at its current parameters over its free parameters
+ * (a workspace and a job, driven to the end: fim/estimator.h). Ctrl-C
+ * returns SS_OK with result->interrupted set when some draws were kept. */
 ss_status fim_compute(const model *m, const fim_request *req,
                       fim_result **out);
 

@@ -330,7 +330,6 @@ ss_status path_iter_iterate(path_iter *it)
     }
     fim_request req = it->sp.fim;
     req.seed = it->sp.fim.seed + i; /* each step its own fixed stream */
-    req.progress = NULL;
     fim_result *f = NULL;
     spec_result *s = NULL;
     ss_status st = fim_compute(work, &req, &f);

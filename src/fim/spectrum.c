@@ -1,5 +1,7 @@
 #include "fim/spectrum.h"
 
+#include "fim/estimator.h"
+
 #include <gsl/gsl_eigen.h>
 #include <float.h>
 #include <gsl/gsl_linalg.h>
@@ -349,7 +351,7 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
     /* An expected, Monte-Carlo or empirical FIM is positive semi-definite
      * by construction: a negative eigenvalue beyond the floor is rounding
      * in G itself (extreme parameters), so the floor is at least that. */
-    if (f->method != FIM_OBSERVED) {
+    if (fim_result_estimator(f)->props & FIM_PROP_PSD) {
         double lmin = gsl_vector_get(s->eval, k - 1);
         if (lmin < -s->floor) {
             s->floor = 2.0 * -lmin;

@@ -6,6 +6,8 @@
 #include "core/interrupt.h"
 #include "core/rng.h"
 #include "core/table.h"
+#include "core/replicate.h"
+#include "fim/estimator.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"
 #include "model/model.h"
@@ -371,7 +373,7 @@ static void print_eig(session *s, const eig_obj *e)
                            : "near-null",
                        dir);
     }
-    if (f->method == FIM_MC || f->method == FIM_EMPIRICAL)
+    if (fim_result_estimator(f)->props & FIM_PROP_SE)
         session_printf(s, "  (sampled FIM: eigenvalues below the standard "
                           "errors of its entries are not meaningful)\n");
 }
@@ -414,14 +416,8 @@ void cmd_print_object(session *s, const obj *o)
         session_printf(s, "%s: %s\n", o->name, o->type->name);
 }
 
-static void report_progress(void *ctx, size_t done, size_t total)
-{
-    session *s = ctx;
-    if (s->progress)
-        s->progress(s, "Monte-Carlo FIM", done, total);
-}
-
-/* Compute the FIM that `fim` and `eig` describe with their options. */
+/* The FIM request that `fim`, `eig` and `path` describe with their
+ * options; which options apply comes from the estimator's needs. */
 ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
                           fim_request *req)
 {
@@ -429,23 +425,24 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
     ss_status rc = args_key_word(st, "method", "exact", &method);
     if (rc != SS_OK)
         return rc;
-    int meth = fim_method_parse(method);
-    if (meth < 0)
+    const fim_estimator *e = fim_estimator_find(method);
+    if (!e)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "method")->v.col,
-                           "unknown method '%s' (exact, mc, empirical, "
-                           "observed)",
-                           method);
+                           "unknown method '%s' (%s)", method,
+                           fim_estimator_names());
     memset(req, 0, sizeof *req);
-    req->method = (fim_method)meth;
-    uint64_t n, seed;
+    req->est = e;
+    req->method = e->method;
+    uint64_t n, seed, threads;
     rc = args_key_count(st, "n", default_n, 2, 1000000000, &n);
     if (rc == SS_OK)
         rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+    if (rc == SS_OK)
+        rc = args_key_count(st, "threads", 0, 1, SS_THREADS_MAX, &threads);
     if (rc != SS_OK)
         return rc;
     const stmt_arg *da = args_key(st, "data");
-    int data_method =
-        req->method == FIM_EMPIRICAL || req->method == FIM_OBSERVED;
+    int data_method = (e->needs & FIM_NEEDS_DATA) != 0;
     if (data_method && !da)
         return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
                            "method=%s needs data=DATA (make one with "
@@ -454,12 +451,15 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
     if (da && !data_method)
         return SS_FAIL_COL(SS_ERR_USAGE, da->key_col,
                            "data= applies to method=empirical or observed");
-    if (args_key(st, "n") && req->method != FIM_MC)
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "n")->key_col,
-                           "n= applies to method=mc");
-    if (args_key(st, "seed") && req->method != FIM_MC)
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "seed")->key_col,
-                           "seed= applies to method=mc");
+    static const struct {
+        const char *key;
+        unsigned need;
+    } only[] = {{"n", FIM_NEEDS_N}, {"seed", FIM_NEEDS_SEED},
+                {"threads", FIM_NEEDS_N}};
+    for (size_t i = 0; i < sizeof only / sizeof *only; i++)
+        if (args_key(st, only[i].key) && !(e->needs & only[i].need))
+            return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, only[i].key)->key_col,
+                               "%s= applies to method=mc", only[i].key);
     if (da) {
         if (da->v.kind != VAL_IDENT)
             return SS_FAIL_COL(SS_ERR_USAGE, da->v.col,
@@ -471,13 +471,40 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
         req->data = d->X;
     }
     req->n = n;
-    /* Only mc draws: exact and data-based FIMs leave the session
-     * generator alone, so adding a `fim` line never changes later samples. */
-    if (req->method == FIM_MC)
+    req->threads = (unsigned)threads;
+    /* Only estimators that draw take a seed: exact and data-based FIMs
+     * leave the session generator alone, so adding a `fim` line never
+     * changes later samples. */
+    if (e->needs & FIM_NEEDS_SEED)
         req->seed = args_key(st, "seed") ? seed : fresh_seed(s);
-    req->progress = report_progress;
-    req->progress_ctx = s;
     return SS_OK;
+}
+
+/* Run one FIM computation as a session job (the front end drives it,
+ * shows progress and stops it on Ctrl-C). An interrupted Monte-Carlo FIM
+ * keeps the draws it finished; the result says so. */
+ss_status cmd_fim_run(session *s, const model *m, const fim_request *req,
+                      fim_result **out)
+{
+    *out = NULL;
+    fim_ws *w;
+    ss_status rc = fim_ws_alloc(m, fim_request_estimator(req), &w);
+    if (rc != SS_OK)
+        return rc;
+    fim_job *j;
+    rc = fim_job_start(w, m->theta, req, &j);
+    if (rc == SS_OK) {
+        session_job job = {{&fim_job_iter_type, j}, "FIM", NULL, NULL, NULL};
+        ss_status dr = session_drive(s, &job);
+        int interrupted = dr == SS_ERR_INTERRUPTED;
+        if (interrupted)
+            ss_clear_error();
+        rc = fim_job_finish(j, interrupted);
+    }
+    if (rc == SS_OK)
+        *out = fim_ws_take(w);
+    fim_ws_free(w);
+    return rc;
 }
 
 static ss_status compute_fim(session *s, const stmt *st, model *m,
@@ -486,7 +513,7 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
     fim_request req;
     ss_status rc = cmd_fim_request(s, st, 100000, &req);
     if (rc == SS_OK)
-        rc = fim_compute(m, &req, out);
+        rc = cmd_fim_run(s, m, &req, out);
     if (rc != SS_OK && ss_last_error()->col == 0)
         ss_error_set_col(st->verb_col);
     return rc;
@@ -494,7 +521,7 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
 
 ss_status cmd_fim(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "method n data seed");
+    ss_status rc = args_check(st, 1, 1, "method n data seed threads");
     const char *name;
     model *m;
     if (rc == SS_OK)
@@ -541,7 +568,7 @@ static fim_result *fim_copy(const fim_result *src)
 
 ss_status cmd_eig(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "method n data seed tol");
+    ss_status rc = args_check(st, 1, 1, "method n data seed threads tol");
     const char *name;
     if (rc == SS_OK)
         rc = args_name(st, 0, "a model or FIM name", &name);

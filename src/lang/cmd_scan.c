@@ -141,7 +141,7 @@ static ss_status read_full_point(const model *m, const stmt_arg *a,
 ss_status cmd_path(session *s, const stmt *st)
 {
     ss_status rc = args_check(st, 1, 7,
-                              "from to steps decades method n data seed tol");
+                              "from to steps decades method n data seed threads tol");
     const char *name;
     model *m;
     if (rc == SS_OK)

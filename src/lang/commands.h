@@ -62,6 +62,9 @@ ss_status cmd_export(session *s, const stmt *st);
 ss_status cmd_plot(session *s, const stmt *st);
 /* The FIM options of fim, eig and path (method, n, data, seed) as a
  * request; mc draws its seed from the session unless seed= is given. */
+/* Run a FIM request on m as a session job (Ctrl-C keeps what finished). */
+ss_status cmd_fim_run(session *s, const model *m, const fim_request *req,
+                      fim_result **out);
 ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
                           fim_request *req);
 ss_status cmd_layout(session *s, const stmt *st);

@@ -379,9 +379,9 @@ static void test_unknown_option_key(void **state)
     fx *f = *state;
     make_g(f);
     err(f, "fim g bogus=1", SS_ERR_USAGE, 7,
-        "unknown option 'bogus' for fim (options: method n data seed)");
+        "unknown option 'bogus' for fim (options: method n data seed threads)");
     err(f, "eig g n=10 bogus=1", SS_ERR_USAGE, 12,
-        "unknown option 'bogus' for eig (options: method n data seed tol)");
+        "unknown option 'bogus' for eig (options: method n data seed threads tol)");
     err(f, "sample g n=5 x=1 as d", SS_ERR_USAGE, 14,
         "unknown option 'x' for sample (options: n seed teacher)");
     err(f, "list x=1", SS_ERR_USAGE, 6, "unknown option 'x' for list");

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "core/interrupt.h"
+#include "fim/estimator.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"
 #include "model/model.h"
@@ -1050,19 +1051,37 @@ static int same_bits(const gsl_matrix *A, const gsl_matrix *B)
            gsl_matrix_equal(A, B);
 }
 
-static void raise_after_first_chunk(void *ctx, size_t done, size_t total)
-{
-    (void)total;
-    size_t *calls = ctx;
-    if (++*calls == 1 && done == FIM_MC_CHUNK)
-        ss_interrupt_raise();
-}
 
-static void raise_after_second_series(void *ctx, size_t done, size_t total)
+
+/* A Monte-Carlo FIM run as a job and stopped, as Ctrl-C would stop it,
+ * once at least `after` draws are done. */
+static fim_result *mc_stopped(const model *m, const fim_request *rq,
+                              size_t after)
 {
-    size_t *calls = ctx;
-    if (++*calls == 2 && done < total)
-        ss_interrupt_raise();
+    fim_ws *w;
+    fim_job *j;
+    if (fim_ws_alloc(m, fim_request_estimator(rq), &w) != SS_OK)
+        return NULL;
+    if (fim_job_start(w, m->theta, rq, &j) != SS_OK) {
+        fim_ws_free(w);
+        return NULL;
+    }
+    ss_iter it = {&fim_job_iter_type, j};
+    while (!it.type->test(j)) {
+        if (it.type->iterate(j) != SS_OK)
+            break;
+        size_t done, total;
+        it.type->progress(j, &done, &total);
+        if (done >= after) {
+            ss_iter_stop(&it);
+            break;
+        }
+    }
+    fim_result *f = NULL;
+    if (fim_job_finish(j, 1) == SS_OK)
+        f = fim_ws_take(w);
+    fim_ws_free(w);
+    return f;
 }
 
 static void test_mc_reproducible(void **state)
@@ -1100,14 +1119,9 @@ static void test_mc_reproducible(void **state)
         if (tc->m->type->series_memory) {
             /* a series family draws FIM_MC_SERIES burnt-in series: an
              * interrupted run keeps the whole series finished (two here) */
-            size_t calls = 0;
             rq.seed = 42;
-            rq.progress = raise_after_second_series;
-            rq.progress_ctx = &calls;
-            fim_result *fi = fim_ok(&c, tc->m, &rq);
-            ss_interrupt_clear();
-            rq.progress = NULL;
             size_t per = n / FIM_MC_SERIES;
+            fim_result *fi = mc_stopped(tc->m, &rq, 2 * per);
             TU_CHECK(&c, fi && fi->interrupted && fi->n_requested == n &&
                              fi->n >= 2 * per && fi->n <= 2 * per + 2,
                      "interrupted series run: n %zu of %zu",
@@ -1118,26 +1132,32 @@ static void test_mc_reproducible(void **state)
             fim_result_free(fi);
             continue;
         }
-        /* an interrupted run keeps whole chunks: stopped after the first,
-         * it equals the run of one chunk bit for bit */
-        size_t calls = 0;
+        /* an interrupted run keeps whole chunks from the first on: it
+         * equals the run of that many draws bit for bit, on any number of
+         * threads */
         rq.seed = 42;
-        rq.progress = raise_after_first_chunk;
-        rq.progress_ctx = &calls;
-        fim_result *fi = fim_ok(&c, tc->m, &rq);
-        ss_interrupt_clear();
-        rq.progress = NULL;
-        rq.n = FIM_MC_CHUNK;
-        fim_result *f4 = fim_ok(&c, tc->m, &rq);
+        rq.n = 64 * FIM_MC_CHUNK;
+        rq.threads = 2;
+        fim_result *fi = mc_stopped(tc->m, &rq, FIM_MC_CHUNK);
+        fim_result *f4 = NULL;
+        if (fi) {
+            rq.n = fi->n;
+            rq.threads = 1;
+            f4 = fim_ok(&c, tc->m, &rq);
+        }
         if (fi && f4) {
-            TU_CHECK(&c, fi->interrupted && fi->n == FIM_MC_CHUNK &&
-                             fi->n_requested == n,
+            TU_CHECK(&c, fi->interrupted && fi->n % FIM_MC_CHUNK == 0 &&
+                             fi->n >= FIM_MC_CHUNK &&
+                             fi->n < 64 * FIM_MC_CHUNK &&
+                             fi->n_requested == 64 * FIM_MC_CHUNK,
                      "interrupted run: interrupted %d, n %zu, requested %zu",
                      fi->interrupted, fi->n, fi->n_requested);
             TU_CHECK(&c, same_bits(fi->G, f4->G) && same_bits(fi->se, f4->se),
-                     "interrupted after one chunk differs from n = %d",
-                     FIM_MC_CHUNK);
+                     "interrupted after %zu draws differs from n = %zu",
+                     fi->n, fi->n);
             TU_CHECK(&c, !f4->interrupted, "flag leaked into the next run");
+        } else {
+            TU_CHECK(&c, 0, "interrupted run failed");
         }
         fim_result_free(f1);
         fim_result_free(f2);
