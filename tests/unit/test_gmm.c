@@ -353,7 +353,8 @@ typedef struct {
     int i, j;
 } qagi_ctx;
 
-/* Naive integrand s_i s_j p, straight from the formulas in theory.md. */
+/* Naive integrand s_i s_j p, straight from the score formulas of
+ * docs/theory.md section 2.1. */
 static double naive_integrand(double x, void *vp)
 {
     const qagi_ctx *c = vp;
@@ -487,10 +488,11 @@ static void test_fim_vs_mc(void **state)
 /* Means far from 0 against s: doubles near w = 1e16 are 2 apart, so a
  * draw w + s z (s = 1) lands on a grid of step 2 s and the sampled
  * I[w1,w1] came out 0.326 where the exact value at w1 = w2 is
- * (1 - v)^2 / s^2 = 0.25 (theory: G on w1 = w2). Sampling and scores
- * refuse there; the log-likelihood alone is still available. Where the
- * grid is fine against s (w = 1e8, step 1.5e-8 s) Monte Carlo agrees with
- * the exact FIM, which depends on the means only through w2 - w1. */
+ * (1 - v)^2 / s^2 = 0.25 (G on w1 = w2, docs/theory.md section 2.1).
+ * Sampling and scores refuse there; the log-likelihood alone is still
+ * available. Where the grid is fine against s (w = 1e8, step 1.5e-8 s)
+ * Monte Carlo agrees with the exact FIM, which depends on the means only
+ * through w2 - w1. */
 static void test_large_means(void **state)
 {
     (void)state;
@@ -584,9 +586,10 @@ static void root_eigs(double s, double v, double w1, double w2, double *lam)
     model_free(m);
 }
 
-/* Near w1 = w2 the eigenvalues go like u^0, u^2, u^6 (theory.md). The
- * smallest is ~1e-25 at u = 1e-4, far below eps * lambda_max; the root
- * resolves it, so lambda/u^k converges as u -> 0. */
+/* Near w1 = w2 the eigenvalues go like u^0, u^2, u^6 (docs/theory.md
+ * section 2.1, "Eigenvalue laws"). The smallest is ~1e-25 at u = 1e-4, far
+ * below eps * lambda_max; the root resolves it, so lambda/u^k converges as
+ * u -> 0. */
 static void test_tiny_eigenvalues(void **state)
 {
     (void)state;

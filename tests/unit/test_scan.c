@@ -49,8 +49,9 @@ static void expect_exponent(const path_result *p, size_t j, double k,
                  j + 1, p->expo[j], p->expo_se[j], p->nfit[j], k);
 }
 
-/* Near w1 = w2 with v fixed: 1, u^2, u^6 (theory.md); the distance to the
- * set is |u|/sqrt2, so the exponents carry over. */
+/* Near w1 = w2 with v fixed: 1, u^2, u^6 (docs/theory.md section 2.1,
+ * "Eigenvalue laws"); the distance to the set is |u|/sqrt2, so the
+ * exponents carry over. */
 static void test_gmm_exponents(void **state)
 {
     fx *f = *state;
@@ -100,8 +101,9 @@ static void test_linear_path_reaches_end(void **state)
     assert_int_equal(p->rank[0], 3);
 }
 
-/* mlp2 near the overlap J1 = J2 (theory.md): d eigenvalues ~ |u|^2 and
- * one ~ |u|^6, the others of order 1; both activations, d = 1 and 2. */
+/* mlp2 near the overlap J1 = J2 (docs/theory.md section 2.2, "Eigenvalue
+ * law near the overlap"): d eigenvalues ~ |u|^2 and one ~ |u|^6, the
+ * others of order 1; both activations, d = 1 and 2. */
 static void test_mlp2_overlap_exponents(void **state)
 {
     fx *f = *state;
@@ -227,8 +229,9 @@ static void test_log_spacing_decades(void **state)
 }
 
 /* The reported interval exponent +- uncertainty covers the exact exponent
- * (gmm along u: 0, 2, 6; Hartigan: 4, theory.md) for every steps=, with
- * log and even spacing, though the regression error alone does not. */
+ * (gmm along u: 0, 2, 6; Hartigan: 4; docs/theory.md section 2.1) for
+ * every steps=, with log and even spacing, though the regression error
+ * alone does not. */
 static void test_exponent_interval_covers(void **state)
 {
     fx *f = *state;
