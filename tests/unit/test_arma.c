@@ -1072,8 +1072,9 @@ static void test_lambda_min_law(void **state)
  *   min_s KL(ARMA || N(0,s) white)      = log(1 + delta^2/(1 - ar1^2)) / 2,
  *   min_s KL(N(0,s) white || ARMA)      = log(1 + delta^2/(1 - ma1^2)) / 2,
  *   KL(N(0,1) white || ARMA)            = delta^2 / (2 (1 - ma1^2)).
- * theory.md's "KL to white noise = log(1 + delta^2/(1 - theta^2)) / 2" is
- * the third: the reverse direction with the white-noise variance fitted. */
+ * (docs/theory.md section 2.3, "The cone near the line"). The formula
+ * "KL to white noise = log(1 + delta^2/(1 - theta^2)) / 2" sometimes quoted
+ * is the third: the reverse direction with the white-noise variance fitted. */
 static double kl_rate(double ph, double th, double s, int reverse)
 {
     const int N = 4096;

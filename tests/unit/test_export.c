@@ -15,53 +15,12 @@
 #include "lang/parse.h"
 #include "lang/session.h"
 #include "model/model.h"
+#include "fixture.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    session *s;
-    ss_membuf out, err;
-    char dir[64];
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->s = session_new(ss_sink_mem(&f->out), ss_sink_mem(&f->err), 1);
-    f->s->file = "t.scn";
-    f->s->line = 1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss_test_exportXXXXXX");
-    if (!mkdtemp(f->dir))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    session_delete(f->s);
-    ss_membuf_free(&f->out);
-    ss_membuf_free(&f->err);
-    free(f);
-    return 0;
-}
-
-static void ok(fx *f, const char *text)
-{
-    ss_membuf_clear(&f->err);
-    if (interp_exec(f->s, text) != SS_OK)
-        fail_msg("'%s' failed: %s", text, f->err.buf ? f->err.buf : "");
-}
 
 /* Run one statement's command with Ctrl-C already flagged. */
 static ss_status run_interrupted(fx *f, const char *text,
@@ -108,13 +67,13 @@ static void test_export_interrupted(void **state)
 {
     fx *f = *state;
     char path[128], cmd[200];
-    snprintf(path, sizeof path, "%s/d.csv", f->dir);
+    snprintf(path, sizeof path, "%s/d.csv", fx_dir(f));
     FILE *fp = fopen(path, "w");
     assert_non_null(fp);
     fputs("old content\n", fp);
     fclose(fp);
-    ok(f, "model g gmm");
-    ok(f, "sample g n=5000 seed=2 as d");
+    fx_ok(f, "model g gmm");
+    fx_ok(f, "sample g n=5000 seed=2 as d");
     snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
     assert_int_equal(run_interrupted(f, cmd, cmd_export),
                      SS_ERR_INTERRUPTED);
@@ -123,28 +82,28 @@ static void test_export_interrupted(void **state)
     assert_non_null(got);
     assert_string_equal(got, "old content\n");
     free(got);
-    assert_int_equal(files_in(f->dir), 1);
+    assert_int_equal(files_in(fx_dir(f)), 1);
     /* a path's two files: neither is created */
-    ok(f, "path g w2: 1 -> 0 steps=5");
-    snprintf(cmd, sizeof cmd, "export path \"%s/p.csv\"", f->dir);
+    fx_ok(f, "path g w2: 1 -> 0 steps=5");
+    snprintf(cmd, sizeof cmd, "export path \"%s/p.csv\"", fx_dir(f));
     assert_int_equal(run_interrupted(f, cmd, cmd_export),
                      SS_ERR_INTERRUPTED);
-    assert_int_equal(files_in(f->dir), 1);
+    assert_int_equal(files_in(fx_dir(f)), 1);
     /* and without Ctrl-C the same export replaces it */
     snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
-    ok(f, cmd);
+    fx_ok(f, cmd);
     got = slurp(path);
     assert_non_null(got);
     assert_non_null(strstr(got, "\nx\n"));
     free(got);
-    assert_int_equal(files_in(f->dir), 1);
+    assert_int_equal(files_in(fx_dir(f)), 1);
 }
 
 /* An interrupted sample stores nothing and says so. */
 static void test_sample_interrupted(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm");
+    fx_ok(f, "model g gmm");
     size_t before = f->s->nobjs;
     assert_int_equal(run_interrupted(f, "sample g n=200000 seed=1 as d",
                                      cmd_sample),
@@ -160,9 +119,9 @@ static void test_sample_interrupted(void **state)
 static void check_same_as_one_call(fx *f, const char *model_cmd, size_t n)
 {
     char cmd[128];
-    ok(f, model_cmd);
+    fx_ok(f, model_cmd);
     snprintf(cmd, sizeof cmd, "sample m n=%zu seed=77 as d", n);
-    ok(f, cmd);
+    fx_ok(f, cmd);
     model *m;
     dataset *d;
     assert_int_equal(session_get(f->s, "m", &obj_model, 0, (void **)&m),
@@ -196,11 +155,9 @@ static void test_sample_blocks(void **state)
 static void test_sample_byte_bound(void **state)
 {
     fx *f = *state;
-    ok(f, "model m mlp2 d=16");
-    ss_membuf_clear(&f->err);
-    assert_int_equal(interp_exec(f->s, "sample m n=100000000 as d"),
-                     SS_ERR_LIMIT);
-    const char *e = f->err.buf ? f->err.buf : "";
+    fx_ok(f, "model m mlp2 d=16");
+    assert_int_equal(fx_run(f, "sample m n=100000000 as d"), SS_ERR_LIMIT);
+    const char *e = fx_err(f);
     /* 2^31 bytes / (17 * 8) = 15790320 rows */
     if (!strstr(e, "13.6 GB") || !strstr(e, "2147483648 bytes") ||
         !strstr(e, "n <= 15790320"))
@@ -212,13 +169,14 @@ int main(void)
 {
     ss_gsl_install_handler();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_export_interrupted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sample_interrupted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_sample_blocks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sample_byte_bound, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_export_interrupted, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sample_interrupted, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sample_blocks, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sample_byte_bound, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests_name("export", tests, NULL, NULL);
 }

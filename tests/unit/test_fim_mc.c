@@ -5,8 +5,9 @@
  * for the process's memory estimates the per-observation limit (the hidden
  * 4096-draw cut gave 239.7 for 500.25 near the unit circle); heavy-tailed
  * scores are flagged; the data-based FIMs work in pieces, stop on Ctrl-C
- * and refuse by bytes. Exact values: theory.md (ARMA(1,1) closed form;
- * Hartigan at v = 0: e^{mu^2} - 1). */
+ * and refuse by bytes. Exact values: docs/theory.md section 2.3 (the
+ * ARMA(1,1) closed form) and section 2.1 (Hartigan at v = 0:
+ * e^{mu^2} - 1). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "model/model.h"
+#include "testutil.h"
 
 #include <float.h>
 #include <gsl/gsl_blas.h>
@@ -29,42 +30,6 @@
 enum { I_V, I_W1, I_W2, NP };
 
 /* ---- helpers ------------------------------------------------------------- */
-
-/* |a - b| <= rtol |b| + atol, with NaN never close and infinities close only
- * to themselves. */
-static int close_enough(double a, double b, double rtol, double atol)
-{
-    if (isnan(a) || isnan(b))
-        return 0;
-    if (isinf(a) || isinf(b))
-        return a == b;
-    return fabs(a - b) <= rtol * fabs(b) + atol;
-}
-
-static void check_close(double a, double b, double rtol, double atol,
-                        const char *what, const char *file, int line)
-{
-    if (close_enough(a, b, rtol, atol))
-        return;
-    print_error("%s: got %.17g, expected %.17g (|diff| %.3g, rtol %.3g, "
-                "atol %.3g)\n",
-                what, a, b, fabs(a - b), rtol, atol);
-    _fail(file, line);
-}
-
-#define assert_close(a, b, rtol, atol, what) \
-    check_close((a), (b), (rtol), (atol), (what), __FILE__, __LINE__)
-
-static void check_finite(double a, const char *what, const char *file,
-                         int line)
-{
-    if (isfinite(a))
-        return;
-    print_error("%s is not finite: %g\n", what, a);
-    _fail(file, line);
-}
-
-#define assert_finite(a, what) check_finite((a), (what), __FILE__, __LINE__)
 
 static model *make(double s, double v, double w1, double w2)
 {
@@ -175,9 +140,9 @@ static void test_singular_sets(void **state)
     assert_non_null(strstr(out[0].effect, "w2 unidentifiable"));
     assert_non_null(strstr(out[1].effect, "w1 unidentifiable"));
     assert_non_null(strstr(out[2].effect, "v unidentifiable"));
-    assert_close(out[0].distance, 0.385, 1e-15, 0, "dist v=0");
-    assert_close(out[1].distance, 0.615, 1e-15, 0, "dist v=1");
-    assert_close(out[2].distance, 1.94 / sqrt(2.0), 1e-15, 0, "dist w1=w2");
+    assert_close_msg(out[0].distance, 0.385, 1e-15, 0, "dist v=0");
+    assert_close_msg(out[1].distance, 0.615, 1e-15, 0, "dist v=1");
+    assert_close_msg(out[2].distance, 1.94 / sqrt(2.0), 1e-15, 0, "dist w1=w2");
     /* a truncated request fills only what fits */
     assert_int_equal(model_gmm->singular(m, m->theta, out, 2), 2);
     size_t cnt;
@@ -264,7 +229,7 @@ static void check_scores_fd(const point *p)
             char what[96];
             snprintf(what, sizeof what, "%s: d ell/d %s at x=%g", p->label,
                      m->params[k].name, x);
-            assert_close(an, fd, 1e-6, floor, what);
+            assert_close_msg(an, fd, 1e-6, floor, what);
         }
     }
     gsl_matrix_free(d);
@@ -302,11 +267,11 @@ static void test_score_v_no_cancellation(void **state)
         long double z1 = ((long double)x - w1), z2 = ((long double)x - w2);
         long double p1 = expl(-0.5L * z1 * z1), p2 = expl(-0.5L * z2 * z2);
         long double ref = (p2 - p1) / ((1 - (long double)v) * p1 + v * p2);
-        assert_close(gsl_matrix_get(sc, 0, I_V), (double)ref, 1e-11, 0,
-                     "d ell/d v near w1 = w2");
+        assert_close_msg(gsl_matrix_get(sc, 0, I_V), (double)ref, 1e-11, 0,
+                         "d ell/d v near w1 = w2");
         /* leading order u (x - w) as a sanity check of the scale */
-        assert_close(gsl_matrix_get(sc, 0, I_V), du * (x - w1), 1e-5, 0,
-                     "d ell/d v ~ u (x - w)");
+        assert_close_msg(gsl_matrix_get(sc, 0, I_V), du * (x - w1), 1e-5, 0,
+                         "d ell/d v ~ u (x - w)");
         gsl_matrix_free(d);
         gsl_matrix_free(sc);
     }
@@ -375,7 +340,7 @@ static void test_loglik_value(void **state)
         for (double x = -3.0; x <= 4.0; x += 0.7) {
             double ref = log((1 - p->v) * gsl_ran_gaussian_pdf(x - p->w1, p->s) +
                              p->v * gsl_ran_gaussian_pdf(x - p->w2, p->s));
-            assert_close(ell_at(m, m->theta, x), ref, 1e-14, 1e-15, "ell");
+            assert_close_msg(ell_at(m, m->theta, x), ref, 1e-14, 1e-15, "ell");
         }
         model_free(m);
     }
@@ -388,7 +353,8 @@ typedef struct {
     int i, j;
 } qagi_ctx;
 
-/* Naive integrand s_i s_j p, straight from the formulas in theory.md. */
+/* Naive integrand s_i s_j p, straight from the score formulas of
+ * docs/theory.md section 2.1. */
 static double naive_integrand(double x, void *vp)
 {
     const qagi_ctx *c = vp;
@@ -433,7 +399,8 @@ static void check_fim_qagi(const point *p, double rtol)
             char what[96];
             snprintf(what, sizeof what, "%s: G[%d][%d] vs qagi", p->label, i,
                      j);
-            assert_close(gsl_matrix_get(G, i, j), Q[i][j], rtol, atol, what);
+            assert_close_msg(gsl_matrix_get(G, i, j), Q[i][j], rtol, atol,
+                             what);
         }
     gsl_matrix_free(G);
     model_free(m);
@@ -479,10 +446,10 @@ static void check_fim_mc(const point *p, size_t n, unsigned long seed)
                      p->label, i, j, se);
             /* 5 standard errors; an entry that is identically zero has
              * se = 0 and must then match to rounding. */
-            assert_close(gsl_matrix_get(G, i, j), mean, 0,
-                         5 * se + 1e-15 * sqrt(gsl_matrix_get(G, i, i) *
-                                               gsl_matrix_get(G, j, j)),
-                         what);
+            assert_close_msg(gsl_matrix_get(G, i, j), mean, 0,
+                             5 * se + 1e-15 * sqrt(gsl_matrix_get(G, i, i) *
+                                                   gsl_matrix_get(G, j, j)),
+                             what);
         }
     free(ell);
     gsl_matrix_free(x);
@@ -521,10 +488,11 @@ static void test_fim_vs_mc(void **state)
 /* Means far from 0 against s: doubles near w = 1e16 are 2 apart, so a
  * draw w + s z (s = 1) lands on a grid of step 2 s and the sampled
  * I[w1,w1] came out 0.326 where the exact value at w1 = w2 is
- * (1 - v)^2 / s^2 = 0.25 (theory: G on w1 = w2). Sampling and scores
- * refuse there; the log-likelihood alone is still available. Where the
- * grid is fine against s (w = 1e8, step 1.5e-8 s) Monte Carlo agrees with
- * the exact FIM, which depends on the means only through w2 - w1. */
+ * (1 - v)^2 / s^2 = 0.25 (G on w1 = w2, docs/theory.md section 2.1).
+ * Sampling and scores refuse there; the log-likelihood alone is still
+ * available. Where the grid is fine against s (w = 1e8, step 1.5e-8 s)
+ * Monte Carlo agrees with the exact FIM, which depends on the means only
+ * through w2 - w1. */
 static void test_large_means(void **state)
 {
     (void)state;
@@ -540,10 +508,10 @@ static void test_large_means(void **state)
                      SS_ERR_RANGE);
     assert_int_equal(model_gmm->loglik_terms(m, m->theta, x, ell, NULL),
                      SS_OK);
-    assert_close(ell[0], -0.5 * log(2 * M_PI), 1e-15, 0, "ell at the mean");
+    assert_close_msg(ell[0], -0.5 * log(2 * M_PI), 1e-15, 0, "ell at the mean");
     /* the exact value there, which the refusal protects */
     gsl_matrix *G = exact_fim(m, NULL);
-    assert_close(gsl_matrix_get(G, 1, 1), 0.25, 1e-12, 0, "exact I[w1,w1]");
+    assert_close_msg(gsl_matrix_get(G, 1, 1), 0.25, 1e-12, 0, "exact I[w1,w1]");
     gsl_matrix_free(G);
     gsl_matrix_free(x);
     gsl_matrix_free(sc);
@@ -575,8 +543,8 @@ static void check_root(const point *p)
             double scale = sqrt(gsl_matrix_get(G, i, i) *
                                 gsl_matrix_get(G, j, j));
             /* same terms summed in another order */
-            assert_close(gsl_matrix_get(RtR, i, j), gsl_matrix_get(G, i, j),
-                         0, 1e-13 * scale, "R^T R vs G");
+            assert_close_msg(gsl_matrix_get(RtR, i, j), gsl_matrix_get(G, i, j),
+                             0, 1e-13 * scale, "R^T R vs G");
             /* root == NULL takes the same path without the matrix */
             assert_true(gsl_matrix_get(G2, i, j) == gsl_matrix_get(G, i, j));
             assert_true(gsl_matrix_get(G, i, j) == gsl_matrix_get(G, j, i));
@@ -618,9 +586,10 @@ static void root_eigs(double s, double v, double w1, double w2, double *lam)
     model_free(m);
 }
 
-/* Near w1 = w2 the eigenvalues go like u^0, u^2, u^6 (theory.md). The
- * smallest is ~1e-25 at u = 1e-4, far below eps * lambda_max; the root
- * resolves it, so lambda/u^k converges as u -> 0. */
+/* Near w1 = w2 the eigenvalues go like u^0, u^2, u^6 (docs/theory.md
+ * section 2.1, "Eigenvalue laws"). The smallest is ~1e-25 at u = 1e-4, far
+ * below eps * lambda_max; the root resolves it, so lambda/u^k converges as
+ * u -> 0. */
 static void test_tiny_eigenvalues(void **state)
 {
     (void)state;
@@ -630,21 +599,21 @@ static void test_tiny_eigenvalues(void **state)
         root_eigs(1.0, 0.3, 0.0, us[k], lam[k]);
     for (int k = 1; k < 3; k++) {
         double u0 = us[k - 1], u1 = us[k];
-        assert_close(lam[k][0], lam[k - 1][0], 1e-2, 0, "lambda_max ~ u^0");
-        assert_close(lam[k][1] / (u1 * u1), lam[k - 1][1] / (u0 * u0), 1e-2,
-                     0, "lambda_mid / u^2");
-        assert_close(lam[k][2] / pow(u1, 6), lam[k - 1][2] / pow(u0, 6),
-                     1e-2, 0, "lambda_min / u^6");
+        assert_close_msg(lam[k][0], lam[k - 1][0], 1e-2, 0, "lambda_max ~ u^0");
+        assert_close_msg(lam[k][1] / (u1 * u1), lam[k - 1][1] / (u0 * u0), 1e-2,
+                         0, "lambda_mid / u^2");
+        assert_close_msg(lam[k][2] / pow(u1, 6), lam[k - 1][2] / pow(u0, 6),
+                         1e-2, 0, "lambda_min / u^6");
     }
     /* lambda_max -> (1-v)^2 + v^2 at w1 = w2 (rank-one closed form) */
-    assert_close(lam[2][0], 0.49 + 0.09, 1e-6, 0, "lambda_max limit");
+    assert_close_msg(lam[2][0], 0.49 + 0.09, 1e-6, 0, "lambda_max limit");
 
     /* On the set: two zero singular values to rounding. */
     double l0[NP];
     root_eigs(1.0, 0.3, 0.0, 0.0, l0);
     assert_true(sqrt(l0[1]) < 1e-14 * sqrt(l0[0]));
     assert_true(sqrt(l0[2]) < 1e-14 * sqrt(l0[0]));
-    assert_close(l0[0], 0.58, 1e-13, 0, "lambda_max at w1 = w2");
+    assert_close_msg(l0[0], 0.58, 1e-13, 0, "lambda_max at w1 = w2");
 }
 
 /* ---- closed forms on the singular sets ------------------------------------ */
@@ -664,12 +633,12 @@ static void test_closed_forms(void **state)
         model *m = make(p->s, p->v, p->w1, p->w2);
         gsl_matrix *G = exact_fim(m, NULL);
         double u = (p->w2 - p->w1) / p->s, s2 = p->s * p->s;
-        assert_close(gsl_matrix_get(G, I_V, I_V), expm1(u * u), 1e-13, 0,
-                     "v=0: G[v][v] = e^{u^2/s^2} - 1");
-        assert_close(gsl_matrix_get(G, I_V, I_W1), (p->w2 - p->w1) / s2, 1e-13,
-                     0, "v=0: G[v][w1]");
-        assert_close(gsl_matrix_get(G, I_W1, I_W1), 1 / s2, 1e-13, 0,
-                     "v=0: G[w1][w1]");
+        assert_close_msg(gsl_matrix_get(G, I_V, I_V), expm1(u * u), 1e-13, 0,
+                         "v=0: G[v][v] = e^{u^2/s^2} - 1");
+        assert_close_msg(gsl_matrix_get(G, I_V, I_W1), (p->w2 - p->w1) / s2,
+                         1e-13, 0, "v=0: G[v][w1]");
+        assert_close_msg(gsl_matrix_get(G, I_W1, I_W1), 1 / s2, 1e-13, 0,
+                         "v=0: G[w1][w1]");
         for (int i = 0; i < NP; i++) {
             assert_true(gsl_matrix_get(G, I_W2, i) == 0.0);
             assert_true(gsl_matrix_get(G, i, I_W2) == 0.0);
@@ -682,12 +651,12 @@ static void test_closed_forms(void **state)
         model *m = make(0.7, 1.0, -0.73, 1.21);
         gsl_matrix *G = exact_fim(m, NULL);
         double u = 1.94 / 0.7, s2 = 0.49;
-        assert_close(gsl_matrix_get(G, I_V, I_V), expm1(u * u), 1e-13, 0,
-                     "v=1: G[v][v]");
-        assert_close(gsl_matrix_get(G, I_V, I_W2), 1.94 / s2, 1e-13, 0,
-                     "v=1: G[v][w2]");
-        assert_close(gsl_matrix_get(G, I_W2, I_W2), 1 / s2, 1e-13, 0,
-                     "v=1: G[w2][w2]");
+        assert_close_msg(gsl_matrix_get(G, I_V, I_V), expm1(u * u), 1e-13, 0,
+                         "v=1: G[v][v]");
+        assert_close_msg(gsl_matrix_get(G, I_V, I_W2), 1.94 / s2, 1e-13, 0,
+                         "v=1: G[v][w2]");
+        assert_close_msg(gsl_matrix_get(G, I_W2, I_W2), 1 / s2, 1e-13, 0,
+                         "v=1: G[w2][w2]");
         for (int i = 0; i < NP; i++)
             assert_true(gsl_matrix_get(G, I_W1, i) == 0.0 &&
                         gsl_matrix_get(G, i, I_W1) == 0.0);
@@ -709,8 +678,8 @@ static void test_closed_forms(void **state)
                               {0, v * (1 - v), v * v}};
         for (int i = 0; i < NP; i++)
             for (int j = 0; j < NP; j++)
-                assert_close(gsl_matrix_get(G, i, j), ref[i][j] / s2, 1e-13,
-                             0, "w1=w2 closed form");
+                assert_close_msg(gsl_matrix_get(G, i, j), ref[i][j] / s2, 1e-13,
+                                 0, "w1=w2 closed form");
         gsl_matrix_free(G);
         model_free(m);
     }
@@ -775,8 +744,8 @@ static void test_fim_reference(void **state)
             char what[96];
             snprintf(what, sizeof what, "%s: G[%d][%d] vs mpmath", p->label,
                      i, j);
-            assert_close(gsl_matrix_get(G, i, j), g[e], 0,
-                         1e-13 * sqrt(g[diag[i]] * g[diag[j]]), what);
+            assert_close_msg(gsl_matrix_get(G, i, j), g[e], 0,
+                             1e-13 * sqrt(g[diag[i]] * g[diag[j]]), what);
         }
         gsl_matrix_free(G);
         model_free(m);
@@ -793,12 +762,12 @@ static void test_fim_near_coincident(void **state)
     const double u = 1e-8, v = 0.3;
     model *m = make(1.0, v, 0.0, u);
     gsl_matrix *G = exact_fim(m, NULL);
-    assert_close(gsl_matrix_get(G, I_V, I_V), u * u, 1e-13, 0,
-                 "G[v][v] ~ u^2");
-    assert_close(gsl_matrix_get(G, I_V, I_W1), (1 - v) * u, 1e-7, 0,
-                 "G[v][w1] ~ (1-v) u");
-    assert_close(gsl_matrix_get(G, I_V, I_W2), v * u, 1e-7, 0,
-                 "G[v][w2] ~ v u");
+    assert_close_msg(gsl_matrix_get(G, I_V, I_V), u * u, 1e-13, 0,
+                     "G[v][v] ~ u^2");
+    assert_close_msg(gsl_matrix_get(G, I_V, I_W1), (1 - v) * u, 1e-7, 0,
+                     "G[v][w1] ~ (1-v) u");
+    assert_close_msg(gsl_matrix_get(G, I_V, I_W2), v * u, 1e-7, 0,
+                     "G[v][w2] ~ v u");
     gsl_matrix_free(G);
     model_free(m);
 }
@@ -818,8 +787,9 @@ static void test_fim_invariance(void **state)
         gsl_matrix *Gs = exact_fim(ms, NULL);
         for (int i = 0; i < NP; i++)
             for (int j = 0; j < NP; j++)
-                assert_close(gsl_matrix_get(Gs, i, j), gsl_matrix_get(G, i, j),
-                             1e-14, 0, "shifted G");
+                assert_close_msg(gsl_matrix_get(Gs, i, j),
+                                 gsl_matrix_get(G, i, j), 1e-14, 0,
+                                 "shifted G");
         gsl_matrix_free(Gs);
         model_free(ms);
     }
@@ -829,8 +799,8 @@ static void test_fim_invariance(void **state)
     for (int i = 0; i < NP; i++)
         for (int j = 0; j < NP; j++) {
             double f = (i == I_V ? 1.0 : 0.5) * (j == I_V ? 1.0 : 0.5);
-            assert_close(gsl_matrix_get(G2, i, j), f * gsl_matrix_get(G, i, j),
-                         1e-14, 0, "scaled G");
+            assert_close_msg(gsl_matrix_get(G2, i, j),
+                             f * gsl_matrix_get(G, i, j), 1e-14, 0, "scaled G");
         }
     gsl_matrix_free(G2);
     model_free(m2);
@@ -845,12 +815,12 @@ static void test_fim_limits(void **state)
     (void)state;
     model *m = make(1.0, 0.385, -30.0, 30.0);
     gsl_matrix *G = exact_fim(m, NULL);
-    assert_close(gsl_matrix_get(G, I_V, I_V), 1 / (0.385 * 0.615), 1e-13, 0,
-                 "separated G[v][v]");
-    assert_close(gsl_matrix_get(G, I_W1, I_W1), 0.615, 1e-13, 0,
-                 "separated G[w1][w1]");
-    assert_close(gsl_matrix_get(G, I_W2, I_W2), 0.385, 1e-13, 0,
-                 "separated G[w2][w2]");
+    assert_close_msg(gsl_matrix_get(G, I_V, I_V), 1 / (0.385 * 0.615), 1e-13, 0,
+                     "separated G[v][v]");
+    assert_close_msg(gsl_matrix_get(G, I_W1, I_W1), 0.615, 1e-13, 0,
+                     "separated G[w1][w1]");
+    assert_close_msg(gsl_matrix_get(G, I_W2, I_W2), 0.385, 1e-13, 0,
+                     "separated G[w2][w2]");
     assert_true(fabs(gsl_matrix_get(G, I_W1, I_W2)) < 1e-100);
     gsl_matrix_free(G);
     model_free(m);
@@ -900,9 +870,9 @@ static void check_moments(const point *p, size_t n, unsigned long seed)
     double var = p->s * p->s + v * (1 - v) * u * u;
     char what[96];
     snprintf(what, sizeof what, "%s: sample mean", p->label);
-    assert_close(mean, mu, 0, 5 * sqrt(var / n), what);
+    assert_close_msg(mean, mu, 0, 5 * sqrt(var / n), what);
     snprintf(what, sizeof what, "%s: sample variance", p->label);
-    assert_close(m2, var, 0, 5 * sqrt((m4 - m2 * m2) / n), what);
+    assert_close_msg(m2, var, 0, 5 * sqrt((m4 - m2 * m2) / n), what);
     gsl_matrix_free(x);
     gsl_rng_free(r);
     model_free(m);

@@ -17,6 +17,7 @@
 #include "lang/repl.h"
 #include "lang/session.h"
 #include "model/model.h"
+#include "fixture.h"
 
 #include <gsl/gsl_rng.h>
 #include <readline/history.h>
@@ -26,40 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- fixture ---------------------------------------------------------- */
-
-typedef struct {
-    ss_membuf out, err;
-    session *s;
-    char dir[64]; /* mkdtemp directory for script files */
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->s = session_new(ss_sink_mem(&f->out), ss_sink_mem(&f->err), 1);
-    if (!f->s) {
-        free(f);
-        return -1;
-    }
-    f->s->file = "t.scn";
-    f->s->line = 1;
-    *state = f;
-    return 0;
-}
-
-static void rm_dir(fx *f)
-{
-    if (!f->dir[0])
-        return;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    f->dir[0] = 0;
-}
+/* ---- fixture (fixture.h) ---------------------------------------------- */
 
 /* The generator clone of the snapshot in progress, freed by teardown when
  * a failed assertion skipped snap_check. */
@@ -67,45 +35,10 @@ static gsl_rng *live_snap_rng;
 
 static int teardown(void **state)
 {
-    fx *f = *state;
     if (live_snap_rng)
         gsl_rng_free(live_snap_rng);
     live_snap_rng = NULL;
-    rm_dir(f);
-    session_delete(f->s);
-    ss_membuf_free(&f->out);
-    ss_membuf_free(&f->err);
-    free(f);
-    return 0;
-}
-
-static const char *out_text(const fx *f)
-{
-    return f->out.buf ? f->out.buf : "";
-}
-
-static const char *err_text(const fx *f)
-{
-    return f->err.buf ? f->err.buf : "";
-}
-
-/* Run text as lines starting at `line` of t.scn; output buffers are
- * cleared first. */
-static ss_status run_at(fx *f, int line, const char *text)
-{
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
-    f->s->file = "t.scn";
-    f->s->line = line;
-    return interp_exec(f->s, text);
-}
-
-/* Text that must succeed without any diagnostic. */
-static void ok(fx *f, const char *text)
-{
-    ss_status rc = run_at(f, 1, text);
-    if (rc != SS_OK || f->err.len)
-        fail_msg("\"%s\" failed (%d): %s", text, (int)rc, err_text(f));
+    return fx_teardown(state);
 }
 
 /* ---- session snapshots: the all-or-nothing rule ------------------------ */
@@ -205,10 +138,10 @@ static void err_at(fx *f, int line, const char *text, ss_status code,
     char want[2048];
     snap sn;
     snap_take(f->s, &sn);
-    ss_status rc = run_at(f, line, text);
+    ss_status rc = fx_run_at(f, line, text);
     snprintf(want, sizeof want, "t.scn:%d:%d: error: %s\n", eline, col, msg);
-    assert_string_equal(err_text(f), want);
-    assert_string_equal(out_text(f), "");
+    assert_string_equal(fx_err(f), want);
+    assert_string_equal(fx_out(f), "");
     assert_int_equal(rc, code);
     snap_check(f->s, &sn, text);
 }
@@ -222,7 +155,7 @@ static void err(fx *f, const char *text, ss_status code, int col,
 /* A model g with known, non-default values. */
 static void make_g(fx *f)
 {
-    ok(f, "model g gmm v=0.3 w1=0.25 w2=1.5");
+    fx_ok_quiet(f, "model g gmm v=0.3 w1=0.25 w2=1.5");
 }
 
 static const model *get_model(fx *f, const char *name)
@@ -247,11 +180,7 @@ static const char *write_file(fx *f, const char *name, const char *data,
                               size_t len)
 {
     static char path[256];
-    if (!f->dir[0]) {
-        snprintf(f->dir, sizeof f->dir, "/tmp/test_interp.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
-    }
-    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    snprintf(path, sizeof path, "%s/%s", fx_dir(f), name);
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
     assert_int_equal(fwrite(data, 1, len, fp), len);
@@ -279,9 +208,9 @@ static void test_blank_and_comment_lines(void **state)
     for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
         snap sn;
         snap_take(f->s, &sn);
-        assert_int_equal(run_at(f, 5, blank[i]), SS_OK);
-        assert_string_equal(out_text(f), "");
-        assert_string_equal(err_text(f), "");
+        assert_int_equal(fx_run_at(f, 5, blank[i]), SS_OK);
+        assert_string_equal(fx_out(f), "");
+        assert_string_equal(fx_err(f), "");
         snap_check(f->s, &sn, blank[i]);
     }
 }
@@ -299,11 +228,11 @@ static void test_error_format_with_and_without_file(void **state)
     f->s->file = NULL;
     f->s->line = 3;
     assert_int_equal(interp_exec(f->s, "zzzzzz"), SS_ERR_NAME);
-    assert_string_equal(err_text(f), "error: unknown command 'zzzzzz' "
-                                     "(type `help` for the list)\n");
+    assert_string_equal(fx_err(f), "error: unknown command 'zzzzzz' "
+                                   "(type `help` for the list)\n");
     ss_membuf_clear(&f->err);
     assert_int_equal(interp_exec(f->s, "model g gmm v=2"), SS_ERR_RANGE);
-    assert_string_equal(err_text(f),
+    assert_string_equal(fx_err(f),
                         "error: v = 2 is outside its range [0, 1]\n");
     assert_null(session_find(f->s, "g"));
     f->s->file = "t.scn";
@@ -328,10 +257,10 @@ static void test_unknown_command_suggestion(void **state)
         "unknown command 'x' (type `help` for the list)");
 
     /* Statements before the bad one ran; the ones after did not. */
-    assert_int_equal(run_at(f, 9, "echo a; lsit; echo b"), SS_ERR_NAME);
-    assert_string_equal(out_text(f), "a\n");
-    assert_string_equal(err_text(f), "t.scn:9:9: error: unknown command "
-                                     "'lsit'; did you mean 'list'?\n");
+    assert_int_equal(fx_run_at(f, 9, "echo a; lsit; echo b"), SS_ERR_NAME);
+    assert_string_equal(fx_out(f), "a\n");
+    assert_string_equal(fx_err(f), "t.scn:9:9: error: unknown command "
+                                   "'lsit'; did you mean 'list'?\n");
 }
 
 /* "unknown model kind 'foo' (kinds: gmm, mlp2, ...)" from the registry */
@@ -420,8 +349,8 @@ static void test_out_of_range_value(void **state)
     assert_true(get_model(f, "g")->is_free[1]);
 
     /* The boundary itself is allowed. */
-    ok(f, "set g v=1");
-    ok(f, "set g v=0");
+    fx_ok_quiet(f, "set g v=1");
+    fx_ok_quiet(f, "set g v=0");
     assert_true(param(f, "g", "v") == 0);
 }
 
@@ -446,7 +375,7 @@ static void test_model_replace_failure_keeps_old(void **state)
     assert_true(param(f, "g", "w2") == 1.5);
 
     /* A successful `model` replaces it. */
-    ok(f, "model g gmm v=0.5");
+    fx_ok_quiet(f, "model g gmm v=0.5");
     assert_true(param(f, "g", "w2") == 1);
     assert_int_equal(f->s->nobjs, 1);
 }
@@ -464,7 +393,7 @@ static void test_malformed_numbers(void **state)
     err(f, "show =1", SS_ERR_SYNTAX, 6,
         "expected a parameter name before '='");
     /* Nothing of an earlier statement in a text that fails to parse runs. */
-    assert_int_equal(run_at(f, 1, "set g v=0.9; set g v=1e"), SS_ERR_SYNTAX);
+    assert_int_equal(fx_run_at(f, 1, "set g v=0.9; set g v=1e"), SS_ERR_SYNTAX);
     assert_true(param(f, "g", "v") == 0.3);
 }
 
@@ -494,7 +423,7 @@ static void test_wrong_vector_length(void **state)
         "w2 has 1 component, got 3 values");
     assert_true(param(f, "g", "w1") == 0.25);
     /* A one-element vector for a scalar is fine. */
-    ok(f, "set g w1=[0.75]");
+    fx_ok_quiet(f, "set g w1=[0.75]");
     assert_true(param(f, "g", "w1") == 0.75);
 }
 
@@ -539,7 +468,7 @@ static void test_source_missing(void **state)
     snprintf(want, sizeof want,
              "error: cannot open '/nonexistent/x.scn': No such file or "
              "directory\n");
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
     snap_check(f->s, &sn, "interp_run_file(missing)");
     assert_int_equal(f->s->source_depth, 0);
 }
@@ -553,12 +482,12 @@ static void test_source_runs_and_restores_position(void **state)
     snprintf(ipath, sizeof ipath, "%s", ip);
     snprintf(cmd, sizeof cmd, "echo before\nsource \"%s\"\necho after",
              ipath);
-    assert_int_equal(run_at(f, 20, cmd), SS_ERR_RANGE);
-    assert_string_equal(out_text(f), "before\ninner\n");
+    assert_int_equal(fx_run_at(f, 20, cmd), SS_ERR_RANGE);
+    assert_string_equal(fx_out(f), "before\ninner\n");
     /* The error names the inner file and line, once. */
     snprintf(want, sizeof want,
              "%s:3:13: error: v = 3 is outside its range [0, 1]\n", ipath);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
     assert_null(session_find(f->s, "h"));
     assert_string_equal(f->s->file, "t.scn");
     assert_int_equal(f->s->line, 20);
@@ -569,11 +498,10 @@ static void test_source_runs_and_restores_position(void **state)
     const char *op = write_file(f, "outer.scn", outer, sizeof outer - 1);
     char opath[256];
     snprintf(opath, sizeof opath, "%s", op);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, opath), SS_ERR_RANGE);
-    assert_string_equal(out_text(f), "inner\n");
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_out(f), "inner\n");
+    assert_string_equal(fx_err(f), want);
     assert_string_equal(f->s->file, "t.scn");
     assert_int_equal(f->s->source_depth, 0);
 }
@@ -588,16 +516,15 @@ static void test_source_self_depth_limit(void **state)
     make_g(f);
     snap sn;
     snap_take(f->s, &sn);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_LIMIT);
     snprintf(want, sizeof want,
              "%s:2:8: error: scripts nested too deeply (limit %d): does "
              "'%s' source itself?\n",
              path, INTERP_MAX_DEPTH, path);
-    assert_string_equal(err_text(f), want);
-    assert_int_equal(count_substr(out_text(f), "in\n"), INTERP_MAX_DEPTH);
-    assert_null(strstr(out_text(f), "never"));
+    assert_string_equal(fx_err(f), want);
+    assert_int_equal(count_substr(fx_out(f), "in\n"), INTERP_MAX_DEPTH);
+    assert_null(strstr(fx_out(f), "never"));
     assert_int_equal(f->s->source_depth, 0);
     assert_string_equal(f->s->file, "t.scn");
     snap_check(f->s, &sn, "self-sourcing script");
@@ -614,13 +541,12 @@ static void test_binary_input(void **state)
     snprintf(path, sizeof path, "%s", write_file(f, "nul.scn", nul,
                                                  sizeof nul - 1));
     snap_take(f->s, &sn);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
-    assert_string_equal(out_text(f), "hi\n");
+    assert_string_equal(fx_out(f), "hi\n");
     snprintf(want, sizeof want,
              "%s:2:3: error: a NUL byte in the input (binary file?)\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
     snap_check(f->s, &sn, "nul.scn");
 
     /* Control and non-UTF-8 bytes are quoted as \xNN. */
@@ -628,12 +554,11 @@ static void test_binary_input(void **state)
     snprintf(path, sizeof path, "%s",
              write_file(f, "garbage.scn", garbage, sizeof garbage - 1));
     snap_take(f->s, &sn);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
     snprintf(want, sizeof want,
              "%s:1:1: error: unexpected character '\\x01'\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
     snap_check(f->s, &sn, "garbage.scn");
 
     /* Random binary data: an error, no crash, nothing run. */
@@ -646,10 +571,9 @@ static void test_binary_input(void **state)
     snprintf(path, sizeof path, "%s",
              write_file(f, "bin.scn", (const char *)bin, sizeof bin));
     snap_take(f->s, &sn);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_not_equal(interp_run_file(f->s, path), SS_OK);
-    assert_int_equal(count_substr(err_text(f), "error: "), 1);
+    assert_int_equal(count_substr(fx_err(f), "error: "), 1);
     snap_check(f->s, &sn, "bin.scn");
 
     /* Bytes >= 0x80 straight into interp_exec. */
@@ -665,30 +589,32 @@ static void test_binary_input(void **state)
 static void test_echo(void **state)
 {
     fx *f = *state;
-    ok(f, "echo Hello, world!");
-    assert_string_equal(out_text(f), "Hello, world!\n");
-    ok(f, "echo  (a = 1)  [b  ->  c]   ok? 100%");
-    assert_string_equal(out_text(f), "(a = 1) [b -> c] ok? 100%\n");
-    ok(f, "echo 'quoted;  #kept' and; echo two # comment");
-    assert_string_equal(out_text(f), "quoted;  #kept and\ntwo\n");
-    ok(f, "echo");
-    assert_string_equal(out_text(f), "\n");
-    ok(f, "echo 0.0010 1e400 1e-400 as x");
-    assert_string_equal(out_text(f), "0.0010 1e400 1e-400 as x\n");
+    fx_ok_quiet(f, "echo Hello, world!");
+    assert_string_equal(fx_out(f), "Hello, world!\n");
+    fx_ok_quiet(f, "echo  (a = 1)  [b  ->  c]   ok? 100%");
+    assert_string_equal(fx_out(f), "(a = 1) [b -> c] ok? 100%\n");
+    fx_ok_quiet(f, "echo 'quoted;  #kept' and; echo two # comment");
+    assert_string_equal(fx_out(f), "quoted;  #kept and\ntwo\n");
+    fx_ok_quiet(f, "echo");
+    assert_string_equal(fx_out(f), "\n");
+    fx_ok_quiet(f, "echo 0.0010 1e400 1e-400 as x");
+    assert_string_equal(fx_out(f), "0.0010 1e400 1e-400 as x\n");
     assert_int_equal(f->s->nobjs, 0);
     /* escape sequences: clear screen, colour, title, bell, CR, DEL */
-    ok(f, "echo \x1b[2J\x1b[31mred\x1b[0m '\x1b]0;title\x07' 'a\rb' \x7f");
-    assert_string_equal(out_text(f),
+    fx_ok_quiet(
+        f, "echo \x1b[2J\x1b[31mred\x1b[0m '\x1b]0;title\x07' 'a\rb' \x7f");
+    assert_string_equal(fx_out(f),
                         "^[[2J^[[31mred^[[0m ^[]0;title^G a^Mb ^?\n");
-    ok(f, "echo \"tab\\there\" x\x01y");
-    assert_string_equal(out_text(f), "tab\there x^Ay\n");
+    fx_ok_quiet(f, "echo \"tab\\there\" x\x01y");
+    assert_string_equal(fx_out(f), "tab\there x^Ay\n");
     /* UTF-8 passes; a C1 CSI (U+009B), a lone byte, an overlong form and
      * a surrogate do not */
-    ok(f, "echo \xc3\xa9t\xc3\xa9 \xe2\x86\x92 \xc2\x9b" "2J \xff \xc0\xaf "
-          "\xed\xa0\x80");
-    assert_string_equal(out_text(f), "\xc3\xa9t\xc3\xa9 \xe2\x86\x92 "
-                                     "\\xc2\\x9b2J \\xff \\xc0\\xaf "
-                                     "\\xed\\xa0\\x80\n");
+    fx_ok_quiet(f, "echo \xc3\xa9t\xc3\xa9 \xe2\x86\x92 \xc2\x9b"
+                   "2J \xff \xc0\xaf "
+                   "\xed\xa0\x80");
+    assert_string_equal(fx_out(f), "\xc3\xa9t\xc3\xa9 \xe2\x86\x92 "
+                                   "\\xc2\\x9b2J \\xff \\xc0\\xaf "
+                                   "\\xed\\xa0\\x80\n");
     /* errors in echo: an unterminated quote */
     err(f, "echo 'abc", SS_ERR_SYNTAX, 6, "unterminated string");
 }
@@ -698,36 +624,33 @@ static void test_empty_and_crlf_scripts(void **state)
     fx *f = *state;
     char path[256];
     snprintf(path, sizeof path, "%s", write_file(f, "empty.scn", "", 0));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_OK);
-    assert_string_equal(out_text(f), "");
-    assert_string_equal(err_text(f), "");
+    assert_string_equal(fx_out(f), "");
+    assert_string_equal(fx_err(f), "");
 
     const char crlf[] = "# comment\r\necho a\r\n\r\necho \"b\r\n c\"\r\n"
                         "help [\r\n 1]\r\n";
     snprintf(path, sizeof path, "%s",
              write_file(f, "crlf.scn", crlf, sizeof crlf - 1));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_USAGE);
-    assert_string_equal(out_text(f), "a\nb\n c\n");
+    assert_string_equal(fx_out(f), "a\nb\n c\n");
     char w[512];
     snprintf(w, sizeof w, "%s:6:6: error: help takes a command or model kind "
                           "name\n", path);
-    assert_string_equal(err_text(f), w);
+    assert_string_equal(fx_err(f), w);
 
     /* EOF inside an open bracket: reported at the statement's first line */
     const char unclosed[] = "echo ok\nmodel g gmm v=[0.5,\n  1\n";
     snprintf(path, sizeof path, "%s",
              write_file(f, "unclosed.scn", unclosed, sizeof unclosed - 1));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
     char want[512];
     snprintf(want, sizeof want, "%s:2:15: error: unclosed '['\n", path);
-    assert_string_equal(err_text(f), want);
-    assert_string_equal(out_text(f), "ok\n");
+    assert_string_equal(fx_err(f), want);
+    assert_string_equal(fx_out(f), "ok\n");
     assert_null(session_find(f->s, "g"));
 }
 
@@ -747,7 +670,7 @@ static void test_very_long_line(void **state)
 
     /* Exactly at the limit is fine. */
     text[PARSE_MAX_LINE] = 0;
-    ok(f, text);
+    fx_ok_quiet(f, text);
     assert_int_equal(f->out.len, PARSE_MAX_LINE - 5 + 1);
 
     /* Through a script, too. */
@@ -755,11 +678,10 @@ static void test_very_long_line(void **state)
     text[n - 1] = '\n';
     char path[256];
     snprintf(path, sizeof path, "%s", write_file(f, "long.scn", text, n));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_LIMIT);
-    assert_string_equal(out_text(f), "");
-    assert_int_equal(count_substr(err_text(f), "error: line too long"), 1);
+    assert_string_equal(fx_out(f), "");
+    assert_int_equal(count_substr(fx_err(f), "error: line too long"), 1);
     free(text);
 }
 
@@ -769,7 +691,7 @@ static void test_fim_data_errors(void **state)
 {
     fx *f = *state;
     make_g(f);
-    ok(f, "sample g n=50 seed=3 as d; fim g as F");
+    fx_ok_quiet(f, "sample g n=50 seed=3 as d; fim g as F");
     err(f, "fim g method=empirical", SS_ERR_USAGE, 1,
         "method=empirical needs data=DATA (make one with `sample`)");
     err(f, "eig g method=observed", SS_ERR_USAGE, 1,
@@ -789,19 +711,19 @@ static void test_fim_data_errors(void **state)
     err(f, "fim nosuch", SS_ERR_NAME, 5, "no model named 'nosuch' (have: g)");
     err(f, "fim 3", SS_ERR_USAGE, 5, "expected a model name, found a number");
     err(f, "fim", SS_ERR_USAGE, 1, "fim needs 1 argument (see `help fim`)");
-    ok(f, "fim g method=empirical data=d");
-    assert_non_null(strstr(out_text(f), "empirical FIM"));
+    fx_ok_quiet(f, "fim g method=empirical data=d");
+    assert_non_null(strstr(fx_out(f), "empirical FIM"));
 }
 
 static void test_eig_on_stored_fim(void **state)
 {
     fx *f = *state;
     make_g(f);
-    ok(f, "fim g as F");
-    ok(f, "eig F");
-    assert_non_null(strstr(out_text(f), "eigen-analysis of the exact FIM"));
-    assert_non_null(strstr(out_text(f), "rank 3 of 3"));
-    ok(f, "eig F tol=1e-3 as E");
+    fx_ok_quiet(f, "fim g as F");
+    fx_ok_quiet(f, "eig F");
+    assert_non_null(strstr(fx_out(f), "eigen-analysis of the exact FIM"));
+    assert_non_null(strstr(fx_out(f), "rank 3 of 3"));
+    fx_ok_quiet(f, "eig F tol=1e-3 as E");
     assert_ptr_equal(session_find(f->s, "E")->type, &obj_eig);
     err(f, "eig F method=mc", SS_ERR_USAGE, 7,
         "'F' is a stored FIM: only tol= applies");
@@ -821,8 +743,8 @@ static void test_tol_out_of_range(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         err(f, bad[i], SS_ERR_RANGE, 11, "tol= must lie in (0, 1)");
     err(f, "eig g tol=x", SS_ERR_USAGE, 11, "tol= needs a number");
-    ok(f, "eig g tol=0.5");
-    assert_non_null(strstr(out_text(f), "relative tolerance 0.5"));
+    fx_ok_quiet(f, "eig g tol=0.5");
+    assert_non_null(strstr(fx_out(f), "relative tolerance 0.5"));
 }
 
 static void test_sample_errors(void **state)
@@ -848,8 +770,8 @@ static void test_sample_errors(void **state)
         "n=1 is outside [2, 1000000000]");
     err(f, "sample g n=5 as", SS_ERR_SYNTAX, 16, "expected a name after 'as'");
     assert_null(session_find(f->s, "d"));
-    ok(f, "sample g n=5 seed=2 as d");
-    assert_string_equal(out_text(f), "d: 5 observations from g\n");
+    fx_ok_quiet(f, "sample g n=5 seed=2 as d");
+    assert_string_equal(fx_out(f), "d: 5 observations from g\n");
 }
 
 /* ---- session commands -------------------------------------------------- */
@@ -859,7 +781,7 @@ static void test_format(void **state)
     fx *f = *state;
     err(f, "format xml", SS_ERR_USAGE, 8,
         "unknown format 'xml' (text or csv)");
-    ok(f, "format csv");
+    fx_ok_quiet(f, "format csv");
     assert_int_equal(f->s->csv, 1);
     err(f, "format xml", SS_ERR_USAGE, 8,
         "unknown format 'xml' (text or csv)");
@@ -868,7 +790,7 @@ static void test_format(void **state)
     err(f, "format csv text", SS_ERR_USAGE, 12,
         "format takes at most 1 positional argument");
     assert_int_equal(f->s->csv, 1);
-    ok(f, "format text");
+    fx_ok_quiet(f, "format text");
     assert_int_equal(f->s->csv, 0);
 }
 
@@ -889,16 +811,16 @@ static void test_seed(void **state)
     err(f, "seed -0", SS_ERR_USAGE, 6, msg);
     err(f, "seed +5", SS_ERR_USAGE, 6, msg);
     err(f, "seed [1]", SS_ERR_USAGE, 6, msg);
-    ok(f, "seed 42");
+    fx_ok_quiet(f, "seed 42");
     assert_true(f->s->seed == 42);
     /* all 64 bits are kept, beyond 2^32 and beyond a double's 2^53 */
-    ok(f, "seed 4294967297");
+    fx_ok_quiet(f, "seed 4294967297");
     assert_true(f->s->seed == 4294967297ull);
-    ok(f, "seed 9007199254740993");
+    fx_ok_quiet(f, "seed 9007199254740993");
     assert_true(f->s->seed == 9007199254740993ull);
-    ok(f, "seed 18446744073709551615");
+    fx_ok_quiet(f, "seed 18446744073709551615");
     assert_true(f->s->seed == UINT64_MAX);
-    ok(f, "seed 0");
+    fx_ok_quiet(f, "seed 0");
     assert_true(f->s->seed == 0);
 }
 
@@ -912,8 +834,8 @@ static void test_help_errors(void **state)
         "help takes a command or model kind name");
     err(f, "help a b", SS_ERR_USAGE, 8,
         "help takes at most 1 positional argument");
-    ok(f, "help gmm");
-    assert_true(strncmp(out_text(f), "model kind gmm: ", 16) == 0);
+    fx_ok_quiet(f, "help gmm");
+    assert_true(strncmp(fx_out(f), "model kind gmm: ", 16) == 0);
 }
 
 static void test_quit(void **state)
@@ -922,12 +844,12 @@ static void test_quit(void **state)
     err(f, "quit now", SS_ERR_USAGE, 6,
         "quit takes at most 0 positional arguments");
     assert_int_equal(f->s->quit, 0);
-    assert_int_equal(run_at(f, 1, "echo a; quit; echo b"), SS_OK);
+    assert_int_equal(fx_run_at(f, 1, "echo a; quit; echo b"), SS_OK);
     assert_int_equal(f->s->quit, 1);
-    assert_string_equal(out_text(f), "a\n");
-    assert_string_equal(err_text(f), "");
+    assert_string_equal(fx_out(f), "a\n");
+    assert_string_equal(fx_err(f), "");
     f->s->quit = 0;
-    ok(f, "exit");
+    fx_ok_quiet(f, "exit");
     assert_int_equal(f->s->quit, 1);
     f->s->quit = 0;
 
@@ -936,8 +858,8 @@ static void test_quit(void **state)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "source \"%s\"; echo after",
              write_file(f, "quit.scn", q, sizeof q - 1));
-    assert_int_equal(run_at(f, 1, cmd), SS_OK);
-    assert_string_equal(out_text(f), "in\n");
+    assert_int_equal(fx_run_at(f, 1, cmd), SS_OK);
+    assert_string_equal(fx_out(f), "in\n");
     assert_int_equal(f->s->quit, 1);
     f->s->quit = 0;
 }
@@ -946,17 +868,17 @@ static void test_delete(void **state)
 {
     fx *f = *state;
     make_g(f);
-    ok(f, "model h gmm");
+    fx_ok_quiet(f, "model h gmm");
     err(f, "delete g nosuch", SS_ERR_NAME, 10, "no object named 'nosuch'");
     err(f, "delete nosuch g", SS_ERR_NAME, 8, "no object named 'nosuch'");
     err(f, "delete", SS_ERR_USAGE, 1,
         "delete needs 1 argument (see `help delete`)");
     assert_int_equal(f->s->nobjs, 2);
-    ok(f, "delete g h");
+    fx_ok_quiet(f, "delete g h");
     assert_int_equal(f->s->nobjs, 0);
-    ok(f, "list");
-    assert_string_equal(out_text(f), "no objects yet (create a model with "
-                                     "`model NAME KIND`)\n");
+    fx_ok_quiet(f, "list");
+    assert_string_equal(fx_out(f), "no objects yet (create a model with "
+                                   "`model NAME KIND`)\n");
 }
 
 /* ---- statements over several physical lines ---------------------------- */
@@ -982,11 +904,11 @@ static void test_multiline_positions(void **state)
            "unclosed '['");
 
     /* several statements: the second one fails, the first ran */
-    assert_int_equal(run_at(f, 30, "echo ok\nset g v=[0.1,\n 0.2]"),
+    assert_int_equal(fx_run_at(f, 30, "echo ok\nset g v=[0.1,\n 0.2]"),
                      SS_ERR_USAGE);
-    assert_string_equal(out_text(f), "ok\n");
-    assert_string_equal(err_text(f), "t.scn:31:7: error: v has 1 "
-                                     "component, got 2 values\n");
+    assert_string_equal(fx_out(f), "ok\n");
+    assert_string_equal(fx_err(f), "t.scn:31:7: error: v has 1 "
+                                   "component, got 2 values\n");
 
     /* the same through a script file */
     const char ml[] = "# header\nset g w1=0 \\\n  v=2\n";
@@ -997,9 +919,9 @@ static void test_multiline_positions(void **state)
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_RANGE);
     snprintf(want, sizeof want,
              "%s:3:3: error: v = 2 is outside its range [0, 1]\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
     assert_true(param(f, "g", "w1") == 0.25);
-    ok(f, "set g w1=0 \\\n  v=1");
+    fx_ok_quiet(f, "set g w1=0 \\\n  v=1");
     assert_true(param(f, "g", "v") == 1);
 }
 
@@ -1042,8 +964,8 @@ static void check_help_wrap(fx *f, const char *what, const char *src)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "help %s", what);
-    ok(f, cmd);
-    const char *out = out_text(f);
+    fx_ok_quiet(f, cmd);
+    const char *out = fx_out(f);
     const char *body = strstr(out, "\n\n"); /* after the header */
     assert_non_null(body);
     char **a = NULL, **b = NULL;
@@ -1105,13 +1027,13 @@ static void test_help_wraps_at_word_boundaries(void **state)
     const cmd_def *t = cmd_table(&nc);
     for (size_t i = 0; i < nc; i++)
         check_help_wrap(f, t[i].name, t[i].help);
-    ok(f, "help mlp2");
-    assert_non_null(strstr(out_text(f), "(g(t) = erf(t/sqrt 2), default)"));
-    assert_non_null(strstr(out_text(f), " d > 1 "));
-    ok(f, "help arma");
-    assert_non_null(strstr(out_text(f), "[[1/(1-ar1^2), 1/(1+ar1 ma1)], "
-                                        "[1/(1+ar1 ma1), 1/(1-ma1^2)]]"));
-    assert_non_null(strstr(out_text(f), "KL(ARMA || WN)"));
+    fx_ok_quiet(f, "help mlp2");
+    assert_non_null(strstr(fx_out(f), "(g(t) = erf(t/sqrt 2), default)"));
+    assert_non_null(strstr(fx_out(f), " d > 1 "));
+    fx_ok_quiet(f, "help arma");
+    assert_non_null(strstr(fx_out(f), "[[1/(1-ar1^2), 1/(1+ar1 ma1)], "
+                                      "[1/(1+ar1 ma1), 1/(1-ma1^2)]]"));
+    assert_non_null(strstr(fx_out(f), "KL(ARMA || WN)"));
 }
 
 /* A byte-order mark opens a script without error; columns count after it. */
@@ -1122,13 +1044,12 @@ static void test_bom(void **state)
     const char bom[] = "\xef\xbb\xbf" "echo first\nbogus\n";
     snprintf(path, sizeof path, "%s", write_file(f, "bom.scn", bom,
                                                  sizeof bom - 1));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_NAME);
-    assert_string_equal(out_text(f), "first\n");
+    assert_string_equal(fx_out(f), "first\n");
     snprintf(want, sizeof want, "%s:2:1: error: unknown command 'bogus' "
                                 "(type `help` for the list)\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
 
     const char bom2[] = "\xef\xbb\xbf" "bogus\n";
     snprintf(path, sizeof path, "%s", write_file(f, "bom2.scn", bom2,
@@ -1137,19 +1058,18 @@ static void test_bom(void **state)
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_NAME);
     snprintf(want, sizeof want, "%s:1:1: error: unknown command 'bogus' "
                                 "(type `help` for the list)\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
 
     /* only at the very start: elsewhere it is an unexpected character */
     const char mid[] = "echo a\n\xef\xbb\xbf" "echo b\n";
     snprintf(path, sizeof path, "%s", write_file(f, "mid.scn", mid,
                                                  sizeof mid - 1));
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
-    assert_string_equal(out_text(f), "a\n");
+    assert_string_equal(fx_out(f), "a\n");
     snprintf(want, sizeof want, "%s:2:1: error: unexpected character "
                                 "'\\xef\\xbb\\xbf'\n", path);
-    assert_string_equal(err_text(f), want);
+    assert_string_equal(fx_err(f), want);
 }
 
 /* Input with no newline is read up to the line limit, not without bound:
@@ -1164,8 +1084,7 @@ static void test_endless_line(void **state)
     memset(big, 'a', n);
     FILE *in = fmemopen(big, n, "r");
     assert_non_null(in);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_stream(f->s, in, "big"), SS_ERR_LIMIT);
     /* stopped right after the limit: the rest was never read */
     assert_true(ftell(in) <= (long)PARSE_MAX_LINE + 2);
@@ -1173,20 +1092,19 @@ static void test_endless_line(void **state)
     char want[256];
     snprintf(want, sizeof want, "big:1: error: line too long (more than %d "
                                 "bytes): not a script?\n", PARSE_MAX_LINE);
-    assert_string_equal(err_text(f), want);
-    assert_string_equal(out_text(f), "");
+    assert_string_equal(fx_err(f), want);
+    assert_string_equal(fx_out(f), "");
 
     /* PARSE_MAX_LINE bytes and then "\r\n": fine */
     memcpy(big, "echo ", 5);
     memcpy(big + PARSE_MAX_LINE, "\r\necho b", 8);
     in = fmemopen(big, PARSE_MAX_LINE + 8, "r");
     assert_non_null(in);
-    ss_membuf_clear(&f->out);
-    ss_membuf_clear(&f->err);
+    fx_reset(f);
     assert_int_equal(interp_run_stream(f->s, in, "ok"), SS_OK);
     fclose(in);
     assert_int_equal(f->out.len, PARSE_MAX_LINE - 5 + 1 + 2);
-    assert_string_equal(err_text(f), "");
+    assert_string_equal(fx_err(f), "");
     free(big);
 }
 
@@ -1200,7 +1118,7 @@ static void test_number_underflow_refused(void **state)
         "(4.9e-324) and would be read as 0");
     assert_true(param(f, "g", "w1") != 0);
     err(f, "set g w1=1e400", SS_ERR_SYNTAX, 10, "number out of range '1e400'");
-    ok(f, "set g w1=5e-324");
+    fx_ok_quiet(f, "set g w1=5e-324");
     assert_true(param(f, "g", "w1") > 0);
 }
 
@@ -1210,8 +1128,8 @@ static void test_help_lists_every_command(void **state)
     size_t n;
     const cmd_def *t = cmd_table(&n);
     assert_true(n > 0);
-    ok(f, "help");
-    const char *all = out_text(f);
+    fx_ok_quiet(f, "help");
+    const char *all = fx_out(f);
     char *copy = strdup(all);
     assert_non_null(copy);
     for (size_t i = 0; i < n; i++) {
@@ -1242,11 +1160,11 @@ static void test_help_lists_every_command(void **state)
         /* help NAME prints the usage, summary and help text */
         char cmd[64], head[1024];
         snprintf(cmd, sizeof cmd, "help %s", c->name);
-        ok(f, cmd);
+        fx_ok_quiet(f, cmd);
         snprintf(head, sizeof head, "usage: %s\n%s.\n\n", c->usage,
                  c->summary);
-        if (strncmp(out_text(f), head, strlen(head)) != 0)
-            fail_msg("`help %s` starts with: %.80s", c->name, out_text(f));
+        if (strncmp(fx_out(f), head, strlen(head)) != 0)
+            fail_msg("`help %s` starts with: %.80s", c->name, fx_out(f));
         /* the first line of the help text appears verbatim */
         /* (long lines are word-wrapped: compare the first few words) */
         char first[256];
@@ -1255,13 +1173,13 @@ static void test_help_lists_every_command(void **state)
                  c->help);
         if (flen > 50 && strrchr(first, ' '))
             *strrchr(first, ' ') = 0;
-        if (first[0] && !strstr(out_text(f), first))
+        if (first[0] && !strstr(fx_out(f), first))
             fail_msg("`help %s` lacks its help text", c->name);
     }
     free(copy);
     /* and the listing has exactly one line per command */
-    ok(f, "help");
-    assert_int_equal(count_substr(out_text(f), "\n"), n + 1);
+    fx_ok_quiet(f, "help");
+    assert_int_equal(count_substr(fx_out(f), "\n"), n + 1);
 }
 
 /* ---- completion -------------------------------------------------------- */
@@ -1307,11 +1225,11 @@ static void same_when_recalled(fx *f, const char *typed, const char *want)
         fail_msg("history line of \"%s\" has a newline: \"%s\"", typed, h);
     if (want)
         assert_string_equal(h, want);
-    ok(f, typed);
-    char *first = strdup(out_text(f));
+    fx_ok_quiet(f, typed);
+    char *first = strdup(fx_out(f));
     assert_non_null(first);
-    ok(f, h);
-    assert_string_equal(out_text(f), first);
+    fx_ok_quiet(f, h);
+    assert_string_equal(fx_out(f), first);
     free(first);
     free(h);
 }
@@ -1346,8 +1264,8 @@ static void test_history_line(void **state)
     assert_null(pending);
     assert_int_equal(history_length, 1);
     assert_string_equal(history_get(history_base)->line, "echo joined more");
-    ok(f, history_get(history_base)->line);
-    assert_string_equal(out_text(f), "joined more\n");
+    fx_ok_quiet(f, history_get(history_base)->line);
+    assert_string_equal(fx_out(f), "joined more\n");
     free(text);
     clear_history();
 }
@@ -1373,7 +1291,7 @@ static void test_history_open(void **state)
     const char *save = getenv("XDG_STATE_HOME");
     char *saved = save ? strdup(save) : NULL;
 
-    write_file(f, "x", "", 0); /* creates f->dir */
+    write_file(f, "x", "", 0); /* makes fx_dir's directory */
     snprintf(dir, sizeof dir, "%s/state", f->dir);
     snprintf(path, sizeof path, "%s/singscope", dir);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -1473,8 +1391,9 @@ static void test_completion(void **state)
     cands(f, "model g gmm s", (const char *const[]){"s=", NULL});
 
     make_g(f);
-    ok(f, "model h gmm; sample g n=5 seed=1 as d1; sample g n=5 seed=2 as d2;"
-          " fim g as F");
+    fx_ok_quiet(
+        f, "model h gmm; sample g n=5 seed=1 as d1; sample g n=5 seed=2 as d2;"
+           " fim g as F");
     cands(f, "set g w", (const char *const[]){"w1=", "w2=", NULL});
     cands(f, "set g ", (const char *const[]){"v=", "w1=", "w2=", NULL});
     cands(f, "fix g w", (const char *const[]){"w1", "w2", NULL});
@@ -1512,12 +1431,12 @@ static void test_completion(void **state)
           (const char *const[]){"y=w1:", "y=w2:", NULL});
     cands(f, "map g x=w1:-1..1 y=u", (const char *const[]){"y=u:", NULL});
     cands(f, "map F x=", none); /* not a model */
-    ok(f, "model n mlp2 d=2");
+    fx_ok_quiet(f, "model n mlp2 d=2");
     cands(f, "path n J1_", (const char *const[]){"J1_1:", "J1_2:", NULL});
     cands(f, "map n y=u", (const char *const[]){"y=u_1:", "y=u_2:", NULL});
     /* plot: only what can be drawn, never a model */
     cands(f, "plot ", (const char *const[]){"d1", "d2", "F", NULL});
-    ok(f, "path g w2: 1 -> 0.5 steps=3 as P");
+    fx_ok_quiet(f, "path g w2: 1 -> 0.5 steps=3 as P");
     cands(f, "plot ", (const char *const[]){"d1", "d2", "F", "P", NULL});
     cands(f, "plot g", none);
     cands(f, "export ", (const char *const[]){"g", "h", "n", "d1", "d2", "F",
@@ -1545,10 +1464,10 @@ static void test_review_regressions(void **state)
     make_g(f);
 
     /* A failing fim must not draw from the session generator. */
-    ok(f, "fix g v w1 w2");
+    fx_ok_quiet(f, "fix g v w1 w2");
     err(f, "fim g", SS_ERR_USAGE, 1,
         "no free parameters (use `free NAME PARAM`)");
-    ok(f, "free g v w1 w2");
+    fx_ok_quiet(f, "free g v w1 w2");
 
     /* A failing sample must not draw either; the error should point at
      * the name after `as`. */
@@ -1564,26 +1483,26 @@ static void test_review_regressions(void **state)
      * numbers (adding `fim g` to a script changes later samples). */
     snap sn;
     snap_take(f->s, &sn);
-    ok(f, "fim g");
+    fx_ok_quiet(f, "fim g");
     snap_check(f->s, &sn, "fim g");
 
     /* `as` on a command that stores nothing is silently ignored. */
-    assert_int_not_equal(run_at(f, 1, "model k gmm as h"), SS_OK);
+    assert_int_not_equal(fx_run_at(f, 1, "model k gmm as h"), SS_OK);
 
     /* The same key twice is silently accepted (last wins). */
-    assert_int_not_equal(run_at(f, 1, "set g v=0.1 v=0.2"), SS_OK);
+    assert_int_not_equal(fx_run_at(f, 1, "set g v=0.1 v=0.2"), SS_OK);
 
     /* a duplicated structural option blames `model` for not being used */
-    assert_int_equal(run_at(f, 1, "model k gmm s=2 s=3"), SS_ERR_USAGE);
-    assert_null(strstr(err_text(f), "use `model` to re-create it"));
+    assert_int_equal(fx_run_at(f, 1, "model k gmm s=2 s=3"), SS_ERR_USAGE);
+    assert_null(strstr(fx_err(f), "use `model` to re-create it"));
 
     /* 1e300 is a whole number >= 0: the message should give the range */
-    assert_int_equal(run_at(f, 1, "seed 1e300"), SS_ERR_USAGE);
-    assert_null(strstr(err_text(f), "whole number >= 0\n"));
+    assert_int_equal(fx_run_at(f, 1, "seed 1e300"), SS_ERR_USAGE);
+    assert_null(strstr(fx_err(f), "whole number >= 0\n"));
 
     /* `delete 3` reports "no object named '?'" */
-    assert_int_not_equal(run_at(f, 1, "delete 3"), SS_OK);
-    assert_null(strstr(err_text(f), "'?'"));
+    assert_int_not_equal(fx_run_at(f, 1, "delete 3"), SS_OK);
+    assert_null(strstr(fx_err(f), "'?'"));
 
     /* A directory named as a script reads as an empty file: SS_OK. */
     ss_membuf_clear(&f->err);
@@ -1603,73 +1522,73 @@ static void test_review_regressions(void **state)
     free(big);
     ss_membuf_clear(&f->err);
     assert_int_equal(interp_run_file(f->s, path), SS_ERR_SYNTAX);
-    assert_null(strstr(err_text(f), "line too long"));
+    assert_null(strstr(fx_err(f), "line too long"));
 }
 
 int main(void)
 {
     ss_gsl_install_handler();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_blank_and_comment_lines, setup,
+        cmocka_unit_test_setup_teardown(test_blank_and_comment_lines, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_error_format_with_and_without_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_format_with_and_without_file,
+                                        fx_setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_command_suggestion,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_unknown_model_kind_and_parameter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_option_key, setup,
+                                        fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_model_kind_and_parameter,
+                                        fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_option_key, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_out_of_range_value, setup,
+        cmocka_unit_test_setup_teardown(test_out_of_range_value, fx_setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_model_replace_failure_keeps_old,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malformed_numbers, setup,
+                                        fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_numbers, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_malformed_vectors, setup,
+        cmocka_unit_test_setup_teardown(test_malformed_vectors, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_vector_length, setup,
+        cmocka_unit_test_setup_teardown(test_wrong_vector_length, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_structural_option_in_set, setup,
+        cmocka_unit_test_setup_teardown(test_structural_option_in_set, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_source_missing, setup,
+        cmocka_unit_test_setup_teardown(test_source_missing, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(
-            test_source_runs_and_restores_position, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_source_self_depth_limit, setup,
+        cmocka_unit_test_setup_teardown(test_source_runs_and_restores_position,
+                                        fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_self_depth_limit, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_binary_input, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_and_crlf_scripts, setup,
+        cmocka_unit_test_setup_teardown(test_binary_input, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_and_crlf_scripts, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_very_long_line, setup,
+        cmocka_unit_test_setup_teardown(test_very_long_line, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_fim_data_errors, setup,
+        cmocka_unit_test_setup_teardown(test_fim_data_errors, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_eig_on_stored_fim, setup,
+        cmocka_unit_test_setup_teardown(test_eig_on_stored_fim, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_tol_out_of_range, setup,
+        cmocka_unit_test_setup_teardown(test_tol_out_of_range, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_sample_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_seed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_errors, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_format, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seed, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_echo, fx_setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_wraps_at_word_boundaries,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bom, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_endless_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_number_underflow_refused, setup,
+                                        fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bom, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_endless_line, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_number_underflow_refused, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_help_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multiline_positions, setup,
+        cmocka_unit_test_setup_teardown(test_help_errors, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quit, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multiline_positions, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_help_lists_every_command, setup,
+        cmocka_unit_test_setup_teardown(test_help_lists_every_command, fx_setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_completion, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_review_regressions, setup,
+        cmocka_unit_test_setup_teardown(test_completion, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_line, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_open, fx_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_regressions, fx_setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("interp", tests, NULL, NULL);

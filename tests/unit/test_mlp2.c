@@ -1,11 +1,11 @@
-/* Unit tests of the mlp2 family (two-hidden-unit perceptron, theory.md
- * section 2): layout and options; scores against finite differences; the
- * exact FIM against Monte Carlo, the erf closed form against its quadrature
- * root and mpmath, tanh against mpmath and against symmetries the tensor
- * rule does not have (rotations, embedding d = 1 in d = 2); ranks on every
- * singular set; the eigenvalue laws |u|^2 and |u|^6 near J1 = J2 (and, by
- * the symmetry (w2, J2) -> (-w2, -J2) of odd g, near J1 = -J2); the
- * blow-down chart and expansion; the refusals.
+/* Unit tests of the mlp2 family (two-hidden-unit perceptron,
+ * docs/theory.md section 2.2): layout and options; scores against finite
+ * differences; the exact FIM against Monte Carlo, the erf closed form
+ * against its quadrature root and mpmath, tanh against mpmath and against
+ * symmetries the tensor rule does not have (rotations, embedding d = 1 in
+ * d = 2); ranks on every singular set; the eigenvalue laws |u|^2 and |u|^6
+ * near J1 = J2 (and, by the symmetry (w2, J2) -> (-w2, -J2) of odd g, near
+ * J1 = -J2); the blow-down chart and expansion; the refusals.
  *
  * Timing by hand: MLP2_BENCH=1 ./test_mlp2 prints the cost of one exact FIM
  * (meaningful only in a build without sanitizers). */
@@ -1056,7 +1056,8 @@ static void test_blowdown(void **state)
     model_free(m);
 }
 
-/* f = w g(v.x) + (w/8)(1 - z^2) g''(v.x)(u.x)^2 + O(|u|^3) (theory.md):
+/* f = w g(v.x) + (w/8)(1 - z^2) g''(v.x)(u.x)^2 + O(|u|^3) (docs/theory.md
+ * section 2.2, "Blow-down coordinates"):
  * the remainder shrinks by ~8 when u halves. */
 static double gpp(const char *act, double t)
 {

@@ -453,10 +453,11 @@ static void test_arma_kl(void **state)
         model_free(t);
         model_free(m);
     }
-    /* Closed form (theory.md, arma): an ARMA(1,1) teacher against white
-     * noise of the same variance (the (1,1) model at ar1 = ma1 = 0):
-     * KL = (var_t / sigma2 - 1) / 2 = delta^2 / (2 (1 - ar1^2)), delta =
-     * ar1 + ma1, since the mean log spectrum ratio vanishes (Kolmogorov). */
+    /* Closed form (docs/theory.md section 2.3, "The cone near the line"):
+     * an ARMA(1,1) teacher against white noise of the same variance (the
+     * (1,1) model at ar1 = ma1 = 0): KL = (var_t / sigma2 - 1) / 2 =
+     * delta^2 / (2 (1 - ar1^2)), delta = ar1 + ma1, since the mean log
+     * spectrum ratio vanishes (Kolmogorov). */
     static const double cf[][2] = {{0.6, 0.3}, {0.9, -0.5}, {-0.3, 0.8},
                                    {0.99, 0.2}, {0.5, -0.4999}};
     for (size_t i = 0; i < sizeof cf / sizeof cf[0]; i++) {

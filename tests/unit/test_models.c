@@ -15,7 +15,7 @@
  *   (g) Monte-Carlo reproducibility by seed, including interrupted runs
  *   (h) rank and closed forms at the declared test points
  *   (i) interrupt before the first chunk
- * plus gmm-specific theory (docs: /work/shared/notes/theory.md, section 2):
+ * plus gmm-specific theory (docs/theory.md section 2.1):
  * exact sampler moments, the eigenvalue laws near w1 = w2 and in Hartigan's
  * form, and the blow-down expansion.
  *
@@ -65,11 +65,12 @@
 /* Closed-form FIM over all P parameters at a test point. */
 typedef void (*expect_fn)(const model *m, gsl_matrix *G);
 
-/* gmm closed forms (theory.md section 2, and derived in the comments). With
- * b = (w2 - w1) / s and z the standardised observation:
+/* gmm closed forms (docs/theory.md section 2.1, "Singular sets", and
+ * derived in the comments). With b = (w2 - w1) / s and z the standardised
+ * observation:
  *   v = 0: s_v = phi2/phi1 - 1 = exp(b z - b^2/2) - 1, s_w1 = z / s, s_w2 = 0
  *     => G = [[e^{b^2} - 1, b/s, 0], [b/s, 1/s^2, 0], [0, 0, 0]]
- *     (with w1 fixed: Hartigan's diag(e^{mu^2} - 1, 0) of the notes);
+ *     (with w1 fixed: Hartigan's diag(e^{mu^2} - 1, 0) of section 2.1);
  *   v = 1: mirror image, s_v = 1 - phi1/phi2 = 1 - exp(-b z - b^2/2)
  *     => G = [[e^{b^2} - 1, 0, b/s], [0, 0, 0], [b/s, 0, 1/s^2]];
  *   w1 = w2: s_v = 0, s_wk = pi_k z / s
@@ -104,8 +105,9 @@ static void gmm_expect_equal_means(const model *m, gsl_matrix *G)
     gsl_matrix_set(G, 2, 2, v * v / s2);
 }
 
-/* ARMA(1,1), theory.md: G = [[1/(1-phi^2), 1/(1+phi theta)],
- * [1/(1+phi theta), 1/(1-theta^2)]]. */
+/* ARMA(1,1), docs/theory.md section 2.3 (the closed form under "Exact FIM:
+ * Whittle's integral"):
+ * G = [[1/(1-phi^2), 1/(1+phi theta)], [1/(1+phi theta), 1/(1-theta^2)]]. */
 static void arma_expect_11(const model *m, gsl_matrix *G)
 {
     double f = m->theta[0], t = m->theta[1];
@@ -1349,14 +1351,14 @@ static void gmm_eigs(model *m, double *ev, int *from_root)
 }
 
 /* Near w1 = w2 (u = w2 - w1 -> 0, v fixed) the eigenvalues are of order
- * 1, u^2 and u^6 (theory.md, derived). Measured: lambda_1 -> (1-v)^2 + v^2
- * (the eigenvalue of the limit G at w1 = w2), lambda_2 / u^2 and
- * lambda_3 / u^6 converge with relative corrections O(u^2) (~1e-6 at
- * u = 1e-3). The exponents from u = 1e-3 and u / 2 are therefore within
- * 1e-3 of 2 and 6 even if the corrections were O(u) with a constant up to
- * ~0.7; the limit of lambda_1 within 1e-4 (its correction is O(u^2)
- * with a unit constant). Asymmetric v = 0.3 so that odd terms could
- * appear. */
+ * 1, u^2 and u^6 (docs/theory.md section 2.1, "Eigenvalue laws"; derived).
+ * Measured: lambda_1 -> (1-v)^2 + v^2 (the eigenvalue of the limit G at
+ * w1 = w2), lambda_2 / u^2 and lambda_3 / u^6 converge with relative
+ * corrections O(u^2) (~1e-6 at u = 1e-3). The exponents from u = 1e-3 and
+ * u / 2 are therefore within 1e-3 of 2 and 6 even if the corrections were
+ * O(u) with a constant up to ~0.7; the limit of lambda_1 within 1e-4 (its
+ * correction is O(u^2) with a unit constant). Asymmetric v = 0.3 so that
+ * odd terms could appear. */
 static void test_gmm_near_equal_means(void **state)
 {
     (void)state;
@@ -1378,9 +1380,10 @@ static void test_gmm_near_equal_means(void **state)
 }
 
 /* Hartigan's form (w1 = 0 fixed; parameters a = v and mu = w2):
- * lambda_min ~ mu^4 / 2 as mu -> 0, for any a (theory.md, derived).
- * Measured relative corrections ~ mu^2 / a^2 (1e-2 at mu = 1e-2, a = 0.1;
- * 1e-4 at mu = 1e-3): tolerance 2e-3 at mu = 1e-3 for a in {0.1,...,0.9}. */
+ * lambda_min ~ mu^4 / 2 as mu -> 0, for any a (docs/theory.md section 2.1,
+ * "Eigenvalue laws"; derived). Measured relative corrections ~ mu^2 / a^2
+ * (1e-2 at mu = 1e-2, a = 0.1; 1e-4 at mu = 1e-3): tolerance 2e-3 at
+ * mu = 1e-3 for a in {0.1,...,0.9}. */
 static void test_gmm_hartigan_quartic(void **state)
 {
     (void)state;

@@ -15,6 +15,7 @@
 #include "lang/interp.h"
 #include "lang/results.h"
 #include "lang/session.h"
+#include "fixture.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -22,58 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-typedef struct {
-    ss_membuf out, err;
-    session *s;
-} fx;
-
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->s = session_new(ss_sink_mem(&f->out), ss_sink_mem(&f->err), 1);
-    f->s->file = "t.scn";
-    f->s->line = 1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    session_delete(f->s);
-    ss_membuf_free(&f->out);
-    ss_membuf_free(&f->err);
-    free(f);
-    return 0;
-}
-
-static void ok(fx *f, const char *text)
-{
-    ss_membuf_clear(&f->err);
-    ss_status rc = interp_exec(f->s, text);
-    if (rc != SS_OK)
-        fail_msg("'%s' failed: %s", text, f->err.buf ? f->err.buf : "");
-}
-
-/* Must fail at the column with a message containing want; nothing new
- * is stored. */
-static void bad(fx *f, const char *text, int col, const char *want)
-{
-    size_t before = f->s->nobjs;
-    ss_membuf_clear(&f->err);
-    ss_membuf_clear(&f->out);
-    assert_int_not_equal(interp_exec(f->s, text), SS_OK);
-    char pos[32];
-    snprintf(pos, sizeof pos, "t.scn:1:%d: error:", col);
-    if (!f->err.buf || !strstr(f->err.buf, pos) || !strstr(f->err.buf, want))
-        fail_msg("'%s': expected %s ... %s, got %s", text, pos, want,
-                 f->err.buf ? f->err.buf : "(nothing)");
-    assert_int_equal(f->s->nobjs, before);
-    assert_true(f->out.len == 0);
-}
 
 static const path_result *get_path(fx *f, const char *name)
 {
@@ -100,13 +49,14 @@ static void expect_exponent(const path_result *p, size_t j, double k,
                  j + 1, p->expo[j], p->expo_se[j], p->nfit[j], k);
 }
 
-/* Near w1 = w2 with v fixed: 1, u^2, u^6 (theory.md); the distance to the
- * set is |u|/sqrt2, so the exponents carry over. */
+/* Near w1 = w2 with v fixed: 1, u^2, u^6 (docs/theory.md section 2.1,
+ * "Eigenvalue laws"); the distance to the set is |u|/sqrt2, so the
+ * exponents carry over. */
 static void test_gmm_exponents(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "path g w2: 1 -> 0 log steps=25 decades=8 as p");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "path g w2: 1 -> 0 log steps=25 decades=8 as p");
     const path_result *p = get_path(f, "p");
     assert_string_equal(p->set_name, "w1 = w2");
     assert_int_equal(p->done, 25);
@@ -114,8 +64,8 @@ static void test_gmm_exponents(void **state)
     expect_exponent(p, 1, 2, 1e-3);
     expect_exponent(p, 2, 6, 1e-3);
     /* the same through the blow-down coordinate u = w2 - w1 */
-    ok(f, "set g w1=0.5 w2=1.5");
-    ok(f, "path g u: 1 -> 0 log steps=25 decades=8 as q");
+    fx_ok(f, "set g w1=0.5 w2=1.5");
+    fx_ok(f, "path g u: 1 -> 0 log steps=25 decades=8 as q");
     p = get_path(f, "q");
     expect_exponent(p, 1, 2, 1e-3);
     expect_exponent(p, 2, 6, 1e-3);
@@ -129,9 +79,9 @@ static void test_gmm_exponents(void **state)
 static void test_hartigan(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "fix g w1=0");
-    ok(f, "path g w2: 1 -> 0 log steps=21 as p");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "fix g w1=0");
+    fx_ok(f, "path g w2: 1 -> 0 log steps=21 as p");
     const path_result *p = get_path(f, "p");
     assert_int_equal(p->k, 2);
     expect_exponent(p, 1, 4, 1e-3);
@@ -142,8 +92,8 @@ static void test_hartigan(void **state)
 static void test_linear_path_reaches_end(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "path g w2: 1 -> 0 steps=5 as p");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "path g w2: 1 -> 0 steps=5 as p");
     const path_result *p = get_path(f, "p");
     assert_true(p->t[4] == 0.0);
     assert_int_equal(p->rank[4], 1);
@@ -151,8 +101,9 @@ static void test_linear_path_reaches_end(void **state)
     assert_int_equal(p->rank[0], 3);
 }
 
-/* mlp2 near the overlap J1 = J2 (theory.md): d eigenvalues ~ |u|^2 and
- * one ~ |u|^6, the others of order 1; both activations, d = 1 and 2. */
+/* mlp2 near the overlap J1 = J2 (docs/theory.md section 2.2, "Eigenvalue
+ * law near the overlap"): d eigenvalues ~ |u|^2 and one ~ |u|^6, the
+ * others of order 1; both activations, d = 1 and 2. */
 static void test_mlp2_overlap_exponents(void **state)
 {
     fx *f = *state;
@@ -165,8 +116,8 @@ static void test_mlp2_overlap_exponents(void **state)
                            "path n u: 1 -> 0 log steps=9 decades=4 as p",
                            "path n u_1: 1 -> 0 log steps=13 as p"};
     for (int c = 0; c < 3; c++) {
-        ok(f, models[c]);
-        ok(f, paths[c]);
+        fx_ok(f, models[c]);
+        fx_ok(f, paths[c]);
         const path_result *p = get_path(f, "p");
         assert_string_equal(p->set_name, "J1 = J2");
         size_t d = c == 2 ? 2 : 1, k = p->k;
@@ -184,8 +135,8 @@ static void test_mlp2_overlap_exponents(void **state)
 static void test_arma_exponent_and_constant(void **state)
 {
     fx *f = *state;
-    ok(f, "model a arma ar=[0.5] ma=[-0.45]");
-    ok(f, "path a delta: 0.5 -> 0 log steps=15 decades=7 as p");
+    fx_ok(f, "model a arma ar=[0.5] ma=[-0.45]");
+    fx_ok(f, "path a delta: 0.5 -> 0 log steps=15 decades=7 as p");
     const path_result *p = get_path(f, "p");
     assert_string_equal(p->set_name, "ar1 = -ma1");
     expect_exponent(p, 0, 0, 1e-4);
@@ -193,8 +144,8 @@ static void test_arma_exponent_and_constant(void **state)
     double m = -0.475, want = 1.0 / pow(1.0 - m * m, 3);
     assert_true(fabs(p->prefactor[1] / want - 1.0) < 1e-4);
     /* on the line itself: rank 1 */
-    ok(f, "set a ar1=0.5 ma1=-0.5");
-    ok(f, "path a ar1: 0.5 -> 0.4 steps=2 as q");
+    fx_ok(f, "set a ar1=0.5 ma1=-0.5");
+    fx_ok(f, "path a ar1: 0.5 -> 0.4 steps=2 as q");
     assert_int_equal(get_path(f, "q")->rank[0], 1);
 }
 
@@ -202,11 +153,11 @@ static void test_arma_exponent_and_constant(void **state)
 static void test_arma_path_leaves_stationary_region(void **state)
 {
     fx *f = *state;
-    ok(f, "model a arma ar=[0.5] ma=[-0.45]");
-    bad(f, "path a ar1: 0.5 -> 1.5", 1,
-        "leaves the valid region at step 11 (ar1 = 1.02632): not "
-        "stationary");
-    ok(f, "map a x=ar1:-1.5..1.5 y=ma1:-0.9..0.9 res=7x5 as m");
+    fx_ok(f, "model a arma ar=[0.5] ma=[-0.45]");
+    fx_fail(f, "path a ar1: 0.5 -> 1.5", 1,
+            "leaves the valid region at step 11 (ar1 = 1.02632): not "
+            "stationary");
+    fx_ok(f, "map a x=ar1:-1.5..1.5 y=ma1:-0.9..0.9 res=7x5 as m");
     const map_result *r = get_map(f, "m");
     /* |ar1| >= 1 is outside: the columns at -1.5, -1, 1, 1.5 */
     assert_int_equal(r->n_invalid, 4 * 5);
@@ -217,8 +168,8 @@ static void test_arma_path_leaves_stationary_region(void **state)
 static void test_log_spacing_geometric(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "path g w2: 0.2 -> 0.01 steps=20 log as p");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "path g w2: 0.2 -> 0.01 steps=20 log as p");
     const path_result *p = get_path(f, "p");
     assert_int_equal(p->spacing, PATH_GEOMETRIC);
     assert_true(p->t[0] == 0.2 && p->t[19] == 0.01);
@@ -238,21 +189,21 @@ static void test_log_spacing_geometric(void **state)
     expect_exponent(p, 1, 2, 0.01);
     expect_exponent(p, 2, 6, 0.01);
     /* decreasing toward a negative end works too */
-    ok(f, "path g w2: -1 -> -0.001 steps=4 log as q");
+    fx_ok(f, "path g w2: -1 -> -0.001 steps=4 log as q");
     p = get_path(f, "q");
     assert_close(p->t[1], -0.1, 1e-14, 0);
     assert_close(p->t[2], -0.01, 1e-14, 0);
     /* a segment: the distance |w2|/sqrt2 to w1 = w2 goes geometrically */
-    ok(f, "path g from=[0.3, 0, 1] to=[0.3, 0, 0.1] steps=5 log as s");
+    fx_ok(f, "path g from=[0.3, 0, 1] to=[0.3, 0, 0.1] steps=5 log as s");
     p = get_path(f, "s");
     assert_int_equal(p->spacing, PATH_GEOMETRIC);
     for (size_t i = 0; i < 5; i++)
         assert_close(p->dist[i], pow(0.1, (double)i / 4.0) / sqrt(2.0),
                      1e-13, 0);
     /* opposite signs have no geometric spacing */
-    bad(f, "path g w2: 1 -> -1 log", 1, "needs FROM and TO of one sign");
-    bad(f, "path g from=[0.3, 0, 1] to=[0.3, 1, 2] log", 1,
-        "log spacing of a segment needs");
+    fx_fail(f, "path g w2: 1 -> -1 log", 1, "needs FROM and TO of one sign");
+    fx_fail(f, "path g from=[0.3, 0, 1] to=[0.3, 1, 2] log", 1,
+            "log spacing of a segment needs");
 }
 
 /* TO = 0, TO on a singular set, or TO on the edge of the valid region:
@@ -260,26 +211,27 @@ static void test_log_spacing_geometric(void **state)
 static void test_log_spacing_decades(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0.5 w2=1");
-    ok(f, "path g w2: 1 -> 0.5 steps=7 log decades=3 as p"); /* w1 = w2 */
+    fx_ok(f, "model g gmm v=0.3 w1=0.5 w2=1");
+    fx_ok(f, "path g w2: 1 -> 0.5 steps=7 log decades=3 as p"); /* w1 = w2 */
     const path_result *p = get_path(f, "p");
     assert_int_equal(p->spacing, PATH_DECADES);
     for (size_t i = 0; i < 7; i++)
         assert_close(p->t[i] - 0.5, 0.5 * pow(10.0, -0.5 * (double)i),
                      1e-12, 0);
-    ok(f, "path g v: 0.5 -> 1 steps=5 log decades=4 as q"); /* v = 1 */
+    fx_ok(f, "path g v: 0.5 -> 1 steps=5 log decades=4 as q"); /* v = 1 */
     p = get_path(f, "q");
     assert_close(1.0 - p->t[4], 0.5e-4, 1e-10, 0);
-    ok(f, "model a arma ar=[0.5] ma=[0.3]"); /* ma1 = 1: not invertible */
-    ok(f, "path a ma1: 0.3 -> 1 steps=3 log decades=2 as r");
+    fx_ok(f, "model a arma ar=[0.5] ma=[0.3]"); /* ma1 = 1: not invertible */
+    fx_ok(f, "path a ma1: 0.3 -> 1 steps=3 log decades=2 as r");
     p = get_path(f, "r");
     assert_int_equal(p->spacing, PATH_DECADES);
     assert_close(1.0 - p->t[2], 0.7e-2, 1e-12, 0);
 }
 
 /* The reported interval exponent +- uncertainty covers the exact exponent
- * (gmm along u: 0, 2, 6; Hartigan: 4, theory.md) for every steps=, with
- * log and even spacing, though the regression error alone does not. */
+ * (gmm along u: 0, 2, 6; Hartigan: 4; docs/theory.md section 2.1) for
+ * every steps=, with log and even spacing, though the regression error
+ * alone does not. */
 static void test_exponent_interval_covers(void **state)
 {
     fx *f = *state;
@@ -290,13 +242,13 @@ static void test_exponent_interval_covers(void **state)
         for (size_t a = 0; a < sizeof steps / sizeof *steps; a++)
             for (size_t b = 0; b < 3; b++) {
                 char cmd[128];
-                ok(f, "model g gmm v=0.3 w1=0 w2=1");
+                fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
                 if (hart)
-                    ok(f, "fix g w1=0");
+                    fx_ok(f, "fix g w1=0");
                 snprintf(cmd, sizeof cmd, "path g %s: 1 -> 0 steps=%u %s "
                                           "as p",
                          hart ? "w2" : "u", steps[a], spacing[b]);
-                ok(f, cmd);
+                fx_ok(f, cmd);
                 const path_result *p = get_path(f, "p");
                 const double want3[] = {0, 2, 6}, want2[] = {0, 4};
                 const double *want = hart ? want2 : want3;
@@ -325,8 +277,8 @@ static void test_exponent_interval_covers(void **state)
     assert_true(checked > 60);
     assert_true(se_misses > 10); /* the old "+- SE" was no interval */
     /* the issue's case: 5.72 for 6 on an even path */
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "path g u: 1 -> 0 steps=30 as p");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "path g u: 1 -> 0 steps=30 as p");
     const path_result *p = get_path(f, "p");
     assert_true(fabs(p->expo[2] - 6) > 0.2);
     assert_true(fabs(p->expo[2] - 6) <= p->expo_unc[2]);
@@ -376,27 +328,29 @@ static void test_fit_sorts_fast_and_stops(void **state)
 static void test_path_errors(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    bad(f, "path g nosuch: 1 -> 0", 8, "no parameter or coordinate 'nosuch'");
-    bad(f, "path g w2: 1 -> 1", 12, "empty path");
-    bad(f, "path g w2: 1 0", 12, "expected w2: FROM -> TO");
-    bad(f, "path g v: 0.5 -> 1.5", 1,
-        "leaves the valid region at step 11 (v = 1.02632)");
-    bad(f, "path g w2: 1 -> 0 steps=1", 25, "steps=1 is outside");
-    bad(f, "path g w2: 1 -> 0 log decades=40", 31, "decades= must lie");
-    bad(f, "path g from=[0.3, 0] to=[0.3, 0, 1]", 13,
-        "needs a vector of all 3 parameters");
-    bad(f, "path g from=[0.3, 0, 1]", 8, "needs both from=[...] and to=[...]");
-    bad(f, "path nosuch w2: 1 -> 0", 6, "no model named 'nosuch'");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_fail(f, "path g nosuch: 1 -> 0", 8,
+            "no parameter or coordinate 'nosuch'");
+    fx_fail(f, "path g w2: 1 -> 1", 12, "empty path");
+    fx_fail(f, "path g w2: 1 0", 12, "expected w2: FROM -> TO");
+    fx_fail(f, "path g v: 0.5 -> 1.5", 1,
+            "leaves the valid region at step 11 (v = 1.02632)");
+    fx_fail(f, "path g w2: 1 -> 0 steps=1", 25, "steps=1 is outside");
+    fx_fail(f, "path g w2: 1 -> 0 log decades=40", 31, "decades= must lie");
+    fx_fail(f, "path g from=[0.3, 0] to=[0.3, 0, 1]", 13,
+            "needs a vector of all 3 parameters");
+    fx_fail(f, "path g from=[0.3, 0, 1]", 8,
+            "needs both from=[...] and to=[...]");
+    fx_fail(f, "path nosuch w2: 1 -> 0", 6, "no model named 'nosuch'");
     /* a path stored under a model's name would replace it: refused */
-    bad(f, "path g w2: 1 -> 0 as g", 22, "'g' is a model");
+    fx_fail(f, "path g w2: 1 -> 0 as g", 22, "'g' is a model");
 }
 
 static void test_map_marks_and_minimum(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=21x21 as m");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=21x21 as m");
     const map_result *r = get_map(f, "m");
     assert_int_equal(r->nx, 21);
     assert_int_equal(r->ny, 21);
@@ -419,8 +373,8 @@ static void test_map_marks_and_minimum(void **state)
     assert_true(r->has_min);
     assert_int_equal(r->imin % r->nx, r->imin / r->nx); /* on the diagonal */
     /* a grid value against `eig` at the same point */
-    ok(f, "set g w1=-0.5 w2=0.5");
-    ok(f, "eig g as e");
+    fx_ok(f, "set g w1=-0.5 w2=0.5");
+    fx_ok(f, "eig g as e");
     size_t c = 15 * r->nx + 5; /* w1 = -0.5, w2 = 0.5 */
     assert_true(fabs(map_x(r, 5) + 0.5) < 1e-15);
     assert_true(fabs(map_y(r, 15) - 0.5) < 1e-15);
@@ -434,8 +388,8 @@ static void test_map_marks_and_minimum(void **state)
 static void test_map_rank_plane(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "map g x=v:0..1 y=u:-1..1 res=5x5 stat=rank as r");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "map g x=v:0..1 y=u:-1..1 res=5x5 stat=rank as r");
     const map_result *r = get_map(f, "r");
     /* v = 0 and v = 1 columns: rank 2 (u != 0); u = 0 row: rank 1 */
     for (size_t j = 0; j < 5; j++)
@@ -450,24 +404,25 @@ static void test_map_rank_plane(void **state)
 static void test_map_errors(void **state)
 {
     fx *f = *state;
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    bad(f, "map g x=nosuch:0..1 y=w2:0..1", 9, "no parameter or coordinate");
-    bad(f, "map g x=w1:1..1 y=w2:0..1", 9, "empty range");
-    bad(f, "map g x=w1:0..1 y=w1:0..1", 19, "different axes");
-    bad(f, "map g x=w1:0..1 y=w2:0..1 res=5000x5000", 31, "too large");
-    bad(f, "map g x=w1:0..1 y=w2:0..1 res=1x5", 31, "at least 2");
-    bad(f, "map g x=w1:0..1 y=w2:0..1 res=abc", 31, "res= takes WxH");
-    bad(f, "map g x=w1:0..1 y=w2:0..1 stat=volume", 32, "unknown stat");
-    bad(f, "map g x=w1 y=w2:0..1", 9, "x= needs PARAM:FROM..TO");
-    bad(f, "map g y=w2:0..1", 1, "map needs x=PARAM:FROM..TO");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_fail(f, "map g x=nosuch:0..1 y=w2:0..1", 9,
+            "no parameter or coordinate");
+    fx_fail(f, "map g x=w1:1..1 y=w2:0..1", 9, "empty range");
+    fx_fail(f, "map g x=w1:0..1 y=w1:0..1", 19, "different axes");
+    fx_fail(f, "map g x=w1:0..1 y=w2:0..1 res=5000x5000", 31, "too large");
+    fx_fail(f, "map g x=w1:0..1 y=w2:0..1 res=1x5", 31, "at least 2");
+    fx_fail(f, "map g x=w1:0..1 y=w2:0..1 res=abc", 31, "res= takes WxH");
+    fx_fail(f, "map g x=w1:0..1 y=w2:0..1 stat=volume", 32, "unknown stat");
+    fx_fail(f, "map g x=w1 y=w2:0..1", 9, "x= needs PARAM:FROM..TO");
+    fx_fail(f, "map g y=w2:0..1", 1, "map needs x=PARAM:FROM..TO");
 }
 
 static void test_map_invalid_region_and_interrupt(void **state)
 {
     fx *f = *state;
     /* v beyond [0, 1] is outside the model: counted, not computed */
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "map g x=v:-0.5..1.5 y=w2:-1..1 res=9x3 as m");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "map g x=v:-0.5..1.5 y=w2:-1..1 res=9x3 as m");
     const map_result *r = get_map(f, "m");
     assert_int_equal(r->n_invalid, 2 * 2 * 3); /* v = -0.5,-0.25,1.25,1.5 */
     assert_true(isnan(r->val[0]));
@@ -479,11 +434,11 @@ static void test_export(void **state)
     char dir[] = "/tmp/ss_exportXXXXXX";
     assert_non_null(mkdtemp(dir));
     char cmd[256], path[200];
-    ok(f, "model g gmm v=0.3 w1=0 w2=1");
-    ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=4x3 as m");
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1");
+    fx_ok(f, "map g x=w1:-1..1 y=w2:-1..1 res=4x3 as m");
     snprintf(path, sizeof path, "%s/m.csv", dir);
     snprintf(cmd, sizeof cmd, "export m \"%s\"", path);
-    ok(f, cmd);
+    fx_ok(f, cmd);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     char line[256];
@@ -497,10 +452,10 @@ static void test_export(void **state)
     fclose(fp);
     assert_int_equal(lines, 12);
     /* a data set row by row */
-    ok(f, "sample g n=7 seed=3 as d");
+    fx_ok(f, "sample g n=7 seed=3 as d");
     snprintf(path, sizeof path, "%s/d.csv", dir);
     snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
-    ok(f, cmd);
+    fx_ok(f, cmd);
     fp = fopen(path, "r");
     assert_non_null(fp);
     lines = 0;
@@ -509,8 +464,8 @@ static void test_export(void **state)
     fclose(fp);
     assert_int_equal(lines, 9); /* comment, header, 7 rows */
     /* into a missing directory: a clear error, no stray temp file */
-    bad(f, "export d /nonexistent/dir/d.csv", 10, "cannot write");
-    bad(f, "export nosuch x.csv", 8, "no object named 'nosuch'");
+    fx_fail(f, "export d /nonexistent/dir/d.csv", 10, "cannot write");
+    fx_fail(f, "export nosuch x.csv", 8, "no object named 'nosuch'");
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
@@ -519,32 +474,35 @@ int main(void)
 {
     ss_gsl_install_handler();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_gmm_exponents, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hartigan, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_linear_path_reaches_end, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_mlp2_overlap_exponents, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gmm_exponents, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_hartigan, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_linear_path_reaches_end, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_mlp2_overlap_exponents, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_arma_exponent_and_constant,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_arma_path_leaves_stationary_region, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_path_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_log_spacing_geometric, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_log_spacing_decades, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_exponent_interval_covers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_fit_sorts_fast_and_stops, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_map_marks_and_minimum, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_map_rank_plane, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_map_errors, setup, teardown),
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_arma_path_leaves_stationary_region,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_path_errors, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_log_spacing_geometric, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_log_spacing_decades, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_exponent_interval_covers, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fit_sorts_fast_and_stops, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_marks_and_minimum, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_rank_plane, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_errors, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_map_invalid_region_and_interrupt,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_export, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
 }

@@ -37,6 +37,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "testutil.h"
 
 #include "core/sink.h"
@@ -61,8 +62,7 @@
 
 typedef struct {
     tu_ctx *c;
-    ss_membuf out, err;
-    session *s;
+    fx f;            /* the session (fixture.h) */
     const char *dir; /* export directory */
 } sweep;
 
@@ -73,17 +73,13 @@ static void sw_open(sweep *w, tu_ctx *c)
     memset(w, 0, sizeof *w);
     w->c = c;
     w->dir = export_dir;
-    w->s = session_new(ss_sink_mem(&w->out), ss_sink_mem(&w->err), 1);
-    assert_non_null(w->s);
-    w->s->file = "t.scn";
-    w->s->line = 1;
+    fx_init(&w->f);
+    assert_non_null(w->f.s);
 }
 
 static void sw_close(sweep *w)
 {
-    session_delete(w->s);
-    ss_membuf_free(&w->out);
-    ss_membuf_free(&w->err);
+    fx_fini(&w->f);
 }
 
 /* Whether text holds tok (lower case) as a word of its own, case
@@ -337,7 +333,7 @@ static const char *as_name(const char *cmd, char *buf, size_t n)
 
 static void check_stored(sweep *w, const char *cmd, const char *name)
 {
-    obj *o = session_find(w->s, name);
+    obj *o = session_find(w->f.s, name);
     TU_CHECK(w->c, o != NULL, "'%s' succeeded but stored no '%s'", cmd, name);
     if (!o)
         return;
@@ -363,18 +359,16 @@ static ss_status run(sweep *w, const char *cmd)
 {
     tu_ctx *c = w->c;
     char line[240];
-    ss_membuf_clear(&w->out);
-    ss_membuf_clear(&w->err);
     ss_gsl_clear();
-    ss_status rc = interp_exec(w->s, cmd);
-    const char *out = w->out.buf ? w->out.buf : "";
-    const char *err = w->err.buf ? w->err.buf : "";
+    ss_status rc = fx_run(&w->f, cmd);
+    const char *out = fx_out(&w->f);
+    const char *err = fx_err(&w->f);
     if (rc == SS_OK) {
         const char *p = find_token(out, "nan");
         TU_CHECK(c, !p, "'%s' printed nan: %s", cmd,
                  p ? line_at(out, p, line, sizeof line) : "");
-        TU_CHECK(c, w->err.len == 0, "'%s' succeeded but wrote to the error "
-                                     "sink: %s", cmd, err);
+        TU_CHECK(c, w->f.err.len == 0,
+                 "'%s' succeeded but wrote to the error sink: %s", cmd, err);
         char name[OBJ_NAME_MAX + 8];
         if (as_name(cmd, name, sizeof name))
             check_stored(w, cmd, name);
@@ -397,7 +391,7 @@ static void must(sweep *w, const char *cmd)
 {
     ss_status rc = run(w, cmd);
     TU_CHECK(w->c, rc == SS_OK, "'%s' must succeed here, got: %s", cmd,
-             w->err.buf ? w->err.buf : "");
+             fx_err(&w->f));
 }
 
 /* export OBJ DIR/FILE, then read the file back: no "nan" in it. */
@@ -505,8 +499,7 @@ static void sweep_point(tu_ctx *c, const char *family, const point *pt,
     sw_open(&w, c);
     tu_where(c, "%s @ %s", family, pt->label);
     if (run(&w, pt->create) != SS_OK) {
-        TU_CHECK(c, 0, "cannot create the model: %s",
-                 w.err.buf ? w.err.buf : "");
+        TU_CHECK(c, 0, "cannot create the model: %s", fx_err(&w.f));
         sw_close(&w);
         return;
     }
@@ -1056,12 +1049,12 @@ static void expect_failure(tu_ctx *c, const char *create, const char *cmd,
     tu_where(c, "explanations @ %s", create);
     if (run(&w, create) == SS_OK) {
         ss_status rc = run(&w, cmd);
-        const char *err = w.err.buf ? w.err.buf : "";
+        const char *err = fx_err(&w.f);
         TU_CHECK(c, rc != SS_OK && strstr(err, want),
                  "'%s': expected a failure explaining '%s', got %s", cmd,
                  want, rc == SS_OK ? "success" : err);
     } else {
-        TU_CHECK(c, 0, "cannot create: %s", w.err.buf ? w.err.buf : "");
+        TU_CHECK(c, 0, "cannot create: %s", fx_err(&w.f));
     }
     sw_close(&w);
 }
@@ -1097,7 +1090,7 @@ static void test_explanations(void **state)
 
 static const path_result *stored_path(sweep *w, const char *name)
 {
-    obj *o = session_find(w->s, name);
+    obj *o = session_find(w->f.s, name);
     return o && o->type == &obj_path ? o->ptr : NULL;
 }
 
@@ -1140,8 +1133,8 @@ static void test_known_bugs(void **state)
     must(&w, "model A arma ar=[0.5] ma=[-0.5]");
     must(&w, "sample A n=1 seed=1 as D1");
     if (run(&w, "fim A method=empirical data=D1 as F1") == SS_OK)
-        TU_CHECK(&c, !find_token(w.out.buf, "inf"),
-                 "standard errors printed as inf: %s", w.out.buf);
+        TU_CHECK(&c, !find_token(fx_out(&w.f), "inf"),
+                 "standard errors printed as inf: %s", fx_out(&w.f));
 
     /* map and eig disagree near a singular set: the map's floor is that of
      * the matrix eigen-solver (eps * lambda_max), so it reports log det
@@ -1152,7 +1145,7 @@ static void test_known_bugs(void **state)
 #ifdef SWEEP_KNOWN_BUGS
     if (run(&w, "map G x=v:0..1e-10 y=w2:-1e-10..1e-10 res=3x3 as Mp") ==
         SS_OK) {
-        obj *om = session_find(w.s, "Mp"), *oe = session_find(w.s, "E");
+        obj *om = session_find(w.f.s, "Mp"), *oe = session_find(w.f.s, "E");
         if (om && oe) {
             const map_result *r = om->ptr;
             const eig_obj *e = oe->ptr;
@@ -1172,7 +1165,7 @@ static void test_known_bugs(void **state)
     must(&w, "model N mlp2 w1=1e200 w2=1e200 J1=0.5 J2=1.5");
 #ifdef SWEEP_KNOWN_BUGS
     if (run(&w, "fim N method=mc n=2000 seed=1 as Fm") == SS_OK) {
-        obj *o = session_find(w.s, "Fm");
+        obj *o = session_find(w.f.s, "Fm");
         const fim_result *f = o ? o->ptr : NULL;
         TU_CHECK(&c, f && gsl_matrix_get(f->G, 0, 0) > 0,
                  "mc FIM G[w1][w1] = %g (the information is ~1e400)",

@@ -1,9 +1,12 @@
 /* Shared helpers for the numerical unit tests (header only).
  *
  * Include after <cmocka.h>. Provides
- *   - tu_close(): |got - want| <= atol + rtol |want|, with NaN matching only
- *     NaN and an infinity only the same infinity (never "close" by slack);
- *   - assert_close(): the fatal form, printing both values on failure;
+ *   - tu_close(): |got - want| <= atol + rtol |want|, with a NaN (got or
+ *     want) never close and an infinity close only to the same infinity
+ *     (never "close" by slack); test for NaN with isnan() itself;
+ *   - assert_close(got, want, rtol, atol) and assert_close_msg(..., what):
+ *     the fatal forms, printing both values (and the label) on failure;
+ *   - assert_finite(x, what): fatal unless x is finite;
  *   - tu_ctx / TU_CHECK / TU_CHECK_CLOSE: non-fatal checks for batteries
  *     that loop over many families and points: every failure is printed
  *     with its context and the test fails once at the end (tu_done), so a
@@ -25,8 +28,8 @@
 
 static inline int tu_close(double got, double want, double rtol, double atol)
 {
-    if (isnan(want))
-        return isnan(got);
+    if (isnan(want) || isnan(got))
+        return 0;
     if (isinf(want))
         return got == want;
     if (!isfinite(got))
@@ -34,15 +37,43 @@ static inline int tu_close(double got, double want, double rtol, double atol)
     return fabs(got - want) <= atol + rtol * fabs(want);
 }
 
+/* The body of assert_close and assert_close_msg: what labels the check
+ * (NULL for none); the expressions are printed as written. */
+static inline void tu_assert_close_at(double got, double want, double rtol,
+                                      double atol, const char *what,
+                                      const char *got_expr,
+                                      const char *want_expr, const char *file,
+                                      int line)
+{
+    if (tu_close(got, want, rtol, atol))
+        return;
+    print_error("%s%s%s = %.17g, expected %s = %.17g (rtol %g, atol %g, "
+                "diff %.3g)\n",
+                what ? what : "", what ? ": " : "", got_expr, got, want_expr,
+                want, rtol, atol, got - want);
+    _fail(file, line);
+}
+
 #define assert_close(got, want, rtol, atol)                                   \
-    do {                                                                      \
-        double tu_g_ = (got), tu_w_ = (want);                                 \
-        if (!tu_close(tu_g_, tu_w_, (rtol), (atol)))                          \
-            fail_msg("%s = %.17g, expected %s = %.17g (rtol %g, atol %g, "    \
-                     "diff %.3g)",                                            \
-                     #got, tu_g_, #want, tu_w_, (double)(rtol),               \
-                     (double)(atol), tu_g_ - tu_w_);                          \
-    } while (0)
+    tu_assert_close_at((got), (want), (rtol), (atol), NULL, #got, #want,      \
+                       __FILE__, __LINE__)
+
+/* The same with a label, for checks inside loops ("G[1][2] at v=0"). */
+#define assert_close_msg(got, want, rtol, atol, what)                         \
+    tu_assert_close_at((got), (want), (rtol), (atol), (what), #got, #want,    \
+                       __FILE__, __LINE__)
+
+static inline void tu_assert_finite_at(double x, const char *what,
+                                       const char *file, int line)
+{
+    if (isfinite(x))
+        return;
+    print_error("%s is not finite: %g\n", what, x);
+    _fail(file, line);
+}
+
+#define assert_finite(x, what)                                                \
+    tu_assert_finite_at((x), (what), __FILE__, __LINE__)
 
 /* ---- non-fatal checks --------------------------------------------------- */
 
