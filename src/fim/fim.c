@@ -541,7 +541,7 @@ static ss_status total_score(const model *m, const double *theta,
  * scratch space of length P. */
 static int in_domain(const model *m, double *th, size_t j, double v)
 {
-    if (v < m->params[j].lo || v > m->params[j].hi)
+    if (v < model_param_lo(m, j) || v > model_param_hi(m, j))
         return 0;
     if (!m->type->check)
         return 1;
@@ -582,7 +582,7 @@ static ss_status observed(const model *m, const gsl_matrix *data,
         if (hi == lo)
             st = SS_FAIL(SS_ERR_NUMERIC,
                          "cannot differentiate in %s: no room inside its "
-                         "valid range", m->params[j].name);
+                         "valid range", MODEL_PNAME(m, j));
         memcpy(th, m->theta, P * sizeof *th);
         th[j] = hi;
         if (st == SS_OK)
@@ -650,7 +650,7 @@ ss_status fim_compute(const model *m, const fim_request *req,
     memcpy(f->idx, idx, k * sizeof *idx);
     free(idx);
     for (size_t a = 0; a < k; a++)
-        memcpy(f->names[a], m->params[f->idx[a]].name, MODEL_NAME_MAX);
+        model_param_name(m, f->idx[a], f->names[a], MODEL_NAME_MAX);
     memcpy(f->model_kind, m->type->name,
            strlen(m->type->name) + 1 < MODEL_NAME_MAX
                ? strlen(m->type->name) + 1
