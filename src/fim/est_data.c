@@ -226,7 +226,7 @@ static void obs_free(obs_state *s)
  * scratch space of length P. */
 static int in_domain(const model *m, double *th, size_t j, double v)
 {
-    if (v < m->params[j].lo || v > m->params[j].hi)
+    if (v < model_param_lo(m, j) || v > model_param_hi(m, j))
         return 0;
     if (!m->type->check)
         return 1;
@@ -254,7 +254,7 @@ static ss_status obs_column(obs_state *s)
         return SS_FAIL(SS_ERR_NUMERIC,
                        "cannot differentiate in %s: no room inside its "
                        "valid range",
-                       m->params[j].name);
+                       MODEL_PNAME(m, j));
     s->pass = 0;
     s->w.r0 = 0;
     memset(s->tot, 0, s->P * sizeof *s->tot);

@@ -122,7 +122,7 @@ static fim_result *new_result(const fim_ws *w)
         return NULL;
     memcpy(f->idx, w->idx, w->k * sizeof *w->idx);
     for (size_t a = 0; a < w->k; a++)
-        memcpy(f->names[a], w->work->params[w->idx[a]].name, MODEL_NAME_MAX);
+        model_param_name(w->work, w->idx[a], f->names[a], MODEL_NAME_MAX);
     snprintf(f->model_kind, sizeof f->model_kind, "%s",
              w->work->type->name);
     f->est = w->est;

@@ -5,6 +5,7 @@
 
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_machine.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,9 @@ typedef struct {
     gsl_eigen_symm_workspace *ws;
     double *th, *thx, *thy;
     size_t *idx;
+    size_t nsmax;          /* singular sets the family can report */
+    double *sd;            /* 5 x nsmax distances: centre, 4 neighbours */
+    model_singular *sing;  /* nsmax */
 } map_work;
 
 static void work_free(map_work *w)
@@ -76,6 +80,8 @@ static void work_free(map_work *w)
     free(w->thx);
     free(w->thy);
     free(w->idx);
+    free(w->sd);
+    free(w->sing);
 }
 
 /* The statistic at one point; eigenvalues only (no vectors, no root) so a
@@ -142,7 +148,7 @@ static size_t set_distances(const model *m, const map_spec *sp, map_work *w,
         ss_clear_error();
         return 0;
     }
-    return model_singular_distances(m, w->thy, d, MODEL_MAX_SINGULAR);
+    return model_singular_distances(m, w->thy, d, w->nsmax);
 }
 
 /* Which singular set (if any) crosses the cell around (x, y). A set is
@@ -155,11 +161,15 @@ static int mark_singular(const model *m, const map_spec *sp, map_work *w,
                          double x, double y, double hx, double hy,
                          map_result *r)
 {
-    double d0[MODEL_MAX_SINGULAR], dn[4][MODEL_MAX_SINGULAR];
-    size_t ns = model_singular_distances(m, w->th, d0, MODEL_MAX_SINGULAR);
+    double *d0 = w->sd, *dn[4];
+    for (int k = 0; k < 4; k++)
+        dn[k] = w->sd + (size_t)(k + 1) * w->nsmax;
+    size_t ns = model_singular_distances(m, w->th, d0, w->nsmax);
+    if (ns > SCHAR_MAX) /* the cell marks hold a signed char */
+        ns = SCHAR_MAX;
     if (r->nsets < ns) { /* names once, from the full description */
-        model_singular sing[MODEL_MAX_SINGULAR];
-        size_t nn = m->type->singular(m, w->th, sing, MODEL_MAX_SINGULAR);
+        model_singular *sing = w->sing;
+        size_t nn = m->type->singular(m, w->th, sing, w->nsmax);
         for (size_t q = 0; q < nn; q++) {
             memcpy(r->set_names[q], sing[q].name, sizeof r->set_names[q]);
             r->set_names[q][sizeof r->set_names[q] - 1] = 0;
@@ -270,11 +280,15 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
         r->val = malloc(cells * sizeof *r->val);
         r->status = calloc(cells, 1);
         r->sing = malloc(cells);
-        r->set_names = calloc(MODEL_MAX_SINGULAR, sizeof *r->set_names);
+        w->nsmax = model_nsingular(m);
+        size_t ns1 = w->nsmax ? w->nsmax : 1;
+        r->set_names = calloc(ns1, sizeof *r->set_names);
+        w->sd = malloc(5 * ns1 * sizeof *w->sd);
+        w->sing = malloc(ns1 * sizeof *w->sing);
     }
     if (!r || !w->idx || !w->G || !w->Gk || !w->eval || !w->ws || !w->th ||
         !w->thx || !w->thy || !r->val || !r->status || !r->sing ||
-        !r->set_names) {
+        !r->set_names || !w->sd || !w->sing) {
         map_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %zux%zu map",
                        sp->nx, sp->ny);

@@ -116,14 +116,18 @@ static ss_status point_at(const model *m, const path_spec *sp,
 /* Where the path would end exactly (r = 0): its singular distances, or 0
  * when that point is not valid (the boundary of the valid region). */
 static size_t end_distances(const model *m, const double *theta_at,
-                            double *dist, int *valid)
+                            double *dist, size_t max, int *valid)
 {
     *valid = model_validate(m, theta_at) == SS_OK;
     ss_clear_error(); /* probing, not failing */
     if (!*valid)
         return 0;
-    return model_singular_distances(m, theta_at, dist, MODEL_MAX_SINGULAR);
+    return model_singular_distances(m, theta_at, dist, max);
 }
+
+static ss_status plan_from_ends(const path_spec *sp, spacing_plan *pl,
+                                const double *d0, size_t n0, int v0,
+                                const double *d1, size_t n1, int v1);
 
 /* Decide the spacing of a `log` path (path_spacing in path.h). */
 static ss_status plan_spacing(const model *m, const path_spec *sp,
@@ -134,9 +138,14 @@ static ss_status plan_spacing(const model *m, const path_spec *sp,
     if (!sp->log_spacing)
         return SS_OK;
     double *a = malloc(m->P * sizeof *a), *b = malloc(m->P * sizeof *b);
-    if (!a || !b) {
+    size_t nsmax = model_nsingular(m);
+    double *d0 = malloc((nsmax ? nsmax : 1) * sizeof *d0);
+    double *d1 = malloc((nsmax ? nsmax : 1) * sizeof *d1);
+    if (!a || !b || !d0 || !d1) {
         free(a);
         free(b);
+        free(d0);
+        free(d1);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
     if (sp->theta_from) {
@@ -151,12 +160,23 @@ static ss_status plan_spacing(const model *m, const path_spec *sp,
             b[0] = NAN;
         ss_clear_error();
     }
-    double d0[MODEL_MAX_SINGULAR], d1[MODEL_MAX_SINGULAR];
     int v0, v1;
-    size_t n0 = end_distances(m, a, d0, &v0);
-    size_t n1 = end_distances(m, b, d1, &v1);
+    size_t n0 = end_distances(m, a, d0, nsmax, &v0);
+    size_t n1 = end_distances(m, b, d1, nsmax, &v1);
     free(a);
     free(b);
+    ss_status rc = plan_from_ends(sp, pl, d0, n0, v0, d1, n1, v1);
+    free(d0);
+    free(d1);
+    return rc;
+}
+
+/* The spacing from the distances to the singular sets at the two ends
+ * (valid: whether the end is a valid point). */
+static ss_status plan_from_ends(const path_spec *sp, spacing_plan *pl,
+                                const double *d0, size_t n0, int v0,
+                                const double *d1, size_t n1, int v1)
+{
     int end_on_set = !v1;
     for (size_t j = 0; j < n1; j++)
         if (d1[j] == 0.0)
@@ -246,7 +266,7 @@ ss_status path_iter_alloc(const model *m, const path_spec *sp,
     it->p = p;
     it->target = -1;
     for (size_t a = 0; a < k; a++)
-        memcpy(p->names[a], m->params[idx[a]].name, MODEL_NAME_MAX);
+        model_param_name(m, idx[a], p->names[a], MODEL_NAME_MAX);
     free(idx);
     snprintf(p->axis, sizeof p->axis, "%s",
              sp->theta_from ? "t" : sp->axis.name);
@@ -279,15 +299,20 @@ ss_status path_iter_alloc(const model *m, const path_spec *sp,
      * along the path, the nearest at the end; a set the whole path lies in
      * (distance 0 throughout) is not "approached". Failing that, the
      * nearest at the end. */
-    model_singular sing[MODEL_MAX_SINGULAR], sing0[MODEL_MAX_SINGULAR];
+    model_singular *sing = NULL, *sing0 = NULL;
     int target = -1;
     if (m->type->singular) {
         gsl_vector_view first = gsl_matrix_row(p->theta, 0);
         gsl_vector_view last = gsl_matrix_row(p->theta, sp->steps - 1);
-        size_t n0 = m->type->singular(m, first.vector.data, sing0,
-                                      MODEL_MAX_SINGULAR);
-        size_t ns = m->type->singular(m, last.vector.data, sing,
-                                      MODEL_MAX_SINGULAR);
+        size_t n0 = 0, ns = 0;
+        ss_status rs = model_singular_list(m, first.vector.data, &sing0, &n0);
+        if (rs == SS_OK)
+            rs = model_singular_list(m, last.vector.data, &sing, &ns);
+        if (rs != SS_OK) {
+            free(sing0);
+            path_iter_free(it);
+            return rs;
+        }
         for (size_t j = 0; j < ns && j < n0; j++)
             if (sing[j].distance < sing0[j].distance &&
                 (target < 0 || sing[j].distance < sing[target].distance))
@@ -299,6 +324,8 @@ ss_status path_iter_alloc(const model *m, const path_spec *sp,
         if (target >= 0)
             snprintf(p->set_name, sizeof p->set_name, "%s",
                      sing[target].name);
+        free(sing);
+        free(sing0);
     }
     it->target = target;
     *out = it;
@@ -322,11 +349,16 @@ ss_status path_iter_iterate(path_iter *it)
            m->P * sizeof *work->theta);
     p->dist[i] = NAN;
     if (it->target >= 0) {
-        model_singular sing[MODEL_MAX_SINGULAR];
-        size_t ns = m->type->singular(m, work->theta, sing,
-                                      MODEL_MAX_SINGULAR);
+        model_singular *sing = NULL;
+        size_t ns = 0;
+        ss_status rs = model_singular_list(m, work->theta, &sing, &ns);
+        if (rs != SS_OK) {
+            it->failed = 1;
+            return rs;
+        }
         if ((size_t)it->target < ns)
             p->dist[i] = sing[it->target].distance;
+        free(sing);
     }
     fim_request req = it->sp.fim;
     req.seed = it->sp.fim.seed + i; /* each step its own fixed stream */

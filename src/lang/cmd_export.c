@@ -320,11 +320,11 @@ static void write_model(session *s, const model *m)
     tbl_header(t, 4, "hi");
     for (size_t i = 0; i < m->P; i++) {
         tbl_row(t);
-        tbl_str(t, 0, m->params[i].name);
+        tbl_str(t, 0, MODEL_PNAME(m, i));
         tbl_num(t, 1, m->theta[i]);
         tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
-        tbl_num(t, 3, m->params[i].lo);
-        tbl_num(t, 4, m->params[i].hi);
+        tbl_num(t, 3, model_param_lo(m, i));
+        tbl_num(t, 4, model_param_hi(m, i));
     }
     tbl_print(t, &s->out, s->csv, 0);
     tbl_free(t);
@@ -340,7 +340,7 @@ static void format_point(char *buf, size_t n, const model *m,
         char v[40];
         tbl_format_num(v, sizeof v, theta[i], 1);
         int w = snprintf(buf + len, n - len, "%s%s=%s", i ? ", " : "",
-                         m->params[i].name, v);
+                         MODEL_PNAME(m, i), v);
         if (w < 0 || (size_t)w >= n - len) {
             snprintf(buf + (n > 4 ? n - 4 : 0), n > 4 ? 4 : n, "...");
             return;

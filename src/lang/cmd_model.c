@@ -77,6 +77,12 @@ ss_status cmd_models(session *s, const stmt *st)
                     snprintf(opts + l, sizeof opts - l, "%s%s", c ? "|" : "",
                              d->choices[c]);
                 }
+            } else if (d->kind == MOPT_VECTOR) {
+                char vec[128];
+                snprintf(opts + l, sizeof opts - l, "%s%s=%s", o ? " " : "",
+                         d->name,
+                         model_format_vector(vec, sizeof vec, d->vec->def,
+                                             d->vec->ndef));
             } else {
                 snprintf(opts + l, sizeof opts - l, "%s%s=%g", o ? " " : "",
                          d->name, d->def);
@@ -190,9 +196,16 @@ static void show_model(session *s, const char *name, const model *m)
                        m->type->summary);
         for (size_t o = 0; o < m->type->nopts; o++) {
             const model_optdef *d = &m->type->opts[o];
+            char vec[256];
+            size_t nv;
+            const double *v = model_opt_vector(m, o, &nv);
             if (d->kind == MOPT_ENUM)
                 session_printf(s, "  option %s = %s (%s)\n", d->name,
                                m->opt_choice[o], d->help);
+            else if (d->kind == MOPT_VECTOR)
+                session_printf(s, "  option %s = %s (%s)\n", d->name,
+                               model_format_vector(vec, sizeof vec, v, nv),
+                               d->help);
             else
                 session_printf(s, "  option %s = %.12g (%s)\n", d->name,
                                m->opt[o], d->help);
@@ -208,14 +221,14 @@ static void show_model(session *s, const char *name, const model *m)
         tbl_header(t, 4, "hi");
     for (size_t i = 0; i < m->P; i++) {
         char r[80];
-        print_range(r, sizeof r, m->params[i].lo, m->params[i].hi);
+        print_range(r, sizeof r, model_param_lo(m, i), model_param_hi(m, i));
         tbl_row(t);
-        tbl_str(t, 0, m->params[i].name);
+        tbl_str(t, 0, MODEL_PNAME(m, i));
         tbl_num(t, 1, m->theta[i]);
         tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
         if (s->csv) {
-            tbl_num(t, 3, m->params[i].lo);
-            tbl_num(t, 4, m->params[i].hi);
+            tbl_num(t, 3, model_param_lo(m, i));
+            tbl_num(t, 4, model_param_hi(m, i));
         } else {
             tbl_str(t, 3, r);
         }
@@ -227,10 +240,11 @@ static void show_model(session *s, const char *name, const model *m)
     show_coords(s, m);
     if (m->type->describe)
         m->type->describe(m, m->theta, &s->out);
-    model_singular sing[MODEL_MAX_SINGULAR];
+    model_singular *sing = NULL;
     size_t ns;
-    int near = model_nearest_singular(m, sing, &ns);
+    int near = model_nearest_singular(m, &sing, &ns);
     if (near < 0) {
+        free(sing);
         session_printf(s, "  no singular sets known for this kind\n");
         return;
     }
@@ -254,6 +268,7 @@ static void show_model(session *s, const char *name, const model *m)
     }
     tbl_print(u, &s->out, 0, 2);
     tbl_free(u);
+    free(sing);
 }
 
 ss_status cmd_show(session *s, const stmt *st)

@@ -251,9 +251,13 @@ static int data_stale(session *s, const dataset *d)
     for (size_t i = 0; i < now->P; i++)
         if (memcmp(&now->theta[i], &then->theta[i], sizeof(double)) != 0)
             return 1;
-    for (size_t i = 0; i < MODEL_MAX_OPTS; i++)
+    for (size_t i = 0; i < now->type->nopts; i++)
         if (memcmp(&now->opt[i], &then->opt[i], sizeof(double)) != 0 ||
-            now->opt_choice[i] != then->opt_choice[i])
+            now->opt_choice[i] != then->opt_choice[i] ||
+            now->optvec[i].n != then->optvec[i].n ||
+            (now->optvec[i].n &&
+             memcmp(now->optvec[i].v, then->optvec[i].v,
+                    now->optvec[i].n * sizeof(double)) != 0))
             return 1;
     return 0;
 }

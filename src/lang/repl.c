@@ -66,11 +66,20 @@ static void add_objects(strlist *l, session *s, const char *word,
             add(l, word, s->objs[i].name, "");
 }
 
+/* A component of a large block (W2_1_1 of a 500 x 500 W2): completion
+ * offers the block's name, not every component. */
+static int in_large_block(const model *m, size_t i)
+{
+    int g = model_param_group(m, i);
+    return g >= 0 && m->groups[g].generated && m->groups[g].count > 256;
+}
+
 static void add_params(strlist *l, const model *m, const char *word,
                        const char *suffix)
 {
     for (size_t i = 0; i < m->P; i++)
-        add(l, word, m->params[i].name, suffix);
+        if (!in_large_block(m, i))
+            add(l, word, MODEL_PNAME(m, i), suffix);
     for (size_t g = 0; g < m->ngroups; g++)
         add(l, word, m->groups[g].name, suffix);
 }
@@ -82,7 +91,9 @@ static void add_axes(strlist *l, const model *m, const char *word,
 {
     char full[256];
     for (size_t i = 0; i < m->P; i++) {
-        snprintf(full, sizeof full, "%s%s", prefix, m->params[i].name);
+        if (in_large_block(m, i))
+            continue;
+        snprintf(full, sizeof full, "%s%s", prefix, MODEL_PNAME(m, i));
         add(l, word, full, suffix);
     }
     if (!m->type->coord_names)

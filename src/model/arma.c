@@ -66,11 +66,11 @@ enum { OPT_SIGMA2, OPT_P, OPT_Q };
 static const model_optdef arma_opts[] = {
     {"sigma2", MOPT_REAL, 1.0, 1e-12, 1e12, NULL,
      "known innovation variance (not a parameter: its FIM block "
-     "1/(2 sigma2^2) is orthogonal to the ar/ma block)"},
+     "1/(2 sigma2^2) is orthogonal to the ar/ma block)", NULL},
     {"p", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
-     "AR order (ar=[..] at creation sets it from its length)"},
+     "AR order (ar=[..] at creation sets it from its length)", NULL},
     {"q", MOPT_INT, 1.0, 0.0, ARMA_MAX_ORDER, NULL,
-     "MA order (ma=[..] at creation sets it from its length)"},
+     "MA order (ma=[..] at creation sets it from its length)", NULL},
 };
 
 /* Orders: configure stores the layout's p and q in the options. */
@@ -309,7 +309,7 @@ static ss_status arma_check(const model *m, const double *theta)
     for (size_t i = 0; i < p + q; i++)
         if (!isfinite(theta[i]))
             return SS_FAIL(SS_ERR_RANGE, "%s must be finite",
-                           m->params[i].name);
+                           MODEL_PNAME(m, i));
     ss_status st = arma_roots(p, q, theta, xa, xm);
     if (st == SS_OK)
         st = roots_valid(p, q, xa, xm);
@@ -990,6 +990,13 @@ static size_t common_pairs(size_t p, size_t q, const double complex *xa,
     return c;
 }
 
+/* One set (common AR and MA roots) whenever both orders are positive,
+ * whether or not the roots can be found at a given point. */
+static size_t arma_nsingular(const model *m)
+{
+    return arma_p(m) > 0 && arma_q(m) > 0 ? 1 : 0;
+}
+
 static size_t arma_singular(const model *m, const double *theta,
                             model_singular *out, size_t max)
 {
@@ -1328,6 +1335,7 @@ const model_type model_arma_type = {
     .loglik_terms = arma_loglik_terms,
     .fim_exact = arma_fim_exact,
     .singular = arma_singular,
+    .nsingular = arma_nsingular,
     .coord_names = arma_coord_names,
     .to_coords = arma_to_coords,
     .from_coords = arma_from_coords,

@@ -38,7 +38,7 @@ enum { P_V, P_W1, P_W2, NPAR };
 
 static const model_optdef gmm_opts[] = {
     {"s", MOPT_REAL, 1.0, 1e-3, 1e3, NULL,
-     "known component standard deviation"},
+     "known component standard deviation", NULL},
 };
 
 /* Per-parameter-point constants. */

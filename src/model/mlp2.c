@@ -97,11 +97,12 @@ enum { ACT_ERF, ACT_TANH };
 static const char *const act_choices[] = {"erf", "tanh", NULL};
 
 static const model_optdef mlp2_opts[] = {
-    {"d", MOPT_INT, 1.0, 1.0, (double)MLP2_DMAX, NULL, "input dimension"},
+    {"d", MOPT_INT, 1.0, 1.0, (double)MLP2_DMAX, NULL, "input dimension",
+     NULL},
     {"act", MOPT_ENUM, 0.0, 0.0, 0.0, act_choices,
-     "activation: erf (g(t) = erf(t/sqrt 2)) or tanh"},
+     "activation: erf (g(t) = erf(t/sqrt 2)) or tanh", NULL},
     {"sigma", MOPT_REAL, 1.0, 1e-6, 1e6, NULL,
-     "known noise standard deviation"},
+     "known noise standard deviation", NULL},
 };
 
 typedef struct {
@@ -864,7 +865,7 @@ static ss_status mlp2_from_coords(const model *m, const double *c,
         if (!isfinite(theta[p]))
             return SS_FAIL(SS_ERR_RANGE,
                            "blow-down coordinates give a non-finite %s",
-                           m->params[p].name);
+                           MODEL_PNAME(m, p));
     return SS_OK;
 }
 

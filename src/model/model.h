@@ -8,7 +8,19 @@
  * coefficients) are "groups" of consecutive components that can be assigned
  * at once (J1=[1,0.5], ar=[0.5,-0.2]). Structural options (gmm's known s,
  * the perceptron's d and activation) fix the layout and cannot change after
- * creation. */
+ * creation.
+ *
+ * Large families declare parameter blocks with a shape instead of one
+ * parameter per call: model_add_block(m, "W2", 500, 500, ...) adds 250 000
+ * components whose names are generated on demand (model_param_name) and
+ * parsed back (model_param_index): a matrix block's components are named
+ * NAME_ROW_COL (W2_123_456, rows and columns counted from 1, stored row by
+ * row: W2_1_1, W2_1_2, ...), a vector block's (cols = 1) NAME_ROW (b_7).
+ * These are plain identifiers, so the command language takes them as
+ * parameter names anywhere (`set m W2_1_2=0.5`, `fix m W2_3_4`); the whole
+ * block is assigned as a group (`W2=0`, `b=[1,2,3]`). Memory for names and
+ * bounds is O(number of blocks); per-component bounds are stored only for a
+ * block that sets them (model_set_param_bounds). */
 #ifndef SS_MODEL_H
 #define SS_MODEL_H
 
@@ -20,11 +32,10 @@
 #include <stddef.h>
 
 #define MODEL_NAME_MAX 32
-#define MODEL_MAX_OPTS 8
-#define MODEL_MAX_SINGULAR 16
 
 typedef struct model model;
 typedef struct model_type model_type;
+typedef struct model_design model_design; /* below: designs */
 
 /* A key=value argument handed to a model, free of the command language.
  * Exactly one of str / num is set. */
@@ -37,27 +48,52 @@ typedef struct {
     int col;           /* input column of the key, for error positions */
 } model_arg;
 
-typedef enum { MOPT_REAL, MOPT_INT, MOPT_ENUM } model_opt_kind;
+/* MOPT_VECTOR: a list of numbers (widths=[200,200]), each in [lo, hi]
+ * (whole numbers when `whole` is set), 1 to maxlen entries. */
+typedef enum { MOPT_REAL, MOPT_INT, MOPT_ENUM, MOPT_VECTOR } model_opt_kind;
+
+/* What a vector option takes besides its bounds lo, hi per entry. */
+typedef struct {
+    const double *def; /* default entries */
+    size_t ndef;       /* their number */
+    size_t maxlen;     /* most entries accepted */
+    int whole;         /* entries must be whole numbers */
+} model_optvecdef;
 
 /* A structural option: fixed at creation, shown by `models` and `show`. */
 typedef struct {
     const char *name;
     model_opt_kind kind;
-    double def, lo, hi;          /* MOPT_REAL / MOPT_INT: default and bounds */
+    double def, lo, hi;          /* MOPT_REAL / MOPT_INT: default and bounds;
+                                    MOPT_VECTOR: bounds of every entry */
     const char *const *choices;  /* MOPT_ENUM: NULL-terminated, default first */
     const char *help;
+    const model_optvecdef *vec;  /* MOPT_VECTOR: default and length */
 } model_optdef;
 
+/* The value of a vector option (MOPT_VECTOR); m->opt[o] holds n. */
 typedef struct {
-    char name[MODEL_NAME_MAX];
-    double lo, hi;   /* closed bounds (may be +-inf) */
-    int group;       /* index into m->groups, or -1 */
-} model_param;
+    double *v;
+    size_t n;
+} model_optvec;
 
+/* A group of consecutive components assigned at once (J1=[1,0.5],
+ * ar=[0.5,-0.2], W2=0) with a shape. A block from model_add_block has
+ * generated component names (see the top of this file) and bounds lo, hi
+ * for every component unless model_set_param_bounds stored its own; a group
+ * over parameters added one by one (model_add_group) keeps their names and
+ * bounds, and lo, hi are then the widest of them. */
 typedef struct {
-    char name[MODEL_NAME_MAX]; /* "J1", "ar" */
+    char name[MODEL_NAME_MAX]; /* "J1", "ar", "W2" */
     size_t first, count;
+    size_t rows, cols;         /* count = rows x cols; vectors are count x 1 */
+    double lo, hi;
+    int generated;             /* component names generated from name */
 } model_group;
+
+/* The parameter layout in segments (model.c): reach it through
+ * model_param_name / _lo / _hi / _group. */
+typedef struct model_seg model_seg;
 
 /* What one row of a data set is, so estimators and pictures stop assuming
  * one likelihood term per row or comparing family names. */
@@ -144,9 +180,14 @@ struct model_type {
                            gsl_matrix *G, gsl_matrix **root);
 
     /* Fill out[] with every singular set of the family and the distance of
-     * theta to it; returns how many. */
+     * theta to it, at most max of them; returns how many. */
     size_t (*singular)(const model *m, const double *theta,
                        model_singular *out, size_t max);
+    /* How many sets singular() can report at this layout, for any theta
+     * (callers size their arrays with it: model_nsingular). NULL: the
+     * count at the model's current point, which suits a family whose
+     * count does not depend on theta. */
+    size_t (*nsingular)(const model *m);
     /* Optional fast path for scans (map): the same distances in the same
      * order, without formatting names. NULL: singular() is used. */
     size_t (*singular_distances)(const model *m, const double *theta,
@@ -207,19 +248,33 @@ struct model_type {
     /* Test points for the battery and the sweep, and how many. */
     const model_testpoint *testpoints;
     size_t ntestpoints;
+
+    /* Families with a design (inputs, times or doses per row and a group
+     * per row; model_design below). Draw one observation per design row
+     * into out (rows x data_cols), and the exact Fisher information per
+     * design row, averaged over the rows, into G (P x P). NULL: the family
+     * takes no design (model_sample_design / model_fim_design say so). */
+    ss_status (*sample_design)(const model *m, const double *theta,
+                               const model_design *d, gsl_rng *r,
+                               gsl_matrix *out);
+    ss_status (*fim_design)(const model *m, const double *theta,
+                            const model_design *d, gsl_matrix *G);
 };
 
 struct model {
     const model_type *type;
     size_t P;
-    model_param *params;
     double *theta;
     unsigned char *is_free;
     model_group *groups;
     size_t ngroups;
-    double opt[MODEL_MAX_OPTS];        /* numeric option values */
-    const char *opt_choice[MODEL_MAX_OPTS]; /* enum option values */
-    void *state;                       /* family-private, from configure */
+    /* one entry per option of the type (type->nopts) */
+    double *opt;                /* numeric values (a vector's length) */
+    const char **opt_choice;    /* enum values, else NULL */
+    model_optvec *optvec;       /* vector values, else {NULL, 0} */
+    void *state;                /* family-private, from configure */
+    model_seg *segs;            /* the layout: private to model.c */
+    size_t nsegs;
 };
 
 /* Registry */
@@ -238,13 +293,46 @@ ss_status model_add_param(model *m, const char *name, double def, double lo,
                           double hi);
 ss_status model_add_group(model *m, const char *name, size_t first,
                           size_t count);
+/* A block of rows x cols components (cols = 1: a vector), all starting at
+ * def and bounded by [lo, hi], appended after the parameters so far; it is
+ * also a group (the last of m->groups). Its generated names must fit in
+ * MODEL_NAME_MAX and clash with no other name. */
+ss_status model_add_block(model *m, const char *name, size_t rows,
+                          size_t cols, double def, double lo, double hi);
+/* Bounds of one component, stored per component only for a block that
+ * needs it. */
+ss_status model_set_param_bounds(model *m, size_t i, double lo, double hi);
 const model_arg *model_arg_find(const model_arg *args, size_t nargs,
                                 const char *key, unsigned char *used);
 
+/* Parameter i's name into buf (at most n bytes, n >= MODEL_NAME_MAX holds
+ * every name); returns buf ("" when i is out of range). */
+const char *model_param_name(const model *m, size_t i, char *buf, size_t n);
+/* The same into a temporary that lives to the end of the enclosing block,
+ * for one printf or comparison. */
+#define MODEL_PNAME(m, i)                                                    \
+    model_param_name((m), (i), (char[MODEL_NAME_MAX]){0}, MODEL_NAME_MAX)
+double model_param_lo(const model *m, size_t i);
+double model_param_hi(const model *m, size_t i);
+/* Index into m->groups of the group parameter i belongs to, or -1. */
+int model_param_group(const model *m, size_t i);
+/* Bytes the layout takes for names and bounds (segments, groups and any
+ * per-component bounds): O(blocks), not O(P). */
+size_t model_layout_bytes(const model *m);
+
 /* Lookup; returns -1 when absent. */
 int model_param_index(const model *m, const char *name);
+/* The same, recording why a name is not a parameter: an unknown name
+ * (SS_ERR_NAME), or a block component out of its shape (SS_ERR_RANGE,
+ * "W2 is a 500 x 500 block: row 501 in W2_501_1 is outside 1..500"). */
+ss_status model_param_lookup(const model *m, const char *name, size_t *index);
 int model_group_index(const model *m, const char *name);
 int model_opt_index(const model_type *t, const char *name);
+/* A vector option's entries (NULL and *n = 0 for other kinds). */
+const double *model_opt_vector(const model *m, size_t o, size_t *n);
+/* "[200,200]": a vector's entries as typed, into buf. */
+const char *model_format_vector(char *buf, size_t n, const double *v,
+                                size_t k);
 
 /* Assign key=value arguments to parameters (scalars to parameters, vectors
  * to groups, or to all components of a group when n == 1), all or nothing:
@@ -276,13 +364,54 @@ ss_status model_data_compatible(const model *m, const model *teacher);
 ss_status model_alloc_testpoint(const model_type *t,
                                 const model_testpoint *tp, model **out);
 
-/* Distances to every singular set (the fast hook when there is one). */
+/* How many singular sets the family can report at this layout (the
+ * nsingular hook, or the count at the current point): the size of the
+ * arrays handed to singular() and model_singular_distances(). */
+size_t model_nsingular(const model *m);
+/* Every singular set at theta into a new array (*out, caller frees; NULL
+ * when *n = 0). */
+ss_status model_singular_list(const model *m, const double *theta,
+                              model_singular **out, size_t *n);
+/* Distances to every singular set, at most max (the fast hook when there
+ * is one). */
 size_t model_singular_distances(const model *m, const double *theta,
                                 double *dist, size_t max);
 
-/* Nearest singular set (index into the filled array), -1 if none. */
-int model_nearest_singular(const model *m, model_singular *all,
+/* Every singular set at the current point into a new array (*all, caller
+ * frees) and the nearest (its index), -1 if none. */
+int model_nearest_singular(const model *m, model_singular **all,
                            size_t *count);
+
+/* ---- designs ---------------------------------------------------------------
+ * What an experiment fixes before the data are drawn: a matrix with a row
+ * per observation (inputs of a regression, sampling times, doses) and the
+ * group (subject) of each row, with a tag saying which. Opaque to the
+ * commands; a family that takes one declares sample_design / fim_design. */
+typedef enum {
+    MODEL_DESIGN_INPUTS, /* regression inputs x per row */
+    MODEL_DESIGN_TIMES,  /* observation times per row */
+    MODEL_DESIGN_DOSES   /* doses (and times) per row */
+} model_design_kind;
+
+/* A copy of X (rows x columns) and of group[] (one per row, or NULL: all
+ * rows in group 0). */
+ss_status model_design_alloc(model_design_kind kind, const gsl_matrix *X,
+                             const size_t *group, model_design **out);
+void model_design_free(model_design *d);
+model_design_kind model_design_kind_of(const model_design *d);
+const char *model_design_kind_name(model_design_kind k);
+const gsl_matrix *model_design_matrix(const model_design *d);
+size_t model_design_rows(const model_design *d);
+size_t model_design_group(const model_design *d, size_t row);
+size_t model_design_ngroups(const model_design *d);
+
+/* The hooks behind checks of the shapes; a family without them says it
+ * takes no design. out: design rows x data_cols; G: P x P. */
+ss_status model_sample_design(const model *m, const double *theta,
+                              const model_design *d, gsl_rng *r,
+                              gsl_matrix *out);
+ss_status model_fim_design(const model *m, const double *theta,
+                           const model_design *d, gsl_matrix *G);
 
 /* An axis to move along: a parameter, or a blow-down coordinate of the
  * family's chart (parameters win when names coincide). */

@@ -222,3 +222,126 @@ ss_status model_alloc_testpoint(const model_type *t,
     *out = m;
     return SS_OK;
 }
+
+/* ---- designs -------------------------------------------------------------- */
+
+struct model_design {
+    model_design_kind kind;
+    gsl_matrix *X;
+    size_t *group;
+    size_t ngroups;
+};
+
+ss_status model_design_alloc(model_design_kind kind, const gsl_matrix *X,
+                             const size_t *group, model_design **out)
+{
+    *out = NULL;
+    if (!X || X->size1 == 0 || X->size2 == 0)
+        return SS_FAIL(SS_ERR_USAGE, "a design needs at least one row and "
+                                     "one column");
+    for (size_t i = 0; i < X->size1; i++)
+        for (size_t j = 0; j < X->size2; j++)
+            if (!isfinite(gsl_matrix_get(X, i, j)))
+                return SS_FAIL(SS_ERR_RANGE, "design entry (%zu, %zu) is not "
+                                             "finite",
+                               i + 1, j + 1);
+    model_design *d = calloc(1, sizeof *d);
+    if (!d)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    d->kind = kind;
+    d->X = gsl_matrix_alloc(X->size1, X->size2);
+    d->group = calloc(X->size1, sizeof *d->group);
+    if (!d->X || !d->group) {
+        model_design_free(d);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %zu x %zu design",
+                       X->size1, X->size2);
+    }
+    gsl_matrix_memcpy(d->X, X);
+    d->ngroups = 1;
+    if (group) {
+        d->ngroups = 0;
+        for (size_t i = 0; i < X->size1; i++) {
+            d->group[i] = group[i];
+            if (group[i] + 1 > d->ngroups)
+                d->ngroups = group[i] + 1;
+        }
+    }
+    *out = d;
+    return SS_OK;
+}
+
+void model_design_free(model_design *d)
+{
+    if (!d)
+        return;
+    if (d->X)
+        gsl_matrix_free(d->X);
+    free(d->group);
+    free(d);
+}
+
+model_design_kind model_design_kind_of(const model_design *d)
+{
+    return d->kind;
+}
+
+const char *model_design_kind_name(model_design_kind k)
+{
+    switch (k) {
+    case MODEL_DESIGN_INPUTS: return "inputs";
+    case MODEL_DESIGN_TIMES: return "times";
+    case MODEL_DESIGN_DOSES: return "doses";
+    }
+    return "design";
+}
+
+const gsl_matrix *model_design_matrix(const model_design *d)
+{
+    return d->X;
+}
+
+size_t model_design_rows(const model_design *d)
+{
+    return d->X->size1;
+}
+
+size_t model_design_group(const model_design *d, size_t row)
+{
+    return row < d->X->size1 ? d->group[row] : 0;
+}
+
+size_t model_design_ngroups(const model_design *d)
+{
+    return d->ngroups;
+}
+
+ss_status model_sample_design(const model *m, const double *theta,
+                              const model_design *d, gsl_rng *r,
+                              gsl_matrix *out)
+{
+    if (!m->type->sample_design)
+        return SS_FAIL(SS_ERR_USAGE, "%s takes no design (it draws %s "
+                                     "without one)",
+                       m->type->name, model_data_kind_name(m->type->data_kind));
+    size_t cols = m->type->data_cols(m);
+    if (out->size1 != d->X->size1 || out->size2 != cols)
+        return SS_FAIL(SS_ERR_USAGE, "a sample on a design of %zu rows needs "
+                                     "a %zu x %zu matrix, not %zu x %zu",
+                       d->X->size1, d->X->size1, cols, out->size1,
+                       out->size2);
+    return m->type->sample_design(m, theta, d, r, out);
+}
+
+ss_status model_fim_design(const model *m, const double *theta,
+                           const model_design *d, gsl_matrix *G)
+{
+    if (!m->type->fim_design)
+        return SS_FAIL(SS_ERR_USAGE, "%s has no Fisher information on a "
+                                     "design (it takes none)",
+                       m->type->name);
+    if (G->size1 != m->P || G->size2 != m->P)
+        return SS_FAIL(SS_ERR_USAGE, "the information of %s needs a %zu x %zu "
+                                     "matrix, not %zu x %zu",
+                       m->type->name, m->P, m->P, G->size1, G->size2);
+    return m->type->fim_design(m, theta, d, G);
+}

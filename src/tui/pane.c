@@ -88,10 +88,13 @@ unsigned long pane_model_print(session *s, const char *name)
     h = fnv(h, m->type->name, strlen(m->type->name));
     h = fnv(h, &m->P, sizeof m->P);
     h = fnv(h, m->theta, m->P * sizeof *m->theta);
-    h = fnv(h, m->opt, sizeof m->opt);
-    for (int i = 0; i < MODEL_MAX_OPTS; i++)
+    h = fnv(h, m->opt, m->type->nopts * sizeof *m->opt);
+    for (size_t i = 0; i < m->type->nopts; i++) {
         if (m->opt_choice[i])
             h = fnv(h, m->opt_choice[i], strlen(m->opt_choice[i]));
+        if (m->optvec[i].v)
+            h = fnv(h, m->optvec[i].v, m->optvec[i].n * sizeof(double));
+    }
     return h ? h : 1;
 }
 

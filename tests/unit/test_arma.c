@@ -208,11 +208,11 @@ static void test_layout(void **state)
     model *m = NULL;
     assert_int_equal(model_alloc(model_arma, NULL, 0, &m), SS_OK);
     assert_int_equal(m->P, 2);
-    assert_string_equal(m->params[0].name, "ar1");
-    assert_string_equal(m->params[1].name, "ma1");
+    assert_string_equal(MODEL_PNAME(m, 0), "ar1");
+    assert_string_equal(MODEL_PNAME(m, 1), "ma1");
     assert_true(m->theta[0] == 0.5 && m->theta[1] == 0.3);
     assert_true(m->opt[0] == 1.0 && m->opt[1] == 1.0 && m->opt[2] == 1.0);
-    assert_true(isinf(m->params[0].lo) && isinf(m->params[1].hi));
+    assert_true(isinf(model_param_lo(m, 0)) && isinf(model_param_hi(m, 1)));
     assert_int_equal(model_arma->data_cols(m), 1);
     char buf[8];
     assert_string_equal(model_arma->data_colname(m, 0, buf, sizeof buf), "x");
@@ -236,13 +236,13 @@ static void test_layout(void **state)
         for (size_t i = 0; i < pt->p; i++) {
             char nm[32];
             snprintf(nm, sizeof nm, "ar%zu", i + 1);
-            assert_string_equal(m->params[i].name, nm);
+            assert_string_equal(MODEL_PNAME(m, i), nm);
             assert_true(m->theta[i] == pt->ar[i]);
         }
         for (size_t j = 0; j < pt->q; j++) {
             char nm[32];
             snprintf(nm, sizeof nm, "ma%zu", j + 1);
-            assert_string_equal(m->params[pt->p + j].name, nm);
+            assert_string_equal(MODEL_PNAME(m, pt->p + j), nm);
             assert_true(m->theta[pt->p + j] == pt->ma[j]);
         }
         model_free(m);
@@ -270,13 +270,13 @@ static void test_layout(void **state)
         tu_args_num(&a, "q", 2);
         assert_int_equal(model_alloc(model_arma, a.a, a.n, &m), SS_OK);
         assert_int_equal(m->P, 5);
-        assert_string_equal(m->params[3].name, "ma1");
+        assert_string_equal(MODEL_PNAME(m, 3), "ma1");
         assert_true(m->theta[0] == 0.5 && m->theta[1] == 0 &&
                     m->theta[2] == 0);
         assert_close(m->theta[3], 0.6, 1e-15, 0);
         assert_close(m->theta[4], 0.09, 1e-15, 0);
         /* generic: not on the common-root set */
-        model_singular s[MODEL_MAX_SINGULAR];
+        model_singular s[16];
         assert_int_equal(model_arma->singular(m, m->theta, s, 16), 1);
         assert_true(s[0].distance > 0.29);
         model_free(m);
@@ -293,7 +293,7 @@ static void test_layout(void **state)
             ss_status st = model_alloc(model_arma, a.a, a.n, &m);
             if (st != SS_OK)
                 fail_msg("p=%d q=%d: %s", p, q, ss_last_error()->msg);
-            model_singular s[MODEL_MAX_SINGULAR];
+            model_singular s[16];
             size_t ns = model_arma->singular(m, m->theta, s, 16);
             assert_int_equal(ns, (p > 0 && q > 0) ? 1 : 0);
             if (ns)
@@ -310,7 +310,7 @@ static void test_layout(void **state)
         tu_args_vec(&a, "ma", ma, 1);
         assert_int_equal(model_alloc(model_arma, a.a, a.n, &m), SS_OK);
         assert_int_equal(m->P, 1);
-        assert_string_equal(m->params[0].name, "ma1");
+        assert_string_equal(MODEL_PNAME(m, 0), "ma1");
         assert_true(m->theta[0] == 0.4);
         model_free(m);
         tu_args_init(&a);
@@ -532,7 +532,7 @@ static void check_scores(const apoint *pt, double sigma2, unsigned long seed,
         for (size_t t = 0; t < n; t++)
             TU_CHECK_CLOSE(c, gsl_matrix_get(S, t, j), fd[t], 1e-7,
                            1e-9 * (1 + fabs(ell0[t])), "%s: d ell[%zu]/d %s",
-                           pt->label, t, m->params[j].name);
+                           pt->label, t, MODEL_PNAME(m, j));
     }
     gsl_matrix_free(S);
     gsl_matrix_free(X);
@@ -583,9 +583,9 @@ static void test_score_mean_zero(void **state)
                 s += gsl_matrix_get(S, t, j);
             /* sd of the sum ~ sqrt(n G_jj) */
             double z = s / sqrt(n * gsl_matrix_get(G, j, j));
-            tu_z(&c, z, m->params[j].name);
+            tu_z(&c, z, MODEL_PNAME(m, j));
             TU_CHECK(&c, fabs(z) < 5, "sum of scores %s: z = %.2f",
-                     m->params[j].name, z);
+                     MODEL_PNAME(m, j), z);
         }
         free(ell);
         gsl_matrix_free(G);
@@ -679,8 +679,8 @@ static void test_fim_autocov(void **state)
                                  gsl_matrix_get(ref, j, j));
                 TU_CHECK_CLOSE(&c, gsl_matrix_get(G, i, j),
                                gsl_matrix_get(ref, i, j), 0, 1e-13 * sc,
-                               "G[%s][%s] vs Box-Jenkins", m->params[i].name,
-                               m->params[j].name);
+                               "G[%s][%s] vs Box-Jenkins", MODEL_PNAME(m, i),
+                               MODEL_PNAME(m, j));
             }
         /* R^T R = G */
         TU_CHECK(&c, R && R->size2 == P, "root missing");
@@ -798,8 +798,8 @@ static void test_fim_vs_mc(void **state)
                 double se = sqrt(fmax(var, 0) / ns);
                 double ref = gsl_matrix_get(G, a, b);
                 char lab[2 * MODEL_NAME_MAX + 8];
-                snprintf(lab, sizeof lab, "G[%s][%s]", m->params[a].name,
-                         m->params[b].name);
+                snprintf(lab, sizeof lab, "G[%s][%s]", MODEL_PNAME(m, a),
+                         MODEL_PNAME(m, b));
                 tu_z(&c, (mean - ref) / se, lab);
                 TU_CHECK_CLOSE(&c, mean, ref, 0, 5 * se + 5 * gmax / n,
                                "mc %s (se %.3g)", lab, se);
@@ -907,7 +907,7 @@ static void test_sampler(void **state)
 static void test_singular_sets(void **state)
 {
     (void)state;
-    model_singular out[MODEL_MAX_SINGULAR];
+    model_singular out[16];
     /* (1,1): the line ar1 = -ma1, parameter-space distance */
     model *m = make11(0.5, 0.3);
     assert_int_equal(model_arma->singular(m, m->theta, out, 16), 1);
@@ -1192,7 +1192,7 @@ static void test_coef_bound(void **state)
     gsl_matrix *G = gsl_matrix_alloc(4, 4), *R = NULL;
     assert_int_equal(model_arma->fim_exact(m, th, G, &R), SS_ERR_RANGE);
     assert_null(R);
-    model_singular out[MODEL_MAX_SINGULAR];
+    model_singular out[16];
     assert_int_equal(model_arma->singular(m, th, out, 16), 0);
     ss_membuf buf = {0};
     ss_sink k = ss_sink_mem(&buf);
@@ -1241,7 +1241,7 @@ static void test_extreme_describe(void **state)
 
     apoint zero = {8, 8, {0}, {0}, "(8,8) all zero"};
     m = make(&zero);
-    model_singular out[MODEL_MAX_SINGULAR];
+    model_singular out[16];
     assert_int_equal(model_arma->singular(m, m->theta, out, 16), 1);
     assert_true(out[0].distance == 0.0);
     assert_non_null(strstr(out[0].effect, "ARMA(0,0), white noise"));

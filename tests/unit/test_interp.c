@@ -105,11 +105,11 @@ static void snap_check(const session *s, snap *sn, const char *text)
             for (size_t k = 0; k < m->P; k++) {
                 if (m->theta[k] != sn->theta[i][k])
                     fail_msg("\"%s\": %s.%s changed from %g to %g", text,
-                             o->name, m->params[k].name, sn->theta[i][k],
+                             o->name, MODEL_PNAME(m, k), sn->theta[i][k],
                              m->theta[k]);
                 if (m->is_free[k] != sn->fr[i][k])
                     fail_msg("\"%s\": free flag of %s.%s changed", text,
-                             o->name, m->params[k].name);
+                             o->name, MODEL_PNAME(m, k));
             }
         }
     }

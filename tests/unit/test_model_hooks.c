@@ -124,7 +124,7 @@ static void check_grad(tu_ctx *c, const model *m, const gsl_matrix *X)
             ga += fabs(gsl_matrix_get(S, i, j));
         }
         TU_CHECK_CLOSE(c, grad[j], (double)gs, 0, 1e-13 * (double)ga,
-                       "grad[%s] vs summed scores", m->params[j].name);
+                       "grad[%s] vs summed scores", MODEL_PNAME(m, j));
         double h = 1e-3 * fmax(1.0, fabs(m->theta[j]));
         double f[4];
         const double off[4] = {-2, -1, 1, 2};
@@ -141,7 +141,7 @@ static void check_grad(tu_ctx *c, const model *m, const gsl_matrix *X)
         double tol = 1e-9 * (double)ga + 1e-6 * fabs(grad[j]) +
                      10 * DBL_EPSILON * (double)la / h;
         TU_CHECK_CLOSE(c, grad[j], fd, 0, tol, "grad[%s] vs central FD",
-                       m->params[j].name);
+                       MODEL_PNAME(m, j));
     }
     free(th);
     free(terms);
@@ -240,7 +240,7 @@ static void test_mlp2_mean_jacobian(void **state)
                 /* central difference: h^2 f''' / 6 ~ 1e-10 |x|^3 */
                 TU_CHECK_CLOSE(&c, gsl_matrix_get(J, i, j),
                                (mp[i] - mm[i]) / (2 * h), 0, 1e-8,
-                               "J[%zu][%s] vs FD", i, m->params[j].name);
+                               "J[%zu][%s] vs FD", i, MODEL_PNAME(m, j));
         }
         /* inputs only (d columns) give the same; too few columns refuse */
         gsl_matrix_const_view in = gsl_matrix_const_submatrix(X, 0, 0, 40, d);
@@ -306,13 +306,13 @@ static void test_mlp2_gram_vs_fim(void **state)
                 double g = gsl_matrix_get(G, a, b);
                 if (se > 0) {
                     char lab[2 * MODEL_NAME_MAX + 16];
-                    snprintf(lab, sizeof lab, "G[%s][%s]", m->params[a].name,
-                             m->params[b].name);
+                    snprintf(lab, sizeof lab, "G[%s][%s]", MODEL_PNAME(m, a),
+                             MODEL_PNAME(m, b));
                     tu_z(&c, (mu - g) / se, lab);
                 }
                 TU_CHECK_CLOSE(&c, mu, g, 0, ZMAX * se + 1e-12 * fabs(g),
                                "J^T J / (n sigma^2) [%s][%s] (se %.3g)",
-                               m->params[a].name, m->params[b].name, se);
+                               MODEL_PNAME(m, a), MODEL_PNAME(m, b), se);
             }
         gsl_matrix_free(G);
         gsl_matrix_free(J);
@@ -519,7 +519,7 @@ static void test_kl_zero_positive(void **state)
                 }
                 double k2 = kl_of(s, m);
                 TU_CHECK(&c, k2 > 1e-6, "moving %s by 0.05: KL = %g",
-                         m->params[j].name, k2);
+                         MODEL_PNAME(m, j), k2);
             }
             model_free(s);
             model_free(m);

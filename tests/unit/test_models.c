@@ -204,7 +204,7 @@ static model *generic_point(const model *def)
         return NULL;
     }
     for (size_t i = 0; i < m->P; i++) {
-        double lo = m->params[i].lo, hi = m->params[i].hi;
+        double lo = model_param_lo(m, i), hi = model_param_hi(m, i);
         double x = m->theta[i] + 0.385 * (double)(i + 1) - 0.73;
         double margin = (isfinite(lo) && isfinite(hi)) ? 0.1 * (hi - lo)
                                                         : 0.1;
@@ -412,23 +412,25 @@ static void test_points(void **state)
         TU_CHECK(&c, tc->t->data_cols(tc->m) >= 1, "no data columns");
         /* the singular-set report covers rows that sit on a set */
         if (tc->row && tc->row->where == MODEL_TP_ON && tc->t->singular) {
-            model_singular all[MODEL_MAX_SINGULAR];
+            model_singular *all = NULL;
             size_t n;
-            int best = model_nearest_singular(tc->m, all, &n);
+            int best = model_nearest_singular(tc->m, &all, &n);
             TU_CHECK(&c, best >= 0 && all[best].distance == 0.0,
                      "row is on a singular set but the nearest reported "
                      "distance is %g",
                      best >= 0 ? all[best].distance : -1.0);
+            free(all);
         }
         /* and generic or near points are off every set */
         if (tc->row && tc->row->where != MODEL_TP_ON && tc->t->singular) {
-            model_singular all[MODEL_MAX_SINGULAR];
+            model_singular *all = NULL;
             size_t n;
-            int best = model_nearest_singular(tc->m, all, &n);
+            int best = model_nearest_singular(tc->m, &all, &n);
             TU_CHECK(&c, best < 0 || all[best].distance > 0.0,
                      "point declared %s lies on the set %s",
                      tc->row->where == MODEL_TP_NEAR ? "near" : "generic",
                      all[best].name);
+            free(all);
         }
     }
     tu_done(&c);
@@ -493,7 +495,7 @@ static void test_score_fd(void **state)
             if (!sten) {
                 print_message("note: %s @ %s: no room to differentiate in "
                               "%s\n", tc->t->name, tc->label,
-                              m->params[j].name);
+                              MODEL_PNAME(m, j));
                 continue;
             }
             for (size_t i = 0; i < N_FD; i++)
@@ -515,7 +517,7 @@ static void test_score_fd(void **state)
             for (size_t i = 0; st == SS_OK && i < N_FD; i++)
                 TU_CHECK_CLOSE(&c, gsl_matrix_get(S, i, j), fd[i], 1e-6,
                                1e-8 * (1 + fabs(ell0[i])),
-                               "score %s at x[%zu] = %g", m->params[j].name,
+                               "score %s at x[%zu] = %g", MODEL_PNAME(m, j),
                                i, gsl_matrix_get(X, i, 0));
         }
         /* the log-likelihood terms themselves are finite at model draws */
@@ -675,7 +677,7 @@ static int observed_terms(const model *m, const gsl_matrix *X,
                 else
                     print_message("note: %s: no room for the 2h step in "
                                   "%s; no bias bound\n", m->type->name,
-                                  m->params[j].name);
+                                  MODEL_PNAME(m, j));
                 break;
             }
             int central = hi != m->theta[j] && lo != m->theta[j];

@@ -1009,7 +1009,7 @@ static void test_declared_sweep(void **state)
                      tp->fixed ? tp->fixed : "");
             const char *pp[3] = {NULL, NULL, NULL}, *mp[2] = {NULL, NULL};
             if (k >= 1) {
-                const char *a = m->params[idx[0]].name;
+                const char *a = MODEL_PNAME(m, idx[0]);
                 double va = m->theta[idx[0]];
                 snprintf(paths[0], sizeof paths[0],
                          "path M %s: %.17g -> %.17g steps=5", a, va + 0.25,
@@ -1024,8 +1024,8 @@ static void test_declared_sweep(void **state)
                 double va = m->theta[idx[0]], vb = m->theta[idx[1]];
                 snprintf(map, sizeof map,
                          "map M x=%s:%.17g..%.17g y=%s:%.17g..%.17g res=5x5",
-                         m->params[idx[0]].name, va - 0.2, va + 0.2,
-                         m->params[idx[1]].name, vb - 0.2, vb + 0.2);
+                         MODEL_PNAME(m, idx[0]), va - 0.2, va + 0.2,
+                         MODEL_PNAME(m, idx[1]), vb - 0.2, vb + 0.2);
                 mp[0] = map;
             }
             point pt = {tp->label, create, t->fim_exact ? PT_EXACT : 0};
