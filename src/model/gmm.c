@@ -117,12 +117,19 @@ static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
  * times expm1 of d, taking the sign of d so that exp never overflows. */
 static double score_v(const gmm_par *g, const gmm_pt *q)
 {
-    if (q->d >= 0.0) {
-        double e = exp(-q->d);
-        return -expm1(-q->d) / (g->v + (1.0 - g->v) * e);
+    /* e^{-|d|} and its expm1 from one call: expm1 where |d| <= ln 2 (then
+     * e = 1 + em1 >= 1/2 to an ulp), exp beyond (em1 = e - 1 <= -1/2) */
+    double ad = fabs(q->d), e, em1;
+    if (ad <= M_LN2) {
+        em1 = expm1(-ad);
+        e = 1.0 + em1;
+    } else {
+        e = exp(-ad);
+        em1 = e - 1.0;
     }
-    double e = exp(q->d);
-    return expm1(q->d) / ((1.0 - g->v) + g->v * e);
+    if (q->d >= 0.0)
+        return -em1 / (g->v + (1.0 - g->v) * e);
+    return em1 / ((1.0 - g->v) + g->v * e);
 }
 
 /* r (x - w) / s^2 with r = 0 meaning exactly 0 even when (x - w)/s^2 is
@@ -201,9 +208,31 @@ static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
     ss_status st = check_grid(theta, s, "sampling");
     if (st != SS_OK)
         return st;
+    /* gsl_rng_uniform and gsl_ran_gaussian (the polar Box-Muller method)
+     * written out with the generator's get_double called directly: the
+     * same draws, bit for bit, without two library calls and an indirect
+     * one per uniform. */
+    double (*const get)(void *) = r->type->get_double;
+    void *const rs = r->state;
+    const double w1 = theta[P_W1], w2 = theta[P_W2];
+    double *dst = out->data;
+    const size_t tda = out->tda;
     for (size_t i = 0; i < out->size1; i++) {
-        double w = gsl_rng_uniform(r) < v ? theta[P_W2] : theta[P_W1];
-        gsl_matrix_set(out, i, 0, w + gsl_ran_gaussian(r, s));
+        double w = get(rs) < v ? w2 : w1;
+        double x, y, r2;
+        do {
+            double ux, uy;
+            do
+                ux = get(rs);
+            while (ux == 0.0);
+            do
+                uy = get(rs);
+            while (uy == 0.0);
+            x = -1 + 2 * ux;
+            y = -1 + 2 * uy;
+            r2 = x * x + y * y;
+        } while (r2 > 1.0 || r2 == 0);
+        dst[i * tda] = w + s * y * sqrt(-2.0 * log(r2) / r2);
     }
     return SS_OK;
 }
@@ -228,15 +257,18 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
     }
     gmm_par g;
     par_init(&g, m, theta);
+    const double *src = data->data;
+    const size_t tda = data->tda;
     for (size_t i = 0; i < data->size1; i++) {
         gmm_pt q;
-        double x = gsl_matrix_get(data, i, 0);
+        double x = src[i * tda];
         pt_eval(&g, x - g.w1, x - g.w2, &q);
         ell[i] = q.lp;
         if (scores) {
-            gsl_matrix_set(scores, i, P_V, score_v(&g, &q));
-            gsl_matrix_set(scores, i, P_W1, score_w(q.r1, q.z1, g.s));
-            gsl_matrix_set(scores, i, P_W2, score_w(q.r2, q.z2, g.s));
+            double *row = scores->data + i * scores->tda;
+            row[P_V] = score_v(&g, &q);
+            row[P_W1] = score_w(q.r1, q.z1, g.s);
+            row[P_W2] = score_w(q.r2, q.z2, g.s);
         }
     }
     return SS_OK;
@@ -369,6 +401,97 @@ static void grid_integrate(const gmm_par *g, const gmm_grid *gr,
     }
 }
 
+/* The same sums for G alone, in linear space, when both weights are at
+ * least GMM_DIRECT_VMIN (then no factor under- or overflows where it
+ * matters; see below). With k the larger component at the node (by the
+ * sign of d), eps = phi_o / phi_k = e^{-|d|} and em1 = eps - 1, every
+ * integrand is
+ *   omega p s_i s_j = (omega phi_k / den) a_i a_j,   den = pi_k + pi_o eps
+ *   a_v = -+em1,  a_1 = (den r1) z1 / s,  a_2 = (den r2) z2 / s
+ * (den r_k = pi_k, den r_o = pi_o eps): two exponentials and one division
+ * per node instead of the five transcendentals and the square root of the
+ * row form, and the same cancellation-free expm1 in s_v. eps and em1 come
+ * from one call: expm1 where |d| <= ln 2 (then eps = 1 + em1 >= 1/2 to an
+ * ulp), exp beyond (then em1 = eps - 1 <= -1/2 to an ulp).
+ * With pi_k >= GMM_DIRECT_VMIN = 1e-100 the window reaches at most
+ * L + 230 / b standard deviations beyond a mean (far_reach), so phi_k
+ * stays far above the underflow threshold there; where it does underflow
+ * (between means more than ~75 s apart) the integrand is below 1e-190 of
+ * G's entries. */
+#define GMM_DIRECT_VMIN 1e-100
+
+static void grid_integrate_direct(const gmm_par *g, const gmm_grid *gr,
+                                  const double *xi, const double *wi,
+                                  fim_acc *acc)
+{
+    const double s = g->s, is = 1.0 / s, us = g->us, lnorm = g->lnorm;
+    const double p1 = 1.0 - g->v, p2 = g->v;
+    const double du = gr->anchor2 ? g->u : -g->u; /* y_other = y + du */
+    double vv = 0, v1 = 0, v2 = 0, w11 = 0, w12 = 0, w22 = 0;
+    int last = 0;
+    for (double a = gr->lo; !last;) {
+        double h = grid_next(gr, a, &last);
+        double c = a + 0.5 * h, hh = 0.5 * h;
+        for (size_t j = 0; j < GMM_GL_N; j++) {
+            double y = c + hh * xi[j];
+            double y1 = gr->anchor2 ? y + du : y;
+            double y2 = gr->anchor2 ? y : y - g->u;
+            double z1 = y1 * is, z2 = y2 * is;
+            double d = g->u == 0.0 ? 0.0 : us * (0.5 * z1 + 0.5 * z2);
+            double ad = fabs(d), eps, em1;
+            if (ad <= M_LN2) {
+                em1 = expm1(-ad);
+                eps = 1.0 + em1;
+            } else {
+                eps = exp(-ad);
+                em1 = eps - 1.0;
+            }
+            double av, a1, a2, den, zk;
+            if (d >= 0.0) { /* k = 2 */
+                zk = z2;
+                den = p2 + p1 * eps;
+                av = -em1;
+                a1 = p1 * eps * (z1 * is);
+                a2 = p2 * (z2 * is);
+            } else {
+                zk = z1;
+                den = p1 + p2 * eps;
+                av = em1;
+                a1 = p1 * (z1 * is);
+                a2 = p2 * eps * (z2 * is);
+            }
+            double cw = hh * wi[j] * exp(-0.5 * zk * zk - lnorm) / den;
+            double cav = cw * av, ca1 = cw * a1;
+            vv += cav * av;
+            v1 += cav * a1;
+            v2 += cav * a2;
+            w11 += ca1 * a1;
+            w12 += ca1 * a2;
+            w22 += cw * a2 * a2;
+        }
+        a += h;
+    }
+    acc->vv += vv;
+    acc->v1 += v1;
+    acc->v2 += v2;
+    acc->w11 += w11;
+    acc->w12 += w12;
+    acc->w22 += w22;
+}
+
+/* Gauss-Legendre nodes and weights on [-1, 1], GMM_GL_N = 10 (the values
+ * of GSL's glfixed table, bit for bit). */
+static const double gl10_x[GMM_GL_N] = {
+    -0x1.f2a3e062af2d8p-1, -0x1.bae995e9cb2f3p-1, -0x1.5bdb9228de198p-1,
+    -0x1.bbcc009016adcp-2, -0x1.30e507891e27ap-3, 0x1.30e507891e27ap-3,
+    0x1.bbcc009016adcp-2,  0x1.5bdb9228de198p-1,  0x1.bae995e9cb2f3p-1,
+    0x1.f2a3e062af2d8p-1};
+static const double gl10_w[GMM_GL_N] = {
+    0x1.1115f8b62dc1fp-4, 0x1.32138c878efe5p-3, 0x1.c0b059d00bc31p-3,
+    0x1.13baa7a559bfep-2, 0x1.2e9de7014d6efp-2, 0x1.2e9de7014d6efp-2,
+    0x1.13baa7a559bfep-2, 0x1.c0b059d00bc31p-3, 0x1.32138c878efe5p-3,
+    0x1.1115f8b62dc1fp-4};
+
 static ss_status gmm_fim_exact(const model *m, const double *theta,
                                gsl_matrix *G, gsl_matrix **root)
 {
@@ -414,16 +537,12 @@ static ss_status gmm_fim_exact(const model *m, const double *theta,
     gr.hi = s * far_reach(pr, pl, b, L);
     gr.yc = right2 ? xc2 : xc1;
 
-    gsl_integration_glfixed_table *tab =
-        gsl_integration_glfixed_table_alloc(GMM_GL_N);
-    if (!tab)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    double xi[GMM_GL_N], wi[GMM_GL_N];
-    for (size_t j = 0; j < GMM_GL_N; j++)
-        gsl_integration_glfixed_point(-1.0, 1.0, j, &xi[j], &wi[j], tab);
-    gsl_integration_glfixed_table_free(tab);
-
+    const double *xi = gl10_x, *wi = gl10_w;
     fim_acc acc = {0};
+    /* G from the linear-space sums wherever they are valid, with or
+     * without a root (so that G does not depend on whether one was asked
+     * for); the rows of a root always in log space. */
+    int direct = fmin(g.v, 1.0 - g.v) >= GMM_DIRECT_VMIN;
     if (root) {
         size_t n = (grid_panels(&gl) + grid_panels(&gr)) * GMM_GL_N;
         acc.R = gsl_matrix_alloc(n, NPAR);
@@ -431,8 +550,18 @@ static ss_status gmm_fim_exact(const model *m, const double *theta,
             return SS_FAIL(SS_ERR_NOMEM,
                            "out of memory (%zu quadrature nodes)", n);
     }
-    grid_integrate(&g, &gl, xi, wi, &acc);
-    grid_integrate(&g, &gr, xi, wi, &acc);
+    if (!direct || acc.R) {
+        grid_integrate(&g, &gl, xi, wi, &acc);
+        grid_integrate(&g, &gr, xi, wi, &acc);
+    }
+    if (direct) {
+        fim_acc lin = {0};
+        grid_integrate_direct(&g, &gl, xi, wi, &lin);
+        grid_integrate_direct(&g, &gr, xi, wi, &lin);
+        lin.R = acc.R;
+        lin.row = acc.row;
+        acc = lin;
+    }
     if (acc.R && acc.row != acc.R->size1) {
         size_t want = acc.R->size1;
         gsl_matrix_free(acc.R);

@@ -41,6 +41,7 @@
  * Tensor nodes of negligible weight (below MLP2_PRUNE of the largest) are
  * dropped. */
 #include "model/model.h"
+#include "model/quad.h"
 
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_math.h>
@@ -412,134 +413,6 @@ static void fim_closed_erf(const mlp2_cfg *c, const double *theta, double *G,
 
 /* ---- exact Fisher information: quadrature (d <= 2) ------------------------ */
 
-/* A one-dimensional rule for E over N(0, 1): sum_k w[k] h(x[k]). */
-typedef struct {
-    size_t n;
-    double *x, *w;
-} rule1;
-
-static void rule_free(rule1 *r)
-{
-    free(r->x);
-    free(r->w);
-    r->x = r->w = NULL;
-}
-
-static ss_status rule_alloc(rule1 *r, size_t n)
-{
-    r->n = n;
-    r->x = malloc(n * sizeof *r->x);
-    r->w = malloc(n * sizeof *r->w);
-    if (!r->x || !r->w) {
-        rule_free(r);
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    }
-    return SS_OK;
-}
-
-/* Gauss-Hermite for the weight exp(-x^2 / 2), normalised to N(0, 1). */
-static ss_status rule_hermite(size_t n, rule1 *r)
-{
-    gsl_integration_fixed_workspace *ws = gsl_integration_fixed_alloc(
-        gsl_integration_fixed_hermite, n, 0.0, 0.5, 0.0, 0.0);
-    if (!ws)
-        return SS_FAIL(SS_ERR_NUMERIC,
-                       "mlp2: Gauss-Hermite rule of order %zu failed", n);
-    ss_status st = rule_alloc(r, n);
-    if (st == SS_OK) {
-        const double *x = gsl_integration_fixed_nodes(ws);
-        const double *w = gsl_integration_fixed_weights(ws);
-        double norm = 1.0 / sqrt(2.0 * M_PI);
-        for (size_t k = 0; k < n; k++) {
-            r->x[k] = x[k];
-            r->w[k] = w[k] * norm;
-        }
-    }
-    gsl_integration_fixed_free(ws);
-    return st;
-}
-
-/* Legendre P_n and P_{n-1} at the h points z[] (into p1[], p2[]): the
- * three-term recurrence run for all points at once, so that the chains
- * (each latency-bound) overlap. */
-static void legendre_eval(size_t n, size_t h, const double *z, double *p1,
-                          double *p2)
-{
-    for (size_t i = 0; i < h; i++) {
-        p1[i] = 1.0;
-        p2[i] = 0.0;
-    }
-    for (size_t j = 1; j <= n; j++) {
-        double dj = (double)j, ca = (2.0 * dj - 1.0) / dj,
-               cb = (dj - 1.0) / dj;
-        for (size_t i = 0; i < h; i++) {
-            double p3 = p2[i];
-            p2[i] = p1[i];
-            p1[i] = ca * z[i] * p1[i] - cb * p3;
-        }
-    }
-}
-
-/* Gauss-Legendre on [-L, L] times the N(0, 1) density. Nodes by Newton's
- * method on the Legendre recurrence from Tricomi's initial guesses, all
- * nodes at once; accurate to a few ulps for every order (GSL's glfixed is
- * so only for its tabulated orders: ~1e-12 otherwise). */
-static ss_status rule_legendre(size_t n, double L, rule1 *r)
-{
-    size_t h = (n + 1) / 2;
-    double *z = malloc(3 * h * sizeof *z);
-    unsigned char *done = calloc(h, 1);
-    ss_status st = z && done ? rule_alloc(r, n)
-                             : SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    if (st != SS_OK) {
-        free(z);
-        free(done);
-        return st;
-    }
-    double *p1 = z + h, *p2 = z + 2 * h, dn = (double)n;
-    for (size_t i = 0; i < h; i++)
-        z[i] = cos(M_PI * ((double)i + 0.75) / (dn + 0.5));
-    size_t left = h;
-    for (int it = 0; it < 100 && left > 0; it++) {
-        legendre_eval(n, h, z, p1, p2);
-        for (size_t i = 0; i < h; i++) {
-            if (done[i])
-                continue;
-            double pp = dn * (z[i] * p1[i] - p2[i]) / (z[i] * z[i] - 1.0);
-            double dz = p1[i] / pp;
-            z[i] -= dz;
-            if (fabs(dz) <= 1e-15) {
-                done[i] = 1;
-                left--;
-            }
-        }
-    }
-    /* weights from the derivative at the final nodes */
-    legendre_eval(n, h, z, p1, p2);
-    double norm = L / sqrt(2.0 * M_PI);
-    for (size_t i = 0; i < h; i++) {
-        double pp = dn * (z[i] * p1[i] - p2[i]) / (z[i] * z[i] - 1.0);
-        double wgl = 2.0 / ((1.0 - z[i]) * (1.0 + z[i]) * pp * pp);
-        double x = L * z[i];
-        double w = norm * wgl * exp(-0.5 * x * x);
-        r->x[i] = -x;
-        r->x[n - 1 - i] = x;
-        r->w[i] = w;
-        r->w[n - 1 - i] = w;
-    }
-    if (n % 2)
-        r->x[n / 2] = 0.0; /* exactly */
-    free(z);
-    free(done);
-    if (left > 0) {
-        rule_free(r);
-        return SS_FAIL(SS_ERR_NUMERIC,
-                       "mlp2: Gauss-Legendre nodes of order %zu did not "
-                       "converge", n);
-    }
-    return SS_OK;
-}
-
 /* Largest |J_ik|: sets the resolution a rule needs along every axis. */
 static double max_abs_j(const mlp2_cfg *c, const double *theta)
 {
@@ -578,38 +451,15 @@ static size_t gl_order(int act, double K)
     return (m + 7) / 8 * 8;
 }
 
-/* Number of nodes of the tensor rule over d <= 2 axes that quad_fim keeps
- * (weight at least MLP2_PRUNE * wmax^d): the rows of the root. */
-static size_t quad_rows(size_t d, const rule1 *r)
-{
-    double wmax = 0;
-    for (size_t k = 0; k < r->n; k++)
-        wmax = fmax(wmax, r->w[k]);
-    double thr = MLP2_PRUNE * (d == 1 ? wmax : wmax * wmax);
-    size_t rows = 0;
-    if (d == 1) {
-        for (size_t k = 0; k < r->n; k++)
-            rows += r->w[k] >= thr;
-    } else {
-        for (size_t k = 0; k < r->n; k++)
-            for (size_t l = 0; l < r->n; l++)
-                rows += r->w[k] * r->w[l] >= thr;
-    }
-    return rows;
-}
-
 /* Accumulate sigma^-2 sum_k W_k grad f grad f^T into G (when Gout != NULL,
  * P x P with stride tda) and the rows into R (when R != NULL, rows x P). The
  * sum is taken in blocks (per outer node) so that rounding grows with the
  * number of blocks, not of nodes. */
-static void quad_fim(const mlp2_cfg *c, const double *theta, const rule1 *r,
+static void quad_fim(const mlp2_cfg *c, const double *theta, const quad_rule *r,
                      double *Gout, size_t tda, gsl_matrix *R)
 {
     size_t d = c->d, P = c->P;
-    double wmax = 0;
-    for (size_t k = 0; k < r->n; k++)
-        wmax = fmax(wmax, r->w[k]);
-    double thr = MLP2_PRUNE * (d == 1 ? wmax : wmax * wmax);
+    double thr = quad_tensor_threshold(r, d, MLP2_PRUNE);
     double tot[MLP2_PMAX * MLP2_PMAX], blk[MLP2_PMAX * MLP2_PMAX];
     if (Gout) {
         memset(tot, 0, sizeof tot);
@@ -705,22 +555,23 @@ static ss_status mlp2_fim_exact(const model *m, const double *theta,
             want_root = 0;
     }
 
-    rule1 r = {0};
-    ss_status st = hermite ? rule_hermite(n, &r) : rule_legendre(n, GL_L, &r);
+    quad_rule r = {0};
+    ss_status st = hermite ? quad_hermite_normal(n, &r)
+                           : quad_legendre_normal(n, GL_L, &r);
     if (st != SS_OK)
         return st;
     gsl_matrix *R = NULL;
     if (want_root) {
-        size_t rows = quad_rows(c.d, &r);
+        size_t rows = quad_tensor_count(&r, c.d, MLP2_PRUNE);
         R = gsl_matrix_alloc(rows, c.P);
         if (!R) {
-            rule_free(&r);
+            quad_rule_free(&r);
             return SS_FAIL(SS_ERR_NOMEM,
                            "out of memory (%zu quadrature nodes)", rows);
         }
     }
     quad_fim(&c, theta, &r, c.act == ACT_TANH ? G->data : NULL, G->tda, R);
-    rule_free(&r);
+    quad_rule_free(&r);
     if (root)
         *root = R;
     return SS_OK;

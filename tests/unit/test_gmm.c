@@ -916,6 +916,71 @@ static void test_sampler(void **state)
     gsl_rng_free(r);
 }
 
+/* The sampler draws, in order, a uniform u (component 2 when u < v) and a
+ * normal by GSL's gsl_ran_gaussian: the same numbers, bit for bit, as those
+ * two library calls on an identically seeded generator. */
+static void test_sampler_same_draws(void **state)
+{
+    (void)state;
+    const double s = 0.7, v = 0.3, w1 = -0.4, w2 = 1.25;
+    model *m = make(s, v, w1, w2);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937), *ref = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 99);
+    gsl_rng_set(ref, 99);
+    const size_t n = 20000;
+    gsl_matrix *x = gsl_matrix_alloc(n, 1);
+    assert_int_equal(model_gmm->sample(m, m->theta, r, x), SS_OK);
+    for (size_t i = 0; i < n; i++) {
+        double w = gsl_rng_uniform(ref) < v ? w2 : w1;
+        double want = w + gsl_ran_gaussian(ref, s);
+        assert_true(gsl_matrix_get(x, i, 0) == want);
+    }
+    /* and the generators are left in the same state */
+    assert_true(gsl_rng_get(r) == gsl_rng_get(ref));
+    gsl_matrix_free(x);
+    gsl_rng_free(ref);
+    gsl_rng_free(r);
+    model_free(m);
+}
+
+/* G is summed in linear space when both weights are at least 1e-100 and
+ * in log space below: the two routes agree across the switch (v one ulp
+ * apart on either side of it) to 1e-13 of sqrt(G_ii G_jj), and with and
+ * without a root factor G is the same bit for bit on both sides. */
+static void test_fim_routes_agree(void **state)
+{
+    (void)state;
+    const double vs = 1e-100, us[] = {0.5, 4.0, -3.0};
+    for (size_t k = 0; k < NPTS(us); k++) {
+        model *ma = make(1.0, vs, 0.0, us[k]);
+        model *mb = make(1.0, nextafter(vs, 0.0), 0.0, us[k]);
+        gsl_matrix *Ra = NULL, *Rb = NULL;
+        gsl_matrix *Ga = exact_fim(ma, NULL), *Gb = exact_fim(mb, NULL);
+        gsl_matrix *Gar = exact_fim(ma, &Ra), *Gbr = exact_fim(mb, &Rb);
+        for (int i = 0; i < NP; i++)
+            for (int j = 0; j < NP; j++) {
+                /* (G[w2][w2] ~ v^2 here: the product would underflow) */
+                double scale = sqrt(gsl_matrix_get(Gb, i, i)) *
+                               sqrt(gsl_matrix_get(Gb, j, j));
+                assert_close(gsl_matrix_get(Ga, i, j),
+                             gsl_matrix_get(Gb, i, j), 0, 1e-13 * scale,
+                             "linear vs log-space G at v = 1e-100");
+                assert_true(gsl_matrix_get(Ga, i, j) ==
+                            gsl_matrix_get(Gar, i, j));
+                assert_true(gsl_matrix_get(Gb, i, j) ==
+                            gsl_matrix_get(Gbr, i, j));
+            }
+        gsl_matrix_free(Ra);
+        gsl_matrix_free(Rb);
+        gsl_matrix_free(Ga);
+        gsl_matrix_free(Gb);
+        gsl_matrix_free(Gar);
+        gsl_matrix_free(Gbr);
+        model_free(ma);
+        model_free(mb);
+    }
+}
+
 /* ---- timing by hand --------------------------------------------------------- */
 
 static void test_bench(void **state)
@@ -970,6 +1035,8 @@ int main(void)
         cmocka_unit_test(test_fim_invariance),
         cmocka_unit_test(test_fim_limits),
         cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_sampler_same_draws),
+        cmocka_unit_test(test_fim_routes_agree),
         cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
