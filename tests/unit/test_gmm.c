@@ -962,7 +962,7 @@ static void test_fim_routes_agree(void **state)
                 /* (G[w2][w2] ~ v^2 here: the product would underflow) */
                 double scale = sqrt(gsl_matrix_get(Gb, i, i)) *
                                sqrt(gsl_matrix_get(Gb, j, j));
-                assert_close(gsl_matrix_get(Ga, i, j),
+                assert_close_msg(gsl_matrix_get(Ga, i, j),
                              gsl_matrix_get(Gb, i, j), 0, 1e-13 * scale,
                              "linear vs log-space G at v = 1e-100");
                 assert_true(gsl_matrix_get(Ga, i, j) ==
