@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "core/interrupt.h"
+#include "core/replicate.h"
 #include "core/sink.h"
 #include "core/status.h"
 #include "lang/commands.h"
@@ -56,6 +57,10 @@ static void usage(FILE *f)
             "  -s, --seed=N         seed the session random generator "
             "(default 1;\n"
             "                       0 to 18446744073709551615)\n"
+            "  -t, --threads=N      worker threads for Monte-Carlo FIMs "
+            "(default:\n"
+            "                       all cores; results do not depend on "
+            "it)\n"
             "      --plain          line REPL without the full-screen UI\n"
             "      --commands-markdown  print the command reference "
             "(docs/commands.md)\n"
@@ -86,6 +91,7 @@ int main(int argc, char **argv)
         {"keep-going", no_argument, NULL, 'k'},
         {"format", required_argument, NULL, 'f'},
         {"seed", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},
         {"plain", no_argument, NULL, 'p'},
         {"commands-markdown", no_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
@@ -101,7 +107,7 @@ int main(int argc, char **argv)
     if (!items)
         return 2;
     /* A leading '-' keeps SCRIPTs and -e in command-line order. */
-    while ((c = getopt_long(argc, argv, "-be:kf:s:hV", longopts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "-be:kf:s:t:hV", longopts, NULL)) !=
            -1) {
         switch (c) {
         case 1:
@@ -127,6 +133,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 't': {
+            uint64_t v;
+            if (!parse_u64(optarg, &v) || v < 1 || v > SS_THREADS_MAX) {
+                fprintf(stderr, "singscope: --threads needs a whole number "
+                                "from 1 to %d, not '%s'\n",
+                        SS_THREADS_MAX, optarg);
+                free(items);
+                return 2;
+            }
+            ss_threads_set_default((unsigned)v);
+            break;
+        }
         case 's': {
             uint64_t v;
             /* all 64 bits, digits only: no sign, blanks or wrap-around */

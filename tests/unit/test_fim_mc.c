@@ -280,6 +280,62 @@ static void test_data_fims_in_pieces(void **state)
     gsl_matrix_free(S);
 }
 
+/* The replicate runner's contract at the FIM level: the same numbers on
+ * 1 and on 4 threads (chunks are drawn from their own random streams and
+ * added in chunk order), and the same message when the draws fail. */
+static int same_bits(const gsl_matrix *a, const gsl_matrix *b)
+{
+    return a && b && a->size1 == b->size1 && a->size2 == b->size2 &&
+           memcmp(a->data, b->data, a->size1 * a->size2 * sizeof(double)) ==
+               0;
+}
+
+static void test_threads_same_numbers(void **state)
+{
+    (void)state;
+    const char *const keys[] = {"v", "w1", "w2"};
+    const double vals[] = {0.385, -0.73, 0.9};
+    model *m = make(model_gmm, keys, vals, 3);
+    fim_result *f[2] = {NULL, NULL};
+    const unsigned th[2] = {1, 4};
+    for (int q = 0; q < 2; q++) {
+        fim_request req = {0};
+        req.method = FIM_MC;
+        req.n = 20 * FIM_MC_CHUNK + 123;
+        req.seed = 20261207;
+        req.threads = th[q];
+        if (fim_compute(m, &req, &f[q]) != SS_OK)
+            fail_msg("mc on %u threads: %s", th[q], ss_last_error()->msg);
+    }
+    assert_int_equal(f[0]->n, f[1]->n);
+    assert_true(same_bits(f[0]->G, f[1]->G));
+    assert_true(same_bits(f[0]->se, f[1]->se));
+    fim_result_free(f[0]);
+    fim_result_free(f[1]);
+    model_free(m);
+
+    /* means far beyond the resolution of doubles near them: every chunk
+     * refuses; the error is the first chunk's on any thread count */
+    const double huge[] = {0.5, 1e16, 1e16};
+    m = make(model_gmm, keys, huge, 3);
+    char msg[2][1024];
+    for (int q = 0; q < 2; q++) {
+        fim_request req = {0};
+        req.method = FIM_MC;
+        req.n = 8 * FIM_MC_CHUNK;
+        req.seed = 5;
+        req.threads = th[q];
+        fim_result *g = NULL;
+        ss_clear_error();
+        assert_int_not_equal(fim_compute(m, &req, &g), SS_OK);
+        assert_null(g);
+        snprintf(msg[q], sizeof msg[q], "%s", ss_last_error()->msg);
+    }
+    assert_true(msg[0][0] != 0);
+    assert_string_equal(msg[0], msg[1]);
+    model_free(m);
+}
+
 int main(void)
 {
     ss_gsl_install_handler();
@@ -289,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_gmm_coverage),
         cmocka_unit_test(test_heavy_tails_flagged),
         cmocka_unit_test(test_data_fims_in_pieces),
+        cmocka_unit_test(test_threads_same_numbers),
     };
     return cmocka_run_group_tests_name("fim_mc", tests, NULL, NULL);
 }
