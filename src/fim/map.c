@@ -1,6 +1,7 @@
 #include "fim/map.h"
 
 #include "core/interrupt.h"
+#include "fim/estimator.h"
 #include "fim/spectrum.h"
 
 #include <gsl/gsl_eigen.h>
@@ -56,7 +57,8 @@ double map_y(const map_result *r, size_t j)
 }
 
 typedef struct {
-    gsl_matrix *G, *Gk;
+    fim_ws *fw;            /* the exact estimator's workspace, as eig uses */
+    gsl_matrix *Gk;
     gsl_vector *eval;
     gsl_eigen_symm_workspace *ws;
     double *th, *thx, *thy;
@@ -68,8 +70,7 @@ typedef struct {
 
 static void work_free(map_work *w)
 {
-    if (w->G)
-        gsl_matrix_free(w->G);
+    fim_ws_free(w->fw);
     if (w->Gk)
         gsl_matrix_free(w->Gk);
     if (w->eval)
@@ -84,9 +85,12 @@ static void work_free(map_work *w)
     free(w->sing);
 }
 
-/* The statistic at one point; eigenvalues only (no vectors, no root) so a
- * 200x200 map stays fast. Values below the floor eps*k*lambda_max are not
- * resolved: log det is then -inf and the condition number inf. */
+/* The statistic at one point, from the same exact FIM and with the same
+ * floor as `eig`: the eigenvalues of G (no vectors, no root factor) where
+ * they are resolved, and where the smallest is at G's floor
+ * (8 eps k lambda_max) the spectrum `eig` computes, through the root
+ * factor's SVD when the family has one. The cost of a resolved cell is
+ * one exact FIM and a k x k eigenvalue problem, with nothing allocated. */
 static map_cell_status cell_value(const model *m, const map_spec *sp,
                                   map_work *w, size_t k, double *out,
                                   int *at_floor)
@@ -94,16 +98,10 @@ static map_cell_status cell_value(const model *m, const map_spec *sp,
     *at_floor = 0;
     if (model_validate(m, w->th) != SS_OK)
         return MAP_CELL_INVALID;
-    ss_gsl_clear();
-    if (m->type->fim_exact(m, w->th, w->G, NULL) != SS_OK || ss_gsl_last())
+    fim_request rq = {.method = FIM_EXACT, .no_root = 1};
+    if (fim_ws_compute(w->fw, w->th, &rq) != SS_OK)
         return MAP_CELL_FAILED;
-    for (size_t a = 0; a < k; a++)
-        for (size_t b = 0; b < k; b++) {
-            double g = gsl_matrix_get(w->G, w->idx[a], w->idx[b]);
-            if (!isfinite(g))
-                return MAP_CELL_FAILED;
-            gsl_matrix_set(w->Gk, a, b, g);
-        }
+    gsl_matrix_memcpy(w->Gk, fim_ws_result(w->fw)->G);
     if (spec_symm_eigen(w->Gk, w->eval, w->ws) != SS_OK) {
         ss_clear_error();
         return MAP_CELL_FAILED;
@@ -115,6 +113,25 @@ static map_cell_status cell_value(const model *m, const map_spec *sp,
         lmin = fmin(lmin, l);
     }
     double floor = 8.0 * GSL_DBL_EPSILON * (double)k * lmax;
+    if (lmin <= floor) {
+        /* below G's resolution: what eig would say here */
+        rq.no_root = 0;
+        spec_result *s = NULL;
+        if (fim_ws_compute(w->fw, w->th, &rq) == SS_OK &&
+            fim_ws_result(w->fw)->root &&
+            spec_analyze(fim_ws_result(w->fw), sp->tol, &s) == SS_OK) {
+            gsl_vector_memcpy(w->eval, s->eval);
+            floor = s->floor;
+            lmax = lmin = gsl_vector_get(s->eval, 0);
+            for (size_t a = 0; a < k; a++) {
+                double l = gsl_vector_get(s->eval, a);
+                lmax = fmax(lmax, fabs(l));
+                lmin = fmin(lmin, l);
+            }
+        }
+        spec_result_free(s);
+        ss_clear_error();
+    }
     *at_floor = lmin <= floor;
     switch (sp->stat) {
     case MAP_LOGDET: {
@@ -269,7 +286,8 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
     }
     map_result *r = calloc(1, sizeof *r);
     it->r = r;
-    w->G = gsl_matrix_alloc(P, P);
+    if (fim_ws_alloc(m, fim_estimator_builtin(FIM_EXACT), &w->fw) != SS_OK)
+        ss_clear_error(); /* reported as out of memory below */
     w->Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
     w->eval = gsl_vector_alloc(k ? k : 1);
     w->ws = gsl_eigen_symm_alloc(k ? k : 1);
@@ -286,7 +304,7 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
         w->sd = malloc(5 * ns1 * sizeof *w->sd);
         w->sing = malloc(ns1 * sizeof *w->sing);
     }
-    if (!r || !w->idx || !w->G || !w->Gk || !w->eval || !w->ws || !w->th ||
+    if (!r || !w->idx || !w->fw || !w->Gk || !w->eval || !w->ws || !w->th ||
         !w->thx || !w->thy || !r->val || !r->status || !r->sing ||
         !r->set_names || !w->sd || !w->sing) {
         map_iter_free(it);

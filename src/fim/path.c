@@ -1,5 +1,7 @@
 #include "fim/path.h"
 
+#include "fim/estimator.h"
+
 #include "core/interrupt.h"
 
 #include <gsl/gsl_fit.h>
@@ -222,6 +224,7 @@ struct path_iter {
     path_spec sp;
     const model *m;
     model *work;
+    fim_ws *fw;   /* the estimator's workspace, allocated once */
     path_result *p;
     int target;   /* the singular set approached, -1 if none */
     size_t next;  /* next step to compute */
@@ -233,6 +236,7 @@ void path_iter_free(path_iter *it)
     if (!it)
         return;
     model_free(it->work);
+    fim_ws_free(it->fw);
     path_result_free(it->p);
     free(it);
 }
@@ -259,6 +263,14 @@ ss_status path_iter_alloc(const model *m, const path_spec *sp,
         path_result_free(p);
         model_free(work);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    ss_status ws = fim_ws_alloc(m, fim_request_estimator(&sp->fim), &it->fw);
+    if (ws != SS_OK) {
+        free(idx);
+        path_result_free(p);
+        model_free(work);
+        free(it);
+        return ws;
     }
     it->sp = *sp;
     it->m = m;
@@ -362,11 +374,10 @@ ss_status path_iter_iterate(path_iter *it)
     }
     fim_request req = it->sp.fim;
     req.seed = it->sp.fim.seed + i; /* each step its own fixed stream */
-    fim_result *f = NULL;
     spec_result *s = NULL;
-    ss_status st = fim_compute(work, &req, &f);
+    ss_status st = fim_ws_compute(it->fw, work->theta, &req);
     if (st == SS_OK)
-        st = spec_analyze(f, it->sp.tol, &s);
+        st = spec_analyze(fim_ws_result(it->fw), it->sp.tol, &s);
     if (st == SS_OK) {
         for (size_t j = 0; j < k; j++)
             gsl_matrix_set(p->eval, i, j, gsl_vector_get(s->eval, j));
@@ -383,7 +394,6 @@ ss_status path_iter_iterate(path_iter *it)
                      p->t[i], why);
         it->failed = 1;
     }
-    fim_result_free(f);
     spec_result_free(s);
     return st;
 }

@@ -163,6 +163,30 @@ static void test_arma_path_leaves_stationary_region(void **state)
     assert_int_equal(r->n_invalid, 4 * 5);
 }
 
+/* map and eig agree where G alone cannot resolve the smallest eigenvalue:
+ * near w1 = w2 it is ~1e-26 of the largest (the u^6 law), far below G's
+ * floor 8 eps k lambda_max, and both take it from the root factor. */
+static void test_map_floor_matches_eig(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model g gmm v=0.3 w1=0.2 w2=0.2001");
+    fx_ok(f, "map g x=w1:0.2..0.3 y=w2:0.2001..0.3 res=2x2 stat=lambda_min "
+             "as m");
+    const map_result *r = get_map(f, "m");
+    assert_int_equal(r->status[0], MAP_CELL_OK);
+    fx_ok(f, "eig g as e");
+    obj *o = session_find(f->s, "e");
+    assert_non_null(o);
+    const eig_obj *e = o->ptr;
+    double want = gsl_vector_get(e->spec->eval, e->spec->k - 1);
+    assert_true(want > 0 && want > e->spec->floor);
+    /* cell (0, 0) is the model's point itself */
+    assert_close(r->val[0], want, 1e-9, 0);
+    /* only the corner w1 = w2 = 0.3, on the set itself, is at the floor */
+    assert_int_equal(r->n_floor, 1);
+    assert_true(r->val[3] == 0.0);
+}
+
 /* `log` between two ends of one sign is numpy's geomspace: both ends
  * included, every ratio equal (issue 7: it used to crowd onto TO). */
 static void test_log_spacing_geometric(void **state)
@@ -503,6 +527,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_invalid_region_and_interrupt,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_export, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_floor_matches_eig, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests_name("scan", tests, NULL, NULL);
 }
