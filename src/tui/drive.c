@@ -20,10 +20,10 @@ static pane *live_pane(tui *t)
     int ids[TUI_MAX_SLOTS];
     int n = tui_layout_panes(t, ids);
     pane *f = t->panes[t->focus];
-    if (f && f->kind == PANE_PLOT && tui_pane_shown(t, f->id))
+    if (f && f->klass->plots && tui_pane_shown(t, f->id))
         return f;
     for (int i = 0; i < n; i++)
-        if (ids[i] != TUI_PANE_INFO && ids[i] != TUI_PANE_LOG)
+        if (tui_pane_class(ids[i])->plots)
             return tui_pane(t, ids[i]);
     return NULL;
 }

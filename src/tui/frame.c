@@ -10,14 +10,24 @@
 #include <stdio.h>
 #include <string.h>
 
+const pane_class *tui_pane_class(int id)
+{
+    static const pane_class *const by_id[TUI_MAX_PANES + 1] = {
+        [1] = &pane_plot_class, [2] = &pane_plot_class,
+        [TUI_PANE_INFO] = &pane_info_class, [TUI_PANE_LOG] = &pane_log_class,
+        [5] = &pane_plot_class, [6] = &pane_plot_class,
+        [7] = &pane_plot_class, [8] = &pane_plot_class,
+        [9] = &pane_plot_class,
+    };
+    return id >= 1 && id <= TUI_MAX_PANES ? by_id[id] : NULL;
+}
+
 pane *tui_pane(tui *t, int id)
 {
     if (id < 1 || id > TUI_MAX_PANES)
         return NULL;
     if (!t->panes[id])
-        t->panes[id] = pane_new(id, id == TUI_PANE_INFO  ? PANE_INFO
-                                    : id == TUI_PANE_LOG ? PANE_LOG
-                                                         : PANE_PLOT);
+        t->panes[id] = pane_new(id, tui_pane_class(id));
     return t->panes[id];
 }
 
@@ -222,7 +232,7 @@ static void draw_status(tui *t)
         snprintf(left, sizeof left,
                  " model: %s%sfocus: %d %s%slayout: %s%s",
                  t->s->current[0] ? t->s->current : "(none)", sep, t->focus,
-                 f ? pane_kind_name(f->kind) : "?", sep, t->layout.spec,
+                 f ? f->klass->name : "?", sep, t->layout.spec,
                  t->zoom ? " (zoom: F5)" : "");
     int progress = t->prog_on && t->prog_total > 0;
     if (progress)
@@ -412,7 +422,7 @@ void tui_frame(tui *t)
     } else {
         for (int i = 0; i < t->nshown; i++) {
             pane *p = t->panes[t->shown[i]];
-            if (p->dirty || (p->kind == PANE_PLOT && p->stale))
+            if (pane_needs_draw(p))
                 pane_draw(p, t->s, p->id == t->focus);
         }
         if (t->log_overlay && !log_in_layout(t))

@@ -36,7 +36,7 @@ static int layout_plots(const tui *t, const int *ids, int n, int *plots)
 {
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (ids[i] != TUI_PANE_INFO && ids[i] != TUI_PANE_LOG)
+        if (tui_pane_class(ids[i])->plots)
             plots[k++] = ids[i];
     (void)t;
     return k;
@@ -57,7 +57,7 @@ static ss_status hook_plot(session *s, const void *req, int index)
     tui_pane_list(plots, np, where, sizeof where);
     if (id < 0) { /* the focused plot pane, else the layout's first */
         p = t->panes[t->focus];
-        if (!p || p->kind != PANE_PLOT) {
+        if (!p || !p->klass->plots) {
             if (np == 0)
                 return SS_FAIL(SS_ERR_USAGE,
                                "layout %s shows no plot pane (it shows "
@@ -68,11 +68,11 @@ static ss_status hook_plot(session *s, const void *req, int index)
         }
     } else if (id >= 1 && id <= TUI_MAX_PANES) {
         p = tui_pane(t, id);
-        if (p && p->kind != PANE_PLOT)
+        if (p && !p->klass->plots)
             return SS_FAIL(SS_ERR_USAGE,
                            "pane %d is the %s pane: plots go to panes 1, 2 "
                            "and 5 to 9",
-                           id, p->kind == PANE_INFO ? "information" : "log");
+                           id, p->klass->label);
         int in = 0;
         for (int i = 0; i < n; i++)
             in |= ids[i] == id;

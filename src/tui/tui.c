@@ -157,7 +157,7 @@ static void key_code(tui *t, int k)
         }
     } else if (k == KEY_PPAGE || k == KEY_NPAGE) {
         pane *p = t->panes[t->focus];
-        if (!p || p->kind == PANE_PLOT)
+        if (!p || !p->klass->key)
             p = tui_pane(t, TUI_PANE_LOG);
         if (p && (pane_key(p, k) & PANE_REDRAW))
             p->dirty = 1;

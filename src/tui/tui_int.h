@@ -82,6 +82,8 @@ void tui_poll(tui *t);
 
 /* frame.c */
 pane *tui_pane(tui *t, int id); /* made on first use (5-9: plot panes) */
+/* The class of pane number id (NULL outside 1..TUI_MAX_PANES). */
+const pane_class *tui_pane_class(int id);
 void tui_relayout(tui *t);
 void tui_frame(tui *t);
 void tui_focus_step(tui *t, int dir);
