@@ -310,25 +310,6 @@ static ss_status out_commit(outfile *o)
 
 /* ---- content ---------------------------------------------------------- */
 
-static void write_model(session *s, const model *m)
-{
-    tbl *t = tbl_alloc(5);
-    tbl_header(t, 0, "param");
-    tbl_header(t, 1, "value");
-    tbl_header(t, 2, "free");
-    tbl_header(t, 3, "lo");
-    tbl_header(t, 4, "hi");
-    for (size_t i = 0; i < m->P; i++) {
-        tbl_row(t);
-        tbl_str(t, 0, MODEL_PNAME(m, i));
-        tbl_num(t, 1, m->theta[i]);
-        tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
-        tbl_num(t, 3, model_param_lo(m, i));
-        tbl_num(t, 4, model_param_hi(m, i));
-    }
-    tbl_print(t, &s->out, s->csv, 0);
-    tbl_free(t);
-}
 
 /* "v=0.25, w1=0, w2=1.5" for a full parameter vector of m. */
 static void format_point(char *buf, size_t n, const model *m,
@@ -355,108 +336,66 @@ static void format_point(char *buf, size_t n, const model *m,
 static void csv_comment(session *s, const ss_sink *out, const obj *o,
                         const char *part)
 {
-    const char *src = NULL, *kind = NULL;
+    obj_origin org = {.point_word = "currently at"};
+    if (o->type->origin)
+        o->type->origin(o->ptr, &org);
+    const model *m = NULL;
     const double *point = NULL;
-    const char *point_word = "currently at";
-    double *row0 = NULL;
-    model *m = NULL;
-    if (o->type == &obj_model) {
+    if (!org.model && org.point) { /* the object is the model */
         m = o->ptr;
-        point = m->theta;
-        point_word = "at";
-    } else if (o->type == &obj_data) {
-        const dataset *d = o->ptr;
-        src = d->from;
-        kind = d->kind;
-    } else if (o->type == &obj_fim) {
-        const fim_result *f = o->ptr;
-        src = f->source;
-        kind = f->model_kind;
-    } else if (o->type == &obj_eig) {
-        const eig_obj *e = o->ptr;
-        src = e->model;
-        kind = e->fim->model_kind;
-    } else if (o->type == &obj_path) {
-        const path_result *p = o->ptr;
-        src = p->source;
-    } else if (o->type == &obj_map) {
-        const map_result *r = o->ptr;
-        src = r->source;
-        kind = r->model_kind;
-    }
-    obj *mo = src && *src ? session_find(s, src) : NULL;
-    if (mo && mo->type == &obj_model) {
-        m = mo->ptr;
-        if (!kind)
-            kind = m->type->name;
-        point = m->theta;
-        if (o->type == &obj_path) {
-            /* a path records the points it visited: its first one */
-            const path_result *p = o->ptr;
-            if (p->theta && p->theta->size2 == m->P && p->done > 0 &&
-                (row0 = malloc(m->P * sizeof *row0))) {
-                for (size_t i = 0; i < m->P; i++)
-                    row0[i] = gsl_matrix_get(p->theta, 0, i);
-                point = row0;
-                point_word = "starting at";
-            }
+        point = org.point;
+    } else {
+        obj *mo = org.model && *org.model ? session_find(s, org.model) : NULL;
+        if (mo && mo->type == &obj_model) {
+            m = mo->ptr;
+            if (!org.kind)
+                org.kind = m->type->name;
+            /* the point it records, when it fits the model as it is now;
+             * else the model's current values */
+            point = org.point && org.npoint == m->P ? org.point : m->theta;
+            if (point == m->theta)
+                org.point_word = "currently at";
         }
-    } else if (o->type != &obj_model) {
-        m = NULL;
     }
     ss_sink_printf(out, "# singscope %s export of %s %s%s%s", PACKAGE_VERSION,
                    o->type->name, o->name, part ? " " : "",
                    part ? part : "");
     if (*o->origin)
         ss_sink_printf(out, " (made by: %s)", o->origin);
-    if (o->type == &obj_model)
-        ss_sink_printf(out, "; %s model", m->type->name);
-    else if (src && *src)
-        ss_sink_printf(out, "; model %s%s%s%s", src, kind ? " (" : "",
-                       kind ? kind : "", kind ? ")" : "");
+    if (!org.model && org.kind)
+        ss_sink_printf(out, "; %s model", org.kind);
+    else if (org.model && *org.model)
+        ss_sink_printf(out, "; model %s%s%s%s", org.model,
+                       org.kind ? " (" : "", org.kind ? org.kind : "",
+                       org.kind ? ")" : "");
     if (m && point) {
         char pt[2048];
         format_point(pt, sizeof pt, m, point);
-        ss_sink_printf(out, " %s %s", point_word, pt);
+        ss_sink_printf(out, " %s %s", org.point_word, pt);
     }
     ss_sink_puts(out, "\n");
-    free(row0);
 }
 
-/* Print the object through the session's printers into out. part: NULL
- * (everything), "points" or "fits" (a path in CSV, one table each). */
+/* Print the object through its class into out: part -1 everything, else
+ * table `part` of a class with several (one per CSV file). */
 static void write_object(session *s, const obj *o, const canvas *pic,
-                         ss_sink out, int csv, const char *part)
+                         ss_sink out, int csv, int part)
 {
     ss_sink save_out = s->out;
     int save_csv = s->csv;
     s->out = out;
     s->csv = csv;
     if (csv)
-        csv_comment(s, &out, o, part);
-    if (pic) {
+        csv_comment(s, &out, o,
+                    part >= 0 && o->type->part_names
+                        ? o->type->part_names[part]
+                        : NULL);
+    if (pic)
         canvas_print(pic, &s->out);
-    } else if (o->type == &obj_model) {
-        write_model(s, o->ptr);
-    } else if (o->type == &obj_data) {
-        cmd_print_data_rows(s, o);
-    } else if (part) {
-        /* The path printer writes its CSV as two tables separated by an
-         * empty line (points, then fits): keep the one asked for. */
-        ss_membuf mb = {0};
-        s->out = ss_sink_mem(&mb);
-        cmd_print_path(s, o->ptr);
-        const char *all = mb.buf ? mb.buf : "";
-        const char *gap = strstr(all, "\n\n");
-        if (strcmp(part, "points") == 0)
-            out.write(out.ctx, all, gap ? (size_t)(gap - all) + 1
-                                        : strlen(all));
-        else if (gap)
-            ss_sink_puts(&out, gap + 2);
-        ss_membuf_free(&mb);
-    } else {
-        cmd_print_object(s, o);
-    }
+    else if (o->type->export_rows)
+        o->type->export_rows(s, o->name, o->ptr, part < 0 ? 0 : part);
+    else
+        o->type->print(s, o->name, o->ptr);
     s->out = save_out;
     s->csv = save_csv;
 }
@@ -507,7 +446,7 @@ ss_status cmd_export(session *s, const stmt *st)
                            "(text tables, or format=csv|text|picture)",
                            ext);
     const char *fmt;
-    int drawable = o->type != &obj_model;
+    int drawable = o->type->draw != NULL;
     rc = args_key_word(st, "format",
                        is_csv                ? "csv"
                        : is_txt && drawable ? "picture"
@@ -560,10 +499,10 @@ ss_status cmd_export(session *s, const stmt *st)
                            "(.txt or format=picture)");
     }
 
-    /* A path in CSV is two tables: its points here, its fits in a second
-     * file (not next to a device or FIFO, which has no directory of its
-     * own to put it in). */
-    int two = csv && o->type == &obj_path;
+    /* An object of two tables (a path: points, fits) in CSV writes the
+     * second to a second file (not next to a device or FIFO, which has no
+     * directory of its own to put it in). */
+    int two = csv && o->type->nparts >= 2;
     outfile out[2];
     size_t nout = 0;
     char *fname = NULL;
@@ -579,10 +518,9 @@ ss_status cmd_export(session *s, const stmt *st)
     }
     if (rc == SS_OK) {
         write_object(s, o, pic, ss_sink_checked(&out[0].fs), csv,
-                     o->type == &obj_path && csv ? "points" : NULL);
+                     csv && o->type->nparts >= 2 ? 0 : -1);
         if (nout == 2)
-            write_object(s, o, NULL, ss_sink_checked(&out[1].fs), csv,
-                         "fits");
+            write_object(s, o, NULL, ss_sink_checked(&out[1].fs), csv, 1);
     }
     canvas_free(pic);
     /* finish both before making either visible: an interrupted or failed
@@ -597,12 +535,12 @@ ss_status cmd_export(session *s, const stmt *st)
         session_printf(s, "wrote %s (%s, %s)\n", path, o->type->name,
                        csv ? "csv" : picture ? "picture" : "text");
         if (nout == 2)
-            session_printf(s, "wrote %s (the power-law fits, csv)\n", fname);
-        else if (o->type == &obj_path && csv)
-            session_printf(s, "(the power-law fits are not written: they go "
-                              "to a second file, and '%s' is not a regular "
-                              "file)\n",
-                           path);
+            session_printf(s, "wrote %s (the %s, csv)\n", fname,
+                           o->type->part_names[1]);
+        else if (o->type->nparts >= 2 && csv)
+            session_printf(s, "(the %s are not written: they go to a second "
+                              "file, and '%s' is not a regular file)\n",
+                           o->type->part_names[1], path);
     }
     free(fname);
     return rc;

@@ -18,14 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void eig_obj_free(eig_obj *e)
-{
-    if (!e)
-        return;
-    fim_result_free(e->fim);
-    spec_result_free(e->spec);
-    free(e);
-}
 
 /* A data set's memory bound (n x columns doubles), and the rows drawn
  * between two checks of Ctrl-C. */
@@ -164,257 +156,15 @@ ss_status cmd_sample(session *s, const stmt *st)
     return rc;
 }
 
-static void print_data(session *s, const char *name, const dataset *d)
-{
-    if (!s->csv)
-        session_printf(s, "%s: data set of %zu observations drawn from %s "
-                          "(%s)\n",
-                       name, d->X->size1, d->from, d->kind);
-    tbl *t = tbl_alloc(6);
-    const char *h[] = {"column", "mean", "sd", "min", "max", "n"};
-    for (size_t j = 0; j < 6; j++)
-        tbl_header(t, j, h[j]);
-    for (size_t c = 0; c < d->X->size2; c++) {
-        gsl_vector_const_view col = gsl_matrix_const_column(d->X, c);
-        const double *x = col.vector.data;
-        size_t stride = col.vector.stride, n = col.vector.size;
-        tbl_row(t);
-        tbl_str(t, 0, d->colnames[c]);
-        tbl_num(t, 1, gsl_stats_mean(x, stride, n));
-        tbl_num(t, 2, n > 1 ? gsl_stats_sd(x, stride, n) : 0.0);
-        tbl_num(t, 3, gsl_stats_min(x, stride, n));
-        tbl_num(t, 4, gsl_stats_max(x, stride, n));
-        tbl_num(t, 5, (double)n);
-    }
-    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
-    tbl_free(t);
-}
 
-static void describe_fim(char *buf, size_t n, const fim_result *f)
-{
-    switch (f->method) {
-    case FIM_EXACT:
-        snprintf(buf, n, "exact FIM (expected, per observation)");
-        break;
-    case FIM_MC:
-        snprintf(buf, n, "mc FIM (Monte-Carlo, %zu draws%s)", f->n,
-                 f->interrupted ? ", interrupted" : "");
-        break;
-    case FIM_EMPIRICAL:
-        snprintf(buf, n, "empirical FIM (outer products of scores, %zu "
-                         "observations)", f->n);
-        break;
-    case FIM_OBSERVED:
-        snprintf(buf, n, "observed information (minus mean Hessian, %zu "
-                         "observations)", f->n);
-        break;
-    }
-}
 
-static void print_matrix(session *s, const fim_result *f, const gsl_matrix *A,
-                         int indent)
-{
-    tbl *t = tbl_alloc(f->k + 1);
-    tbl_header(t, 0, "param");
-    for (size_t j = 0; j < f->k; j++)
-        tbl_header(t, j + 1, f->names[j]);
-    for (size_t i = 0; i < f->k; i++) {
-        tbl_row(t);
-        tbl_str(t, 0, f->names[i]);
-        for (size_t j = 0; j < f->k; j++)
-            tbl_num(t, j + 1, gsl_matrix_get(A, i, j));
-    }
-    tbl_print(t, &s->out, s->csv, indent);
-    tbl_free(t);
-}
 
-/* CSV: one row per parameter, its column of G under the parameter names;
- * a sampled FIM (mc, empirical) adds se_NAME columns holding the standard
- * error of the entry in the same row and the column NAME. */
-static void print_matrix_csv(session *s, const fim_result *f)
-{
-    size_t k = f->k, ncol = 1 + k + (f->se ? k : 0);
-    tbl *t = tbl_alloc(ncol);
-    tbl_header(t, 0, "param");
-    for (size_t j = 0; j < k; j++) {
-        tbl_header(t, j + 1, f->names[j]);
-        if (f->se) {
-            char h[MODEL_NAME_MAX + 4];
-            snprintf(h, sizeof h, "se_%s", f->names[j]);
-            tbl_header(t, 1 + k + j, h);
-        }
-    }
-    for (size_t i = 0; i < k; i++) {
-        tbl_row(t);
-        tbl_str(t, 0, f->names[i]);
-        for (size_t j = 0; j < k; j++) {
-            tbl_num(t, j + 1, gsl_matrix_get(f->G, i, j));
-            if (f->se)
-                tbl_num(t, 1 + k + j, gsl_matrix_get(f->se, i, j));
-        }
-    }
-    tbl_print(t, &s->out, 1, 0);
-    tbl_free(t);
-}
 
-static void print_fim(session *s, const fim_result *f)
-{
-    const char *model_name = f->source;
-    if (s->csv) {
-        print_matrix_csv(s, f);
-        return;
-    }
-    char what[160];
-    describe_fim(what, sizeof what, f);
-    session_printf(s, "%s (%s): %s\n", model_name, f->model_kind, what);
-    print_matrix(s, f, f->G, 2);
-    for (size_t i = 0; f->method != FIM_OBSERVED && i < f->k; i++)
-        if (gsl_matrix_get(f->G, i, i) < 0) {
-            session_printf(s, "  (rounding at these extreme parameter "
-                              "values: G is not exactly positive "
-                              "semi-definite; `eig` shows what is "
-                              "resolved)\n");
-            break;
-        }
-    if (f->se) {
-        session_printf(s, "  standard errors:\n");
-        print_matrix(s, f, f->se, 2);
-    }
-    if (f->interrupted)
-        session_printf(s, "  (interrupted: %zu of %zu draws were used)\n",
-                       f->n, f->n_requested);
-    if (f->warning[0])
-        session_printf(s, "  warning: %s\n", f->warning);
-}
 
-static void format_direction(char *buf, size_t n, const fim_result *f,
-                             const gsl_matrix *V, size_t col)
-{
-    size_t len = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < f->k && len + 40 < n; i++) {
-        double c = gsl_matrix_get(V, i, col);
-        if (fabs(c) < 1e-8)
-            continue;
-        len += (size_t)snprintf(buf + len, n - len, "%s%.6g %s",
-                                len == 0 ? (c < 0 ? "-" : "")
-                                         : (c < 0 ? " - " : " + "),
-                                fabs(c), f->names[i]);
-    }
-}
 
-static void print_eig(session *s, const eig_obj *e)
-{
-    const char *model_name = e->model;
-    const fim_result *f = e->fim;
-    const spec_result *sp = e->spec;
-    if (!s->csv) {
-        char what[160];
-        describe_fim(what, sizeof what, f);
-        session_printf(s, "%s (%s): eigen-analysis of the %s%s\n",
-                       model_name, f->model_kind, what,
-                       sp->from_root ? ", via the SVD of its square-root "
-                                       "factor"
-                                     : "");
-    }
-    tbl *t = tbl_alloc(f->k + 2);
-    tbl_header(t, 0, "k");
-    tbl_header(t, 1, "eigenvalue");
-    for (size_t j = 0; j < f->k; j++)
-        tbl_header(t, j + 2, f->names[j]);
-    for (size_t j = 0; j < f->k; j++) {
-        double l = gsl_vector_get(sp->eval, j);
-        int below = fabs(l) <= sp->floor;
-        tbl_row(t);
-        tbl_num(t, 0, (double)(j + 1));
-        if (below && !s->csv && sp->floor == 0) {
-            tbl_str(t, 1, "0 (the FIM is zero)");
-        } else if (below && !s->csv) {
-            char b[64];
-            snprintf(b, sizeof b, "0 (< floor %.3g)", sp->floor);
-            tbl_str(t, 1, b);
-        } else {
-            tbl_num(t, 1, below ? NAN : l); /* CSV: empty = unresolved */
-        }
-        for (size_t i = 0; i < f->k; i++)
-            tbl_num(t, i + 2, gsl_matrix_get(sp->evec, i, j));
-    }
-    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
-    tbl_free(t);
-    if (s->csv)
-        return;
-    session_printf(s, "  rank %zu of %zu at relative tolerance %g "
-                      "(numerical floor %.3g)\n",
-                   sp->rank, sp->k, sp->tol, sp->floor);
-    if (sp->root_failed)
-        session_printf(s, "  (the SVD of the square-root factor did not "
-                          "converge here; eigenvalues of G itself, at its "
-                          "coarser floor)\n");
-    if (sp->floor_raised)
-        session_printf(s, "  (rounding in G at these parameter values "
-                          "reaches %.3g: eigenvalues below are not "
-                          "resolved)\n",
-                       sp->floor / 2);
-    if (sp->negative)
-        session_printf(s, "  indefinite: %zu negative eigenvalue%s "
-                          "(observed information away from a maximum)\n",
-                       sp->negative, sp->negative == 1 ? "" : "s");
-    char ld[32], cn[32];
-    tbl_format_num(ld, sizeof ld, sp->logdet, 0);
-    tbl_format_num(cn, sizeof cn, sp->cond, 0);
-    session_printf(s, "  log det %s%s; condition number %s\n", ld,
-                   sp->negative ? " (of |det|)" : "", cn);
-    for (size_t j = sp->rank; j < sp->k; j++) {
-        char dir[256];
-        format_direction(dir, sizeof dir, f, sp->evec, j);
-        session_printf(s, "  %s direction: %s\n",
-                       fabs(gsl_vector_get(sp->eval, j)) <= sp->floor
-                           ? "null"
-                           : "near-null",
-                       dir);
-    }
-    if (fim_result_estimator(f)->props & FIM_PROP_SE)
-        session_printf(s, "  (sampled FIM: eigenvalues below the standard "
-                          "errors of its entries are not meaningful)\n");
-}
 
-static void data_row(void *ctx, size_t i, double *v)
-{
-    const gsl_matrix *X = ctx;
-    for (size_t c = 0; c < X->size2; c++)
-        v[c] = gsl_matrix_get(X, i, c);
-}
 
-/* A data set's rows, streamed (no copy of the table in memory); stops
- * part-way at Ctrl-C. */
-void cmd_print_data_rows(session *s, const obj *o)
-{
-    const dataset *d = o->ptr;
-    const char **head = calloc(d->X->size2 ? d->X->size2 : 1, sizeof *head);
-    if (!head)
-        return;
-    for (size_t c = 0; c < d->X->size2; c++)
-        head[c] = d->colnames[c];
-    tbl_print_numeric(&s->out, head, d->X->size2, d->X->size1, data_row,
-                      d->X, s->csv, 0);
-    free(head);
-}
 
-void cmd_print_object(session *s, const obj *o)
-{
-    if (o->type == &obj_data)
-        print_data(s, o->name, o->ptr);
-    else if (o->type == &obj_fim)
-        print_fim(s, o->ptr);
-    else if (o->type == &obj_eig)
-        print_eig(s, o->ptr);
-    else if (o->type == &obj_path)
-        cmd_print_path(s, o->ptr);
-    else if (o->type == &obj_map)
-        cmd_print_map(s, o->ptr);
-    else
-        session_printf(s, "%s: %s\n", o->name, o->type->name);
-}
 
 /* The FIM request that `fim`, `eig` and `path` describe with their
  * options; which options apply comes from the estimator's needs. */
@@ -532,7 +282,7 @@ ss_status cmd_fim(session *s, const stmt *st)
     if (rc != SS_OK)
         return rc;
     snprintf(f->source, sizeof f->source, "%s", name);
-    print_fim(s, f);
+    obj_fim.print(s, name, f);
     char origin[160];
     args_origin(st, origin, sizeof origin);
     if (st->as_name)
@@ -615,7 +365,7 @@ ss_status cmd_eig(session *s, const stmt *st)
         eig_obj_free(e);
         return rc;
     }
-    print_eig(s, e);
+    obj_eig.print(s, name, e);
     char origin[160];
     args_origin(st, origin, sizeof origin);
     if (st->as_name)

@@ -156,120 +156,8 @@ ss_status cmd_free(session *s, const stmt *st)
     return change_params(s, st, 1, 1);
 }
 
-static void print_range(char *buf, size_t n, double lo, double hi)
-{
-    char a[32], b[32];
-    tbl_format_num(a, sizeof a, lo, 0);
-    tbl_format_num(b, sizeof b, hi, 0);
-    snprintf(buf, n, "[%s, %s]", a, b);
-}
 
-/* The blow-down coordinates of the current point, when the family has a
- * chart (or why they are undefined here). */
-static void show_coords(session *s, const model *m)
-{
-    if (!m->type->coord_names)
-        return;
-    char(*names)[MODEL_NAME_MAX] = calloc(m->P, sizeof *names);
-    double *c = calloc(m->P, sizeof *c);
-    size_t nc = names && c ? m->type->coord_names(m, names) : 0;
-    if (nc == m->P) {
-        if (m->type->to_coords(m, m->theta, c) == SS_OK) {
-            session_printf(s, "  blow-down coordinates:");
-            for (size_t i = 0; i < nc; i++)
-                session_printf(s, " %s = %.12g%s", names[i], c[i],
-                               i + 1 < nc ? "," : "\n");
-        } else {
-            session_printf(s, "  blow-down coordinates undefined here: %s\n",
-                           ss_last_error()->msg);
-            ss_clear_error();
-        }
-    }
-    free(names);
-    free(c);
-}
 
-static void show_model(session *s, const char *name, const model *m)
-{
-    if (!s->csv) {
-        session_printf(s, "%s: %s model, %s\n", name, m->type->name,
-                       m->type->summary);
-        for (size_t o = 0; o < m->type->nopts; o++) {
-            const model_optdef *d = &m->type->opts[o];
-            char vec[256];
-            size_t nv;
-            const double *v = model_opt_vector(m, o, &nv);
-            if (d->kind == MOPT_ENUM)
-                session_printf(s, "  option %s = %s (%s)\n", d->name,
-                               m->opt_choice[o], d->help);
-            else if (d->kind == MOPT_VECTOR)
-                session_printf(s, "  option %s = %s (%s)\n", d->name,
-                               model_format_vector(vec, sizeof vec, v, nv),
-                               d->help);
-            else
-                session_printf(s, "  option %s = %.12g (%s)\n", d->name,
-                               m->opt[o], d->help);
-        }
-    }
-    /* CSV gets the bounds as two numeric columns. */
-    tbl *t = tbl_alloc(s->csv ? 5 : 4);
-    tbl_header(t, 0, "param");
-    tbl_header(t, 1, "value");
-    tbl_header(t, 2, "free");
-    tbl_header(t, 3, s->csv ? "lo" : "range");
-    if (s->csv)
-        tbl_header(t, 4, "hi");
-    for (size_t i = 0; i < m->P; i++) {
-        char r[80];
-        print_range(r, sizeof r, model_param_lo(m, i), model_param_hi(m, i));
-        tbl_row(t);
-        tbl_str(t, 0, MODEL_PNAME(m, i));
-        tbl_num(t, 1, m->theta[i]);
-        tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
-        if (s->csv) {
-            tbl_num(t, 3, model_param_lo(m, i));
-            tbl_num(t, 4, model_param_hi(m, i));
-        } else {
-            tbl_str(t, 3, r);
-        }
-    }
-    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
-    tbl_free(t);
-    if (s->csv)
-        return;
-    show_coords(s, m);
-    if (m->type->describe)
-        m->type->describe(m, m->theta, &s->out);
-    model_singular *sing = NULL;
-    size_t ns;
-    int near = model_nearest_singular(m, &sing, &ns);
-    if (near < 0) {
-        free(sing);
-        session_printf(s, "  no singular sets known for this kind\n");
-        return;
-    }
-    if (sing[near].distance == 0)
-        session_printf(s, "  ON the singular set %s: %s\n", sing[near].name,
-                       sing[near].effect);
-    else
-        session_printf(s, "  nearest singular set: %s at distance %.12g: "
-                          "%s\n",
-                       sing[near].name, sing[near].distance,
-                       sing[near].effect);
-    tbl *u = tbl_alloc(3);
-    tbl_header(u, 0, "singular set");
-    tbl_header(u, 1, "distance");
-    tbl_header(u, 2, "what degenerates");
-    for (size_t i = 0; i < ns; i++) {
-        tbl_row(u);
-        tbl_str(u, 0, sing[i].name);
-        tbl_num(u, 1, sing[i].distance);
-        tbl_str(u, 2, sing[i].effect);
-    }
-    tbl_print(u, &s->out, 0, 2);
-    tbl_free(u);
-    free(sing);
-}
 
 ss_status cmd_show(session *s, const stmt *st)
 {
@@ -280,9 +168,6 @@ ss_status cmd_show(session *s, const stmt *st)
         rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
-    if (o->type == &obj_model)
-        show_model(s, name, o->ptr);
-    else
-        cmd_print_object(s, o);
+    o->type->print(s, name, o->ptr);
     return SS_OK;
 }

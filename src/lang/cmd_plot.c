@@ -24,31 +24,6 @@ static int terminal_width(void)
     return c >= 20 && c <= 1000 ? c : 80;
 }
 
-/* What each picture takes: the options `plot` accepts for it (the others
- * are refused, not ignored) and the smallest canvas it draws on. */
-typedef struct {
-    const obj_type *type;
-    const char *what; /* for messages */
-    const char *keys; /* besides width, height, in, title */
-    int min_w, min_h;
-} picture_kind;
-
-static const picture_kind pictures[] = {
-    {&obj_path, "a path picture", "logx logy", 30, 10},
-    {&obj_map, "a heat map", "range palette", 30, 8},
-    {&obj_eig, "a spectrum's bars", "logy", 20, 8},
-    {&obj_fim, "a FIM matrix", "range palette", 20, 6},
-    {&obj_data, "a data picture", "", 30, 8},
-};
-
-static const picture_kind *picture_of(const obj *o)
-{
-    for (size_t i = 0; i < sizeof pictures / sizeof pictures[0]; i++)
-        if (pictures[i].type == o->type)
-            return &pictures[i];
-    return NULL;
-}
-
 static int word_in(const char *list, const char *w)
 {
     size_t n = strlen(w);
@@ -60,24 +35,24 @@ static int word_in(const char *list, const char *w)
 
 /* Refuse keys the picture does not use (logy= on a histogram would be
  * silently ignored otherwise). */
-static ss_status check_keys(const stmt *st, const picture_kind *pk)
+static ss_status check_keys(const stmt *st, const obj_type *pk)
 {
     for (size_t i = 0; i < st->nargs; i++) {
         const stmt_arg *a = &st->args[i];
         if (!a->key || word_in("width height in title", a->key) ||
-            word_in(pk->keys, a->key))
+            word_in(pk->plot_keys, a->key))
             continue;
         return SS_FAIL_COL(SS_ERR_USAGE, a->key_col,
                            "%s= does not apply to %s (it takes width=, "
                            "height=, in=, title=%s%s)",
-                           a->key, pk->what, *pk->keys ? " and " : "",
-                           *pk->keys ? pk->keys : "");
+                           a->key, pk->picture, *pk->plot_keys ? " and " : "",
+                           *pk->plot_keys ? pk->plot_keys : "");
     }
     return SS_OK;
 }
 
 /* The picture options of `plot`. */
-static ss_status render_options(const stmt *st, const picture_kind *pk,
+static ss_status render_options(const stmt *st, const obj_type *pk,
                                 render_request *req)
 {
     uint64_t w, h;
@@ -197,8 +172,8 @@ ss_status cmd_plot(session *s, const stmt *st)
         rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
-    const picture_kind *pk = picture_of(o);
-    if (!pk)
+    const obj_type *pk = o->type;
+    if (!pk->draw)
         return SS_FAIL_COL(SS_ERR_USAGE, args_pos(st, 0)->v.col,
                            "nothing to draw for a %s: plot a path, map, "
                            "spectrum (eig ... as E), FIM (fim ... as F) or "

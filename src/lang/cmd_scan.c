@@ -38,93 +38,6 @@ static const void *live_map(const void *state)
 
 /* ---- path ------------------------------------------------------------- */
 
-void cmd_print_path(session *s, const path_result *p)
-{
-    size_t k = p->k;
-    if (!s->csv) {
-        session_printf(s, "%s: %s FIM eigenvalues along %s (%zu of %zu "
-                          "steps%s)\n",
-                       p->source, fim_method_name(p->method),
-                       strcmp(p->axis, "t") == 0 ? "a segment (t from 0 to 1)"
-                                                 : p->axis,
-                       p->done, p->npts,
-                       p->interrupted ? ", interrupted" : "");
-        if (p->set_name[0])
-            session_printf(s, "  distance d to the singular set %s\n",
-                           p->set_name);
-    }
-    tbl *t = tbl_alloc(k + 6);
-    tbl_header(t, 0, "step");
-    tbl_header(t, 1, p->axis);
-    tbl_header(t, 2, "distance");
-    for (size_t j = 0; j < k; j++) {
-        char h[32];
-        snprintf(h, sizeof h, "lambda%zu", j + 1);
-        tbl_header(t, 3 + j, h);
-    }
-    tbl_header(t, 3 + k, "logdet");
-    tbl_header(t, 4 + k, "cond");
-    tbl_header(t, 5 + k, "rank");
-    for (size_t i = 0; i < p->done; i++) {
-        tbl_row(t);
-        tbl_num(t, 0, (double)(i + 1));
-        tbl_num(t, 1, p->t[i]);
-        tbl_num(t, 2, p->dist[i]);
-        for (size_t j = 0; j < k; j++) {
-            double l = gsl_matrix_get(p->eval, i, j);
-            if (fabs(l) <= p->floor[i] && !s->csv)
-                tbl_str(t, 3 + j, "<floor");
-            else
-                tbl_num(t, 3 + j, fabs(l) <= p->floor[i] ? NAN : l);
-        }
-        tbl_num(t, 3 + k, p->logdet[i]);
-        tbl_num(t, 4 + k, p->cond[i]);
-        tbl_num(t, 5 + k, (double)p->rank[i]);
-    }
-    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
-    tbl_free(t);
-
-    if (s->csv)
-        ss_sink_puts(&s->out, "\n");
-    else
-        session_printf(s, "  power laws lambda ~ C d^k (fit over the points "
-                          "nearest the set, eigenvalues above the floor):\n");
-    tbl *f = tbl_alloc(s->csv ? 5 : 5);
-    tbl_header(f, 0, "eigenvalue");
-    tbl_header(f, 1, "exponent");
-    tbl_header(f, 2, s->csv ? "exponent_unc" : "+-");
-    tbl_header(f, 3, "prefactor");
-    tbl_header(f, 4, s->csv ? "points" : "behaviour");
-    for (size_t j = 0; j < k; j++) {
-        char name[32], what[96];
-        snprintf(name, sizeof name, "lambda%zu", j + 1);
-        tbl_row(f);
-        tbl_str(f, 0, name);
-        if (s->csv) {
-            tbl_num(f, 1, p->nfit[j] ? p->expo[j] : NAN);
-            tbl_num(f, 2, p->nfit[j] ? p->expo_unc[j] : NAN);
-            tbl_num(f, 3, p->nfit[j] ? p->prefactor[j] : NAN);
-            tbl_num(f, 4, (double)p->nfit[j]);
-            continue;
-        }
-        path_fit_verdict(p, j, what, sizeof what);
-        if (p->nfit[j]) {
-            char e[32], se[32], c[32];
-            snprintf(e, sizeof e, "%.4f", p->expo[j]);
-            if (isnan(p->expo_unc[j]))
-                snprintf(se, sizeof se, "?");
-            else
-                snprintf(se, sizeof se, "%.2g", p->expo_unc[j]);
-            snprintf(c, sizeof c, "%.6g", p->prefactor[j]);
-            tbl_str(f, 1, e);
-            tbl_str(f, 2, se);
-            tbl_str(f, 3, c);
-        }
-        tbl_str(f, 4, what);
-    }
-    tbl_print(f, &s->out, s->csv, s->csv ? 0 : 2);
-    tbl_free(f);
-}
 
 static ss_status read_full_point(const model *m, const stmt_arg *a,
                                  double *theta)
@@ -254,7 +167,7 @@ ss_status cmd_path(session *s, const stmt *st)
     if (rc != SS_OK)
         return rc;
     snprintf(p->source, sizeof p->source, "%s", name);
-    cmd_print_path(s, p);
+    obj_path.print(s, NULL, p);
     char origin[160];
     args_origin(st, origin, sizeof origin);
     return session_put(s, st->as_name ? st->as_name : "path", &obj_path, p,
@@ -263,105 +176,6 @@ ss_status cmd_path(session *s, const stmt *st)
 
 /* ---- map -------------------------------------------------------------- */
 
-void cmd_print_map(session *s, const map_result *r)
-{
-    size_t cells = r->nx * r->ny;
-    if (s->csv) {
-        tbl *t = tbl_alloc(5);
-        tbl_header(t, 0, r->xname);
-        tbl_header(t, 1, r->yname);
-        tbl_header(t, 2, map_stat_name(r->stat));
-        tbl_header(t, 3, "status");
-        tbl_header(t, 4, "singular_set");
-        for (size_t j = 0; j < r->rows_done; j++)
-            for (size_t i = 0; i < r->nx; i++) {
-                size_t c = j * r->nx + i;
-                tbl_row(t);
-                tbl_num(t, 0, map_x(r, i));
-                tbl_num(t, 1, map_y(r, j));
-                tbl_num(t, 2, r->val[c]);
-                tbl_str(t, 3, r->status[c] == MAP_CELL_OK ? "ok"
-                              : r->status[c] == MAP_CELL_INVALID
-                                  ? "invalid"
-                                  : "failed");
-                tbl_str(t, 4, r->sing[c] >= 0 ? r->set_names[r->sing[c]]
-                                              : "");
-            }
-        tbl_print(t, &s->out, 1, 0);
-        tbl_free(t);
-        return;
-    }
-    session_printf(s, "%s (%s): %s of the exact FIM over %s in [%g, %g] x "
-                      "%s in [%g, %g], %zux%zu points%s\n",
-                   r->source, r->model_kind, map_stat_name(r->stat), r->xname,
-                   r->x0, r->x1, r->yname, r->y0, r->y1, r->nx, r->ny,
-                   r->interrupted ? " (interrupted)" : "");
-    if (r->interrupted)
-        session_printf(s, "  %zu of %zu rows finished\n", r->rows_done,
-                       r->ny);
-    if (r->has_min) {
-        size_t i = r->imin % r->nx, j = r->imin / r->nx;
-        char v[32];
-        tbl_format_num(v, sizeof v, r->val[r->imin], 0);
-        session_printf(s, "  minimum %s at %s = %.6g, %s = %.6g%s\n", v,
-                       r->xname, map_x(r, i), r->yname, map_y(r, j),
-                       r->sing[r->imin] >= 0 ? " (on the singular set)" : "");
-    }
-    if (r->n_floor)
-        session_printf(s, "  %zu point%s where the smallest eigenvalue is at "
-                          "the numerical floor (FIM singular there)\n",
-                       r->n_floor, r->n_floor == 1 ? "" : "s");
-    if (r->n_invalid)
-        session_printf(s, "  %zu point%s outside the valid region\n",
-                       r->n_invalid, r->n_invalid == 1 ? "" : "s");
-    if (r->n_failed)
-        session_printf(s, "  %zu point%s where the FIM could not be "
-                          "computed\n",
-                       r->n_failed, r->n_failed == 1 ? "" : "s");
-    for (size_t q = 0; q < r->nsets; q++) {
-        size_t n = 0;
-        for (size_t c = 0; c < cells; c++)
-            n += r->sing[c] == (signed char)q;
-        if (n)
-            session_printf(s, "  singular set %s crosses %zu point%s\n",
-                           r->set_names[q], n, n == 1 ? "" : "s");
-    }
-    if (r->nx * r->ny > 441) {
-        session_printf(s, "  (`export RESULT FILE.csv` writes every "
-                          "point; --format csv prints them)\n");
-        return;
-    }
-    /* small maps: the grid itself, y down the rows; * marks the set */
-    tbl *t = tbl_alloc(r->nx + 1);
-    char h[2 * MODEL_NAME_MAX + 8];
-    snprintf(h, sizeof h, "%s \\ %s", r->yname, r->xname);
-    tbl_header(t, 0, h);
-    for (size_t i = 0; i < r->nx; i++) {
-        snprintf(h, sizeof h, "%.4g", map_x(r, i));
-        tbl_header(t, i + 1, h);
-    }
-    for (size_t jj = r->rows_done; jj-- > 0;) {
-        tbl_row(t);
-        snprintf(h, sizeof h, "%.4g", map_y(r, jj));
-        tbl_str(t, 0, h);
-        for (size_t i = 0; i < r->nx; i++) {
-            size_t c = jj * r->nx + i;
-            char v[48];
-            if (r->status[c] != MAP_CELL_OK)
-                snprintf(v, sizeof v, "%s",
-                         r->status[c] == MAP_CELL_INVALID ? "invalid"
-                                                          : "failed");
-            else
-                snprintf(v, sizeof v, "%.4g%s", r->val[c],
-                         r->sing[c] >= 0 ? "*" : "");
-            tbl_str(t, i + 1, v);
-        }
-    }
-    tbl_print(t, &s->out, 0, 2);
-    tbl_free(t);
-    session_printf(s, "  (* marks points within a grid step of a singular "
-                      "set)\n");
-}
 
 static ss_status read_axis(const model *m, const stmt *st, const char *key,
                            model_axis *ax, double *lo, double *hi)
@@ -479,7 +293,7 @@ ss_status cmd_map(session *s, const stmt *st)
         return rc;
     }
     snprintf(r->source, sizeof r->source, "%s", name);
-    cmd_print_map(s, r);
+    obj_map.print(s, NULL, r);
     char origin[160];
     args_origin(st, origin, sizeof origin);
     return session_put(s, st->as_name ? st->as_name : "map", &obj_map, r,

@@ -70,11 +70,6 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
 ss_status cmd_layout(session *s, const stmt *st);
 
 
-/* Print a stored object the way the command that made it does. */
-void cmd_print_object(session *s, const obj *o);
-void cmd_print_path(session *s, const path_result *p);
-void cmd_print_map(session *s, const map_result *r);
-/* Write every row of a data set (export; `show` prints a summary). */
-void cmd_print_data_rows(session *s, const obj *o);
+
 
 #endif

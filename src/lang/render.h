@@ -7,7 +7,7 @@
 #include "lang/session.h"
 #include "plot/canvas.h"
 
-typedef struct {
+typedef struct render_request {
     char object[OBJ_NAME_MAX]; /* what to draw */
     int width, height;         /* cells; 0: the caller decides */
     int ascii;                 /* 1: ASCII only, 0: UTF-8, -1: from locale */
@@ -28,6 +28,9 @@ ss_status render_object(session *s, const render_request *req, canvas *c);
  * being computed. req->object names it in titles. */
 ss_status render_value(session *s, const render_request *req,
                        const obj_type *type, const void *ptr, canvas *c);
+
+/* req's title if it has one, else def. */
+const char *render_title_or(const render_request *req, const char *def);
 
 /* Whether text output should be ASCII (locale not UTF-8, or asked). */
 int render_want_ascii(void);

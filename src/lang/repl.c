@@ -111,7 +111,7 @@ static void add_axes(strlist *l, const model *m, const char *word,
 
 /* Whether an object can be plotted: every stored result draws (paths,
  * maps, spectra, FIMs, data sets); a model has no picture of its own. */
-static int plottable(const obj_type *t) { return t != &obj_model; }
+static int plottable(const obj_type *t) { return t->draw != NULL; }
 
 /* Split the line before `start` into words (the current statement only). */
 static size_t words_before(const char *line, int start, char words[][64],

@@ -13,4 +13,8 @@ typedef struct {
 
 void eig_obj_free(eig_obj *e);
 
+/* "exact FIM (expected, per observation)", "mc FIM (Monte-Carlo, n
+ * draws)", ...: what a FIM is, for titles and headings. */
+void obj_fim_describe(char *buf, size_t n, const fim_result *f);
+
 #endif

@@ -2,40 +2,9 @@
 
 #include "core/rng.h"
 
-#include "fim/fim.h"
-#include "fim/map.h"
-#include "fim/path.h"
-#include "lang/results.h"
-#include "model/model.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void free_model(void *p) { model_free(p); }
-static void free_data(void *p) { dataset_free(p); }
-static void free_fim(void *p) { fim_result_free(p); }
-static void free_eig(void *p) { eig_obj_free(p); }
-static void free_path(void *p) { path_result_free(p); }
-static void free_map(void *p) { map_result_free(p); }
-
-const obj_type obj_model = {"model", free_model};
-const obj_type obj_data = {"data set", free_data};
-const obj_type obj_fim = {"FIM", free_fim};
-const obj_type obj_eig = {"spectrum", free_eig};
-const obj_type obj_path = {"path", free_path};
-const obj_type obj_map = {"map", free_map};
-
-void dataset_free(dataset *d)
-{
-    if (!d)
-        return;
-    if (d->X)
-        gsl_matrix_free(d->X);
-    free(d->colnames);
-    model_free(d->gen);
-    free(d);
-}
 
 static void plain_tick(void *ctx, const ss_iter *it)
 {

@@ -12,10 +12,44 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
-/* Each kind of stored object: its user-facing name and destructor. */
+typedef struct obj obj;
+typedef struct session session;
+typedef struct render_request render_request; /* lang/render.h */
+typedef struct canvas canvas;                 /* plot/canvas.h */
+
+/* Where a stored object came from, for the `#` line of an export. */
 typedef struct {
-    const char *name;
+    const char *model;      /* the model it describes ("" or NULL: none) */
+    const char *kind;       /* that model's family, or NULL */
+    const double *point;    /* the point it was made at, or NULL: the
+                               model's current values */
+    size_t npoint;          /* entries of point */
+    const char *point_word; /* "at", "starting at", ... */
+} obj_origin;
+
+/* Each kind of stored object is a const class (lang/obj_*.c, one file
+ * each): `show`, `export`, `plot`, `list` and the UI's panes dispatch
+ * through it and never ask which kind an object is. */
+typedef struct obj_type {
+    const char *name; /* "FIM", "path", ... */
     void (*free)(void *p);
+    /* `show`: text or CSV (by s->csv) to s->out */
+    void (*print)(session *s, const char *name, const void *p);
+    /* `export`: table `part` of nparts (each its own CSV file); NULL:
+     * what print prints */
+    void (*export_rows)(session *s, const char *name, const void *p,
+                        int part);
+    int nparts;                    /* 0 or 1: one table */
+    const char *const *part_names; /* nparts names: {"points", "fits"} */
+    /* NULL: nothing to say */
+    void (*origin)(const void *p, obj_origin *out);
+    /* `plot`: draw onto c (already sized); NULL: no picture */
+    ss_status (*draw)(session *s, const render_request *req, const void *p,
+                      canvas *c);
+    const char *picture;   /* "a path picture", for messages */
+    const char *plot_keys; /* options the picture takes besides width,
+                              height, in and title */
+    int min_w, min_h;      /* the smallest canvas it draws on */
 } obj_type;
 
 extern const obj_type obj_model;   /* model * */
@@ -27,14 +61,14 @@ extern const obj_type obj_map;     /* map_result * */
 
 #define OBJ_NAME_MAX 64
 
-typedef struct {
+struct obj {
     char name[OBJ_NAME_MAX];
     const obj_type *type;
     void *ptr;
     char origin[160]; /* the command that made it, for `list` */
     unsigned long gen; /* session_put count when stored: a new value
                           means the object under this name was replaced */
-} obj;
+};
 
 typedef struct {
     gsl_matrix *X;               /* n x cols */
@@ -47,7 +81,6 @@ typedef struct {
 
 void dataset_free(dataset *d);
 
-typedef struct session session;
 
 /* A long computation a command hands to the front end: an iteration
  * (core/iter.h) plus what its result looks like while it grows, so the

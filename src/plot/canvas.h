@@ -53,7 +53,7 @@ typedef struct {
     uint8_t hi, lo;     /* half-block levels, CANVAS_NO_LEVEL if none */
 } canvas_cell;
 
-typedef struct {
+typedef struct canvas {
     int w, h;           /* cells */
     int ascii;          /* print and compose with ASCII only */
     int palette;        /* canvas_palette of the heat levels */

@@ -1,0 +1,183 @@
+/* The model class: parameters, options, singular sets and blow-down
+ * coordinates for `show`; the parameter table for `export`. A model has
+ * no picture: plot what is computed from it. */
+#include "lang/commands.h"
+#include "lang/render.h"
+#include "lang/results.h"
+
+#include "core/interrupt.h"
+#include "core/table.h"
+#include "plot/plot.h"
+
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_range(char *buf, size_t n, double lo, double hi)
+{
+    char a[32], b[32];
+    tbl_format_num(a, sizeof a, lo, 0);
+    tbl_format_num(b, sizeof b, hi, 0);
+    snprintf(buf, n, "[%s, %s]", a, b);
+}
+
+/* The blow-down coordinates of the current point, when the family has a
+ * chart (or why they are undefined here). */
+static void show_coords(session *s, const model *m)
+{
+    if (!m->type->coord_names)
+        return;
+    char(*names)[MODEL_NAME_MAX] = calloc(m->P, sizeof *names);
+    double *c = calloc(m->P, sizeof *c);
+    size_t nc = names && c ? m->type->coord_names(m, names) : 0;
+    if (nc == m->P) {
+        if (m->type->to_coords(m, m->theta, c) == SS_OK) {
+            session_printf(s, "  blow-down coordinates:");
+            for (size_t i = 0; i < nc; i++)
+                session_printf(s, " %s = %.12g%s", names[i], c[i],
+                               i + 1 < nc ? "," : "\n");
+        } else {
+            session_printf(s, "  blow-down coordinates undefined here: %s\n",
+                           ss_last_error()->msg);
+            ss_clear_error();
+        }
+    }
+    free(names);
+    free(c);
+}
+
+static void show_model(session *s, const char *name, const model *m)
+{
+    if (!s->csv) {
+        session_printf(s, "%s: %s model, %s\n", name, m->type->name,
+                       m->type->summary);
+        for (size_t o = 0; o < m->type->nopts; o++) {
+            const model_optdef *d = &m->type->opts[o];
+            char vec[256];
+            size_t nv;
+            const double *v = model_opt_vector(m, o, &nv);
+            if (d->kind == MOPT_ENUM)
+                session_printf(s, "  option %s = %s (%s)\n", d->name,
+                               m->opt_choice[o], d->help);
+            else if (d->kind == MOPT_VECTOR)
+                session_printf(s, "  option %s = %s (%s)\n", d->name,
+                               model_format_vector(vec, sizeof vec, v, nv),
+                               d->help);
+            else
+                session_printf(s, "  option %s = %.12g (%s)\n", d->name,
+                               m->opt[o], d->help);
+        }
+    }
+    /* CSV gets the bounds as two numeric columns. */
+    tbl *t = tbl_alloc(s->csv ? 5 : 4);
+    tbl_header(t, 0, "param");
+    tbl_header(t, 1, "value");
+    tbl_header(t, 2, "free");
+    tbl_header(t, 3, s->csv ? "lo" : "range");
+    if (s->csv)
+        tbl_header(t, 4, "hi");
+    for (size_t i = 0; i < m->P; i++) {
+        char r[80];
+        print_range(r, sizeof r, model_param_lo(m, i), model_param_hi(m, i));
+        tbl_row(t);
+        tbl_str(t, 0, MODEL_PNAME(m, i));
+        tbl_num(t, 1, m->theta[i]);
+        tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
+        if (s->csv) {
+            tbl_num(t, 3, model_param_lo(m, i));
+            tbl_num(t, 4, model_param_hi(m, i));
+        } else {
+            tbl_str(t, 3, r);
+        }
+    }
+    tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
+    tbl_free(t);
+    if (s->csv)
+        return;
+    show_coords(s, m);
+    if (m->type->describe)
+        m->type->describe(m, m->theta, &s->out);
+    model_singular *sing = NULL;
+    size_t ns;
+    int near = model_nearest_singular(m, &sing, &ns);
+    if (near < 0) {
+        free(sing);
+        session_printf(s, "  no singular sets known for this kind\n");
+        return;
+    }
+    if (sing[near].distance == 0)
+        session_printf(s, "  ON the singular set %s: %s\n", sing[near].name,
+                       sing[near].effect);
+    else
+        session_printf(s, "  nearest singular set: %s at distance %.12g: "
+                          "%s\n",
+                       sing[near].name, sing[near].distance,
+                       sing[near].effect);
+    tbl *u = tbl_alloc(3);
+    tbl_header(u, 0, "singular set");
+    tbl_header(u, 1, "distance");
+    tbl_header(u, 2, "what degenerates");
+    for (size_t i = 0; i < ns; i++) {
+        tbl_row(u);
+        tbl_str(u, 0, sing[i].name);
+        tbl_num(u, 1, sing[i].distance);
+        tbl_str(u, 2, sing[i].effect);
+    }
+    tbl_print(u, &s->out, 0, 2);
+    tbl_free(u);
+    free(sing);
+}
+static void write_model(session *s, const model *m)
+{
+    tbl *t = tbl_alloc(5);
+    tbl_header(t, 0, "param");
+    tbl_header(t, 1, "value");
+    tbl_header(t, 2, "free");
+    tbl_header(t, 3, "lo");
+    tbl_header(t, 4, "hi");
+    for (size_t i = 0; i < m->P; i++) {
+        tbl_row(t);
+        tbl_str(t, 0, MODEL_PNAME(m, i));
+        tbl_num(t, 1, m->theta[i]);
+        tbl_str(t, 2, m->is_free[i] ? "yes" : "fixed");
+        tbl_num(t, 3, model_param_lo(m, i));
+        tbl_num(t, 4, model_param_hi(m, i));
+    }
+    tbl_print(t, &s->out, s->csv, 0);
+    tbl_free(t);
+}
+
+static void free_model(void *p) { model_free(p); }
+
+static void show(session *s, const char *name, const void *p)
+{
+    show_model(s, name, p);
+}
+
+static void export_model(session *s, const char *name, const void *p,
+                         int part)
+{
+    (void)name;
+    (void)part;
+    write_model(s, p);
+}
+
+static void origin_model(const void *p, obj_origin *o)
+{
+    const model *m = p;
+    o->model = NULL; /* it is the model */
+    o->kind = m->type->name;
+    o->point = m->theta;
+    o->npoint = m->P;
+    o->point_word = "at";
+}
+
+const obj_type obj_model = {
+    .name = "model",
+    .free = free_model,
+    .print = show,
+    .export_rows = export_model,
+    .origin = origin_model,
+};
