@@ -98,6 +98,9 @@ const stmt_arg *args_key(const stmt *st, const char *key);
 /* Positional i must be an identifier; the name is stored in *out. */
 ss_status args_name(const stmt *st, size_t i, const char *what,
                     const char **out);
+/* Readers with the default and bounds written by the caller, for keys
+ * outside an option table; a command's own options use args_count,
+ * args_real and args_word below, which read them from its table. */
 ss_status args_key_num(const stmt *st, const char *key, double def,
                        double *out);
 /* Whole number in [lo, hi]. */
