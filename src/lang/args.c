@@ -1,5 +1,7 @@
 #include "lang/args.h"
 
+#include "lang/commands.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -288,4 +290,388 @@ ss_status args_object(session *s, const stmt *st, const char **name,
     if (rc == SS_OK)
         *o = session_find(s, *name);
     return rc;
+}
+
+/* ---- option tables -------------------------------------------------- */
+
+static const cmd_opt *table_of(const stmt *st)
+{
+    const cmd_def *c = st->verb ? cmd_find(st->verb) : NULL;
+    return c ? c->opts : NULL;
+}
+
+const cmd_opt *args_opt(const stmt *st, const char *key)
+{
+    for (const cmd_opt *o = table_of(st); o && o->key; o++)
+        if (o->kind != OPT_FLAG && strcmp(o->key, key) == 0)
+            return o;
+    return NULL;
+}
+
+const char *opt_choice(const cmd_opt *o, size_t i)
+{
+    if (o->kind == OPT_BOOL)
+        return i == 0 ? "yes" : i == 1 ? "no" : NULL;
+    if (o->kind != OPT_WORD)
+        return NULL;
+    if (o->choice)
+        return o->choice(i);
+    for (size_t k = 0; o->words && o->words[k]; k++)
+        if (k == i)
+            return o->words[k];
+    return NULL;
+}
+
+static int is_choice(const cmd_opt *o, const char *w)
+{
+    const char *c;
+    for (size_t i = 0; (c = opt_choice(o, i)) != NULL; i++)
+        if (strcmp(c, w) == 0)
+            return 1;
+    return 0;
+}
+
+static void choices_joined(const cmd_opt *o, const char *sep, char *buf,
+                           size_t n)
+{
+    strbuf b = {buf, n, 0};
+    buf[0] = 0;
+    const char *c;
+    for (size_t i = 0; (c = opt_choice(o, i)) != NULL; i++)
+        sb_printf(&b, "%s%s", i ? sep : "", c);
+}
+
+/* A default written as a number (the whole text); 0 otherwise. */
+static double default_num(const cmd_opt *o)
+{
+    if (!o->def || !*o->def)
+        return 0;
+    char *end;
+    double v = strtod(o->def, &end);
+    return *end == 0 ? v : 0;
+}
+
+/* "WxH", "N" or [W, H] as two sizes; 0 when the text is not of that form. */
+static int grid_parse(const stmt_arg *a, const char *text, double *w,
+                      double *h)
+{
+    if (a && a->v.kind == VAL_NUM) {
+        *w = *h = a->v.num;
+        return 1;
+    }
+    if (a && a->v.kind == VAL_VEC && a->v.n == 2) {
+        *w = a->v.vec[0];
+        *h = a->v.vec[1];
+        return 1;
+    }
+    if (a && a->v.kind == VAL_STR)
+        text = a->v.str;
+    else if (a)
+        return 0;
+    if (!text)
+        return 0;
+    const char *x = strchr(text, 'x');
+    *w = strtod(text, NULL);
+    *h = x ? strtod(x + 1, NULL) : 0;
+    return 1;
+}
+
+/* Whether a's value is of o's kind and within its bounds (lo: the lower
+ * bound of a COUNT, raised by args_count_min). */
+static ss_status check_value(const cmd_opt *o, const stmt_arg *a, double lo)
+{
+    const char *k = o->key;
+    const val *v = &a->v;
+    char list[512];
+    switch (o->kind) {
+    case OPT_COUNT:
+        if (v->kind != VAL_NUM || v->num != floor(v->num))
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= needs a whole number", k);
+        if (v->num < lo || v->num > o->hi)
+            return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                               "%s=%g is outside [%llu, %llu]", k, v->num,
+                               (unsigned long long)lo,
+                               (unsigned long long)o->hi);
+        return SS_OK;
+    case OPT_REAL: {
+        if (v->kind != VAL_NUM)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= needs a number",
+                               k);
+        double x = v->num;
+        int ok = 1;
+        if (o->lo_br)
+            ok = o->lo_br == '(' ? x > o->lo : x >= o->lo;
+        if (ok && o->hi_br)
+            ok = o->hi_br == ')' ? x < o->hi : x <= o->hi;
+        if (!ok)
+            return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                               "%s= must lie in %c%g, %g%c", k, o->lo_br,
+                               o->lo, o->hi, o->hi_br);
+        return SS_OK;
+    }
+    case OPT_WORD: {
+        int word = v->kind == VAL_IDENT || v->kind == VAL_STR;
+        if (word && is_choice(o, v->str))
+            return SS_OK;
+        if (o->flags & OPT_MSG_TAKES) {
+            choices_joined(o, ", ", list, sizeof list);
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= takes one of %s",
+                               k, list);
+        }
+        if (!word)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= needs a name", k);
+        choices_joined(o, ", ", list, sizeof list);
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col, "unknown %s '%s' (%s)", k,
+                           v->str, list);
+    }
+    case OPT_BOOL:
+        if ((v->kind == VAL_NUM && (v->num == 0 || v->num == 1)) ||
+            (v->kind == VAL_IDENT &&
+             (strcmp(v->str, "yes") == 0 || strcmp(v->str, "no") == 0)))
+            return SS_OK;
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= takes yes or no", k);
+    case OPT_TEXT:
+        if (v->kind == VAL_IDENT || v->kind == VAL_STR)
+            return SS_OK;
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                           "%s= needs text (in quotes)", k);
+    case OPT_OBJECT:
+        if (v->kind == VAL_IDENT)
+            return SS_OK;
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= needs a %s name", k,
+                           o->obj ? o->obj->name : "object");
+    case OPT_FILE:
+        if (v->kind == VAL_IDENT || v->kind == VAL_STR)
+            return SS_OK;
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col, "%s= needs a file name", k);
+    case OPT_AXIS:
+        if (v->kind == VAL_AXIS)
+            return SS_OK;
+        return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                           "%s= needs PARAM:FROM..TO (for example w1:-1..1)",
+                           k);
+    case OPT_RANGE:
+        if (v->kind != VAL_RANGE || !isfinite(v->lo) || !isfinite(v->hi))
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes LO..HI (for example -5..0)", k);
+        if (!(v->lo < v->hi))
+            return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                               "%s=%g..%g is empty (need LO < HI)", k, v->lo,
+                               v->hi);
+        return SS_OK;
+    case OPT_GRID: {
+        double w = 0, h = 0;
+        if (!grid_parse(a, NULL, &w, &h))
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes WxH (200x200), N or [W, H]", k);
+        if (w != floor(w) || h != floor(h) || w < o->lo || h < o->lo)
+            return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                               "%s= needs whole numbers of at least %g "
+                               "points per axis",
+                               k, o->lo);
+        if (w * h > o->hi)
+            return SS_FAIL_COL(SS_ERR_LIMIT, v->col,
+                               "resolution %gx%g is too large (at most %.0f "
+                               "points)",
+                               w, h, o->hi);
+        return SS_OK;
+    }
+    case OPT_POINT: /* its length is the model's: the handler checks */
+    case OPT_FLAG: break;
+    }
+    return SS_OK;
+}
+
+ss_status args_check_opts(const stmt *st, size_t lo, size_t hi)
+{
+    const cmd_opt *tab = table_of(st);
+    char keys[512];
+    strbuf b = {keys, sizeof keys, 0};
+    keys[0] = 0;
+    for (const cmd_opt *o = tab; o && o->key; o++)
+        if (o->kind != OPT_FLAG)
+            sb_printf(&b, "%s%s", b.len ? " " : "", o->key);
+    ss_status rc = args_check(st, lo, hi, b.len ? keys : NULL);
+    for (size_t i = 0; rc == SS_OK && i < st->nargs; i++) {
+        const stmt_arg *a = &st->args[i];
+        if (a->key)
+            rc = check_value(args_opt(st, a->key), a,
+                             args_opt(st, a->key)->lo);
+    }
+    return rc;
+}
+
+static ss_status lookup(const stmt *st, const char *key, const cmd_opt **o,
+                        const stmt_arg **a)
+{
+    *o = args_opt(st, key);
+    *a = args_key(st, key);
+    if (!*o)
+        return SS_FAIL(SS_ERR_USAGE, "internal: %s has no option %s= in its table",
+                       st->verb, key);
+    return SS_OK;
+}
+
+ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
+                         uint64_t *out)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && o->kind != OPT_COUNT)
+        rc = SS_FAIL(SS_ERR_USAGE, "internal: %s= is not a count", key);
+    if (rc == SS_OK && a)
+        rc = check_value(o, a, (double)lo);
+    if (rc == SS_OK)
+        *out = (uint64_t)(a ? a->v.num : default_num(o));
+    return rc;
+}
+
+ss_status args_count(const stmt *st, const char *key, uint64_t *out)
+{
+    const cmd_opt *o = args_opt(st, key);
+    return args_count_min(st, key, o ? (uint64_t)o->lo : 0, out);
+}
+
+ss_status args_real(const stmt *st, const char *key, double *out)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && o->kind != OPT_REAL)
+        rc = SS_FAIL(SS_ERR_USAGE, "internal: %s= is not a number", key);
+    if (rc == SS_OK && a)
+        rc = check_value(o, a, o->lo);
+    if (rc == SS_OK)
+        *out = a ? a->v.num : default_num(o);
+    return rc;
+}
+
+ss_status args_word(const stmt *st, const char *key, const char **out)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && a)
+        rc = check_value(o, a, o->lo);
+    if (rc != SS_OK)
+        return rc;
+    if (a)
+        *out = a->v.str;
+    else
+        *out = o->def && (o->kind != OPT_WORD || is_choice(o, o->def))
+                   ? o->def
+                   : NULL;
+    return SS_OK;
+}
+
+ss_status args_bool(const stmt *st, const char *key, int *out)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && a)
+        rc = check_value(o, a, o->lo);
+    if (rc != SS_OK)
+        return rc;
+    if (!a)
+        *out = -1;
+    else if (a->v.kind == VAL_NUM)
+        *out = a->v.num != 0;
+    else
+        *out = strcmp(a->v.str, "yes") == 0;
+    return SS_OK;
+}
+
+ss_status args_grid(const stmt *st, const char *key, size_t *nx, size_t *ny)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && a)
+        rc = check_value(o, a, o->lo);
+    if (rc != SS_OK)
+        return rc;
+    double w = 0, h = 0;
+    grid_parse(a, o->def, &w, &h);
+    *nx = (size_t)w;
+    *ny = (size_t)h;
+    return SS_OK;
+}
+
+ss_status args_require(const stmt *st, const char *key)
+{
+    const cmd_opt *o;
+    const stmt_arg *a;
+    ss_status rc = lookup(st, key, &o, &a);
+    if (rc == SS_OK && !a)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col, "%s needs %s=%s",
+                         st->verb, key, o->meta ? o->meta : "...");
+    return rc;
+}
+
+void opt_usage(const cmd_opt *o, char *buf, size_t n)
+{
+    if (o->kind == OPT_FLAG) {
+        snprintf(buf, n, "%s", o->key);
+        return;
+    }
+    char list[512];
+    if (!o->meta && (o->kind == OPT_WORD || o->kind == OPT_BOOL))
+        choices_joined(o, "|", list, sizeof list);
+    else
+        snprintf(list, sizeof list, "%s", o->meta ? o->meta : "VALUE");
+    snprintf(buf, n, "%s=%s", o->key, list);
+}
+
+void opt_detail(const cmd_opt *o, char *buf, size_t n)
+{
+    strbuf b = {buf, n, 0};
+    if (n == 0)
+        return;
+    buf[0] = 0;
+    char list[512];
+    switch (o->kind) {
+    case OPT_COUNT:
+        sb_printf(&b, "a whole number in [%llu, %llu]",
+                  (unsigned long long)o->lo, (unsigned long long)o->hi);
+        break;
+    case OPT_REAL:
+        if (o->lo_br)
+            sb_printf(&b, "a number in %c%g, %g%c", o->lo_br, o->lo, o->hi,
+                      o->hi_br);
+        else
+            sb_printf(&b, "a number");
+        break;
+    case OPT_WORD: /* the usage lists the choices unless meta stands in */
+        if (o->meta) {
+            choices_joined(o, ", ", list, sizeof list);
+            sb_printf(&b, "one of %s", list);
+        }
+        break;
+    case OPT_BOOL: break;
+    case OPT_TEXT: sb_printf(&b, "in quotes when it has blanks"); break;
+    case OPT_OBJECT:
+        sb_printf(&b, "the name of a stored %s",
+                  o->obj ? o->obj->name : "object");
+        break;
+    case OPT_FILE: sb_printf(&b, "a file name"); break;
+    case OPT_AXIS:
+        sb_printf(&b, "a parameter or blow-down coordinate and its range");
+        break;
+    case OPT_RANGE: sb_printf(&b, "finite, LO < HI"); break;
+    case OPT_GRID:
+        sb_printf(&b, "at least %g points per axis, at most %.0f in all",
+                  o->lo, o->hi);
+        break;
+    case OPT_POINT:
+        sb_printf(&b, "every parameter, in model order");
+        break;
+    case OPT_FLAG: sb_printf(&b, "a flag"); break;
+    }
+    if (o->flags & OPT_REQUIRED)
+        sb_printf(&b, "%srequired", b.len ? "; " : "");
+    if (o->def)
+        sb_printf(&b, "%sdefault %s", b.len ? "; " : "", o->def);
 }

@@ -7,7 +7,83 @@
 #include "lang/session.h"
 #include "model/model.h"
 
+#include <stddef.h>
 #include <stdint.h>
+
+/* ---- option tables ---------------------------------------------------
+ * Every command declares its keyword options (and bare flags) in a table
+ * (cmd_def.opts in commands.c). Argument checking, the readers below,
+ * completion, the "options:" block of `help` and docs/commands.md all read
+ * it, so a key, its default and its bounds are written in one place. */
+typedef enum {
+    OPT_COUNT,  /* whole number in [lo, hi] */
+    OPT_REAL,   /* number; lo and hi bound it when lo_br/hi_br are set */
+    OPT_WORD,   /* one of the choices (words or choice()) */
+    OPT_BOOL,   /* yes or no (also 1 or 0) */
+    OPT_TEXT,   /* a word or a string in quotes */
+    OPT_OBJECT, /* the name of a stored object of type obj */
+    OPT_FILE,   /* a file name */
+    OPT_AXIS,   /* PARAM:FROM..TO (a parameter or blow-down coordinate) */
+    OPT_RANGE,  /* LO..HI, finite, LO < HI */
+    OPT_GRID,   /* WxH, N or [W, H]: at least lo per axis, at most hi cells */
+    OPT_POINT,  /* [a, b, ...]: every parameter of the model, in order
+                 * (its length is checked against the model by the handler) */
+    OPT_FLAG    /* a bare word after the positional arguments (ascii, log) */
+} opt_kind;
+
+enum {
+    OPT_REQUIRED = 1, /* the command fails without it ("map needs x=...") */
+    OPT_MSG_TAKES = 2 /* a bad value: "KEY= takes one of A, B" (else
+                       * "unknown KEY 'V' (A, B)") */
+};
+
+typedef struct cmd_opt {
+    const char *key;
+    opt_kind kind;
+    const char *meta; /* the value in help: N, T, DATA, PARAM:FROM..TO */
+    /* The default as text for help; NULL: none. A number (COUNT, REAL), a
+     * choice (WORD) or WxH (GRID) is also the value read when the key is
+     * absent; any other text (e.g. "the terminal's width") reads as 0 or
+     * NULL and the handler supplies it. */
+    const char *def;
+    double lo, hi;          /* bounds of COUNT, REAL and GRID */
+    char lo_br, hi_br;      /* REAL: '[' / '(' and ']' / ')'; 0: unbounded */
+    const char *const *words; /* WORD: the choices, NULL-terminated, or */
+    const char *(*choice)(size_t i); /* the i-th choice, NULL past the end */
+    const obj_type *obj;    /* OBJECT: the type of object named */
+    unsigned flags;
+    const char *help;       /* one line */
+} cmd_opt;
+
+/* The option key of the statement's command (cmd_find(st->verb)); NULL
+ * when its table has no such key. */
+const cmd_opt *args_opt(const stmt *st, const char *key);
+/* The i-th choice of a WORD option (or yes/no of a BOOL), NULL past the
+ * end. */
+const char *opt_choice(const cmd_opt *o, size_t i);
+/* "n=N" (a flag: its name) and a description of the value: "a whole
+ * number in [2, 1000000000]; default 100000", for help. */
+void opt_usage(const cmd_opt *o, char *buf, size_t n);
+void opt_detail(const cmd_opt *o, char *buf, size_t n);
+
+/* args_check against the command's table: positional arguments between lo
+ * and hi, every key in the table (once), every value of its key's kind and
+ * within its bounds; bare flags stay positional for the handler. */
+ss_status args_check_opts(const stmt *st, size_t lo, size_t hi);
+/* Readers with the default and bounds of the table (the value was checked
+ * by args_check_opts; absent: the default). args_count_min raises the
+ * lower bound (a picture's smallest size). */
+ss_status args_count(const stmt *st, const char *key, uint64_t *out);
+ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
+                         uint64_t *out);
+ss_status args_real(const stmt *st, const char *key, double *out);
+ss_status args_word(const stmt *st, const char *key, const char **out);
+/* BOOL: 1 yes, 0 no, -1 absent. */
+ss_status args_bool(const stmt *st, const char *key, int *out);
+ss_status args_grid(const stmt *st, const char *key, size_t *nx,
+                    size_t *ny);
+/* A REQUIRED option that is absent: "map needs x=PARAM:FROM..TO". */
+ss_status args_require(const stmt *st, const char *key);
 
 /* Positional arguments must number between lo and hi; keyword arguments
  * must be listed in keys (space separated, NULL = none allowed). */
@@ -22,6 +98,9 @@ const stmt_arg *args_key(const stmt *st, const char *key);
 /* Positional i must be an identifier; the name is stored in *out. */
 ss_status args_name(const stmt *st, size_t i, const char *what,
                     const char **out);
+/* Readers with the default and bounds written by the caller, for keys
+ * outside an option table; a command's own options use args_count,
+ * args_real and args_word below, which read them from its table. */
 ss_status args_key_num(const stmt *st, const char *key, double def,
                        double *out);
 /* Whole number in [lo, hi]. */

@@ -416,7 +416,7 @@ static char *fit_name(const char *path)
 
 ss_status cmd_export(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 2, 3, "format width height");
+    ss_status rc = args_check_opts(st, 2, 3);
     const char *name;
     obj *o;
     if (rc == SS_OK)
@@ -447,18 +447,13 @@ ss_status cmd_export(session *s, const stmt *st)
                            ext);
     const char *fmt;
     int drawable = o->type->draw != NULL;
-    rc = args_key_word(st, "format",
-                       is_csv                ? "csv"
-                       : is_txt && drawable ? "picture"
-                                             : "text",
-                       &fmt);
+    rc = args_word(st, "format", &fmt);
     if (rc != SS_OK)
         return rc;
+    if (!fmt) /* the default comes from the name */
+        fmt = is_csv ? "csv" : is_txt && drawable ? "picture" : "text";
     int csv = strcmp(fmt, "csv") == 0;
     int picture = strcmp(fmt, "picture") == 0;
-    if (!csv && !picture && strcmp(fmt, "text") != 0)
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")->v.col,
-                           "format= takes csv, text or picture");
     if (is_csv && !csv)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")->v.col,
                            "a .csv file holds CSV: format=%s needs a .txt "
@@ -468,17 +463,17 @@ ss_status cmd_export(session *s, const stmt *st)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "format")
                                              ? args_key(st, "format")->v.col
                                              : fa->v.col,
-                           "a model has no picture; export it as text or "
-                           "csv");
+                           "a %s has no picture; export it as text or csv",
+                           o->type->name);
     render_request req;
     render_request_init(&req);
     canvas *pic = NULL; /* the picture, drawn once */
     snprintf(req.object, sizeof req.object, "%s", name);
     if (picture) {
         uint64_t w, h;
-        rc = args_key_count(st, "width", 80, 20, 1000, &w);
+        rc = args_count(st, "width", &w);
         if (rc == SS_OK)
-            rc = args_key_count(st, "height", 24, 6, 500, &h);
+            rc = args_count(st, "height", &h);
         if (rc != SS_OK)
             return rc;
         req.width = (int)w;

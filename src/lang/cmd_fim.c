@@ -59,7 +59,7 @@ static ss_status sample_rows(const model *m, gsl_rng *r, gsl_matrix *X)
 
 ss_status cmd_sample(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "n seed teacher");
+    ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
     if (rc == SS_OK)
         rc = args_name(st, 0, "a model name", &name);
@@ -72,24 +72,19 @@ ss_status cmd_sample(session *s, const stmt *st)
     rc = session_get(s, name, &obj_model, args_pos(st, 0)->v.col,
                      (void **)&m);
     uint64_t n, seed = 0;
-    if (rc == SS_OK && !args_key(st, "n"))
-        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col, "sample needs n=N");
     if (rc == SS_OK)
-        rc = args_key_count(st, "n", 0, 1, 100000000, &n);
+        rc = args_require(st, "n");
     if (rc == SS_OK)
-        rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+        rc = args_count(st, "n", &n);
+    if (rc == SS_OK)
+        rc = args_count(st, "seed", &seed);
     /* teacher=T: the data come from T (for fitting or analysing m on data
      * from another truth); T must produce the same kind of observations. */
     const stmt_arg *ta = args_key(st, "teacher");
     const char *from = name;
     if (rc == SS_OK && ta) {
         model *t;
-        if (ta->v.kind != VAL_IDENT)
-            rc = SS_FAIL_COL(SS_ERR_USAGE, ta->v.col,
-                             "teacher= needs a model name");
-        if (rc == SS_OK)
-            rc = session_get(s, ta->v.str, &obj_model, ta->v.col,
-                             (void **)&t);
+        rc = session_get(s, ta->v.str, &obj_model, ta->v.col, (void **)&t);
         /* a teacher of another family serves when its rows are the same
          * kind of data with the same columns */
         if (rc == SS_OK && model_data_compatible(m, t) != SS_OK) {
@@ -168,11 +163,10 @@ ss_status cmd_sample(session *s, const stmt *st)
 
 /* The FIM request that `fim`, `eig` and `path` describe with their
  * options; which options apply comes from the estimator's needs. */
-ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
-                          fim_request *req)
+ss_status cmd_fim_request(session *s, const stmt *st, fim_request *req)
 {
     const char *method;
-    ss_status rc = args_key_word(st, "method", "exact", &method);
+    ss_status rc = args_word(st, "method", &method);
     if (rc != SS_OK)
         return rc;
     const fim_estimator *e = fim_estimator_find(method);
@@ -184,11 +178,11 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
     req->est = e;
     req->method = e->method;
     uint64_t n, seed, threads;
-    rc = args_key_count(st, "n", default_n, 2, 1000000000, &n);
+    rc = args_count(st, "n", &n);
     if (rc == SS_OK)
-        rc = args_key_count(st, "seed", 0, 0, UINT64_MAX >> 11, &seed);
+        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
-        rc = args_key_count(st, "threads", 0, 1, SS_THREADS_MAX, &threads);
+        rc = args_count(st, "threads", &threads);
     if (rc != SS_OK)
         return rc;
     const stmt_arg *da = args_key(st, "data");
@@ -211,9 +205,6 @@ ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
             return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, only[i].key)->key_col,
                                "%s= applies to method=mc", only[i].key);
     if (da) {
-        if (da->v.kind != VAL_IDENT)
-            return SS_FAIL_COL(SS_ERR_USAGE, da->v.col,
-                               "data= needs a data set name");
         dataset *d;
         rc = session_get(s, da->v.str, &obj_data, da->v.col, (void **)&d);
         if (rc != SS_OK)
@@ -261,7 +252,7 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
                              fim_result **out)
 {
     fim_request req;
-    ss_status rc = cmd_fim_request(s, st, 100000, &req);
+    ss_status rc = cmd_fim_request(s, st, &req);
     if (rc == SS_OK)
         rc = cmd_fim_run(s, m, &req, out);
     if (rc != SS_OK && ss_last_error()->col == 0)
@@ -271,7 +262,7 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
 
 ss_status cmd_fim(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "method n data seed threads");
+    ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
     model *m;
     if (rc == SS_OK)
@@ -318,17 +309,14 @@ static fim_result *fim_copy(const fim_result *src)
 
 ss_status cmd_eig(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "method n data seed threads tol");
+    ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
     if (rc == SS_OK)
         rc = args_name(st, 0, "a model or FIM name", &name);
     if (rc != SS_OK)
         return rc;
     double tol;
-    rc = args_key_num(st, "tol", SPEC_DEFAULT_TOL, &tol);
-    if (rc == SS_OK && !(tol > 0 && tol < 1))
-        rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "tol")->v.col,
-                         "tol= must lie in (0, 1)");
+    rc = args_real(st, "tol", &tol);
     if (rc != SS_OK)
         return rc;
     obj *o = session_find(s, name);

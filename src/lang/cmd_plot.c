@@ -56,56 +56,26 @@ static ss_status render_options(const stmt *st, const obj_type *pk,
                                 render_request *req)
 {
     uint64_t w, h;
-    ss_status rc = args_key_count(st, "width", 0, (uint64_t)pk->min_w, 1000,
-                                  &w);
+    /* the table's bounds, raised to the smallest size of this picture */
+    ss_status rc = args_count_min(st, "width", (uint64_t)pk->min_w, &w);
     if (rc == SS_OK)
-        rc = args_key_count(st, "height", 0, (uint64_t)pk->min_h, 500, &h);
-    const stmt_arg *ra = args_key(st, "range");
+        rc = args_count_min(st, "height", (uint64_t)pk->min_h, &h);
+    const stmt_arg *ra = args_key(st, "range"); /* checked: LO < HI */
     if (rc == SS_OK && ra) {
-        if (ra->v.kind != VAL_RANGE || !isfinite(ra->v.lo) ||
-            !isfinite(ra->v.hi))
-            rc = SS_FAIL_COL(SS_ERR_USAGE, ra->v.col,
-                             "range= takes LO..HI (for example -5..0)");
-        else if (!(ra->v.lo < ra->v.hi))
-            rc = SS_FAIL_COL(SS_ERR_RANGE, ra->v.col,
-                             "range=%g..%g is empty (need LO < HI)",
-                             ra->v.lo, ra->v.hi);
-        else {
-            req->zmin = ra->v.lo;
-            req->zmax = ra->v.hi;
-        }
+        req->zmin = ra->v.lo;
+        req->zmax = ra->v.hi;
     }
-    const stmt_arg *pa = args_key(st, "palette");
-    if (rc == SS_OK && pa) {
-        int p = pa->v.kind == VAL_IDENT ? palette_parse(pa->v.str) : -1;
-        if (p < 0)
-            rc = SS_FAIL_COL(SS_ERR_USAGE, pa->v.col,
-                             "palette= takes one of %s", palette_list());
-        req->palette = p;
-    }
-    const char *title = NULL;
+    const char *pal = NULL, *title = NULL;
     if (rc == SS_OK)
-        rc = args_key_word(st, "title", NULL, &title);
-    for (int k = 0; rc == SS_OK && k < 2; k++) {
-        const char *key = k ? "logy" : "logx";
-        const stmt_arg *a = args_key(st, key);
-        if (!a)
-            continue;
-        int v = -1;
-        if (a->v.kind == VAL_NUM && (a->v.num == 0 || a->v.num == 1))
-            v = (int)a->v.num;
-        else if (a->v.kind == VAL_IDENT && strcmp(a->v.str, "yes") == 0)
-            v = 1;
-        else if (a->v.kind == VAL_IDENT && strcmp(a->v.str, "no") == 0)
-            v = 0;
-        if (v < 0)
-            rc = SS_FAIL_COL(SS_ERR_USAGE, a->v.col, "%s= takes yes or no",
-                             key);
-        if (k)
-            req->logy = v;
-        else
-            req->logx = v;
-    }
+        rc = args_word(st, "palette", &pal);
+    if (rc == SS_OK && args_key(st, "palette"))
+        req->palette = palette_parse(pal);
+    if (rc == SS_OK)
+        rc = args_word(st, "title", &title);
+    if (rc == SS_OK)
+        rc = args_bool(st, "logx", &req->logx);
+    if (rc == SS_OK)
+        rc = args_bool(st, "logy", &req->logy);
     if (rc != SS_OK)
         return rc;
     req->width = (int)w;
@@ -163,9 +133,7 @@ static ss_status render_text(session *s, render_request *req)
 
 ss_status cmd_plot(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 2,
-                              "width height in title logx logy range "
-                              "palette");
+    ss_status rc = args_check_opts(st, 1, 2);
     const char *name;
     obj *o;
     if (rc == SS_OK)
@@ -188,7 +156,7 @@ ss_status cmd_plot(session *s, const stmt *st)
     if (rc != SS_OK)
         return rc;
     uint64_t pane;
-    rc = args_key_count(st, "in", 0, 1, 16, &pane);
+    rc = args_count(st, "in", &pane);
     if (rc != SS_OK)
         return rc;
     if (s->ui_hooks && s->ui_hooks->plot) {

@@ -53,8 +53,7 @@ static ss_status read_full_point(const model *m, const stmt_arg *a,
 
 ss_status cmd_path(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 7,
-                              "from to steps decades method n data seed threads tol");
+    ss_status rc = args_check_opts(st, 1, 7);
     const char *name;
     model *m;
     if (rc == SS_OK)
@@ -129,21 +128,15 @@ ss_status cmd_path(session *s, const stmt *st)
                                  ax->v.str, sp.from, sp.to);
         }
     }
-    uint64_t steps = 20;
+    uint64_t steps = 0;
     if (rc == SS_OK)
-        rc = args_key_count(st, "steps", 20, 2, 100000, &steps);
+        rc = args_count(st, "steps", &steps);
     if (rc == SS_OK)
-        rc = args_key_num(st, "decades", 6, &sp.decades);
-    if (rc == SS_OK && !(sp.decades > 0 && sp.decades <= 15))
-        rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "decades")->v.col,
-                         "decades= must lie in (0, 15]");
+        rc = args_real(st, "decades", &sp.decades);
     if (rc == SS_OK)
-        rc = args_key_num(st, "tol", SPEC_DEFAULT_TOL, &sp.tol);
-    if (rc == SS_OK && !(sp.tol > 0 && sp.tol < 1))
-        rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "tol")->v.col,
-                         "tol= must lie in (0, 1)");
+        rc = args_real(st, "tol", &sp.tol);
     if (rc == SS_OK)
-        rc = cmd_fim_request(s, st, 20000, &sp.fim);
+        rc = cmd_fim_request(s, st, &sp.fim);
     sp.steps = steps;
     sp.log_spacing = log_flag;
     path_result *p = NULL;
@@ -180,15 +173,11 @@ ss_status cmd_path(session *s, const stmt *st)
 static ss_status read_axis(const model *m, const stmt *st, const char *key,
                            model_axis *ax, double *lo, double *hi)
 {
+    ss_status rc = args_require(st, key);
+    if (rc != SS_OK)
+        return rc;
     const stmt_arg *a = args_key(st, key);
-    if (!a)
-        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
-                           "map needs %s=PARAM:FROM..TO", key);
-    if (a->v.kind != VAL_AXIS)
-        return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
-                           "%s= needs PARAM:FROM..TO (for example w1:-1..1)",
-                           key);
-    ss_status rc = model_axis_find(m, a->v.str, ax);
+    rc = model_axis_find(m, a->v.str, ax);
     if (rc != SS_OK) {
         ss_error_set_col(a->v.col);
         return rc;
@@ -202,43 +191,9 @@ static ss_status read_axis(const model *m, const stmt *st, const char *key,
     return SS_OK;
 }
 
-static ss_status read_res(const stmt *st, size_t *nx, size_t *ny)
-{
-    const stmt_arg *a = args_key(st, "res");
-    *nx = *ny = 41;
-    if (!a)
-        return SS_OK;
-    double w = 0, h = 0;
-    if (a->v.kind == VAL_NUM) {
-        w = h = a->v.num;
-    } else if (a->v.kind == VAL_VEC && a->v.n == 2) {
-        w = a->v.vec[0];
-        h = a->v.vec[1];
-    } else if (a->v.kind == VAL_STR) {
-        char *x = strchr(a->v.str, 'x');
-        w = strtod(a->v.str, NULL);
-        h = x ? strtod(x + 1, NULL) : 0;
-    } else {
-        return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
-                           "res= takes WxH (200x200), N or [W, H]");
-    }
-    if (w != floor(w) || h != floor(h) || w < 2 || h < 2)
-        return SS_FAIL_COL(SS_ERR_RANGE, a->v.col,
-                           "res= needs whole numbers of at least 2 points "
-                           "per axis");
-    if (w * h > MAP_MAX_CELLS)
-        return SS_FAIL_COL(SS_ERR_LIMIT, a->v.col,
-                           "resolution %gx%g is too large (at most %d "
-                           "points)",
-                           w, h, MAP_MAX_CELLS);
-    *nx = (size_t)w;
-    *ny = (size_t)h;
-    return SS_OK;
-}
-
 ss_status cmd_map(session *s, const stmt *st)
 {
-    ss_status rc = args_check(st, 1, 1, "x y stat res tol");
+    ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
     model *m;
     if (rc == SS_OK)
@@ -255,25 +210,15 @@ ss_status cmd_map(session *s, const stmt *st)
         sp.x.index == sp.y.index)
         rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "y")->v.col,
                          "x and y must be different axes");
-    const char *stat = "logdet";
+    const char *stat = NULL;
     if (rc == SS_OK)
-        rc = args_key_word(st, "stat", "logdet", &stat);
-    if (rc == SS_OK) {
-        int sv = map_stat_parse(stat);
-        if (sv < 0)
-            rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "stat")->v.col,
-                             "unknown stat '%s' (logdet, lambda_min, cond, "
-                             "rank)",
-                             stat);
-        sp.stat = (map_stat)(sv < 0 ? 0 : sv);
-    }
+        rc = args_word(st, "stat", &stat);
+    if (rc == SS_OK) /* a choice of the table: parses */
+        sp.stat = (map_stat)map_stat_parse(stat);
     if (rc == SS_OK)
-        rc = read_res(st, &sp.nx, &sp.ny);
+        rc = args_grid(st, "res", &sp.nx, &sp.ny);
     if (rc == SS_OK)
-        rc = args_key_num(st, "tol", SPEC_DEFAULT_TOL, &sp.tol);
-    if (rc == SS_OK && !(sp.tol > 0 && sp.tol < 1))
-        rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "tol")->v.col,
-                         "tol= must lie in (0, 1)");
+        rc = args_real(st, "tol", &sp.tol);
     if (rc != SS_OK)
         return rc;
     map_result *r;

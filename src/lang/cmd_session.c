@@ -289,6 +289,13 @@ ss_status cmd_help(session *s, const stmt *st)
     if (c) {
         session_printf(s, "usage: %s\n%s.\n\n", c->usage, c->summary);
         wrap(s, c->help);
+        if (c->opts && c->opts[0].key)
+            session_printf(s, "\noptions:\n");
+        for (const cmd_opt *o = c->opts; o && o->key; o++) {
+            char line[1024];
+            cmd_option_line(o, line, sizeof line);
+            wrap_hang(s, line, 4);
+        }
         return SS_OK;
     }
     const model_type *t = model_type_find(a->v.str);

@@ -1,7 +1,149 @@
 #include "lang/commands.h"
 
+#include "core/replicate.h"
+#include "fim/estimator.h"
+#include "fim/map.h"
+#include "fim/spectrum.h"
+#include "plot/palette.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* ---- option tables ------------------------------------------------------
+ * One entry per keyword option (and bare flag) of a command: its kind,
+ * default, bounds and help. args_check_opts, the readers in args.c,
+ * completion, `help` and docs/commands.md all read these. */
+
+/* method= values: the estimator table (fim/estimator.h). */
+static const char *method_choice(size_t i)
+{
+    size_t n;
+    const fim_estimator *const *t = fim_estimator_table(&n);
+    return i < n ? t[i]->name : NULL;
+}
+
+static const char *stat_choice(size_t i)
+{
+    return i <= MAP_RANK ? map_stat_name((map_stat)i) : NULL;
+}
+
+static const char *palette_choice(size_t i)
+{
+    return i < CANVAS_PAL_COUNT ? palette_name((int)i) : NULL;
+}
+
+/* Largest seed= (2^53 - 1: every seed is exact as a number). */
+#define SEED_MAX 9007199254740991.0
+
+/* The FIM request of fim, eig and path; ndef: the default of n=. */
+#define FIM_OPTS(ndef)                                                       \
+    {.key = "method", .kind = OPT_WORD, .choice = method_choice,            \
+     .def = "exact", .help = "the FIM estimator"},              \
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .def = ndef, .lo = 2,      \
+     .hi = 1e9, .help = "draws of method=mc"},                              \
+    {.key = "data", .kind = OPT_OBJECT, .meta = "DATA", .obj = &obj_data,   \
+     .help = "the data set of method=empirical and observed"},              \
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0,                \
+     .hi = SEED_MAX, .def = "from the session generator",                   \
+     .help = "seed of the draws of method=mc"},                             \
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,             \
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",              \
+     .help = "threads of method=mc (the numbers do not depend on it)"}
+
+#define TOL_OPT                                                              \
+    {.key = "tol", .kind = OPT_REAL, .meta = "T", .lo = 0, .hi = 1,         \
+     .lo_br = '(', .hi_br = ')', .def = STR(SPEC_DEFAULT_TOL),               \
+     .help = "relative tolerance of the numerical rank"}
+
+static const cmd_opt sample_opts[] = {
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
+     .flags = OPT_REQUIRED, .help = "observations to draw"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of this draw alone"},
+    {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .help = "draw from this model instead (same kind of data)"},
+    {NULL}};
+
+static const cmd_opt fim_opts[] = {FIM_OPTS("100000"), {NULL}};
+
+static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), TOL_OPT, {NULL}};
+
+static const cmd_opt path_opts[] = {
+    {.key = "from", .kind = OPT_POINT, .meta = "[...]",
+     .help = "start of a segment"},
+    {.key = "to", .kind = OPT_POINT, .meta = "[...]",
+     .help = "end of a segment"},
+    {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = 100000,
+     .def = "20", .help = "points on the path"},
+    {.key = "decades", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 15,
+     .lo_br = '(', .hi_br = ']', .def = "6",
+     .help = "decades the distance to a singular end shrinks over (log)"},
+    FIM_OPTS("20000"),
+    TOL_OPT,
+    {.key = "log", .kind = OPT_FLAG,
+     .help = "space the points geometrically (see above)"},
+    {NULL}};
+
+static const cmd_opt map_opts[] = {
+    {.key = "x", .kind = OPT_AXIS, .meta = "PARAM:FROM..TO",
+     .flags = OPT_REQUIRED, .help = "the horizontal axis"},
+    {.key = "y", .kind = OPT_AXIS, .meta = "PARAM:FROM..TO",
+     .flags = OPT_REQUIRED, .help = "the vertical axis"},
+    {.key = "stat", .kind = OPT_WORD, .choice = stat_choice,
+     .def = "logdet", .help = "the statistic of the exact FIM"},
+    {.key = "res", .kind = OPT_GRID, .meta = "WxH", .lo = 2,
+     .hi = MAP_MAX_CELLS, .def = "41x41", .help = "points of the grid"},
+    TOL_OPT,
+    {NULL}};
+
+static const cmd_opt export_opts[] = {
+    {.key = "format", .kind = OPT_WORD,
+     .words = (const char *const[]){"csv", "text", "picture", NULL},
+     .flags = OPT_MSG_TAKES,
+     .def = "from the name: csv for .csv, picture for .txt, else text",
+     .help = "what to write"},
+    {.key = "width", .kind = OPT_COUNT, .meta = "W", .lo = 20, .hi = 1000,
+     .def = "80", .help = "columns of a picture"},
+    {.key = "height", .kind = OPT_COUNT, .meta = "H", .lo = 6, .hi = 500,
+     .def = "24", .help = "rows of a picture"},
+    {.key = "ascii", .kind = OPT_FLAG,
+     .help = "a picture in ASCII characters only"},
+    {NULL}};
+
+/* The smallest sizes are those of the smallest picture (a spectrum's bars
+ * and a FIM); each picture raises them to its own. */
+static const cmd_opt plot_opts[] = {
+    {.key = "width", .kind = OPT_COUNT, .meta = "W", .lo = 20, .hi = 1000,
+     .def = "the terminal's width",
+     .help = "columns of the text picture (some pictures need more)"},
+    {.key = "height", .kind = OPT_COUNT, .meta = "H", .lo = 6, .hi = 500,
+     .def = "3/10 of the width, 16 to 60",
+     .help = "rows of the text picture (some pictures need more)"},
+    {.key = "in", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 16,
+     .def = "the focused plot pane",
+     .help = "pane of the full-screen UI (ignored elsewhere)"},
+    {.key = "title", .kind = OPT_TEXT, .meta = "\"...\"",
+     .help = "title of the picture"},
+    {.key = "logx", .kind = OPT_BOOL,
+     .def = "yes when the distances span more than a factor 30",
+     .help = "logarithmic distance axis (paths)"},
+    {.key = "logy", .kind = OPT_BOOL,
+     .def = "yes (a spectrum: when every eigenvalue is positive)",
+     .help = "logarithmic value axis (paths, spectra)"},
+    {.key = "range", .kind = OPT_RANGE, .meta = "LO..HI",
+     .def = "the values' range", .help = "the colour scale (maps, FIMs)"},
+    {.key = "palette", .kind = OPT_WORD, .choice = palette_choice,
+     .flags = OPT_MSG_TAKES,
+     .def = "viridis (coolwarm for a FIM with entries of both signs)",
+     .help = "colour ramp (maps, FIMs)"},
+    {.key = "ascii", .kind = OPT_FLAG,
+     .help = "ASCII characters only (also when the locale is not UTF-8)"},
+    {NULL}};
 
 static const cmd_def table[] = {
     {"model", "model NAME KIND [option=value ...] [param=value ...]",
@@ -54,7 +196,7 @@ static const cmd_def table[] = {
      "perceptron.\n\n"
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
-     cmd_sample, COMPL_MODEL, "n seed teacher", &obj_data},
+     cmd_sample, COMPL_MODEL, sample_opts, &obj_data},
     {"fim", "fim NAME [method=exact|mc|empirical|observed] [n=N] [data=DATA] "
             "[seed=S] [as RESULT]",
      "Fisher information matrix over the free parameters",
@@ -70,7 +212,7 @@ static const cmd_def table[] = {
      "parameter.\n\n"
      "    fim g\n    fim g method=mc n=200000\n"
      "    fim g method=empirical data=d",
-     cmd_fim, COMPL_MODEL, "method n data seed", &obj_fim},
+     cmd_fim, COMPL_MODEL, fim_opts, &obj_fim},
     {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [tol=T] "
             "[as RESULT]",
      "eigenvalues and eigenvectors of a FIM, rank, log det, condition",
@@ -83,7 +225,7 @@ static const cmd_def table[] = {
      "family that provides a square-root factor (gmm) the spectrum comes "
      "from its SVD and resolves eigenvalues about 1e-28 below the "
      "largest.\n\n    eig g\n    eig g method=mc n=1e6",
-     cmd_eig, COMPL_OBJECT, "method n data seed tol", &obj_eig},
+     cmd_eig, COMPL_OBJECT, eig_opts, &obj_eig},
     {"path", "path NAME PARAM: FROM -> TO [log] [steps=N] [decades=D] "
              "[method=...] [tol=T] [as RESULT]\n"
              "       path NAME from=[...] to=[...] [steps=N] [log] ...",
@@ -114,7 +256,7 @@ static const cmd_def table[] = {
      "    path g w2: 0.2 -> 0.01 log      # geometric: 0.2, 0.171, ..., 0.01\n"
      "    path g u: 1 -> 0 log       # blow-down coordinate u = w2 - w1\n"
      "    path g from=[0.3, 0, 1] to=[0.3, 0, 0.001]",
-     cmd_path, COMPL_MODEL, "from to steps decades method n data seed tol",
+     cmd_path, COMPL_MODEL, path_opts,
      &obj_path},
     {"map", "map NAME x=PARAM:A..B y=PARAM:C..D [stat=logdet|lambda_min|cond|"
             "rank] [res=WxH] [tol=T] [as RESULT]",
@@ -129,7 +271,7 @@ static const cmd_def table[] = {
      "Stored as RESULT (default `map`).\n\n"
      "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
      "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
-     cmd_map, COMPL_MODEL, "x y stat res tol", &obj_map},
+     cmd_map, COMPL_MODEL, map_opts, &obj_map},
     {"export", "export OBJECT FILE [format=csv|text|picture] [width=W] "
                "[height=H] [ascii]",
      "write a stored object to a file",
@@ -153,7 +295,7 @@ static const cmd_def table[] = {
      "export and leaves the old file as it was.\n\n"
      "    export d d.csv\n    export map logdet.csv\n"
      "    export path spectrum.txt width=100 height=30",
-     cmd_export, COMPL_OBJECT, "format width height", NULL},
+     cmd_export, COMPL_OBJECT, export_opts, NULL},
     {"plot", "plot OBJECT [in=N] [width=W] [height=H] [logx=yes|no] "
              "[logy=yes|no] [range=LO..HI] [palette=NAME] [title=\"...\"] "
              "[ascii]",
@@ -179,7 +321,7 @@ static const cmd_def table[] = {
      "locale is not UTF-8 or `ascii` is given; on a terminal (not NO_COLOR) "
      "in colour.\n\n"
      "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii",
-     cmd_plot, COMPL_OBJECT, "in width height title logx logy range palette",
+     cmd_plot, COMPL_OBJECT, plot_opts,
      NULL},
     {"layout", "layout N|CxR|A+B[+C..][:P,..]",
      "arrange the panes of the full-screen UI",
@@ -294,6 +436,15 @@ const char *cmd_suggest(const char *name)
     return (bd <= 2 && bd < len) ? best : NULL;
 }
 
+void cmd_option_line(const cmd_opt *o, char *buf, size_t n)
+{
+    char use[512], detail[512];
+    opt_usage(o, use, sizeof use);
+    opt_detail(o, detail, sizeof detail);
+    snprintf(buf, n, "%s: %s%s%s", use, o->help, *detail ? "; " : "",
+             detail);
+}
+
 void cmd_write_markdown(const ss_sink *out)
 {
     ss_sink_puts(out,
@@ -312,5 +463,16 @@ void cmd_write_markdown(const ss_sink *out)
                        c->summary);
         /* Indented example lines stay code blocks in Markdown. */
         ss_sink_printf(out, "%s\n\n", c->help);
+        if (!c->opts || !c->opts[0].key)
+            continue;
+        ss_sink_puts(out, "Options:\n\n");
+        for (const cmd_opt *o = c->opts; o->key; o++) {
+            char use[512], detail[512];
+            opt_usage(o, use, sizeof use);
+            opt_detail(o, detail, sizeof detail);
+            ss_sink_printf(out, "- `%s`: %s%s%s.\n", use, o->help,
+                           *detail ? "; " : "", detail);
+        }
+        ss_sink_puts(out, "\n");
     }
 }

@@ -6,6 +6,7 @@
 
 #include "fim/map.h"
 #include "fim/path.h"
+#include "lang/args.h"
 #include "lang/parse.h"
 #include "lang/render.h"
 #include "lang/session.h"
@@ -27,7 +28,8 @@ typedef struct {
     const char *help;    /* paragraphs, examples */
     ss_status (*run)(session *s, const stmt *st);
     cmd_compl first;
-    const char *keys;    /* keyword options, for completion: "method n" */
+    const cmd_opt *opts; /* keyword options and flags, ended by {NULL}; NULL:
+                          * none (model, set and fix take parameters) */
     const obj_type *stores; /* what `as NAME` stores, NULL: `as` not allowed */
 } cmd_def;
 
@@ -35,6 +37,9 @@ const cmd_def *cmd_table(size_t *n);
 const cmd_def *cmd_find(const char *name);
 /* The nearest command name by edit distance, or NULL if none is close. */
 const char *cmd_suggest(const char *name);
+/* One line on an option for help: "n=N  draws of method=mc: a whole
+ * number in [2, 1000000000]; default 100000". */
+void cmd_option_line(const cmd_opt *o, char *buf, size_t n);
 /* Write the whole reference as Markdown (docs/commands.md). */
 void cmd_write_markdown(const ss_sink *out);
 
@@ -65,8 +70,7 @@ ss_status cmd_plot(session *s, const stmt *st);
 /* Run a FIM request on m as a session job (Ctrl-C keeps what finished). */
 ss_status cmd_fim_run(session *s, const model *m, const fim_request *req,
                       fim_result **out);
-ss_status cmd_fim_request(session *s, const stmt *st, uint64_t default_n,
-                          fim_request *req);
+ss_status cmd_fim_request(session *s, const stmt *st, fim_request *req);
 ss_status cmd_layout(session *s, const stmt *st);
 
 

@@ -162,25 +162,29 @@ char **repl_candidates(session *s, const char *line, int start,
     obj *o = nw >= 2 ? session_find(s, words[1]) : NULL;
     const model *mo = o && o->type == &obj_model ? o->ptr : NULL;
     const char *eq = strchr(word, '=');
-    if (eq && mo && strcmp(c->name, "map") == 0 &&
-        (strncmp(word, "x=", 2) == 0 || strncmp(word, "y=", 2) == 0)) {
-        /* map g x=<tab>: an axis, then its range */
-        char prefix[3] = {word[0], '=', 0};
-        add_axes(&l, mo, word, prefix, ":");
-        return l.v;
-    }
     if (eq) {
-        /* key=<tab>: values of a keyword */
+        /* key=<tab>: values of a keyword, as its table entry says */
         char key[64], prefix[128];
         snprintf(key, sizeof key, "%.*s", (int)(eq - word), word);
         snprintf(prefix, sizeof prefix, "%s=", key);
-        strlist vals = {0};
-        if (strcmp(key, "method") == 0) {
-            for (int m = 0; m < 4; m++)
-                add(&vals, eq + 1, fim_method_name((fim_method)m), "");
-        } else if (strcmp(key, "data") == 0) {
-            add_objects(&vals, s, eq + 1, &obj_data);
+        const cmd_opt *op = NULL;
+        for (const cmd_opt *k = c->opts; k && k->key && !op; k++)
+            if (k->kind != OPT_FLAG && strcmp(k->key, key) == 0)
+                op = k;
+        if (!op)
+            return NULL;
+        if (op->kind == OPT_AXIS) {
+            /* map g x=<tab>: an axis, then its range */
+            if (mo)
+                add_axes(&l, mo, word, prefix, ":");
+            return l.v;
         }
+        strlist vals = {0};
+        const char *ch;
+        for (size_t i = 0; (ch = opt_choice(op, i)) != NULL; i++)
+            add(&vals, eq + 1, ch, "");
+        if (op->kind == OPT_OBJECT)
+            add_objects(&vals, s, eq + 1, op->obj);
         for (size_t i = 0; i < vals.n; i++) {
             char full[256];
             snprintf(full, sizeof full, "%s%s", prefix, vals.v[i]);
@@ -254,12 +258,8 @@ char **repl_candidates(session *s, const char *line, int start,
         add(&l, word, "as", "");
         return l.v;
     }
-    if (c->keys) {
-        char keys[128];
-        snprintf(keys, sizeof keys, "%s", c->keys);
-        for (char *k = strtok(keys, " "); k; k = strtok(NULL, " "))
-            add(&l, word, k, "=");
-    }
+    for (const cmd_opt *k = c->opts; k && k->key; k++)
+        add(&l, word, k->key, k->kind == OPT_FLAG ? "" : "=");
     if (c->stores)
         add(&l, word, "as", "");
     return l.v;

@@ -1408,7 +1408,7 @@ static void test_completion(void **state)
     cands(f, "fim g method=empirical data=d",
           (const char *const[]){"data=d1", "data=d2", NULL});
     cands(f, "fim g n", (const char *const[]){"n=", NULL});
-    cands(f, "eig g t", (const char *const[]){"tol=", NULL});
+    cands(f, "eig g t", (const char *const[]){"tol=", "threads=", NULL});
     cands(f, "sample g a", (const char *const[]){"as", NULL});
     cands(f, "format c", (const char *const[]){"csv", NULL});
     cands(f, "help mo", (const char *const[]){"model", "models", NULL});
