@@ -394,19 +394,34 @@ static void must(sweep *w, const char *cmd)
              fx_err(&w->f));
 }
 
-/* export OBJ DIR/FILE, then read the file back: no "nan" in it. */
+static void check_no_nan(sweep *w, const char *cmd, const char *path);
+
+/* export OBJ DIR/FILE, then read the file back: no "nan" in it (nor in the
+ * second file of a two-table object, NAME.fit.csv). */
 static void run_export(sweep *w, const char *objname, const char *file,
                        int check_file)
 {
-    char path[128], cmd[200];
+    char path[128], fit[140], cmd[200];
     snprintf(path, sizeof path, "%s/%s", w->dir, file);
     snprintf(cmd, sizeof cmd, "export %s \"%s\"", objname, path);
+    size_t len = strlen(path);
+    snprintf(fit, sizeof fit, "%.*s.fit.csv",
+             len > 4 && strcmp(path + len - 4, ".csv") == 0 ? (int)len - 4
+                                                             : (int)len,
+             path);
     if (run(w, cmd) != SS_OK)
         return;
-    if (!check_file) {
-        unlink(path);
-        return;
+    if (check_file) {
+        check_no_nan(w, cmd, path);
+        if (access(fit, F_OK) == 0)
+            check_no_nan(w, cmd, fit);
     }
+    unlink(path);
+    unlink(fit);
+}
+
+static void check_no_nan(sweep *w, const char *cmd, const char *path)
+{
     FILE *fp = fopen(path, "r");
     TU_CHECK(w->c, fp != NULL, "'%s' succeeded but wrote no file", cmd);
     if (!fp)
@@ -422,7 +437,6 @@ static void run_export(sweep *w, const char *objname, const char *file,
         }
     }
     fclose(fp);
-    unlink(path);
 }
 
 /* ---- the sweep ---------------------------------------------------------- */
