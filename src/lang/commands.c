@@ -67,11 +67,11 @@ static const cmd_opt sample_opts[] = {
      .help = "seed of this draw alone"},
     {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
      .help = "draw from this model instead (same kind of data)"},
-    {NULL}};
+    {.key = NULL}};
 
-static const cmd_opt fim_opts[] = {FIM_OPTS("100000"), {NULL}};
+static const cmd_opt fim_opts[] = {FIM_OPTS("100000"), {.key = NULL}};
 
-static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), TOL_OPT, {NULL}};
+static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), TOL_OPT, {.key = NULL}};
 
 static const cmd_opt path_opts[] = {
     {.key = "from", .kind = OPT_POINT, .meta = "[...]",
@@ -87,7 +87,7 @@ static const cmd_opt path_opts[] = {
     TOL_OPT,
     {.key = "log", .kind = OPT_FLAG,
      .help = "space the points geometrically (see above)"},
-    {NULL}};
+    {.key = NULL}};
 
 static const cmd_opt map_opts[] = {
     {.key = "x", .kind = OPT_AXIS, .meta = "PARAM:FROM..TO",
@@ -99,7 +99,7 @@ static const cmd_opt map_opts[] = {
     {.key = "res", .kind = OPT_GRID, .meta = "WxH", .lo = 2,
      .hi = MAP_MAX_CELLS, .def = "41x41", .help = "points of the grid"},
     TOL_OPT,
-    {NULL}};
+    {.key = NULL}};
 
 static const cmd_opt export_opts[] = {
     {.key = "format", .kind = OPT_WORD,
@@ -113,7 +113,7 @@ static const cmd_opt export_opts[] = {
      .def = "24", .help = "rows of a picture"},
     {.key = "ascii", .kind = OPT_FLAG,
      .help = "a picture in ASCII characters only"},
-    {NULL}};
+    {.key = NULL}};
 
 /* The smallest sizes are those of the smallest picture (a spectrum's bars
  * and a FIM); each picture raises them to its own. */
@@ -143,7 +143,7 @@ static const cmd_opt plot_opts[] = {
      .help = "colour ramp (maps, FIMs)"},
     {.key = "ascii", .kind = OPT_FLAG,
      .help = "ASCII characters only (also when the locale is not UTF-8)"},
-    {NULL}};
+    {.key = NULL}};
 
 static const cmd_def table[] = {
     {"model", "model NAME KIND [option=value ...] [param=value ...]",
