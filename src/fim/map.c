@@ -393,6 +393,11 @@ ss_status map_iter_iterate(map_iter *it)
 
 const map_result *map_iter_result(const map_iter *it) { return it->r; }
 
+void map_iter_set_source(map_iter *it, const char *name)
+{
+    snprintf(it->r->source, sizeof it->r->source, "%s", name);
+}
+
 ss_status map_iter_take(map_iter *it, int interrupted, map_result **out)
 {
     *out = NULL;

@@ -62,6 +62,8 @@ ss_status map_iter_alloc(const model *m, const map_spec *spec,
 ss_status map_iter_iterate(map_iter *it);
 int map_iter_test(const map_iter *it);
 const map_result *map_iter_result(const map_iter *it);
+/* Name the model the result describes (for titles while it grows). */
+void map_iter_set_source(map_iter *it, const char *name);
 ss_status map_iter_take(map_iter *it, int interrupted, map_result **out);
 void map_iter_free(map_iter *it);
 extern const ss_iter_type map_iter_type; /* state: map_iter */

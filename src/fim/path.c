@@ -400,6 +400,11 @@ ss_status path_iter_iterate(path_iter *it)
 
 const path_result *path_iter_result(const path_iter *it) { return it->p; }
 
+void path_iter_set_source(path_iter *it, const char *name)
+{
+    snprintf(it->p->source, sizeof it->p->source, "%s", name);
+}
+
 ss_status path_iter_take(path_iter *it, int interrupted, path_result **out)
 {
     *out = NULL;

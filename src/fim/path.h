@@ -82,6 +82,8 @@ ss_status path_iter_alloc(const model *m, const path_spec *spec,
 ss_status path_iter_iterate(path_iter *it);
 int path_iter_test(const path_iter *it);
 const path_result *path_iter_result(const path_iter *it);
+/* Name the model the result describes (for titles while it grows). */
+void path_iter_set_source(path_iter *it, const char *name);
 ss_status path_iter_take(path_iter *it, int interrupted, path_result **out);
 void path_iter_free(path_iter *it);
 extern const ss_iter_type path_iter_type; /* state: path_iter */

@@ -144,6 +144,7 @@ ss_status cmd_path(session *s, const stmt *st)
         path_iter *it = NULL;
         rc = path_iter_alloc(m, &sp, &it);
         if (rc == SS_OK) {
+            path_iter_set_source(it, name);
             session_job job = {{&path_iter_type, it}, "path", &obj_path,
                                live_path,
                                st->as_name ? st->as_name : "path"};
@@ -225,6 +226,7 @@ ss_status cmd_map(session *s, const stmt *st)
     map_iter *it = NULL;
     rc = map_iter_alloc(m, &sp, &it);
     if (rc == SS_OK) {
+        map_iter_set_source(it, name);
         session_job job = {{&map_iter_type, it}, "map", &obj_map, live_map,
                            st->as_name ? st->as_name : "map"};
         rc = drive_keeping(s, &job);

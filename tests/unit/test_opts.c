@@ -256,7 +256,7 @@ static void test_other_keys_unknown(void **state)
             }
         for (size_t d = 0; d <= nc; d++) {
             const cmd_opt *keys = d < nc ? t[d].opts : NULL;
-            static const cmd_opt bogus[] = {{.key = "bogus"}, {NULL}};
+            static const cmd_opt bogus[] = {{.key = "bogus"}, {.key = NULL}};
             if (d == nc)
                 keys = bogus;
             for (const cmd_opt *k = keys; k && k->key; k++) {
