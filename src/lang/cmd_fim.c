@@ -253,6 +253,10 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
 {
     fim_request req;
     ss_status rc = cmd_fim_request(s, st, &req);
+    /* The root factor serves spectra only: `fim` printing G does not need
+     * it (for mlp2 it is a tensor quadrature of thousands of rows); one
+     * stored `as F` keeps it for a later `eig F`. */
+    req.no_root = strcmp(st->verb, "fim") == 0 && !st->as_name;
     if (rc == SS_OK)
         rc = cmd_fim_run(s, m, &req, out);
     if (rc != SS_OK && ss_last_error()->col == 0)
