@@ -42,18 +42,30 @@ void map_result_free(map_result *r)
     free(r);
 }
 
+/* The i-th of n points from a to b, as (1 - t) a + t b: finite for any
+ * finite ends (b - a overflows for -1e308..1e308), exact at both ends. */
+static double grid_at(double a, double b, size_t i, size_t n)
+{
+    if (n == 1)
+        return a;
+    double t = (double)i / (double)(n - 1);
+    return i + 1 == n ? b : (1.0 - t) * a + t * b;
+}
+
+/* The grid step, without forming b - a. */
+static double grid_step(double a, double b, size_t n)
+{
+    return b / (double)(n - 1) - a / (double)(n - 1);
+}
+
 double map_x(const map_result *r, size_t i)
 {
-    return r->nx == 1 ? r->x0
-                      : r->x0 + (r->x1 - r->x0) * (double)i /
-                                    (double)(r->nx - 1);
+    return grid_at(r->x0, r->x1, i, r->nx);
 }
 
 double map_y(const map_result *r, size_t j)
 {
-    return r->ny == 1 ? r->y0
-                      : r->y0 + (r->y1 - r->y0) * (double)j /
-                                    (double)(r->ny - 1);
+    return grid_at(r->y0, r->y1, j, r->ny);
 }
 
 typedef struct {
@@ -329,8 +341,8 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
         r->val[c] = NAN;
         r->sing[c] = -1;
     }
-    it->dx = (sp->x1 - sp->x0) / (double)(sp->nx - 1);
-    it->dy = (sp->y1 - sp->y0) / (double)(sp->ny - 1);
+    it->dx = grid_step(sp->x0, sp->x1, sp->nx);
+    it->dy = grid_step(sp->y0, sp->y1, sp->ny);
     *out = it;
     return SS_OK;
 }

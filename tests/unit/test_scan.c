@@ -163,6 +163,21 @@ static void test_arma_path_leaves_stationary_region(void **state)
     assert_int_equal(r->n_invalid, 4 * 5);
 }
 
+/* A range whose width overflows a double still has finite grid points
+ * (issue 7: -1e308..1e308 printed NaN coordinates). */
+static void test_map_huge_range(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model g gmm");
+    fx_ok(f, "map g x=w1:-1e308..1e308 y=w2:-1..1 res=5x3 as m");
+    const map_result *r = get_map(f, "m");
+    for (size_t i = 0; i < r->nx; i++)
+        assert_true(isfinite(map_x(r, i)));
+    assert_true(map_x(r, 0) == -1e308 && map_x(r, 4) == 1e308);
+    assert_true(map_x(r, 2) == 0.0);
+    assert_null(strstr(fx_out(f), "nan"));
+}
+
 /* map and eig agree where G alone cannot resolve the smallest eigenvalue:
  * near w1 = w2 it is ~1e-26 of the largest (the u^6 law), far below G's
  * floor 8 eps k lambda_max, and both take it from the root factor. */
@@ -527,6 +542,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_invalid_region_and_interrupt,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_export, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_huge_range, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_map_floor_matches_eig, fx_setup,
                                         fx_teardown),
     };
