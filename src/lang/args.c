@@ -2,6 +2,7 @@
 
 #include "lang/commands.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,6 +143,15 @@ ss_status args_key_word(const stmt *st, const char *key, const char *def,
         return SS_FAIL_COL(SS_ERR_USAGE, a->v.col, "%s= needs a name", key);
     *out = a->v.str;
     return SS_OK;
+}
+
+
+/* A count's bound as an integer: 2^64 - 1 for a bound at or past 2^64
+ * (the double nearest 2^64 - 1 is 2^64, which no cast may take). */
+static unsigned long long count_bound(double hi)
+{
+    return hi >= 18446744073709551615.0 ? ULLONG_MAX
+                                        : (unsigned long long)hi;
 }
 
 /* Append to a bounded buffer; once full, further text is dropped (the
@@ -391,8 +401,7 @@ static ss_status check_value(const cmd_opt *o, const stmt_arg *a, double lo)
         if (v->num < lo || v->num > o->hi)
             return SS_FAIL_COL(SS_ERR_RANGE, v->col,
                                "%s=%g is outside [%llu, %llu]", k, v->num,
-                               (unsigned long long)lo,
-                               (unsigned long long)o->hi);
+                               (unsigned long long)lo, count_bound(o->hi));
         return SS_OK;
     case OPT_REAL: {
         if (v->kind != VAL_NUM)
@@ -523,9 +532,27 @@ ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
         rc = SS_FAIL(SS_ERR_USAGE, "internal: %s= is not a count", key);
     if (rc == SS_OK && a)
         rc = check_value(o, a, (double)lo);
-    if (rc == SS_OK)
-        *out = (uint64_t)(a ? a->v.num : default_num(o));
-    return rc;
+    if (rc != SS_OK)
+        return rc;
+    if (!a) {
+        *out = (uint64_t)default_num(o);
+        return SS_OK;
+    }
+    /* Whole numbers are read from their digits, so counts beyond 2^53
+     * (64-bit seeds) are exact; past 2^64 - 1 they are refused. */
+    uint64_t u;
+    if (a->v.str && parse_u64(a->v.str, &u)) {
+        *out = u;
+        return SS_OK;
+    }
+    if (!(a->v.num < 18446744073709551616.0))
+        return SS_FAIL_COL(SS_ERR_RANGE, a->v.col,
+                           "%s= is too large (at most %s)", key,
+                           o->hi >= 18446744073709551615.0
+                               ? "18446744073709551615"
+                               : "the bound in `help`");
+    *out = (uint64_t)a->v.num;
+    return SS_OK;
 }
 
 ss_status args_count(const stmt *st, const char *key, uint64_t *out)
@@ -635,7 +662,7 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
     switch (o->kind) {
     case OPT_COUNT:
         sb_printf(&b, "a whole number in [%llu, %llu]",
-                  (unsigned long long)o->lo, (unsigned long long)o->hi);
+                  (unsigned long long)o->lo, count_bound(o->hi));
         break;
     case OPT_REAL:
         if (o->lo_br)

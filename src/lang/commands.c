@@ -36,8 +36,9 @@ static const char *palette_choice(size_t i)
     return i < CANVAS_PAL_COUNT ? palette_name((int)i) : NULL;
 }
 
-/* Largest seed= (2^53 - 1: every seed is exact as a number). */
-#define SEED_MAX 9007199254740991.0
+/* Largest seed= (2^64 - 1; counts are read from the digits as written, so
+ * every seed is exact). */
+#define SEED_MAX 18446744073709551615.0
 
 /* The FIM request of fim, eig and path; ndef: the default of n=. */
 #define FIM_OPTS(ndef)                                                       \

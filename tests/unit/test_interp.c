@@ -763,7 +763,7 @@ static void test_sample_errors(void **state)
     err(f, "sample g n=1.5 as d", SS_ERR_USAGE, 12, "n= needs a whole number");
     err(f, "sample g n=x as d", SS_ERR_USAGE, 12, "n= needs a whole number");
     err(f, "sample g n=5 seed=-1 as d", SS_ERR_RANGE, 19,
-        "seed=-1 is outside [0, 9007199254740991]");
+        "seed=-1 is outside [0, 18446744073709551615]");
     err(f, "sample h n=5 as d", SS_ERR_NAME, 8,
         "no model named 'h' (have: g)");
     err(f, "fim g method=mc n=1", SS_ERR_RANGE, 19,
