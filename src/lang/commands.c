@@ -199,7 +199,7 @@ static const cmd_def table[] = {
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data},
     {"fim", "fim NAME [method=exact|mc|empirical|observed] [n=N] [data=DATA] "
-            "[seed=S] [as RESULT]",
+            "[seed=S] [threads=K] [as RESULT]",
      "Fisher information matrix over the free parameters",
      "Prints the per-observation Fisher information of model NAME at its "
      "current parameters over its free parameters, labelled with the "
@@ -214,8 +214,8 @@ static const cmd_def table[] = {
      "    fim g\n    fim g method=mc n=200000\n"
      "    fim g method=empirical data=d",
      cmd_fim, COMPL_MODEL, fim_opts, &obj_fim},
-    {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [tol=T] "
-            "[as RESULT]",
+    {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [threads=K] "
+            "[tol=T] [as RESULT]",
      "eigenvalues and eigenvectors of a FIM, rank, log det, condition",
      "Eigen-analysis of the FIM of model NAME (options as for `fim`) or of "
      "a FIM stored with `fim ... as F`. Eigenvalues are listed largest "
@@ -228,7 +228,7 @@ static const cmd_def table[] = {
      "largest.\n\n    eig g\n    eig g method=mc n=1e6",
      cmd_eig, COMPL_OBJECT, eig_opts, &obj_eig},
     {"path", "path NAME PARAM: FROM -> TO [log] [steps=N] [decades=D] "
-             "[method=...] [tol=T] [as RESULT]\n"
+             "[method=...] [threads=K] [tol=T] [as RESULT]\n"
              "       path NAME from=[...] to=[...] [steps=N] [log] ...",
      "FIM spectrum along a path into a singular set, with power laws",
      "Moves one parameter, or a blow-down coordinate (see `help KIND`), "
