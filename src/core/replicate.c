@@ -195,6 +195,19 @@ void rep_progress(const rep_job *j, size_t *done, size_t *total)
     *total = j->spec.nrep;
 }
 
+int rep_row_done(rep_job *j, size_t r)
+{
+    pthread_mutex_lock(&j->mu);
+    int d = r < j->spec.nrep && j->done[r];
+    pthread_mutex_unlock(&j->mu);
+    return d;
+}
+
+const double *rep_row(const rep_job *j, size_t r)
+{
+    return j->rows + r * j->spec.ncols;
+}
+
 void rep_stop(rep_job *j)
 {
     pthread_mutex_lock(&j->mu);

@@ -48,6 +48,10 @@ ss_status rep_iterate(rep_job *j);
 int rep_test(const rep_job *j);
 void rep_progress(const rep_job *j, size_t *done, size_t *total);
 void rep_stop(rep_job *j);
+/* Whether replicate r has finished, and its row (valid once it has; the
+ * check orders the read after the worker's writes). */
+int rep_row_done(rep_job *j, size_t r);
+const double *rep_row(const rep_job *j, size_t r);
 /* Joins the workers and frees the job; ownership of the rows passes to the
  * caller: rows (nrep x ncols, row-major) and done[] (1 for each finished
  * replicate). Returns SS_OK, or the error of the lowest failing replicate

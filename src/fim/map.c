@@ -1,6 +1,7 @@
 #include "fim/map.h"
 
 #include "core/interrupt.h"
+#include "core/replicate.h"
 #include "fim/estimator.h"
 #include "fim/spectrum.h"
 
@@ -78,6 +79,7 @@ typedef struct {
     size_t nsmax;          /* singular sets the family can report */
     double *sd;            /* 5 x nsmax distances: centre, 4 neighbours */
     model_singular *sing;  /* nsmax */
+    const struct map_iter *it; /* the map a worker computes */
 } map_work;
 
 static void work_free(map_work *w)
@@ -187,8 +189,7 @@ static size_t set_distances(const model *m, const map_spec *sp, map_work *w,
  * meets (v = 0 on a w1-w2 map with v = 0.3) is not marked however close it
  * is, while one the plane cuts through (w1 = w2) is. */
 static int mark_singular(const model *m, const map_spec *sp, map_work *w,
-                         double x, double y, double hx, double hy,
-                         map_result *r)
+                         double x, double y, double hx, double hy)
 {
     double *d0 = w->sd, *dn[4];
     for (int k = 0; k < 4; k++)
@@ -196,15 +197,6 @@ static int mark_singular(const model *m, const map_spec *sp, map_work *w,
     size_t ns = model_singular_distances(m, w->th, d0, w->nsmax);
     if (ns > SCHAR_MAX) /* the cell marks hold a signed char */
         ns = SCHAR_MAX;
-    if (r->nsets < ns) { /* names once, from the full description */
-        model_singular *sing = w->sing;
-        size_t nn = m->type->singular(m, w->th, sing, w->nsmax);
-        for (size_t q = 0; q < nn; q++) {
-            memcpy(r->set_names[q], sing[q].name, sizeof r->set_names[q]);
-            r->set_names[q][sizeof r->set_names[q] - 1] = 0;
-        }
-        r->nsets = nn;
-    }
     /* The distance is 1-Lipschitz in the parameters: a set farther than
      * the cell reaches in parameter space cannot cross it. */
     double bound = 0;
@@ -248,19 +240,87 @@ static int mark_singular(const model *m, const map_spec *sp, map_work *w,
 
 /* The iteration: set checks the spec and allocates the result and the
  * workspaces once; each iterate fills one row of the grid. */
+/* Rows are computed on the replicate runner's threads, each worker with
+ * its own workspace; a worker writes its row's cells (disjoint memory)
+ * and the row's counts, which are added in row order as the run of
+ * finished rows from the first grows: the same map for any thread count,
+ * and a live picture that fills from the top. */
 struct map_iter {
     map_spec sp;
     const model *m;
-    map_work w;
+    map_work w; /* for the names of the sets (the workers have their own) */
     size_t k;
     double dx, dy;
     map_result *r;
+    rep_job *job;
+    int finished; /* the runner has been joined */
 };
+
+/* Per row: invalid, failed, at floor, marked cells; the row's minimum
+ * cell (-1: none) and value. */
+enum { ROW_INVALID, ROW_FAILED, ROW_FLOOR, ROW_SING, ROW_IMIN, ROW_MIN,
+       ROW_NCOLS };
+
+/* One worker's buffers for maps of m (free parameters k of them). */
+static ss_status work_alloc(const model *m, map_work *w)
+{
+    memset(w, 0, sizeof *w);
+    size_t P = m->P, k;
+    ss_status st = model_free_index_list(m, &w->idx, &k);
+    if (st != SS_OK)
+        return st;
+    if (fim_ws_alloc(m, fim_estimator_builtin(FIM_EXACT), &w->fw) != SS_OK)
+        ss_clear_error(); /* reported as out of memory below */
+    w->Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
+    w->eval = gsl_vector_alloc(k ? k : 1);
+    w->ws = gsl_eigen_symm_alloc(k ? k : 1);
+    w->th = malloc(P * sizeof *w->th);
+    w->thx = malloc(P * sizeof *w->thx);
+    w->thy = malloc(P * sizeof *w->thy);
+    w->nsmax = model_nsingular(m);
+    size_t ns1 = w->nsmax ? w->nsmax : 1;
+    w->sd = malloc(5 * ns1 * sizeof *w->sd);
+    w->sing = malloc(ns1 * sizeof *w->sing);
+    if (!w->fw || !w->Gk || !w->eval || !w->ws || !w->th || !w->thx ||
+        !w->thy || !w->sd || !w->sing) {
+        work_free(w);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for a map");
+    }
+    return SS_OK;
+}
+
+static void *worker_alloc(void *ctx)
+{
+    const map_iter *it = ctx;
+    map_work *w = malloc(sizeof *w);
+    if (!w || work_alloc(it->m, w) != SS_OK) {
+        free(w);
+        return NULL;
+    }
+    w->it = it;
+    return w;
+}
+
+static void worker_free(void *p)
+{
+    work_free(p);
+    free(p);
+}
+
+static ss_status compute_row(void *worker, size_t j, double *cnt);
 
 void map_iter_free(map_iter *it)
 {
     if (!it)
         return;
+    if (it->job && !it->finished) {
+        rep_stop(it->job);
+        double *rows;
+        unsigned char *done;
+        rep_finish(it->job, &rows, &done, NULL);
+        free(rows);
+        free(done);
+    }
     work_free(&it->w);
     map_result_free(it->r);
     free(it);
@@ -289,39 +349,37 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
     if (!it)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     map_work *w = &it->w;
-    size_t P = m->P, cells = sp->nx * sp->ny;
-    size_t k;
-    ss_status fs = model_free_index_list(m, &w->idx, &k);
+    size_t cells = sp->nx * sp->ny;
+    ss_status fs = work_alloc(m, w);
     if (fs != SS_OK) {
         free(it);
         return fs;
     }
+    size_t k = 0;
+    for (size_t i = 0; i < m->P; i++)
+        k += m->is_free[i] != 0;
     map_result *r = calloc(1, sizeof *r);
     it->r = r;
-    if (fim_ws_alloc(m, fim_estimator_builtin(FIM_EXACT), &w->fw) != SS_OK)
-        ss_clear_error(); /* reported as out of memory below */
-    w->Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
-    w->eval = gsl_vector_alloc(k ? k : 1);
-    w->ws = gsl_eigen_symm_alloc(k ? k : 1);
-    w->th = malloc(P * sizeof *w->th);
-    w->thx = malloc(P * sizeof *w->thx);
-    w->thy = malloc(P * sizeof *w->thy);
     if (r) {
         r->val = malloc(cells * sizeof *r->val);
         r->status = calloc(cells, 1);
         r->sing = malloc(cells);
-        w->nsmax = model_nsingular(m);
-        size_t ns1 = w->nsmax ? w->nsmax : 1;
-        r->set_names = calloc(ns1, sizeof *r->set_names);
-        w->sd = malloc(5 * ns1 * sizeof *w->sd);
-        w->sing = malloc(ns1 * sizeof *w->sing);
+        r->set_names = calloc(w->nsmax ? w->nsmax : 1, sizeof *r->set_names);
     }
-    if (!r || !w->idx || !w->fw || !w->Gk || !w->eval || !w->ws || !w->th ||
-        !w->thx || !w->thy || !r->val || !r->status || !r->sing ||
-        !r->set_names || !w->sd || !w->sing) {
+    if (!r || !r->val || !r->status || !r->sing || !r->set_names) {
         map_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory for a %zux%zu map",
                        sp->nx, sp->ny);
+    }
+    /* the names of the sets, from the full description at the model's
+     * point (the cells hold indices into them) */
+    if (m->type->singular && w->nsmax) {
+        size_t nn = m->type->singular(m, m->theta, w->sing, w->nsmax);
+        for (size_t q = 0; q < nn; q++) {
+            memcpy(r->set_names[q], w->sing[q].name, sizeof r->set_names[q]);
+            r->set_names[q][sizeof r->set_names[q] - 1] = 0;
+        }
+        r->nsets = nn;
     }
     it->sp = *sp;
     it->m = m;
@@ -343,21 +401,35 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
     }
     it->dx = grid_step(sp->x0, sp->x1, sp->nx);
     it->dy = grid_step(sp->y0, sp->y1, sp->ny);
+    rep_spec rs = {.nrep = sp->ny, .ncols = ROW_NCOLS, .threads = sp->threads,
+                   .worker_alloc = worker_alloc, .worker_free = worker_free,
+                   .run = compute_row, .ctx = it, .tick_ms = 10};
+    fs = rep_start(&rs, &it->job);
+    if (fs != SS_OK) {
+        map_iter_free(it);
+        return fs;
+    }
     *out = it;
     return SS_OK;
 }
 
-int map_iter_test(const map_iter *it) { return it->r->rows_done >= it->sp.ny; }
-
-ss_status map_iter_iterate(map_iter *it)
+int map_iter_test(const map_iter *it)
 {
-    if (map_iter_test(it))
-        return SS_OK;
+    return it->r->rows_done >= it->sp.ny || rep_test(it->job);
+}
+
+/* Row j's cells into the result (memory no other row touches) and its
+ * counts into cnt. */
+static ss_status compute_row(void *worker, size_t j, double *cnt)
+{
+    map_work *w = worker;
+    const map_iter *it = w->it;
     const model *m = it->m;
     const map_spec *sp = &it->sp;
     map_result *r = it->r;
-    map_work *w = &it->w;
-    size_t j = r->rows_done;
+    for (int q = 0; q < ROW_NCOLS; q++)
+        cnt[q] = 0;
+    cnt[ROW_IMIN] = -1;
     for (size_t i = 0; i < sp->nx; i++) {
         size_t c = j * sp->nx + i;
         double x = map_x(r, i), y = map_y(r, j);
@@ -366,7 +438,7 @@ ss_status map_iter_iterate(map_iter *it)
         if (model_axis_apply(m, m->theta, &sp->x, x, w->thx) != SS_OK ||
             model_axis_apply(m, w->thx, &sp->y, y, w->th) != SS_OK) {
             r->status[c] = MAP_CELL_INVALID;
-            r->n_invalid++;
+            cnt[ROW_INVALID]++;
             ss_clear_error();
             continue;
         }
@@ -376,31 +448,63 @@ ss_status map_iter_iterate(map_iter *it)
         ss_clear_error();
         r->status[c] = (unsigned char)cs;
         if (cs == MAP_CELL_INVALID) {
-            r->n_invalid++;
+            cnt[ROW_INVALID]++;
             r->val[c] = NAN;
             continue;
         }
         if (cs == MAP_CELL_FAILED) {
-            r->n_failed++;
+            cnt[ROW_FAILED]++;
             r->val[c] = NAN;
             continue;
         }
-        r->n_floor += (size_t)at_floor;
-        if (!r->has_min || r->val[c] < r->val[r->imin]) {
-            r->imin = c;
-            r->has_min = 1;
+        cnt[ROW_FLOOR] += at_floor;
+        if (cnt[ROW_IMIN] < 0 || r->val[c] < cnt[ROW_MIN]) {
+            cnt[ROW_IMIN] = (double)c;
+            cnt[ROW_MIN] = r->val[c];
         }
         if (!m->type->singular)
             continue;
         int best = mark_singular(m, sp, w, x, y, 0.5 * it->dx,
-                                 0.5 * it->dy, r);
+                                 0.5 * it->dy);
         if (best >= 0) {
             r->sing[c] = (signed char)best;
-            r->n_singular++;
+            cnt[ROW_SING]++;
         }
     }
-    r->rows_done = j + 1;
     return SS_OK;
+}
+
+/* Add the rows finished in order from rows_done on. */
+static void absorb(map_iter *it, const double *rows, const unsigned char *done)
+{
+    map_result *r = it->r;
+    while (r->rows_done < r->ny &&
+           (done ? done[r->rows_done] != 0
+                 : rep_row_done(it->job, r->rows_done))) {
+        const double *c = rows ? rows + r->rows_done * ROW_NCOLS
+                               : rep_row(it->job, r->rows_done);
+        r->n_invalid += (size_t)c[ROW_INVALID];
+        r->n_failed += (size_t)c[ROW_FAILED];
+        r->n_floor += (size_t)c[ROW_FLOOR];
+        r->n_singular += (size_t)c[ROW_SING];
+        if (c[ROW_IMIN] >= 0) {
+            size_t cell = (size_t)c[ROW_IMIN];
+            if (!r->has_min || r->val[cell] < r->val[r->imin]) {
+                r->imin = cell;
+                r->has_min = 1;
+            }
+        }
+        r->rows_done++;
+    }
+}
+
+ss_status map_iter_iterate(map_iter *it)
+{
+    if (it->r->rows_done >= it->sp.ny)
+        return SS_OK;
+    ss_status st = rep_iterate(it->job);
+    absorb(it, NULL, NULL);
+    return st;
 }
 
 const map_result *map_iter_result(const map_iter *it) { return it->r; }
@@ -414,6 +518,25 @@ ss_status map_iter_take(map_iter *it, int interrupted, map_result **out)
 {
     *out = NULL;
     map_result *r = it->r;
+    if (!it->finished) {
+        rep_stop(it->job);
+        double *rows = NULL;
+        unsigned char *done = NULL;
+        ss_status st = rep_finish(it->job, &rows, &done, NULL);
+        it->finished = 1;
+        if (st == SS_OK)
+            absorb(it, rows, done);
+        free(rows);
+        free(done);
+        if (st != SS_OK)
+            return st;
+        /* rows past the first unfinished one are not part of the map */
+        for (size_t c = r->rows_done * r->nx; c < r->nx * r->ny; c++) {
+            r->val[c] = NAN;
+            r->status[c] = MAP_CELL_OK;
+            r->sing[c] = -1;
+        }
+    }
     if (r->rows_done == 0)
         return SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first row");
     r->interrupted = interrupted || r->rows_done < r->ny;
@@ -431,8 +554,14 @@ static void it_progress(const void *s, size_t *done, size_t *total)
     *total = it->sp.nx * it->sp.ny;
 }
 
+static void it_stop(void *s)
+{
+    const map_iter *it = s;
+    rep_stop(it->job);
+}
+
 const ss_iter_type map_iter_type = {"map", it_iterate, it_test, it_progress,
-                                    NULL};
+                                    it_stop};
 
 ss_status map_run(const model *m, const map_spec *sp,
                   map_progress_fn progress, void *ctx, map_result **out)

@@ -25,6 +25,8 @@ typedef struct {
     size_t nx, ny;
     map_stat stat;
     double tol;        /* rank tolerance */
+    unsigned threads;  /* rows computed on this many threads (0: the
+                          default); the map is the same for any count */
 } map_spec;
 
 typedef struct {

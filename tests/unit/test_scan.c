@@ -163,6 +163,39 @@ static void test_arma_path_leaves_stationary_region(void **state)
     assert_int_equal(r->n_invalid, 4 * 5);
 }
 
+/* Rows are computed on several threads: the map is the same on 1 and 4
+ * (values, cell states, set marks, counts and the minimum). */
+static void test_map_threads_identical(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model g gmm v=0.3 w1=0 w2=1.5");
+    const model *m = session_find(f->s, "g")->ptr;
+    map_spec sp = {0};
+    assert_int_equal(model_axis_find(m, "w1", &sp.x), SS_OK);
+    assert_int_equal(model_axis_find(m, "w2", &sp.y), SS_OK);
+    sp.x0 = -1, sp.x1 = 1, sp.y0 = -1, sp.y1 = 1;
+    sp.nx = 37, sp.ny = 29;
+    sp.stat = MAP_LOGDET;
+    sp.tol = 1e-10;
+    map_result *r[2];
+    const unsigned th[2] = {1, 4};
+    for (int q = 0; q < 2; q++) {
+        sp.threads = th[q];
+        assert_int_equal(map_run(m, &sp, NULL, NULL, &r[q]), SS_OK);
+    }
+    size_t cells = sp.nx * sp.ny;
+    assert_memory_equal(r[0]->val, r[1]->val, cells * sizeof(double));
+    assert_memory_equal(r[0]->status, r[1]->status, cells);
+    assert_memory_equal(r[0]->sing, r[1]->sing, cells);
+    assert_int_equal(r[0]->n_floor, r[1]->n_floor);
+    assert_int_equal(r[0]->n_singular, r[1]->n_singular);
+    assert_true(r[0]->n_singular > 0);
+    assert_int_equal(r[0]->imin, r[1]->imin);
+    assert_int_equal(r[0]->rows_done, sp.ny);
+    map_result_free(r[0]);
+    map_result_free(r[1]);
+}
+
 /* A range whose width overflows a double still has finite grid points
  * (issue 7: -1e308..1e308 printed NaN coordinates). */
 static void test_map_huge_range(void **state)
@@ -542,6 +575,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_map_invalid_region_and_interrupt,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_export, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_map_threads_identical, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_map_huge_range, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_map_floor_matches_eig, fx_setup,
