@@ -560,6 +560,26 @@ static double complex lagpoly(const double *c, double sign, size_t n,
     return 1.0 + acc * z;
 }
 
+/* cos and sin of the node w = 2 pi k / N and of w / 2, accurately in the
+ * upper half too (there through v = pi - w, whose cosine does not cancel). */
+static void node_trig(size_t k, size_t N, double *cw, double *sw, double *ch,
+                      double *sh)
+{
+    if (4 * k <= N) {
+        double w = 2.0 * M_PI * (double)k / (double)N;
+        *cw = cos(w);
+        *sw = sin(w);
+        *ch = cos(0.5 * w);
+        *sh = sin(0.5 * w);
+    } else {
+        double v = 2.0 * M_PI * (double)(N / 2 - k) / (double)N;
+        *cw = -cos(v);
+        *sw = sin(v);
+        *ch = sin(0.5 * v);
+        *sh = cos(0.5 * v);
+    }
+}
+
 /* d log S(omega) / d theta, S ~ |theta(z)|^2 / |phi(z)|^2, z = e^{-i omega}:
  *   d/d ar_i = 2 Re(z^i / phi(z)),  d/d ma_j = 2 Re(z^j / theta(z)),
  * at omega = 2 pi k / N, 0 <= k <= N/2. Near a real root close to the
@@ -572,19 +592,7 @@ static void dlogS(size_t p, size_t q, const double *theta, size_t k,
                   size_t N, double *d)
 {
     double cw, sw, ch, sh;
-    if (4 * k <= N) {
-        double w = 2.0 * M_PI * (double)k / (double)N;
-        cw = cos(w);
-        sw = sin(w);
-        ch = cos(0.5 * w);
-        sh = sin(0.5 * w);
-    } else {
-        double v = 2.0 * M_PI * (double)(N / 2 - k) / (double)N;
-        cw = -cos(v);
-        sw = sin(v);
-        ch = sin(0.5 * v);
-        sh = cos(0.5 * v);
-    }
+    node_trig(k, N, &cw, &sw, &ch, &sh);
     double complex z = cw - I * sw;
     double complex ia = 1.0 / lagpoly(theta, -1.0, p, cw, sw, ch, sh);
     double complex zk = z;
@@ -969,19 +977,7 @@ static ss_status arma_kl_from(const model *m, const double *theta,
     long double acc = 0;
     for (size_t k = 0; k <= N / 2; k++) {
         double cw, sw, ch, sh;
-        if (4 * k <= N) {
-            double w = 2.0 * M_PI * (double)k / (double)N;
-            cw = cos(w);
-            sw = sin(w);
-            ch = cos(0.5 * w);
-            sh = sin(0.5 * w);
-        } else {
-            double v = 2.0 * M_PI * (double)(N / 2 - k) / (double)N;
-            cw = -cos(v);
-            sw = sin(v);
-            ch = sin(0.5 * v);
-            sh = cos(0.5 * v);
-        }
+        node_trig(k, N, &cw, &sw, &ch, &sh);
         double l = l0 + log_abs2(tt + pt, 1.0, qt, cw, sw, ch, sh) -
                    log_abs2(tt, -1.0, pt, cw, sw, ch, sh) +
                    log_abs2(theta, -1.0, pm, cw, sw, ch, sh) -
