@@ -162,8 +162,11 @@ static ss_status bounded_eigen(gsl_matrix *A, double amax, gsl_vector *eval,
     return st;
 }
 
-ss_status spec_symm_eigen(gsl_matrix *A, gsl_vector *eval,
-                          gsl_eigen_symm_workspace *ws)
+/* Both entry points: the range check, the zero matrix, the bounded route
+ * for an extreme range, else GSL's solver (vectors when evec != NULL). */
+static ss_status symm_eigen(gsl_matrix *A, gsl_vector *eval, gsl_matrix *evec,
+                            gsl_eigen_symm_workspace *ws,
+                            gsl_eigen_symmv_workspace *wv)
 {
     double amax;
     int ordinary;
@@ -172,39 +175,31 @@ ss_status spec_symm_eigen(gsl_matrix *A, gsl_vector *eval,
         return st;
     if (amax == 0.0) {
         gsl_vector_set_zero(eval);
+        if (evec)
+            gsl_matrix_set_identity(evec);
         return SS_OK;
     }
     if (!ordinary || eval->stride != 1)
-        return bounded_eigen(A, amax, eval, NULL);
+        return bounded_eigen(A, amax, eval, evec);
     ss_gsl_clear();
-    int rc = gsl_eigen_symm(A, eval, ws);
+    int rc = evec ? gsl_eigen_symmv(A, eval, evec, wv)
+                  : gsl_eigen_symm(A, eval, ws);
     if (rc != GSL_SUCCESS)
         return SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
                        ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
     return SS_OK;
 }
 
+ss_status spec_symm_eigen(gsl_matrix *A, gsl_vector *eval,
+                          gsl_eigen_symm_workspace *ws)
+{
+    return symm_eigen(A, eval, NULL, ws, NULL);
+}
+
 ss_status spec_symm_eigenv(gsl_matrix *A, gsl_vector *eval, gsl_matrix *evec,
                            gsl_eigen_symmv_workspace *wv)
 {
-    double amax;
-    int ordinary;
-    ss_status st = scan_range(A, &amax, &ordinary);
-    if (st != SS_OK)
-        return st;
-    if (amax == 0.0) {
-        gsl_vector_set_zero(eval);
-        gsl_matrix_set_identity(evec);
-        return SS_OK;
-    }
-    if (!ordinary || eval->stride != 1)
-        return bounded_eigen(A, amax, eval, evec);
-    ss_gsl_clear();
-    int rc = gsl_eigen_symmv(A, eval, evec, wv);
-    if (rc != GSL_SUCCESS)
-        return SS_FAIL(SS_ERR_NUMERIC, "eigen decomposition failed: %s",
-                       ss_gsl_last() ? ss_gsl_last() : gsl_strerror(rc));
-    return SS_OK;
+    return symm_eigen(A, eval, evec, NULL, wv);
 }
 
 /* A tall factor is first reduced by Householder QR to its k x k triangle:

@@ -45,8 +45,8 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out);
  * diagonal entries near the underflow threshold, so it spins forever on a
  * matrix whose entries span from O(1) down to 1e-305. These refuse a
  * non-finite entry, and route a matrix with such a range (or with its
- * largest entry far from 1) through a bounded QL iteration on a copy
- * scaled by a power of two, with entries below 2^-480 of the largest (the
+ * largest entry far from 1) through GSL's one-sided Jacobi SVD (bounded
+ * sweeps) on a copy scaled by a power of two, with entries below 2^-480 of the largest (the
  * subnormals among them) set to zero: they move no eigenvalue by more
  * than 1e-144 k of the largest, far below the floor. On a
  * matrix of ordinary range they give GSL's results bit for bit. A failure

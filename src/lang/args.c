@@ -575,13 +575,22 @@ ss_status args_real(const stmt *st, const char *key, double *out)
     return rc;
 }
 
+/* lookup, and the value (if given) checked against its option's kind and
+ * bounds. */
+static ss_status lookup_checked(const stmt *st, const char *key,
+                                const cmd_opt **o, const stmt_arg **a)
+{
+    ss_status rc = lookup(st, key, o, a);
+    if (rc == SS_OK && *a)
+        rc = check_value(*o, *a, (*o)->lo);
+    return rc;
+}
+
 ss_status args_word(const stmt *st, const char *key, const char **out)
 {
     const cmd_opt *o;
     const stmt_arg *a;
-    ss_status rc = lookup(st, key, &o, &a);
-    if (rc == SS_OK && a)
-        rc = check_value(o, a, o->lo);
+    ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
     if (a)
@@ -597,9 +606,7 @@ ss_status args_bool(const stmt *st, const char *key, int *out)
 {
     const cmd_opt *o;
     const stmt_arg *a;
-    ss_status rc = lookup(st, key, &o, &a);
-    if (rc == SS_OK && a)
-        rc = check_value(o, a, o->lo);
+    ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
     if (!a)
@@ -615,9 +622,7 @@ ss_status args_grid(const stmt *st, const char *key, size_t *nx, size_t *ny)
 {
     const cmd_opt *o;
     const stmt_arg *a;
-    ss_status rc = lookup(st, key, &o, &a);
-    if (rc == SS_OK && a)
-        rc = check_value(o, a, o->lo);
+    ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
     double w = 0, h = 0;
