@@ -34,7 +34,7 @@ typedef struct {
     double x0, x1, y0, y1;
     char xname[MODEL_NAME_MAX], yname[MODEL_NAME_MAX];
     map_stat stat;
-    double *val;            /* ny x nx, row j = y index; NaN where not ok */
+    double *val;               /* ny x nx, row j = y index; NaN where not ok */
     unsigned char *status;  /* map_cell_status */
     signed char *sing;      /* index of a singular set through the cell, -1 */
     char (*set_names)[64];

@@ -27,11 +27,11 @@ static int key_listed(const char *keys, const char *key)
     return 0;
 }
 
-ss_status args_check(const stmt *st, size_t lo, size_t hi, const char *keys)
+ss_status args_check(const ss_stmt *st, size_t lo, size_t hi, const char *keys)
 {
     size_t npos = 0;
     for (size_t i = 0; i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         if (!a->key) {
             if (++npos > hi)
                 return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
@@ -57,7 +57,7 @@ ss_status args_check(const stmt *st, size_t lo, size_t hi, const char *keys)
     return SS_OK;
 }
 
-const stmt_arg *args_pos(const stmt *st, size_t i)
+const ss_stmt_arg *args_pos(const ss_stmt *st, size_t i)
 {
     for (size_t k = 0; k < st->nargs; k++)
         if (!st->args[k].key && i-- == 0)
@@ -65,7 +65,7 @@ const stmt_arg *args_pos(const stmt *st, size_t i)
     return NULL;
 }
 
-size_t args_npos(const stmt *st)
+size_t args_npos(const ss_stmt *st)
 {
     size_t n = 0;
     for (size_t k = 0; k < st->nargs; k++)
@@ -74,7 +74,7 @@ size_t args_npos(const stmt *st)
     return n;
 }
 
-const stmt_arg *args_key(const stmt *st, const char *key)
+const ss_stmt_arg *args_key(const ss_stmt *st, const char *key)
 {
     for (size_t k = 0; k < st->nargs; k++)
         if (st->args[k].key && strcmp(st->args[k].key, key) == 0)
@@ -82,10 +82,10 @@ const stmt_arg *args_key(const stmt *st, const char *key)
     return NULL;
 }
 
-ss_status args_name(const stmt *st, size_t i, const char *what,
+ss_status args_name(const ss_stmt *st, size_t i, const char *what,
                     const char **out)
 {
-    const stmt_arg *a = args_pos(st, i);
+    const ss_stmt_arg *a = args_pos(st, i);
     if (!a)
         return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col, "%s needs %s",
                            st->verb, what);
@@ -96,10 +96,10 @@ ss_status args_name(const stmt *st, size_t i, const char *what,
     return SS_OK;
 }
 
-ss_status args_key_num(const stmt *st, const char *key, double def,
+ss_status args_key_num(const ss_stmt *st, const char *key, double def,
                        double *out)
 {
-    const stmt_arg *a = args_key(st, key);
+    const ss_stmt_arg *a = args_key(st, key);
     if (!a) {
         *out = def;
         return SS_OK;
@@ -111,10 +111,10 @@ ss_status args_key_num(const stmt *st, const char *key, double def,
     return SS_OK;
 }
 
-ss_status args_key_count(const stmt *st, const char *key, uint64_t def,
+ss_status args_key_count(const ss_stmt *st, const char *key, uint64_t def,
                          uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    const stmt_arg *a = args_key(st, key);
+    const ss_stmt_arg *a = args_key(st, key);
     if (!a) {
         *out = def;
         return SS_OK;
@@ -131,10 +131,10 @@ ss_status args_key_count(const stmt *st, const char *key, uint64_t def,
     return SS_OK;
 }
 
-ss_status args_key_word(const stmt *st, const char *key, const char *def,
+ss_status args_key_word(const ss_stmt *st, const char *key, const char *def,
                         const char **out)
 {
-    const stmt_arg *a = args_key(st, key);
+    const ss_stmt_arg *a = args_key(st, key);
     if (!a) {
         *out = def;
         return SS_OK;
@@ -178,7 +178,7 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
         b->len = b->n - 1;
 }
 
-void args_origin(const stmt *st, char *buf, size_t n)
+void args_origin(const ss_stmt *st, char *buf, size_t n)
 {
     strbuf b = {buf, n, 0};
     if (n == 0)
@@ -186,7 +186,7 @@ void args_origin(const stmt *st, char *buf, size_t n)
     buf[0] = 0;
     sb_printf(&b, "%s", st->verb);
     for (size_t i = 0; i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         sb_printf(&b, " %s%s", a->key ? a->key : "", a->key ? "=" : "");
         switch (a->v.kind) {
         case VAL_NUM: sb_printf(&b, "%.12g", a->v.num); break;
@@ -214,7 +214,7 @@ void args_origin(const stmt *st, char *buf, size_t n)
         sb_printf(&b, " as %s", st->as_name);
 }
 
-ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
+ss_status args_to_model(const ss_stmt *st, size_t from, int bare_ok,
                         model_arg **out, size_t *n)
 {
     model_arg *ma = calloc(st->nargs ? st->nargs : 1, sizeof *ma);
@@ -222,7 +222,7 @@ ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     size_t k = 0, pos = 0;
     for (size_t i = 0; i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         if (!a->key) {
             if (pos++ < from)
                 continue;
@@ -278,21 +278,21 @@ ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
     return SS_OK;
 }
 
-ss_status args_model(session *s, const stmt *st, const char **name,
+ss_status args_model(session *s, const ss_stmt *st, const char **name,
                      model **m)
 {
     ss_status rc = args_name(st, 0, "a model name", name);
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     if (rc != SS_OK || !a)
         return rc;
     return session_get(s, *name, &obj_model, a->v.col, (void **)m);
 }
 
-ss_status args_object(session *s, const stmt *st, const char **name,
-                      obj **o)
+ss_status args_object(session *s, const ss_stmt *st, const char **name,
+                      ss_obj **o)
 {
     ss_status rc = args_name(st, 0, "an object name", name);
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     if (rc != SS_OK || !a)
         return rc;
     void *p;
@@ -304,13 +304,13 @@ ss_status args_object(session *s, const stmt *st, const char **name,
 
 /* ---- option tables -------------------------------------------------- */
 
-static const cmd_opt *table_of(const stmt *st)
+static const cmd_opt *table_of(const ss_stmt *st)
 {
     const cmd_def *c = st->verb ? cmd_find(st->verb) : NULL;
     return c ? c->opts : NULL;
 }
 
-const cmd_opt *args_opt(const stmt *st, const char *key)
+const cmd_opt *args_opt(const ss_stmt *st, const char *key)
 {
     for (const cmd_opt *o = table_of(st); o && o->key; o++)
         if (o->kind != OPT_FLAG && strcmp(o->key, key) == 0)
@@ -362,7 +362,7 @@ static double default_num(const cmd_opt *o)
 }
 
 /* "WxH", "N" or [W, H] as two sizes; 0 when the text is not of that form. */
-static int grid_parse(const stmt_arg *a, const char *text, double *w,
+static int grid_parse(const ss_stmt_arg *a, const char *text, double *w,
                       double *h)
 {
     if (a && a->v.kind == VAL_NUM) {
@@ -388,10 +388,10 @@ static int grid_parse(const stmt_arg *a, const char *text, double *w,
 
 /* Whether a's value is of o's kind and within its bounds (lo: the lower
  * bound of a COUNT, raised by args_count_min). */
-static ss_status check_value(const cmd_opt *o, const stmt_arg *a, double lo)
+static ss_status check_value(const cmd_opt *o, const ss_stmt_arg *a, double lo)
 {
     const char *k = o->key;
-    const val *v = &a->v;
+    const ss_val *v = &a->v;
     char list[512];
     switch (o->kind) {
     case OPT_COUNT:
@@ -492,7 +492,7 @@ static ss_status check_value(const cmd_opt *o, const stmt_arg *a, double lo)
     return SS_OK;
 }
 
-ss_status args_check_opts(const stmt *st, size_t lo, size_t hi)
+ss_status args_check_opts(const ss_stmt *st, size_t lo, size_t hi)
 {
     const cmd_opt *tab = table_of(st);
     char keys[512];
@@ -503,7 +503,7 @@ ss_status args_check_opts(const stmt *st, size_t lo, size_t hi)
             sb_printf(&b, "%s%s", b.len ? " " : "", o->key);
     ss_status rc = args_check(st, lo, hi, b.len ? keys : NULL);
     for (size_t i = 0; rc == SS_OK && i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         if (a->key)
             rc = check_value(args_opt(st, a->key), a,
                              args_opt(st, a->key)->lo);
@@ -511,8 +511,8 @@ ss_status args_check_opts(const stmt *st, size_t lo, size_t hi)
     return rc;
 }
 
-static ss_status lookup(const stmt *st, const char *key, const cmd_opt **o,
-                        const stmt_arg **a)
+static ss_status lookup(const ss_stmt *st, const char *key, const cmd_opt **o,
+                        const ss_stmt_arg **a)
 {
     *o = args_opt(st, key);
     *a = args_key(st, key);
@@ -522,11 +522,11 @@ static ss_status lookup(const stmt *st, const char *key, const cmd_opt **o,
     return SS_OK;
 }
 
-ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
+ss_status args_count_min(const ss_stmt *st, const char *key, uint64_t lo,
                          uint64_t *out)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup(st, key, &o, &a);
     if (rc == SS_OK && o->kind != OPT_COUNT)
         rc = SS_FAIL(SS_ERR_USAGE, "internal: %s= is not a count", key);
@@ -555,16 +555,16 @@ ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
     return SS_OK;
 }
 
-ss_status args_count(const stmt *st, const char *key, uint64_t *out)
+ss_status args_count(const ss_stmt *st, const char *key, uint64_t *out)
 {
     const cmd_opt *o = args_opt(st, key);
     return args_count_min(st, key, o ? (uint64_t)o->lo : 0, out);
 }
 
-ss_status args_real(const stmt *st, const char *key, double *out)
+ss_status args_real(const ss_stmt *st, const char *key, double *out)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup(st, key, &o, &a);
     if (rc == SS_OK && o->kind != OPT_REAL)
         rc = SS_FAIL(SS_ERR_USAGE, "internal: %s= is not a number", key);
@@ -577,8 +577,8 @@ ss_status args_real(const stmt *st, const char *key, double *out)
 
 /* lookup, and the value (if given) checked against its option's kind and
  * bounds. */
-static ss_status lookup_checked(const stmt *st, const char *key,
-                                const cmd_opt **o, const stmt_arg **a)
+static ss_status lookup_checked(const ss_stmt *st, const char *key,
+                                const cmd_opt **o, const ss_stmt_arg **a)
 {
     ss_status rc = lookup(st, key, o, a);
     if (rc == SS_OK && *a)
@@ -586,10 +586,10 @@ static ss_status lookup_checked(const stmt *st, const char *key,
     return rc;
 }
 
-ss_status args_word(const stmt *st, const char *key, const char **out)
+ss_status args_word(const ss_stmt *st, const char *key, const char **out)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
@@ -602,10 +602,10 @@ ss_status args_word(const stmt *st, const char *key, const char **out)
     return SS_OK;
 }
 
-ss_status args_bool(const stmt *st, const char *key, int *out)
+ss_status args_bool(const ss_stmt *st, const char *key, int *out)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
@@ -618,10 +618,10 @@ ss_status args_bool(const stmt *st, const char *key, int *out)
     return SS_OK;
 }
 
-ss_status args_grid(const stmt *st, const char *key, size_t *nx, size_t *ny)
+ss_status args_grid(const ss_stmt *st, const char *key, size_t *nx, size_t *ny)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup_checked(st, key, &o, &a);
     if (rc != SS_OK)
         return rc;
@@ -632,10 +632,10 @@ ss_status args_grid(const stmt *st, const char *key, size_t *nx, size_t *ny)
     return SS_OK;
 }
 
-ss_status args_require(const stmt *st, const char *key)
+ss_status args_require(const ss_stmt *st, const char *key)
 {
     const cmd_opt *o;
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     ss_status rc = lookup(st, key, &o, &a);
     if (rc == SS_OK && !a)
         rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col, "%s needs %s=%s",

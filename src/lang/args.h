@@ -21,7 +21,7 @@ typedef enum {
     OPT_WORD,   /* one of the choices (words or choice()) */
     OPT_BOOL,   /* yes or no (also 1 or 0) */
     OPT_TEXT,   /* a word or a string in quotes */
-    OPT_OBJECT, /* the name of a stored object of type obj */
+    OPT_OBJECT, /* the name of a stored object of type ss_obj */
     OPT_FILE,   /* a file name */
     OPT_AXIS,   /* PARAM:FROM..TO (a parameter or blow-down coordinate) */
     OPT_RANGE,  /* LO..HI, finite, LO < HI */
@@ -50,14 +50,14 @@ typedef struct cmd_opt {
     char lo_br, hi_br;      /* REAL: '[' / '(' and ']' / ')'; 0: unbounded */
     const char *const *words; /* WORD: the choices, NULL-terminated, or */
     const char *(*choice)(size_t i); /* the i-th choice, NULL past the end */
-    const obj_type *obj;    /* OBJECT: the type of object named */
+    const obj_type *obj;       /* OBJECT: the type of object named */
     unsigned flags;
     const char *help;       /* one line */
 } cmd_opt;
 
 /* The option key of the statement's command (cmd_find(st->verb)); NULL
  * when its table has no such key. */
-const cmd_opt *args_opt(const stmt *st, const char *key);
+const cmd_opt *args_opt(const ss_stmt *st, const char *key);
 /* The i-th choice of a WORD option (or yes/no of a BOOL), NULL past the
  * end. */
 const char *opt_choice(const cmd_opt *o, size_t i);
@@ -69,62 +69,62 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n);
 /* args_check against the command's table: positional arguments between lo
  * and hi, every key in the table (once), every value of its key's kind and
  * within its bounds; bare flags stay positional for the handler. */
-ss_status args_check_opts(const stmt *st, size_t lo, size_t hi);
+ss_status args_check_opts(const ss_stmt *st, size_t lo, size_t hi);
 /* Readers with the default and bounds of the table (the value was checked
  * by args_check_opts; absent: the default). args_count_min raises the
  * lower bound (a picture's smallest size). */
-ss_status args_count(const stmt *st, const char *key, uint64_t *out);
-ss_status args_count_min(const stmt *st, const char *key, uint64_t lo,
+ss_status args_count(const ss_stmt *st, const char *key, uint64_t *out);
+ss_status args_count_min(const ss_stmt *st, const char *key, uint64_t lo,
                          uint64_t *out);
-ss_status args_real(const stmt *st, const char *key, double *out);
-ss_status args_word(const stmt *st, const char *key, const char **out);
+ss_status args_real(const ss_stmt *st, const char *key, double *out);
+ss_status args_word(const ss_stmt *st, const char *key, const char **out);
 /* BOOL: 1 yes, 0 no, -1 absent. */
-ss_status args_bool(const stmt *st, const char *key, int *out);
-ss_status args_grid(const stmt *st, const char *key, size_t *nx,
+ss_status args_bool(const ss_stmt *st, const char *key, int *out);
+ss_status args_grid(const ss_stmt *st, const char *key, size_t *nx,
                     size_t *ny);
 /* A REQUIRED option that is absent: "map needs x=PARAM:FROM..TO". */
-ss_status args_require(const stmt *st, const char *key);
+ss_status args_require(const ss_stmt *st, const char *key);
 
 /* Positional arguments must number between lo and hi; keyword arguments
  * must be listed in keys (space separated, NULL = none allowed). */
-ss_status args_check(const stmt *st, size_t lo, size_t hi, const char *keys);
+ss_status args_check(const ss_stmt *st, size_t lo, size_t hi, const char *keys);
 
 /* The i-th positional argument, or NULL. */
-const stmt_arg *args_pos(const stmt *st, size_t i);
-size_t args_npos(const stmt *st);
+const ss_stmt_arg *args_pos(const ss_stmt *st, size_t i);
+size_t args_npos(const ss_stmt *st);
 /* The keyword argument named key, or NULL. */
-const stmt_arg *args_key(const stmt *st, const char *key);
+const ss_stmt_arg *args_key(const ss_stmt *st, const char *key);
 
 /* Positional i must be an identifier; the name is stored in *out. */
-ss_status args_name(const stmt *st, size_t i, const char *what,
+ss_status args_name(const ss_stmt *st, size_t i, const char *what,
                     const char **out);
 /* Readers with the default and bounds written by the caller, for keys
  * outside an option table; a command's own options use args_count,
  * args_real and args_word below, which read them from its table. */
-ss_status args_key_num(const stmt *st, const char *key, double def,
+ss_status args_key_num(const ss_stmt *st, const char *key, double def,
                        double *out);
 /* Whole number in [lo, hi]. */
-ss_status args_key_count(const stmt *st, const char *key, uint64_t def,
+ss_status args_key_count(const ss_stmt *st, const char *key, uint64_t def,
                          uint64_t lo, uint64_t hi, uint64_t *out);
 /* Identifier or string; def when absent. */
-ss_status args_key_word(const stmt *st, const char *key, const char *def,
+ss_status args_key_word(const ss_stmt *st, const char *key, const char *def,
                         const char **out);
 
 /* Keyword arguments (and, with positional_free, bare identifiers from
  * positional index `from` on) as model arguments. The arrays borrow the
  * statement's strings and numbers; free *out with free(). */
-ss_status args_to_model(const stmt *st, size_t from, int bare_ok,
+ss_status args_to_model(const ss_stmt *st, size_t from, int bare_ok,
                         model_arg **out, size_t *n);
 
 /* Positional 0 names a stored model: its name and the model. */
-ss_status args_model(session *s, const stmt *st, const char **name,
+ss_status args_model(session *s, const ss_stmt *st, const char **name,
                      model **m);
 
 /* Positional 0 names any stored object: its name and the object. */
-ss_status args_object(session *s, const stmt *st, const char **name,
-                      obj **o);
+ss_status args_object(session *s, const ss_stmt *st, const char **name,
+                      ss_obj **o);
 
 /* The statement as text (numbers with 12 digits), for `list`. */
-void args_origin(const stmt *st, char *buf, size_t n);
+void args_origin(const ss_stmt *st, char *buf, size_t n);
 
 #endif

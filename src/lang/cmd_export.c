@@ -333,7 +333,7 @@ static void format_point(char *buf, size_t n, const model *m,
 /* The `#` line at the top of a CSV file: what the object is, the command
  * that made it, and the model and parameter point it came from. Newlines
  * in names cannot occur (names are identifiers). */
-static void csv_comment(session *s, const ss_sink *out, const obj *o,
+static void csv_comment(session *s, const ss_sink *out, const ss_obj *o,
                         const char *part)
 {
     obj_origin org = {.point_word = "currently at"};
@@ -345,7 +345,7 @@ static void csv_comment(session *s, const ss_sink *out, const obj *o,
         m = o->ptr;
         point = org.point;
     } else {
-        obj *mo = org.model && *org.model ? session_find(s, org.model) : NULL;
+        ss_obj *mo = org.model && *org.model ? session_find(s, org.model) : NULL;
         if (mo && mo->type == &obj_model) {
             m = mo->ptr;
             if (!org.kind)
@@ -378,7 +378,7 @@ static void csv_comment(session *s, const ss_sink *out, const obj *o,
 
 /* Print the object through its class into out: part -1 everything, else
  * table `part` of a class with several (one per CSV file). */
-static void write_object(session *s, const obj *o, const canvas *pic,
+static void write_object(session *s, const ss_obj *o, const canvas *pic,
                          ss_sink out, int csv, int part)
 {
     ss_sink save_out = s->out;
@@ -414,17 +414,17 @@ static char *fit_name(const char *path)
     return f;
 }
 
-ss_status cmd_export(session *s, const stmt *st)
+ss_status cmd_export(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 2, 3);
     const char *name;
-    obj *o;
+    ss_obj *o;
     if (rc == SS_OK)
         rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *fa = args_pos(st, 1);
-    const stmt_arg *flag = args_pos(st, 2);
+    const ss_stmt_arg *fa = args_pos(st, 1);
+    const ss_stmt_arg *flag = args_pos(st, 2);
     if (flag && (flag->v.kind != VAL_IDENT || strcmp(flag->v.str, "ascii")))
         return SS_FAIL_COL(SS_ERR_USAGE, flag->v.col,
                            "unexpected %s (the only flag is `ascii`)",

@@ -57,7 +57,7 @@ static ss_status sample_rows(const model *m, gsl_rng *r, gsl_matrix *X)
     return SS_OK;
 }
 
-ss_status cmd_sample(session *s, const stmt *st)
+ss_status cmd_sample(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
@@ -80,7 +80,7 @@ ss_status cmd_sample(session *s, const stmt *st)
         rc = args_count(st, "seed", &seed);
     /* teacher=T: the data come from T (for fitting or analysing m on data
      * from another truth); T must produce the same kind of observations. */
-    const stmt_arg *ta = args_key(st, "teacher");
+    const ss_stmt_arg *ta = args_key(st, "teacher");
     const char *from = name;
     if (rc == SS_OK && ta) {
         model *t;
@@ -163,7 +163,7 @@ ss_status cmd_sample(session *s, const stmt *st)
 
 /* The FIM request that `fim`, `eig` and `path` describe with their
  * options; which options apply comes from the estimator's needs. */
-ss_status cmd_fim_request(session *s, const stmt *st, fim_request *req)
+ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
 {
     const char *method;
     ss_status rc = args_word(st, "method", &method);
@@ -185,7 +185,7 @@ ss_status cmd_fim_request(session *s, const stmt *st, fim_request *req)
         rc = args_count(st, "threads", &threads);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *da = args_key(st, "data");
+    const ss_stmt_arg *da = args_key(st, "data");
     int data_method = (e->needs & FIM_NEEDS_DATA) != 0;
     if (data_method && !da)
         return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
@@ -248,7 +248,7 @@ ss_status cmd_fim_run(session *s, const model *m, const fim_request *req,
     return rc;
 }
 
-static ss_status compute_fim(session *s, const stmt *st, model *m,
+static ss_status compute_fim(session *s, const ss_stmt *st, model *m,
                              fim_result **out)
 {
     fim_request req;
@@ -264,7 +264,7 @@ static ss_status compute_fim(session *s, const stmt *st, model *m,
     return rc;
 }
 
-ss_status cmd_fim(session *s, const stmt *st)
+ss_status cmd_fim(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
@@ -311,7 +311,7 @@ static fim_result *fim_copy(const fim_result *src)
     return f;
 }
 
-ss_status cmd_eig(session *s, const stmt *st)
+ss_status cmd_eig(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
@@ -323,7 +323,7 @@ ss_status cmd_eig(session *s, const stmt *st)
     rc = args_real(st, "tol", &tol);
     if (rc != SS_OK)
         return rc;
-    obj *o = session_find(s, name);
+    ss_obj *o = session_find(s, name);
     fim_result *f = NULL;
     if (o && o->type == &obj_fim) {
         for (size_t i = 0; i < st->nargs; i++)

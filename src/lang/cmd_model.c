@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ss_status cmd_model(session *s, const stmt *st)
+ss_status cmd_model(session *s, const ss_stmt *st)
 {
     const char *name, *kind;
     ss_status rc = args_name(st, 0, "a model name", &name);
@@ -52,7 +52,7 @@ ss_status cmd_model(session *s, const stmt *st)
     return rc;
 }
 
-ss_status cmd_models(session *s, const stmt *st)
+ss_status cmd_models(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 0, 0, NULL);
     if (rc != SS_OK)
@@ -102,13 +102,13 @@ ss_status cmd_models(session *s, const stmt *st)
     return SS_OK;
 }
 
-static ss_status get_model(session *s, const stmt *st, model **m)
+static ss_status get_model(session *s, const ss_stmt *st, model **m)
 {
     const char *name;
     return args_model(s, st, &name, m);
 }
 
-static ss_status change_params(session *s, const stmt *st, int bare_ok,
+static ss_status change_params(session *s, const ss_stmt *st, int bare_ok,
                                int mark_free)
 {
     model *m;
@@ -141,17 +141,17 @@ static ss_status change_params(session *s, const stmt *st, int bare_ok,
     return rc;
 }
 
-ss_status cmd_set(session *s, const stmt *st)
+ss_status cmd_set(session *s, const ss_stmt *st)
 {
     return change_params(s, st, 0, -1);
 }
 
-ss_status cmd_fix(session *s, const stmt *st)
+ss_status cmd_fix(session *s, const ss_stmt *st)
 {
     return change_params(s, st, 1, 0);
 }
 
-ss_status cmd_free(session *s, const stmt *st)
+ss_status cmd_free(session *s, const ss_stmt *st)
 {
     return change_params(s, st, 1, 1);
 }
@@ -159,10 +159,10 @@ ss_status cmd_free(session *s, const stmt *st)
 
 
 
-ss_status cmd_show(session *s, const stmt *st)
+ss_status cmd_show(session *s, const ss_stmt *st)
 {
     const char *name;
-    obj *o;
+    ss_obj *o;
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc == SS_OK)
         rc = args_object(s, st, &name, &o);

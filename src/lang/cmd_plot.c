@@ -35,10 +35,10 @@ static int word_in(const char *list, const char *w)
 
 /* Refuse keys the picture does not use (logy= on a histogram would be
  * silently ignored otherwise). */
-static ss_status check_keys(const stmt *st, const obj_type *pk)
+static ss_status check_keys(const ss_stmt *st, const obj_type *pk)
 {
     for (size_t i = 0; i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         if (!a->key || word_in("width height in title", a->key) ||
             word_in(pk->plot_keys, a->key))
             continue;
@@ -52,7 +52,7 @@ static ss_status check_keys(const stmt *st, const obj_type *pk)
 }
 
 /* The picture options of `plot`. */
-static ss_status render_options(const stmt *st, const obj_type *pk,
+static ss_status render_options(const ss_stmt *st, const obj_type *pk,
                                 render_request *req)
 {
     uint64_t w, h;
@@ -60,7 +60,7 @@ static ss_status render_options(const stmt *st, const obj_type *pk,
     ss_status rc = args_count_min(st, "width", (uint64_t)pk->min_w, &w);
     if (rc == SS_OK)
         rc = args_count_min(st, "height", (uint64_t)pk->min_h, &h);
-    const stmt_arg *ra = args_key(st, "range"); /* checked: LO < HI */
+    const ss_stmt_arg *ra = args_key(st, "range"); /* checked: LO < HI */
     if (rc == SS_OK && ra) {
         req->zmin = ra->v.lo;
         req->zmax = ra->v.hi;
@@ -83,7 +83,7 @@ static ss_status render_options(const stmt *st, const obj_type *pk,
     if (title)
         snprintf(req->title, sizeof req->title, "%s", title);
     for (size_t i = 0; i < args_npos(st); i++) {
-        const stmt_arg *a = args_pos(st, i);
+        const ss_stmt_arg *a = args_pos(st, i);
         if (i > 0 && a->v.kind == VAL_IDENT && strcmp(a->v.str, "ascii") == 0)
             req->ascii = 1;
         else if (i > 0)
@@ -131,11 +131,11 @@ static ss_status render_text(session *s, render_request *req)
     return rc;
 }
 
-ss_status cmd_plot(session *s, const stmt *st)
+ss_status cmd_plot(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 2);
     const char *name;
-    obj *o;
+    ss_obj *o;
     if (rc == SS_OK)
         rc = args_object(s, st, &name, &o);
     if (rc != SS_OK)
@@ -176,12 +176,12 @@ ss_status cmd_plot(session *s, const stmt *st)
     return render_text(s, &req);
 }
 
-ss_status cmd_layout(session *s, const stmt *st)
+ss_status cmd_layout(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     char spec[32];
     if (a->v.kind == VAL_NUM && a->v.num >= 1 && a->v.num <= 9 &&
         a->v.num == (int)a->v.num)

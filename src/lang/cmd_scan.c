@@ -39,7 +39,7 @@ static const void *live_map(const void *state)
 /* ---- path ------------------------------------------------------------- */
 
 
-static ss_status read_full_point(const model *m, const stmt_arg *a,
+static ss_status read_full_point(const model *m, const ss_stmt_arg *a,
                                  double *theta)
 {
     if (a->v.kind != VAL_VEC || a->v.n != m->P)
@@ -51,7 +51,7 @@ static ss_status read_full_point(const model *m, const stmt_arg *a,
     return SS_OK;
 }
 
-ss_status cmd_path(session *s, const stmt *st)
+ss_status cmd_path(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 7);
     const char *name;
@@ -64,7 +64,7 @@ ss_status cmd_path(session *s, const stmt *st)
         return rc;
     path_spec sp = {0};
     double *th0 = NULL, *th1 = NULL;
-    const stmt_arg *fa = args_key(st, "from"), *ta = args_key(st, "to");
+    const ss_stmt_arg *fa = args_key(st, "from"), *ta = args_key(st, "to");
     size_t npos = args_npos(st);
     int log_flag = 0;
     if (npos > 1 && args_pos(st, npos - 1)->v.kind == VAL_IDENT &&
@@ -95,7 +95,7 @@ ss_status cmd_path(session *s, const stmt *st)
         sp.theta_to = th1;
     } else {
         /* PARAM [:] FROM -> TO */
-        const stmt_arg *ax = args_pos(st, 1);
+        const ss_stmt_arg *ax = args_pos(st, 1);
         size_t i = 2;
         if (!ax || ax->v.kind != VAL_IDENT)
             rc = SS_FAIL_COL(SS_ERR_USAGE, ax ? ax->v.col : st->verb_col,
@@ -104,7 +104,7 @@ ss_status cmd_path(session *s, const stmt *st)
         if (rc == SS_OK && i < npos && args_pos(st, i)->v.kind == VAL_PUNCT &&
             strcmp(args_pos(st, i)->v.str, ":") == 0)
             i++;
-        const stmt_arg *a0 = args_pos(st, i), *ar = args_pos(st, i + 1),
+        const ss_stmt_arg *a0 = args_pos(st, i), *ar = args_pos(st, i + 1),
                        *a1 = args_pos(st, i + 2);
         if (rc == SS_OK &&
             (i + 3 != npos || !a0 || !ar || !a1 || a0->v.kind != VAL_NUM ||
@@ -171,13 +171,13 @@ ss_status cmd_path(session *s, const stmt *st)
 /* ---- map -------------------------------------------------------------- */
 
 
-static ss_status read_axis(const model *m, const stmt *st, const char *key,
+static ss_status read_axis(const model *m, const ss_stmt *st, const char *key,
                            model_axis *ax, double *lo, double *hi)
 {
     ss_status rc = args_require(st, key);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_key(st, key);
+    const ss_stmt_arg *a = args_key(st, key);
     rc = model_axis_find(m, a->v.str, ax);
     if (rc != SS_OK) {
         ss_error_set_col(a->v.col);
@@ -192,7 +192,7 @@ static ss_status read_axis(const model *m, const stmt *st, const char *key,
     return SS_OK;
 }
 
-ss_status cmd_map(session *s, const stmt *st)
+ss_status cmd_map(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 1);
     const char *name;

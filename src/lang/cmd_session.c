@@ -14,12 +14,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-ss_status cmd_format(session *s, const stmt *st)
+ss_status cmd_format(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     if (a->v.kind != VAL_IDENT && a->v.kind != VAL_STR)
         return SS_FAIL_COL(SS_ERR_USAGE, a->v.col, "format takes text or csv");
     const char *f = a->v.str;
@@ -33,12 +33,12 @@ ss_status cmd_format(session *s, const stmt *st)
     return SS_OK;
 }
 
-ss_status cmd_seed(session *s, const stmt *st)
+ss_status cmd_seed(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     uint64_t v;
     /* From the digits as written: a double would keep only 53 bits. */
     if (a->v.kind != VAL_NUM || !parse_u64(a->v.str, &v))
@@ -55,12 +55,12 @@ static int is_file(const char *p)
     return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-ss_status cmd_source(session *s, const stmt *st)
+ss_status cmd_source(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 1, 1, NULL);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     if (a->v.kind != VAL_STR && a->v.kind != VAL_IDENT)
         return SS_FAIL_COL(SS_ERR_USAGE, a->v.col, "source needs a file name");
     const char *path = a->v.str;
@@ -261,12 +261,12 @@ static void wrap_hang(session *s, const char *text, int hang)
 
 static void wrap(session *s, const char *text) { wrap_hang(s, text, 0); }
 
-ss_status cmd_help(session *s, const stmt *st)
+ss_status cmd_help(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 0, 1, NULL);
     if (rc != SS_OK)
         return rc;
-    const stmt_arg *a = args_pos(st, 0);
+    const ss_stmt_arg *a = args_pos(st, 0);
     if (!a) {
         size_t n;
         const cmd_def *t = cmd_table(&n);
@@ -323,7 +323,7 @@ ss_status cmd_help(session *s, const stmt *st)
                        "no command or model kind '%s'", a->v.str);
 }
 
-ss_status cmd_quit(session *s, const stmt *st)
+ss_status cmd_quit(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 0, 0, NULL);
     if (rc == SS_OK)
@@ -331,7 +331,7 @@ ss_status cmd_quit(session *s, const stmt *st)
     return rc;
 }
 
-ss_status cmd_list(session *s, const stmt *st)
+ss_status cmd_list(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 0, 0, NULL);
     if (rc != SS_OK)
@@ -356,14 +356,14 @@ ss_status cmd_list(session *s, const stmt *st)
     return SS_OK;
 }
 
-ss_status cmd_delete(session *s, const stmt *st)
+ss_status cmd_delete(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check(st, 1, 64, NULL);
     if (rc != SS_OK)
         return rc;
     /* Check every name first so a typo deletes nothing. */
     for (size_t i = 0; i < args_npos(st); i++) {
-        const stmt_arg *a = args_pos(st, i);
+        const ss_stmt_arg *a = args_pos(st, i);
         if (a->v.kind != VAL_IDENT)
             return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
                                "delete takes object names, found a %s",
@@ -435,12 +435,12 @@ static void echo_text(session *s, const char *t)
     s->out.write(s->out.ctx, buf, o);
 }
 
-ss_status cmd_echo(session *s, const stmt *st)
+ss_status cmd_echo(session *s, const ss_stmt *st)
 {
     /* The parser hands echo its text as one string (see parse.h); other
      * values are printed as values. */
     for (size_t i = 0; i < st->nargs; i++) {
-        const stmt_arg *a = &st->args[i];
+        const ss_stmt_arg *a = &st->args[i];
         if (i)
             ss_sink_puts(&s->out, " ");
         if (a->key)

@@ -26,7 +26,7 @@ typedef struct {
     const char *usage;
     const char *summary; /* one line */
     const char *help;    /* paragraphs, examples */
-    ss_status (*run)(session *s, const stmt *st);
+    ss_status (*run)(session *s, const ss_stmt *st);
     cmd_compl first;
     const cmd_opt *opts; /* keyword options and flags, ended by {NULL}; NULL:
                           * none (model, set and fix take parameters) */
@@ -44,34 +44,34 @@ void cmd_option_line(const cmd_opt *o, char *buf, size_t n);
 void cmd_write_markdown(const ss_sink *out);
 
 /* Handlers, grouped by file. */
-ss_status cmd_model(session *s, const stmt *st);
-ss_status cmd_models(session *s, const stmt *st);
-ss_status cmd_set(session *s, const stmt *st);
-ss_status cmd_fix(session *s, const stmt *st);
-ss_status cmd_free(session *s, const stmt *st);
-ss_status cmd_show(session *s, const stmt *st);
-ss_status cmd_sample(session *s, const stmt *st);
-ss_status cmd_fim(session *s, const stmt *st);
-ss_status cmd_eig(session *s, const stmt *st);
-ss_status cmd_format(session *s, const stmt *st);
-ss_status cmd_seed(session *s, const stmt *st);
-ss_status cmd_source(session *s, const stmt *st);
-ss_status cmd_help(session *s, const stmt *st);
-ss_status cmd_quit(session *s, const stmt *st);
-ss_status cmd_list(session *s, const stmt *st);
-ss_status cmd_delete(session *s, const stmt *st);
-ss_status cmd_echo(session *s, const stmt *st);
-ss_status cmd_path(session *s, const stmt *st);
-ss_status cmd_map(session *s, const stmt *st);
-ss_status cmd_export(session *s, const stmt *st);
-ss_status cmd_plot(session *s, const stmt *st);
+ss_status cmd_model(session *s, const ss_stmt *st);
+ss_status cmd_models(session *s, const ss_stmt *st);
+ss_status cmd_set(session *s, const ss_stmt *st);
+ss_status cmd_fix(session *s, const ss_stmt *st);
+ss_status cmd_free(session *s, const ss_stmt *st);
+ss_status cmd_show(session *s, const ss_stmt *st);
+ss_status cmd_sample(session *s, const ss_stmt *st);
+ss_status cmd_fim(session *s, const ss_stmt *st);
+ss_status cmd_eig(session *s, const ss_stmt *st);
+ss_status cmd_format(session *s, const ss_stmt *st);
+ss_status cmd_seed(session *s, const ss_stmt *st);
+ss_status cmd_source(session *s, const ss_stmt *st);
+ss_status cmd_help(session *s, const ss_stmt *st);
+ss_status cmd_quit(session *s, const ss_stmt *st);
+ss_status cmd_list(session *s, const ss_stmt *st);
+ss_status cmd_delete(session *s, const ss_stmt *st);
+ss_status cmd_echo(session *s, const ss_stmt *st);
+ss_status cmd_path(session *s, const ss_stmt *st);
+ss_status cmd_map(session *s, const ss_stmt *st);
+ss_status cmd_export(session *s, const ss_stmt *st);
+ss_status cmd_plot(session *s, const ss_stmt *st);
 /* The FIM options of fim, eig and path (method, n, data, seed) as a
  * request; mc draws its seed from the session unless seed= is given. */
 /* Run a FIM request on m as a session job (Ctrl-C keeps what finished). */
 ss_status cmd_fim_run(session *s, const model *m, const fim_request *req,
                       fim_result **out);
-ss_status cmd_fim_request(session *s, const stmt *st, fim_request *req);
-ss_status cmd_layout(session *s, const stmt *st);
+ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req);
+ss_status cmd_layout(session *s, const ss_stmt *st);
 
 
 

@@ -50,7 +50,7 @@ static void report(session *s, const char *text)
         ss_sink_printf(&s->err, "%s:%d: error: %s\n", s->file, line, e->msg);
 }
 
-static ss_status run_stmt(session *s, const stmt *st)
+static ss_status run_stmt(session *s, const ss_stmt *st)
 {
     const cmd_def *c = cmd_find(st->verb);
     if (!c) {
@@ -87,7 +87,7 @@ static ss_status run_stmt(session *s, const stmt *st)
 
 ss_status interp_exec(session *s, const char *text)
 {
-    stmt_list l = {0};
+    ss_stmt_list l = {0};
     already_reported = 0;
     ss_clear_error();
     ss_status rc = parse_line(text, &l);
@@ -253,7 +253,7 @@ ss_status interp_run_stream(session *s, FILE *f, const char *name)
             char *nl = strchr(buf, '\n');
             if (nl)
                 *nl = 0;
-            stmt_list first = {0};
+            ss_stmt_list first = {0};
             already_reported = 0;
             rc = parse_line(buf, &first); /* parsed only, never run */
             stmt_list_free(&first);

@@ -79,7 +79,7 @@ void dataset_free(dataset *d)
  * draw: a different kind, parameter count, option or parameter value. */
 static int data_stale(session *s, const dataset *d)
 {
-    obj *mo = session_find(s, d->from);
+    ss_obj *mo = session_find(s, d->from);
     if (!d->gen || !mo || mo->type != &obj_model)
         return 1;
     const model *now = mo->ptr, *then = d->gen;

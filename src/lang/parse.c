@@ -621,14 +621,14 @@ static char *tok_strdup(const parser *p, const tok *t)
     return s;
 }
 
-static void val_clear(val *v)
+static void val_clear(ss_val *v)
 {
     free(v->str);
     free(v->vec);
     memset(v, 0, sizeof *v);
 }
 
-static ss_status parse_vector(parser *p, val *v)
+static ss_status parse_vector(parser *p, ss_val *v)
 {
     const tok *lb = peek(p, 0);
     double *vec = NULL;
@@ -689,7 +689,7 @@ static ss_status parse_range(parser *p, double *lo, double *hi)
 
 /* One value at the cursor. keyword: it follows '=' (punctuation is then
  * not a value). */
-static ss_status parse_value(parser *p, val *v, int keyword)
+static ss_status parse_value(parser *p, ss_val *v, int keyword)
 {
     const tok *t = peek(p, 0);
     const char *expected = keyword ? "expected a value after '='"
@@ -761,7 +761,7 @@ static ss_status parse_value(parser *p, val *v, int keyword)
     return fail_found(p, t, expected);
 }
 
-static void stmt_clear(stmt *s)
+static void stmt_clear(ss_stmt *s)
 {
     free(s->verb);
     for (size_t i = 0; i < s->nargs; i++) {
@@ -780,7 +780,7 @@ static int is_as(const parser *p, const tok *t)
 }
 
 /* "as NAME", the cursor on 'as'; it must end the statement. */
-static ss_status parse_as(parser *p, stmt *st)
+static ss_status parse_as(parser *p, ss_stmt *st)
 {
     const tok *name = peek(p, 1), *after = peek(p, 2);
     if (name->kind != T_IDENT)
@@ -801,7 +801,7 @@ static ss_status parse_as(parser *p, stmt *st)
 }
 
 /* One statement; the cursor is on its first token (not a separator). */
-static ss_status parse_stmt(parser *p, stmt *st)
+static ss_status parse_stmt(parser *p, ss_stmt *st)
 {
     const tok *t = peek(p, 0);
     size_t cap = 0;
@@ -815,7 +815,7 @@ static ss_status parse_stmt(parser *p, stmt *st)
     p->pos++;
 
     for (;;) {
-        stmt_arg *a;
+        ss_stmt_arg *a;
         ss_status rc;
 
         t = peek(p, 0);
@@ -829,7 +829,7 @@ static ss_status parse_stmt(parser *p, stmt *st)
 
         if (st->nargs == cap) {
             size_t nc = cap ? 2 * cap : 4;
-            stmt_arg *na = realloc(st->args, nc * sizeof *na);
+            ss_stmt_arg *na = realloc(st->args, nc * sizeof *na);
             if (!na)
                 return nomem();
             st->args = na;
@@ -854,13 +854,13 @@ static ss_status parse_stmt(parser *p, stmt *st)
     }
 }
 
-static ss_status parse_all(parser *p, stmt_list *out)
+static ss_status parse_all(parser *p, ss_stmt_list *out)
 {
     size_t cap = 0;
     for (;;) {
         const tok *t = peek(p, 0);
         ss_status rc;
-        stmt *nv;
+        ss_stmt *nv;
 
         if (t->kind == T_SEP) {
             p->pos++;
@@ -877,17 +877,17 @@ static ss_status parse_all(parser *p, stmt_list *out)
             cap = nc;
         }
         memset(&out->v[out->n], 0, sizeof out->v[out->n]);
-        out->n++; /* counted before parsing so a partial stmt is freed */
+        out->n++; /* counted before parsing so a partial ss_stmt is freed */
         rc = parse_stmt(p, &out->v[out->n - 1]);
         if (rc != SS_OK)
             return rc;
     }
 }
 
-ss_status parse_line(const char *text, stmt_list *out)
+ss_status parse_line(const char *text, ss_stmt_list *out)
 {
     parser p;
-    stmt_list l = {0};
+    ss_stmt_list l = {0};
     ss_status rc;
 
     if (!out)
@@ -921,7 +921,7 @@ ss_status parse_line(const char *text, stmt_list *out)
     return SS_OK;
 }
 
-void stmt_list_free(stmt_list *l)
+void stmt_list_free(ss_stmt_list *l)
 {
     if (!l)
         return;
@@ -1017,7 +1017,7 @@ int parse_u64(const char *text, uint64_t *out)
     return 1;
 }
 
-const char *val_kind_name(val_kind k)
+const char *val_kind_name(ss_val_kind k)
 {
     switch (k) {
     case VAL_NUM: return "number";

@@ -34,43 +34,43 @@ typedef enum {
     VAL_IDENT, /* str: [A-Za-z_][A-Za-z0-9_]* */
     VAL_AXIS,  /* str:lo..hi */
     VAL_PUNCT  /* str: ":" or "->" */
-} val_kind;
+} ss_val_kind;
 
 typedef struct {
-    val_kind kind;
+    ss_val_kind kind;
     int col;      /* column of the value's first character */
     double num;   /* VAL_NUM; str then holds the literal as written */
     double *vec;
     size_t n;
     double lo, hi;
     char *str;
-} val;
+} ss_val;
 
 typedef struct {
     char *key; /* NULL for a positional argument */
     int key_col;
-    val v;
-} stmt_arg;
+    ss_val v;
+} ss_stmt_arg;
 
 typedef struct {
     char *verb;
     int verb_col;
-    stmt_arg *args;
+    ss_stmt_arg *args;
     size_t nargs;
     char *as_name; /* NULL without `as NAME` */
     int as_col;
-} stmt;
+} ss_stmt;
 
 typedef struct {
-    stmt *v;
+    ss_stmt *v;
     size_t n;
-} stmt_list;
+} ss_stmt_list;
 
 /* Parse complete input into statements (none for blank/comment-only text).
  * On a syntax error returns SS_ERR_SYNTAX (recorded with SS_FAIL_COL, the
  * column pointing at the offending character) and leaves out empty. */
-ss_status parse_line(const char *text, stmt_list *out);
-void stmt_list_free(stmt_list *l);
+ss_status parse_line(const char *text, ss_stmt_list *out);
+void stmt_list_free(ss_stmt_list *l);
 
 /* 1 when the text cannot be complete yet and a continuation line should be
  * read: an unclosed '[' or quote, or a trailing backslash. */
@@ -87,6 +87,6 @@ int parse_u64(const char *text, uint64_t *out);
 int parse_is_echo(const char *s);
 int parse_echo_literal_quote(const char *text, size_t at);
 
-const char *val_kind_name(val_kind k);
+const char *val_kind_name(ss_val_kind k);
 
 #endif

@@ -73,7 +73,7 @@ ss_status render_value(session *s, const render_request *req,
 
 ss_status render_object(session *s, const render_request *req, canvas *c)
 {
-    obj *o = session_find(s, req->object);
+    ss_obj *o = session_find(s, req->object);
     if (!o) {
         canvas_clear(c);
         return fail_in_canvas(

@@ -159,7 +159,7 @@ char **repl_candidates(session *s, const char *line, int start,
         add_objects(&l, s, word, NULL);
         return l.v;
     }
-    obj *o = nw >= 2 ? session_find(s, words[1]) : NULL;
+    ss_obj *o = nw >= 2 ? session_find(s, words[1]) : NULL;
     const model *mo = o && o->type == &obj_model ? o->ptr : NULL;
     const char *eq = strchr(word, '=');
     if (eq) {

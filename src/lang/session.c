@@ -56,7 +56,7 @@ void session_reseed(session *s, uint64_t seed)
     ss_rng_seed(s->rng, seed, SS_STREAM_SESSION, 0);
 }
 
-obj *session_find(session *s, const char *name)
+ss_obj *session_find(session *s, const char *name)
 {
     for (size_t i = 0; i < s->nobjs; i++)
         if (strcmp(s->objs[i].name, name) == 0)
@@ -67,7 +67,7 @@ obj *session_find(session *s, const char *name)
 ss_status session_get(session *s, const char *name, const obj_type *type,
                       int col, void **out)
 {
-    obj *o = session_find(s, name);
+    ss_obj *o = session_find(s, name);
     if (!o) {
         char have[300] = "";
         size_t len = 0;
@@ -100,9 +100,9 @@ ss_status session_put(session *s, const char *name, const obj_type *type,
         return SS_FAIL(SS_ERR_LIMIT, "name too long (limit %d characters)",
                        OBJ_NAME_MAX - 1);
     }
-    obj *o = session_find(s, name);
+    ss_obj *o = session_find(s, name);
     if (!o) {
-        obj *no = realloc(s->objs, (s->nobjs + 1) * sizeof *no);
+        ss_obj *no = realloc(s->objs, (s->nobjs + 1) * sizeof *no);
         if (!no) {
             type->free(ptr);
             return SS_FAIL(SS_ERR_NOMEM, "out of memory");
@@ -127,7 +127,7 @@ ss_status session_check_name(session *s, const char *name,
         return SS_FAIL_COL(SS_ERR_LIMIT, col,
                            "name too long (limit %d characters)",
                            OBJ_NAME_MAX - 1);
-    obj *o = session_find(s, name);
+    ss_obj *o = session_find(s, name);
     if (o && o->type != type)
         return SS_FAIL_COL(SS_ERR_USAGE, col,
                            "'%s' is a %s; choose another name for the %s or "
@@ -138,7 +138,7 @@ ss_status session_check_name(session *s, const char *name,
 
 ss_status session_remove(session *s, const char *name)
 {
-    obj *o = session_find(s, name);
+    ss_obj *o = session_find(s, name);
     if (!o)
         return SS_FAIL(SS_ERR_NAME, "no object named '%s'", name);
     o->type->free(o->ptr);

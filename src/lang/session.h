@@ -12,7 +12,7 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
-typedef struct obj obj;
+typedef struct ss_obj ss_obj;
 typedef struct session session;
 typedef struct render_request render_request; /* lang/render.h */
 typedef struct canvas canvas;                 /* plot/canvas.h */
@@ -61,7 +61,7 @@ extern const obj_type obj_map;     /* map_result * */
 
 #define OBJ_NAME_MAX 64
 
-struct obj {
+struct ss_obj {
     char name[OBJ_NAME_MAX];
     const obj_type *type;
     void *ptr;
@@ -111,7 +111,7 @@ typedef void (*session_progress_fn)(session *s, const char *what,
                                     size_t done, size_t total);
 
 struct session {
-    obj *objs;
+    ss_obj *objs;
     size_t nobjs;
     int csv;               /* --format csv */
     uint64_t seed;
@@ -141,7 +141,7 @@ session *session_new(ss_sink out, ss_sink err, uint64_t seed);
 void session_delete(session *s);
 void session_reseed(session *s, uint64_t seed);
 
-obj *session_find(session *s, const char *name);
+ss_obj *session_find(session *s, const char *name);
 /* Look up name and require a type; records an error naming what exists. */
 ss_status session_get(session *s, const char *name, const obj_type *type,
                       int col, void **out);

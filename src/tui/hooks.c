@@ -222,7 +222,7 @@ static void info_refresh(tui *t)
     tui_text_clear(&p->text);
     p->dirty = 1;
     snprintf(p->subject, sizeof p->subject, "%s", s->current);
-    obj *o = s->current[0] ? session_find(s, s->current) : NULL;
+    ss_obj *o = s->current[0] ? session_find(s, s->current) : NULL;
     if (!o || o->type != &obj_model) {
         static const char hint[] =
             "No current model. Make one, for example\n"

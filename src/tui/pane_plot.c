@@ -32,7 +32,7 @@ static unsigned long fnv(unsigned long h, const void *data, size_t n)
 
 unsigned long pane_model_print(session *s, const char *name)
 {
-    obj *o = name[0] ? session_find(s, name) : NULL;
+    ss_obj *o = name[0] ? session_find(s, name) : NULL;
     if (!o || o->type != &obj_model)
         return 0;
     const model *m = o->ptr;
@@ -52,7 +52,7 @@ unsigned long pane_model_print(session *s, const char *name)
 
 void pane_note_drawn(pane *p, session *s)
 {
-    obj *o = session_find(s, p->req.object);
+    ss_obj *o = session_find(s, p->req.object);
     p->gen = o ? o->gen : 0;
     snprintf(p->origin, sizeof p->origin, "%s", o ? o->origin : "");
     /* a data set's picture uses the model it came from (its density) */
@@ -67,7 +67,7 @@ static int plot_outdated(pane *p, session *s)
 {
     if (!p->has_req)
         return 0;
-    obj *o = session_find(s, p->req.object);
+    ss_obj *o = session_find(s, p->req.object);
     int out = !o || o->gen != p->gen ||
               (p->dep[0] && pane_model_print(s, p->dep) != p->dep_print);
     int changed = out != p->outdated;

@@ -24,9 +24,9 @@
 
 /* Run one statement's command with Ctrl-C already flagged. */
 static ss_status run_interrupted(fx *f, const char *text,
-                                 ss_status (*cmd)(session *, const stmt *))
+                                 ss_status (*cmd)(session *, const ss_stmt *))
 {
-    stmt_list l = {0};
+    ss_stmt_list l = {0};
     assert_int_equal(parse_line(text, &l), SS_OK);
     assert_int_equal(l.n, 1);
     ss_clear_error();

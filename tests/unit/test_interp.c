@@ -64,7 +64,7 @@ static void snap_take(const session *s, snap *sn)
     assert_true(s->nobjs <= SNAP_MAX);
     sn->n = s->nobjs;
     for (size_t i = 0; i < s->nobjs; i++) {
-        const obj *o = &s->objs[i];
+        const ss_obj *o = &s->objs[i];
         memcpy(sn->names[i], o->name, OBJ_NAME_MAX);
         sn->types[i] = o->type;
         sn->ptrs[i] = o->ptr;
@@ -94,7 +94,7 @@ static void snap_check(const session *s, snap *sn, const char *text)
         fail_msg("\"%s\": %zu objects before, %zu after", text, sn->n,
                  s->nobjs);
     for (size_t i = 0; i < sn->n; i++) {
-        const obj *o = &s->objs[i];
+        const ss_obj *o = &s->objs[i];
         if (strcmp(o->name, sn->names[i]) != 0 || o->type != sn->types[i] ||
             o->ptr != sn->ptrs[i])
             fail_msg("\"%s\": object %zu ('%s') was replaced", text, i,
@@ -160,7 +160,7 @@ static void make_g(fx *f)
 
 static const model *get_model(fx *f, const char *name)
 {
-    obj *o = session_find(f->s, name);
+    ss_obj *o = session_find(f->s, name);
     assert_non_null(o);
     assert_ptr_equal(o->type, &obj_model);
     return o->ptr;

@@ -366,7 +366,7 @@ static void test_defaults_from_table(void **state)
              {"map g", "tol", 1e-10},        {"export P f.txt", "width", 80},
              {"export P f.txt", "height", 24}, {"plot P", "width", 0}};
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
-        stmt_list l;
+        ss_stmt_list l;
         assert_int_equal(parse_line(c[i].line, &l), SS_OK);
         const cmd_opt *o = args_opt(&l.v[0], c[i].key);
         assert_non_null(o);
@@ -383,7 +383,7 @@ static void test_defaults_from_table(void **state)
                      got, c[i].want);
         stmt_list_free(&l);
     }
-    stmt_list l;
+    ss_stmt_list l;
     size_t nx, ny;
     const char *w;
     assert_int_equal(parse_line("map g", &l), SS_OK);

@@ -15,9 +15,9 @@
 /* ---- helpers ---- */
 
 /* Parse text that must be valid; the caller frees the list. */
-static stmt_list parse_ok(const char *text)
+static ss_stmt_list parse_ok(const char *text)
 {
-    stmt_list l;
+    ss_stmt_list l;
     ss_status rc = parse_line(text, &l);
     if (rc != SS_OK)
         fail_msg("parse_line(\"%s\") failed: %s (col %d)", text,
@@ -30,7 +30,7 @@ static stmt_list parse_ok(const char *text)
 static void expect_err(const char *text, ss_status code, int col,
                        const char *msg)
 {
-    stmt_list l = {(stmt *)&l, 99}; /* garbage that must be reset */
+    ss_stmt_list l = {(ss_stmt *)&l, 99}; /* garbage that must be reset */
     ss_clear_error();
     assert_int_equal(parse_line(text, &l), code);
     assert_null(l.v);
@@ -40,7 +40,7 @@ static void expect_err(const char *text, ss_status code, int col,
     assert_int_equal(ss_last_error()->col, col);
 }
 
-static void check_verb(const stmt *s, const char *verb, int col, size_t nargs)
+static void check_verb(const ss_stmt *s, const char *verb, int col, size_t nargs)
 {
     assert_string_equal(s->verb, verb);
     assert_int_equal(s->verb_col, col);
@@ -48,10 +48,10 @@ static void check_verb(const stmt *s, const char *verb, int col, size_t nargs)
 }
 
 /* Positional (key NULL) or keyword argument i with a value of kind k. */
-static const val *arg(const stmt *s, size_t i, const char *key, int key_col,
-                      val_kind k, int col)
+static const ss_val *arg(const ss_stmt *s, size_t i, const char *key, int key_col,
+                      ss_val_kind k, int col)
 {
-    const stmt_arg *a;
+    const ss_stmt_arg *a;
     assert_true(i < s->nargs);
     a = &s->args[i];
     if (key) {
@@ -66,16 +66,16 @@ static const val *arg(const stmt *s, size_t i, const char *key, int key_col,
     return &a->v;
 }
 
-static void check_str(const stmt *s, size_t i, val_kind k, const char *str,
+static void check_str(const ss_stmt *s, size_t i, ss_val_kind k, const char *str,
                       int col)
 {
-    const val *v = arg(s, i, NULL, 0, k, col);
+    const ss_val *v = arg(s, i, NULL, 0, k, col);
     assert_string_equal(v->str, str);
 }
 
-static void check_num(const stmt *s, size_t i, double num, int col)
+static void check_num(const ss_stmt *s, size_t i, double num, int col)
 {
-    const val *v = arg(s, i, NULL, 0, VAL_NUM, col);
+    const ss_val *v = arg(s, i, NULL, 0, VAL_NUM, col);
     assert_true(v->num == num);
 }
 
@@ -84,9 +84,9 @@ static void check_num(const stmt *s, size_t i, double num, int col)
 static void test_example_model(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("model g gmm v=0.3 w1=0 w2=1.5");
+    ss_stmt_list l = parse_ok("model g gmm v=0.3 w1=0 w2=1.5");
     assert_int_equal(l.n, 1);
-    const stmt *s = &l.v[0];
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "model", 1, 5);
     check_str(s, 0, VAL_IDENT, "g", 7);
     check_str(s, 1, VAL_IDENT, "gmm", 9);
@@ -102,9 +102,9 @@ static void test_example_model(void **state)
 static void test_example_fim(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("fim g method=mc n=200000");
+    ss_stmt_list l = parse_ok("fim g method=mc n=200000");
     assert_int_equal(l.n, 1);
-    const stmt *s = &l.v[0];
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "fim", 1, 3);
     check_str(s, 0, VAL_IDENT, "g", 5);
     assert_string_equal(arg(s, 1, "method", 7, VAL_IDENT, 14)->str, "mc");
@@ -115,8 +115,8 @@ static void test_example_fim(void **state)
 static void test_example_sample_as(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("sample g n=5000 seed=7 as d");
-    const stmt *s = &l.v[0];
+    ss_stmt_list l = parse_ok("sample g n=5000 seed=7 as d");
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "sample", 1, 3);
     check_str(s, 0, VAL_IDENT, "g", 8);
     assert_true(arg(s, 1, "n", 10, VAL_NUM, 12)->num == 5000);
@@ -130,9 +130,9 @@ static void test_example_map(void **state)
 {
     (void)state;
     const char *text = "map g x=w1:-1..1 y=w2:-1..1 res=[200,200]";
-    stmt_list l = parse_ok(text);
-    const stmt *s = &l.v[0];
-    const val *v;
+    ss_stmt_list l = parse_ok(text);
+    const ss_stmt *s = &l.v[0];
+    const ss_val *v;
     check_verb(s, "map", 1, 4);
     check_str(s, 0, VAL_IDENT, "g", 5);
     v = arg(s, 1, "x", 7, VAL_AXIS, 9);
@@ -165,8 +165,8 @@ static void test_example_map(void **state)
 static void test_example_path(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("path g v: 0.3 -> 0");
-    const stmt *s = &l.v[0];
+    ss_stmt_list l = parse_ok("path g v: 0.3 -> 0");
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "path", 1, 6);
     check_str(s, 0, VAL_IDENT, "g", 6);
     check_str(s, 1, VAL_IDENT, "v", 8);
@@ -194,8 +194,8 @@ static void test_example_path(void **state)
 static void test_numbers(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("n 1e-3 -0.5 .5 5. 2E+10 +3 -.25 1.e2 007 0");
-    const stmt *s = &l.v[0];
+    ss_stmt_list l = parse_ok("n 1e-3 -0.5 .5 5. 2E+10 +3 -.25 1.e2 007 0");
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "n", 1, 10);
     check_num(s, 0, 1e-3, 3);
     check_num(s, 1, -0.5, 8);
@@ -278,7 +278,7 @@ static void test_parse_u64(void **state)
 static void test_echo_text(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("echo Hello, world!");
+    ss_stmt_list l = parse_ok("echo Hello, world!");
     check_verb(&l.v[0], "echo", 1, 1);
     check_str(&l.v[0], 0, VAL_STR, "Hello, world!", 6);
     stmt_list_free(&l);
@@ -344,9 +344,9 @@ static void test_number_errors(void **state)
 static void test_ranges(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("r 0..1 -1 .. -2 1.5..0.5 x=2..3 0...5");
-    const stmt *s = &l.v[0];
-    const val *v;
+    ss_stmt_list l = parse_ok("r 0..1 -1 .. -2 1.5..0.5 x=2..3 0...5");
+    const ss_stmt *s = &l.v[0];
+    const ss_val *v;
     check_verb(s, "r", 1, 5);
     v = arg(s, 0, NULL, 0, VAL_RANGE, 3);
     assert_true(v->lo == 0 && v->hi == 1);
@@ -372,10 +372,10 @@ static void test_ranges(void **state)
 static void test_vectors(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("v [1, 0.5] [1 2 -3] [] [ ] [4,5,] [\n6,\n 7\n] "
+    ss_stmt_list l = parse_ok("v [1, 0.5] [1 2 -3] [] [ ] [4,5,] [\n6,\n 7\n] "
                            "k=[1e3]");
-    const stmt *s = &l.v[0];
-    const val *v;
+    const ss_stmt *s = &l.v[0];
+    const ss_val *v;
     check_verb(s, "v", 1, 7);
     v = arg(s, 0, NULL, 0, VAL_VEC, 3);
     assert_int_equal(v->n, 2);
@@ -434,8 +434,8 @@ static void test_strings(void **state)
     const char *text = "s \"a b\" 'x \"y\"' \"e\\\\\\\"\\'\\n\\t\\q\" "
                        "\"\xc3\xa9t\xc3\xa9\" '' f=\"two\nlines\" "
                        "\"jo\\\nin\"";
-    stmt_list l = parse_ok(text);
-    const stmt *s = &l.v[0];
+    ss_stmt_list l = parse_ok(text);
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "s", 1, 7);
     check_str(s, 0, VAL_STR, "a b", 3);
     check_str(s, 1, VAL_STR, "x \"y\"", 9);
@@ -454,10 +454,10 @@ static void test_strings(void **state)
 static void test_bare_words(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("load tour.scn scenarios/tour.scn ../x.scn "
+    ss_stmt_list l = parse_ok("load tour.scn scenarios/tour.scn ../x.scn "
                            "/tmp/out-1.csv ~/a.scn ./x . a+b x_1 "
                            "out=res/a.csv");
-    const stmt *s = &l.v[0];
+    const ss_stmt *s = &l.v[0];
     check_verb(s, "load", 1, 10);
     check_str(s, 0, VAL_STR, "tour.scn", 6);
     check_str(s, 1, VAL_STR, "scenarios/tour.scn", 15);
@@ -475,9 +475,9 @@ static void test_bare_words(void **state)
 static void test_axes(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("a w1:0..1 w2: -1 .. 2.5 k=v:3..4 u :0..1");
-    const stmt *s = &l.v[0];
-    const val *v;
+    ss_stmt_list l = parse_ok("a w1:0..1 w2: -1 .. 2.5 k=v:3..4 u :0..1");
+    const ss_stmt *s = &l.v[0];
+    const ss_val *v;
     check_verb(s, "a", 1, 6);
     v = arg(s, 0, NULL, 0, VAL_AXIS, 3);
     assert_string_equal(v->str, "w1");
@@ -512,7 +512,7 @@ static void test_multiple_statements(void **state)
 {
     (void)state;
     const char *text = "a 1; b x=2\nc;;\n\n  d [1,\n2] ; e";
-    stmt_list l = parse_ok(text);
+    ss_stmt_list l = parse_ok(text);
     assert_int_equal(l.n, 5);
     check_verb(&l.v[0], "a", 1, 1);
     check_num(&l.v[0], 0, 1, 3);
@@ -532,13 +532,13 @@ static void test_blank_and_comments(void **state)
                            "  # only a comment [ \" '\n# another",
                            "\t\r\n", "\\\n", "\\"};
     for (size_t i = 0; i < sizeof blank / sizeof *blank; i++) {
-        stmt_list l = {(stmt *)&l, 7};
+        ss_stmt_list l = {(ss_stmt *)&l, 7};
         assert_int_equal(parse_line(blank[i], &l), SS_OK);
         assert_int_equal(l.n, 0);
         assert_null(l.v);
     }
 
-    stmt_list l = parse_ok("a x=1 # set x; b 2\nc # trailing \\\nd");
+    ss_stmt_list l = parse_ok("a x=1 # set x; b 2\nc # trailing \\\nd");
     assert_int_equal(l.n, 3);
     check_verb(&l.v[0], "a", 1, 1);
     check_verb(&l.v[1], "c", 20, 0);
@@ -565,7 +565,7 @@ static void test_blank_and_comments(void **state)
 static void test_continuation(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("model g gmm \\\n v=0.3 \\  \t\n w1=0\nfim g");
+    ss_stmt_list l = parse_ok("model g gmm \\\n v=0.3 \\  \t\n w1=0\nfim g");
     assert_int_equal(l.n, 2);
     check_verb(&l.v[0], "model", 1, 4);
     assert_true(arg(&l.v[0], 2, "v", 16, VAL_NUM, 18)->num == 0.3);
@@ -586,7 +586,7 @@ static void test_continuation(void **state)
 static void test_as_name(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("as x as y; f as=3");
+    ss_stmt_list l = parse_ok("as x as y; f as=3");
     check_verb(&l.v[0], "as", 1, 1);
     check_str(&l.v[0], 0, VAL_IDENT, "x", 4);
     assert_string_equal(l.v[0].as_name, "y");
@@ -621,7 +621,7 @@ static void test_as_name(void **state)
 static void test_keyword_errors(void **state)
 {
     (void)state;
-    stmt_list l = parse_ok("f a = 1 b= 2 c =3");
+    ss_stmt_list l = parse_ok("f a = 1 b= 2 c =3");
     check_verb(&l.v[0], "f", 1, 3);
     assert_true(arg(&l.v[0], 0, "a", 3, VAL_NUM, 7)->num == 1);
     assert_true(arg(&l.v[0], 1, "b", 9, VAL_NUM, 12)->num == 2);
@@ -697,7 +697,7 @@ static void test_too_long(void **state)
 
     /* exactly at the limit is accepted */
     text[PARSE_MAX_LINE] = 0;
-    stmt_list l = parse_ok(text);
+    ss_stmt_list l = parse_ok(text);
     assert_int_equal(l.n, 1);
     assert_int_equal(strlen(l.v[0].verb), PARSE_MAX_LINE);
     stmt_list_free(&l);
@@ -773,7 +773,7 @@ static void test_kind_names(void **state)
 static void test_free_empty(void **state)
 {
     (void)state;
-    stmt_list l = {0};
+    ss_stmt_list l = {0};
     stmt_list_free(&l);
     stmt_list_free(&l);
     stmt_list_free(NULL);
@@ -810,7 +810,7 @@ static void test_fuzz(void **state)
         }
         buf[len] = 0;
 
-        stmt_list l = {(stmt *)buf, 3};
+        ss_stmt_list l = {(ss_stmt *)buf, 3};
         ss_status rc = parse_line(buf, &l);
         (void)parse_incomplete(buf);
         if (rc == SS_OK) {

@@ -26,7 +26,7 @@
 
 static const path_result *get_path(fx *f, const char *name)
 {
-    obj *o = session_find(f->s, name);
+    ss_obj *o = session_find(f->s, name);
     assert_non_null(o);
     assert_ptr_equal(o->type, &obj_path);
     return o->ptr;
@@ -34,7 +34,7 @@ static const path_result *get_path(fx *f, const char *name)
 
 static const map_result *get_map(fx *f, const char *name)
 {
-    obj *o = session_find(f->s, name);
+    ss_obj *o = session_find(f->s, name);
     assert_non_null(o);
     assert_ptr_equal(o->type, &obj_map);
     return o->ptr;
@@ -223,7 +223,7 @@ static void test_map_floor_matches_eig(void **state)
     const map_result *r = get_map(f, "m");
     assert_int_equal(r->status[0], MAP_CELL_OK);
     fx_ok(f, "eig g as e");
-    obj *o = session_find(f->s, "e");
+    ss_obj *o = session_find(f->s, "e");
     assert_non_null(o);
     const eig_obj *e = o->ptr;
     double want = gsl_vector_get(e->spec->eval, e->spec->k - 1);
@@ -450,7 +450,7 @@ static void test_map_marks_and_minimum(void **state)
     size_t c = 15 * r->nx + 5; /* w1 = -0.5, w2 = 0.5 */
     assert_true(fabs(map_x(r, 5) + 0.5) < 1e-15);
     assert_true(fabs(map_y(r, 15) - 0.5) < 1e-15);
-    obj *o = session_find(f->s, "e");
+    ss_obj *o = session_find(f->s, "e");
     assert_non_null(o);
     const eig_obj *ev = o->ptr;
     assert_true(fabs(r->val[c] - ev->spec->logdet) <

@@ -333,7 +333,7 @@ static const char *as_name(const char *cmd, char *buf, size_t n)
 
 static void check_stored(sweep *w, const char *cmd, const char *name)
 {
-    obj *o = session_find(w->f.s, name);
+    ss_obj *o = session_find(w->f.s, name);
     TU_CHECK(w->c, o != NULL, "'%s' succeeded but stored no '%s'", cmd, name);
     if (!o)
         return;
@@ -1104,7 +1104,7 @@ static void test_explanations(void **state)
 
 static const path_result *stored_path(sweep *w, const char *name)
 {
-    obj *o = session_find(w->f.s, name);
+    ss_obj *o = session_find(w->f.s, name);
     return o && o->type == &obj_path ? o->ptr : NULL;
 }
 
@@ -1159,7 +1159,7 @@ static void test_known_bugs(void **state)
 #ifdef SWEEP_KNOWN_BUGS
     if (run(&w, "map G x=v:0..1e-10 y=w2:-1e-10..1e-10 res=3x3 as Mp") ==
         SS_OK) {
-        obj *om = session_find(w.f.s, "Mp"), *oe = session_find(w.f.s, "E");
+        ss_obj *om = session_find(w.f.s, "Mp"), *oe = session_find(w.f.s, "E");
         if (om && oe) {
             const map_result *r = om->ptr;
             const eig_obj *e = oe->ptr;
@@ -1179,7 +1179,7 @@ static void test_known_bugs(void **state)
     must(&w, "model N mlp2 w1=1e200 w2=1e200 J1=0.5 J2=1.5");
 #ifdef SWEEP_KNOWN_BUGS
     if (run(&w, "fim N method=mc n=2000 seed=1 as Fm") == SS_OK) {
-        obj *o = session_find(w.f.s, "Fm");
+        ss_obj *o = session_find(w.f.s, "Fm");
         const fim_result *f = o ? o->ptr : NULL;
         TU_CHECK(&c, f && gsl_matrix_get(f->G, 0, 0) > 0,
                  "mc FIM G[w1][w1] = %g (the information is ~1e400)",
