@@ -1,5 +1,6 @@
 #include "core/table.h"
 #include "core/interrupt.h"
+#include "core/tblstream.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -173,7 +174,7 @@ static const char *cell_text(const cell *c, int csv, char *numbuf, size_t n)
     return c->text ? c->text : "";
 }
 
-static void csv_field(const ss_sink *out, const char *s)
+void tbl_csv_field(const ss_sink *out, const char *s)
 {
     if (strpbrk(s, ",\"\n\r") == NULL) {
         ss_sink_puts(out, s);
@@ -189,8 +190,7 @@ static void csv_field(const ss_sink *out, const char *s)
     ss_sink_puts(out, "\"");
 }
 
-/* Display width of UTF-8 text: count code points, not bytes. */
-static size_t text_width(const char *s)
+size_t tbl_text_width(const char *s)
 {
     size_t w = 0;
     for (; *s; s++)
@@ -227,7 +227,7 @@ void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent)
             for (size_t j = 0; j < t->ncols; j++) {
                 if (j)
                     ss_sink_puts(out, ",");
-                csv_field(out, t->head[j] ? t->head[j] : "");
+                tbl_csv_field(out, t->head[j] ? t->head[j] : "");
             }
             ss_sink_puts(out, "\n");
         }
@@ -235,7 +235,7 @@ void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent)
             for (size_t j = 0; j < t->ncols; j++) {
                 if (j)
                     ss_sink_puts(out, ",");
-                csv_field(out, cell_text(&t->cells[i * t->ncols + j], 1, buf,
+                tbl_csv_field(out, cell_text(&t->cells[i * t->ncols + j], 1, buf,
                                          sizeof buf));
             }
             ss_sink_puts(out, "\n");
@@ -251,10 +251,10 @@ void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent)
     }
     for (size_t j = 0; j < t->ncols; j++) {
         if (t->head[j])
-            w[j] = text_width(t->head[j]);
+            w[j] = tbl_text_width(t->head[j]);
         for (size_t i = 0; i < t->nrows; i++) {
             const cell *c = &t->cells[i * t->ncols + j];
-            size_t l = text_width(cell_text(c, 0, buf, sizeof buf));
+            size_t l = tbl_text_width(cell_text(c, 0, buf, sizeof buf));
             if (l > w[j])
                 w[j] = l;
             if (c->numeric)
@@ -274,7 +274,7 @@ void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent)
                               sizeof buf);
             if (!*s && rest_empty(t, header, row, j))
                 break; /* no trailing blanks */
-            size_t pad = w[j] - text_width(s);
+            size_t pad = w[j] - tbl_text_width(s);
             int last = j + 1 == t->ncols;
             if (j)
                 ss_sink_puts(out, "  ");
@@ -296,92 +296,18 @@ int tbl_print_numeric(const ss_sink *out, const char *const *head,
                       size_t ncols, size_t nrows, tbl_row_fn row, void *ctx,
                       int csv, int indent)
 {
-    char buf[64];
-    int has_head = 0;
-    for (size_t j = 0; head && j < ncols; j++)
-        if (head[j])
-            has_head = 1;
-    double *v = calloc(ncols ? ncols : 1, sizeof *v);
-    size_t *w = calloc(ncols ? ncols : 1, sizeof *w);
-    int stopped = 0;
-    if (!v || !w) {
-        free(v);
-        free(w);
+    tbl_stream *t =
+        tbl_stream_alloc(out, head, ncols, nrows, row, ctx, csv, indent);
+    if (!t)
         return 0;
-    }
-    if (csv) {
-        if (has_head) {
-            for (size_t j = 0; j < ncols; j++) {
-                if (j)
-                    ss_sink_puts(out, ",");
-                csv_field(out, head[j] ? head[j] : "");
-            }
-            ss_sink_puts(out, "\n");
-        }
-        for (size_t i = 0; i < nrows && !stopped; i++) {
-            if (i % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
-                stopped = 1;
-                break;
-            }
-            row(ctx, i, v);
-            for (size_t j = 0; j < ncols; j++) {
-                if (j)
-                    ss_sink_puts(out, ",");
-                tbl_format_num(buf, sizeof buf, v[j], 1);
-                ss_sink_puts(out, buf);
-            }
-            ss_sink_puts(out, "\n");
-        }
-        free(v);
-        free(w);
-        return stopped;
-    }
-    /* pass 1: widths (every column holds numbers: all right-aligned) */
-    for (size_t j = 0; has_head && j < ncols; j++)
-        w[j] = head[j] ? text_width(head[j]) : 0;
-    for (size_t i = 0; i < nrows && !stopped; i++) {
-        if (i % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
+    int stopped = 0;
+    while (!tbl_stream_type.test(t)) {
+        if (ss_interrupted()) {
             stopped = 1;
             break;
         }
-        row(ctx, i, v);
-        for (size_t j = 0; j < ncols; j++) {
-            tbl_format_num(buf, sizeof buf, v[j], 0);
-            size_t l = strlen(buf);
-            if (l > w[j])
-                w[j] = l;
-        }
+        tbl_stream_type.iterate(t);
     }
-    /* pass 2: the lines */
-    for (size_t i = 0; !stopped && i < nrows + (size_t)has_head; i++) {
-        int header = has_head && i == 0;
-        size_t r = i - (size_t)has_head;
-        if (!header && r % TBL_STREAM_CHECK == 0 && ss_interrupted()) {
-            stopped = 1;
-            break;
-        }
-        if (!header)
-            row(ctx, r, v);
-        ss_sink_printf(out, "%*s", indent, "");
-        for (size_t j = 0; j < ncols; j++) {
-            const char *s = buf;
-            if (header) {
-                s = head[j] ? head[j] : "";
-                size_t k = j;
-                while (k < ncols && !(head[k] && *head[k]))
-                    k++;
-                if (k == ncols)
-                    break; /* no trailing blanks */
-            } else {
-                tbl_format_num(buf, sizeof buf, v[j], 0);
-            }
-            if (j)
-                ss_sink_puts(out, "  ");
-            ss_sink_printf(out, "%*s%s", (int)(w[j] - text_width(s)), "", s);
-        }
-        ss_sink_puts(out, "\n");
-    }
-    free(v);
-    free(w);
+    tbl_stream_free(t);
     return stopped;
 }

@@ -6,6 +6,7 @@
 #define SS_TABLE_H
 
 #include "core/sink.h"
+#include "core/tblstream.h"
 #include <stddef.h>
 
 typedef struct tbl tbl;
@@ -21,18 +22,19 @@ size_t tbl_rows(const tbl *t);
 /* Write the table; in text mode each line is prefixed by indent spaces. */
 void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent);
 
-/* A table of numbers too large to hold as cells (a data set of 10^7 rows),
- * printed exactly as tbl_print prints the same numbers: rows are fetched one
- * at a time by row(ctx, i, vals) (vals has ncols slots), so memory does not
- * grow with nrows. CSV takes one pass; aligned text two (column widths,
- * then the lines). head may be NULL (no header line). Ctrl-C
- * (ss_interrupted()) is checked every TBL_STREAM_CHECK rows: output then
- * stops part-way and 1 is returned; 0 when every row was written. */
-typedef void (*tbl_row_fn)(void *ctx, size_t row, double *vals);
-#define TBL_STREAM_CHECK 1024
+/* A table of numbers too large to hold as cells, written in one go
+ * through a tbl_stream (core/tblstream.h), exactly as tbl_print prints the
+ * same numbers. Ctrl-C (ss_interrupted()) is checked between the stream's
+ * blocks: output then stops part-way and 1 is returned; 0 when every row
+ * was written. */
 int tbl_print_numeric(const ss_sink *out, const char *const *head,
                       size_t ncols, size_t nrows, tbl_row_fn row, void *ctx,
                       int csv, int indent);
+
+/* A CSV field, quoted when it holds a comma, quote or newline. */
+void tbl_csv_field(const ss_sink *out, const char *s);
+/* Display width of UTF-8 text: code points, not bytes. */
+size_t tbl_text_width(const char *s);
 
 /* Format one number as the table does (text: %.12g; csv: round-trip).
  * NaN means "not available": "n/a" in text, an empty field in CSV. */

@@ -376,13 +376,37 @@ static void csv_comment(session *s, const ss_sink *out, const ss_obj *o,
     ss_sink_puts(out, "\n");
 }
 
+/* A big table (obj_table) written as a job: progress and Ctrl-C between
+ * blocks of rows, in every front end. */
+static ss_status write_table_job(session *s, const ss_obj *o, int part,
+                                 const ss_sink *out, int csv)
+{
+    obj_table tb = {0};
+    if (!o->type->export_table(o->ptr, part, &tb))
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    tbl_stream *t = tbl_stream_alloc(out, tb.head, tb.ncols, tb.nrows,
+                                     tb.row, tb.ctx, csv, 0);
+    ss_status rc = SS_OK;
+    if (!t) {
+        rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    } else {
+        session_job job = {.it = {&tbl_stream_type, t}, .what = "export"};
+        rc = session_drive(s, &job);
+    }
+    tbl_stream_free(t);
+    free(tb.head);
+    return rc;
+}
+
 /* Print the object through its class into out: part -1 everything, else
- * table `part` of a class with several (one per CSV file). */
-static void write_object(session *s, const ss_obj *o, const canvas *pic,
-                         ss_sink out, int csv, int part)
+ * table `part` of a class with several (one per CSV file). Returns
+ * SS_ERR_INTERRUPTED when Ctrl-C stopped a streamed table part-way. */
+static ss_status write_object(session *s, const ss_obj *o, const canvas *pic,
+                              ss_sink out, int csv, int part)
 {
     ss_sink save_out = s->out;
     int save_csv = s->csv;
+    ss_status rc = SS_OK;
     s->out = out;
     s->csv = csv;
     if (csv)
@@ -392,12 +416,15 @@ static void write_object(session *s, const ss_obj *o, const canvas *pic,
                         : NULL);
     if (pic)
         canvas_print(pic, &s->out);
+    else if (o->type->export_table)
+        rc = write_table_job(s, o, part < 0 ? 0 : part, &out, csv);
     else if (o->type->export_rows)
         o->type->export_rows(s, o->name, o->ptr, part < 0 ? 0 : part);
     else
         o->type->print(s, o->name, o->ptr);
     s->out = save_out;
     s->csv = save_csv;
+    return rc;
 }
 
 /* NAME.csv -> NAME.fit.csv (NAME -> NAME.fit.csv without .csv). */
@@ -512,10 +539,16 @@ ss_status cmd_export(session *s, const ss_stmt *st)
             nout = 2;
     }
     if (rc == SS_OK) {
-        write_object(s, o, pic, ss_sink_checked(&out[0].fs), csv,
-                     csv && o->type->nparts >= 2 ? 0 : -1);
-        if (nout == 2)
-            write_object(s, o, NULL, ss_sink_checked(&out[1].fs), csv, 1);
+        ss_status wr = write_object(s, o, pic, ss_sink_checked(&out[0].fs),
+                                    csv, csv && o->type->nparts >= 2 ? 0 : -1);
+        if (wr == SS_OK && nout == 2)
+            wr = write_object(s, o, NULL, ss_sink_checked(&out[1].fs), csv, 1);
+        /* stopped part-way (Ctrl-C in the job driver): out_finish then
+         * discards or reports the partial output */
+        for (size_t i = 0; wr == SS_ERR_INTERRUPTED && i < nout; i++)
+            out[i].fs.interrupted = 1;
+        if (wr != SS_OK && wr != SS_ERR_INTERRUPTED)
+            rc = wr;
     }
     canvas_free(pic);
     /* finish both before making either visible: an interrupted or failed

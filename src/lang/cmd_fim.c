@@ -29,32 +29,63 @@ static uint64_t fresh_seed(session *s)
     return ss_rng_u64(s->rng);
 }
 
-/* Fill X, in blocks of SAMPLE_CHUNK rows when the family allows it, with
- * Ctrl-C checked between blocks (nothing is kept when it comes). */
-static ss_status sample_rows(const model *m, gsl_rng *r, gsl_matrix *X)
+/* Drawing a data set as a job: one block of SAMPLE_CHUNK rows a step
+ * (a series in one piece: its rows are not independent). Rows of i.i.d.
+ * and regression data are independent, so the blocks are the same draws
+ * as one call, and a run stopped by Ctrl-C keeps the first rows of the
+ * full draw. */
+typedef struct {
+    const model *m;
+    gsl_rng *r;
+    gsl_matrix *X;
+    size_t next, chunk;
+} sample_state;
+
+static ss_status sample_iterate(void *state)
 {
-    size_t n = X->size1, cols = X->size2;
-    /* Rows of i.i.d. and regression data are independent, so blocks give
-     * the same draws as one call; a series must be drawn in one piece. */
-    size_t chunk = n > SAMPLE_CHUNK && m->type->data_kind != MODEL_DATA_SERIES
-                       ? SAMPLE_CHUNK
-                       : n;
-    for (size_t i = 0; i < n; i += chunk) {
-        if (ss_interrupted())
-            return SS_FAIL(SS_ERR_INTERRUPTED,
-                           "sample interrupted after %zu of %zu "
-                           "observations: nothing was stored",
-                           i, n);
-        size_t len = n - i < chunk ? n - i : chunk;
-        gsl_matrix_view v = gsl_matrix_submatrix(X, i, 0, len, cols);
-        ss_status rc = m->type->sample(m, m->theta, r, &v.matrix);
-        if (rc != SS_OK)
-            return rc;
+    sample_state *st = state;
+    size_t n = st->X->size1, len = n - st->next;
+    if (len > st->chunk)
+        len = st->chunk;
+    gsl_matrix_view v =
+        gsl_matrix_submatrix(st->X, st->next, 0, len, st->X->size2);
+    ss_status rc = st->m->type->sample(st->m, st->m->theta, st->r, &v.matrix);
+    if (rc == SS_OK)
+        st->next += len;
+    return rc;
+}
+
+static int sample_test(const void *state)
+{
+    const sample_state *st = state;
+    return st->next == st->X->size1;
+}
+
+static void sample_progress(const void *state, size_t *done, size_t *total)
+{
+    const sample_state *st = state;
+    *done = st->next;
+    *total = st->X->size1;
+}
+
+static const ss_iter_type sample_iter = {
+    .name = "sample",
+    .iterate = sample_iterate,
+    .test = sample_test,
+    .progress = sample_progress,
+};
+
+/* The first `rows` rows of X as a matrix of their own (X freed). */
+static gsl_matrix *keep_rows(gsl_matrix *X, size_t rows)
+{
+    gsl_matrix *Y = gsl_matrix_alloc(rows, X->size2);
+    if (Y) {
+        gsl_matrix_const_view v =
+            gsl_matrix_const_submatrix(X, 0, 0, rows, X->size2);
+        gsl_matrix_memcpy(Y, &v.matrix);
     }
-    if (ss_interrupted())
-        return SS_FAIL(SS_ERR_INTERRUPTED,
-                       "sample interrupted: nothing was stored");
-    return SS_OK;
+    gsl_matrix_free(X);
+    return Y;
 }
 
 ss_status cmd_sample(session *s, const ss_stmt *st)
@@ -116,7 +147,7 @@ ss_status cmd_sample(session *s, const ss_stmt *st)
                            (unsigned long long)(SAMPLE_MAX_BYTES /
                                                 (cols * sizeof(double))));
     dataset *d = calloc(1, sizeof *d);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = ss_rng_alloc();
     if (d)
         d->X = gsl_matrix_alloc(n, cols);
     if (d)
@@ -129,8 +160,26 @@ ss_status cmd_sample(session *s, const ss_stmt *st)
                        (unsigned long long)n);
     }
     ss_rng_seed(r, seed, SS_STREAM_SAMPLE, 0);
-    rc = sample_rows(m, r, d->X);
+    sample_state ss = {
+        .m = m,
+        .r = r,
+        .X = d->X,
+        .chunk = n > SAMPLE_CHUNK && m->type->data_kind != MODEL_DATA_SERIES
+                     ? SAMPLE_CHUNK
+                     : n,
+    };
+    session_job job = {.it = {&sample_iter, &ss}, .what = "sample"};
+    rc = session_drive(s, &job);
     gsl_rng_free(r);
+    int stopped = rc == SS_ERR_INTERRUPTED;
+    if (stopped && ss.next == 0)
+        rc = SS_FAIL(SS_ERR_INTERRUPTED,
+                     "sample interrupted before the first block of rows: "
+                     "nothing was stored");
+    else if (stopped && !(d->X = keep_rows(d->X, ss.next)))
+        rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    else if (stopped)
+        rc = SS_OK, ss_clear_error();
     if (rc != SS_OK) {
         dataset_free(d);
         return rc;
@@ -140,12 +189,19 @@ ss_status cmd_sample(session *s, const ss_stmt *st)
     d->gen = model_clone(m); /* the density it came from (NULL: unknown) */
     for (size_t c = 0; c < cols; c++)
         m->type->data_colname(m, c, d->colnames[c], sizeof d->colnames[c]);
-    char origin[160];
-    snprintf(origin, sizeof origin, "sample %s n=%llu seed=%llu%s%s", name,
+    char origin[160], cut[64] = "";
+    if (stopped)
+        snprintf(cut, sizeof cut, " (interrupted: the first %zu)", ss.next);
+    snprintf(origin, sizeof origin, "sample %s n=%llu seed=%llu%s%s%s", name,
              (unsigned long long)n, (unsigned long long)seed,
-             ta ? " teacher=" : "", ta ? from : "");
+             ta ? " teacher=" : "", ta ? from : "", cut);
     rc = session_put(s, st->as_name, &obj_data, d, origin);
-    if (rc == SS_OK && !s->csv)
+    if (rc == SS_OK && !s->csv && stopped)
+        session_printf(s, "%s: interrupted after %zu of %llu observations "
+                          "from %s; kept them (the first rows of the full "
+                          "draw)\n",
+                       st->as_name, ss.next, (unsigned long long)n, from);
+    else if (rc == SS_OK && !s->csv)
         session_printf(s, "%s: %llu observations from %s\n", st->as_name,
                        (unsigned long long)n, from);
     return rc;

@@ -48,23 +48,24 @@ static void data_row(void *ctx, size_t i, double *v)
         v[c] = gsl_matrix_get(X, i, c);
 }
 
-/* A data set's rows, streamed (no copy of the table in memory); stops
- * part-way at Ctrl-C. */
-static void export_data(session *s, const char *name, const void *p,
-                        int part)
+/* A data set's rows, fetched one at a time (no copy of the table in
+ * memory): export streams them as a job. */
+static int table_data(const void *p, int part, obj_table *out)
 {
-    (void)name;
     (void)part;
     const dataset *d = p;
-    const char **head = calloc(d->X->size2 ? d->X->size2 : 1, sizeof *head);
-    if (!head)
-        return;
+    out->head = calloc(d->X->size2 ? d->X->size2 : 1, sizeof *out->head);
+    if (!out->head)
+        return 0;
     for (size_t c = 0; c < d->X->size2; c++)
-        head[c] = d->colnames[c];
-    tbl_print_numeric(&s->out, head, d->X->size2, d->X->size1, data_row,
-                      d->X, s->csv, 0);
-    free(head);
+        out->head[c] = d->colnames[c];
+    out->ncols = d->X->size2;
+    out->nrows = d->X->size1;
+    out->row = data_row;
+    out->ctx = d->X;
+    return 1;
 }
+
 void dataset_free(dataset *d)
 {
     if (!d)
@@ -220,7 +221,7 @@ const obj_type obj_data = {
     .name = "data set",
     .free = free_data,
     .print = show_data,
-    .export_rows = export_data,
+    .export_table = table_data,
     .origin = origin_data,
     .draw = draw,
     .picture = "a data picture",

@@ -6,6 +6,7 @@
 
 #include "core/iter.h"
 #include "core/sink.h"
+#include "core/tblstream.h"
 #include "core/status.h"
 
 #include <gsl/gsl_matrix.h>
@@ -27,6 +28,16 @@ typedef struct {
     const char *point_word; /* "at", "starting at", ... */
 } obj_origin;
 
+/* A numeric table described row by row (core/tblstream.h). head is an
+ * array of ncols names allocated by the class and freed by the caller;
+ * ctx is the object itself. */
+typedef struct {
+    const char **head;
+    size_t ncols, nrows;
+    tbl_row_fn row;
+    void *ctx;
+} obj_table;
+
 /* Each kind of stored object is a const class (lang/obj_*.c, one file
  * each): `show`, `export`, `plot`, `list` and the UI's panes dispatch
  * through it and never ask which kind an object is. */
@@ -40,6 +51,11 @@ typedef struct obj_type {
     void (*export_rows)(session *s, const char *name, const void *p,
                         int part);
     int nparts;                    /* 0 or 1: one table */
+    /* A table too large to write in one step (a data set of 10^7 rows),
+     * as rows fetched one at a time: `export` then runs as a job (progress,
+     * Ctrl-C between blocks, also in the full-screen UI). NULL, or 0
+     * returned: export_rows or print. */
+    int (*export_table)(const void *p, int part, obj_table *out);
     const char *const *part_names; /* nparts names: {"points", "fits"} */
     /* NULL: nothing to say */
     void (*origin)(const void *p, obj_origin *out);

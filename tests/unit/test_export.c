@@ -99,7 +99,7 @@ static void test_export_interrupted(void **state)
     assert_int_equal(files_in(fx_dir(f)), 1);
 }
 
-/* An interrupted sample stores nothing and says so. */
+/* Ctrl-C before the first block of a sample: nothing is stored. */
 static void test_sample_interrupted(void **state)
 {
     fx *f = *state;
@@ -111,6 +111,73 @@ static void test_sample_interrupted(void **state)
     assert_non_null(strstr(ss_last_error()->msg, "nothing was stored"));
     assert_int_equal(f->s->nobjs, before);
     assert_null(session_find(f->s, "d"));
+}
+
+/* Ctrl-C once `at` units of a job are done (the plain driver reports
+ * progress between steps, as the UI's driver reads keys there). */
+static size_t interrupt_at;
+static void raise_after(session *s, const char *what, size_t done,
+                        size_t total)
+{
+    (void)s, (void)what, (void)total;
+    if (done >= interrupt_at)
+        ss_interrupt_raise();
+}
+
+/* Ctrl-C part-way through a sample keeps the blocks drawn: the data set
+ * holds the first rows of the full draw, and the command succeeds. */
+static void test_sample_interrupted_keeps_blocks(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model g gmm v=0.3 w1=-1 w2=2");
+    fx_ok(f, "sample g n=300000 seed=9 as full");
+    interrupt_at = 1; /* after the first block */
+    f->s->progress = raise_after;
+    ss_status rc = fx_run(f, "sample g n=300000 seed=9 as part");
+    f->s->progress = NULL;
+    ss_interrupt_clear();
+    assert_int_equal(rc, SS_OK);
+    dataset *full, *part;
+    assert_int_equal(session_get(f->s, "full", &obj_data, 0, (void **)&full),
+                     SS_OK);
+    assert_int_equal(session_get(f->s, "part", &obj_data, 0, (void **)&part),
+                     SS_OK);
+    /* the sampler's block is 65536 rows */
+    assert_int_equal(part->X->size1, 65536);
+    gsl_matrix_const_view head =
+        gsl_matrix_const_submatrix(full->X, 0, 0, 65536, 1);
+    assert_true(gsl_matrix_equal(&head.matrix, part->X));
+    ss_obj *o = session_find(f->s, "part");
+    assert_non_null(strstr(o->origin, "interrupted: the first 65536"));
+}
+
+/* Ctrl-C part-way through streaming a big data set to a file (a job, so
+ * the UI sees the key between blocks) leaves the old file as it was and
+ * no temporary file. */
+static void test_export_interrupted_midway(void **state)
+{
+    fx *f = *state;
+    char path[128], cmd[200];
+    snprintf(path, sizeof path, "%s/big.csv", fx_dir(f));
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("old content\n", fp);
+    fclose(fp);
+    fx_ok(f, "model g gmm");
+    fx_ok(f, "sample g n=100000 seed=2 as d");
+    interrupt_at = 20000; /* after the first block of rows */
+    f->s->progress = raise_after;
+    snprintf(cmd, sizeof cmd, "export d \"%s\"", path);
+    ss_status rc = fx_run(f, cmd);
+    f->s->progress = NULL;
+    ss_interrupt_clear();
+    assert_int_equal(rc, SS_ERR_INTERRUPTED);
+    assert_non_null(strstr(fx_err(f), "left as it was"));
+    char *got = slurp(path);
+    assert_non_null(got);
+    assert_string_equal(got, "old content\n");
+    free(got);
+    assert_int_equal(files_in(fx_dir(f)), 1);
 }
 
 /* Drawn in blocks (between Ctrl-C checks) or not, a data set is the one a
@@ -173,6 +240,10 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_sample_interrupted, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sample_interrupted_keeps_blocks,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_export_interrupted_midway,
+                                        fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sample_blocks, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_sample_byte_bound, fx_setup,
