@@ -194,7 +194,8 @@ static const cmd_def table[] = {
      "(set by --seed or `seed`), so a script is reproducible either way. "
      "teacher=T draws from the model T instead (same kind): data from "
      "another truth, such as a one-unit teacher for a two-unit "
-     "perceptron.\n\n"
+     "perceptron. Ctrl-C part-way keeps the rows drawn so far (blocks of "
+     "65536: the first rows of the full draw) and says so.\n\n"
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data},
