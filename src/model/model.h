@@ -245,6 +245,11 @@ struct model_type {
      * with the same data kind and columns. Records why when it cannot. */
     ss_status (*kl_from)(const model *m, const double *theta,
                          const model *teacher, double *kl);
+    /* The same KL and its gradient over all P parameters of the model
+     * (grad[P]), for learning dynamics (the averaged flow). NULL: the
+     * family has no exact generalisation-error gradient. */
+    ss_status (*kl_grad)(const model *m, const double *theta,
+                         const model *teacher, double *kl, double *grad);
     /* Test points for the battery and the sweep, and how many. */
     const model_testpoint *testpoints;
     size_t ntestpoints;
