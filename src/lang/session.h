@@ -74,6 +74,7 @@ extern const obj_type obj_fim;     /* fim_result * */
 extern const obj_type obj_eig;     /* eig_obj * */
 extern const obj_type obj_path;    /* path_result * */
 extern const obj_type obj_map;     /* map_result * */
+extern const obj_type obj_run;     /* learn_run * (learn/run.h) */
 
 #define OBJ_NAME_MAX 64
 
