@@ -4,6 +4,7 @@
 #include "fim/estimator.h"
 #include "fim/map.h"
 #include "fim/spectrum.h"
+#include "learn/train.h"
 #include "plot/palette.h"
 
 #include <stdio.h>
@@ -100,6 +101,47 @@ static const cmd_opt map_opts[] = {
     {.key = "res", .kind = OPT_GRID, .meta = "WxH", .lo = 2,
      .hi = MAP_MAX_CELLS, .def = "41x41", .help = "points of the grid"},
     TOL_OPT,
+    {.key = NULL}};
+
+static const cmd_opt train_opts[] = {
+    {.key = "algo", .kind = OPT_WORD, .flags = OPT_REQUIRED | OPT_MSG_TAKES,
+     .words = (const char *const[]){"sgd", "gd", "ngd", "angd", "em", NULL},
+     .help = "the training rule"},
+    {.key = "eta", .kind = OPT_REAL, .meta = "ETA", .lo = 0, .hi = 1e6,
+     .lo_br = '(', .hi_br = ']', .flags = OPT_REQUIRED,
+     .help = "the learning rate"},
+    {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = 1,
+     .hi = TRAIN_STEPS_MAX, .flags = OPT_REQUIRED, .help = "steps to take"},
+    {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .help = "the truth: fresh examples and the generalisation error "
+             "(same family and dimension)"},
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .help = "the training data (gd, em; ngd and angd instead of fresh "
+             "examples)"},
+    {.key = "batch", .kind = OPT_COUNT, .meta = "B", .lo = 1,
+     .hi = TRAIN_BATCH_MAX, .def = "1",
+     .help = "fresh examples per online step"},
+    {.key = "record", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = TRAIN_STEPS_MAX, .def = "ceil(steps/1000)",
+     .help = "steps between records"},
+    {.key = "eig", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 1e7,
+     .help = "the exact FIM spectrum every K records"},
+    {.key = "damping", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 1e300,
+     .lo_br = '[', .hi_br = ']', .def = "0",
+     .help = "ngd: G + D I"},
+    {.key = "rcond", .kind = OPT_REAL, .meta = "R", .lo = 0, .hi = 1,
+     .lo_br = '[', .hi_br = ')', .def = STR(TRAIN_RCOND_DEFAULT),
+     .help = "ngd: eigenvalues below R x the largest are dropped "
+             "(pseudo-inverse)"},
+    {.key = "eps", .kind = OPT_REAL, .meta = "E", .lo = 0, .hi = 1,
+     .lo_br = '(', .hi_br = ')', .def = STR(TRAIN_EPS_DEFAULT),
+     .help = "angd: the rate of the inverse-FIM estimate"},
+    {.key = "schedule", .kind = OPT_WORD, .flags = OPT_MSG_TAKES,
+     .words = (const char *const[]){"const", "decay", NULL}, .def = "const",
+     .help = "angd: eps constant, or eps/(1 + eps n) after n examples"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the fresh examples"},
     {.key = NULL}};
 
 static const cmd_opt export_opts[] = {
@@ -274,6 +316,45 @@ static const cmd_def table[] = {
      "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
      "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
      cmd_map, COMPL_MODEL, map_opts, &obj_map},
+    {"train", "train STUDENT algo=sgd|gd|ngd|angd|em eta=ETA steps=N "
+              "[teacher=T] [data=D] [batch=B] [record=K] [eig=K] "
+              "[damping=D] [rcond=R] [eps=E] [schedule=const|decay] "
+              "[seed=S] [as RUN]",
+     "train a model by a discrete learning rule, recording the trajectory",
+     "Runs steps=N steps of a training rule on a copy of the model STUDENT "
+     "(the model itself is not moved) and stores the trajectory as RUN "
+     "(default `run`). The loss of an example is -log p; only free "
+     "parameters move, clamped to their bounds.\n"
+     "  sgd   online: batch=B fresh examples of teacher=T per step "
+     "(default 1), theta -= eta * mean gradient\n"
+     "  gd    batch gradient descent on data=D (mean log-likelihood; a "
+     "series through the exact Kalman likelihood)\n"
+     "  ngd   theta -= eta (G + damping I)^+ gradient, G the student's "
+     "exact FIM; the gradient of data=D, else of fresh teacher batches. "
+     "Eigenvalues below rcond of the largest are dropped (a "
+     "pseudo-inverse): the run says at how many steps; on a singular set "
+     "with damping=0 a warning says so first\n"
+     "  angd  Park-Amari-Fukumizu: per example with score s, Ginv <- "
+     "(1+e) Ginv - e (Ginv s)(Ginv s)^T, theta -= eta Ginv gradient; Ginv "
+     "starts at I, e = eps (default 0.01) or with schedule=decay "
+     "eps/(1 + eps n) after n examples; fresh teacher examples or the "
+     "rows of data=D in turn\n"
+     "  em    one EM step on data=D per step (gmm)\n"
+     "Records every record=K steps (default: about 1000 records), the "
+     "first and last step always: the generalisation error KL(teacher || "
+     "student) per observation, the training loss on data=D, every "
+     "parameter, the blow-down coordinates and the distances to the "
+     "singular sets; eig=K adds the exact FIM spectrum every K records. "
+     "steps is at most 1e12. Fresh examples come from the stream of seed= "
+     "(default: the session generator): the same seed gives the same "
+     "numbers. A non-finite loss or parameter, or a step out of the "
+     "valid region, stops the run (`diverged`), keeping the records. "
+     "Ctrl-C keeps the records so far.\n\n"
+     "    model t mlp2 d=2 w1=1 w2=1 J1=[1,0] J2=[0,1]\n"
+     "    model m mlp2 d=2 w1=0.5 w2=0.4 J1=[0.3,0.1] J2=[0.2,0.2]\n"
+     "    train m teacher=t algo=sgd eta=0.01 steps=1e6 seed=1 as r\n"
+     "    train g algo=em data=d eta=1 steps=200 as e",
+     cmd_train, COMPL_MODEL, train_opts, &obj_run},
     {"export", "export OBJECT FILE [format=csv|text|picture] [width=W] "
                "[height=H] [ascii]",
      "write a stored object to a file",

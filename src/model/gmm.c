@@ -737,6 +737,50 @@ static ss_status gmm_kl_from(const model *m, const double *theta,
     return SS_OK;
 }
 
+/* ---- one EM step (learn/train.c: algo=em) --------------------------------
+ * E-step: the responsibilities r1, r2 of the two components at theta
+ * (pt_eval, in log space). M-step: the complete-data log-likelihood
+ * separates into a v-part, sum (r1 log(1-v) + r2 log v), and one
+ * Gaussian part per mean, so maximising over the free parameters with the
+ * others fixed is exact: v = mean r2, wk = sum rk x / sum rk. v stays in
+ * [0, 1] (a mean of responsibilities); a mean whose component has no
+ * weight on the data (sum rk = 0: v = 0 or 1) keeps its value. Each step
+ * does not decrease the log-likelihood (Dempster, Laird & Rubin 1977). */
+static ss_status gmm_em_step(const model *m, const double *theta,
+                             const gsl_matrix *data, double *theta_out)
+{
+    if (data->size2 < 1 || data->size1 == 0)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: EM needs a data set with a "
+                                     "column x and at least one row");
+    if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0))
+        return SS_FAIL(SS_ERR_RANGE, "gmm: v = %g is outside [0, 1]",
+                       theta[P_V]);
+    gmm_par g;
+    par_init(&g, m, theta);
+    long double s1 = 0, s2 = 0, x1 = 0, x2 = 0;
+    const double *src = data->data;
+    for (size_t i = 0; i < data->size1; i++) {
+        gmm_pt q;
+        double x = src[i * data->tda];
+        pt_eval(&g, x - g.w1, x - g.w2, &q);
+        s1 += q.r1;
+        s2 += q.r2;
+        x1 += q.r1 * x;
+        x2 += q.r2 * x;
+    }
+    for (int i = 0; i < NPAR; i++)
+        theta_out[i] = theta[i];
+    if (m->is_free[P_V]) {
+        double v = (double)(s2 / (s1 + s2));
+        theta_out[P_V] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+    }
+    if (m->is_free[P_W1] && s1 > 0)
+        theta_out[P_W1] = (double)(x1 / s1);
+    if (m->is_free[P_W2] && s2 > 0)
+        theta_out[P_W2] = (double)(x2 / s2);
+    return SS_OK;
+}
+
 /* The battery's points on and near the singular sets (theory.md, section
  * 2). Separations stay small (|w2 - w1| <= 0.5 s) at v = 0, 1 and near
  * them: there s_v is lognormal-like with log-sd b, and s s^T must have
@@ -791,6 +835,7 @@ const model_type model_gmm_type = {
     .copy_state = NULL,
     .data_kind = MODEL_DATA_IID,
     .kl_from = gmm_kl_from,
+    .em_step = gmm_em_step,
     .testpoints = gmm_testpoints,
     .ntestpoints = sizeof gmm_testpoints / sizeof gmm_testpoints[0],
 };

@@ -250,6 +250,24 @@ struct model_type {
      * family has no exact generalisation-error gradient. */
     ss_status (*kl_grad)(const model *m, const double *theta,
                          const model *teacher, double *kl, double *grad);
+    /* Learning rules (learn/train.h), both optional. One EM step on an
+     * i.i.d. data set: theta_out maximises the expected complete-data
+     * log-likelihood at theta over the free parameters (m->is_free; the
+     * fixed ones are copied), within the parameter bounds. NULL: the
+     * family has no EM. */
+    ss_status (*em_step)(const model *m, const double *theta,
+                         const gsl_matrix *data, double *theta_out);
+    /* Online learning, the fast path: `steps` steps of
+     * theta <- theta - eta * (mean over `batch` fresh examples drawn from
+     * the teacher with r of the gradient of -log p(example | theta)),
+     * free parameters only (m->is_free), in place, allocating nothing.
+     * With steps = 0 it only says whether it handles this teacher: SS_OK,
+     * or an error (recorded) and the learning layer uses the generic route
+     * (sample() and loglik_grad per step). The draws are the family's own
+     * (documented with the hook), not those of sample(). */
+    ss_status (*online_steps)(const model *m, double *theta,
+                              const model *teacher, gsl_rng *r, double eta,
+                              size_t batch, size_t steps);
     /* Test points for the battery and the sweep, and how many. */
     const model_testpoint *testpoints;
     size_t ntestpoints;
