@@ -682,8 +682,12 @@ static ss_status train_iterate(void *state)
                 if (rc != SS_OK)
                     return rc;
             }
-            if (it->done)
-                return record_now(it); /* the point before the refusal */
+            if (it->done) { /* the point before the refusal */
+                learn_run *run = it->run;
+                if (run->time[run->n - 1] < (double)it->t)
+                    return record_now(it);
+                return SS_OK;
+            }
         }
         budget -= n;
         if (it->t == it->next_record) {
