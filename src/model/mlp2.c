@@ -855,13 +855,95 @@ static ss_status mlp2_kl_quad(mlp2_kl_ctx *k, double *e2)
     return SS_OK;
 }
 
-/* KL(teacher || model) per observation for an mlp2 teacher with the same d:
+/* grad_a Q(a, b) for Q = erf_kernel: (2/pi) (b - (a.b/(1+|a|^2)) a) / sqrt(D)
+ * (theory.md, 2.2), written as (2/pi) ((b - a) + ((1 + a.(a - b)) /
+ * (1 + |a|^2)) a) / sqrt(D), free of cancellation when a ~ b (as in
+ * fim_closed_erf), into out[d]. */
+static void erf_kernel_grad(const double *a, const double *b, size_t d,
+                            double *out)
+{
+    double na = 0, nb = 0, aab = 0, X = 0;
+    for (size_t l = 0; l < d; l++) {
+        na += a[l] * a[l];
+        nb += b[l] * b[l];
+        aab += a[l] * (a[l] - b[l]);
+        for (size_t q = l + 1; q < d; q++) {
+            double t = a[l] * b[q] - a[q] * b[l];
+            X += t * t;
+        }
+    }
+    double f = M_2_PI / sqrt(1.0 + na + nb + X), ca = (1.0 + aab) / (1.0 + na);
+    for (size_t l = 0; l < d; l++)
+        out[l] = f * ((b[l] - a[l]) + ca * a[l]);
+}
+
+/* E_x[(f_t - f_m)^2] and, when grad != NULL, its gradient over the model's
+ * P parameters, -2 E[(f_t - f_m) grad f_m], by a fixed tensor rule over
+ * N(0, I_d) (d <= 2): Gauss-Legendre on [-GL_L, GL_L] of the order the FIM
+ * quadrature uses for the largest |J| of teacher and model (the integrands
+ * are the same products of two activations), summed per outer node.
+ * K too large for the rule: SS_ERR_RANGE. */
+static ss_status kl_quad_rule(const mlp2_cfg *ct, const double *tt,
+                              const mlp2_cfg *cm, const double *tm,
+                              double *e2, double *grad)
+{
+    size_t d = cm->d, P = cm->P;
+    int act = ct->act == ACT_TANH || cm->act == ACT_TANH ? ACT_TANH : ACT_ERF;
+    double K = fmax(max_abs_j(ct, tt), max_abs_j(cm, tm));
+    size_t n = gl_order(act, K);
+    if (n == 0 || n > gl_nmax[d])
+        return SS_FAIL(SS_ERR_RANGE,
+                       "mlp2: max |J| = %g is too large for the quadrature "
+                       "of the KL gradient (more than %zu nodes per axis)",
+                       K, gl_nmax[d]);
+    quad_rule r = {0};
+    ss_status st = quad_legendre_normal(n, GL_L, &r);
+    if (st != SS_OK)
+        return st;
+    double thr = quad_tensor_threshold(&r, d, MLP2_PRUNE);
+    long double tot = 0, gtot[MLP2_PMAX] = {0};
+    size_t nouter = d == 1 ? 1 : r.n;
+    for (size_t o = 0; o < nouter; o++) {
+        double blk = 0, gblk[MLP2_PMAX] = {0};
+        for (size_t k = 0; k < r.n; k++) {
+            double W = d == 1 ? r.w[k] : r.w[o] * r.w[k];
+            if (!(W >= thr))
+                continue;
+            double x[2] = {d == 1 ? r.x[k] : r.x[o], r.x[k]};
+            double gt[MLP2_PMAX], gm[MLP2_PMAX];
+            double res = grad_f(ct, tt, x, gt) - grad_f(cm, tm, x, gm);
+            blk += W * res * res;
+            if (grad)
+                for (size_t p = 0; p < P; p++)
+                    gblk[p] += W * res * gm[p];
+        }
+        tot += blk;
+        for (size_t p = 0; grad && p < P; p++)
+            gtot[p] += gblk[p];
+    }
+    quad_rule_free(&r);
+    *e2 = tot > 0 ? (double)tot : 0.0;
+    for (size_t p = 0; grad && p < P; p++)
+        grad[p] = -2.0 * (double)gtot[p];
+    return SS_OK;
+}
+
+/* KL(teacher || model) per observation for an mlp2 teacher with the same d
+ * and, when grad != NULL, its gradient over the model's P parameters:
  *   E_x[(f_t - f_m)^2] / (2 sigma_m^2) + log(sigma_m / sigma_t)
- *     + sigma_t^2 / (2 sigma_m^2) - 1/2,
- * the mean term in closed form when both use act=erf (any d), by
- * quadrature over the inputs otherwise (d <= 2). */
-static ss_status mlp2_kl_from(const model *m, const double *theta,
-                              const model *teacher, double *kl)
+ *     + sigma_t^2 / (2 sigma_m^2) - 1/2.
+ * The mean term: in closed form when both use act=erf (any d) and quad is
+ * 0: with the four units U = (J_t1, J_t2, J1, J2) and c = (w_t, -w_m),
+ * E = sum_ab c_a c_b Q(U_a, U_b), dE/dw_i = -2 sum_b c_b Q(J_i, U_b) and
+ * dE/dJ_i = -2 w_i sum_b c_b grad_a Q(J_i, U_b) (the b = a term counts
+ * Q(a, a)'s dependence on both arguments: d/da Q(a, a) = 2 grad_a Q(a, a)
+ * by symmetry). Otherwise by quadrature over the inputs (d <= 2): adaptive
+ * for the value alone (kl_from), the fixed rule of kl_quad_rule for the
+ * gradient or when quad is set. The noise term does not depend on the
+ * model's parameters. */
+static ss_status mlp2_kl_eval(const model *m, const double *theta,
+                              const model *teacher, int quad, double *kl,
+                              double *grad)
 {
     *kl = NAN;
     ss_status st = model_data_compatible(m, teacher);
@@ -882,20 +964,48 @@ static ss_status mlp2_kl_from(const model *m, const double *theta,
             return SS_FAIL(SS_ERR_RANGE, "mlp2: KL needs finite parameters");
     size_t d = k.cm.d;
     double e2 = 0.0;
-    if (k.ct.act == ACT_ERF && k.cm.act == ACT_ERF) {
+    double is2 = 1.0 / (k.cm.sigma * k.cm.sigma);
+    if (k.ct.act == ACT_ERF && k.cm.act == ACT_ERF && !quad) {
         /* E[(sum_u c_u g(U_u.x))^2] over the four units, c = (w_t, -w_m) */
         const double *U[4] = {k.tt + 2, k.tt + 2 + d, theta + 2,
                               theta + 2 + d};
         double cu[4] = {k.tt[0], k.tt[1], -theta[0], -theta[1]};
+        double Q[4][4];
         long double acc = 0;
         for (int a = 0; a < 4; a++) {
-            acc += (long double)cu[a] * cu[a] * erf_kernel(U[a], U[a], d);
-            for (int b = a + 1; b < 4; b++)
-                acc += 2.0L * cu[a] * cu[b] * erf_kernel(U[a], U[b], d);
+            Q[a][a] = erf_kernel(U[a], U[a], d);
+            acc += (long double)cu[a] * cu[a] * Q[a][a];
+            for (int b = a + 1; b < 4; b++) {
+                Q[a][b] = Q[b][a] = erf_kernel(U[a], U[b], d);
+                acc += 2.0L * cu[a] * cu[b] * Q[a][b];
+            }
         }
         e2 = acc > 0 ? (double)acc : 0.0;
+        for (int i = 0; grad && i < 2; i++) {
+            int a = 2 + i;
+            long double gw = 0, gJ[MLP2_DMAX] = {0};
+            for (int b = 0; b < 4; b++) {
+                gw += (long double)cu[b] * Q[a][b];
+                double gq[MLP2_DMAX];
+                erf_kernel_grad(U[a], U[b], d, gq);
+                for (size_t l = 0; l < d; l++)
+                    gJ[l] += (long double)cu[b] * gq[l];
+            }
+            /* dE/dc_a = 2 sum_b c_b Q_ab and dc_a/dw_i = -1; dE/dJ_i =
+             * 2 c_a sum_b c_b grad Q_ab with c_a = -w_i */
+            grad[i] = (double)(-2.0L * gw) * 0.5 * is2;
+            for (size_t l = 0; l < d; l++)
+                grad[2 + (size_t)i * d + l] =
+                    (double)(2.0L * cu[a] * gJ[l]) * 0.5 * is2;
+        }
     } else if (d <= 2) {
-        st = mlp2_kl_quad(&k, &e2);
+        if (grad || quad) {
+            st = kl_quad_rule(&k.ct, k.tt, &k.cm, theta, &e2, grad);
+            for (size_t p = 0; st == SS_OK && grad && p < k.cm.P; p++)
+                grad[p] *= 0.5 * is2;
+        } else {
+            st = mlp2_kl_quad(&k, &e2);
+        }
         if (st != SS_OK)
             return st;
     } else {
@@ -908,8 +1018,32 @@ static ss_status mlp2_kl_from(const model *m, const double *theta,
     /* noise: (r - 1 - log r) / 2 with r = sigma_t^2 / sigma_m^2 */
     double lr = 2.0 * (log(k.ct.sigma) - log(k.cm.sigma));
     double noise = 0.5 * (expm1(lr) - lr);
-    *kl = e2 / (2.0 * k.cm.sigma * k.cm.sigma) + noise;
+    *kl = 0.5 * e2 * is2 + noise;
     return SS_OK;
+}
+
+static ss_status mlp2_kl_from(const model *m, const double *theta,
+                              const model *teacher, double *kl)
+{
+    return mlp2_kl_eval(m, theta, teacher, 0, kl, NULL);
+}
+
+static ss_status mlp2_kl_grad(const model *m, const double *theta,
+                              const model *teacher, double *kl, double *grad)
+{
+    return mlp2_kl_eval(m, theta, teacher, 0, kl, grad);
+}
+
+/* The quadrature route for any activation (d <= 2), for the tests that
+ * check the closed form against it (declared there, not in a header). */
+ss_status mlp2_kl_grad_quad(const model *m, const double *theta,
+                            const model *teacher, double *kl, double *grad);
+ss_status mlp2_kl_grad_quad(const model *m, const double *theta,
+                            const model *teacher, double *kl, double *grad)
+{
+    if (m->type != &model_mlp2_type)
+        return SS_FAIL(SS_ERR_USAGE, "mlp2_kl_grad_quad needs an mlp2");
+    return mlp2_kl_eval(m, theta, teacher, 1, kl, grad);
 }
 
 /* Generic points of the layouts the defaults do not reach (both
@@ -1085,6 +1219,7 @@ const model_type model_mlp2_type = {
     .mean_jacobian = mlp2_mean_jacobian,
     .noise_var = mlp2_noise_var,
     .kl_from = mlp2_kl_from,
+    .kl_grad = mlp2_kl_grad,
     .testpoints = mlp2_testpoints,
     .ntestpoints = sizeof mlp2_testpoints / sizeof mlp2_testpoints[0],
 };
