@@ -151,7 +151,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"path", "path g w2: 1.5 -> 1 steps=3"},
              {"map", "map g res=3x3"},
              {"export", "export P DIR/p.txt"},
-             {"plot", "plot F"}};
+             {"plot", "plot F"},
+             {"plateaus", "plateaus g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
