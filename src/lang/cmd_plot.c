@@ -52,8 +52,8 @@ static ss_status check_keys(const ss_stmt *st, const obj_type *pk)
 }
 
 /* The picture options of `plot`. */
-static ss_status render_options(const ss_stmt *st, const obj_type *pk,
-                                render_request *req)
+static ss_status render_options(session *s, const ss_stmt *st,
+                                const obj_type *pk, render_request *req)
 {
     uint64_t w, h;
     /* the table's bounds, raised to the smallest size of this picture */
@@ -72,6 +72,15 @@ static ss_status render_options(const ss_stmt *st, const obj_type *pk,
         req->palette = palette_parse(pal);
     if (rc == SS_OK)
         rc = args_word(st, "title", &title);
+    const char *ax = NULL, *ay = NULL;
+    if (rc == SS_OK)
+        rc = args_word(st, "x", &ax);
+    if (rc == SS_OK)
+        rc = args_word(st, "y", &ay);
+    if (ax && args_key(st, "x")) /* the table's defaults are prose */
+        snprintf(req->x, sizeof req->x, "%s", ax);
+    if (ay && args_key(st, "y"))
+        snprintf(req->y, sizeof req->y, "%s", ay);
     if (rc == SS_OK)
         rc = args_bool(st, "logx", &req->logx);
     if (rc == SS_OK)
@@ -86,10 +95,30 @@ static ss_status render_options(const ss_stmt *st, const obj_type *pk,
         const ss_stmt_arg *a = args_pos(st, i);
         if (i > 0 && a->v.kind == VAL_IDENT && strcmp(a->v.str, "ascii") == 0)
             req->ascii = 1;
-        else if (i > 0)
+        else if (i > 0 && a->v.kind == VAL_IDENT && pk->overlay > 1) {
+            /* plot A B ..: more objects of the same kind drawn over A */
+            ss_obj *o = session_find(s, a->v.str);
+            if (!o || o->type != pk)
+                return SS_FAIL_COL(SS_ERR_NAME, a->v.col,
+                                   "%s: no %s of that name to draw with %s",
+                                   a->v.str, pk->name, req->object);
+            if (req->nmore + 1 >= pk->overlay ||
+                req->nmore >= RENDER_MAX_MORE)
+                return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
+                                   "at most %d %ss in one picture",
+                                   pk->overlay < RENDER_MAX_MORE + 1
+                                       ? pk->overlay
+                                       : RENDER_MAX_MORE + 1,
+                                   pk->name);
+            snprintf(req->more[req->nmore++], OBJ_NAME_MAX, "%s", a->v.str);
+        } else if (i > 0)
             return SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
-                               "unexpected %s (the only flag is `ascii`)",
-                               val_kind_name(a->v.kind));
+                               "unexpected %s (the only flag is "
+                               "`ascii`%s%s%s)",
+                               val_kind_name(a->v.kind),
+                               pk->overlay > 1 ? "; more names are " : "",
+                               pk->overlay > 1 ? pk->name : "",
+                               pk->overlay > 1 ? "s to overlay" : "");
     }
     return SS_OK;
 }
@@ -133,7 +162,7 @@ static ss_status render_text(session *s, render_request *req)
 
 ss_status cmd_plot(session *s, const ss_stmt *st)
 {
-    ss_status rc = args_check_opts(st, 1, 2);
+    ss_status rc = args_check_opts(st, 1, 2 + RENDER_MAX_MORE);
     const char *name;
     ss_obj *o;
     if (rc == SS_OK)
@@ -152,7 +181,7 @@ ss_status cmd_plot(session *s, const ss_stmt *st)
     render_request req;
     render_request_init(&req);
     snprintf(req.object, sizeof req.object, "%s", name);
-    rc = render_options(st, pk, &req);
+    rc = render_options(s, st, pk, &req);
     if (rc != SS_OK)
         return rc;
     uint64_t pane;

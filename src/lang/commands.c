@@ -5,6 +5,7 @@
 #include "fim/map.h"
 #include "fim/spectrum.h"
 #include "learn/train.h"
+#include "learn/plateau.h"
 #include "plot/palette.h"
 
 #include <stdio.h>
@@ -184,8 +185,30 @@ static const cmd_opt plot_opts[] = {
      .flags = OPT_MSG_TAKES,
      .def = "viridis (coolwarm for a FIM with entries of both signs)",
      .help = "colour ramp (maps, FIMs)"},
+    {.key = "x", .kind = OPT_TEXT, .meta = "NAME",
+     .def = "the time",
+     .help = "horizontal axis of a run: t (or step), a parameter or a "
+             "blow-down coordinate"},
+    {.key = "y", .kind = OPT_TEXT, .meta = "NAME",
+     .def = "the losses",
+     .help = "vertical axis of a run: gen, train, a parameter, a blow-down "
+             "coordinate, or eig (the recorded spectrum)"},
     {.key = "ascii", .kind = OPT_FLAG,
      .help = "ASCII characters only (also when the locale is not UTF-8)"},
+    {.key = NULL}};
+
+static const cmd_opt plateaus_opts[] = {
+    {.key = "tol", .kind = OPT_REAL, .meta = "T", .lo = 0, .hi = 1e6,
+     .lo_br = '(', .hi_br = ']', .def = STR(LEARN_PLATEAU_TOL),
+     .help = "a plateau: ln L falls by less than T per decade of time"},
+    {.key = "span", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 100,
+     .lo_br = '(', .hi_br = ']', .def = STR(LEARN_PLATEAU_SPAN),
+     .help = "for at least D decades of time"},
+    {.key = "loss", .kind = OPT_WORD,
+     .words = (const char *const[]){"gen", "train", NULL},
+     .flags = OPT_MSG_TAKES,
+     .def = "gen when the run has it, else train",
+     .help = "which loss the rule reads"},
     {.key = NULL}};
 
 static const cmd_def table[] = {
@@ -226,7 +249,14 @@ static const cmd_def table[] = {
      "its range; every singular set of the family with the distance of the "
      "current point to it, and the nearest one with what becomes "
      "unidentifiable there. For a stored result (data set, FIM, spectrum): "
-     "prints it again.",
+     "prints it again. For a learning run: a summary (final and smallest "
+     "losses, the plateaus as `plateaus` finds them, the time spent within "
+     "distance 0.1 of each singular set, regularised NGD steps, whether it "
+     "was interrupted or diverged) and then its records, thinned to 21 "
+     "rows (evenly spaced in record number, first and last kept) when "
+     "there are more than 40; `export RUN FILE.csv` writes them all. In "
+     "CSV (format csv) the sections are tables separated by empty lines, "
+     "the records in full.",
      cmd_show, COMPL_OBJECT, NULL, NULL},
     {"sample", "sample NAME n=N [seed=S] [teacher=T] as DATA",
      "draw a data set from a model",
@@ -379,9 +409,9 @@ static const cmd_def table[] = {
      "    export d d.csv\n    export map logdet.csv\n"
      "    export path spectrum.txt width=100 height=30",
      cmd_export, COMPL_OBJECT, export_opts, NULL},
-    {"plot", "plot OBJECT [in=N] [width=W] [height=H] [logx=yes|no] "
-             "[logy=yes|no] [range=LO..HI] [palette=NAME] [title=\"...\"] "
-             "[ascii]",
+    {"plot", "plot OBJECT [RUN ...] [in=N] [width=W] [height=H] "
+             "[logx=yes|no] [logy=yes|no] [range=LO..HI] [palette=NAME] "
+             "[x=NAME] [y=NAME] [title=\"...\"] [ascii]",
      "draw a stored result",
      "Draws a stored result: a path as its eigenvalues against the distance "
      "to the singular set on log-log axes with the fitted power laws "
@@ -396,6 +426,18 @@ static const cmd_def table[] = {
      "logarithmic) and palette= viridis (dark backgrounds), turbo (light "
      "and dark), light (light backgrounds) or coolwarm (diverging); paths "
      "take logx= and logy=, spectra logy=; other options are refused. "
+     "A learning run is drawn as its generalisation and training losses "
+     "against time on log-log axes (records with a time or loss <= 0 are "
+     "left out and the title counts them); with x=NAME y=NAME as its "
+     "trajectory in two parameters or blow-down coordinates, start (+) and "
+     "end (square) marked, with every singular set that is the line "
+     "NAME = -1, 0 or 1 in that plane drawn dashed (the overlap u = 0 and "
+     "the lines z = +-1, where w2 or w1 vanishes, in the (z, u) plane); "
+     "y=eig draws the recorded FIM spectrum against time (log y); x=t "
+     "with y=NAME a coordinate against time. Up to four runs are drawn "
+     "together by naming them one after another (plot R1 R2 R3: "
+     "positional names, no commas), each with its own dash pattern and a "
+     "legend; runs take x=, y=, logx= and logy=. "
      "Series are told apart by dash pattern and marker as well as colour. "
      "In the full-screen UI the plot goes to the "
      "focused plot pane or to pane in=N and is redrawn on resize; "
@@ -403,9 +445,29 @@ static const cmd_def table[] = {
      "and height=), in braille and block characters, or ASCII when the "
      "locale is not UTF-8 or `ascii` is given; on a terminal (not NO_COLOR) "
      "in colour.\n\n"
-     "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii",
+     "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii\n"
+     "    plot run1 run2\n    plot run1 x=z y=u",
      cmd_plot, COMPL_OBJECT, plot_opts,
      NULL},
+    {"plateaus", "plateaus RUN [tol=T] [span=D] [loss=gen|train]",
+     "the plateaus of a learning run",
+     "Lists the plateaus of a learning run: entry and exit time, length in "
+     "decades, loss level, and the singular set the trajectory hugs there "
+     "(the set with the smallest mean distance over the plateau) with that "
+     "distance. The rule works on log time: at each record the rate "
+     "rho = (ln L(t/10^h) - ln L(t*10^h)) / (2h), the fall of ln L per "
+     "decade across a window of h = D/4 decades (clipped to the records, "
+     "ln L linear in log t between them); a plateau is a maximal run of "
+     "records with |rho| < T lasting at least D decades. A power law "
+     "L ~ t^-k has rho = k ln 10 (4.6 for k = 2) and never forms one; "
+     "rescaling time (another eta) changes nothing. Records with t <= 0 "
+     "or a loss that is not positive are left out. A plateau the run "
+     "never left (it ended on it: converged, or stopped too early) is "
+     "marked so. The same list, with the default T and D, is part of "
+     "`show RUN`. docs/theory.md, \"Plateaus\", derives the accuracy of "
+     "the entry and exit (within h decades plus one record spacing).\n\n"
+     "    plateaus run\n    plateaus run tol=0.02 span=1",
+     cmd_plateaus, COMPL_OBJECT, plateaus_opts, NULL},
     {"layout", "layout N|CxR|A+B[+C..][:P,..]",
      "arrange the panes of the full-screen UI",
      "Chooses the grid of panes. N: N panes side by side (1 to 4). CxR: C "

@@ -7,6 +7,8 @@
 #include "lang/session.h"
 #include "plot/canvas.h"
 
+#define RENDER_MAX_MORE 3 /* objects overlaid on the first */
+
 typedef struct render_request {
     char object[OBJ_NAME_MAX]; /* what to draw */
     int width, height;         /* cells; 0: the caller decides */
@@ -15,6 +17,11 @@ typedef struct render_request {
     char title[128];           /* "" = automatic */
     double zmin, zmax;         /* colour range (range=); NAN: automatic */
     int palette;               /* canvas_palette; -1: automatic */
+    char x[64], y[64];         /* axes by name (runs: x=z y=u); "": default */
+    /* more objects of the same kind drawn over the first (plot A B C, for
+     * classes with obj_type.overlay > 1) */
+    char more[RENDER_MAX_MORE][OBJ_NAME_MAX];
+    int nmore;
 } render_request;
 
 void render_request_init(render_request *r);

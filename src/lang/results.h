@@ -4,6 +4,9 @@
 
 #include "fim/fim.h"
 #include "fim/spectrum.h"
+#include "learn/plateau.h"
+#include "learn/run.h"
+#include "lang/session.h"
 
 typedef struct {
     fim_result *fim;   /* owned */
@@ -16,5 +19,9 @@ void eig_obj_free(eig_obj *e);
 /* "exact FIM (expected, per observation)", "mc FIM (Monte-Carlo, n
  * draws)", ...: what a FIM is, for titles and headings. */
 void obj_fim_describe(char *buf, size_t n, const fim_result *f);
+
+/* The plateaus of a run as a table (obj_run.c; `show` and `plateaus`). */
+void obj_run_print_plateaus(session *s, const learn_run *r,
+                            const learn_plateau *pl, size_t n);
 
 #endif

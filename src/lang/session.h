@@ -66,6 +66,8 @@ typedef struct obj_type {
     const char *plot_keys; /* options the picture takes besides width,
                               height, in and title */
     int min_w, min_h;      /* the smallest canvas it draws on */
+    int overlay;           /* how many objects of this type one picture
+                              draws (plot A B ..); 0 or 1: one */
 } obj_type;
 
 extern const obj_type obj_model;   /* model * */

@@ -14,7 +14,8 @@ typedef struct {
     const double *x, *y; /* n points; non-finite points are skipped */
     size_t n;
     const char *label;   /* legend text, or NULL */
-    int style;           /* 0..7: STY_SERIES1 + style, or -1 for STY_FIT */
+    int style;           /* 0..7: STY_SERIES1 + style, -1 for STY_FIT, -2 for
+                            STY_SINGULAR (a singular set, dashed) */
     int points;          /* 1: draw points only (scatter), 0: connect */
     int dashed;          /* connect with a dashed line (fits) */
 } plot_series;

@@ -619,6 +619,8 @@ void pl_point(const frame *f, double x, double y, canvas_style st)
 
 canvas_style pl_series_style(int style)
 {
+    if (style == -2)
+        return STY_SINGULAR;
     if (style < 0)
         return STY_FIT;
     return (canvas_style)(STY_SERIES1 + style % 8);
