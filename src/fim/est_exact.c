@@ -95,9 +95,16 @@ static size_t block_of(const model *m, const fim_result *f, size_t a)
     return m->type->fim_block ? m->type->fim_block(m, f->idx[a]) : 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 /* Split f (G k x k, root N x k or NULL, from the exact route) into its
- * blocks, in the order their first parameter comes; G keeps the blocks
- * with zeros between them, the whole root is dropped. */
+ * blocks, in the order of the family's block numbers (blocks without a
+ * free parameter are left out); G keeps the blocks with zeros between
+ * them, the whole root is dropped. */
 static ss_status split(const model *m, fim_result *f)
 {
     size_t k = f->k;
@@ -111,6 +118,13 @@ static ss_status split(const model *m, fim_result *f)
             ;
         if (j == nb)
             seen[nb++] = b;
+    }
+    if (st == SS_OK)
+        qsort(seen, nb, sizeof *seen, by_id);
+    for (size_t a = 0; st == SS_OK && a < k; a++) {
+        size_t b = block_of(m, f, a), j;
+        for (j = 0; seen[j] != b; j++)
+            ;
         id[a] = j;
     }
     if (st == SS_OK && nb && !(f->blocks = calloc(nb, sizeof *f->blocks)))
