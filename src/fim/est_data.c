@@ -6,6 +6,7 @@
  * part of the data is not what was asked for. */
 #include "fim/fim_int.h"
 
+#include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,15 +105,40 @@ static ss_status walk_scores(walk *w, const double *theta, size_t *len,
 
 /* ---- empirical ------------------------------------------------------------- */
 
+/* The Gram dual: with the n x k score rows S, G = S^T S / n and K =
+ * S S^T / n share their non-zero eigenvalues. It is the form to keep when
+ * there are fewer rows than free parameters (form=auto) or when asked
+ * (form=gram): K is n x n, G (k x k) is never formed. */
+static size_t free_count(const model *m)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->P; i++)
+        k += m->is_free[i] != 0;
+    return k;
+}
+
+static fim_form emp_form(const model *m, const fim_request *req)
+{
+    if (req->form == FIM_WANT_GRAM)
+        return FIM_FORM_GRAM;
+    if (req->form == FIM_WANT_AUTO && req->data &&
+        req->data->size1 < free_count(m))
+        return FIM_FORM_GRAM;
+    return FIM_FORM_DENSE;
+}
+
 typedef struct {
     walk w;
     fim_acc acc;
+    gsl_matrix *S; /* Gram form: the n x k free score rows */
 } emp_state;
 
 static void emp_free(emp_state *s)
 {
     walk_done(&s->w);
     fim_acc_done(&s->acc);
+    if (s->S)
+        gsl_matrix_free(s->S);
     free(s);
 }
 
@@ -125,8 +151,13 @@ static ss_status emp_start(void *scratch, const model *m,
     if (!s)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     ss_status st = walk_init(&s->w, m, req, f, "empirical");
-    if (st == SS_OK)
+    if (st == SS_OK && emp_form(m, req) == FIM_FORM_GRAM) {
+        s->S = gsl_matrix_alloc(s->w.n, f->k ? f->k : 1);
+        if (!s->S)
+            st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    } else if (st == SS_OK) {
         st = fim_acc_init(&s->acc, f->k);
+    }
     if (st != SS_OK) {
         emp_free(s);
         return st;
@@ -143,7 +174,14 @@ static ss_status emp_iterate(void *p)
     ss_status st = walk_scores(&s->w, s->w.m->theta, &len, &Sv);
     if (st == SS_OK && !fim_all_finite(&Sv.matrix))
         st = SS_FAIL(SS_ERR_NUMERIC, "a score is not finite on this data");
-    if (st == SS_OK) {
+    if (st == SS_OK && s->S) {
+        const fim_result *f = s->w.f;
+        for (size_t i = 0; i < len; i++)
+            for (size_t a = 0; a < f->k; a++)
+                gsl_matrix_set(s->S, s->w.r0 + i, a,
+                               gsl_matrix_get(&Sv.matrix, i, f->idx[a]));
+        s->w.r0 += len;
+    } else if (st == SS_OK) {
         fim_acc_add_rows(&s->acc, &Sv.matrix, s->w.f->idx);
         s->w.r0 += len;
     }
@@ -163,6 +201,28 @@ static void emp_progress(const void *p, size_t *done, size_t *total)
     *total = s->w.n;
 }
 
+/* K = S S^T / n (lower triangle by a rank-k update, then mirrored). */
+static ss_status gram_result(const emp_state *s, fim_result *f)
+{
+    size_t n = s->w.n;
+    gsl_matrix *K = gsl_matrix_alloc(n, n);
+    if (!K)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (f->k == 0)
+        gsl_matrix_set_zero(K);
+    else
+        gsl_blas_dsyrk(CblasLower, CblasNoTrans, 1.0 / (double)n, s->S, 0.0,
+                       K);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            gsl_matrix_set(K, i, j, gsl_matrix_get(K, j, i));
+    f->K = K;
+    f->gram_scale = (double)n;
+    f->n = n;
+    f->form = FIM_FORM_GRAM;
+    return SS_OK;
+}
+
 static ss_status emp_finish(void *p, int interrupted, fim_result *f)
 {
     emp_state *s = p;
@@ -172,6 +232,8 @@ static ss_status emp_finish(void *p, int interrupted, fim_result *f)
                      "the empirical FIM was stopped after %zu of %zu "
                      "observations",
                      s->w.r0, s->w.n);
+    else if (s->S)
+        st = gram_result(s, f);
     else
         st = fim_acc_result(&s->acc, f);
     (void)interrupted;
@@ -184,14 +246,35 @@ static ss_status data_check(const model *m, const fim_request *req)
     return check_data(m, req);
 }
 
+/* The empirical FIM's check: the data, and in Gram form the memory its
+ * n x k rows and n x n K take. */
+static ss_status emp_check(const model *m, const fim_request *req)
+{
+    ss_status st = check_data(m, req);
+    if (st != SS_OK || emp_form(m, req) != FIM_FORM_GRAM)
+        return st;
+    double n = (double)req->data->size1, k = (double)free_count(m);
+    double bytes = 8.0 * (n * k + n * n);
+    if (bytes > (double)FIM_GRAM_BYTES_MAX)
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "the Gram form of %.0f observations keeps their "
+                       "%.0f x %.0f scores and the %.0f x %.0f K = S S^T/n "
+                       "(%.3g GB, more than the %.3g GB allowed): use "
+                       "form=dense, or fewer observations",
+                       n, n, k, n, n, bytes / 1e9,
+                       (double)FIM_GRAM_BYTES_MAX / 1e9);
+    return SS_OK;
+}
+
 const fim_estimator fim_est_empirical = {
     .name = "empirical",
     .label = "empirical FIM (outer products of scores)",
     .help = "(1/n) sum s(x_i) s(x_i)^T over a data set (data=)",
     .method = FIM_EMPIRICAL,
     .needs = FIM_NEEDS_DATA,
-    .props = FIM_PROP_PSD | FIM_PROP_SAMPLED | FIM_PROP_SE,
-    .check = data_check,
+    .props = FIM_PROP_PSD | FIM_PROP_SAMPLED | FIM_PROP_SE | FIM_PROP_GRAM,
+    .check = emp_check,
+    .form = emp_form,
     .start = emp_start,
     .iterate = emp_iterate,
     .test = emp_test,

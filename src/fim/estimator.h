@@ -10,7 +10,7 @@
  * so every front end shows progress and stops on Ctrl-C between steps.
  *
  * Adding an estimator: a file with its `fim_estimator` (hooks below), one
- * line in the table in estimator.c; method= parsing, completion, `help fim`
+ * line in the table in fim.c; method= parsing, completion, `help fim`
  * and the spectrum's choice of route come from these fields. */
 #ifndef SS_ESTIMATOR_H
 #define SS_ESTIMATOR_H
@@ -31,7 +31,10 @@ enum {
     FIM_PROP_PSD = 1,     /* positive semi-definite by construction */
     FIM_PROP_SAMPLED = 2, /* a random estimate (draws or data) */
     FIM_PROP_SE = 4,      /* carries standard errors */
-    FIM_PROP_ROOT = 8     /* may carry a root factor G = R^T R */
+    FIM_PROP_ROOT = 8,    /* may carry a root factor G = R^T R */
+    FIM_PROP_GRAM = 16,   /* can give its result as a Gram dual K = J J^T /
+                             scale (form=gram|auto) */
+    FIM_PROP_BLOCK = 32   /* gives a block-diagonal result (FIM_FORM_BLOCK) */
 };
 
 struct fim_estimator {
@@ -43,6 +46,9 @@ struct fim_estimator {
     /* Whether the estimator applies to m with this request (records why
      * not: no exact route, no data, n too small, ...). */
     ss_status (*check)(const model *m, const fim_request *req);
+    /* The form a job with this request will produce (NULL: dense or root).
+     * A job whose form is FIM_FORM_GRAM gets no G to fill. */
+    fim_form (*form)(const model *m, const fim_request *req);
     /* Scratch for many evaluations on models of m's layout (may be NULL). */
     ss_status (*ws_alloc)(const model *m, void **scratch);
     void (*ws_free)(void *scratch);
@@ -69,6 +75,9 @@ const char *fim_estimator_names(void);
  * a result. */
 const fim_estimator *fim_request_estimator(const fim_request *req);
 const fim_estimator *fim_result_estimator(const fim_result *f);
+/* Whether e can give the form req asks for (form=gram needs
+ * FIM_PROP_GRAM; the message says why not and which estimators can). */
+ss_status fim_form_check(const fim_estimator *e, const fim_request *req);
 
 /* A workspace: the estimator, a model of the layout to move to each
  * point, the free indices and names, the estimator's scratch and the

@@ -12,6 +12,7 @@
 
 static const fim_estimator *const table[] = {
     &fim_est_exact, &fim_est_mc, &fim_est_empirical, &fim_est_observed,
+    &fim_est_block,
 };
 #define NEST (sizeof table / sizeof *table)
 
@@ -71,7 +72,46 @@ int fim_method_parse(const char *s)
     return e ? (int)e->method : -1;
 }
 
+ss_status fim_form_check(const fim_estimator *e, const fim_request *req)
+{
+    if (req->form != FIM_WANT_GRAM || (e->props & FIM_PROP_GRAM))
+        return SS_OK;
+    char can[128] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < NEST && len < sizeof can; i++)
+        if (table[i]->props & FIM_PROP_GRAM)
+            len += (size_t)snprintf(can + len, sizeof can - len, "%s%s",
+                                    len ? ", " : "", table[i]->name);
+    if (e->method == FIM_OBSERVED)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "form=gram: the observed information is minus a mean "
+                       "Hessian, not a Gram matrix S^T S/n of score rows, "
+                       "so it has no Gram dual (form=gram applies to "
+                       "method=%s)",
+                       can);
+    return SS_FAIL(SS_ERR_USAGE,
+                   "form=gram: the %s FIM is not computed from score rows, "
+                   "so it has no Gram dual (form=gram applies to "
+                   "method=%s)",
+                   e->name, can);
+}
+
 /* ---- results -------------------------------------------------------------- */
+
+const char *fim_form_name(fim_form f)
+{
+    switch (f) {
+    case FIM_FORM_DENSE:
+        return "dense";
+    case FIM_FORM_ROOT:
+        return "root";
+    case FIM_FORM_GRAM:
+        return "gram";
+    case FIM_FORM_BLOCK:
+        return "block";
+    }
+    return "?";
+}
 
 fim_result *fim_result_alloc(size_t k)
 {
@@ -81,27 +121,146 @@ fim_result *fim_result_alloc(size_t k)
     f->k = k;
     f->idx = calloc(k ? k : 1, sizeof *f->idx);
     f->names = calloc(k ? k : 1, sizeof *f->names);
-    f->G = gsl_matrix_calloc(k ? k : 1, k ? k : 1);
-    if (!f->idx || !f->names || !f->G) {
+    if (k <= FIM_DENSE_MAX)
+        f->G = gsl_matrix_calloc(k ? k : 1, k ? k : 1);
+    if (!f->idx || !f->names || (k <= FIM_DENSE_MAX && !f->G)) {
         fim_result_free(f);
         return NULL;
     }
     return f;
 }
 
+static void free_blocks(fim_result *f)
+{
+    for (size_t b = 0; b < f->nblocks; b++) {
+        free(f->blocks[b].pos);
+        if (f->blocks[b].G)
+            gsl_matrix_free(f->blocks[b].G);
+        if (f->blocks[b].root)
+            gsl_matrix_free(f->blocks[b].root);
+    }
+    free(f->blocks);
+    f->blocks = NULL;
+    f->nblocks = 0;
+}
+
+void fim_result_clear_forms(fim_result *f)
+{
+    free_blocks(f);
+    if (f->K)
+        gsl_matrix_free(f->K);
+    if (f->root)
+        gsl_matrix_free(f->root);
+    f->K = f->root = NULL;
+    f->gram_scale = 0;
+    f->form = FIM_FORM_DENSE;
+}
+
 void fim_result_free(fim_result *f)
 {
     if (!f)
         return;
+    fim_result_clear_forms(f);
     free(f->idx);
     free(f->names);
     if (f->G)
         gsl_matrix_free(f->G);
     if (f->se)
         gsl_matrix_free(f->se);
-    if (f->root)
-        gsl_matrix_free(f->root);
     free(f);
+}
+
+static gsl_matrix *mat_dup(const gsl_matrix *A, int *fail)
+{
+    if (!A)
+        return NULL;
+    gsl_matrix *B = gsl_matrix_alloc(A->size1, A->size2);
+    if (!B)
+        *fail = 1;
+    else
+        gsl_matrix_memcpy(B, A);
+    return B;
+}
+
+fim_result *fim_result_copy(const fim_result *src)
+{
+    fim_result *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    *f = *src;
+    f->idx = NULL;
+    f->names = NULL;
+    f->G = f->se = f->root = f->K = NULL;
+    f->blocks = NULL;
+    f->nblocks = 0;
+    size_t k = src->k ? src->k : 1;
+    int fail = 0;
+    f->idx = malloc(k * sizeof *f->idx);
+    f->names = malloc(k * sizeof *f->names);
+    fail = !f->idx || !f->names;
+    if (!fail) {
+        memcpy(f->idx, src->idx, k * sizeof *f->idx);
+        memcpy(f->names, src->names, k * sizeof *f->names);
+    }
+    f->G = mat_dup(src->G, &fail);
+    f->se = mat_dup(src->se, &fail);
+    f->root = mat_dup(src->root, &fail);
+    f->K = mat_dup(src->K, &fail);
+    if (!fail && src->nblocks) {
+        f->blocks = calloc(src->nblocks, sizeof *f->blocks);
+        fail = !f->blocks;
+        for (size_t b = 0; !fail && b < src->nblocks; b++) {
+            const fim_block *sb = &src->blocks[b];
+            fim_block *db = &f->blocks[b];
+            f->nblocks = b + 1;
+            db->n = sb->n;
+            db->pos = malloc(sb->n * sizeof *db->pos);
+            if (!db->pos) {
+                fail = 1;
+                break;
+            }
+            memcpy(db->pos, sb->pos, sb->n * sizeof *db->pos);
+            db->G = mat_dup(sb->G, &fail);
+            db->root = mat_dup(sb->root, &fail);
+        }
+    }
+    if (fail) {
+        fim_result_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+ss_status fim_result_form_G(fim_result *f)
+{
+    if (f->G)
+        return SS_OK;
+    if (f->form == FIM_FORM_GRAM)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "this FIM is stored in Gram form: only K = S S^T/n "
+                       "(%zu x %zu) is kept, whose eigenvalues are the "
+                       "non-zero ones of G; the %zu x %zu G itself is "
+                       "never formed (use eig for its spectrum, or "
+                       "form=dense)",
+                       f->K ? f->K->size1 : 0, f->K ? f->K->size1 : 0,
+                       f->k, f->k);
+    if (f->k > FIM_DENSE_MAX)
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "a dense G of %zu parameters would take %.3g GB "
+                       "(at most %d parameters are formed densely): use "
+                       "eig for the spectrum",
+                       f->k, 8e-9 * (double)f->k * (double)f->k,
+                       FIM_DENSE_MAX);
+    if (!(f->G = gsl_matrix_calloc(f->k ? f->k : 1, f->k ? f->k : 1)))
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    for (size_t b = 0; b < f->nblocks; b++) {
+        const fim_block *bl = &f->blocks[b];
+        for (size_t i = 0; i < bl->n; i++)
+            for (size_t j = 0; j < bl->n; j++)
+                gsl_matrix_set(f->G, bl->pos[i], bl->pos[j],
+                               gsl_matrix_get(bl->G, i, j));
+    }
+    return SS_OK;
 }
 
 /* ---- workspaces ------------------------------------------------------------- */
@@ -184,10 +343,10 @@ static void reset_result(fim_result *f)
 {
     if (f->se)
         gsl_matrix_free(f->se);
-    if (f->root)
-        gsl_matrix_free(f->root);
-    f->se = f->root = NULL;
-    gsl_matrix_set_zero(f->G);
+    f->se = NULL;
+    fim_result_clear_forms(f);
+    if (f->G)
+        gsl_matrix_set_zero(f->G);
     f->n = f->n_requested = 0;
     f->interrupted = 0;
     f->warning[0] = 0;
@@ -211,7 +370,20 @@ ss_status fim_job_start(fim_ws *w, const double *theta,
     if (theta != w->work->theta)
         memcpy(w->work->theta, theta, w->work->P * sizeof *theta);
     reset_result(w->f);
-    ss_status st = e->check ? e->check(w->work, req) : SS_OK;
+    ss_status st = fim_form_check(e, req);
+    if (st == SS_OK && e->check)
+        st = e->check(w->work, req);
+    if (st != SS_OK)
+        return st;
+    /* A Gram form fills K only: no k x k G (it may be too large to
+     * form); every other form gets a zero G to fill. */
+    fim_form form = e->form ? e->form(w->work, req) : FIM_FORM_DENSE;
+    if (form == FIM_FORM_GRAM && w->f->G) {
+        gsl_matrix_free(w->f->G);
+        w->f->G = NULL;
+    } else if (form != FIM_FORM_GRAM && !w->f->G) {
+        st = fim_result_form_G(w->f);
+    }
     fim_job *j = NULL;
     if (st == SS_OK && !(j = calloc(1, sizeof *j)))
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
@@ -277,7 +449,8 @@ ss_status fim_job_finish(fim_job *j, int interrupted)
         }
     }
     free(j);
-    if (st == SS_OK && !fim_all_finite(w->f->G))
+    if (st == SS_OK && ((w->f->G && !fim_all_finite(w->f->G)) ||
+                        (w->f->K && !fim_all_finite(w->f->K))))
         st = SS_FAIL(SS_ERR_NUMERIC, "the %s FIM is not finite here",
                      w->est->name);
     return st;

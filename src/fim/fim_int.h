@@ -31,6 +31,6 @@ ss_status fim_acc_result(const fim_acc *a, fim_result *f);
 #define FIM_SE_RELERR_MAX 0.5
 
 extern const fim_estimator fim_est_exact, fim_est_mc, fim_est_empirical,
-    fim_est_observed;
+    fim_est_observed, fim_est_block;
 
 #endif

@@ -5,6 +5,8 @@
 #include <gsl/gsl_eigen.h>
 #include <float.h>
 #include <gsl/gsl_linalg.h>
+#include <gsl/gsl_sort_vector.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -13,9 +15,9 @@ spec_result *spec_result_alloc(size_t k)
     spec_result *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->k = k;
-    s->eval = gsl_vector_alloc(k);
-    s->evec = gsl_matrix_alloc(k, k);
+    s->k = s->neval = k;
+    s->eval = gsl_vector_alloc(k ? k : 1);
+    s->evec = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
     if (!s->eval || !s->evec) {
         spec_result_free(s);
         return NULL;
@@ -31,6 +33,7 @@ void spec_result_free(spec_result *s)
         gsl_vector_free(s->eval);
     if (s->evec)
         gsl_matrix_free(s->evec);
+    free(s->floors);
     free(s);
 }
 
@@ -312,16 +315,228 @@ static ss_status from_matrix(const gsl_matrix *G, spec_result *s)
     return st;
 }
 
+/* ---- the Gram route ------------------------------------------------------ */
+
+/* The eigenvalues of K (N x N) through the guarded solver: the non-zero
+ * spectrum of G. K is positive semi-definite by construction, so a
+ * negative eigenvalue beyond the floor is rounding and raises it. */
+static ss_status from_gram(const fim_result *f, spec_result **out)
+{
+    const gsl_matrix *K = f->K;
+    size_t N = K->size1, k = f->k, m = N < k ? N : k;
+    spec_result *s = calloc(1, sizeof *s);
+    gsl_matrix *A = gsl_matrix_alloc(N, N);
+    gsl_vector *ev = gsl_vector_alloc(N);
+    gsl_eigen_symm_workspace *ws = gsl_eigen_symm_alloc(N);
+    ss_status st = SS_OK;
+    if (!s || !A || !ev || !ws ||
+        !(s->eval = gsl_vector_alloc(m ? m : 1)))
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (st == SS_OK) {
+        gsl_matrix_memcpy(A, K);
+        st = spec_symm_eigen(A, ev, ws);
+    }
+    if (st == SS_OK) {
+        gsl_sort_vector(ev);
+        gsl_vector_reverse(ev);
+        double amax = 0;
+        for (size_t j = 0; j < N; j++)
+            amax = fmax(amax, fabs(gsl_vector_get(ev, j)));
+        s->k = k;
+        s->neval = m;
+        s->nzero = k - m;
+        s->from_gram = 1;
+        s->floor = 8.0 * GSL_DBL_EPSILON * (double)N * amax;
+        double lmin = N ? gsl_vector_get(ev, N - 1) : 0;
+        if (lmin < -s->floor) {
+            s->floor = 2.0 * -lmin;
+            s->floor_raised = 1;
+        }
+        for (size_t j = 0; j < m; j++)
+            gsl_vector_set(s->eval, j, gsl_vector_get(ev, j));
+    }
+    if (A)
+        gsl_matrix_free(A);
+    if (ev)
+        gsl_vector_free(ev);
+    if (ws)
+        gsl_eigen_symm_free(ws);
+    if (st != SS_OK) {
+        spec_result_free(s);
+        return st;
+    }
+    *out = s;
+    return SS_OK;
+}
+
+/* ---- the block route --------------------------------------------------------- */
+
+typedef struct {
+    double val, floor;
+    size_t block, col;
+} merged_eval;
+
+static int by_value_desc(const void *a, const void *b)
+{
+    const merged_eval *x = a, *y = b;
+    if (x->val != y->val)
+        return x->val < y->val ? 1 : -1;
+    /* ties: block order, then column, so the order is reproducible */
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* One block's spectrum: its root's SVD when it has one (G's eigenvalues
+ * if that fails), else the guarded eigensolver on its G; the PSD rule
+ * raises the block's floor over a negative rounding eigenvalue. */
+static ss_status block_spectrum(const fim_result *f, const fim_block *bl,
+                                spec_result **out)
+{
+    spec_result *t = spec_result_alloc(bl->n);
+    if (!t)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    ss_status st = SS_ERR_NUMERIC;
+    if (bl->root && bl->root->size1 >= bl->n) {
+        st = from_root(bl->root, t);
+        t->root_failed = st != SS_OK;
+        if (st != SS_OK)
+            ss_clear_error();
+    }
+    if (st != SS_OK)
+        st = from_matrix(bl->G, t);
+    if (st == SS_OK && (fim_result_estimator(f)->props & FIM_PROP_PSD)) {
+        double lmin = gsl_vector_get(t->eval, bl->n - 1);
+        if (lmin < -t->floor) {
+            t->floor = 2.0 * -lmin;
+            t->floor_raised = 1;
+        }
+    }
+    if (st != SS_OK) {
+        spec_result_free(t);
+        return st;
+    }
+    *out = t;
+    return SS_OK;
+}
+
+static ss_status from_blocks(const fim_result *f, spec_result *s)
+{
+    size_t k = f->k, nb = f->nblocks, c = 0;
+    merged_eval *me = calloc(k ? k : 1, sizeof *me);
+    spec_result **bs = calloc(nb, sizeof *bs);
+    s->floors = malloc((k ? k : 1) * sizeof *s->floors);
+    ss_status st = me && bs && s->floors
+                       ? SS_OK
+                       : SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    int all_root = 1;
+    for (size_t b = 0; st == SS_OK && b < nb; b++) {
+        st = block_spectrum(f, &f->blocks[b], &bs[b]);
+        if (st != SS_OK) {
+            char why[sizeof ss_last_error()->msg];
+            snprintf(why, sizeof why, "%s", ss_last_error()->msg);
+            st = SS_FAIL(st, "block %zu: %s", b + 1, why);
+            break;
+        }
+        all_root &= bs[b]->from_root;
+        s->root_failed |= bs[b]->root_failed;
+        s->floor_raised |= bs[b]->floor_raised;
+        for (size_t j = 0; j < f->blocks[b].n && c < k; j++, c++)
+            me[c] = (merged_eval){gsl_vector_get(bs[b]->eval, j),
+                                  bs[b]->floor, b, j};
+    }
+    if (st == SS_OK && c != k)
+        st = SS_FAIL(SS_ERR_NUMERIC,
+                     "the FIM's blocks cover %zu of its %zu parameters", c,
+                     k);
+    if (st == SS_OK) {
+        qsort(me, k, sizeof *me, by_value_desc);
+        gsl_matrix_set_zero(s->evec);
+        s->floor = 0;
+        for (size_t j = 0; j < k; j++) {
+            const fim_block *bl = &f->blocks[me[j].block];
+            gsl_vector_set(s->eval, j, me[j].val);
+            s->floors[j] = me[j].floor;
+            s->floor = fmax(s->floor, me[j].floor);
+            for (size_t i = 0; i < bl->n; i++)
+                gsl_matrix_set(s->evec, bl->pos[i], j,
+                               gsl_matrix_get(bs[me[j].block]->evec, i,
+                                              me[j].col));
+        }
+        s->nblocks = nb;
+        s->from_root = all_root && nb > 0;
+    }
+    for (size_t b = 0; bs && b < nb; b++)
+        spec_result_free(bs[b]);
+    free(bs);
+    free(me);
+    return st;
+}
+
+/* Rank, log det and condition from the stored eigenvalues, each judged
+ * against its own floor; a Gram form's unstored zeros make G singular. */
+static void summarise(spec_result *s)
+{
+    size_t n = s->neval;
+    double lmax = 0;
+    for (size_t j = 0; j < n; j++)
+        lmax = fmax(lmax, fabs(gsl_vector_get(s->eval, j)));
+    double logdet = 0, lmin_abs = INFINITY;
+    int singular = s->nzero > 0;
+    for (size_t j = 0; j < n; j++) {
+        double l = gsl_vector_get(s->eval, j), fl = spec_floor_at(s, j);
+        if (fabs(l) > fmax(s->tol * lmax, fl))
+            s->rank++;
+        if (l < -fl)
+            s->negative++;
+        if (fabs(l) <= fl)
+            singular = 1;
+        else
+            logdet += log(fabs(l));
+        lmin_abs = fmin(lmin_abs, fabs(l));
+    }
+    s->logdet = singular ? -INFINITY : logdet;
+    s->cond = (singular || lmin_abs == 0) ? INFINITY : lmax / lmin_abs;
+}
+
 ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
 {
     *out = NULL;
     if (!(tol > 0) || tol >= 1)
         return SS_FAIL(SS_ERR_RANGE, "tolerance must lie in (0, 1)");
+    if (f->form == FIM_FORM_GRAM) {
+        if (!f->K)
+            return SS_FAIL(SS_ERR_NUMERIC, "this Gram-form FIM has no K");
+        spec_result *s;
+        ss_status st = from_gram(f, &s);
+        if (st != SS_OK)
+            return st;
+        s->tol = tol;
+        summarise(s);
+        *out = s;
+        return SS_OK;
+    }
     spec_result *s = spec_result_alloc(f->k);
     if (!s)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     s->tol = tol;
     ss_status st = SS_ERR_NUMERIC;
+    if (f->form == FIM_FORM_BLOCK && f->nblocks) {
+        st = from_blocks(f, s);
+        if (st != SS_OK) {
+            spec_result_free(s);
+            return st;
+        }
+        fix_signs(s->evec);
+        summarise(s);
+        *out = s;
+        return SS_OK;
+    }
+    if (!f->G && !f->root) {
+        spec_result_free(s);
+        return SS_FAIL(SS_ERR_NUMERIC, "this %s-form FIM holds no matrix",
+                       fim_form_name(f->form));
+    }
     if (f->root && f->root->size1 >= f->k) {
         st = from_root(f->root, s);
         /* The Jacobi SVD can fail to converge on factors with columns near
@@ -331,7 +546,7 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
         if (st != SS_OK)
             ss_clear_error();
     }
-    if (st != SS_OK)
+    if (st != SS_OK && f->G)
         st = from_matrix(f->G, s);
     if (st != SS_OK) {
         spec_result_free(s);
@@ -339,37 +554,17 @@ ss_status spec_analyze(const fim_result *f, double tol, spec_result **out)
     }
     fix_signs(s->evec);
     size_t k = s->k;
-    /* Largest in magnitude: the observed information may be negative. */
-    double lmax = 0;
-    for (size_t j = 0; j < k; j++)
-        lmax = fmax(lmax, fabs(gsl_vector_get(s->eval, j)));
     /* An expected, Monte-Carlo or empirical FIM is positive semi-definite
      * by construction: a negative eigenvalue beyond the floor is rounding
      * in G itself (extreme parameters), so the floor is at least that. */
-    if (fim_result_estimator(f)->props & FIM_PROP_PSD) {
+    if (k && (fim_result_estimator(f)->props & FIM_PROP_PSD)) {
         double lmin = gsl_vector_get(s->eval, k - 1);
         if (lmin < -s->floor) {
             s->floor = 2.0 * -lmin;
             s->floor_raised = 1;
         }
     }
-    double thresh = fmax(tol * lmax, s->floor);
-    double logdet = 0, lmin_abs = INFINITY;
-    int singular = 0;
-    for (size_t j = 0; j < k; j++) {
-        double l = gsl_vector_get(s->eval, j);
-        if (fabs(l) > thresh)
-            s->rank++;
-        if (l < -s->floor)
-            s->negative++;
-        if (fabs(l) <= s->floor)
-            singular = 1;
-        else
-            logdet += log(fabs(l));
-        lmin_abs = fmin(lmin_abs, fabs(l));
-    }
-    s->logdet = singular ? -INFINITY : logdet;
-    s->cond = (singular || lmin_abs == 0) ? INFINITY : lmax / lmin_abs;
+    summarise(s);
     *out = s;
     return SS_OK;
 }

@@ -1,8 +1,18 @@
 /* Spectral analysis of a FIM: eigenpairs (largest first), numerical rank,
  * log det, condition number and the floor below which eigenvalues are not
- * resolved. When the FIM carries a root factor R (G = R^T R) the spectrum
- * comes from the SVD of R, which resolves eigenvalues down to about
- * (eps * sigma_max)^2 instead of eps * lambda_max. */
+ * resolved. The route follows the result's form (fim_form):
+ *   root  - the SVD of R (G = R^T R), which resolves eigenvalues down to
+ *           about (eps * sigma_max)^2 instead of eps * lambda_max;
+ *   dense - the guarded symmetric eigensolver on G;
+ *   gram  - the guarded symmetric eigensolver on the N x N K = J J^T /
+ *           scale: its eigenvalues are the non-zero ones of G = J^T J /
+ *           scale (min(N, k) of them are stored; when N < k the other
+ *           k - N eigenvalues of G are exactly 0 and counted in nzero);
+ *           no eigenvectors of G (J is not kept);
+ *   block - each diagonal block by its root's SVD (or its G), the
+ *           eigenvalues merged and sorted, each with its block's floor,
+ *           eigenvectors zero outside their block; log det is the sum over
+ *           the blocks. */
 #ifndef SS_SPECTRUM_H
 #define SS_SPECTRUM_H
 
@@ -15,9 +25,18 @@
 
 typedef struct {
     size_t k;
-    gsl_vector *eval;   /* descending */
-    gsl_matrix *evec;   /* column j belongs to eval[j]; sign: largest |entry| positive */
-    double floor;       /* |eigenvalues| below this are rounding noise */
+    size_t neval;       /* eigenvalues stored: k, or min(N, k) for a Gram form */
+    size_t nzero;       /* Gram form with N < k: k - N eigenvalues exactly 0,
+                           not stored (they make G singular) */
+    gsl_vector *eval;   /* descending, neval of them */
+    gsl_matrix *evec;   /* column j belongs to eval[j]; sign: largest |entry|
+                           positive; NULL for a Gram form */
+    double floor;       /* |eigenvalues| below this are rounding noise (a
+                           block form: the largest of its blocks' floors) */
+    double *floors;     /* block form: each eigenvalue's floor (its block's),
+                           or NULL */
+    size_t nblocks;     /* block form: the number of blocks (0 otherwise) */
+    int from_gram;      /* computed from the Gram dual K */
     double tol;         /* relative rank tolerance used */
     size_t rank;        /* |eigenvalues| > max(tol * max|lambda|, floor) */
     size_t negative;    /* eigenvalues < -floor (observed information) */
@@ -32,7 +51,13 @@ typedef struct {
 spec_result *spec_result_alloc(size_t k);
 void spec_result_free(spec_result *s);
 
-/* Analyse f->G (or f->root when present). tol is the relative tolerance
+/* The floor eigenvalue j is judged against. */
+static inline double spec_floor_at(const spec_result *s, size_t j)
+{
+    return s->floors ? s->floors[j] : s->floor;
+}
+
+/* Analyse f by the route its form says (above). tol is the relative tolerance
  * for the rank (default SPEC_DEFAULT_TOL). */
 ss_status spec_analyze(const fim_result *f, double tol, spec_result **out);
 

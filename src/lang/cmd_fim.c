@@ -267,6 +267,20 @@ ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
             return rc;
         req->data = d->X;
     }
+    /* form= (fim and eig; path and the scans keep G): auto by default */
+    if (args_opt(st, "form")) {
+        const char *form;
+        rc = args_word(st, "form", &form);
+        if (rc != SS_OK)
+            return rc;
+        req->form = strcmp(form, "gram") == 0    ? FIM_WANT_GRAM
+                    : strcmp(form, "dense") == 0 ? FIM_WANT_DENSE
+                                                 : FIM_WANT_AUTO;
+        if (fim_form_check(e, req) != SS_OK) {
+            ss_error_set_col(args_key(st, "form")->v.col);
+            return ss_last_error()->code;
+        }
+    }
     req->n = n;
     req->threads = (unsigned)threads;
     /* Only estimators that draw take a seed: exact and data-based FIMs
@@ -342,31 +356,6 @@ ss_status cmd_fim(session *s, const ss_stmt *st)
     return SS_OK;
 }
 
-static fim_result *fim_copy(const fim_result *src)
-{
-    fim_result *f = fim_result_alloc(src->k);
-    if (!f)
-        return NULL;
-    gsl_matrix *G = f->G;
-    size_t *idx = f->idx;
-    char(*names)[MODEL_NAME_MAX] = f->names;
-    *f = *src;
-    f->G = G;
-    f->idx = idx;
-    f->names = names;
-    f->se = NULL;
-    f->root = NULL;
-    gsl_matrix_memcpy(f->G, src->G);
-    memcpy(f->idx, src->idx, src->k * sizeof *idx);
-    memcpy(f->names, src->names, src->k * sizeof *names);
-    if (src->se && (f->se = gsl_matrix_alloc(src->k, src->k)))
-        gsl_matrix_memcpy(f->se, src->se);
-    if (src->root &&
-        (f->root = gsl_matrix_alloc(src->root->size1, src->root->size2)))
-        gsl_matrix_memcpy(f->root, src->root);
-    return f;
-}
-
 ss_status cmd_eig(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 1, 1);
@@ -387,7 +376,7 @@ ss_status cmd_eig(session *s, const ss_stmt *st)
                 return SS_FAIL_COL(SS_ERR_USAGE, st->args[i].key_col,
                                    "'%s' is a stored FIM: only tol= applies",
                                    name);
-        f = fim_copy(o->ptr);
+        f = fim_result_copy(o->ptr);
         if (!f)
             return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     } else {

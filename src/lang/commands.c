@@ -72,9 +72,25 @@ static const cmd_opt sample_opts[] = {
      .help = "draw from this model instead (same kind of data)"},
     {.key = NULL}};
 
-static const cmd_opt fim_opts[] = {FIM_OPTS("100000"), {.key = NULL}};
+static const char *form_choice(size_t i)
+{
+    static const char *const forms[] = {"auto", "dense", "gram"};
+    return i < sizeof forms / sizeof *forms ? forms[i] : NULL;
+}
 
-static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), TOL_OPT, {.key = NULL}};
+/* The form of the result of fim and eig (fim/fim.h). */
+#define FORM_OPT                                                             \
+    {.key = "form", .kind = OPT_WORD, .choice = form_choice, .def = "auto", \
+     .help = "gram: keep only K = S S^T/n (n x n), whose eigenvalues are "  \
+             "the non-zero ones of G = S^T S/n (method=empirical); dense: "  \
+             "G; auto: gram when the data has fewer rows than free "         \
+             "parameters"}
+
+static const cmd_opt fim_opts[] = {FIM_OPTS("100000"), FORM_OPT,
+                                   {.key = NULL}};
+
+static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), FORM_OPT, TOL_OPT,
+                                   {.key = NULL}};
 
 static const cmd_opt path_opts[] = {
     {.key = "from", .kind = OPT_POINT, .meta = "[...]",
@@ -271,8 +287,9 @@ static const cmd_def table[] = {
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data},
-    {"fim", "fim NAME [method=exact|mc|empirical|observed] [n=N] [data=DATA] "
-            "[seed=S] [threads=K] [as RESULT]",
+    {"fim", "fim NAME [method=exact|mc|empirical|observed|block] [n=N] "
+            "[data=DATA] [seed=S] [threads=K] [form=auto|dense|gram] "
+            "[as RESULT]",
      "Fisher information matrix over the free parameters",
      "Prints the per-observation Fisher information of model NAME at its "
      "current parameters over its free parameters, labelled with the "
@@ -282,13 +299,26 @@ static const cmd_def table[] = {
      "with standard errors\n"
      "  empirical  (1/n) sum s(x_i) s(x_i)^T over data=DATA\n"
      "  observed   -(1/n) sum of Hessians of log p(x_i) over data=DATA\n"
+     "  block      exact, entries between parameter blocks dropped (mlp2: "
+     "per hidden unit)\n"
+     "The block-diagonal approximation keeps the family's parameter blocks "
+     "(mlp2: (w1, J1) and (w2, J2); a family without blocks has one, and "
+     "it is the exact FIM) and prints them block by block.\n"
+     "The empirical FIM of n observations is G = S^T S/n with S the n x k "
+     "scores; form=gram keeps only K = S S^T/n (n x n), which has the same "
+     "non-zero eigenvalues, and never forms G (form=auto, the default, "
+     "does so when n < k; `eig` then gives the non-zero spectrum and "
+     "counts the k - n zeros). The observed information is not a Gram "
+     "matrix: form=gram is refused for it.\n"
      "With --format csv: a header `param,<names>` and one line per "
-     "parameter.\n\n"
+     "parameter (a Gram form: K, one line per observation).\n\n"
      "    fim g\n    fim g method=mc n=200000\n"
-     "    fim g method=empirical data=d",
+     "    fim g method=empirical data=d\n"
+     "    fim n method=empirical data=d10 form=gram as F\n"
+     "    fim n method=block",
      cmd_fim, COMPL_MODEL, fim_opts, &obj_fim},
     {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [threads=K] "
-            "[tol=T] [as RESULT]",
+            "[form=auto|dense|gram] [tol=T] [as RESULT]",
      "eigenvalues and eigenvectors of a FIM, rank, log det, condition",
      "Eigen-analysis of the FIM of model NAME (options as for `fim`) or of "
      "a FIM stored with `fim ... as F`. Eigenvalues are listed largest "
@@ -298,7 +328,11 @@ static const cmd_def table[] = {
      "reported as such, not as rounding noise. For the exact FIM of a "
      "family that provides a square-root factor (gmm) the spectrum comes "
      "from its SVD and resolves eigenvalues about 1e-28 below the "
-     "largest.\n\n    eig g\n    eig g method=mc n=1e6",
+     "largest. A Gram-form FIM (form=gram) gives the non-zero eigenvalues "
+     "from its n x n K, without eigenvectors, and says how many are "
+     "exactly 0; a block-diagonal one (method=block) is analysed block by "
+     "block, its log det the sum over the blocks.\n\n"
+     "    eig g\n    eig g method=mc n=1e6",
      cmd_eig, COMPL_OBJECT, eig_opts, &obj_eig},
     {"path", "path NAME PARAM: FROM -> TO [log] [steps=N] [decades=D] "
              "[method=...] [threads=K] [tol=T] [as RESULT]\n"

@@ -33,23 +33,73 @@ void obj_fim_describe(char *buf, size_t n, const fim_result *f)
         snprintf(buf, n, "observed information (minus mean Hessian, %zu "
                          "observations)", f->n);
         break;
+    case FIM_BLOCK:
+        snprintf(buf, n, "exact FIM, block-diagonal approximation (%zu "
+                         "block%s)", f->nblocks, f->nblocks == 1 ? "" : "s");
+        break;
     }
+    if (f->form == FIM_FORM_GRAM) {
+        size_t len = strlen(buf);
+        if (len < n)
+            snprintf(buf + len, n - len, ", Gram form");
+    }
+}
+
+/* "w1, J1_1, J1_2" for block b, into buf. */
+static void block_names(char *buf, size_t n, const fim_result *f,
+                        const fim_block *bl)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < bl->n && len + MODEL_NAME_MAX + 8 < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : "",
+                                f->names[bl->pos[i]]);
+    if (len + MODEL_NAME_MAX + 8 >= n && bl->n)
+        snprintf(buf + len, n - len, ", ...");
+}
+
+/* A over the parameters at positions pos (NULL: all k, in order). */
+static void print_sub(session *s, const fim_result *f, const gsl_matrix *A,
+                      const size_t *pos, size_t n, int indent)
+{
+    tbl *t = tbl_alloc(n + 1);
+    tbl_header(t, 0, "param");
+    for (size_t j = 0; j < n; j++)
+        tbl_header(t, j + 1, f->names[pos ? pos[j] : j]);
+    for (size_t i = 0; i < n; i++) {
+        tbl_row(t);
+        tbl_str(t, 0, f->names[pos ? pos[i] : i]);
+        for (size_t j = 0; j < n; j++)
+            tbl_num(t, j + 1, gsl_matrix_get(A, i, j));
+    }
+    tbl_print(t, &s->out, s->csv, indent);
+    tbl_free(t);
 }
 
 static void print_matrix(session *s, const fim_result *f, const gsl_matrix *A,
                          int indent)
 {
-    tbl *t = tbl_alloc(f->k + 1);
-    tbl_header(t, 0, "param");
-    for (size_t j = 0; j < f->k; j++)
-        tbl_header(t, j + 1, f->names[j]);
-    for (size_t i = 0; i < f->k; i++) {
-        tbl_row(t);
-        tbl_str(t, 0, f->names[i]);
-        for (size_t j = 0; j < f->k; j++)
-            tbl_num(t, j + 1, gsl_matrix_get(A, i, j));
+    print_sub(s, f, A, NULL, f->k, indent);
+}
+
+/* The Gram form as CSV: K, one row and column per observation. */
+static void print_gram_csv(session *s, const fim_result *f)
+{
+    size_t N = f->K->size1;
+    tbl *t = tbl_alloc(N + 1);
+    tbl_header(t, 0, "obs");
+    for (size_t j = 0; j < N; j++) {
+        char h[32];
+        snprintf(h, sizeof h, "K_%zu", j + 1);
+        tbl_header(t, j + 1, h);
     }
-    tbl_print(t, &s->out, s->csv, indent);
+    for (size_t i = 0; i < N; i++) {
+        tbl_row(t);
+        tbl_num(t, 0, (double)(i + 1));
+        for (size_t j = 0; j < N; j++)
+            tbl_num(t, j + 1, gsl_matrix_get(f->K, i, j));
+    }
+    tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }
 
@@ -85,6 +135,16 @@ static void print_matrix_csv(session *s, const fim_result *f)
 static void print_fim(session *s, const fim_result *f)
 {
     const char *model_name = f->source;
+    if (s->csv && f->form == FIM_FORM_GRAM) {
+        print_gram_csv(s, f);
+        return;
+    }
+    if (s->csv && !f->G) {
+        session_printf(s, "# the %zu x %zu G of this %s-form FIM is not "
+                          "formed\n",
+                       f->k, f->k, fim_form_name(f->form));
+        return;
+    }
     if (s->csv) {
         print_matrix_csv(s, f);
         return;
@@ -92,6 +152,37 @@ static void print_fim(session *s, const fim_result *f)
     char what[160];
     obj_fim_describe(what, sizeof what, f);
     session_printf(s, "%s (%s): %s\n", model_name, f->model_kind, what);
+    if (f->form == FIM_FORM_GRAM) {
+        size_t N = f->K ? f->K->size1 : 0;
+        session_printf(s, "  only K = S S^T/n (%zu x %zu, S the %zu x %zu "
+                          "score rows) is stored: its eigenvalues are the "
+                          "non-zero eigenvalues of G = S^T S/n, which is "
+                          "never formed (%zu x %zu); `eig` gives the "
+                          "spectrum, form=dense gives G\n",
+                       N, N, N, f->k, f->k, f->k);
+        if (N < f->k)
+            session_printf(s, "  (%zu observations < %zu free parameters: "
+                              "G has rank at most %zu)\n",
+                           N, f->k, N);
+        return;
+    }
+    if (f->form == FIM_FORM_BLOCK) {
+        if (f->nblocks == 1)
+            session_printf(s, "  (one parameter block among the free "
+                              "parameters: the approximation is the exact "
+                              "FIM)\n");
+        for (size_t b = 0; b < f->nblocks; b++) {
+            const fim_block *bl = &f->blocks[b];
+            char nm[256];
+            block_names(nm, sizeof nm, f, bl);
+            session_printf(s, "  block %zu (%s):\n", b + 1, nm);
+            print_sub(s, f, bl->G, bl->pos, bl->n, 4);
+        }
+        if (f->nblocks > 1)
+            session_printf(s, "  (entries between blocks are dropped: "
+                              "zero)\n");
+        return;
+    }
     print_matrix(s, f, f->G, 2);
     for (size_t i = 0; f->method != FIM_OBSERVED && i < f->k; i++)
         if (gsl_matrix_get(f->G, i, i) < 0) {
@@ -115,6 +206,17 @@ static ss_status draw_fim(const render_request *req, const fim_result *f,
                           canvas *c)
 {
     size_t k = f->k;
+    if (f->form == FIM_FORM_GRAM)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "a Gram-form FIM stores only K = S S^T/n, not the "
+                       "%zu x %zu G, so there is no matrix to draw (`eig` "
+                       "of it `as E`, then `plot E`, draws its spectrum)",
+                       k, k);
+    if (!f->G)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "the %zu x %zu G of this %s-form FIM is not formed: "
+                       "no matrix to draw",
+                       k, k, fim_form_name(f->form));
     double *z = malloc(k * k * sizeof *z);
     if (!z)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");

@@ -200,6 +200,13 @@ static ss_status mlp2_configure(model *m, const model_arg *args, size_t nargs,
     return st;
 }
 
+/* Block-diagonal FIM: one block per hidden unit, (w1, J1) and (w2, J2). */
+static size_t mlp2_fim_block(const model *m, size_t i)
+{
+    size_t d = (size_t)m->opt[OPT_D];
+    return i < 2 ? i : i < 2 + d ? 0 : 1;
+}
+
 static size_t mlp2_data_cols(const model *m)
 {
     return (size_t)m->opt[OPT_D] + 1;
@@ -1206,6 +1213,7 @@ const model_type model_mlp2_type = {
     .sample = mlp2_sample,
     .loglik_terms = mlp2_loglik_terms,
     .fim_exact = mlp2_fim_exact,
+    .fim_block = mlp2_fim_block,
     .singular = mlp2_singular,
     .singular_distances = mlp2_singular_distances,
     .coord_names = mlp2_coord_names,

@@ -282,6 +282,10 @@ struct model_type {
                                gsl_matrix *out);
     ss_status (*fim_design)(const model *m, const double *theta,
                             const model_design *d, gsl_matrix *G);
+    /* The parameter blocks of the block-diagonal FIM approximation
+     * (method=block): the block (0, 1, ...) parameter i belongs to.
+     * NULL: one block, the approximation is the exact FIM itself. */
+    size_t (*fim_block)(const model *m, size_t i);
 };
 
 struct model {

@@ -308,16 +308,18 @@ static void test_unknown_option_key(void **state)
     fx *f = *state;
     make_g(f);
     err(f, "fim g bogus=1", SS_ERR_USAGE, 7,
-        "unknown option 'bogus' for fim (options: method n data seed threads)");
+        "unknown option 'bogus' for fim (options: method n data seed threads "
+        "form)");
     err(f, "eig g n=10 bogus=1", SS_ERR_USAGE, 12,
-        "unknown option 'bogus' for eig (options: method n data seed threads tol)");
+        "unknown option 'bogus' for eig (options: method n data seed threads "
+        "form tol)");
     err(f, "sample g n=5 x=1 as d", SS_ERR_USAGE, 14,
         "unknown option 'x' for sample (options: n seed teacher)");
     err(f, "list x=1", SS_ERR_USAGE, 6, "unknown option 'x' for list");
     err(f, "fim g method=mc n=10 method=exact", SS_ERR_USAGE, 22,
         "option 'method' given twice");
     err(f, "fim g method=bogus", SS_ERR_USAGE, 14,
-        "unknown method 'bogus' (exact, mc, empirical, observed)");
+        "unknown method 'bogus' (exact, mc, empirical, observed, block)");
     err(f, "fim g method=3", SS_ERR_USAGE, 14, "method= needs a name");
     err(f, "quit now", SS_ERR_USAGE, 6,
         "quit takes at most 0 positional arguments");
@@ -1403,7 +1405,8 @@ static void test_completion(void **state)
           (const char *const[]){"method=empirical", "method=exact", NULL});
     cands(f, "fim g method=",
           (const char *const[]){"method=exact", "method=mc",
-                                "method=empirical", "method=observed", NULL});
+                                "method=empirical", "method=observed",
+                                "method=block", NULL});
     cands(f, "fim g data=", (const char *const[]){"data=d1", "data=d2", NULL});
     cands(f, "fim g method=empirical data=d",
           (const char *const[]){"data=d1", "data=d2", NULL});

@@ -311,7 +311,7 @@ static void test_kind_and_bound_errors(void **state)
             "resolution 1001x1000 is too large (at most 1000000 points)");
     /* kinds */
     fx_fail(f, "fim g method=bogus", 14,
-            "unknown method 'bogus' (exact, mc, empirical, observed)");
+            "unknown method 'bogus' (exact, mc, empirical, observed, block)");
     fx_fail(f, "map g x=w1:-1..1 y=w2:-1..1 stat=max", 34,
             "unknown stat 'max' (logdet, lambda_min, cond, rank)");
     fx_fail(f, "plot M palette=5", 16,
