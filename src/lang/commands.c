@@ -4,6 +4,7 @@
 #include "fim/estimator.h"
 #include "fim/map.h"
 #include "fim/spectrum.h"
+#include "learn/flow.h"
 #include "learn/train.h"
 #include "learn/plateau.h"
 #include "plot/palette.h"
@@ -159,6 +160,32 @@ static const cmd_opt train_opts[] = {
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
      .help = "seed of the fresh examples"},
+    {.key = NULL}};
+
+static const cmd_opt flow_opts[] = {
+    {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .flags = OPT_REQUIRED,
+     .help = "the truth: the flow descends KL(teacher || student)"},
+    {.key = "t", .kind = OPT_REAL, .meta = "TMAX", .lo = 0, .hi = 1e300,
+     .lo_br = '(', .hi_br = ']', .flags = OPT_REQUIRED,
+     .help = "the time to integrate to"},
+    {.key = "algo", .kind = OPT_WORD, .flags = OPT_MSG_TAKES,
+     .words = (const char *const[]){"gd", "ngd", NULL}, .def = "gd",
+     .help = "gradient or natural-gradient flow"},
+    {.key = "eta", .kind = OPT_REAL, .meta = "ETA", .lo = 0, .hi = 1e6,
+     .lo_br = '(', .hi_br = ']', .def = "1",
+     .help = "the learning rate (time is eta x steps of online learning)"},
+    {.key = "records", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e7,
+     .def = STR(FLOW_RECORDS_DEFAULT),
+     .help = "log-spaced record times after t = 0, the last at TMAX"},
+    {.key = "tol", .kind = OPT_REAL, .meta = "TOL", .lo = 0, .hi = 1,
+     .lo_br = '(', .hi_br = ')', .def = STR(FLOW_TOL_DEFAULT),
+     .help = "the integrator's relative error per step"},
+    {.key = "damping", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 1e300,
+     .lo_br = '[', .hi_br = ']', .def = "0",
+     .help = "ngd: G + D I (0: the pseudo-inverse of G)"},
+    {.key = "eig", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 1e7,
+     .help = "the exact FIM spectrum every K records"},
     {.key = NULL}};
 
 static const cmd_opt export_opts[] = {
@@ -380,6 +407,30 @@ static const cmd_def table[] = {
      "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
      "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
      cmd_map, COMPL_MODEL, map_opts, &obj_map},
+    {"flow", "flow STUDENT teacher=T t=TMAX [algo=gd|ngd] [eta=ETA] "
+             "[records=N] [tol=TOL] [damping=D] [eig=K] [as RUN]",
+     "integrate the averaged learning dynamics against a teacher",
+     "Integrates the averaged (eta -> 0) dynamics of online learning from "
+     "the point of the model STUDENT (a copy: the model is not moved): "
+     "algo=gd follows theta' = -eta grad L, algo=ngd theta' = -eta (G + "
+     "damping I)^+ grad L, with L = KL(teacher || student) per observation "
+     "computed exactly (closed form for mlp2 with act=erf, quadrature over "
+     "the inputs for tanh with d <= 2) and G the student's exact FIM; only "
+     "free parameters move. GSL's BDF integrator with adaptive steps (long "
+     "plateaus are stiff). Records t = 0 and records=N log-spaced times up "
+     "to TMAX (the last exactly TMAX): no sampling, so two runs give the "
+     "same numbers. With damping=0 NGD uses the pseudo-inverse of G "
+     "(eigenvalues below 1e-12 of the largest dropped) and the run says at "
+     "how many evaluations; starting exactly on a singular set then needs "
+     "damping > 0. A flow that blows up stops with the time it did, the "
+     "records so far kept; Ctrl-C keeps them too. Stored as RUN (default "
+     "`run`): show, plot, plateaus and export it.\n\n"
+     "    model t mlp2 w1=1 w2=1 J1=0.5 J2=2\n"
+     "    model s mlp2 w1=0.8 w2=0.8 J1=1.4 J2=1.41\n"
+     "    flow s teacher=t t=1e5 as gd\n"
+     "    flow s teacher=t t=1e5 algo=ngd damping=1e-8 as ngd\n"
+     "    plot gd ngd",
+     cmd_flow, COMPL_MODEL, flow_opts, &obj_run},
     {"train", "train STUDENT algo=sgd|gd|ngd|angd|em eta=ETA steps=N "
               "[teacher=T] [data=D] [batch=B] [record=K] [eig=K] "
               "[damping=D] [rcond=R] [eps=E] [schedule=const|decay] "
