@@ -208,10 +208,12 @@ static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
     ss_status st = check_grid(theta, s, "sampling");
     if (st != SS_OK)
         return st;
-    /* gsl_rng_uniform and gsl_ran_gaussian (the polar Box-Muller method)
-     * written out with the generator's get_double called directly: the
-     * same draws, bit for bit, without two library calls and an indirect
-     * one per uniform. */
+    /* Per draw one uniform for the component (the generator's get_double
+     * called directly: gsl_rng_uniform without a library call) and one
+     * standard normal by GSL's ziggurat (Marsaglia and Tsang 2000), which
+     * takes one 32-bit output in about 99% of draws and no log or sqrt:
+     * about 2 generator outputs per draw, where the polar Box-Muller
+     * method took 3.5 and a log, a sqrt and a division. */
     double (*const get)(void *) = r->type->get_double;
     void *const rs = r->state;
     const double w1 = theta[P_W1], w2 = theta[P_W2];
@@ -219,20 +221,7 @@ static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
     const size_t tda = out->tda;
     for (size_t i = 0; i < out->size1; i++) {
         double w = get(rs) < v ? w2 : w1;
-        double x, y, r2;
-        do {
-            double ux, uy;
-            do
-                ux = get(rs);
-            while (ux == 0.0);
-            do
-                uy = get(rs);
-            while (uy == 0.0);
-            x = -1 + 2 * ux;
-            y = -1 + 2 * uy;
-            r2 = x * x + y * y;
-        } while (r2 > 1.0 || r2 == 0);
-        dst[i * tda] = w + s * y * sqrt(-2.0 * log(r2) / r2);
+        dst[i * tda] = w + s * gsl_ran_gaussian_ziggurat(r, 1.0);
     }
     return SS_OK;
 }
