@@ -7,7 +7,9 @@
  * Each figure is the minimum over BENCH_REPS timed batches (the machine is
  * shared: the minimum is the least disturbed run), in microseconds per
  * call. With `--tsv FILE` the figures are also written as `key<TAB>us`
- * lines, which bench/numpy_peer.py reads to print ratios against numpy.
+ * lines, which bench/numpy_peer.py reads to print ratios against numpy;
+ * `--mc` runs only the gmm draw, score and Monte-Carlo FIM rows (the
+ * Monte-Carlo FIM on 1 and on 2 threads).
  * Run with `make bench`; figures go into README.md by hand. */
 #include "fim/fim.h"
 #include "fim/spectrum.h"
@@ -117,7 +119,7 @@ static int bench_gmm_mc(void)
     double *ell = malloc(n * sizeof *ell);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     double ts = INFINITY, tl = INFINITY, tm = INFINITY;
-    for (int rep = 0; rep < 5; rep++) {
+    for (int rep = 0; rep < 3; rep++) {
         gsl_rng_set(r, 1);
         double t0 = now();
         m->type->sample(m, m->theta, r, X);
@@ -130,19 +132,31 @@ static int bench_gmm_mc(void)
     report("gmm_draw", "gmm sample, per draw", 1e6 * ts / (double)n);
     report("gmm_score", "gmm log-lik + scores, per draw",
            1e6 * tl / (double)n);
-    fim_request req = {.method = FIM_MC, .n = n, .seed = 1};
-    for (int rep = 0; rep < 3; rep++) {
-        fim_result *f;
-        double t0 = now();
-        if (fim_compute(m, &req, &f) != SS_OK) {
-            fprintf(stderr, "bench: mc: %s\n", ss_last_error()->msg);
-            return 1;
+    /* threads = 1 (one core), then 2: the same numbers either way */
+    double tm2 = INFINITY;
+    for (unsigned th = 1; th <= 2; th++) {
+        fim_request req = {.method = FIM_MC, .n = n, .seed = 1,
+                           .threads = th};
+        double best = INFINITY;
+        for (int rep = 0; rep < 5; rep++) {
+            fim_result *f;
+            double t0 = now();
+            if (fim_compute(m, &req, &f) != SS_OK) {
+                fprintf(stderr, "bench: mc: %s\n", ss_last_error()->msg);
+                return 1;
+            }
+            double t = now() - t0;
+            best = t < best ? t : best;
+            fim_result_free(f);
         }
-        double t = now() - t0;
-        tm = t < tm ? t : tm;
-        fim_result_free(f);
+        if (th == 1)
+            tm = best;
+        else
+            tm2 = best;
     }
-    report("gmm_mc", "gmm fim method=mc n=10^6 (whole)", 1e6 * tm);
+    report("gmm_mc", "gmm fim method=mc n=10^6 (whole, 1 thread)", 1e6 * tm);
+    report("gmm_mc_t2", "gmm fim method=mc n=10^6 (whole, 2 threads)",
+           1e6 * tm2);
     gsl_rng_free(r);
     free(ell);
     gsl_matrix_free(S);
@@ -185,15 +199,26 @@ static int bench_fim_eig(const char *key, const char *label,
 int main(int argc, char **argv)
 {
     ss_gsl_install_handler();
-    if (argc == 3 && strcmp(argv[1], "--tsv") == 0) {
-        tsv = fopen(argv[2], "w");
-        if (!tsv) {
-            perror(argv[2]);
-            return 1;
+    int mc_only = 0;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--tsv") == 0 && a + 1 < argc) {
+            tsv = fopen(argv[++a], "w");
+            if (!tsv) {
+                perror(argv[a]);
+                return 1;
+            }
+        } else if (strcmp(argv[a], "--mc") == 0) {
+            mc_only = 1;
+        } else {
+            fprintf(stderr, "usage: bench_fim [--tsv FILE] [--mc]\n");
+            return 2;
         }
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: bench_fim [--tsv FILE]\n");
-        return 2;
+    }
+    if (mc_only) { /* the Monte-Carlo rows only (a short run) */
+        int bad = bench_gmm_mc();
+        if (tsv)
+            fclose(tsv);
+        return bad;
     }
     printf("%-44s %15s\n", "one core, minimum of repeated batches",
            "per call");

@@ -81,9 +81,10 @@ static void *iid_worker_alloc(void *ctx)
 }
 
 /* Row of chunk c: [draws, then per pair (i <= j): sum y, y^2, y^3, y^4]
- * with y = s_i s_j. Within a chunk (at most FIM_MC_CHUNK terms) double
- * sums lose at most ~1e-13 relative; the chunks are then added in long
- * double, in chunk order. */
+ * with y = s_i s_j (fim_mc_power_sums: four pairs at a time in vector
+ * registers, each sum in row order). Within a chunk (at most FIM_MC_CHUNK
+ * terms) double sums lose at most ~1e-13 relative; the chunks are then
+ * added in long double, in chunk order. */
 static ss_status iid_run(void *p, size_t c, double *row)
 {
     iid_worker *w = p;
@@ -104,23 +105,7 @@ static ss_status iid_run(void *p, size_t c, double *row)
                      m->type->name);
     if (st != SS_OK)
         return st;
-    size_t k = s->k, np = s->npairs;
-    double *acc = row + 1; /* acc[4 e + q]: power q + 1 of pair e */
-    memset(acc, 0, 4 * np * sizeof *acc);
-    for (size_t t = 0; t < len; t++) {
-        const double *srow = gsl_matrix_const_ptr(&Sv.matrix, t, 0);
-        size_t e = 0;
-        for (size_t i = 0; i < k; i++) {
-            double a = srow[s->idx[i]];
-            for (size_t j = i; j < k; j++, e++) {
-                double v = a * srow[s->idx[j]], v2 = v * v;
-                acc[4 * e] += v;
-                acc[4 * e + 1] += v2;
-                acc[4 * e + 2] += v2 * v;
-                acc[4 * e + 3] += v2 * v2;
-            }
-        }
-    }
+    fim_mc_power_sums(&Sv.matrix, s->idx, s->k, row + 1);
     row[0] = (double)len;
     return SS_OK;
 }

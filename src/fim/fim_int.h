@@ -7,6 +7,19 @@
 
 int fim_all_finite(const gsl_matrix *A);
 
+/* The power sums of one Monte-Carlo chunk: for the n x P scores S and the
+ * k free columns idx, acc[4 e + q] = sum_t y_t^(q+1) with y_t the product
+ * s_i s_j of pair e (pairs i <= j in row order), each sum added in double
+ * one term at a time in row order. fim_mc_power_sums keeps FIM_LANES
+ * pairs' sums in vector registers; fim_mc_power_sums_plain is the
+ * per-draw loop it must equal bit for bit (the same additions in the same
+ * order). */
+#define FIM_LANES 4
+void fim_mc_power_sums(const gsl_matrix *S, const size_t *idx, size_t k,
+                       double *acc);
+void fim_mc_power_sums_plain(const gsl_matrix *S, const size_t *idx,
+                             size_t k, double *acc);
+
 /* Running power sums of the products y = s_i s_j over free indices (up
  * to y^4, for the kurtosis that says whether the variance of y, hence the
  * standard error, is itself estimated well), in long double so millions
