@@ -15,6 +15,9 @@ typedef struct render_request {
     char title[128];           /* "" = automatic */
     double zmin, zmax;         /* colour range (range=); NAN: automatic */
     int palette;               /* canvas_palette; -1: automatic */
+    char col[80];              /* column of a table (col=); "": the first */
+    int col_col;               /* input column of col='s value (errors) */
+    int bins;                  /* histogram bins (bins=); 0: automatic */
 } render_request;
 
 void render_request_init(render_request *r);

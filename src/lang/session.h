@@ -58,6 +58,7 @@ extern const obj_type obj_fim;     /* fim_result * */
 extern const obj_type obj_eig;     /* eig_obj * */
 extern const obj_type obj_path;    /* path_result * */
 extern const obj_type obj_map;     /* map_result * */
+extern const obj_type obj_reptable; /* reptable * (core/reptable.h) */
 
 #define OBJ_NAME_MAX 64
 
