@@ -22,6 +22,7 @@ enum {
     SS_STREAM_SAMPLE = 1,  /* `sample` */
     SS_STREAM_MC = 2,      /* Monte-Carlo FIM chunks */
     SS_STREAM_REPLICATE = 3, /* replicate runner: one substream each */
+    SS_STREAM_REPFIM = 4,  /* `replicate`: the sample of replicate r */
     SS_STREAM_TRAIN = 8,   /* `train`: the fresh examples of online rules */
     SS_STREAM_TEST = 99    /* unit tests */
 };

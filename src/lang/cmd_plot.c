@@ -85,8 +85,19 @@ static ss_status render_options(session *s, const ss_stmt *st,
         rc = args_bool(st, "logx", &req->logx);
     if (rc == SS_OK)
         rc = args_bool(st, "logy", &req->logy);
+    const char *col = NULL;
+    uint64_t bins = 0;
+    if (rc == SS_OK)
+        rc = args_word(st, "col", &col);
+    if (rc == SS_OK)
+        rc = args_count(st, "bins", &bins);
     if (rc != SS_OK)
         return rc;
+    if (col) {
+        snprintf(req->col, sizeof req->col, "%s", col);
+        req->col_col = args_key(st, "col")->v.col;
+    }
+    req->bins = (int)bins;
     req->width = (int)w;
     req->height = (int)h;
     if (title)

@@ -188,6 +188,32 @@ static const cmd_opt flow_opts[] = {
      .help = "the exact FIM spectrum every K records"},
     {.key = NULL}};
 
+/* method= of replicate: the estimators computed on data. */
+static const char *data_method_choice(size_t i)
+{
+    size_t n;
+    const fim_estimator *const *t = fim_estimator_table(&n);
+    for (size_t j = 0; j < n; j++)
+        if ((t[j]->needs & FIM_NEEDS_DATA) && i-- == 0)
+            return t[j]->name;
+    return NULL;
+}
+
+static const cmd_opt replicate_opts[] = {
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
+     .flags = OPT_REQUIRED, .help = "observations in each replicate's sample"},
+    {.key = "reps", .kind = OPT_COUNT, .meta = "R", .lo = 1, .hi = 1e7,
+     .flags = OPT_REQUIRED, .help = "replicates"},
+    {.key = "method", .kind = OPT_WORD, .choice = data_method_choice,
+     .def = "empirical", .help = "the FIM estimator computed on each sample"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the samples (replicate r uses its own stream of it)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = NULL}};
+
 static const cmd_opt export_opts[] = {
     {.key = "format", .kind = OPT_WORD,
      .words = (const char *const[]){"csv", "text", "picture", NULL},
@@ -236,6 +262,12 @@ static const cmd_opt plot_opts[] = {
      .def = "the losses",
      .help = "vertical axis of a run: gen, train, a parameter, a blow-down "
              "coordinate, or eig (the recorded spectrum)"},
+    {.key = "col", .kind = OPT_TEXT, .meta = "NAME",
+     .help = "the column of a replicate table to draw (default: the "
+             "first; col=\"G[w1,w2]\" in quotes, or col=\"w1,w2\", "
+             "col=logdet)"},
+    {.key = "bins", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 1000,
+     .def = "Freedman-Diaconis", .help = "histogram bins (replicate tables)"},
     {.key = "ascii", .kind = OPT_FLAG,
      .help = "ASCII characters only (also when the locale is not UTF-8)"},
     {.key = NULL}};
@@ -470,6 +502,35 @@ static const cmd_def table[] = {
      "    train m teacher=t algo=sgd eta=0.01 steps=1e6 seed=1 as r\n"
      "    train g algo=em data=d eta=1 steps=200 as e",
      cmd_train, COMPL_MODEL, train_opts, &obj_run},
+    {"replicate", "replicate NAME n=N reps=R [method=empirical|observed] "
+                  "[seed=S] [threads=K] as TABLE",
+     "the sampling distribution of a FIM estimator over replicates",
+     "Draws reps=R independent samples of n=N observations from the model "
+     "NAME at its current point (replicate r from its own random stream "
+     "of the seed, so the table is the same on any number of threads), "
+     "computes the FIM estimator method= (empirical: the mean outer "
+     "product of the scores; observed: minus the mean Hessian) on each, "
+     "and stores a replicate table: one row per replicate with every "
+     "free entry G[a,b] (a <= b), log det G and the smallest eigenvalue "
+     "lambda_min (the spectrum `eig` computes). When the family has an "
+     "exact FIM its values are the references. `show TABLE` prints per "
+     "column the count of finite values, mean, SD, the standard error of "
+     "the mean (SD/sqrt(n)), the 5%, 50% and 95% quantiles (R's type 7), "
+     "min, max, the reference and z = (mean - ref)/se (the entries are "
+     "unbiased for the exact FIM when the model is true, so |z| stays "
+     "small; log det and lambda_min are nonlinear in G and their means "
+     "differ from the exact values by a bias of order 1/n, which z then "
+     "shows); `export TABLE "
+     "t.csv` writes one row per replicate (non-finite values empty); "
+     "`plot TABLE col=NAME bins=K` draws a histogram of one column with "
+     "the mean and the reference marked. In the full-screen UI the "
+     "histogram grows in the focused pane while the replicates run. "
+     "Ctrl-C keeps the replicates finished (the first k: the same rows a "
+     "full run has).\n\n"
+     "    replicate g n=1000 reps=500 seed=1 as T\n"
+     "    plot T col=\"w1,w2\"\n"
+     "    replicate g n=200 reps=100 method=observed as T2",
+     cmd_replicate, COMPL_MODEL, replicate_opts, &obj_reptable},
     {"export", "export OBJECT FILE [format=csv|text|picture] [width=W] "
                "[height=H] [ascii]",
      "write a stored object to a file",

@@ -22,6 +22,9 @@ typedef struct render_request {
      * classes with obj_type.overlay > 1) */
     char more[RENDER_MAX_MORE][OBJ_NAME_MAX];
     int nmore;
+    char col[80];              /* column of a table (col=); "": the first */
+    int col_col;               /* input column of col='s value (errors) */
+    int bins;                  /* histogram bins (bins=); 0: automatic */
 } render_request;
 
 void render_request_init(render_request *r);

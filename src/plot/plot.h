@@ -77,4 +77,22 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
                          const double *curve_y, size_t ncurve,
                          const plot_opts *o);
 
+/* A vertical marker over a histogram (a reference value, a mean): at x,
+ * in series style `style` (as plot_series), dashed or solid, named in
+ * the legend by label (NULL: not listed). */
+typedef struct {
+    double x;
+    const char *label;
+    int style;
+    int dashed;
+} plot_mark;
+
+/* plot_histogram with up to 8 vertical markers drawn over the bars (the
+ * x range covers them too). */
+ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
+                                size_t bins, const double *curve_x,
+                                const double *curve_y, size_t ncurve,
+                                const plot_mark *marks, size_t nmarks,
+                                const plot_opts *o);
+
 #endif

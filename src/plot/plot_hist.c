@@ -35,6 +35,16 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
                          const double *curve_y, size_t ncurve,
                          const plot_opts *o)
 {
+    return plot_histogram_marked(c, data, n, bins, curve_x, curve_y, ncurve,
+                                 NULL, 0, o);
+}
+
+ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
+                                size_t bins, const double *curve_x,
+                                const double *curve_y, size_t ncurve,
+                                const plot_mark *marks, size_t nmarks,
+                                const plot_opts *o)
+{
     plot_opts def;
     ss_status st = pl_start_plot(c, &o, &def);
     if (st)
@@ -75,6 +85,11 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
             xmn = fmin(xmn, curve_x[i]);
             xmx = fmax(xmx, curve_x[i]);
             cmax = fmax(cmax, curve_y[i]);
+        }
+    for (size_t i = 0; marks && i < nmarks; i++)
+        if (isfinite(marks[i].x)) {
+            xmn = fmin(xmn, marks[i].x);
+            xmx = fmax(xmx, marks[i].x);
         }
 
     frame f;
@@ -171,6 +186,26 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
             py = qy;
             have = 1;
         }
+    }
+    if (nmarks && marks) {
+        /* vertical lines across the area, each in its series' style and
+         * dash pattern, named in the legend */
+        plot_series ls[8];
+        double mx[8][2], my[8][2];
+        size_t nl = 0;
+        for (size_t i = 0; i < nmarks && nl < 8; i++) {
+            if (!isfinite(marks[i].x))
+                continue;
+            mx[nl][0] = mx[nl][1] = marks[i].x;
+            my[nl][0] = f.ylo;
+            my[nl][1] = f.yhi;
+            ls[nl] = (plot_series){mx[nl], my[nl], 2, marks[i].label,
+                                   marks[i].style, 0, marks[i].dashed};
+            pl_line_series(&f, &ls[nl]);
+            nl++;
+        }
+        if (o->legend)
+            pl_legend(&f, ls, nl);
     }
 done:
     free(count);

@@ -150,6 +150,7 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"eig", "eig g"},
              {"path", "path g w2: 1.5 -> 1 steps=3"},
              {"map", "map g res=3x3"},
+             {"replicate", "replicate g n=5 reps=2 seed=1 as R2"},
              {"export", "export P DIR/p.txt"},
              {"plot", "plot F"},
              {"train", "train g algo=gd eta=0.1 steps=2"},

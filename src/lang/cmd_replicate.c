@@ -1,0 +1,93 @@
+/* `replicate`: the sampling distribution of a FIM estimator, replicate by
+ * replicate, as a replicate table (core/reptable.h, fim/repfim.h). */
+#include "lang/args.h"
+#include "lang/commands.h"
+
+#include "core/interrupt.h"
+#include "core/reptable.h"
+#include "core/rng.h"
+#include "fim/estimator.h"
+#include "fim/repfim.h"
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const void *live_table(const void *state)
+{
+    return repfim_iter_result(state);
+}
+
+ss_status cmd_replicate(session *s, const ss_stmt *st)
+{
+    ss_status rc = args_check_opts(st, 1, 1);
+    const char *name;
+    model *m;
+    if (rc == SS_OK)
+        rc = args_model(s, st, &name, &m);
+    if (rc == SS_OK && !st->as_name)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                         "replicate needs `as NAME` to store the table");
+    const char *method = NULL;
+    uint64_t n = 0, reps = 0, seed = 0, threads = 0;
+    if (rc == SS_OK)
+        rc = args_require(st, "n");
+    if (rc == SS_OK)
+        rc = args_require(st, "reps");
+    if (rc == SS_OK)
+        rc = args_count(st, "n", &n);
+    if (rc == SS_OK)
+        rc = args_count(st, "reps", &reps);
+    if (rc == SS_OK)
+        rc = args_count(st, "seed", &seed);
+    if (rc == SS_OK)
+        rc = args_count(st, "threads", &threads);
+    if (rc == SS_OK)
+        rc = args_word(st, "method", &method);
+    if (rc != SS_OK)
+        return rc;
+    size_t *idx, k;
+    if ((rc = model_free_index_list(m, &idx, &k)) != SS_OK) {
+        ss_error_set_col(args_pos(st, 0)->v.col);
+        return rc;
+    }
+    free(idx);
+    repfim_spec sp = {.est = fim_estimator_find(method), .n = (size_t)n,
+                      .nrep = (size_t)reps, .threads = (unsigned)threads};
+    /* without seed= the session generator gives one; a command that
+     * fails leaves the generator as it was */
+    gsl_rng *saved = gsl_rng_clone(s->rng);
+    if (!saved)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    repfim_iter *it = NULL;
+    reptable *t = NULL;
+    rc = repfim_iter_alloc(m, &sp, &it);
+    if (rc == SS_OK) {
+        repfim_iter_set_source(it, name);
+        session_job job = {{&repfim_iter_type, it}, "replicate",
+                           &obj_reptable, live_table, st->as_name};
+        rc = session_drive(s, &job);
+        if (rc == SS_ERR_INTERRUPTED) /* keep the replicates finished */
+            ss_clear_error();
+        if (rc == SS_OK || rc == SS_ERR_INTERRUPTED)
+            rc = repfim_iter_take(it, rc == SS_ERR_INTERRUPTED, &t);
+    }
+    repfim_iter_free(it);
+    if (rc != SS_OK) {
+        gsl_rng_memcpy(s->rng, saved);
+        gsl_rng_free(saved);
+        if (ss_last_error()->col == 0)
+            ss_error_set_col(st->verb_col);
+        return rc;
+    }
+    gsl_rng_free(saved);
+    obj_reptable.print(s, st->as_name, t);
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (!args_key(st, "seed")) /* the seed drawn, so the run can be redone */
+        snprintf(origin + strlen(origin), sizeof origin - strlen(origin),
+                 " (seed=%llu)", (unsigned long long)sp.seed);
+    return session_put(s, st->as_name, &obj_reptable, t, origin);
+}
