@@ -351,6 +351,18 @@ static void choices_joined(const cmd_opt *o, const char *sep, char *buf,
         sb_printf(&b, "%s%s", i ? sep : "", c);
 }
 
+/* Whether the usage of o lists its choices (few and short, no meta). */
+static int choices_shown(const cmd_opt *o)
+{
+    enum { MAX_CHOICES = 6, MAX_LEN = 40 };
+    if (o->meta || (o->kind != OPT_WORD && o->kind != OPT_BOOL))
+        return 0;
+    size_t len = 0, i = 0;
+    for (const char *c; (c = opt_choice(o, i)) != NULL; i++)
+        len += strlen(c) + (i > 0);
+    return i <= MAX_CHOICES && len <= MAX_LEN;
+}
+
 /* A default written as a number (the whole text); 0 otherwise. */
 static double default_num(const cmd_opt *o)
 {
@@ -508,6 +520,15 @@ ss_status args_check_opts(const ss_stmt *st, size_t lo, size_t hi)
             rc = check_value(args_opt(st, a->key), a,
                              args_opt(st, a->key)->lo);
     }
+    for (const cmd_opt *o = tab; rc == SS_OK && o && o->key; o++)
+        if ((o->flags & OPT_REQUIRED) && o->kind != OPT_FLAG)
+            rc = args_require(st, o->key);
+    const cmd_def *c = cmd_find(st->verb);
+    if (rc == SS_OK && c && c->as == CMD_AS_REQUIRED &&
+        !st->as_name)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                         "%s needs `as NAME` to store the %s", st->verb,
+                         c->stores ? c->stores->name : "result");
     return rc;
 }
 
@@ -650,10 +671,13 @@ void opt_usage(const cmd_opt *o, char *buf, size_t n)
         return;
     }
     char list[512];
-    if (!o->meta && (o->kind == OPT_WORD || o->kind == OPT_BOOL))
+    if (choices_shown(o))
         choices_joined(o, "|", list, sizeof list);
     else
-        snprintf(list, sizeof list, "%s", o->meta ? o->meta : "VALUE");
+        snprintf(list, sizeof list, "%s",
+                 o->meta                ? o->meta
+                 : o->kind == OPT_WORD ? "NAME"
+                                       : "VALUE");
     snprintf(buf, n, "%s=%s", o->key, list);
 }
 
@@ -676,8 +700,8 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
         else
             sb_printf(&b, "a number");
         break;
-    case OPT_WORD: /* the usage lists the choices unless meta stands in */
-        if (o->meta) {
+    case OPT_WORD: /* the usage lists the choices unless a name stands in */
+        if (!choices_shown(o)) {
             choices_joined(o, ", ", list, sizeof list);
             sb_printf(&b, "one of %s", list);
         }

@@ -33,8 +33,10 @@ typedef enum {
 
 enum {
     OPT_REQUIRED = 1, /* the command fails without it ("map needs x=...") */
-    OPT_MSG_TAKES = 2 /* a bad value: "KEY= takes one of A, B" (else
-                       * "unknown KEY 'V' (A, B)") */
+    OPT_MSG_TAKES = 2, /* a bad value: "KEY= takes one of A, B" (else
+                        * "unknown KEY 'V' (A, B)") */
+    OPT_ALT = 4        /* a key of the command's second form (cmd_def.alt),
+                        * shown there and not in the first */
 };
 
 typedef struct cmd_opt {
@@ -62,13 +64,17 @@ const cmd_opt *args_opt(const ss_stmt *st, const char *key);
  * end. */
 const char *opt_choice(const cmd_opt *o, size_t i);
 /* "n=N" (a flag: its name) and a description of the value: "a whole
- * number in [2, 1000000000]; default 100000", for help. */
+ * number in [2, 1000000000]; default 100000", for help. A WORD or BOOL
+ * without meta shows its choices ("method=exact|mc|...") when they are few
+ * and short (else KEY=NAME, and the description lists them). */
 void opt_usage(const cmd_opt *o, char *buf, size_t n);
 void opt_detail(const cmd_opt *o, char *buf, size_t n);
 
 /* args_check against the command's table: positional arguments between lo
  * and hi, every key in the table (once), every value of its key's kind and
- * within its bounds; bare flags stay positional for the handler. */
+ * within its bounds, every OPT_REQUIRED key present (args_require) and
+ * `as NAME` given where the command requires it; bare flags stay
+ * positional for the handler. */
 ss_status args_check_opts(const ss_stmt *st, size_t lo, size_t hi);
 /* Readers with the default and bounds of the table (the value was checked
  * by args_check_opts; absent: the default). args_count_min raises the

@@ -287,7 +287,9 @@ ss_status cmd_help(session *s, const ss_stmt *st)
                            "help takes a command or model kind name");
     const cmd_def *c = cmd_find(a->v.str);
     if (c) {
-        session_printf(s, "usage: %s\n%s.\n\n", c->usage, c->summary);
+        char use[1024];
+        cmd_usage(c, 7, HELP_WIDTH, use, sizeof use);
+        session_printf(s, "usage: %s\n%s.\n\n", use, c->summary);
         wrap(s, c->help);
         if (c->opts && c->opts[0].key)
             session_printf(s, "\noptions:\n");

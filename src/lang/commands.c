@@ -94,9 +94,9 @@ static const cmd_opt eig_opts[] = {FIM_OPTS("100000"), FORM_OPT, TOL_OPT,
                                    {.key = NULL}};
 
 static const cmd_opt path_opts[] = {
-    {.key = "from", .kind = OPT_POINT, .meta = "[...]",
+    {.key = "from", .kind = OPT_POINT, .meta = "[...]", .flags = OPT_ALT,
      .help = "start of a segment"},
-    {.key = "to", .kind = OPT_POINT, .meta = "[...]",
+    {.key = "to", .kind = OPT_POINT, .meta = "[...]", .flags = OPT_ALT,
      .help = "end of a segment"},
     {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = 100000,
      .def = "20", .help = "points on the path"},
@@ -296,28 +296,28 @@ static const cmd_def table[] = {
      "of that name is kept.\n\n"
      "    model g gmm v=0.3 w1=0 w2=1.5\n"
      "    model h gmm s=0.5 v=0.5 w1=-1 w2=1",
-     cmd_model, COMPL_NONE, NULL, NULL},
+     cmd_model, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"models", "models",
      "list model kinds with their options, parameters and defaults",
      "Lists every registered model kind: a one-line summary, structural "
      "options with defaults and ranges, and parameters with defaults. "
      "`help KIND` prints the formula and the singular sets of a kind.",
-     cmd_models, COMPL_NONE, NULL, NULL},
+     cmd_models, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"set", "set NAME param=value ...",
      "change parameter values (all or nothing)",
      "Assigns new values to parameters of the model NAME. Values are "
      "checked against each parameter's range; if any is invalid, no value "
      "changes.\n\n    set g v=0.25 w2=1",
-     cmd_set, COMPL_MODEL, NULL, NULL},
+     cmd_set, COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
     {"fix", "fix NAME param[=value] ...",
      "hold parameters fixed (optionally setting them)",
      "Marks parameters as fixed: FIMs, eigen-analyses and fits use only the "
      "free parameters. `fix g w1=0` sets and fixes w1 (Hartigan's form of "
      "the mixture).",
-     cmd_fix, COMPL_MODEL, NULL, NULL},
+     cmd_fix, COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
     {"free", "free NAME param ...", "release fixed parameters",
      "Marks parameters as free again.\n\n    free g w1", cmd_free,
-     COMPL_MODEL, NULL, NULL},
+     COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "
@@ -332,8 +332,8 @@ static const cmd_def table[] = {
      "there are more than 40; `export RUN FILE.csv` writes them all. In "
      "CSV (format csv) the sections are tables separated by empty lines, "
      "the records in full.",
-     cmd_show, COMPL_OBJECT, NULL, NULL},
-    {"sample", "sample NAME n=N [seed=S] [teacher=T] as DATA",
+     cmd_show, COMPL_OBJECT, NULL, NULL, CMD_AS_NONE, NULL},
+    {"sample", "sample NAME",
      "draw a data set from a model",
      "Draws n independent observations from the model NAME at its current "
      "parameters and stores them as DATA. With seed= the draw is fixed by "
@@ -345,10 +345,8 @@ static const cmd_def table[] = {
      "65536: the first rows of the full draw) and says so.\n\n"
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
-     cmd_sample, COMPL_MODEL, sample_opts, &obj_data},
-    {"fim", "fim NAME [method=exact|mc|empirical|observed|block] [n=N] "
-            "[data=DATA] [seed=S] [threads=K] [form=auto|dense|gram] "
-            "[as RESULT]",
+     cmd_sample, COMPL_MODEL, sample_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},
+    {"fim", "fim NAME",
      "Fisher information matrix over the free parameters",
      "Prints the per-observation Fisher information of model NAME at its "
      "current parameters over its free parameters, labelled with the "
@@ -375,9 +373,8 @@ static const cmd_def table[] = {
      "    fim g method=empirical data=d\n"
      "    fim n method=empirical data=d10 form=gram as F\n"
      "    fim n method=block",
-     cmd_fim, COMPL_MODEL, fim_opts, &obj_fim},
-    {"eig", "eig NAME [method=...] [n=N] [data=DATA] [seed=S] [threads=K] "
-            "[form=auto|dense|gram] [tol=T] [as RESULT]",
+     cmd_fim, COMPL_MODEL, fim_opts, &obj_fim, CMD_AS_OPTIONAL, NULL},
+    {"eig", "eig NAME",
      "eigenvalues and eigenvectors of a FIM, rank, log det, condition",
      "Eigen-analysis of the FIM of model NAME (options as for `fim`) or of "
      "a FIM stored with `fim ... as F`. Eigenvalues are listed largest "
@@ -392,10 +389,8 @@ static const cmd_def table[] = {
      "exactly 0; a block-diagonal one (method=block) is analysed block by "
      "block, its log det the sum over the blocks.\n\n"
      "    eig g\n    eig g method=mc n=1e6",
-     cmd_eig, COMPL_OBJECT, eig_opts, &obj_eig},
-    {"path", "path NAME PARAM: FROM -> TO [log] [steps=N] [decades=D] "
-             "[method=...] [threads=K] [tol=T] [as RESULT]\n"
-             "       path NAME from=[...] to=[...] [steps=N] [log] ...",
+     cmd_eig, COMPL_OBJECT, eig_opts, &obj_eig, CMD_AS_OPTIONAL, NULL},
+    {"path", "path NAME PARAM: FROM -> TO\npath NAME",
      "FIM spectrum along a path into a singular set, with power laws",
      "Moves one parameter, or a blow-down coordinate (see `help KIND`), "
      "from FROM to TO in steps=N points (default 20) with the other "
@@ -423,10 +418,8 @@ static const cmd_def table[] = {
      "    path g w2: 0.2 -> 0.01 log      # geometric: 0.2, 0.171, ..., 0.01\n"
      "    path g u: 1 -> 0 log       # blow-down coordinate u = w2 - w1\n"
      "    path g from=[0.3, 0, 1] to=[0.3, 0, 0.001]",
-     cmd_path, COMPL_MODEL, path_opts,
-     &obj_path},
-    {"map", "map NAME x=PARAM:A..B y=PARAM:C..D [stat=logdet|lambda_min|cond|"
-            "rank] [res=WxH] [tol=T] [as RESULT]",
+     cmd_path, COMPL_MODEL, path_opts, &obj_path, CMD_AS_OPTIONAL, NULL},
+    {"map", "map NAME",
      "a FIM statistic over a parameter plane, singular sets marked",
      "Evaluates a statistic of the exact FIM (log det by default) on a grid "
      "of res=WxH points (default 41x41) over two parameters or blow-down "
@@ -438,9 +431,8 @@ static const cmd_def table[] = {
      "Stored as RESULT (default `map`).\n\n"
      "    map g x=w1:-1..1 y=w2:-1..1 res=200x200\n"
      "    map g x=v:0..1 y=u:-2..2 stat=lambda_min",
-     cmd_map, COMPL_MODEL, map_opts, &obj_map},
-    {"flow", "flow STUDENT teacher=T t=TMAX [algo=gd|ngd] [eta=ETA] "
-             "[records=N] [tol=TOL] [damping=D] [eig=K] [as RUN]",
+     cmd_map, COMPL_MODEL, map_opts, &obj_map, CMD_AS_OPTIONAL, NULL},
+    {"flow", "flow STUDENT",
      "integrate the averaged learning dynamics against a teacher",
      "Integrates the averaged (eta -> 0) dynamics of online learning from "
      "the point of the model STUDENT (a copy: the model is not moved): "
@@ -462,11 +454,8 @@ static const cmd_def table[] = {
      "    flow s teacher=t t=1e5 as gd\n"
      "    flow s teacher=t t=1e5 algo=ngd damping=1e-8 as ngd\n"
      "    plot gd ngd",
-     cmd_flow, COMPL_MODEL, flow_opts, &obj_run},
-    {"train", "train STUDENT algo=sgd|gd|ngd|angd|em eta=ETA steps=N "
-              "[teacher=T] [data=D] [batch=B] [record=K] [eig=K] "
-              "[damping=D] [rcond=R] [eps=E] [schedule=const|decay] "
-              "[seed=S] [as RUN]",
+     cmd_flow, COMPL_MODEL, flow_opts, &obj_run, CMD_AS_OPTIONAL, "RUN"},
+    {"train", "train STUDENT",
      "train a model by a discrete learning rule, recording the trajectory",
      "Runs steps=N steps of a training rule on a copy of the model STUDENT "
      "(the model itself is not moved) and stores the trajectory as RUN "
@@ -501,9 +490,8 @@ static const cmd_def table[] = {
      "    model m mlp2 d=2 w1=0.5 w2=0.4 J1=[0.3,0.1] J2=[0.2,0.2]\n"
      "    train m teacher=t algo=sgd eta=0.01 steps=1e6 seed=1 as r\n"
      "    train g algo=em data=d eta=1 steps=200 as e",
-     cmd_train, COMPL_MODEL, train_opts, &obj_run},
-    {"replicate", "replicate NAME n=N reps=R [method=empirical|observed] "
-                  "[seed=S] [threads=K] as TABLE",
+     cmd_train, COMPL_MODEL, train_opts, &obj_run, CMD_AS_OPTIONAL, "RUN"},
+    {"replicate", "replicate NAME",
      "the sampling distribution of a FIM estimator over replicates",
      "Draws reps=R independent samples of n=N observations from the model "
      "NAME at its current point (replicate r from its own random stream "
@@ -530,9 +518,8 @@ static const cmd_def table[] = {
      "    replicate g n=1000 reps=500 seed=1 as T\n"
      "    plot T col=\"w1,w2\"\n"
      "    replicate g n=200 reps=100 method=observed as T2",
-     cmd_replicate, COMPL_MODEL, replicate_opts, &obj_reptable},
-    {"export", "export OBJECT FILE [format=csv|text|picture] [width=W] "
-               "[height=H] [ascii]",
+     cmd_replicate, COMPL_MODEL, replicate_opts, &obj_reptable, CMD_AS_REQUIRED, "TABLE"},
+    {"export", "export OBJECT FILE",
      "write a stored object to a file",
      "Writes any stored object (model, data set, FIM, spectrum, path, map) "
      "to FILE: as CSV when the name ends in .csv; as the text picture that "
@@ -554,10 +541,8 @@ static const cmd_def table[] = {
      "export and leaves the old file as it was.\n\n"
      "    export d d.csv\n    export map logdet.csv\n"
      "    export path spectrum.txt width=100 height=30",
-     cmd_export, COMPL_OBJECT, export_opts, NULL},
-    {"plot", "plot OBJECT [RUN ...] [in=N] [width=W] [height=H] "
-             "[logx=yes|no] [logy=yes|no] [range=LO..HI] [palette=NAME] "
-             "[x=NAME] [y=NAME] [title=\"...\"] [ascii]",
+     cmd_export, COMPL_OBJECT, export_opts, NULL, CMD_AS_NONE, NULL},
+    {"plot", "plot OBJECT",
      "draw a stored result",
      "Draws a stored result: a path as its eigenvalues against the distance "
      "to the singular set on log-log axes with the fitted power laws "
@@ -594,8 +579,8 @@ static const cmd_def table[] = {
      "    plot path\n    plot map in=2\n    plot d width=72 height=20 ascii\n"
      "    plot run1 run2\n    plot run1 x=z y=u",
      cmd_plot, COMPL_OBJECT, plot_opts,
-     NULL},
-    {"plateaus", "plateaus RUN [tol=T] [span=D] [loss=gen|train]",
+     NULL, CMD_AS_NONE, NULL},
+    {"plateaus", "plateaus RUN",
      "the plateaus of a learning run",
      "Lists the plateaus of a learning run: entry and exit time, length in "
      "decades, loss level, and the singular set the trajectory hugs there "
@@ -613,7 +598,7 @@ static const cmd_def table[] = {
      "`show RUN`. docs/theory.md, \"Plateaus\", derives the accuracy of "
      "the entry and exit (within h decades plus one record spacing).\n\n"
      "    plateaus run\n    plateaus run tol=0.02 span=1",
-     cmd_plateaus, COMPL_OBJECT, plateaus_opts, NULL},
+     cmd_plateaus, COMPL_OBJECT, plateaus_opts, NULL, CMD_AS_NONE, NULL},
     {"layout", "layout N|CxR|A+B[+C..][:P,..]",
      "arrange the panes of the full-screen UI",
      "Chooses the grid of panes. N: N panes side by side (1 to 4). CxR: C "
@@ -628,30 +613,31 @@ static const cmd_def table[] = {
      "and `plot in=N`; while the log is hidden, F4 shows it. Outside the "
      "full-screen UI it does nothing (so scripts run unchanged in batch "
      "mode); likewise plot's in= is ignored there.",
-     cmd_layout, COMPL_NONE, NULL, NULL},
+     cmd_layout, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"list", "list", "list stored objects",
      "Lists every named object (models, data sets, results) with its kind "
      "and the command that made it.",
-     cmd_list, COMPL_NONE, NULL, NULL},
+     cmd_list, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"delete", "delete NAME ...", "remove stored objects",
-     "Removes the named objects.", cmd_delete, COMPL_OBJECT, NULL, NULL},
+     "Removes the named objects.", cmd_delete, COMPL_OBJECT, NULL, NULL,
+     CMD_AS_NONE, NULL},
     {"format", "format text|csv", "choose how results are printed",
      "text: aligned, labelled tables (12 significant digits). csv: "
      "comma-separated tables with a header line, numbers in the shortest "
      "form that reads back exactly, for other tools.",
-     cmd_format, COMPL_FORMAT, NULL, NULL},
+     cmd_format, COMPL_FORMAT, NULL, NULL, CMD_AS_NONE, NULL},
     {"seed", "seed N", "reseed the session random number generator",
      "Reseeds the session generator (Mersenne Twister, GSL mt19937) used "
      "by commands without their own seed=. The same seed gives the same "
      "numbers. N is a whole number from 0 to 18446744073709551615 "
      "(2^64 - 1) in plain digits; all 64 bits count.",
-     cmd_seed, COMPL_NONE, NULL, NULL},
+     cmd_seed, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"source", "source FILE", "run the commands in a script file",
      "Runs FILE statement by statement. Relative names are looked up next "
      "to the current script first, then in the working directory. Errors "
      "stop the script and name the file, line and column. Scripts may "
      "source others up to a depth of 16.",
-     cmd_source, COMPL_FILE, NULL, NULL},
+     cmd_source, COMPL_FILE, NULL, NULL, CMD_AS_NONE, NULL},
     {"echo", "echo [TEXT ...]", "print text (narration in scenarios)",
      "Prints the rest of the statement as text, as written: up to an "
      "unquoted ';', '#' or the end of the line (a trailing backslash "
@@ -662,16 +648,18 @@ static const cmd_def table[] = {
      "shown, not sent: ESC as ^[, others as ^X or \\xNN.\n\n"
      "    echo Hello, world!\n"
      "    echo \"The FIM degenerates as w2 approaches w1; watch rank.\"",
-     cmd_echo, COMPL_NONE, NULL, NULL},
+     cmd_echo, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"help", "help [COMMAND|KIND]", "list commands or explain one",
      "Without argument, lists every command. With a command name, prints "
      "its usage and description; with a model kind, the model's formula, "
      "parameters and singular sets.",
-     cmd_help, COMPL_COMMAND, NULL, NULL},
+     cmd_help, COMPL_COMMAND, NULL, NULL, CMD_AS_NONE, NULL},
     {"quit", "quit", "leave singscope (also: exit, Ctrl-D)",
-     "Ends the session. History is saved.", cmd_quit, COMPL_NONE, NULL, NULL},
+     "Ends the session. History is saved.", cmd_quit, COMPL_NONE, NULL, NULL,
+     CMD_AS_NONE, NULL},
     {"exit", "exit", "leave singscope (same as quit)",
-     "Ends the session.", cmd_quit, COMPL_NONE, NULL, NULL},
+     "Ends the session.", cmd_quit, COMPL_NONE, NULL, NULL, CMD_AS_NONE,
+     NULL},
 };
 
 const cmd_def *cmd_table(size_t *n)
@@ -727,6 +715,109 @@ const char *cmd_suggest(const char *name)
     return (bd <= 2 && bd < len) ? best : NULL;
 }
 
+/* ---- usage lines ----------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t n, len; /* len: what the whole text needs */
+    size_t col, indent, hang, width;
+    int fresh; /* nothing on the current line yet */
+} usage_out;
+
+static void usage_put(usage_out *u, const char *t, size_t len)
+{
+    for (size_t i = 0; i < len; i++, u->len++)
+        if (u->len + 1 < u->n)
+            u->buf[u->len] = t[i];
+    if (u->n)
+        u->buf[u->len < u->n ? u->len : u->n - 1] = 0;
+}
+
+static void usage_spaces(usage_out *u, size_t k)
+{
+    while (k--)
+        usage_put(u, " ", 1);
+}
+
+/* One unit (never split): on the current line when it fits, else on a
+ * continued line under the first argument. */
+static void usage_unit(usage_out *u, const char *t, size_t len)
+{
+    if (!u->fresh && u->width && u->col + 1 + len > u->width) {
+        usage_put(u, "\n", 1);
+        usage_spaces(u, u->hang);
+        u->col = u->hang;
+    } else if (!u->fresh) {
+        usage_put(u, " ", 1);
+        u->col++;
+    }
+    usage_put(u, t, len);
+    u->col += len;
+    u->fresh = 0;
+}
+
+/* The words of a positional synopsis, each a unit. */
+static void usage_words(usage_out *u, const char *t)
+{
+    while (*t) {
+        size_t k = strcspn(t, " ");
+        if (k)
+            usage_unit(u, t, k);
+        t += k;
+        t += strspn(t, " ");
+    }
+}
+
+static void usage_opt(usage_out *u, const cmd_opt *o, int bare)
+{
+    char use[512], unit[520];
+    opt_usage(o, use, sizeof use);
+    int n = snprintf(unit, sizeof unit, bare ? "%s" : "[%s]", use);
+    usage_unit(u, unit, (size_t)n);
+}
+
+size_t cmd_usage(const cmd_def *c, size_t indent, size_t width, char *buf,
+                 size_t n)
+{
+    usage_out u = {buf, n, 0, indent, indent, indent + strlen(c->name) + 1,
+                   width, 1};
+    if (n)
+        buf[0] = 0;
+    const char *nl = strchr(c->synopsis, '\n');
+    size_t l1 = nl ? (size_t)(nl - c->synopsis) : strlen(c->synopsis);
+    char first[256];
+    snprintf(first, sizeof first, "%.*s", (int)l1, c->synopsis);
+    usage_words(&u, first);
+    for (const cmd_opt *o = c->opts; o && o->key; o++)
+        if (!(o->flags & OPT_ALT))
+            usage_opt(&u, o, o->kind != OPT_FLAG &&
+                                 (o->flags & OPT_REQUIRED));
+    if (c->as != CMD_AS_NONE) {
+        char as[128];
+        int k = snprintf(as, sizeof as,
+                         c->as == CMD_AS_REQUIRED ? "as %s" : "[as %s]",
+                         c->as_meta ? c->as_meta : "RESULT");
+        usage_unit(&u, as, (size_t)k);
+    }
+    if (nl) {
+        usage_put(&u, "\n", 1);
+        usage_spaces(&u, indent);
+        u.col = indent;
+        u.fresh = 1;
+        usage_words(&u, nl + 1);
+        int others = c->as != CMD_AS_NONE;
+        for (const cmd_opt *o = c->opts; o && o->key; o++) {
+            if (o->flags & OPT_ALT)
+                usage_opt(&u, o, 1);
+            else
+                others = 1;
+        }
+        if (others)
+            usage_unit(&u, "...", 3);
+    }
+    return u.len;
+}
+
 void cmd_option_line(const cmd_opt *o, char *buf, size_t n)
 {
     char use[512], detail[512];
@@ -750,7 +841,9 @@ void cmd_write_markdown(const ss_sink *out)
                  "`[1, 0.5]`, ranges `0..1`, strings in quotes, names.\n\n");
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         const cmd_def *c = &table[i];
-        ss_sink_printf(out, "## %s\n\n    %s\n\n%s.\n\n", c->name, c->usage,
+        char line[1024];
+        cmd_usage(c, 4, 78, line, sizeof line);
+        ss_sink_printf(out, "## %s\n\n    %s\n\n%s.\n\n", c->name, line,
                        c->summary);
         /* Indented example lines stay code blocks in Markdown. */
         ss_sink_printf(out, "%s\n\n", c->help);

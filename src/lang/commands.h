@@ -1,6 +1,7 @@
-/* The command table: name, usage, help and handler of every command.
+/* The command table: name, synopsis, help and handler of every command.
  * `help`, tab completion, docs/commands.md and the test that every command
- * is documented all read this one table. */
+ * is documented all read this one table; the usage line is generated from
+ * the synopsis, the option table and the `as` declaration (cmd_usage). */
 #ifndef SS_COMMANDS_H
 #define SS_COMMANDS_H
 
@@ -21,9 +22,22 @@ typedef enum {
     COMPL_FORMAT
 } cmd_compl;
 
+/* Whether a command takes `as NAME` (only when it stores a result). */
+typedef enum {
+    CMD_AS_NONE,     /* no `as` (stores is NULL) */
+    CMD_AS_OPTIONAL, /* `[as NAME]`: stored under a default name without */
+    CMD_AS_REQUIRED  /* `as NAME`: the command fails without it */
+} cmd_as;
+
 typedef struct {
     const char *name;
-    const char *usage;
+    /* The positional part of the usage only ("sample NAME", "path NAME
+     * PARAM: FROM -> TO"); the keys come from opts and `as` from the
+     * fields below. Commands without a table (model, set) write it all. A
+     * second line is the positional part of a second form ("path NAME"),
+     * which takes the options flagged OPT_ALT (required there and absent
+     * from the first form) and "..." for the others. */
+    const char *synopsis;
     const char *summary; /* one line */
     const char *help;    /* paragraphs, examples */
     ss_status (*run)(session *s, const ss_stmt *st);
@@ -31,12 +45,25 @@ typedef struct {
     const cmd_opt *opts; /* keyword options and flags, ended by {NULL}; NULL:
                           * none (model, set and fix take parameters) */
     const obj_type *stores; /* what `as NAME` stores, NULL: `as` not allowed */
+    cmd_as as;              /* none (stores NULL), optional or required */
+    const char *as_meta;    /* the name in `as NAME`; NULL: RESULT */
 } cmd_def;
 
 const cmd_def *cmd_table(size_t *n);
 const cmd_def *cmd_find(const char *name);
 /* The nearest command name by edit distance, or NULL if none is close. */
 const char *cmd_suggest(const char *name);
+/* The usage of c generated from its table: the synopsis, then every key
+ * in table order (required keys bare, optional ones and flags in
+ * brackets), then `as NAME`. With width > 0, lines are broken at word
+ * boundaries so that none passes width columns when the first starts at
+ * column indent; a continued line is indented under the first argument, a
+ * second form (a second synopsis line) starts on its own line at column
+ * indent. width 0:
+ * one line per form. Returns the length the whole text needs (as
+ * snprintf). */
+size_t cmd_usage(const cmd_def *c, size_t indent, size_t width, char *buf,
+                 size_t n);
 /* One line on an option for help: "n=N  draws of method=mc: a whole
  * number in [2, 1000000000]; default 100000". */
 void cmd_option_line(const cmd_opt *o, char *buf, size_t n);

@@ -1136,10 +1136,10 @@ static void test_help_lists_every_command(void **state)
     assert_non_null(copy);
     for (size_t i = 0; i < n; i++) {
         const cmd_def *c = &t[i];
-        if (!c->usage || !c->usage[0] || !c->summary || !c->summary[0] ||
-            !c->help || !c->help[0])
+        if (!c->synopsis || !c->synopsis[0] || !c->summary ||
+            !c->summary[0] || !c->help || !c->help[0])
             fail_msg("command '%s' lacks usage, summary or help", c->name);
-        if (strncmp(c->usage, c->name, strlen(c->name)) != 0)
+        if (strncmp(c->synopsis, c->name, strlen(c->name)) != 0)
             fail_msg("usage of '%s' does not start with its name", c->name);
         assert_ptr_equal(cmd_find(c->name), c);
         /* a line "  NAME  summary" in the listing */
@@ -1160,11 +1160,12 @@ static void test_help_lists_every_command(void **state)
             fail_msg("`help` does not list '%s'", c->name);
 
         /* help NAME prints the usage, summary and help text */
-        char cmd[64], head[1024];
+        char cmd[64], head[2048];
         snprintf(cmd, sizeof cmd, "help %s", c->name);
         fx_ok_quiet(f, cmd);
-        snprintf(head, sizeof head, "usage: %s\n%s.\n\n", c->usage,
-                 c->summary);
+        char use[1024];
+        cmd_usage(c, 7, 78, use, sizeof use);
+        snprintf(head, sizeof head, "usage: %s\n%s.\n\n", use, c->summary);
         if (strncmp(fx_out(f), head, strlen(head)) != 0)
             fail_msg("`help %s` starts with: %.80s", c->name, fx_out(f));
         /* the first line of the help text appears verbatim */

@@ -516,6 +516,286 @@ static void test_help_options_block(void **state)
     ss_membuf_free(&md);
 }
 
+/* ---- usage lines generated from the tables ---------------------------- */
+
+/* The words of one form of a usage line; "[as NAME]" and "as NAME" are one
+ * word. */
+static size_t usage_tokens(char *line, char **tok, size_t max)
+{
+    size_t n = 0;
+    for (char *save = NULL, *w = strtok_r(line, " ", &save); w && n < max;
+         w = strtok_r(NULL, " ", &save)) {
+        if (n > 0 && (strcmp(tok[n - 1], "[as") == 0 ||
+                      strcmp(tok[n - 1], "as") == 0)) {
+            tok[n - 1][strlen(tok[n - 1])] = ' '; /* rejoin */
+            continue;
+        }
+        tok[n++] = w;
+    }
+    return n;
+}
+
+/* A placeholder of a synopsis as a value the objects of make_objects
+ * satisfy. */
+static const char *placeholder(const char *w)
+{
+    static const struct {
+        const char *meta, *value;
+    } p[] = {{"NAME", "g"},   {"OBJECT", "P"}, {"FILE", "x.txt"},
+             {"PARAM:", "w2:"}, {"FROM", "1.5"}, {"TO", "1"}};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        if (strcmp(p[i].meta, w) == 0)
+            return p[i].value;
+    return w;
+}
+
+/* Does the statement pass the table's checks? The error, if not. */
+static ss_status check_line(const char *line, char *err, size_t n)
+{
+    ss_stmt_list l;
+    ss_status rc = parse_line(line, &l);
+    if (rc != SS_OK) {
+        snprintf(err, n, "does not parse: %s", ss_last_error()->msg);
+        return rc;
+    }
+    ss_clear_error();
+    rc = args_check_opts(&l.v[0], 0, 16);
+    snprintf(err, n, "%s", rc == SS_OK ? "" : ss_last_error()->msg);
+    stmt_list_free(&l);
+    return rc;
+}
+
+/* Every key of a table appears in its command's usage exactly once, in
+ * table order: required keys bare, optional ones and flags in brackets,
+ * the keys of a second form bare in that form only; `as NAME` as declared;
+ * the choices listed are the table's (method=: the estimator table). The
+ * usage read back with placeholder values passes the table's checks, and
+ * without a required key or `as` fails naming what is missing. */
+static void test_usage_from_table(void **state)
+{
+    (void)state;
+    size_t nc;
+    const cmd_def *t = cmd_table(&nc);
+    for (size_t c = 0; c < nc; c++) {
+        const cmd_def *cd = &t[c];
+        char use[2048], wrapped[2048];
+        size_t need = cmd_usage(cd, 0, 0, use, sizeof use);
+        assert_int_equal(need, strlen(use));
+        if ((cd->as == CMD_AS_NONE) != (cd->stores == NULL))
+            fail_msg("%s: `as` declared %d but stores %p", cd->name, cd->as,
+                     (const void *)cd->stores);
+        /* wrapped for help: no line past 78 columns, same words */
+        cmd_usage(cd, 7, 78, wrapped, sizeof wrapped);
+        size_t col = 7;
+        for (const char *q = wrapped; *q; q++) {
+            col = *q == '\n' ? 0 : col + 1;
+            if (col > 78)
+                fail_msg("usage of %s passes 78 columns: %s", cd->name,
+                         wrapped);
+        }
+        char a[2048], b[2048];
+        size_t la = 0, lb = 0;
+        for (const char *q = use; *q; q++)
+            if (*q != '\n' && *q != ' ')
+                a[la++] = *q;
+        for (const char *q = wrapped; *q; q++)
+            if (*q != '\n' && *q != ' ')
+                b[lb++] = *q;
+        a[la] = b[lb] = 0;
+        assert_string_equal(a, b);
+        /* the forms: one per synopsis line */
+        char *forms[2] = {use, strchr(use, '\n')};
+        if (forms[1])
+            *forms[1]++ = 0;
+        size_t nform = forms[1] ? 2 : 1;
+        size_t seen[64] = {0};
+        size_t nopt = 0;
+        for (const cmd_opt *o = cd->opts; o && o->key; o++)
+            nopt++;
+        assert_true(nopt < 64);
+        for (size_t fi = 0; fi < nform; fi++) {
+            char *tok[64];
+            size_t nt = usage_tokens(forms[fi], tok, 64);
+            /* the positional words of this form's synopsis line */
+            const char *syn = cd->synopsis;
+            for (size_t k = 0; k < fi; k++)
+                syn = strchr(syn, '\n') + 1;
+            size_t npos = 0;
+            for (const char *q = syn; *q && *q != '\n';) {
+                q += strspn(q, " ");
+                if (*q && *q != '\n')
+                    npos++;
+                q += strcspn(q, " \n");
+            }
+            assert_true(npos >= 1 && npos <= nt);
+            if (strcmp(tok[0], cd->name) != 0)
+                fail_msg("usage of %s starts with %s", cd->name, tok[0]);
+            char ex[2048];
+            size_t el = 0;
+            el += (size_t)snprintf(ex, sizeof ex, "%s", cd->name);
+            for (size_t k = 1; k < npos; k++)
+                el += (size_t)snprintf(ex + el, sizeof ex - el, " %s",
+                                       placeholder(tok[k]));
+            long last = -1;
+            int as_seen = 0, more = 0;
+            size_t drop_at[64], drop_len[64], ndrop = 0;
+            const char *drop_what[64];
+            for (size_t k = npos; k < nt; k++) {
+                char *w = tok[k];
+                size_t wl = strlen(w);
+                int br = w[0] == '[' && w[wl - 1] == ']';
+                char inner[512];
+                snprintf(inner, sizeof inner, "%.*s", (int)(wl - 2 * br),
+                         w + br);
+                if (strcmp(inner, "...") == 0) {
+                    assert_int_equal(fi, 1); /* the second form's others */
+                    more = 1;
+                    continue;
+                }
+                if (strncmp(inner, "as ", 3) == 0) {
+                    const char *meta = cd->as_meta ? cd->as_meta : "RESULT";
+                    assert_string_equal(inner + 3, meta);
+                    if (br != (cd->as == CMD_AS_OPTIONAL))
+                        fail_msg("%s: `as` bracketed %d, declared %d",
+                                 cd->name, br, cd->as);
+                    as_seen = 1;
+                    drop_at[ndrop] = el;
+                    drop_what[ndrop] = "`as NAME`";
+                    el += (size_t)snprintf(ex + el, sizeof ex - el,
+                                           " as R1");
+                    drop_len[ndrop] = el - drop_at[ndrop];
+                    ndrop += cd->as == CMD_AS_REQUIRED;
+                    continue;
+                }
+                if (more || as_seen)
+                    fail_msg("usage of %s: '%s' after `as` or ...", cd->name,
+                             w);
+                char *eq = strchr(inner, '=');
+                size_t kl = eq ? (size_t)(eq - inner) : strlen(inner);
+                long idx = -1;
+                size_t i = 0;
+                for (const cmd_opt *o = cd->opts; o && o->key; o++, i++)
+                    if (strlen(o->key) == kl &&
+                        strncmp(o->key, inner, kl) == 0 &&
+                        (o->kind == OPT_FLAG) == (eq == NULL))
+                        idx = (long)i;
+                if (idx < 0)
+                    fail_msg("usage of %s: '%s' is no key of its table",
+                             cd->name, w);
+                const cmd_opt *o = &cd->opts[idx];
+                seen[idx]++;
+                if (idx <= last)
+                    fail_msg("usage of %s: %s out of table order", cd->name,
+                             o->key);
+                last = idx;
+                int alt = (o->flags & OPT_ALT) != 0;
+                if (alt != (fi == 1))
+                    fail_msg("usage of %s: %s in the wrong form", cd->name,
+                             o->key);
+                int bare = alt || (o->kind != OPT_FLAG &&
+                                   (o->flags & OPT_REQUIRED));
+                if (bare == br)
+                    fail_msg("usage of %s: %s %s brackets", cd->name, o->key,
+                             br ? "in" : "without");
+                /* the value: the first choice the usage lists, else one of
+                 * the option's kind */
+                char val[128];
+                if (eq && strchr(eq + 1, '|')) {
+                    /* the choices listed are the table's, in order */
+                    char want[512] = "";
+                    const char *ch;
+                    for (size_t j = 0; (ch = opt_choice(o, j)) != NULL; j++)
+                        snprintf(want + strlen(want),
+                                 sizeof want - strlen(want), "%s%s",
+                                 j ? "|" : "", ch);
+                    assert_string_equal(eq + 1, want);
+                    snprintf(val, sizeof val, "%.*s",
+                             (int)strcspn(eq + 1, "|"), eq + 1);
+                } else {
+                    value_of(o, val, sizeof val);
+                }
+                drop_at[ndrop] = el;
+                drop_what[ndrop] = o->key;
+                if (o->kind == OPT_FLAG)
+                    el += (size_t)snprintf(ex + el, sizeof ex - el, " %s",
+                                           o->key);
+                else
+                    el += (size_t)snprintf(ex + el, sizeof ex - el, " %s=%s",
+                                           o->key, val);
+                drop_len[ndrop] = el - drop_at[ndrop];
+                ndrop += bare && !alt;
+            }
+            if (cd->as != CMD_AS_NONE && fi == 0 && !as_seen)
+                fail_msg("usage of %s lacks `as`", cd->name);
+            if (fi == 1 && !more)
+                fail_msg("second form of %s lacks ...", cd->name);
+            if (!cd->opts)
+                continue; /* parameters and text: no table to check */
+            char err[1100];
+            if (check_line(ex, err, sizeof err) != SS_OK)
+                fail_msg("%s (from the usage of %s): %s", ex, cd->name, err);
+            /* without a required key or `as`, refused by the table */
+            for (size_t k = 0; k < ndrop; k++) {
+                char cut[2048], want[128];
+                snprintf(cut, sizeof cut, "%.*s%s", (int)drop_at[k], ex,
+                         ex + drop_at[k] + drop_len[k]);
+                if (strcmp(drop_what[k], "`as NAME`") == 0)
+                    snprintf(want, sizeof want, "%s needs `as NAME`",
+                             cd->name);
+                else
+                    snprintf(want, sizeof want, "%s needs %s=", cd->name,
+                             drop_what[k]);
+                assert_int_equal(check_line(cut, err, sizeof err),
+                                 SS_ERR_USAGE);
+                if (!strstr(err, want))
+                    fail_msg("%s: '%s', expected '%s'", cut, err, want);
+                assert_int_equal(ss_last_error()->col, 1);
+            }
+        }
+        for (size_t i = 0; i < nopt; i++)
+            if (seen[i] != 1)
+                fail_msg("usage of %s shows %s %zu times", cd->name,
+                         cd->opts[i].key, seen[i]);
+    }
+    /* method= lists the estimator table, in its order, from the table */
+    size_t ne;
+    const fim_estimator *const *est = fim_estimator_table(&ne);
+    char want[256] = "[method=";
+    for (size_t i = 0; i < ne; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s",
+                 i ? "|" : "", est[i]->name);
+    strcat(want, "]");
+    char use[2048];
+    for (const char *const *v = (const char *const[]){"fim", "eig", "path",
+                                                       NULL};
+         *v; v++) {
+        cmd_usage(cmd_find(*v), 0, 0, use, sizeof use);
+        if (!strstr(use, want))
+            fail_msg("usage of %s lacks %s: %s", *v, want, use);
+    }
+    /* the forms as written before the usage was generated, where the
+     * order of the table was already theirs */
+    cmd_usage(cmd_find("sample"), 0, 0, use, sizeof use);
+    assert_string_equal(use, "sample NAME n=N [seed=S] [teacher=T] as DATA");
+    cmd_usage(cmd_find("export"), 0, 0, use, sizeof use);
+    assert_string_equal(use, "export OBJECT FILE [format=csv|text|picture] "
+                             "[width=W] [height=H] [ascii]");
+    cmd_usage(cmd_find("layout"), 0, 0, use, sizeof use);
+    assert_string_equal(use, "layout N|CxR|A+B[+C..][:P,..]");
+    /* help prints the wrapped form after "usage: ": continued lines under
+     * the first argument, a second form on a line of its own */
+    cmd_usage(cmd_find("map"), 7, 78, use, sizeof use);
+    assert_string_equal(use, "map NAME x=PARAM:FROM..TO y=PARAM:FROM..TO\n"
+                             "           [stat=logdet|lambda_min|cond|rank] "
+                             "[res=WxH] [tol=T] [as RESULT]");
+    cmd_usage(cmd_find("path"), 7, 78, use, sizeof use);
+    const char *second = strchr(use, '\n');
+    while (second && second[8] == ' ')
+        second = strchr(second + 1, '\n');
+    assert_non_null(second);
+    assert_string_equal(second, "\n       path NAME from=[...] to=[...] ...");
+}
+
 static int teardown(void **state) { return fx_teardown(state); }
 
 int main(void)
@@ -535,6 +815,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_help_options_block, fx_setup,
                                         teardown),
+        cmocka_unit_test(test_usage_from_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
