@@ -279,3 +279,16 @@ ss_status rep_run(const rep_spec *spec, ss_iter_tick_fn tick, void *ctx,
     }
     return st;
 }
+
+ss_status rep_drain(rep_job *j, rep_absorb_fn absorb, void *ctx)
+{
+    rep_stop(j);
+    double *rows = NULL;
+    unsigned char *done = NULL;
+    ss_status st = rep_finish(j, &rows, &done, NULL);
+    if (st == SS_OK)
+        absorb(ctx, rows, done);
+    free(rows);
+    free(done);
+    return st;
+}

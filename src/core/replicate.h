@@ -59,6 +59,13 @@ const double *rep_row(const rep_job *j, size_t r);
 ss_status rep_finish(rep_job *j, double **rows, unsigned char **done,
                      size_t *ndone);
 
+/* Stop early, join and free the job, handing the rows and done[] (as
+ * rep_finish gives them) to absorb before freeing them; absorb is not
+ * called when the job failed. Returns what rep_finish returns. */
+typedef void (*rep_absorb_fn)(void *ctx, const double *rows,
+                              const unsigned char *done);
+ss_status rep_drain(rep_job *j, rep_absorb_fn absorb, void *ctx);
+
 /* The runner as an iteration (the state is the rep_job). */
 extern const ss_iter_type rep_iter_type;
 

@@ -498,6 +498,13 @@ static void absorb(map_iter *it, const double *rows, const unsigned char *done)
     }
 }
 
+/* absorb as the replicate runner's drain callback */
+static void absorb_rows(void *ctx, const double *rows,
+                        const unsigned char *done)
+{
+    absorb(ctx, rows, done);
+}
+
 ss_status map_iter_iterate(map_iter *it)
 {
     if (it->r->rows_done >= it->sp.ny)
@@ -519,15 +526,8 @@ ss_status map_iter_take(map_iter *it, int interrupted, map_result **out)
     *out = NULL;
     map_result *r = it->r;
     if (!it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        ss_status st = rep_finish(it->job, &rows, &done, NULL);
+        ss_status st = rep_drain(it->job, absorb_rows, it);
         it->finished = 1;
-        if (st == SS_OK)
-            absorb(it, rows, done);
-        free(rows);
-        free(done);
         if (st != SS_OK)
             return st;
         /* rows past the first unfinished one are not part of the map */

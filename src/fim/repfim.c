@@ -241,6 +241,13 @@ static void absorb(repfim_iter *it, const double *rows,
     }
 }
 
+/* absorb as the replicate runner's drain callback */
+static void absorb_rows(void *ctx, const double *rows,
+                        const unsigned char *done)
+{
+    absorb(ctx, rows, done);
+}
+
 ss_status repfim_iter_iterate(repfim_iter *it)
 {
     if (it->t->ndone >= it->t->nrep)
@@ -267,15 +274,8 @@ ss_status repfim_iter_take(repfim_iter *it, int interrupted, reptable **out)
     *out = NULL;
     reptable *t = it->t;
     if (!it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        ss_status st = rep_finish(it->job, &rows, &done, NULL);
+        ss_status st = rep_drain(it->job, absorb_rows, it);
         it->finished = 1;
-        if (st == SS_OK)
-            absorb(it, rows, done);
-        free(rows);
-        free(done);
         if (st != SS_OK)
             return st;
     }

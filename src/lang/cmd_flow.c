@@ -78,12 +78,8 @@ ss_status cmd_flow(session *s, const ss_stmt *st)
     snprintf(run->teacher, sizeof run->teacher, "%s", ta->v.str);
     session_job job = {{&flow_iter_type, it}, "flow", &obj_run, live_flow,
                        store};
-    rc = session_drive(s, &job);
-    int stopped = rc == SS_ERR_INTERRUPTED;
-    if (stopped) {
-        ss_clear_error();
-        rc = SS_OK;
-    }
+    int stopped;
+    rc = session_drive_keeping(s, &job, &stopped);
     if (rc == SS_OK)
         rc = flow_iter_take(it, stopped, &run);
     flow_iter_free(it);

@@ -68,11 +68,10 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
         repfim_iter_set_source(it, name);
         session_job job = {{&repfim_iter_type, it}, "replicate",
                            &obj_reptable, live_table, st->as_name};
-        rc = session_drive(s, &job);
-        if (rc == SS_ERR_INTERRUPTED) /* keep the replicates finished */
-            ss_clear_error();
-        if (rc == SS_OK || rc == SS_ERR_INTERRUPTED)
-            rc = repfim_iter_take(it, rc == SS_ERR_INTERRUPTED, &t);
+        int stopped; /* Ctrl-C keeps the replicates finished */
+        rc = session_drive_keeping(s, &job, &stopped);
+        if (rc == SS_OK)
+            rc = repfim_iter_take(it, stopped, &t);
     }
     repfim_iter_free(it);
     if (rc != SS_OK) {

@@ -18,12 +18,8 @@
  * (the result says it was interrupted). */
 static ss_status drive_keeping(session *s, const session_job *job)
 {
-    ss_status rc = session_drive(s, job);
-    if (rc == SS_ERR_INTERRUPTED) {
-        ss_clear_error();
-        return SS_OK;
-    }
-    return rc;
+    int stopped;
+    return session_drive_keeping(s, job, &stopped);
 }
 
 static const void *live_path(const void *state)

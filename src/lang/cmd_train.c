@@ -139,12 +139,8 @@ ss_status cmd_train(session *s, const ss_stmt *st)
                  args_key(st, "data")->v.str);
     session_job job = {{&train_iter_type, it}, "train", &obj_run, live_train,
                        store};
-    rc = session_drive(s, &job);
-    int stopped = rc == SS_ERR_INTERRUPTED;
-    if (stopped) {
-        ss_clear_error();
-        rc = SS_OK;
-    }
+    int stopped;
+    rc = session_drive_keeping(s, &job, &stopped);
     if (rc == SS_OK)
         rc = train_iter_take(it, stopped, &run);
     train_iter_free(it);

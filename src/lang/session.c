@@ -23,6 +23,18 @@ ss_status session_drive(session *s, const session_job *job)
     return ss_iter_drive(&job->it, plain_tick, s);
 }
 
+ss_status session_drive_keeping(session *s, const session_job *job,
+                                int *stopped)
+{
+    ss_status rc = session_drive(s, job);
+    *stopped = rc == SS_ERR_INTERRUPTED;
+    if (*stopped) {
+        ss_clear_error();
+        rc = SS_OK;
+    }
+    return rc;
+}
+
 session *session_new(ss_sink out, ss_sink err, uint64_t seed)
 {
     session *s = calloc(1, sizeof *s);

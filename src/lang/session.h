@@ -156,6 +156,10 @@ struct session {
  * or a loop that calls s->progress between steps. Ctrl-C stops it between
  * steps (SS_ERR_INTERRUPTED), keeping the steps finished. */
 ss_status session_drive(session *s, const session_job *job);
+/* The same for a job whose finished steps are a result: Ctrl-C is then
+ * not a failure (SS_OK, the error cleared) and *stopped says it came. */
+ss_status session_drive_keeping(session *s, const session_job *job,
+                                int *stopped);
 
 session *session_new(ss_sink out, ss_sink err, uint64_t seed);
 void session_delete(session *s);
