@@ -39,7 +39,12 @@ out=$("$S" --batch -e 'quit' -e 'echo never' </dev/null); check "quit stops" "" 
 "$S" --batch "$srcdir/scenarios/tour.scn" >/dev/null 2>&1 </dev/null
 check "the tour scenario runs in batch mode" 0 $?
 # --help says only what exists
-"$S" --help | grep -q -i -E 'learning|model selection'; check "--help promises nothing that is not there" 1 $?
+"$S" --help | grep -q -i -E 'model selection|bayes'; check "--help promises nothing that is not there" 1 $?
+# what it does promise (learning dynamics, replicates) has its commands
+for c in train flow plateaus replicate; do
+    "$S" --batch -e "help $c" >/dev/null 2>&1 </dev/null
+    check "--help's promise: help $c" 0 $?
+done
 # seeds: the whole 64-bit range, strictly
 for bad in 18446744073709551616 99999999999999999999 -1 ' 7' 7x 1e3 '' +7; do
     "$S" --seed="$bad" -e 'echo x' >/dev/null 2>&1 </dev/null
