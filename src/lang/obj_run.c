@@ -464,6 +464,24 @@ static void series_free(series_set *ss)
         free(ss->buf[k]);
 }
 
+/* Draw a set of series against the run's time with a legend: the losses
+ * and the spectrum pictures share this. */
+static ss_status draw_against_time(canvas *c, const render_request *req,
+                                   const char *title, const learn_run *r,
+                                   const char *ylabel, int logx, int logy,
+                                   const series_set *ss)
+{
+    plot_opts o;
+    plot_opts_init(&o);
+    o.title = render_title_or(req, title);
+    o.xlabel = time_name(r);
+    o.ylabel = ylabel;
+    o.xlog = logx;
+    o.ylog = logy;
+    o.legend = 1;
+    return plot_xy(c, ss->s, ss->n, &o);
+}
+
 /* The losses against time. */
 static ss_status draw_losses(const render_request *req, const run_ref *runs,
                              size_t nr, canvas *c)
@@ -533,15 +551,8 @@ static ss_status draw_losses(const render_request *req, const run_ref *runs,
     else
         snprintf(title, sizeof title, "%s: %s run of %s, loss%s",
                  runs[0].name, runs[0].r->algo, runs[0].r->student, note);
-    plot_opts o;
-    plot_opts_init(&o);
-    o.title = render_title_or(req, title);
-    o.xlabel = time_name(runs[0].r);
-    o.ylabel = "loss";
-    o.xlog = logx;
-    o.ylog = logy;
-    o.legend = 1;
-    rc = plot_xy(c, ss.s, ss.n, &o);
+    rc = draw_against_time(c, req, title, runs[0].r, "loss", logx, logy,
+                           &ss);
 done:
     series_free(&ss);
     return rc;
@@ -599,15 +610,7 @@ static ss_status draw_eig(const render_request *req, const run_ref *run,
                  skipped);
     snprintf(title, sizeof title, "%s: exact FIM spectrum along the run%s%s",
              run->name, r->neig > 8 ? " (largest 8)" : "", note);
-    plot_opts o;
-    plot_opts_init(&o);
-    o.title = render_title_or(req, title);
-    o.xlabel = time_name(r);
-    o.ylabel = "eigenvalue";
-    o.xlog = logx;
-    o.ylog = logy;
-    o.legend = 1;
-    rc = plot_xy(c, ss.s, ss.n, &o);
+    rc = draw_against_time(c, req, title, r, "eigenvalue", logx, logy, &ss);
 done:
     series_free(&ss);
     return rc;
