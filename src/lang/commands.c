@@ -179,8 +179,10 @@ static const cmd_opt flow_opts[] = {
      .def = STR(FLOW_RECORDS_DEFAULT),
      .help = "log-spaced record times after t = 0, the last at TMAX"},
     {.key = "tol", .kind = OPT_REAL, .meta = "TOL", .lo = 0, .hi = 1,
-     .lo_br = '(', .hi_br = ')', .def = STR(FLOW_TOL_DEFAULT),
-     .help = "the integrator's relative error per step"},
+     .lo_br = '(', .hi_br = ')',
+     .help = "the integrator's relative error per step (default "
+             STR(FLOW_TOL_GD_DEFAULT) " for gd, " STR(FLOW_TOL_NGD_DEFAULT)
+             " for ngd, whose right side carries the rounding of G^-1)"},
     {.key = "damping", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 1e300,
      .lo_br = '[', .hi_br = ']', .def = "0",
      .help = "ngd: G + D I (0: the pseudo-inverse of G)"},

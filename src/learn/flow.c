@@ -16,11 +16,17 @@
  *
  * Error control: relative tol per step on every free parameter, absolute
  * tol x FLOW_ABS_SCALE (so a parameter that decays to 0 is still
- * controlled where it matters for L). The default tol = 1e-10 keeps L to
- * about 3e-7 relative through a plateau and its escape (halving tol moves
- * L by that much; tests/unit/test_flow.c), and the error scales with tol
- * (3e-8 at 1e-11 for five times the work): the issue's 1e-8 needs
- * tol=1e-12, which BDF pays for with ~50 times the work. */
+ * controlled where it matters for L). The gd default tol = 1e-13 keeps L
+ * to 3e-9 relative through a plateau and its escape, measured against an
+ * independent rk8pd integration at tol 1e-14 (tests/unit/test_flow.c);
+ * BDF's error scales with tol (1.4e-8 at 1e-12, 5.5e-7 at 1e-10), and
+ * 1e-13 costs about four times the work of 1e-10. NGD's right-hand side
+ * carries the rounding of G^-1 grad L, about cond(G) eps, which grows
+ * without bound on the way to a singular set: past tol ~ 1e-10 the
+ * controller only shrinks steps to chase that noise (on the
+ * over-realisable NGD test, 1e-11 costs ten times 1e-10 and 1e-13 five
+ * hundred times, with no gain in L), so its default is 1e-10 (L to 1e-7
+ * relative there). */
 #include "learn/flow.h"
 
 #include "core/interrupt.h"
@@ -302,7 +308,7 @@ ss_status flow_iter_alloc(const model *student, const model *teacher,
                        sp->tmax);
     if (sp->records < 1)
         return SS_FAIL(SS_ERR_RANGE, "flow: records must be at least 1");
-    if (!(sp->tol > 0 && sp->tol < 1))
+    if (!(sp->tol >= 0 && sp->tol < 1))
         return SS_FAIL(SS_ERR_RANGE, "flow: tol must be in (0, 1)");
     if (!(sp->damping >= 0) || !isfinite(sp->damping))
         return SS_FAIL(SS_ERR_RANGE,
@@ -317,6 +323,9 @@ ss_status flow_iter_alloc(const model *student, const model *teacher,
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
     it->sp = *sp;
+    if (it->sp.tol == 0)
+        it->sp.tol = sp->algo == FLOW_NGD ? FLOW_TOL_NGD_DEFAULT
+                                          : FLOW_TOL_GD_DEFAULT;
     it->idx = idx;
     it->k = k;
     it->P = student->P;
@@ -418,8 +427,8 @@ ss_status flow_iter_alloc(const model *student, const model *teacher,
     it->sys = (gsl_odeiv2_system){rhs, jac, k, it};
     double h0 = fmin(1e-3 / sp->eta, it->times[0]);
     it->drv = gsl_odeiv2_driver_alloc_standard_new(
-        &it->sys, gsl_odeiv2_step_msbdf, h0, sp->tol * FLOW_ABS_SCALE,
-        sp->tol, 1.0, 0.0);
+        &it->sys, gsl_odeiv2_step_msbdf, h0, it->sp.tol * FLOW_ABS_SCALE,
+        it->sp.tol, 1.0, 0.0);
     if (!it->drv) {
         flow_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");

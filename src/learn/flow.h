@@ -21,10 +21,11 @@
 
 typedef enum { FLOW_GD, FLOW_NGD } flow_algo;
 
-/* Defaults: records, tolerance, and the first recorded time after 0 as a
- * fraction of tmax. */
+/* Defaults: records, tolerances (flow.c says why they differ), and the
+ * first recorded time after 0 as a fraction of tmax. */
 #define FLOW_RECORDS_DEFAULT 1000
-#define FLOW_TOL_DEFAULT 1e-10
+#define FLOW_TOL_GD_DEFAULT 1e-13
+#define FLOW_TOL_NGD_DEFAULT 1e-10
 #define FLOW_T1_FRACTION 1e-6
 /* damping = 0 (NGD): eigen-directions of G with lambda <= FLOW_PINV_RCOND
  * lambda_max are dropped (pseudo-inverse). */
@@ -35,7 +36,8 @@ typedef struct {
     double eta;       /* > 0 */
     double tmax;      /* > 0 */
     size_t records;   /* >= 1 log-spaced times (plus t = 0) */
-    double tol;       /* the integrator's relative error per step */
+    double tol;       /* the integrator's relative error per step
+                         (0: the algorithm's default) */
     double damping;   /* NGD: added to G's diagonal (0: pseudo-inverse) */
     size_t eig_every; /* spectrum every K records (0: none) */
 } flow_spec;

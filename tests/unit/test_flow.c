@@ -18,6 +18,7 @@
 #include "learn/flow.h"
 
 #include <gsl/gsl_integration.h>
+#include <gsl/gsl_odeiv2.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -191,7 +192,7 @@ static void test_overrealisable_gd(void **state)
     (void)state;
     const double tt[] = {1, 0, 1, 0.3}, th[] = {0.6, 0.5, 0.8, 1.3};
     model *t = mk(1, NULL, tt), *s = mk(1, NULL, th);
-    learn_run *r = run(s, t, FLOW_GD, 1e7, 70, FLOW_TOL_DEFAULT);
+    learn_run *r = run(s, t, FLOW_GD, 1e7, 70, FLOW_TOL_GD_DEFAULT);
     size_t a = 60, b = r->n - 1;
     double slope = log(r->gen[b] / r->gen[a]) / log(r->time[b] / r->time[a]);
     assert_close(slope, -2.0, 0.01, 0);
@@ -211,13 +212,14 @@ static void test_overrealisable_gd(void **state)
 /* (a) NGD: the teacher's unit is the student's second (J2 = J*), so the
  * residual r = (w* - w2) g(J* x) - w1 g(J1 x) is in the tangent span for
  * all t: r(t) = r(0) e^{-eta t}, L = L(0) e^{-2 eta t} exactly (1e-6:
- * the integrator's accumulated error over 5 time units at tol 1e-10). */
+ * the integrator's accumulated error over 5 time units at ngd's default
+ * tol, measured 7e-8). */
 static void test_overrealisable_ngd(void **state)
 {
     (void)state;
     const double tt[] = {1, 0, 1, 0.3}, th[] = {0.6, 0.5, 0.8, 1.0};
     model *t = mk(1, NULL, tt), *s = mk(1, NULL, th);
-    learn_run *r = run(s, t, FLOW_NGD, 5, 20, FLOW_TOL_DEFAULT);
+    learn_run *r = run(s, t, FLOW_NGD, 5, 20, 0);
     for (size_t j = 0; j < r->n; j++)
         assert_close(r->gen[j], r->gen[0] * exp(-2 * r->time[j]), 1e-6, 0);
     assert_int_equal(r->regularised, 0);
@@ -249,7 +251,7 @@ static double relax_one_unit(const model *t)
     model *s = mk(1, NULL, th);
     s->is_free[1] = 0;
     s->is_free[3] = 0;
-    learn_run *r = run(s, t, FLOW_GD, 400, 10, FLOW_TOL_DEFAULT);
+    learn_run *r = run(s, t, FLOW_GD, 400, 10, FLOW_TOL_GD_DEFAULT);
     g_ws = r->theta[(r->n - 1) * 4 + 0];
     g_vs = r->theta[(r->n - 1) * 4 + 2];
     learn_run_free(r);
@@ -296,7 +298,7 @@ static void test_escape_time(void **state)
         model *s = mk(1, NULL, NULL);
         assert_int_equal(s->type->from_coords(s, c, s->theta), SS_OK);
         learn_run *r = run(s, t, FLOW_GD, 3 * C / u0s[i], 3000,
-                           FLOW_TOL_DEFAULT);
+                           FLOW_TOL_GD_DEFAULT);
         Tu[i] = plateau_time(r, 0.3) * u0s[i];
         assert_false(r->diverged);
         learn_run_free(r);
@@ -328,7 +330,7 @@ static void test_trapped_escaping(void **state)
         double u0 = fr[i] * uc, c[4] = {g_ws, z0, g_vs, u0};
         model *s = mk(1, NULL, NULL);
         assert_int_equal(s->type->from_coords(s, c, s->theta), SS_OK);
-        learn_run *r = run(s, t, FLOW_GD, 3e5, 100, FLOW_TOL_DEFAULT);
+        learn_run *r = run(s, t, FLOW_GD, 3e5, 100, FLOW_TOL_GD_DEFAULT);
         size_t n = r->n - 1;
         double Lplat = r->gen[0];
         if (fr[i] < 1) {
@@ -348,11 +350,71 @@ static void test_trapped_escaping(void **state)
     model_free(t);
 }
 
+/* The reference for test_flow_accuracy: theta' = -grad L by the
+ * explicit rk8pd (an integrator of another family than flow.c's BDF). */
+typedef struct {
+    const model *s, *t;
+} ref_ctx;
+
+static int ref_rhs(double t, const double *y, double *f, void *p)
+{
+    (void)t;
+    const ref_ctx *c = p;
+    double kl;
+    if (c->s->type->kl_grad(c->s, y, c->t, &kl, f) != SS_OK)
+        return GSL_EBADFUNC;
+    for (size_t i = 0; i < c->s->P; i++)
+        f[i] = -f[i];
+    return GSL_SUCCESS;
+}
+
+/* The issue asks that the default tolerance give L to 1e-8 relative.
+ * Against rk8pd at tol 1e-14 (whose own runs at 1e-10..1e-13 agree to
+ * 2e-10) the default-tol flow through the plateau and its escape must
+ * match to 1e-8 relative while L >= 1e-5 L(0). Below that L falls
+ * exponentially as the student locks onto the teacher, and a relative
+ * error in L is the rate times an error in time, so there the check is
+ * absolute: 1e-12 L(0), about 1e-15, the rounding floor of the KL's
+ * closed form. */
+static void test_flow_accuracy(void **state)
+{
+    (void)state;
+    model *t = mk(1, NULL, TEACH2);
+    double c[4] = {1.6354, 1.0, 1.4117, 0.02};
+    model *s = mk(1, NULL, NULL);
+    s->type->from_coords(s, c, s->theta);
+    learn_run *r = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_GD_DEFAULT);
+    ref_ctx ctx = {s, t};
+    gsl_odeiv2_system sys = {ref_rhs, NULL, s->P, &ctx};
+    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(
+        &sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-16, 1e-14);
+    gsl_odeiv2_driver_set_nmax(d, 10000000);
+    double y[4], tt = 0, L0 = r->gen[0], kl, g[4];
+    memcpy(y, s->theta, sizeof y);
+    size_t checked = 0;
+    for (size_t j = 1; j < r->n; j++) {
+        assert_int_equal(gsl_odeiv2_driver_apply(d, &tt, r->time[j], y),
+                         GSL_SUCCESS);
+        assert_int_equal(s->type->kl_grad(s, y, t, &kl, g), SS_OK);
+        if (kl >= 1e-5 * L0) {
+            assert_close(r->gen[j], kl, 1e-8, 0);
+            checked++;
+        } else {
+            assert_close(r->gen[j], kl, 0, 1e-12 * L0);
+        }
+    }
+    assert_true(checked > 150); /* the plateau and the escape */
+    gsl_odeiv2_driver_free(d);
+    learn_run_free(r);
+    model_free(s);
+    model_free(t);
+}
+
 /* Determinism, tol halving, records and errors. Halving the default
- * tol changes L by at most ~3e-7 relative on this plateau-and-escape
- * trajectory (measured; the error scales with tol: 3e-8 at tol = 1e-11,
- * at five times the cost), so the check is 1e-6; after the escape L
- * tends to 0 and an absolute 1e-15 (1e-12 of L(0)) takes over. */
+ * tol changes L by at most ~1e-9 relative on this plateau-and-escape
+ * trajectory (the BDF error scales with tol), so the check is 1e-8;
+ * after the escape L tends to 0 and an absolute 1e-15 (1e-12 of L(0))
+ * takes over. */
 static void test_flow_props(void **state)
 {
     (void)state;
@@ -360,14 +422,14 @@ static void test_flow_props(void **state)
     double c[4] = {1.6354, 1.0, 1.4117, 0.02};
     model *s = mk(1, NULL, NULL);
     s->type->from_coords(s, c, s->theta);
-    learn_run *a = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_DEFAULT);
-    learn_run *b = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_DEFAULT);
-    learn_run *h = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_DEFAULT / 2);
+    learn_run *a = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_GD_DEFAULT);
+    learn_run *b = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_GD_DEFAULT);
+    learn_run *h = run(s, t, FLOW_GD, 1e5, 200, FLOW_TOL_GD_DEFAULT / 2);
     assert_int_equal(a->n, 201);
     assert_true(a->time[0] == 0 && a->time[200] == 1e5);
     for (size_t j = 0; j < a->n; j++) {
         assert_true(a->gen[j] == b->gen[j]); /* the same bits */
-        assert_close(h->gen[j], a->gen[j], 1e-6, 1e-15);
+        assert_close(h->gen[j], a->gen[j], 1e-8, 1e-15);
     }
     learn_run_free(a);
     learn_run_free(b);
@@ -412,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_overrealisable_ngd),
         cmocka_unit_test(test_escape_time),
         cmocka_unit_test(test_trapped_escaping),
+        cmocka_unit_test(test_flow_accuracy),
         cmocka_unit_test(test_flow_props),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
