@@ -97,10 +97,11 @@ static void print_eig(session *s, const eig_obj *e)
     if (s->csv)
         return;
     if (sp->nzero)
-        session_printf(s, "  and %zu eigenvalues exactly 0 (not listed): G = "
-                          "S^T S/n of %zu observations has rank at most %zu "
-                          "< %zu parameters\n",
-                       sp->nzero, f->n, sp->neval, sp->k);
+        session_printf(s, "  and %zu eigenvalue%s exactly 0 (not listed): G "
+                          "= S^T S/n of %zu observation%s has rank at most "
+                          "%zu < %zu parameters\n",
+                       sp->nzero, sp->nzero == 1 ? "" : "s", f->n,
+                       f->n == 1 ? "" : "s", sp->neval, sp->k);
     if (sp->from_gram)
         session_printf(s, "  (the Gram form keeps no scores: no "
                           "eigenvectors of G; form=dense gives them)\n");

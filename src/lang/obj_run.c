@@ -545,7 +545,8 @@ static ss_status draw_losses(const render_request *req, const run_ref *runs,
     free(pl);
     char title[192], note[64] = "";
     if (skipped)
-        snprintf(note, sizeof note, " (%zu values <= 0 not drawn)", skipped);
+        snprintf(note, sizeof note, " (%zu value%s <= 0 not drawn)", skipped,
+                 skipped == 1 ? "" : "s");
     if (nr > 1)
         snprintf(title, sizeof title, "losses of %zu runs%s", nr, note);
     else
@@ -606,8 +607,8 @@ static ss_status draw_eig(const render_request *req, const run_ref *run,
     }
     char title[192], note[80] = "";
     if (skipped)
-        snprintf(note, sizeof note, " (%zu eigenvalues <= 0 not drawn)",
-                 skipped);
+        snprintf(note, sizeof note, " (%zu eigenvalue%s <= 0 not drawn)",
+                 skipped, skipped == 1 ? "" : "s");
     snprintf(title, sizeof title, "%s: exact FIM spectrum along the run%s%s",
              run->name, r->neig > 8 ? " (largest 8)" : "", note);
     rc = draw_against_time(c, req, title, r, "eigenvalue", logx, logy, &ss);

@@ -410,6 +410,30 @@ static void test_flow_accuracy(void **state)
     model_free(t);
 }
 
+/* A start whose input weights (1e-3) are tiny beside its output weights
+ * (1e3) drifts onto J1 = J2 and sits at L = 0.0483. The gradient there is
+ * a difference of terms of order 1e6, so its rounding is far above
+ * tol |J|: with an absolute tolerance that ignored the parameters' scale
+ * the controller crawled (36 million evaluations, giving up at
+ * t = 46300 of 10^5). Now the whole run is recorded, finite, with no
+ * note about the integrator's work. */
+static void test_flow_tiny_beside_large(void **state)
+{
+    (void)state;
+    model *t = mk(1, NULL, TEACH2);
+    const double th[] = {1e-3, 1e3, 0.5, 40};
+    model *s = mk(1, NULL, th);
+    learn_run *r = run(s, t, FLOW_GD, 1e5, 10, FLOW_TOL_GD_DEFAULT);
+    assert_false(r->diverged);
+    assert_int_equal(r->n, 11);
+    assert_true(r->time[10] == 1e5);
+    assert_close(r->gen[10], 0.0483, 0.01, 0);
+    assert_null(strstr(r->note, "integrator needed"));
+    learn_run_free(r);
+    model_free(s);
+    model_free(t);
+}
+
 /* Determinism, tol halving, records and errors. Halving the default
  * tol changes L by at most ~1e-9 relative on this plateau-and-escape
  * trajectory (the BDF error scales with tol), so the check is 1e-8;
@@ -475,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_escape_time),
         cmocka_unit_test(test_trapped_escaping),
         cmocka_unit_test(test_flow_accuracy),
+        cmocka_unit_test(test_flow_tiny_beside_large),
         cmocka_unit_test(test_flow_props),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
