@@ -12,6 +12,12 @@ typedef struct {
     int mti;
 } mt_state;
 
+/* GSL's taus2 state (gsl/rng/taus.c): three 32-bit words in unsigned
+ * longs; the recurrence needs s1 > 1, s2 > 7, s3 > 15. */
+typedef struct {
+    unsigned long s1, s2, s3;
+} taus_state;
+
 static uint64_t splitmix(uint64_t *x)
 {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
@@ -35,6 +41,27 @@ uint64_t ss_rng_derive(uint64_t seed, uint64_t stream, uint64_t substream)
 
 gsl_rng *ss_rng_alloc(void) { return gsl_rng_alloc(gsl_rng_mt19937); }
 
+gsl_rng *ss_rng_alloc_fast(void) { return gsl_rng_alloc(gsl_rng_taus2); }
+
+/* Three words from the key, raised above the recurrence's minima as
+ * GSL's own taus_set does, then six outputs discarded (GSL's warm-up). */
+static void seed_taus(gsl_rng *r, uint64_t x)
+{
+    taus_state *st = gsl_rng_state(r);
+    uint64_t a = splitmix(&x), b = splitmix(&x);
+    st->s1 = (unsigned long)(a & 0xffffffffUL);
+    st->s2 = (unsigned long)(a >> 32);
+    st->s3 = (unsigned long)(b & 0xffffffffUL);
+    if (st->s1 < 2)
+        st->s1 += 2;
+    if (st->s2 < 8)
+        st->s2 += 8;
+    if (st->s3 < 16)
+        st->s3 += 16;
+    for (int i = 0; i < 6; i++)
+        (void)gsl_rng_get(r);
+}
+
 void ss_rng_free(gsl_rng *r)
 {
     if (r)
@@ -45,6 +72,10 @@ void ss_rng_seed(gsl_rng *r, uint64_t seed, uint64_t stream,
                  uint64_t substream)
 {
     uint64_t x = ss_rng_derive(seed, stream, substream);
+    if (r->type == gsl_rng_taus2 && gsl_rng_size(r) == sizeof(taus_state)) {
+        seed_taus(r, x);
+        return;
+    }
     if (r->type != gsl_rng_mt19937 || gsl_rng_size(r) != sizeof(mt_state)) {
         unsigned long s = (unsigned long)(x & 0xffffffffUL);
         gsl_rng_set(r, s ? s : 1);

@@ -291,7 +291,7 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
     if (sp.algo == TRAIN_SGD)
         it->online = 1; /* sgd always learns from fresh examples */
     if (it->online) {
-        it->r = ss_rng_alloc();
+        it->r = ss_rng_alloc_fast();
         if (!it->r)
             goto nomem;
         ss_rng_seed(it->r, sp.seed, SS_STREAM_TRAIN, 0);

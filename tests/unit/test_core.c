@@ -23,9 +23,16 @@
 
 /* ---- random streams ------------------------------------------------------ */
 
+static int g_fast; /* which generator the stream tests use */
+
+static gsl_rng *alloc_gen(void)
+{
+    return g_fast ? ss_rng_alloc_fast() : ss_rng_alloc();
+}
+
 static unsigned long first_draw(uint64_t seed, uint64_t stream, uint64_t sub)
 {
-    gsl_rng *r = ss_rng_alloc();
+    gsl_rng *r = alloc_gen();
     assert_non_null(r);
     ss_rng_seed(r, seed, stream, sub);
     unsigned long v = gsl_rng_get(r);
@@ -33,9 +40,8 @@ static unsigned long first_draw(uint64_t seed, uint64_t stream, uint64_t sub)
     return v;
 }
 
-static void test_seeds_use_64_bits(void **state)
+static void seeds_use_64_bits(void)
 {
-    (void)state;
     /* gsl_rng_set maps 0 to 4357 and keeps only 32 bits of the seed. */
     assert_true(first_draw(0, SS_STREAM_SAMPLE, 0) !=
                 first_draw(4357, SS_STREAM_SAMPLE, 0));
@@ -53,23 +59,67 @@ static void test_seeds_use_64_bits(void **state)
     assert_int_equal(first_draw(42, 3, 9), first_draw(42, 3, 9));
 }
 
+static void stream_is_uniform(void)
+{
+    /* Mean and variance of U(0,1) draws: 1/2 and 1/12, checked to 5
+     * standard errors (var of U is 1/12, of U^2 is 4/45); and the lag-1
+     * correlation of successive draws, 0 to 5 standard errors (1/sqrt n),
+     * for several keys, so a seeding that left the first outputs related
+     * to the key would show. */
+    const int n = 200000;
+    for (uint64_t seed = 0; seed < 4; seed++) {
+        gsl_rng *r = alloc_gen();
+        ss_rng_seed(r, seed, SS_STREAM_TEST, 0);
+        double s = 0, s2 = 0, sl = 0, prev = 0.5;
+        for (int i = 0; i < n; i++) {
+            double u = gsl_rng_uniform(r);
+            s += u;
+            s2 += u * u;
+            sl += (u - 0.5) * (prev - 0.5);
+            prev = u;
+        }
+        ss_rng_free(r);
+        assert_true(fabs(s / n - 0.5) < 5 * sqrt(1.0 / 12 / n));
+        assert_true(fabs(s2 / n - 1.0 / 3) < 5 * sqrt(4.0 / 45 / n));
+        assert_true(fabs(sl / n * 12) < 5 / sqrt((double)n));
+    }
+}
+
+static void test_seeds_use_64_bits(void **state)
+{
+    (void)state;
+    g_fast = 0;
+    seeds_use_64_bits();
+    g_fast = 1;
+    seeds_use_64_bits();
+    g_fast = 0;
+}
+
 static void test_stream_is_uniform(void **state)
 {
     (void)state;
-    /* Mean and variance of U(0,1) draws: 1/2 and 1/12, checked to 5
-     * standard errors (var of U is 1/12, of U^2 is 4/45). */
-    gsl_rng *r = ss_rng_alloc();
-    ss_rng_seed(r, 0, SS_STREAM_TEST, 0);
-    const int n = 200000;
-    double s = 0, s2 = 0;
+    g_fast = 0;
+    stream_is_uniform();
+    g_fast = 1;
+    stream_is_uniform();
+    g_fast = 0;
+}
+
+/* The first draws of many consecutive seeds of the fast stream: their
+ * mean is 1/2 to 5 standard errors (a seeding that kept bits of the
+ * seed, as an unmixed state would, fails this). */
+static void test_fast_first_draws(void **state)
+{
+    (void)state;
+    const int n = 20000;
+    double s = 0;
+    gsl_rng *r = ss_rng_alloc_fast();
     for (int i = 0; i < n; i++) {
-        double u = gsl_rng_uniform(r);
-        s += u;
-        s2 += u * u;
+        ss_rng_seed(r, (uint64_t)i, SS_STREAM_TRAIN, 0);
+        s += gsl_rng_uniform(r);
     }
     ss_rng_free(r);
     assert_true(fabs(s / n - 0.5) < 5 * sqrt(1.0 / 12 / n));
-    assert_true(fabs(s2 / n - 1.0 / 3) < 5 * sqrt(4.0 / 45 / n));
 }
 
 /* ---- thread-local error slot --------------------------------------------- */
@@ -270,6 +320,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seeds_use_64_bits),
         cmocka_unit_test(test_stream_is_uniform),
+        cmocka_unit_test(test_fast_first_draws),
         cmocka_unit_test(test_error_slot_is_per_thread),
         cmocka_unit_test(test_rows_identical_on_any_thread_count),
         cmocka_unit_test(test_error_is_the_lowest_failing_replicate),
