@@ -6,12 +6,21 @@
 
 #include "core/interrupt.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Computing time per frame: the rest of the frame is for drawing and
- * keys, so typing stays responsive on a busy machine. */
+/* Computing time between two looks at the keys: typing stays responsive
+ * on a busy machine. */
 #define DRIVE_STEP_S (0.6 / TUI_POLL_HZ)
+/* The live picture is redrawn at most DRIVE_FPS times a second and never
+ * takes more than DRIVE_SHARE of the time: a picture that costs c seconds
+ * to render waits c / DRIVE_SHARE between redraws (a run with 10^5
+ * records is drawn less often than a short one), so the computation keeps
+ * at least 1 - DRIVE_SHARE of the machine. The status bar and typed keys
+ * are drawn every step; they cost microseconds. */
+#define DRIVE_FPS 30.0
+#define DRIVE_SHARE 0.03
 
 /* The plot pane a live result goes to: the focused one if it is a plot
  * pane on screen, else the layout's first plot pane, else none. */
@@ -49,6 +58,7 @@ ss_status tui_drive(session *s, const session_job *job)
         p->stale = p->dirty = 1;
     }
     ss_status st = SS_OK;
+    double live_cost = 0, live_at = tui_now();
     t->polling = 1; /* old-style progress calls are not needed meanwhile */
     while (!it->type->test(it->state)) {
         if (ss_interrupted()) {
@@ -66,10 +76,18 @@ ss_status tui_drive(session *s, const session_job *job)
             break;
         }
         show_progress(t, it);
-        if (p)
-            p->stale = p->dirty = 1;
         tui_poll(t);
+        double now = tui_now();
+        int live = p && now - live_at >= fmax(1 / DRIVE_FPS,
+                                              live_cost / DRIVE_SHARE);
+        if (live)
+            p->stale = p->dirty = 1;
         tui_frame(t);
+        if (live) {
+            live_at = tui_now();
+            live_cost = live_at - now;
+            t->stats.live_frames++;
+        }
     }
     t->polling = 0;
     t->prog_on = 0;

@@ -23,6 +23,7 @@ typedef struct {
     double key_sum, key_max;
     long key_n;        /* key batches that reached the screen */
     long frames;
+    long live_frames;  /* redraws of a live result (tui_drive) */
 } tui_stats;
 
 typedef struct tui {
