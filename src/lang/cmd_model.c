@@ -141,6 +141,68 @@ static ss_status change_params(session *s, const ss_stmt *st, int bare_ok,
     return rc;
 }
 
+/* bound MODEL p=lo..hi ... narrows, bound MODEL p ... restores. Every
+ * argument is checked on a copy first, so an error changes nothing. */
+ss_status cmd_bound(session *s, const ss_stmt *st)
+{
+    model *m;
+    ss_status rc = get_model(s, st, &m);
+    if (rc != SS_OK)
+        return rc;
+    if (st->nargs < 2)
+        return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                           "bound needs a parameter: p=lo..hi narrows it, "
+                           "a bare p restores the family's range");
+    model *c = model_clone(m);
+    if (!c)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    for (size_t k = 1; k < st->nargs && rc == SS_OK; k++) {
+        const ss_stmt_arg *a = &st->args[k];
+        const char *pname = a->key ? a->key : a->v.str;
+        int col = a->key ? a->key_col : a->v.col;
+        if (!a->key && a->v.kind != VAL_IDENT) {
+            rc = SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
+                             "bound takes p=lo..hi or a parameter name, not "
+                             "a %s", val_kind_name(a->v.kind));
+            break;
+        }
+        if (a->key && a->v.kind != VAL_RANGE) {
+            rc = SS_FAIL_COL(SS_ERR_USAGE, a->v.col,
+                             "bound %s= takes a range lo..hi, not a %s",
+                             a->key, val_kind_name(a->v.kind));
+            break;
+        }
+        size_t i;
+        rc = model_param_lookup(c, pname, &i);
+        if (rc != SS_OK) {
+            ss_error_set_col(col);
+            break;
+        }
+        if (a->key) {
+            rc = model_bound(c, i, a->v.lo, a->v.hi);
+            if (rc != SS_OK)
+                ss_error_set_col(a->v.col);
+        } else {
+            model_unbound(c, i);
+        }
+    }
+    if (rc == SS_OK) { /* every argument held: the same on the model */
+        for (size_t k = 1; k < st->nargs; k++) {
+            const ss_stmt_arg *a = &st->args[k];
+            size_t i;
+            model_param_lookup(m, a->key ? a->key : a->v.str, &i);
+            if (a->key)
+                model_bound(m, i, a->v.lo, a->v.hi);
+            else
+                model_unbound(m, i);
+        }
+        snprintf(s->current, sizeof s->current, "%s",
+                 args_pos(st, 0)->v.str);
+    }
+    model_free(c);
+    return rc;
+}
+
 ss_status cmd_set(session *s, const ss_stmt *st)
 {
     return change_params(s, st, 0, -1);

@@ -320,6 +320,18 @@ static const cmd_def table[] = {
     {"free", "free NAME param ...", "release fixed parameters",
      "Marks parameters as free again.\n\n    free g w1", cmd_free,
      COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
+    {"bound", "bound NAME param=lo..hi ... | bound NAME param ...",
+     "narrow a parameter's range (or restore the family's)",
+     "`bound g w2=-1..1` narrows w2 to [-1, 1] inside the family's range: "
+     "`set`, `fix`, training and fits then keep w2 there (a compact range "
+     "for the second mean is what the theory of the likelihood ratio of a "
+     "mixture needs). The current value must lie inside the new range, and "
+     "lo < hi (a single value is `fix`). `bound g w2` restores the family's "
+     "range. `show` marks a bounded range with the family's beside it. "
+     "Every parameter named is checked first: an error changes nothing."
+     "\n\n    bound g w2=-1..1\n    bound g w1=-2..2 w2=-1..1\n    bound g "
+     "w2",
+     cmd_bound, COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

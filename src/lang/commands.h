@@ -76,6 +76,7 @@ ss_status cmd_models(session *s, const ss_stmt *st);
 ss_status cmd_set(session *s, const ss_stmt *st);
 ss_status cmd_fix(session *s, const ss_stmt *st);
 ss_status cmd_free(session *s, const ss_stmt *st);
+ss_status cmd_bound(session *s, const ss_stmt *st);
 ss_status cmd_show(session *s, const ss_stmt *st);
 ss_status cmd_sample(session *s, const ss_stmt *st);
 ss_status cmd_fim(session *s, const ss_stmt *st);

@@ -23,6 +23,16 @@ static void print_range(char *buf, size_t n, double lo, double hi)
     snprintf(buf, n, "[%s, %s]", a, b);
 }
 
+/* A range from `bound`, with the family's range it narrows. */
+static void print_bounded(char *buf, size_t n, const model *m, size_t i)
+{
+    char fam[80];
+    print_range(fam, sizeof fam, model_family_lo(m, i),
+                model_family_hi(m, i));
+    size_t l = strlen(buf);
+    snprintf(buf + l, n - l, " (bound; family %s)", fam);
+}
+
 /* The blow-down coordinates of the current point, when the family has a
  * chart (or why they are undefined here). */
 static void show_coords(session *s, const model *m)
@@ -79,8 +89,10 @@ static void show_model(session *s, const char *name, const model *m)
     if (s->csv)
         tbl_header(t, 4, "hi");
     for (size_t i = 0; i < m->P; i++) {
-        char r[80];
+        char r[192];
         print_range(r, sizeof r, model_param_lo(m, i), model_param_hi(m, i));
+        if (model_is_bounded(m, i)) /* `bound`: say so, and what it narrows */
+            print_bounded(r, sizeof r, m, i);
         tbl_row(t);
         tbl_str(t, 0, MODEL_PNAME(m, i));
         tbl_num(t, 1, m->theta[i]);

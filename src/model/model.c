@@ -100,7 +100,7 @@ static double seg_hi(const model *m, const model_seg *sg, size_t k)
     return sg->hi_each ? sg->hi_each[k] : m->groups[sg->group].hi;
 }
 
-double model_param_lo(const model *m, size_t i)
+double model_family_lo(const model *m, size_t i)
 {
     if (i >= m->P)
         return NAN;
@@ -108,12 +108,66 @@ double model_param_lo(const model *m, size_t i)
     return seg_lo(m, sg, i - sg->first);
 }
 
-double model_param_hi(const model *m, size_t i)
+double model_family_hi(const model *m, size_t i)
 {
     if (i >= m->P)
         return NAN;
     const model_seg *sg = seg_of(m, i);
     return seg_hi(m, sg, i - sg->first);
+}
+
+int model_is_bounded(const model *m, size_t i)
+{
+    return m->ubound && i < m->P && !isnan(m->ubound[2 * i]);
+}
+
+double model_param_lo(const model *m, size_t i)
+{
+    return model_is_bounded(m, i) ? m->ubound[2 * i] : model_family_lo(m, i);
+}
+
+double model_param_hi(const model *m, size_t i)
+{
+    return model_is_bounded(m, i) ? m->ubound[2 * i + 1]
+                                  : model_family_hi(m, i);
+}
+
+ss_status model_bound(model *m, size_t i, double lo, double hi)
+{
+    char nm[MODEL_NAME_MAX];
+    if (i >= m->P)
+        return SS_FAIL(SS_ERR_RANGE, "no parameter %zu", i);
+    model_param_name(m, i, nm, sizeof nm);
+    double flo = model_family_lo(m, i), fhi = model_family_hi(m, i);
+    if (!(lo < hi))
+        return SS_FAIL(SS_ERR_RANGE, "bound %s=%g..%g is empty (a single "
+                                     "value is `fix %s=%g`)",
+                       nm, lo, hi, nm, lo);
+    if (lo < flo || hi > fhi)
+        return SS_FAIL(SS_ERR_RANGE, "bound %s=%g..%g leaves the family's "
+                                     "range [%g, %g]",
+                       nm, lo, hi, flo, fhi);
+    double v = m->theta[i];
+    if (!(v >= lo && v <= hi))
+        return SS_FAIL(SS_ERR_RANGE, "%s = %g lies outside %g..%g: set it "
+                                     "inside first",
+                       nm, v, lo, hi);
+    if (!m->ubound) {
+        m->ubound = malloc(2 * m->P * sizeof *m->ubound);
+        if (!m->ubound)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        for (size_t k = 0; k < 2 * m->P; k++)
+            m->ubound[k] = NAN;
+    }
+    m->ubound[2 * i] = lo;
+    m->ubound[2 * i + 1] = hi;
+    return SS_OK;
+}
+
+void model_unbound(model *m, size_t i)
+{
+    if (model_is_bounded(m, i))
+        m->ubound[2 * i] = m->ubound[2 * i + 1] = NAN;
 }
 
 int model_param_group(const model *m, size_t i)
@@ -551,6 +605,7 @@ void model_free(model *m)
     free(m->theta);
     free(m->is_free);
     free(m->groups);
+    free(m->ubound);
     free(m);
 }
 
@@ -758,8 +813,13 @@ model *model_clone(const model *src)
     m->optvec = NULL;
     m->segs = NULL;
     m->state = NULL;
+    m->ubound = NULL;
     size_t no = src->type->nopts ? src->type->nopts : 1;
     int ok = 1;
+    if (src->ubound) {
+        m->ubound = dup_doubles(src->ubound, 2 * src->P);
+        ok = m->ubound != NULL;
+    }
     m->theta = dup_doubles(src->theta, src->P);
     m->is_free = malloc(src->P ? src->P : 1);
     m->groups = malloc((src->ngroups ? src->ngroups : 1) * sizeof *m->groups);

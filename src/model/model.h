@@ -302,6 +302,10 @@ struct model {
     void *state;                /* family-private, from configure */
     model_seg *segs;            /* the layout: private to model.c */
     size_t nsegs;
+    /* `bound`: a user's narrower range per parameter (lo at 2i, hi at
+     * 2i + 1), or NULL when no parameter has one (allocated on first use;
+     * NaN entries: the family's range). */
+    double *ubound;
 };
 
 /* Registry */
@@ -341,6 +345,18 @@ const char *model_param_name(const model *m, size_t i, char *buf, size_t n);
     model_param_name((m), (i), (char[MODEL_NAME_MAX]){0}, MODEL_NAME_MAX)
 double model_param_lo(const model *m, size_t i);
 double model_param_hi(const model *m, size_t i);
+/* The family's own range, whatever `bound` narrowed it to. */
+double model_family_lo(const model *m, size_t i);
+double model_family_hi(const model *m, size_t i);
+/* `bound`: narrow parameter i to [lo, hi] (lo < hi, inside the family's
+ * range, containing the current value), which model_param_lo/_hi then
+ * report to every user of the bounds (set, fits, training, experiments).
+ * On error nothing changes. */
+ss_status model_bound(model *m, size_t i, double lo, double hi);
+/* Back to the family's range. */
+void model_unbound(model *m, size_t i);
+/* 1 when parameter i has a range from `bound`. */
+int model_is_bounded(const model *m, size_t i);
 /* Index into m->groups of the group parameter i belongs to, or -1. */
 int model_param_group(const model *m, size_t i);
 /* Bytes the layout takes for names and bounds (segments, groups and any

@@ -26,7 +26,7 @@
  * they have no option table and are not checked key by key. */
 static int takes_params(const char *name)
 {
-    static const char *const v[] = {"model", "set", "fix", "free", "echo"};
+    static const char *const v[] = {"model", "set", "fix", "free", "bound", "echo"};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         if (strcmp(name, v[i]) == 0)
             return 1;
