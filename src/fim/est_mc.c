@@ -42,7 +42,6 @@ typedef struct {
     model *m; /* this thread's own copy */
     gsl_rng *r;
     gsl_matrix *X, *S;
-    double *ell;
 } iid_worker;
 
 static void iid_worker_free(void *p)
@@ -56,7 +55,6 @@ static void iid_worker_free(void *p)
         gsl_matrix_free(w->X);
     if (w->S)
         gsl_matrix_free(w->S);
-    free(w->ell);
     free(w);
 }
 
@@ -71,8 +69,7 @@ static void *iid_worker_alloc(void *ctx)
     w->r = ss_rng_alloc();
     w->X = gsl_matrix_alloc(FIM_MC_CHUNK, s->m->type->data_cols(s->m));
     w->S = gsl_matrix_alloc(FIM_MC_CHUNK, s->m->P);
-    w->ell = malloc(FIM_MC_CHUNK * sizeof *w->ell);
-    if (!w->m || !w->r || !w->X || !w->S || !w->ell) {
+    if (!w->m || !w->r || !w->X || !w->S) {
         iid_worker_free(w);
         SS_FAIL(SS_ERR_NOMEM, "out of memory for a Monte-Carlo worker");
         return NULL;
@@ -97,8 +94,8 @@ static ss_status iid_run(void *p, size_t c, double *row)
     ss_rng_seed(w->r, s->seed, SS_STREAM_MC, c);
     ss_status st = m->type->sample(m, m->theta, w->r, &Xv.matrix);
     if (st == SS_OK)
-        st = m->type->loglik_terms(m, m->theta, &Xv.matrix, w->ell,
-                                   &Sv.matrix);
+        st = m->type->loglik_terms(m, m->theta, &Xv.matrix, NULL,
+                                   &Sv.matrix); /* scores only */
     if (st == SS_OK && !fim_all_finite(&Sv.matrix))
         st = SS_FAIL(SS_ERR_NUMERIC,
                      "a score of %s is not finite at a sampled point",
@@ -192,7 +189,6 @@ typedef struct {
     size_t n, nb, burnin, k, kk, b, used, done_b;
     gsl_rng *r;
     gsl_matrix *X, *S;
-    double *ell;
     long double *T; /* T[b kk + e]: the sum of the products of entry e */
     size_t *len;
 } series_state;
@@ -204,7 +200,6 @@ static void series_free(series_state *s)
         gsl_matrix_free(s->X);
     if (s->S)
         gsl_matrix_free(s->S);
-    free(s->ell);
     free(s->T);
     free(s->len);
     free(s);
@@ -226,10 +221,9 @@ static ss_status series_start(const model *m, const fim_request *req,
     s->r = ss_rng_alloc();
     s->X = gsl_matrix_alloc(rows, 1);
     s->S = gsl_matrix_alloc(rows, m->P);
-    s->ell = malloc(rows * sizeof *s->ell);
     s->T = calloc(nb * s->kk, sizeof *s->T);
     s->len = calloc(nb, sizeof *s->len);
-    if (!s->r || !s->X || !s->S || !s->ell || !s->T || !s->len) {
+    if (!s->r || !s->X || !s->S || !s->T || !s->len) {
         series_free(s);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory (a series of %zu draws)",
                        rows);
@@ -255,8 +249,8 @@ static ss_status series_iterate(series_state *s)
     ss_rng_seed(s->r, s->seed, SS_STREAM_MC, b);
     ss_status st = m->type->sample(m, m->theta, s->r, &Xv.matrix);
     if (st == SS_OK)
-        st = m->type->loglik_terms(m, m->theta, &Xv.matrix, s->ell,
-                                   &Sv.matrix);
+        st = m->type->loglik_terms(m, m->theta, &Xv.matrix, NULL,
+                                   &Sv.matrix); /* scores only */
     gsl_matrix_view Su = gsl_matrix_submatrix(s->S, s->burnin, 0, lb, m->P);
     if (st == SS_OK && !fim_all_finite(&Su.matrix))
         st = SS_FAIL(SS_ERR_NUMERIC,

@@ -91,12 +91,15 @@ static void par_init(gmm_par *g, const model *m, const double *theta)
 /* Evaluate at the point with offsets y1 = x - w1, y2 = x - w2 (passed
  * separately so that the quadrature can form them without the rounding of
  * x itself when |x| >> s). */
-static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
+static inline void pt_eval_lp(const gmm_par *g, double y1, double y2,
+                              gmm_pt *q, int want_lp)
 {
     q->z1 = div_s(g, y1);
     q->z2 = div_s(g, y2);
-    q->lphi1 = -0.5 * q->z1 * q->z1 - g->lnorm;
-    q->lphi2 = -0.5 * q->z2 * q->z2 - g->lnorm;
+    if (want_lp) {
+        q->lphi1 = -0.5 * q->z1 * q->z1 - g->lnorm;
+        q->lphi2 = -0.5 * q->z2 * q->z2 - g->lnorm;
+    }
     /* (z1^2 - z2^2) / 2 = (z1 - z2)(z1 + z2) / 2 with z1 - z2 = u / s; the
      * halves are added separately so that huge |x| cannot overflow early. */
     q->d = g->u == 0.0 ? 0.0 : g->us * (0.5 * q->z1 + 0.5 * q->z2);
@@ -104,11 +107,13 @@ static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
     if (g->v == 0.0) {
         q->r1 = 1.0;
         q->r2 = 0.0;
-        q->lp = q->lphi1;
+        if (want_lp)
+            q->lp = q->lphi1;
     } else if (g->v == 1.0) {
         q->r1 = 0.0;
         q->r2 = 1.0;
-        q->lp = q->lphi2;
+        if (want_lp)
+            q->lp = q->lphi2;
     } else {
         /* e = log of the odds of component 2; finite or +-inf, never NaN.
          * t = e^{-|e|} <= 1 (exp(-e) for e >= 0, exp(e) below: the same
@@ -120,8 +125,15 @@ static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
         double rb = 1.0 / (1.0 + t), rt = t * rb;
         q->r2 = pos ? rb : rt;
         q->r1 = pos ? rt : rb;
-        q->lp = (pos ? g->lv + q->lphi2 : g->l1v + q->lphi1) + log1p(t);
+        if (want_lp)
+            q->lp = (pos ? g->lv + q->lphi2 : g->l1v + q->lphi1) + log1p(t);
     }
+}
+
+/* Everything, with log p (the log-likelihood term). */
+static void pt_eval(const gmm_par *g, double y1, double y2, gmm_pt *q)
+{
+    pt_eval_lp(g, y1, y2, q, 1);
 }
 
 /* (phi2 - phi1) / p without cancellation: a ratio in (0, 1/min(v, 1-v)]
@@ -150,6 +162,59 @@ static double score_v(const gmm_par *g, const gmm_pt *q)
 static double score_w(const gmm_par *g, double r, double z)
 {
     return r == 0.0 ? 0.0 : r * div_s(g, z);
+}
+
+/* The scores of up to GMM_BLOCK points x[i * tda] at 0 < v < 1 into the
+ * rows of S (stride stda), without log p: the formulas of pt_eval,
+ * score_v and score_w, operation for operation (the same bits), in
+ * passes over the block so that the arithmetic runs in loops without
+ * calls and every exponential in a loop of nothing else: score_v's
+ * choice between expm1 and exp (random from draw to draw) becomes two
+ * index lists instead of a branch. */
+#define GMM_BLOCK 256
+static void scores_block(const gmm_par *g, const double *x, size_t tda,
+                         size_t n, double *S, size_t stda)
+{
+    double z1[GMM_BLOCK], z2[GMM_BLOCK], d[GMM_BLOCK], e[GMM_BLOCK];
+    double t[GMM_BLOCK], ed[GMM_BLOCK], em1[GMM_BLOCK];
+    unsigned short lo[GMM_BLOCK], hi[GMM_BLOCK];
+    const int zero_u = g->u == 0.0;
+    size_t nlo = 0, nhi = 0;
+    for (size_t i = 0; i < n; i++) {
+        double xi = x[i * tda];
+        z1[i] = div_s(g, xi - g->w1);
+        z2[i] = div_s(g, xi - g->w2);
+        d[i] = zero_u ? 0.0 : g->us * (0.5 * z1[i] + 0.5 * z2[i]);
+        e[i] = d[i] + g->logit;
+        int small = fabs(d[i]) <= M_LN2;
+        lo[nlo] = (unsigned short)i;
+        hi[nhi] = (unsigned short)i;
+        nlo += small;
+        nhi += !small;
+    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = exp(-fabs(e[i]));
+    for (size_t k = 0; k < nlo; k++) {
+        size_t i = lo[k];
+        em1[i] = expm1(-fabs(d[i]));
+        ed[i] = 1.0 + em1[i];
+    }
+    for (size_t k = 0; k < nhi; k++) {
+        size_t i = hi[k];
+        ed[i] = exp(-fabs(d[i]));
+        em1[i] = ed[i] - 1.0;
+    }
+    const double v = g->v, v1 = 1.0 - g->v;
+    for (size_t i = 0; i < n; i++) {
+        int pe = e[i] >= 0.0, pd = d[i] >= 0.0;
+        double rb = 1.0 / (1.0 + t[i]), rt = t[i] * rb;
+        double r2 = pe ? rb : rt, r1 = pe ? rt : rb;
+        double a = pd ? v : v1, b = pd ? v1 : v;
+        double *row = S + i * stda;
+        row[P_V] = (pd ? -em1[i] : em1[i]) / (a + b * ed[i]);
+        row[P_W1] = score_w(g, r1, z1[i]);
+        row[P_W2] = score_w(g, r2, z2[i]);
+    }
 }
 
 /* ---- type hooks ---------------------------------------------------------- */
@@ -245,6 +310,8 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
 {
     if (data->size2 < 1)
         return SS_FAIL(SS_ERR_USAGE, "gmm: data needs 1 column (x)");
+    if (!ell && !scores)
+        return SS_OK;
     if (scores && (scores->size1 != data->size1 || scores->size2 != NPAR))
         return SS_FAIL(SS_ERR_USAGE, "gmm: scores must be %zu x %d, got "
                                      "%zu x %zu", data->size1, NPAR,
@@ -261,6 +328,27 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
     par_init(&g, m, theta);
     const double *src = data->data;
     const size_t tda = data->tda;
+    if (!ell && g.v > 0.0 && g.v < 1.0) { /* scores only (Monte-Carlo) */
+        for (size_t i = 0; i < data->size1; i += GMM_BLOCK) {
+            size_t nb = data->size1 - i < GMM_BLOCK ? data->size1 - i
+                                                    : GMM_BLOCK;
+            scores_block(&g, src + i * tda, tda, nb,
+                         scores->data + i * scores->tda, scores->tda);
+        }
+        return SS_OK;
+    }
+    if (!ell) { /* scores only at v = 0 or 1 */
+        for (size_t i = 0; i < data->size1; i++) {
+            gmm_pt q;
+            double x = src[i * tda];
+            pt_eval_lp(&g, x - g.w1, x - g.w2, &q, 0);
+            double *row = scores->data + i * scores->tda;
+            row[P_V] = score_v(&g, &q);
+            row[P_W1] = score_w(&g, q.r1, q.z1);
+            row[P_W2] = score_w(&g, q.r2, q.z2);
+        }
+        return SS_OK;
+    }
     for (size_t i = 0; i < data->size1; i++) {
         gmm_pt q;
         double x = src[i * tda];

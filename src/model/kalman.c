@@ -211,7 +211,8 @@ ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
     for (; t < n && !steady; t++) {
         double x = gsl_matrix_get(data, t, 0);
         double F = Pm[0], iF = 1.0 / F, v = x - a[0];
-        ell[t] = -0.5 * (lc + log(F) + v * v * iF / s2);
+        if (ell)
+            ell[t] = -0.5 * (lc + log(F) + v * v * iF / s2);
         for (size_t i = 0; i < r; i++) {
             g[i] = Pm[i * r];
             af[i] = a[i] + g[i] * v * iF;
@@ -253,7 +254,8 @@ ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
     /* steady state: F = 1, g = R, dF = 0, dg_k = dR_k */
     for (; t < n; t++) {
         double x = gsl_matrix_get(data, t, 0), v = x - a[0];
-        ell[t] = -0.5 * (lc + v * v / s2);
+        if (ell)
+            ell[t] = -0.5 * (lc + v * v / s2);
         for (size_t k = 0; k < nd; k++) {
             double *dak = da[k], dv = -dak[0];
             gsl_matrix_set(scores, t, k, -v * dv / s2);

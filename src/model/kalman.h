@@ -50,7 +50,8 @@ int kalman_is_steady(const kalman_ss *f, const double *Pm, const double *dP,
 
 /* The log-likelihood terms ell[t] = log p(x_t | x_1..x_{t-1}) of the series
  * in column 0 of data (innovation variance s2) and, when scores != NULL
- * (n x (p + q)), their derivatives in the coefficients. */
+ * (n x (p + q)), their derivatives in the coefficients (ell may be NULL
+ * when only those are wanted). */
 ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
                         double *ell, gsl_matrix *scores);
 

@@ -271,7 +271,8 @@ static ss_status mlp2_loglik_terms(const model *m, const double *theta,
         double f = grad_f(&c, theta, x, grad);
         double res = gsl_matrix_get(data, i, c.d) - f;
         double z = res / c.sigma;
-        ell[i] = -0.5 * z * z - lnorm;
+        if (ell)
+            ell[i] = -0.5 * z * z - lnorm;
         if (scores) {
             double a = res / s2;
             for (size_t p = 0; p < c.P; p++)

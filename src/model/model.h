@@ -166,7 +166,9 @@ struct model_type {
     /* The log-likelihood of a data set as a sum of terms (one per i.i.d.
      * observation; the prediction-error decomposition for a series): fills
      * ell[i] and, when scores != NULL, row i of scores (n x P) with the
-     * gradient of term i over all P parameters. */
+     * gradient of term i over all P parameters. ell may be NULL when only
+     * the scores are wanted (a Monte-Carlo FIM): the terms are then not
+     * computed. */
     ss_status (*loglik_terms)(const model *m, const double *theta,
                               const gsl_matrix *data, double *ell,
                               gsl_matrix *scores);

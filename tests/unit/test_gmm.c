@@ -337,6 +337,78 @@ static void test_extremes_no_nan(void **state)
     gsl_matrix_free(sc);
 }
 
+/* Scores without the log-likelihood terms (ell = NULL, the Monte-Carlo
+ * FIM's call: in blocks, the exponentials in their own loops) are the
+ * scores of the full route bit for bit: at the extreme data and boundary
+ * weights of test_extremes_no_nan, far from the origin (|w| >> s), on a
+ * strided column, and on sampled data over several blocks (1000 rows:
+ * three full blocks of 256 and a partial one). */
+static void scores_only_same(const model *m, const gsl_matrix *d,
+                             const char *what)
+{
+    size_t n = d->size1;
+    gsl_matrix *sa = gsl_matrix_alloc(n, NP), *sb = gsl_matrix_alloc(n, NP);
+    double *ell = malloc(n * sizeof *ell);
+    gsl_matrix_set_all(sb, 42.0);
+    assert_int_equal(model_gmm->loglik_terms(m, m->theta, d, ell, sa), SS_OK);
+    assert_int_equal(model_gmm->loglik_terms(m, m->theta, d, NULL, sb),
+                     SS_OK);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < NP; k++) {
+            double a = gsl_matrix_get(sa, i, k), b = gsl_matrix_get(sb, i, k);
+            if (memcmp(&a, &b, sizeof a) != 0)
+                fail_msg("%s: x = %g, score %d: %a with ell, %a without",
+                         what, gsl_matrix_get(d, i, 0), k, a, b);
+        }
+    free(ell);
+    gsl_matrix_free(sa);
+    gsl_matrix_free(sb);
+}
+
+static void test_scores_without_ell(void **state)
+{
+    (void)state;
+    static const double xs[] = {0.0,     1e3,    -1e3,     1e10,  -1e10,
+                                1e200,   -1e200, 1e308,    -1e308, DBL_MAX,
+                                -DBL_MAX, 4.5e-310, -0.73, -0.73 + 0.97,
+                                -0.7299999, 3.9, -5.2};
+    static const double vs[] = {0.0, 4.9e-324, 1e-300, 1e-6, 0.385,
+                                0.5, 1 - 1e-12, 1.0};
+    static const double ss[] = {1e-3, 0.7, 1.0, 1e3};
+    static const double us[] = {0.0, 1e-9, 1.94, -50.0, 700.0};
+    size_t n = NPTS(xs);
+    gsl_matrix *d = gsl_matrix_alloc(n, 1);
+    for (size_t i = 0; i < n; i++)
+        gsl_matrix_set(d, i, 0, xs[i]);
+    for (size_t a = 0; a < NPTS(vs); a++)
+        for (size_t b = 0; b < NPTS(ss); b++)
+            for (size_t c = 0; c < NPTS(us); c++) {
+                model *m = make(ss[b], vs[a], -0.73, -0.73 + us[c] * ss[b]);
+                scores_only_same(m, d, "extremes");
+                model_free(m);
+            }
+    gsl_matrix_free(d);
+
+    /* sampled data: generic, near and on the singular sets, |w| >> s */
+    const point pts[] = {generic[0], generic[2], near_sing[0], near_sing[1],
+                         near_sing[3], on_sing[0], on_sing[1], on_sing[2],
+                         {1.0, 0.3, 1e6, 1e6 + 2.5, "|w| >> s"},
+                         {0.7, 0.6, -3e5, -3e5 - 40.0, "far apart"}};
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 2024);
+    gsl_matrix *x = gsl_matrix_alloc(1000, 2);
+    for (size_t i = 0; i < NPTS(pts); i++) {
+        model *m = make(pts[i].s, pts[i].v, pts[i].w1, pts[i].w2);
+        gsl_matrix_view col = gsl_matrix_submatrix(x, 0, 1, 1000, 1);
+        assert_int_equal(model_gmm->sample(m, m->theta, r, &col.matrix),
+                         SS_OK);
+        scores_only_same(m, &col.matrix, pts[i].label);
+        model_free(m);
+    }
+    gsl_matrix_free(x);
+    gsl_rng_free(r);
+}
+
 static void test_loglik_value(void **state)
 {
     (void)state;
@@ -1037,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_fim_limits),
         cmocka_unit_test(test_sampler),
         cmocka_unit_test(test_sampler_same_draws),
+        cmocka_unit_test(test_scores_without_ell),
         cmocka_unit_test(test_fim_routes_agree),
         cmocka_unit_test(test_bench),
     };

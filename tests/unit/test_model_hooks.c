@@ -183,6 +183,46 @@ static void test_loglik_grad(void **state)
     tu_done(&c);
 }
 
+/* loglik_terms with ell = NULL (scores only, what a Monte-Carlo FIM asks
+ * for) gives every family's scores bit for bit as with ell. */
+static void test_scores_without_ell(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *family, *args;
+    } pts[] = {
+        {"gmm", "v=0.3 w1=-0.4 w2=0.9"},
+        {"gmm", "v=0 w1=0 w2=0.5"},
+        {"mlp2", "d=2 w1=0.385 w2=-0.73 J1=[0.9,-0.4] J2=[-0.2,1.1]"},
+        {"arma", "ar=[0.5,-0.3] ma=[0.4]"},
+    };
+    tu_ctx c = {0};
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+        tu_where(&c, "%s %s", pts[i].family, pts[i].args);
+        model *m = mk(pts[i].family, pts[i].args);
+        gsl_matrix *X = draw(m, 700, 5 + i);
+        gsl_matrix *Sa = gsl_matrix_alloc(700, m->P);
+        gsl_matrix *Sb = gsl_matrix_alloc(700, m->P);
+        double *ell = malloc(700 * sizeof *ell);
+        gsl_matrix_set_all(Sb, 42.0);
+        TU_CHECK(&c,
+                 m->type->loglik_terms(m, m->theta, X, ell, Sa) == SS_OK &&
+                     m->type->loglik_terms(m, m->theta, X, NULL, Sb) ==
+                         SS_OK,
+                 "loglik_terms");
+        TU_CHECK(&c,
+                 memcmp(Sa->data, Sb->data,
+                        700 * m->P * sizeof(double)) == 0,
+                 "scores without ell differ");
+        free(ell);
+        gsl_matrix_free(Sa);
+        gsl_matrix_free(Sb);
+        gsl_matrix_free(X);
+        model_free(m);
+    }
+    tu_done(&c);
+}
+
 /* ---- mlp2 mean and Jacobian --------------------------------------------- */
 
 static double g_act(int tanh_act, double t)
@@ -664,6 +704,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_kind),
         cmocka_unit_test(test_loglik_grad),
+        cmocka_unit_test(test_scores_without_ell),
         cmocka_unit_test(test_mlp2_mean_jacobian),
         cmocka_unit_test(test_mlp2_gram_vs_fim),
         cmocka_unit_test(test_kl_vs_mc),
