@@ -21,6 +21,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -406,6 +407,21 @@ static void test_power_sums_lanes(void **state)
         gsl_matrix_set(A, 1234, 3, bad[q]);
         assert_false(fim_all_finite(&S.matrix));
         gsl_matrix_set(A, 1234, 3, 0.5);
+        gsl_matrix_free(C);
+    }
+    /* contiguous, in eight sums and a tail: a bad entry anywhere of 1 to
+     * 21 rows of 3 is found, and DBL_MAX everywhere is finite */
+    for (size_t rows = 1; rows <= 21; rows++) {
+        gsl_matrix *C = gsl_matrix_alloc(rows, 3);
+        gsl_matrix_set_all(C, -DBL_MAX);
+        assert_true(fim_all_finite(C));
+        for (size_t e = 0; e < 3 * rows; e++)
+            for (int q = 0; q < 2; q++) {
+                C->data[e] = q ? NAN : INFINITY;
+                assert_false(fim_all_finite(C));
+                C->data[e] = DBL_MAX;
+                assert_true(fim_all_finite(C));
+            }
         gsl_matrix_free(C);
     }
     gsl_rng_free(r);
