@@ -119,7 +119,7 @@ static int bench_gmm_mc(void)
     const size_t n = 1000000;
     gsl_matrix *X = gsl_matrix_alloc(n, 1), *S = gsl_matrix_alloc(n, 3);
     double *ell = malloc(n * sizeof *ell);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = ss_rng_alloc_fast(); /* the Monte-Carlo FIM's generator */
     double ts = INFINITY, tl = INFINITY, to = INFINITY, tm = INFINITY;
     for (int rep = 0; rep < 3; rep++) {
         gsl_rng_set(r, 1);

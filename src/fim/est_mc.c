@@ -66,7 +66,7 @@ static void *iid_worker_alloc(void *ctx)
         return NULL;
     w->s = s;
     w->m = model_clone(s->m);
-    w->r = ss_rng_alloc();
+    w->r = ss_rng_alloc_fast(); /* draws are most of the cost */
     w->X = gsl_matrix_alloc(FIM_MC_CHUNK, s->m->type->data_cols(s->m));
     w->S = gsl_matrix_alloc(FIM_MC_CHUNK, s->m->P);
     if (!w->m || !w->r || !w->X || !w->S) {
