@@ -4,6 +4,7 @@
 #include "fim/estimator.h"
 #include "fim/map.h"
 #include "fim/spectrum.h"
+#include "infer/fit.h"
 #include "learn/flow.h"
 #include "learn/train.h"
 #include "learn/plateau.h"
@@ -214,6 +215,22 @@ static const cmd_opt replicate_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    {.key = NULL}};
+
+static const cmd_opt fit_opts[] = {
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the data set to fit"},
+    {.key = "starts", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = FIT_STARTS_MAX, .def = STR(FIT_STARTS_DEFAULT),
+     .help = "starting points: the model's point, a deterministic spread, "
+             "then random ones"},
+    {.key = "method", .kind = OPT_WORD, .choice = fit_method_name,
+     .def = "auto", .help = "the optimiser (auto: the family's route)"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "0", .help = "seed of the random starts (start j uses its own "
+                         "stream)"},
+    {.key = "maxiter", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
+     .def = STR(FIT_MAXITER_DEFAULT), .help = "iterations per start"},
     {.key = NULL}};
 
 static const cmd_opt export_opts[] = {
@@ -533,6 +550,37 @@ static const cmd_def table[] = {
      "    plot T col=\"w1,w2\"\n"
      "    replicate g n=200 reps=100 method=observed as T2",
      cmd_replicate, COMPL_MODEL, replicate_opts, &obj_reptable, CMD_AS_REQUIRED, "TABLE"},
+    {"fit", "fit NAME",
+     "the maximum-likelihood estimate of a model's free parameters on a data set",
+     "Maximises the log-likelihood of data=D over the free parameters of "
+     "the model NAME (fixed ones keep their values) from starts=K starting "
+     "points: the model's point, a deterministic spread, then random ones "
+     "from the stream of seed= (the same seed, the same fit). The route is "
+     "the family's (method=auto):\n"
+     "  em    EM steps (gmm), within the parameter bounds\n"
+     "  pacf  BFGS on the exact Kalman likelihood over partial "
+     "autocorrelations tanh(u) (arma): stationary and invertible at every "
+     "iterate; sigma2 is the model's known option\n"
+     "  lm    Levenberg-Marquardt on the residuals (y - f(x))/sigma "
+     "(mlp2)\n"
+     "Prints every parameter (free or fixed) with its standard error from "
+     "the observed information at the estimate (none, with the reason, when "
+     "that is not positive definite, the optimum is on a bound, or it lies "
+     "within 3/sqrt(n) of a singular set), the maximised log-likelihood l, "
+     "the iterations and how the best start stopped, and with k free "
+     "parameters AIC = -2l + 2k, BIC = -2l + k log n, MDL = -l + (k/2) log n. "
+     "With v, w1, w2 all free a gmm estimate is labelled w1 <= w2. With "
+     "nothing free it gives the log-likelihood at the point (k = 0). `show "
+     "FIT` prints it again; `export FIT f.csv` (or --format csv) writes one "
+     "field per line: loglik, n, k, aic, bic, mdl, iterations, converged, "
+     "starts, converged_starts, each parameter, se_ of each free one.\n\n"
+     "    model g gmm v=0.3 w1=-1 w2=1.5\n"
+     "    sample g n=1000 seed=1 as d\n"
+     "    fit g data=d as f\n"
+     "    model a arma ar=[0.5] ma=[0.3]\n"
+     "    sample a n=500 seed=2 as x\n"
+     "    fit a data=x starts=4 as fa",
+     cmd_fit, COMPL_MODEL, fit_opts, &obj_fit, CMD_AS_OPTIONAL, "FIT"},
     {"export", "export OBJECT FILE",
      "write a stored object to a file",
      "Writes any stored object (model, data set, FIM, spectrum, path, map) "

@@ -78,6 +78,7 @@ extern const obj_type obj_path;    /* path_result * */
 extern const obj_type obj_map;     /* map_result * */
 extern const obj_type obj_run;     /* learn_run * (learn/run.h) */
 extern const obj_type obj_reptable; /* reptable * (core/reptable.h) */
+extern const obj_type obj_fit;      /* fit_result * (infer/fit.h) */
 
 #define OBJ_NAME_MAX 64
 

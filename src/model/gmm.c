@@ -914,6 +914,24 @@ static ss_status gmm_em_step(const model *m, const double *theta,
     return SS_OK;
 }
 
+/* Label switching: with v, w1 and w2 all free, (v, w1, w2) and
+ * (1 - v, w2, w1) are the same mixture; the canonical labelling has
+ * w1 <= w2. */
+static int gmm_canonical(const model *m, double *theta, char *note, size_t n)
+{
+    if (!m->is_free[P_V] || !m->is_free[P_W1] || !m->is_free[P_W2])
+        return 0;
+    if (theta[P_W1] > theta[P_W2]) {
+        double t = theta[P_W1];
+        theta[P_W1] = theta[P_W2];
+        theta[P_W2] = t;
+        theta[P_V] = 1.0 - theta[P_V];
+    }
+    snprintf(note, n, "labelled so that w1 <= w2 ((v, w1, w2) and "
+                      "(1 - v, w2, w1) are the same mixture)");
+    return 1;
+}
+
 /* The battery's points on and near the singular sets (theory.md, section
  * 2). Separations stay small (|w2 - w1| <= 0.5 s) at v = 0, 1 and near
  * them: there s_v is lognormal-like with log-sd b, and s s^T must have
@@ -969,6 +987,7 @@ const model_type model_gmm_type = {
     .data_kind = MODEL_DATA_IID,
     .kl_from = gmm_kl_from,
     .em_step = gmm_em_step,
+    .canonical = gmm_canonical,
     .testpoints = gmm_testpoints,
     .ntestpoints = sizeof gmm_testpoints / sizeof gmm_testpoints[0],
 };

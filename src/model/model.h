@@ -270,6 +270,12 @@ struct model_type {
     ss_status (*online_steps)(const model *m, double *theta,
                               const model *teacher, gsl_rng *r, double eta,
                               size_t batch, size_t steps);
+    /* Label switching (infer/fit.c): when the free parameters allow
+     * swapping labels without changing the distribution, move theta to
+     * the family's canonical labelling in place, write the rule into
+     * note (n bytes) and return 1; return 0 when no swap applies. NULL:
+     * the family has no label symmetry. */
+    int (*canonical)(const model *m, double *theta, char *note, size_t n);
     /* Test points for the battery and the sweep, and how many. */
     const model_testpoint *testpoints;
     size_t ntestpoints;

@@ -1,0 +1,343 @@
+/* The pacf route (a series family whose parameters are the coefficient
+ * groups `ar` and `ma`, as arma's): the exact Gaussian log-likelihood
+ * maximised over unconstrained u, with partial autocorrelations
+ * r = tanh(u) in (-1, 1) and the coefficients from r by the Durbin-Levinson
+ * recursion (Monahan 1984; Jones 1980):
+ *   a^(k)_k = r_k,  a^(k)_i = a^(k-1)_i - r_k a^(k-1)_{k-i}  (i < k),
+ * ar = a^(p) (the polynomial 1 - sum ar_i z^i has its roots outside the
+ * unit circle for every r in (-1, 1)^p) and ma_j = -a^(q)_j from the MA
+ * group's own r (1 + sum ma_j z^j = 1 - sum a_j z^j: invertible). So every
+ * iterate is stationary and invertible. The gradient is analytic: the
+ * family's total score through the recursion's Jacobian (forward mode)
+ * and dr/du = 1 - r^2. GSL's BFGS2 minimises -l/n; converged when the
+ * gradient norm in u is below FIT_TOL_GRAD, or when the line search can
+ * make no progress with the gradient below sqrt(FIT_TOL_GRAD). A group
+ * must be all free or all fixed. */
+#include "infer/fit_int.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_multimin.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PACF_MAX 16
+
+typedef struct {
+    size_t first, count; /* the group in theta */
+    int is_free;
+    int ma;              /* coefficients are -a */
+} pgroup;
+
+typedef struct {
+    pgroup g[2];
+    size_t ng;
+    size_t nu;           /* unconstrained coordinates */
+    fit_ctx *c;
+    double *theta;       /* P: the current point */
+    double *grad;        /* P */
+    gsl_vector *u;
+    gsl_multimin_fdfminimizer *mz;
+    int failed;
+} pacf_ws;
+
+static ss_status pacf_applies(const model *m)
+{
+    if (m->type->data_kind != MODEL_DATA_SERIES)
+        return SS_FAIL(SS_ERR_USAGE, "fit method=pacf needs a series family");
+    size_t covered = 0;
+    for (size_t gi = 0; gi < m->ngroups; gi++) {
+        const model_group *g = &m->groups[gi];
+        if (strcmp(g->name, "ar") != 0 && strcmp(g->name, "ma") != 0)
+            continue;
+        covered += g->count;
+        if (g->count > PACF_MAX)
+            return SS_FAIL(SS_ERR_LIMIT, "fit method=pacf: at most %d "
+                                         "coefficients per group",
+                           PACF_MAX);
+        int nf = 0;
+        for (size_t i = g->first; i < g->first + g->count; i++)
+            nf += m->is_free[i] != 0;
+        if (nf != 0 && (size_t)nf != g->count)
+            return SS_FAIL(SS_ERR_USAGE,
+                           "fit method=pacf: the %s coefficients must be "
+                           "all free or all fixed (stationarity and "
+                           "invertibility are enforced on the whole "
+                           "polynomial)",
+                           g->name);
+    }
+    if (covered != m->P)
+        return SS_FAIL(SS_ERR_USAGE, "fit method=pacf needs parameters that "
+                                     "are the AR and MA coefficient groups "
+                                     "ar and ma");
+    return SS_OK;
+}
+
+/* a (the polynomial's coefficients) from r, and da[i][l] = d a_i / d r_l. */
+static void dl_forward(const double *r, size_t p, double *a, double *da)
+{
+    double prev[PACF_MAX], dprev[PACF_MAX * PACF_MAX];
+    for (size_t k = 0; k < p; k++) {
+        memcpy(prev, a, k * sizeof *a);
+        if (da)
+            memcpy(dprev, da, PACF_MAX * k * sizeof *da);
+        for (size_t i = 0; i < k; i++) {
+            a[i] = prev[i] - r[k] * prev[k - 1 - i];
+            if (da)
+                for (size_t l = 0; l < p; l++)
+                    da[i * PACF_MAX + l] =
+                        dprev[i * PACF_MAX + l] -
+                        r[k] * dprev[(k - 1 - i) * PACF_MAX + l] -
+                        (l == k ? prev[k - 1 - i] : 0.0);
+        }
+        a[k] = r[k];
+        if (da)
+            for (size_t l = 0; l < p; l++)
+                da[k * PACF_MAX + l] = l == k ? 1.0 : 0.0;
+    }
+}
+
+/* r from a (the step-down recursion); fails outside the stationary set. */
+static int dl_inverse(const double *a0, size_t p, double *r)
+{
+    double a[PACF_MAX], b[PACF_MAX];
+    memcpy(a, a0, p * sizeof *a);
+    for (size_t k = p; k-- > 0;) {
+        double rk = a[k];
+        if (!(fabs(rk) < 1))
+            return 0;
+        r[k] = rk;
+        double d = 1 - rk * rk;
+        for (size_t i = 0; i < k; i++)
+            b[i] = (a[i] + rk * a[k - 1 - i]) / d;
+        memcpy(a, b, k * sizeof *a);
+    }
+    return 1;
+}
+
+/* theta from u (the free groups), and d theta / d u into J (block per
+ * group: J[g][i][l]) when wanted. */
+static void u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
+                       double (*J)[PACF_MAX * PACF_MAX])
+{
+    size_t o = 0;
+    for (size_t gi = 0; gi < w->ng; gi++) {
+        const pgroup *g = &w->g[gi];
+        if (!g->is_free)
+            continue;
+        double r[PACF_MAX], a[PACF_MAX], dr[PACF_MAX];
+        for (size_t l = 0; l < g->count; l++) {
+            r[l] = tanh(gsl_vector_get(u, o + l));
+            dr[l] = 1 - r[l] * r[l];
+        }
+        dl_forward(r, g->count, a, J ? J[gi] : NULL);
+        double sgn = g->ma ? -1.0 : 1.0;
+        for (size_t i = 0; i < g->count; i++) {
+            theta[g->first + i] = sgn * a[i];
+            if (J)
+                for (size_t l = 0; l < g->count; l++)
+                    J[gi][i * PACF_MAX + l] *= sgn * dr[l];
+        }
+        o += g->count;
+    }
+}
+
+static double pacf_f(const gsl_vector *u, void *p)
+{
+    pacf_ws *w = p;
+    u_to_theta(w, u, w->theta, NULL);
+    double l;
+    if (fit_loglik(w->c, w->theta, &l) != SS_OK || !isfinite(l)) {
+        ss_clear_error();
+        return GSL_POSINF;
+    }
+    return -l / (double)w->c->n;
+}
+
+static void pacf_fdf(const gsl_vector *u, void *p, double *f, gsl_vector *g)
+{
+    pacf_ws *w = p;
+    double J[2][PACF_MAX * PACF_MAX];
+    u_to_theta(w, u, w->theta, J);
+    double l;
+    if (model_loglik_grad(w->c->m, w->theta, w->c->data, &l, w->grad) !=
+            SS_OK ||
+        !isfinite(l)) {
+        ss_clear_error();
+        *f = GSL_POSINF;
+        gsl_vector_set_zero(g);
+        return;
+    }
+    double n = (double)w->c->n;
+    *f = -l / n;
+    size_t o = 0;
+    for (size_t gi = 0; gi < w->ng; gi++) {
+        const pgroup *gr = &w->g[gi];
+        if (!gr->is_free)
+            continue;
+        for (size_t l2 = 0; l2 < gr->count; l2++) {
+            double s = 0;
+            for (size_t i = 0; i < gr->count; i++)
+                s += w->grad[gr->first + i] * J[gi][i * PACF_MAX + l2];
+            gsl_vector_set(g, o + l2, -s / n);
+        }
+        o += gr->count;
+    }
+}
+
+static void pacf_df(const gsl_vector *u, void *p, gsl_vector *g)
+{
+    double f;
+    pacf_fdf(u, p, &f, g);
+}
+
+static void pacf_ws_free(fit_ctx *c)
+{
+    pacf_ws *w = c->scratch;
+    if (!w)
+        return;
+    if (w->mz)
+        gsl_multimin_fdfminimizer_free(w->mz);
+    gsl_vector_free(w->u);
+    free(w->theta);
+    free(w->grad);
+    free(w);
+    c->scratch = NULL;
+}
+
+static ss_status pacf_ws_alloc(fit_ctx *c)
+{
+    const model *m = c->m;
+    pacf_ws *w = calloc(1, sizeof *w);
+    if (!w)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    c->scratch = w;
+    w->c = c;
+    for (size_t gi = 0; gi < m->ngroups; gi++) {
+        const model_group *g = &m->groups[gi];
+        int ma = strcmp(g->name, "ma") == 0;
+        if (!ma && strcmp(g->name, "ar") != 0)
+            continue;
+        w->g[w->ng] = (pgroup){g->first, g->count, m->is_free[g->first] != 0,
+                               ma};
+        if (w->g[w->ng].is_free)
+            w->nu += g->count;
+        w->ng++;
+    }
+    w->theta = malloc(m->P * sizeof *w->theta);
+    w->grad = malloc(m->P * sizeof *w->grad);
+    w->u = gsl_vector_alloc(w->nu);
+    w->mz = gsl_multimin_fdfminimizer_alloc(
+        gsl_multimin_fdfminimizer_vector_bfgs2, w->nu);
+    if (!w->theta || !w->grad || !w->u || !w->mz) {
+        pacf_ws_free(c);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    return SS_OK;
+}
+
+/* Start 0: the model's point; 1-3: partial autocorrelations (0.5, -0.5),
+ * (-0.5, 0.5), (0.8, 0.3) for the first AR and MA lags (0.1 beyond);
+ * later ones uniform on (-0.9, 0.9) from the start's stream. */
+static ss_status pacf_start(const fit_ctx *c, size_t j, gsl_rng *rng,
+                            double *theta)
+{
+    const pacf_ws *w = c->scratch;
+    static const double first[3][2] = {{0.5, -0.5}, {-0.5, 0.5}, {0.8, 0.3}};
+    for (size_t gi = 0; gi < w->ng; gi++) {
+        const pgroup *g = &w->g[gi];
+        if (!g->is_free)
+            continue;
+        double r[PACF_MAX], a[PACF_MAX];
+        for (size_t l = 0; l < g->count; l++)
+            r[l] = j <= 3 ? (l == 0 ? first[j - 1][g->ma] : 0.1)
+                          : -0.9 + 1.8 * gsl_rng_uniform(rng);
+        dl_forward(r, g->count, a, NULL);
+        for (size_t i = 0; i < g->count; i++)
+            theta[g->first + i] = (g->ma ? -1.0 : 1.0) * a[i];
+    }
+    return SS_OK;
+}
+
+static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
+{
+    pacf_ws *w = c->scratch;
+    size_t off = 0;
+    for (size_t gi = 0; gi < w->ng; gi++) {
+        const pgroup *g = &w->g[gi];
+        if (!g->is_free)
+            continue;
+        double a[PACF_MAX], r[PACF_MAX];
+        for (size_t i = 0; i < g->count; i++)
+            a[i] = (g->ma ? -1.0 : 1.0) * theta[g->first + i];
+        if (!dl_inverse(a, g->count, r))
+            return SS_FAIL(SS_ERR_RANGE,
+                           "fit: the start is not %s",
+                           g->ma ? "invertible" : "stationary");
+        for (size_t l = 0; l < g->count; l++) {
+            double rl = r[l];
+            double lim = 1 - 1e-12;
+            rl = rl > lim ? lim : rl < -lim ? -lim : rl;
+            gsl_vector_set(w->u, off + l, atanh(rl));
+        }
+        off += g->count;
+    }
+    memcpy(w->theta, theta, c->m->P * sizeof *theta);
+    gsl_multimin_function_fdf fn = {pacf_f, pacf_df, pacf_fdf, w->nu, w};
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int rc = gsl_multimin_fdfminimizer_set(w->mz, &fn, w->u, 0.1, 0.1);
+    o->converged = 0;
+    o->iter = 0;
+    snprintf(o->why, sizeof o->why,
+             "stopped after maxiter = %zu iterations without meeting the "
+             "tolerance",
+             c->maxiter);
+    while (rc == GSL_SUCCESS && o->iter < c->maxiter) {
+        if (gsl_multimin_test_gradient(w->mz->gradient, FIT_TOL_GRAD) ==
+            GSL_SUCCESS) {
+            o->converged = 1;
+            snprintf(o->why, sizeof o->why,
+                     "gradient of l/n below %g in the pacf coordinates",
+                     FIT_TOL_GRAD);
+            break;
+        }
+        rc = gsl_multimin_fdfminimizer_iterate(w->mz);
+        o->iter++;
+    }
+    gsl_set_error_handler(old);
+    if (rc != GSL_SUCCESS && !o->converged) {
+        double gn = gsl_blas_dnrm2(w->mz->gradient);
+        if (gn < sqrt(FIT_TOL_GRAD)) {
+            o->converged = 1;
+            snprintf(o->why, sizeof o->why,
+                     "no further progress in the line search with the "
+                     "gradient of l/n at %.2g (below %g)",
+                     gn, sqrt(FIT_TOL_GRAD));
+        } else {
+            snprintf(o->why, sizeof o->why,
+                     "the line search stopped (%s) with the gradient of l/n "
+                     "at %.2g",
+                     gsl_strerror(rc), gn);
+        }
+    }
+    ss_clear_error();
+    u_to_theta(w, gsl_multimin_fdfminimizer_x(w->mz), theta, NULL);
+    o->loglik = -gsl_multimin_fdfminimizer_minimum(w->mz) * (double)c->n;
+    /* the log-likelihood at the point reported, exactly */
+    double l;
+    ss_status st = fit_loglik(c, theta, &l);
+    if (st == SS_OK)
+        o->loglik = l;
+    return st;
+}
+
+const fit_route fit_route_pacf = {
+    .name = "pacf",
+    .applies = pacf_applies,
+    .start = pacf_start,
+    .ws_alloc = pacf_ws_alloc,
+    .ws_free = pacf_ws_free,
+    .solve = pacf_solve,
+};
