@@ -50,6 +50,15 @@ static ss_status em_solve(fit_ctx *c, double *theta, fit_outcome *o)
         st = m->type->em_step(m, theta, c->data, next);
         if (st != SS_OK)
             return st;
+        /* `bound`: the M-step is separable per parameter (a weighted mean
+         * for each component mean, a binomial proportion for v), each
+         * term concave, so clipping every free parameter to its range is
+         * the exact constrained M-step and EM stays monotone. */
+        for (size_t a = 0; a < c->k; a++) {
+            size_t i = c->idx[a];
+            next[i] = fmax(model_param_lo(m, i),
+                           fmin(model_param_hi(m, i), next[i]));
+        }
         double ln;
         if ((st = fit_loglik(c, next, &ln)) != SS_OK)
             return st;

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "infer/fit.h"
 #include "learn/run.h"
 #include "lang/session.h"
 #include "model/model.h"
@@ -96,6 +97,32 @@ static void test_bound_clamps_training(void **state)
     assert_true(b->theta[(b->n - 1) * b->P] == 0.6);
 }
 
+/* A fit respects the bound: the data's second mean is 2.5, the bound
+ * stops w2 at 1, and the constrained optimum there is the fit with w2
+ * fixed at 1 (the same v and log-likelihood: an independent route to the
+ * boundary optimum, since the unconstrained one lies beyond it). */
+static void test_bound_fit(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model t gmm v=0.5 w1=0 w2=2.5");
+    fx_ok(f, "sample t n=2000 seed=3 as d");
+    fx_ok(f, "model m gmm v=0.5 w1=0 w2=0.5");
+    fx_ok(f, "fix m w1");
+    fx_ok(f, "bound m w2=-1..1");
+    fx_ok(f, "fit m data=d as fb");
+    fx_ok(f, "model m2 gmm v=0.5 w1=0 w2=1");
+    fx_ok(f, "fix m2 w1 w2");
+    fx_ok(f, "fit m2 data=d as ff");
+    fit_result *a = NULL, *b = NULL;
+    assert_int_equal(session_get(f->s, "fb", &obj_fit, 0, (void **)&a),
+                     SS_OK);
+    assert_int_equal(session_get(f->s, "ff", &obj_fit, 0, (void **)&b),
+                     SS_OK);
+    assert_true(a->theta[2] == 1);
+    assert_close(a->theta[0], b->theta[0], 1e-7, 0);
+    assert_close(a->loglik, b->loglik, 1e-12, 0);
+}
+
 int main(void)
 {
     ss_gsl_install_handler();
@@ -106,6 +133,8 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_bound_clamps_training,
                                         fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bound_fit, fx_setup,
+                                        fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
