@@ -593,7 +593,7 @@ static ss_status generic_step(train_iter *it)
     memcpy(it->prev, theta, it->P * sizeof *theta);
     switch (it->sp.algo) {
     case TRAIN_EM:
-        rc = m->type->em_step(m, it->prev, it->sp.data, theta);
+        rc = m->type->em_step(m, it->prev, it->sp.data, theta, NULL);
         break;
     case TRAIN_ANGD:
         rc = angd_dir(it, it->prev);

@@ -880,7 +880,8 @@ static ss_status gmm_kl_from(const model *m, const double *theta,
  * weight on the data (sum rk = 0: v = 0 or 1) keeps its value. Each step
  * does not decrease the log-likelihood (Dempster, Laird & Rubin 1977). */
 static ss_status gmm_em_step(const model *m, const double *theta,
-                             const gsl_matrix *data, double *theta_out)
+                             const gsl_matrix *data, double *theta_out,
+                             double *loglik)
 {
     if (data->size2 < 1 || data->size1 == 0)
         return SS_FAIL(SS_ERR_USAGE, "gmm: EM needs a data set with a "
@@ -890,17 +891,21 @@ static ss_status gmm_em_step(const model *m, const double *theta,
                        theta[P_V]);
     gmm_par g;
     par_init(&g, m, theta);
-    long double s1 = 0, s2 = 0, x1 = 0, x2 = 0;
+    long double s1 = 0, s2 = 0, x1 = 0, x2 = 0, ll = 0;
     const double *src = data->data;
     for (size_t i = 0; i < data->size1; i++) {
         gmm_pt q;
         double x = src[i * data->tda];
-        pt_eval(&g, x - g.w1, x - g.w2, &q);
+        pt_eval_lp(&g, x - g.w1, x - g.w2, &q, loglik != NULL);
         s1 += q.r1;
         s2 += q.r2;
         x1 += q.r1 * x;
         x2 += q.r2 * x;
+        if (loglik)
+            ll += q.lp;
     }
+    if (loglik)
+        *loglik = (double)ll;
     for (int i = 0; i < NPAR; i++)
         theta_out[i] = theta[i];
     if (m->is_free[P_V]) {

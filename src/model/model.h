@@ -255,10 +255,13 @@ struct model_type {
     /* Learning rules (learn/train.h), both optional. One EM step on an
      * i.i.d. data set: theta_out maximises the expected complete-data
      * log-likelihood at theta over the free parameters (m->is_free; the
-     * fixed ones are copied), within the parameter bounds. NULL: the
-     * family has no EM. */
+     * fixed ones are copied), within the parameter bounds; loglik (may be
+     * NULL) gets the log-likelihood at theta, which the E-step computes
+     * anyway (so a fit needs no second pass a step). NULL: the family has
+     * no EM. */
     ss_status (*em_step)(const model *m, const double *theta,
-                         const gsl_matrix *data, double *theta_out);
+                         const gsl_matrix *data, double *theta_out,
+                         double *loglik);
     /* Online learning, the fast path: `steps` steps of
      * theta <- theta - eta * (mean over `batch` fresh examples drawn from
      * the teacher with r of the gradient of -log p(example | theta)),
