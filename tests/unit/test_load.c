@@ -14,6 +14,7 @@
 
 #include "core/csvread.h"
 #include "core/interrupt.h"
+#include "lang/repl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -336,9 +337,19 @@ static void test_loglik_ar1(void **state)
     assert_close(loglik_of(f, "a", "x", n), (double)want, 1e-13, 0);
 }
 
+/* Tab completion: load's first word is a file name, loglik's a model. */
+static void test_completion(void **state)
+{
+    (void)state;
+    assert_int_equal(repl_wants_files("load ", 5), 1);
+    assert_int_equal(repl_wants_files("load da", 5), 1);
+    assert_int_equal(repl_wants_files("loglik ", 7), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_completion),
         cmocka_unit_test_setup_teardown(test_round_trip, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_loaded_data_serve, fx_setup,
