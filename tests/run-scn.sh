@@ -13,8 +13,45 @@ dir=$(dirname "$script")
 base=$(basename "$script" .scn)
 expected="$dir/$base.expected"
 prog_abs=$(cd "$(dirname "$prog")" && pwd)/$(basename "$prog")
-out=$(cd "$dir" && LC_ALL=C.UTF-8 "$prog_abs" --batch --seed 1 "$base.scn" 2>&1)
+# The first line "# scn: OPTION ..." of a script sets options:
+#   scratch     it writes files: run it in a fresh temporary directory
+#               holding a copy of it and of the directory NAME.d next to it
+#               (its input files), removed afterwards (the source tree may
+#               be read-only, as in distcheck);
+#   more        then run the scripts NAME.d/*.scn in name order, each on
+#               its own with --keep-going, so that one transcript shows
+#               several errors (an error stops only its own script).
+rundir=$dir
+scratch=
+keep=
+first=$(sed -n '1p' "$script")
+case $first in
+"# scn:"*) opts=${first#"# scn:"} ;;
+*) opts= ;;
+esac
+for o in $opts; do
+    case $o in
+    scratch)
+        scratch=$(mktemp -d "${TMPDIR:-/tmp}/scn.XXXXXX") || exit 1
+        cp "$script" "$scratch/" || exit 1
+        if [ -d "$dir/$base.d" ]; then
+            cp -R "$dir/$base.d" "$scratch/" || exit 1
+            chmod -R u+w "$scratch" || exit 1
+        fi
+        rundir=$scratch
+        ;;
+    more) keep=--keep-going ;;
+    *) echo "$script: unknown scn option '$o'"; exit 1 ;;
+    esac
+done
+more=
+if [ -n "$keep" ]; then
+    more=$(cd "$rundir" && ls "$base.d"/*.scn 2>/dev/null | LC_ALL=C sort)
+fi
+# shellcheck disable=SC2086 # the names of NAME.d have no blanks
+out=$(cd "$rundir" && LC_ALL=C.UTF-8 "$prog_abs" --batch $keep --seed 1 "$base.scn" $more 2>&1)
 status=$?
+[ -n "$scratch" ] && rm -rf "$scratch"
 if [ "${SINGSCOPE_REGOLD:-}" = 1 ]; then
     # make regold: rewrite the transcript; read the diff before committing.
     { echo "# exit: $status"; printf '%s\n' "$out"; } > "$expected"

@@ -196,6 +196,15 @@ void args_origin(const ss_stmt *st, char *buf, size_t n)
                 sb_printf(&b, "%s%.12g", k ? ", " : "", a->v.vec[k]);
             sb_printf(&b, "]");
             break;
+        case VAL_NAMES:
+            sb_printf(&b, "[");
+            for (size_t k = 0; k < a->v.n; k++)
+                sb_printf(&b, strpbrk(a->v.names[k], " \t\"'#;,[]")
+                                  ? "%s\"%s\""
+                                  : "%s%s",
+                          k ? ", " : "", a->v.names[k]);
+            sb_printf(&b, "]");
+            break;
         case VAL_RANGE:
             sb_printf(&b, "%.12g..%.12g", a->v.lo, a->v.hi);
             break;
@@ -498,6 +507,24 @@ static ss_status check_value(const cmd_opt *o, const ss_stmt_arg *a, double lo)
                                w, h, o->hi);
         return SS_OK;
     }
+    case OPT_COLUMNS: {
+        if (v->kind == VAL_NAMES || v->kind == VAL_IDENT || v->kind == VAL_STR)
+            return SS_OK;
+        const double *x = v->kind == VAL_VEC ? v->vec : &v->num;
+        size_t nx = v->kind == VAL_VEC ? v->n : v->kind == VAL_NUM ? 1 : 0;
+        if (nx == 0)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes column names [x, y] or positions "
+                               "[1, 2]",
+                               k);
+        for (size_t i = 0; i < nx; i++)
+            if (!(x[i] >= 1 && x[i] <= 1e9 && x[i] == floor(x[i])))
+                return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                                   "%s= positions are whole numbers from 1, "
+                                   "not %g",
+                                   k, x[i]);
+        return SS_OK;
+    }
     case OPT_POINT: /* its length is the model's: the handler checks */
     case OPT_FLAG: break;
     }
@@ -723,6 +750,10 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
         break;
     case OPT_POINT:
         sb_printf(&b, "every parameter, in model order");
+        break;
+    case OPT_COLUMNS:
+        sb_printf(&b, "header names or 1-based positions, in the order "
+                      "wanted");
         break;
     case OPT_FLAG: sb_printf(&b, "a flag"); break;
     }

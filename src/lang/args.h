@@ -28,6 +28,8 @@ typedef enum {
     OPT_GRID,   /* WxH, N or [W, H]: at least lo per axis, at most hi cells */
     OPT_POINT,  /* [a, b, ...]: every parameter of the model, in order
                  * (its length is checked against the model by the handler) */
+    OPT_COLUMNS, /* [NAME, ...] or [K, ...] (or one): columns of a table by
+                  * header name or 1-based position */
     OPT_FLAG    /* a bare word after the positional arguments (ascii, log) */
 } opt_kind;
 

@@ -21,7 +21,7 @@
 
 /* A data set's memory bound (n x columns doubles), and the rows drawn
  * between two checks of Ctrl-C. */
-#define SAMPLE_MAX_BYTES ((uint64_t)2 << 30)
+#define SAMPLE_MAX_BYTES DATASET_MAX_BYTES
 #define SAMPLE_CHUNK ((size_t)65536)
 
 static uint64_t fresh_seed(session *s)

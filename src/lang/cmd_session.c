@@ -458,6 +458,14 @@ ss_status cmd_echo(session *s, const ss_stmt *st)
                 session_printf(s, "%s%.12g", k ? ", " : "", a->v.vec[k]);
             ss_sink_puts(&s->out, "]");
             break;
+        case VAL_NAMES:
+            ss_sink_puts(&s->out, "[");
+            for (size_t k = 0; k < a->v.n; k++) {
+                ss_sink_puts(&s->out, k ? ", " : "");
+                echo_text(s, a->v.names[k]);
+            }
+            ss_sink_puts(&s->out, "]");
+            break;
         case VAL_AXIS:
             echo_text(s, a->v.str);
             session_printf(s, ":%.12g..%.12g", a->v.lo, a->v.hi);

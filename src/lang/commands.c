@@ -233,6 +233,18 @@ static const cmd_opt fit_opts[] = {
      .def = STR(FIT_MAXITER_DEFAULT), .help = "iterations per start"},
     {.key = NULL}};
 
+static const cmd_opt load_opts[] = {
+    {.key = "cols", .kind = OPT_COLUMNS, .meta = "[COL,...]",
+     .def = "every column, in file order",
+     .help = "the columns to keep, in this order: names of the header "
+             "([x, y]) or positions from 1 ([2, 3])"},
+    {.key = NULL}};
+
+static const cmd_opt loglik_opts[] = {
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the data set"},
+    {.key = NULL}};
+
 static const cmd_opt export_opts[] = {
     {.key = "format", .kind = OPT_WORD,
      .words = (const char *const[]){"csv", "text", "picture", NULL},
@@ -581,6 +593,46 @@ static const cmd_def table[] = {
      "    sample a n=500 seed=2 as x\n"
      "    fit a data=x starts=4 as fa",
      cmd_fit, COMPL_MODEL, fit_opts, &obj_fit, CMD_AS_OPTIONAL, "FIT"},
+    {"load", "load FILE",
+     "read a data set from a CSV file",
+     "Reads a table of numbers from FILE (CSV) into the data set DATA, "
+     "which every command taking data= accepts: one column for gmm, "
+     "x1..xd,y for mlp2 (the inputs, then the response), one column (the "
+     "series in time order) for arma. A data set is checked against a "
+     "model by its number of columns where it is used. The first line is "
+     "a header when one of its fields is not a number; cols= then chooses "
+     "and orders columns by name (cols=[x, y]), and by position from 1 "
+     "in any file (cols=[2, 3]). Fields are separated by ',', ';' or a "
+     "tab, whichever occurs most often on the first line (decimal commas "
+     "are not read); header names may be quoted. Numbers are read as C "
+     "reads them, whatever the locale, so a file written by `export` "
+     "loads back to the same bits. Blank lines, lines starting with '#' "
+     "(the `#` line export writes), a UTF-8 byte-order mark and CRLF line "
+     "ends are accepted. Refused, with FILE:LINE:COLUMN and nothing "
+     "stored: a missing or empty file, a header without rows, a row with "
+     "another number of fields than the first, a field that is not a "
+     "number, empty (a missing value), NaN or infinite, an unknown name "
+     "in cols=, and more values than the memory bound of data sets "
+     "(2 GiB of doubles, as for `sample`). The file is read a block of "
+     "lines at a time: only the kept numbers are held, and Ctrl-C stops "
+     "it (nothing is stored).\n\n"
+     "    load faithful.csv cols=[waiting] as w\n"
+     "    load xy.csv cols=[2, 3] as d\n"
+     "    load series.csv as x",
+     cmd_load, COMPL_FILE, load_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},
+    {"loglik", "loglik NAME",
+     "log-likelihood of a data set",
+     "Prints the log-likelihood of the data set D under the model NAME at "
+     "its current parameters: the sum of the family's log-likelihood terms "
+     "(docs/theory.md), with the number of observations n and the mean "
+     "per observation. For gmm the sum of log p(x_i) of the mixture; for "
+     "mlp2 the Gaussian regression likelihood of y given x; for arma the "
+     "exact Gaussian likelihood of the series (the Kalman filter), its "
+     "first term from the stationary distribution. D must have the columns "
+     "the model's data have.\n\n"
+     "    loglik g data=d\n"
+     "    loglik a data=x",
+     cmd_loglik, COMPL_MODEL, loglik_opts, NULL, CMD_AS_NONE, NULL},
     {"export", "export OBJECT FILE",
      "write a stored object to a file",
      "Writes any stored object (model, data set, FIM, spectrum, path, map) "

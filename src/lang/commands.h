@@ -98,6 +98,8 @@ ss_status cmd_flow(session *s, const ss_stmt *st);
 ss_status cmd_plateaus(session *s, const ss_stmt *st);
 ss_status cmd_replicate(session *s, const ss_stmt *st);
 ss_status cmd_fit(session *s, const ss_stmt *st);
+ss_status cmd_load(session *s, const ss_stmt *st);
+ss_status cmd_loglik(session *s, const ss_stmt *st);
 /* The FIM options of fim, eig and path (method, n, data, seed) as a
  * request; mc draws its seed from the session unless seed= is given. */
 /* Run a FIM request on m as a session job (Ctrl-C keeps what finished). */

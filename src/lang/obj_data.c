@@ -17,7 +17,11 @@
 
 static void print_data(session *s, const char *name, const dataset *d)
 {
-    if (!s->csv)
+    if (!s->csv && d->file)
+        session_printf(s, "%s: data set of %zu observations loaded from "
+                          "%s\n",
+                       name, d->X->size1, d->file);
+    else if (!s->csv)
         session_printf(s, "%s: data set of %zu observations drawn from %s "
                           "(%s)\n",
                        name, d->X->size1, d->from, d->kind);
@@ -73,6 +77,7 @@ void dataset_free(dataset *d)
     if (d->X)
         gsl_matrix_free(d->X);
     free(d->colnames);
+    free(d->file);
     model_free(d->gen);
     free(d);
 }
@@ -110,8 +115,13 @@ static ss_status draw_data(session *s, const render_request *req,
     plot_opts_init(&o);
     char title[256];
     ss_status rc;
-    /* the picture follows the kind of data, not the family's name */
-    model_data_kind kind = d->gen ? d->gen->type->data_kind : MODEL_DATA_IID;
+    /* the picture follows the kind of data, not the family's name; a
+     * loaded table: a scatter of its last column against its first, one
+     * column a histogram */
+    model_data_kind kind = d->gen    ? d->gen->type->data_kind
+                           : cols > 1 ? MODEL_DATA_REGRESSION
+                                      : MODEL_DATA_IID;
+    const char *from = d->file ? d->file : d->from;
     if (kind == MODEL_DATA_REGRESSION) {
         gsl_vector_const_view xv = gsl_matrix_const_column(d->X, 0);
         gsl_vector_const_view yv = gsl_matrix_const_column(d->X, cols - 1);
@@ -126,8 +136,8 @@ static ss_status draw_data(session *s, const render_request *req,
         }
         plot_series sr = {x, y, n, NULL, 0, 1, 0};
         snprintf(title, sizeof title, "%s: %zu observations from %s%s",
-                 req->object, n, d->from,
-                 data_stale(s, d) ? " (changed since)" : "");
+                 req->object, n, from,
+                 !d->file && data_stale(s, d) ? " (changed since)" : "");
         o.title = render_title_or(req, title);
         o.xlabel = d->colnames[0];
         o.ylabel = d->colnames[cols - 1];
@@ -150,8 +160,8 @@ static ss_status draw_data(session *s, const render_request *req,
             t[i] = (double)(i + 1);
         plot_series sr = {t, x, n, NULL, 0, 0, 0};
         snprintf(title, sizeof title, "%s: series of %zu from %s%s",
-                 req->object, n, d->from,
-                 data_stale(s, d) ? " (changed since)" : "");
+                 req->object, n, from,
+                 !d->file && data_stale(s, d) ? " (changed since)" : "");
         o.title = render_title_or(req, title);
         o.xlabel = "t";
         o.ylabel = "x";
@@ -164,7 +174,7 @@ static ss_status draw_data(session *s, const render_request *req,
     double cx[200], cy[200];
     size_t nc = 0;
     const model *m = d->gen;
-    int stale = data_stale(s, d);
+    int stale = !d->file && data_stale(s, d);
     if (m) {
         double lo = x[0], hi = x[0];
         for (size_t i = 1; i < n; i++)
@@ -186,8 +196,9 @@ static ss_status draw_data(session *s, const render_request *req,
             gsl_matrix_free(G);
         ss_clear_error();
     }
-    snprintf(title, sizeof title, "%s: %zu draws from %s%s%s", req->object,
-             n, d->from, stale ? " (changed since)" : "",
+    snprintf(title, sizeof title, "%s: %zu %s %s%s%s", req->object, n,
+             d->file ? "values from" : "draws from", from,
+             stale ? " (changed since)" : "",
              nc ? " with its density" : "");
     o.title = render_title_or(req, title);
     o.xlabel = d->colnames[0];
@@ -208,7 +219,7 @@ static void origin_data(const void *p, obj_origin *o)
 {
     const dataset *d = p;
     o->model = d->from;
-    o->kind = d->kind;
+    o->kind = d->file ? NULL : d->kind;
 }
 
 static ss_status draw(session *s, const render_request *req, const void *p,

@@ -623,6 +623,9 @@ static char *tok_strdup(const parser *p, const tok *t)
 
 static void val_clear(ss_val *v)
 {
+    for (size_t i = 0; v->names && i < v->n; i++)
+        free(v->names[i]);
+    free(v->names);
     free(v->str);
     free(v->vec);
     memset(v, 0, sizeof *v);
@@ -632,8 +635,10 @@ static ss_status parse_vector(parser *p, ss_val *v)
 {
     const tok *lb = peek(p, 0);
     double *vec = NULL;
+    char **names = NULL; /* a list of names: [x, y] or ["a b", c] */
     size_t n = 0, cap = 0;
     int need_elem = 1; /* at the start or right after a comma */
+    ss_status rc = SS_OK;
 
     p->pos++;
     for (;;) {
@@ -642,18 +647,39 @@ static ss_status parse_vector(parser *p, ss_val *v)
             p->pos++;
             break;
         }
-        if (t->kind == T_NUM) {
+        int num = t->kind == T_NUM;
+        int name = t->kind == T_IDENT || t->kind == T_STR;
+        if (num || name) {
+            if ((num && names) || (name && vec)) {
+                rc = fail_found(p, t, vec ? "vector elements must be "
+                                            "numbers"
+                                          : "list elements must be names");
+                break;
+            }
             if (n == cap) {
                 size_t nc = cap ? 2 * cap : 4;
-                double *nv = realloc(vec, nc * sizeof *nv);
+                void *nv = num ? realloc(vec, nc * sizeof *vec)
+                               : realloc(names, nc * sizeof *names);
                 if (!nv) {
-                    free(vec);
-                    return nomem();
+                    rc = nomem();
+                    break;
                 }
-                vec = nv;
+                if (num)
+                    vec = nv;
+                else
+                    names = nv;
                 cap = nc;
             }
-            vec[n++] = t->num;
+            if (num) {
+                vec[n] = t->num;
+            } else if (t->kind == T_STR) {
+                names[n] = p->toks[p->pos].str; /* move ownership */
+                p->toks[p->pos].str = NULL;
+            } else if (!(names[n] = tok_strdup(p, t))) {
+                rc = nomem();
+                break;
+            }
+            n++;
             need_elem = 0;
             p->pos++;
             continue;
@@ -663,14 +689,24 @@ static ss_status parse_vector(parser *p, ss_val *v)
             p->pos++;
             continue;
         }
-        free(vec);
         if (at_end(t))
-            return SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(lb), "unclosed '['");
-        return fail_found(p, t, "vector elements must be numbers");
+            rc = SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(lb), "unclosed '['");
+        else
+            rc = fail_found(p, t, names ? "list elements must be names"
+                                        : "vector elements must be numbers");
+        break;
     }
-    v->kind = VAL_VEC;
+    if (rc != SS_OK) {
+        free(vec);
+        for (size_t i = 0; names && i < n; i++)
+            free(names[i]);
+        free(names);
+        return rc;
+    }
+    v->kind = names ? VAL_NAMES : VAL_VEC;
     v->col = tok_col(lb);
     v->vec = vec;
+    v->names = names;
     v->n = n;
     return SS_OK;
 }
@@ -1027,6 +1063,7 @@ const char *val_kind_name(ss_val_kind k)
     case VAL_IDENT: return "name";
     case VAL_AXIS: return "axis";
     case VAL_PUNCT: return "punctuation";
+    case VAL_NAMES: return "list of names";
     }
     return "value";
 }

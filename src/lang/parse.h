@@ -2,7 +2,8 @@
  *     verb arg arg key=value ... [as NAME]
  * statements separated by ';' or newlines, '#' starts a comment.
  * Values: numbers (1e-3, -0.5, .5), vectors [1, 0.5] (commas optional,
- * may be empty), ranges 0..1, strings in double or single quotes,
+ * may be empty), lists of names [x, y, "body mass"] (names or strings,
+ * not mixed with numbers), ranges 0..1, strings in double or single quotes,
  * identifiers, bare paths (tour.scn, scenarios/x.scn), axes NAME:lo..hi
  * (map x=w1:-1..1) and the punctuation ':' and '->' (path g v: 0.3 -> 0).
  * A number whose value would underflow to 0 (1e-400) is refused like one
@@ -33,7 +34,8 @@ typedef enum {
     VAL_STR,   /* str: quoted string or bare path */
     VAL_IDENT, /* str: [A-Za-z_][A-Za-z0-9_]* */
     VAL_AXIS,  /* str:lo..hi */
-    VAL_PUNCT  /* str: ":" or "->" */
+    VAL_PUNCT, /* str: ":" or "->" */
+    VAL_NAMES  /* names[0..n-1]: [x, y] */
 } ss_val_kind;
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     int col;      /* column of the value's first character */
     double num;   /* VAL_NUM; str then holds the literal as written */
     double *vec;
+    char **names; /* VAL_NAMES */
     size_t n;
     double lo, hi;
     char *str;

@@ -98,7 +98,12 @@ typedef struct {
     char (*colnames)[32];
     struct model *gen;           /* a copy of the model at the point the
                                     data were drawn from (owned), or NULL */
+    char *file;                  /* loaded: the file it was read from
+                                    (owned); NULL: drawn */
 } dataset;
+
+/* The memory bound of a data set: rows x columns doubles (sample, load). */
+#define DATASET_MAX_BYTES ((uint64_t)2 << 30)
 
 void dataset_free(dataset *d);
 

@@ -138,6 +138,9 @@ static void make_objects(fx *f)
     fx_ok_quiet(f, "eig g as E");
     fx_ok_quiet(f, "path g w2: 1.5 -> 1 steps=3 as P");
     fx_ok_quiet(f, "map g x=w1:-1..1 y=w2:-1..1 res=3x3 as M");
+    char line[256];
+    snprintf(line, sizeof line, "export d %s/d.csv", fx_dir(f));
+    fx_ok(f, line);
 }
 
 /* A statement of each command that reaches its options. */
@@ -156,7 +159,9 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"train", "train g algo=gd eta=0.1 steps=2"},
              {"plateaus", "plateaus g"},
              {"flow", "flow g t=1"},
-             {"fit", "fit g"}};
+             {"fit", "fit g"},
+             {"load", "load DIR/d.csv as L"},
+             {"loglik", "loglik g data=d"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
@@ -191,6 +196,7 @@ static const char *value_of(const cmd_opt *o, char *buf, size_t n)
     case OPT_RANGE: snprintf(buf, n, "0..1"); break;
     case OPT_GRID: snprintf(buf, n, "3x3"); break;
     case OPT_POINT: snprintf(buf, n, "[0.3, 0.25, 1.5]"); break;
+    case OPT_COLUMNS: snprintf(buf, n, "[1]"); break;
     case OPT_FLAG: buf[0] = 0; break;
     }
     return buf;

@@ -405,6 +405,30 @@ static void test_vectors(void **state)
     stmt_list_free(&l);
 }
 
+/* Lists of names: [x, y], strings among them, no numbers mixed in. */
+static void test_name_lists(void **state)
+{
+    (void)state;
+    ss_stmt_list l = parse_ok("v cols=[x, \"body mass\", y_2] [a b]");
+    const ss_stmt *s = &l.v[0];
+    check_verb(s, "v", 1, 2);
+    const ss_val *v = arg(s, 0, "cols", 3, VAL_NAMES, 8);
+    assert_int_equal(v->n, 3);
+    assert_string_equal(v->names[0], "x");
+    assert_string_equal(v->names[1], "body mass");
+    assert_string_equal(v->names[2], "y_2");
+    v = arg(s, 1, NULL, 0, VAL_NAMES, 30);
+    assert_int_equal(v->n, 2);
+    assert_string_equal(v->names[1], "b");
+    assert_string_equal(val_kind_name(VAL_NAMES), "list of names");
+    stmt_list_free(&l);
+    expect_err("v [x, 1]", SS_ERR_SYNTAX, 7,
+               "list elements must be names, found '1'");
+    expect_err("v [x,,y]", SS_ERR_SYNTAX, 6,
+               "list elements must be names, found ','");
+    expect_err("v [x, y", SS_ERR_SYNTAX, 3, "unclosed '['");
+}
+
 static void test_vector_errors(void **state)
 {
     (void)state;
@@ -847,6 +871,7 @@ int main(void)
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_vector_errors),
+        cmocka_unit_test(test_name_lists),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_bare_words),
         cmocka_unit_test(test_axes),
