@@ -353,9 +353,10 @@ static size_t chart_index(char (*names)[MODEL_NAME_MAX], size_t n,
 }
 
 ss_status portrait_iter_alloc(const model *student, const model *teacher,
-                              const portrait_spec *sp, portrait_iter **out)
+                              portrait_spec *sp, portrait_iter **out)
 {
     *out = NULL;
+    sp->bad_key = NULL;
     const model_type *t = student->type;
     size_t P = student->P;
     char names[64][MODEL_NAME_MAX];
@@ -371,13 +372,13 @@ ss_status portrait_iter_alloc(const model *student, const model *teacher,
                        "gradient (kl_grad), so it has no averaged flow",
                        t->name);
     if (teacher->type != t)
-        return SS_FAIL(SS_ERR_USAGE,
+        return sp->bad_key = "teacher", SS_FAIL(SS_ERR_USAGE,
                        "portrait: the teacher is a %s, the student a %s (the "
                        "flow needs a teacher of the student's family)",
                        teacher->type->name, t->name);
     ss_status st = model_data_compatible(student, teacher);
     if (st != SS_OK)
-        return st;
+        return sp->bad_key = "teacher", st;
     char list[256] = "";
     for (size_t q = 0; q < nc; q++) {
         size_t l = strlen(list);
@@ -388,37 +389,37 @@ ss_status portrait_iter_alloc(const model *student, const model *teacher,
     for (int a = 0; a < 2; a++) {
         ai[a] = chart_index(names, nc, axn[a]);
         if (ai[a] == SIZE_MAX)
-            return SS_FAIL(SS_ERR_USAGE, "portrait: %s=%s is not a "
+            return sp->bad_key = a ? "y" : "x", SS_FAIL(SS_ERR_USAGE, "portrait: %s=%s is not a "
                                          "blow-down coordinate of %s (%s)",
                            a ? "y" : "x", axn[a], t->name, list);
     }
     if (ai[0] == ai[1])
-        return SS_FAIL(SS_ERR_USAGE, "portrait: x and y are both %s (a "
+        return sp->bad_key = "y", SS_FAIL(SS_ERR_USAGE, "portrait: x and y are both %s (a "
                                      "portrait needs two coordinates)",
                        sp->x);
     const double lo[2] = {sp->xa, sp->ya}, hi[2] = {sp->xb, sp->yb};
     for (int a = 0; a < 2; a++)
         if (!isfinite(lo[a]) || !isfinite(hi[a]) || !(lo[a] < hi[a]))
-            return SS_FAIL(SS_ERR_RANGE,
+            return sp->bad_key = a ? "y" : "x", SS_FAIL(SS_ERR_RANGE,
                            "portrait: %s=%s:%g..%g is %s (need FROM < TO, "
                            "both finite)",
                            a ? "y" : "x", axn[a], lo[a], hi[a],
                            lo[a] == hi[a] ? "empty" : "reversed or not finite");
     if (sp->W < 1 || sp->H < 1 || sp->W * sp->H > PORTRAIT_MAX_STARTS ||
         sp->W > PORTRAIT_MAX_STARTS || sp->H > PORTRAIT_MAX_STARTS)
-        return SS_FAIL(SS_ERR_RANGE, "portrait: starts=%zux%zu: at most %d "
+        return sp->bad_key = "starts", SS_FAIL(SS_ERR_RANGE, "portrait: starts=%zux%zu: at most %d "
                                      "starts in all",
                        sp->W, sp->H, PORTRAIT_MAX_STARTS);
     if (!(sp->eta > 0) || !isfinite(sp->eta))
-        return SS_FAIL(SS_ERR_RANGE,
+        return sp->bad_key = "eta", SS_FAIL(SS_ERR_RANGE,
                        "portrait: eta must be positive and finite (got %g)",
                        sp->eta);
     if (!(sp->tmax > 0) || !isfinite(sp->tmax))
-        return SS_FAIL(SS_ERR_RANGE,
+        return sp->bad_key = "t", SS_FAIL(SS_ERR_RANGE,
                        "portrait: t must be positive and finite (got %g)",
                        sp->tmax);
     if (!(sp->damping >= 0) || !isfinite(sp->damping))
-        return SS_FAIL(SS_ERR_RANGE,
+        return sp->bad_key = "damping", SS_FAIL(SS_ERR_RANGE,
                        "portrait: damping must be >= 0 and finite");
     for (size_t j = 0; j < P; j++)
         if (!student->is_free[j])
@@ -575,8 +576,19 @@ static void classify(const learn_portrait *p, portrait_start *s)
         s->x_end = r->coords[(n - 1) * r->ncoords + p->xi];
         s->y_end = r->coords[(n - 1) * r->ncoords + p->yi];
     }
-    if (s->fate == PORTRAIT_ON_SET_START)
-        return;
+    if (s->fate == PORTRAIT_ON_SET_START) {
+        /* started on a set: a landing only if the flow left it (the
+         * overlap with relaxed fast variables is invariant, w2 = 0 is
+         * not) */
+        double d1 = r->dist[(n - 1) * r->nsets + s->set];
+        if (d1 <= PORTRAIT_ON_SET_STAY)
+            return;
+        snprintf(s->note, sizeof s->note, "started on %s",
+                 p->snames[s->set]);
+        s->fate = PORTRAIT_PENDING;
+        s->set = SIZE_MAX;
+        s->set_dist = NAN;
+    }
     if (r->diverged) {
         s->fate = PORTRAIT_DIVERGED;
         return;
@@ -703,7 +715,7 @@ const ss_iter_type portrait_iter_type = {
 };
 
 ss_status portrait_run(const model *student, const model *teacher,
-                       const portrait_spec *sp, learn_portrait **out)
+                       portrait_spec *sp, learn_portrait **out)
 {
     *out = NULL;
     portrait_iter *it;

@@ -25,9 +25,11 @@
  *            and below PORTRAIT_CAPTURE_FRAC of its distance at the start:
  *            captured by that set;
  *   on set   the relaxed start is on a singular set (distance <=
- *            PORTRAIT_ON_SET): the flow is run and drawn, but the set is
- *            invariant in exact arithmetic, so where rounding takes it is
- *            not a landing;
+ *            PORTRAIT_ON_SET) and the flow stayed on it (distance at the
+ *            end <= PORTRAIT_ON_SET_STAY): the set is invariant there
+ *            (the overlap u = 0 with the fast variables relaxed), so there
+ *            is no landing; a start on a set the flow leaves (w2 = 0) is
+ *            classified as any other, its note saying where it started;
  *   transit  none of these at t = TMAX (still on a plateau or moving);
  *   diverged / failed  the flow blew up, or the start could not be
  *            relaxed or flowed (the reason kept).
@@ -59,6 +61,7 @@
 #define PORTRAIT_CAPTURE_DIST 1e-3
 #define PORTRAIT_CAPTURE_FRAC 0.1
 #define PORTRAIT_ON_SET 1e-12
+#define PORTRAIT_ON_SET_STAY 1e-9
 #define PORTRAIT_KAPPA_H 1e-3
 #define PORTRAIT_MAX_LINES 8
 
@@ -133,6 +136,9 @@ typedef struct {
     size_t W, H;
     flow_algo algo;
     double eta, tmax, damping;
+    /* out: the option an error of portrait_iter_alloc is about ("x",
+     * "y", "starts", "teacher", "eta", "t", "damping"), or NULL */
+    const char *bad_key;
 } portrait_spec;
 
 typedef struct portrait_iter portrait_iter;
@@ -142,7 +148,7 @@ typedef struct portrait_iter portrait_iter;
  * the student's family, eta, tmax, damping, every parameter free) and
  * create the portrait with no start done. Nothing is flowed yet. */
 ss_status portrait_iter_alloc(const model *student, const model *teacher,
-                              const portrait_spec *sp, portrait_iter **out);
+                              portrait_spec *sp, portrait_iter **out);
 void portrait_iter_free(portrait_iter *it);
 /* One start: relax, flow, classify. */
 ss_status portrait_iter_iterate(void *state);
@@ -163,6 +169,6 @@ ss_status portrait_relax(const model *student, const model *teacher,
 
 /* Run to the end with the plain driver (tests, benches). */
 ss_status portrait_run(const model *student, const model *teacher,
-                       const portrait_spec *sp, learn_portrait **out);
+                       portrait_spec *sp, learn_portrait **out);
 
 #endif
