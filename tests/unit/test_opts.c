@@ -155,7 +155,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"plot", "plot F"},
              {"train", "train g algo=gd eta=0.1 steps=2"},
              {"plateaus", "plateaus g"},
-             {"flow", "flow g t=1"}};
+             {"flow", "flow g t=1"},
+             {"portrait", "portrait g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
