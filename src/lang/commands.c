@@ -6,6 +6,7 @@
 #include "fim/spectrum.h"
 #include "infer/fit.h"
 #include "learn/flow.h"
+#include "learn/portrait.h"
 #include "learn/train.h"
 #include "learn/plateau.h"
 #include "plot/palette.h"
@@ -189,6 +190,33 @@ static const cmd_opt flow_opts[] = {
      .help = "ngd: G + D I (0: the pseudo-inverse of G)"},
     {.key = "eig", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 1e7,
      .help = "the exact FIM spectrum every K records"},
+    {.key = NULL}};
+
+static const cmd_opt portrait_opts[] = {
+    {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .flags = OPT_REQUIRED,
+     .help = "the truth: every flow descends KL(teacher || student)"},
+    {.key = "x", .kind = OPT_AXIS, .meta = "COORD:FROM..TO",
+     .flags = OPT_REQUIRED,
+     .help = "the horizontal blow-down coordinate and its range"},
+    {.key = "y", .kind = OPT_AXIS, .meta = "COORD:FROM..TO",
+     .flags = OPT_REQUIRED,
+     .help = "the vertical blow-down coordinate and its range"},
+    {.key = "algo", .kind = OPT_WORD, .flags = OPT_MSG_TAKES,
+     .words = (const char *const[]){"gd", "ngd", NULL}, .def = "gd",
+     .help = "gradient or natural-gradient flow"},
+    {.key = "starts", .kind = OPT_GRID, .meta = "WxH", .lo = 1,
+     .hi = PORTRAIT_MAX_STARTS, .def = "8x8",
+     .help = "the grid of starts (cell centres)"},
+    {.key = "t", .kind = OPT_REAL, .meta = "TMAX", .lo = 0, .hi = 1e300,
+     .lo_br = '(', .hi_br = ']', .def = STR(PORTRAIT_T_DEFAULT),
+     .help = "the time every flow runs to"},
+    {.key = "eta", .kind = OPT_REAL, .meta = "ETA", .lo = 0, .hi = 1e6,
+     .lo_br = '(', .hi_br = ']', .def = "1",
+     .help = "the learning rate (time is eta x steps of online learning)"},
+    {.key = "damping", .kind = OPT_REAL, .meta = "D", .lo = 0, .hi = 1e300,
+     .lo_br = '[', .hi_br = ']', .def = "0",
+     .help = "ngd: G + D I (0: the pseudo-inverse of G)"},
     {.key = NULL}};
 
 /* method= of replicate: the estimators computed on data. */
@@ -498,6 +526,35 @@ static const cmd_def table[] = {
      "    flow s teacher=t t=1e5 algo=ngd damping=1e-8 as ngd\n"
      "    plot gd ngd",
      cmd_flow, COMPL_MODEL, flow_opts, &obj_run, CMD_AS_OPTIONAL, "RUN"},
+    {"portrait", "portrait STUDENT",
+     "a phase portrait: averaged-flow trajectories from a grid of starts",
+     "Runs the averaged flow (as `flow`, algo=gd or ngd) from each of the "
+     "starts=WxH cell centres (default 8x8, at most 2500 starts) of a plane "
+     "of two blow-down coordinates of STUDENT's chart (mlp2: w, z, v, u; "
+     "x=COORD:FROM..TO and y=COORD:FROM..TO, FROM < TO), every flow to t = "
+     "TMAX (default 1e5) with 100 log-spaced records. The fast variables "
+     "come first: at each start the other coordinates are set where L = "
+     "KL(teacher || student) is smallest with the plane's two held (BFGS "
+     "from STUDENT's own values, then Newton steps), so the flow starts on "
+     "the slow manifold. Each start lands on the teacher (L below 1e-3 of "
+     "the line's L*), on a singular set (its distance below 1e-3 and a "
+     "tenth of the start's), is still moving at TMAX, started on a "
+     "singular set (invariant there: no landing), diverged or failed (the "
+     "reason kept). For mlp2 with d = 1 in the (z, u) plane under gd the "
+     "overlap line u = 0 is split where the reduced dynamics' normal drift "
+     "u'/u = 4 eta kappa (1 - z^2)/(1 + z^2) changes sign (kappa from the "
+     "curvature of L across the line): it attracts where the drift is "
+     "negative (|z| > 1 when kappa > 0: the Milnor attractor) and repels "
+     "elsewhere. `show` lists the landings and the reduced theory's "
+     "prediction, `plot` draws the picture, `export` writes every "
+     "trajectory with its start index. Ctrl-C keeps the finished starts. "
+     "Stored as P (default `portrait`).\n\n"
+     "    model t mlp2 w1=1 w2=1 J1=0.5 J2=2\n"
+     "    model s mlp2 w1=0.8 w2=0.8 J1=1.4 J2=1.41\n"
+     "    portrait s teacher=t x=z:-0.5..2.5 y=u:-1..1 as P\n"
+     "    plot P",
+     cmd_portrait, COMPL_MODEL, portrait_opts, &obj_portrait,
+     CMD_AS_OPTIONAL, "P"},
     {"train", "train STUDENT",
      "train a model by a discrete learning rule, recording the trajectory",
      "Runs steps=N steps of a training rule on a copy of the model STUDENT "

@@ -77,6 +77,7 @@ extern const obj_type obj_eig;     /* eig_obj * */
 extern const obj_type obj_path;    /* path_result * */
 extern const obj_type obj_map;     /* map_result * */
 extern const obj_type obj_run;     /* learn_run * (learn/run.h) */
+extern const obj_type obj_portrait; /* learn_portrait * (learn/portrait.h) */
 extern const obj_type obj_reptable; /* reptable * (core/reptable.h) */
 extern const obj_type obj_fit;      /* fit_result * (infer/fit.h) */
 

@@ -161,7 +161,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"flow", "flow g t=1"},
              {"fit", "fit g"},
              {"load", "load DIR/d.csv as L"},
-             {"loglik", "loglik g data=d"}};
+             {"loglik", "loglik g data=d"},
+             {"portrait", "portrait g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
