@@ -389,8 +389,9 @@ static ss_status draw_portrait(session *s, const render_request *req,
         const portrait_line *l = &p->lines[li];
         char lab[128];
         if (!l->split) {
-            snprintf(lab, sizeof lab, "%s: %s = %g", l->name,
-                     l->on_y ? p->yname : p->xname, l->c);
+            /* short labels: the legend must not hide the paths */
+            snprintf(lab, sizeof lab, "%s=%g (%s)",
+                     l->on_y ? p->yname : p->xname, l->c, l->name);
             double *b = add(&L, 2, lab, -2, 0, 1);
             if (!b)
                 continue;
@@ -413,9 +414,10 @@ static ss_status draw_portrait(session *s, const render_request *req,
                                               (double)(dots - 1)) == att;
             if (!n)
                 continue;
-            const char *zr = att == l->attract[2] ? "|z| > 1" : "|z| < 1";
-            snprintf(lab, sizeof lab, "%s %s (%s)", l->name,
-                     att ? "attracting" : "repelling", zr);
+            const char *zr = att == l->attract[2] ? "|z|>1" : "|z|<1";
+            snprintf(lab, sizeof lab, "%s=%g %s %s",
+                     l->on_y ? p->yname : p->xname, l->c,
+                     att ? "attracts" : "repels", zr);
             /* the repelling line is broken (NaN) between its parts */
             double *b = add(&L, att ? n : dots, lab, att ? 3 : 5, att, 0);
             if (!b)
@@ -440,8 +442,7 @@ static ss_status draw_portrait(session *s, const render_request *req,
         if (p->starts[i].run)
             ncls[traj_class(p->starts[i].fate)]++;
     int named[3] = {0, 0, 0};
-    const char *what[3] = {"captured by a singular set",
-                           "escaped to the teacher", "other (see show)"};
+    const char *what[3] = {"captured", "escaped", "other (see show)"};
     for (size_t i = 0; i < p->done; i++) {
         const portrait_start *q = &p->starts[i];
         const learn_run *r = q->run;

@@ -59,8 +59,8 @@ static void test_portrait_stores(void **state)
     fx_ok(f, "show P");
     assert_non_null(strstr(fx_out(f), "attracting for |z| > 1"));
     fx_ok(f, "plot P width=60 height=20");
-    assert_non_null(strstr(fx_out(f), "J1 = J2 attracting (|z| > 1)"));
-    assert_non_null(strstr(fx_out(f), "J1 = J2 repelling (|z| < 1)"));
+    assert_non_null(strstr(fx_out(f), "u=0 attracts |z|>1"));
+    assert_non_null(strstr(fx_out(f), "u=0 repels |z|<1"));
     /* the model is not moved */
     fx_ok(f, "show s");
     assert_non_null(strstr(fx_out(f), "1.4167"));
