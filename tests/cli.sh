@@ -40,8 +40,8 @@ out=$("$S" --batch -e 'quit' -e 'echo never' </dev/null); check "quit stops" "" 
 check "the tour scenario runs in batch mode" 0 $?
 # --help says only what exists
 "$S" --help | grep -q -i -E 'model selection|bayes'; check "--help promises nothing that is not there" 1 $?
-# what it does promise (learning dynamics, replicates) has its commands
-for c in train flow plateaus replicate; do
+# what it does promise (learning dynamics, replicates, data, fits) has its commands
+for c in train flow plateaus portrait replicate load fit; do
     "$S" --batch -e "help $c" >/dev/null 2>&1 </dev/null
     check "--help's promise: help $c" 0 $?
 done
