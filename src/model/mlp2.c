@@ -1101,6 +1101,37 @@ MLP2_INLINE double act_g(int act, double t)
     return g;
 }
 
+/* One fresh example at theta: its input x (d draws), the residual e =
+ * y - f(x) and the output-weight parts g1, g2 and input-weight factors
+ * a1 = e w1 g'(s1), a2 = e w2 g'(s2) of the loss gradient's negative. */
+typedef struct {
+    double e, g1, g2, a1, a2;
+} online_ex;
+
+MLP2_INLINE online_ex online_example(size_t d, int act, int tact,
+                                     const double *theta, const double *tt,
+                                     double tsig, gsl_rng *r, double *x)
+{
+    double s1 = 0, s2 = 0, t1 = 0, t2 = 0;
+    for (size_t k = 0; k < d; k++) {
+        x[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        s1 += theta[2 + k] * x[k];
+        s2 += theta[2 + d + k] * x[k];
+        t1 += tt[2 + k] * x[k];
+        t2 += tt[2 + d + k] * x[k];
+    }
+    double y = tt[0] * act_g(tact, t1) + tt[1] * act_g(tact, t2) +
+               tsig * gsl_ran_gaussian_ziggurat(r, 1.0);
+    online_ex o;
+    double gp1, gp2;
+    act_eval(act, s1, &o.g1, &gp1);
+    act_eval(act, s2, &o.g2, &gp2);
+    o.e = y - theta[0] * o.g1 - theta[1] * o.g2;
+    o.a1 = o.e * theta[0] * gp1;
+    o.a2 = o.e * theta[1] * gp2;
+    return o;
+}
+
 MLP2_INLINE void online_run(size_t d, int act, int tact, double *theta,
                             const double *tt, double tsig,
                             const double *mask, gsl_rng *r, size_t batch,
@@ -1112,26 +1143,12 @@ MLP2_INLINE void online_run(size_t d, int act, int tact, double *theta,
         for (size_t p = 0; p < P; p++)
             acc[p] = 0.0;
         for (size_t b = 0; b < batch; b++) {
-            double s1 = 0, s2 = 0, t1 = 0, t2 = 0;
+            online_ex o = online_example(d, act, tact, theta, tt, tsig, r, x);
+            acc[0] += o.e * o.g1;
+            acc[1] += o.e * o.g2;
             for (size_t k = 0; k < d; k++) {
-                x[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
-                s1 += theta[2 + k] * x[k];
-                s2 += theta[2 + d + k] * x[k];
-                t1 += tt[2 + k] * x[k];
-                t2 += tt[2 + d + k] * x[k];
-            }
-            double y = tt[0] * act_g(tact, t1) + tt[1] * act_g(tact, t2) +
-                       tsig * gsl_ran_gaussian_ziggurat(r, 1.0);
-            double g1, gp1, g2, gp2;
-            act_eval(act, s1, &g1, &gp1);
-            act_eval(act, s2, &g2, &gp2);
-            double e = y - theta[0] * g1 - theta[1] * g2;
-            double a1 = e * theta[0] * gp1, a2 = e * theta[1] * gp2;
-            acc[0] += e * g1;
-            acc[1] += e * g2;
-            for (size_t k = 0; k < d; k++) {
-                acc[2 + k] += a1 * x[k];
-                acc[2 + d + k] += a2 * x[k];
+                acc[2 + k] += o.a1 * x[k];
+                acc[2 + d + k] += o.a2 * x[k];
             }
         }
         for (size_t p = 0; p < P; p++)
@@ -1147,26 +1164,12 @@ MLP2_INLINE void online_run1(size_t d, int act, int tact, double *theta,
 {
     double x[MLP2_DMAX];
     for (size_t s = 0; s < steps; s++) {
-        double s1 = 0, s2 = 0, t1 = 0, t2 = 0;
+        online_ex o = online_example(d, act, tact, theta, tt, tsig, r, x);
+        theta[0] += mask[0] * o.e * o.g1;
+        theta[1] += mask[1] * o.e * o.g2;
         for (size_t k = 0; k < d; k++) {
-            x[k] = gsl_ran_gaussian_ziggurat(r, 1.0);
-            s1 += theta[2 + k] * x[k];
-            s2 += theta[2 + d + k] * x[k];
-            t1 += tt[2 + k] * x[k];
-            t2 += tt[2 + d + k] * x[k];
-        }
-        double y = tt[0] * act_g(tact, t1) + tt[1] * act_g(tact, t2) +
-                   tsig * gsl_ran_gaussian_ziggurat(r, 1.0);
-        double g1, gp1, g2, gp2;
-        act_eval(act, s1, &g1, &gp1);
-        act_eval(act, s2, &g2, &gp2);
-        double e = y - theta[0] * g1 - theta[1] * g2;
-        double a1 = e * theta[0] * gp1, a2 = e * theta[1] * gp2;
-        theta[0] += mask[0] * e * g1;
-        theta[1] += mask[1] * e * g2;
-        for (size_t k = 0; k < d; k++) {
-            theta[2 + k] += mask[2 + k] * a1 * x[k];
-            theta[2 + d + k] += mask[2 + d + k] * a2 * x[k];
+            theta[2 + k] += mask[2 + k] * o.a1 * x[k];
+            theta[2 + d + k] += mask[2 + d + k] * o.a2 * x[k];
         }
     }
 }
