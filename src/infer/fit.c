@@ -3,6 +3,8 @@
  * errors from the observed information, information criteria). */
 #include "infer/fit_int.h"
 
+#include "core/interrupt.h"
+
 #include "core/rng.h"
 #include "fim/fim.h"
 
@@ -333,7 +335,14 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
     f->loglik = -INFINITY;
     f->start_loglik_max = -INFINITY;
     int have = 0;
+    f->starts_asked = K;
     for (size_t j = 0; st == SS_OK && j < K; j++) {
+        /* Ctrl-C between starts keeps the best of those finished (a start
+         * is bounded work: maxiter steps) */
+        if (ss_interrupted()) {
+            f->interrupted = 1;
+            break;
+        }
         memcpy(th, m->theta, P * sizeof *th);
         ss_rng_seed(r, sp->seed, SS_STREAM_FIT, j);
         ss_status s2 = SS_OK;
@@ -350,6 +359,11 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
             if (l0 > f->start_loglik_max)
                 f->start_loglik_max = l0;
             s2 = rt->solve(c, th, &o);
+        }
+        if (s2 == SS_ERR_INTERRUPTED && have) { /* keep the finished */
+            ss_clear_error();
+            f->interrupted = 1;
+            break;
         }
         if (s2 == SS_ERR_INTERRUPTED || s2 == SS_ERR_NOMEM) {
             st = s2;
@@ -378,7 +392,10 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
             memcpy(f->theta, th, P * sizeof *th);
         }
     }
-    if (st == SS_OK && !have)
+    if (st == SS_OK && !have && f->interrupted)
+        st = SS_FAIL(SS_ERR_INTERRUPTED, "fit interrupted before a start "
+                                         "finished: nothing was stored");
+    else if (st == SS_OK && !have)
         st = SS_FAIL(first_err, "fit: no start reached an optimum (%s)",
                      first_msg);
     free(si.sorted);
@@ -448,7 +465,11 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
         find_bounds(f, m);
         st = find_singular(f, f->at);
     }
-    if (st == SS_OK && k > 0)
+    if (st == SS_OK && f->interrupted)
+        snprintf(f->se_why, sizeof f->se_why,
+                 "none: the fit was interrupted (Ctrl-C); fit again for "
+                 "standard errors");
+    else if (st == SS_OK && k > 0)
         standard_errors(f, f->at, data);
     else if (st == SS_OK)
         snprintf(f->se_why, sizeof f->se_why, "none: nothing is free");

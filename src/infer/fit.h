@@ -66,6 +66,8 @@ typedef struct {
     char se_why[640];          /* why there are none */
     double loglik, aic, bic, mdl;
     size_t starts, best_start, converged_starts;
+    size_t starts_asked;       /* K */
+    int interrupted;           /* Ctrl-C between starts: the best so far */
     size_t iterations;         /* of the best start */
     int converged;             /* the best start converged */
     char why[160];             /* how the best start stopped */

@@ -98,6 +98,10 @@ static void print_fit(session *s, const char *name, const void *p)
                        f->why);
     else
         session_printf(s, "  %s\n", f->why);
+    if (f->interrupted)
+        session_printf(s, "  interrupted (Ctrl-C) after %zu of %zu starts: "
+                          "the best of those is kept\n",
+                       f->starts, f->starts_asked);
     session_printf(s, "  on a bound: %s\n", f->bound[0] ? f->bound : "no");
     session_printf(s, "  within %.3g (%g/sqrt(n)) of a singular set: %s\n",
                    f->near, FIT_NEAR_SINGULAR,

@@ -16,6 +16,7 @@
 #include "testutil.h"
 
 #include "fim/fim.h"
+#include "core/interrupt.h"
 #include "infer/fit.h"
 #include "model/model.h"
 
@@ -313,6 +314,63 @@ static void test_errors(void **state)
     assert_non_null(strstr(fx_out(f), "loglik"));
 }
 
+/* Ctrl-C between starts keeps the best of the finished ones (without
+ * standard errors, and says so); before any start finished nothing is
+ * stored. The interrupt is raised from inside the EM step of a copy of
+ * the gmm family after a given number of steps. */
+static model_type g_slow;
+static size_t g_calls, g_raise_at;
+static ss_status slow_em_step(const model *m, const double *theta,
+                              const gsl_matrix *X, double *out, double *l)
+{
+    if (++g_calls == g_raise_at)
+        ss_interrupt_raise();
+    return model_gmm->em_step(m, theta, X, out, l);
+}
+
+static void test_interrupted(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "model g gmm v=0.3 w1=-1 w2=1.5");
+    fx_ok(f, "sample g n=500 seed=2 as d");
+    model *m = get_model(f, "g");
+    const gsl_matrix *X = get_data(f, "d");
+    g_slow = *model_gmm;
+    g_slow.em_step = slow_em_step;
+    const model_type *keep = m->type;
+    m->type = &g_slow;
+    /* the EM steps of the first start alone */
+    fit_spec one = {.starts = 1, .seed = 7};
+    fit_result *r = NULL;
+    g_calls = 0;
+    g_raise_at = 0;
+    assert_int_equal(fit_run(m, X, &one, &r), SS_OK);
+    fit_result_free(r);
+    r = NULL;
+    size_t first = g_calls;
+    /* Ctrl-C inside the second start: the first is kept */
+    fit_spec sp = {.starts = 10, .seed = 7};
+    g_calls = 0;
+    g_raise_at = first + 3;
+    assert_int_equal(fit_run(m, X, &sp, &r), SS_OK);
+    assert_non_null(r);
+    assert_true(r->interrupted);
+    assert_int_equal(r->starts, 1);
+    assert_int_equal(r->starts_asked, 10);
+    assert_true(isfinite(r->loglik));
+    assert_false(r->have_se);
+    assert_non_null(strstr(r->se_why, "interrupted"));
+    fit_result_free(r);
+    ss_interrupt_clear();
+    /* raised before anything: an error, nothing */
+    ss_interrupt_raise();
+    r = NULL;
+    assert_int_equal(fit_run(m, X, &sp, &r), SS_ERR_INTERRUPTED);
+    assert_null(r);
+    ss_interrupt_clear();
+    m->type = keep;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +384,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gmm_coverage, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_null, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_interrupted, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_errors, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
