@@ -18,13 +18,9 @@ static ss_status check_data(const model *m, const fim_request *req)
     if (!data)
         return SS_FAIL(SS_ERR_USAGE,
                        "this FIM variant needs a data set: data=NAME");
-    size_t cols = m->type->data_cols(m);
-    if (data->size2 != cols)
-        return SS_FAIL(SS_ERR_USAGE,
-                       "the data set has %zu column%s but a %s model "
-                       "expects %zu",
-                       data->size2, data->size2 == 1 ? "" : "s",
-                       m->type->name, cols);
+    ss_status st = model_check_data_cols(m, data, "fim");
+    if (st != SS_OK)
+        return st;
     if (data->size1 < 1)
         return SS_FAIL(SS_ERR_USAGE, "the data set is empty");
     return SS_OK;

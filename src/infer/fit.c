@@ -264,13 +264,9 @@ static ss_status check_input(const model *m, const gsl_matrix *data,
 {
     if (!data)
         return SS_FAIL(SS_ERR_USAGE, "fit needs a data set: data=NAME");
-    size_t cols = m->type->data_cols(m);
-    if (data->size2 != cols)
-        return SS_FAIL(SS_ERR_USAGE,
-                       "fit: the data set has %zu column%s but a %s model "
-                       "takes %zu",
-                       data->size2, data->size2 == 1 ? "" : "s",
-                       m->type->name, cols);
+    ss_status st = model_check_data_cols(m, data, "fit");
+    if (st != SS_OK)
+        return st;
     *n = data->size1 ? model_nterms(m, data) : 0;
     if (*n < 2)
         return SS_FAIL(SS_ERR_USAGE,

@@ -157,12 +157,8 @@ static ss_status check_spec(const model *m, const train_spec *sp,
         }
     }
     if (sp->data) {
-        size_t cols = t->data_cols(m);
-        if (sp->data->size2 != cols)
-            return bad(bk, "data",
-                       SS_FAIL(SS_ERR_USAGE, "the data have %zu columns, a "
-                                             "%s of this layout takes %zu",
-                               sp->data->size2, t->name, cols));
+        if (model_check_data_cols(m, sp->data, "train") != SS_OK)
+            return bad(bk, "data", ss_last_error()->code);
         if (model_nterms(m, sp->data) == 0)
             return bad(bk, "data", SS_FAIL(SS_ERR_USAGE, "the data set is "
                                                          "empty"));

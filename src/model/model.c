@@ -1136,3 +1136,16 @@ ss_status model_axis_value(const model *m, const double *theta,
     free(c);
     return st;
 }
+
+ss_status model_check_data_cols(const model *m, const gsl_matrix *data,
+                                const char *who)
+{
+    size_t cols = m->type->data_cols(m);
+    if (data->size2 != cols)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "%s: the data set has %zu column%s but a %s model "
+                       "takes %zu",
+                       who, data->size2, data->size2 == 1 ? "" : "s",
+                       m->type->name, cols);
+    return SS_OK;
+}

@@ -414,6 +414,10 @@ ss_status model_loglik_grad(const model *m, const double *theta,
 /* Whether data drawn from `teacher` can be used with m (same data kind and
  * columns); records why not. */
 ss_status model_data_compatible(const model *m, const model *teacher);
+/* A data set has the columns m takes (who: the command or estimator, for
+ * the message, e.g. "fit"); an error recorded otherwise. */
+ss_status model_check_data_cols(const model *m, const gsl_matrix *data,
+                                const char *who);
 /* Build a model of type t from a test point's argument text. */
 ss_status model_alloc_testpoint(const model_type *t,
                                 const model_testpoint *tp, model **out);

@@ -121,9 +121,9 @@ static void test_loaded_data_serve(void **state)
     fx_ok(f, "train s algo=gd eta=0.1 steps=20 data=tl teacher=t as r2");
     /* the wrong shape is refused by the same check */
     fx_fail(f, "train s algo=gd eta=0.1 steps=20 data=e", 39,
-            "the data have 1 columns, a mlp2 of this layout takes 2");
+            "train: the data set has 1 column but a mlp2 model takes 2");
     fx_fail(f, "fim s method=empirical data=e", 1,
-            "the data set has 1 column but a mlp2 model expects 2");
+            "the data set has 1 column but a mlp2 model takes 2");
 }
 
 /* The progress hook between two steps of a job: Ctrl-C. */
