@@ -518,6 +518,13 @@ const learn_run *flow_iter_result(const void *state)
     return ((const flow_iter *)state)->run;
 }
 
+/* Add a remark to the run's note, "; "-separated. */
+static void note_append(learn_run *r, const char *text)
+{
+    size_t l = strlen(r->note);
+    snprintf(r->note + l, sizeof r->note - l, "%s%s", l ? "; " : "", text);
+}
+
 ss_status flow_iter_take(flow_iter *it, int interrupted, learn_run **out)
 {
     learn_run *r = it->run;
@@ -535,9 +542,7 @@ ss_status flow_iter_take(flow_iter *it, int interrupted, learn_run **out)
                      "NGD pseudo-inverse: directions with lambda <= %g "
                      "lambda_max dropped in %zu of %zu evaluations",
                      FLOW_PINV_RCOND, it->nreg, it->nfev);
-        size_t l = strlen(r->note);
-        snprintf(r->note + l, sizeof r->note - l, "%s%s", l ? "; " : "",
-                 buf);
+        note_append(r, buf);
     }
     if (it->nfev > FLOW_NFEV_NOTE && it->sp.tol < 1e-10) {
         /* the step controller chased rounding in the gradient (flow.c's
@@ -548,9 +553,7 @@ ss_status flow_iter_take(flow_iter *it, int interrupted, learn_run **out)
                  "in the gradient limits what tol = %g can buy here; "
                  "tol=1e-10 is much faster",
                  it->nfev, it->sp.tol);
-        size_t l = strlen(r->note);
-        snprintf(r->note + l, sizeof r->note - l, "%s%s", l ? "; " : "",
-                 buf);
+        note_append(r, buf);
     }
     it->run = NULL;
     *out = r;
