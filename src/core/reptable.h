@@ -8,6 +8,7 @@
 #ifndef SS_REPTABLE_H
 #define SS_REPTABLE_H
 
+#include "core/expinfo.h"
 #include "core/status.h"
 
 #include <stddef.h>
@@ -30,6 +31,10 @@ typedef struct {
     size_t npoint;
     uint64_t seed;
     size_t n;                /* observations per replicate */
+    size_t first;            /* row 0 is replicate first (0-based) of the
+                                experiment: a shard's slice */
+    exp_origin exp;          /* the experiment, set by the command
+                                (exp.reps 0: not recorded) */
 } reptable;
 
 /* A table of nrep x ncols values (all NaN), no references, columns

@@ -93,6 +93,7 @@ static ss_status run_rep(void *p, size_t rep, double *row)
 {
     worker *w = p;
     const repfim_iter *it = w->it;
+    rep += it->sp.first; /* the stream of the experiment's replicate */
     ss_rng_seed(w->r, it->sp.seed, SS_STREAM_REPFIM, rep);
     ss_status st = w->m->type->sample(w->m, w->m->theta, w->r, w->X);
     fim_job *j = NULL;
@@ -152,8 +153,10 @@ static void references(const model *m, reptable *t, size_t k)
     ss_clear_error();
 }
 
-ss_status repfim_iter_alloc(const model *m, const repfim_spec *sp,
-                            repfim_iter **out)
+/* Everything but the runner: checks, the table of the slice's rows (all
+ * NaN) with its columns, references and description. */
+static ss_status table_new(const model *m, const repfim_spec *sp,
+                           reptable **out, size_t *kout, size_t *colsout)
 {
     *out = NULL;
     const fim_estimator *e = sp->est;
@@ -166,6 +169,11 @@ ss_status repfim_iter_alloc(const model *m, const repfim_spec *sp,
         return SS_FAIL(SS_ERR_RANGE, "reps= must be at least 1");
     if (sp->n < 1)
         return SS_FAIL(SS_ERR_RANGE, "n= must be at least 1");
+    size_t count = sp->count ? sp->count : sp->nrep - sp->first;
+    if (sp->first >= sp->nrep || count > sp->nrep - sp->first)
+        return SS_FAIL(SS_ERR_RANGE, "replicates %zu..%zu are not among the "
+                                     "%zu of the experiment",
+                       sp->first + 1, sp->first + count, sp->nrep);
     size_t *idx, k;
     ss_status st = model_free_index_list(m, &idx, &k);
     if (st != SS_OK)
@@ -182,18 +190,14 @@ ss_status repfim_iter_alloc(const model *m, const repfim_spec *sp,
                        REPFIM_MAX_BYTES >> 20,
                        REPFIM_MAX_BYTES / (cols * sizeof(double)));
     }
-    repfim_iter *it = calloc(1, sizeof *it);
     size_t ncols = k * (k + 1) / 2 + 2;
-    if (it)
-        it->t = reptable_alloc(sp->nrep, ncols);
-    if (!it || !it->t) {
+    reptable *t = reptable_alloc(count, ncols);
+    if (!t) {
         free(idx);
-        repfim_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory for %zu replicates of "
                                      "%zu values",
-                       sp->nrep, ncols);
+                       count, ncols);
     }
-    reptable *t = it->t;
     for (size_t a = 0; a < k; a++)
         for (size_t b = a; b < k; b++)
             snprintf(t->colnames[repfim_entry_col(k, a, b)], RT_NAME_MAX,
@@ -206,16 +210,46 @@ ss_status repfim_iter_alloc(const model *m, const repfim_spec *sp,
     snprintf(t->kind, sizeof t->kind, "%s", m->type->name);
     t->seed = sp->seed;
     t->n = sp->n;
+    t->first = sp->first;
     if ((st = reptable_set_point(t, m->theta, m->P)) != SS_OK) {
-        repfim_iter_free(it);
+        reptable_free(t);
         return st;
     }
+    references(m, t, k);
+    *out = t;
+    *kout = k;
+    *colsout = cols;
+    return SS_OK;
+}
+
+ss_status repfim_table_new(const model *m, const repfim_spec *sp,
+                          reptable **out)
+{
+    size_t k, cols;
+    return table_new(m, sp, out, &k, &cols);
+}
+
+ss_status repfim_iter_alloc(const model *m, const repfim_spec *sp,
+                            repfim_iter **out)
+{
+    *out = NULL;
+    repfim_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    size_t k, cols;
+    ss_status st = table_new(m, sp, &it->t, &k, &cols);
+    if (st != SS_OK) {
+        free(it);
+        return st;
+    }
+    reptable *t = it->t;
+    size_t ncols = t->ncols;
     it->sp = *sp;
     it->m = m;
+    it->sp.first = t->first;
     it->k = k;
     it->cols = cols;
-    references(m, t, k);
-    rep_spec rs = {.nrep = sp->nrep, .ncols = ncols, .threads = sp->threads,
+    rep_spec rs = {.nrep = t->nrep, .ncols = ncols, .threads = sp->threads,
                    .worker_alloc = worker_alloc, .worker_free = worker_free,
                    .run = run_rep, .ctx = it, .tick_ms = 10};
     st = rep_start(&rs, &it->job);

@@ -1,6 +1,7 @@
 /* Replicates of a sampled FIM estimator: replicate r draws a fresh data
  * set of n observations from the model at its point from the random
- * stream (seed, SS_STREAM_REPFIM, r), computes the estimator (empirical or
+ * stream (seed, SS_STREAM_REPFIM, r) (r counted over the whole experiment,
+ * so a slice of it gives the same rows), computes the estimator (empirical or
  * observed) on it, and records every free entry G[i][j] (i <= j), log det
  * G and the smallest eigenvalue (the spectrum `eig` computes). The exact
  * FIM's values are the references when the family has one. The
@@ -20,7 +21,9 @@
 typedef struct {
     const fim_estimator *est; /* an estimator that needs data */
     size_t n;                 /* observations per replicate */
-    size_t nrep;              /* replicates */
+    size_t nrep;              /* replicates of the whole experiment */
+    size_t first, count;      /* the slice run (shard=): replicates first ..
+                                 first + count - 1; count 0: to the end */
     uint64_t seed;
     unsigned threads;         /* 0: the default; numbers do not depend on it */
 } repfim_spec;
@@ -43,6 +46,11 @@ void repfim_iter_set_source(repfim_iter *it, const char *name);
 ss_status repfim_iter_take(repfim_iter *it, int interrupted, reptable **out);
 void repfim_iter_free(repfim_iter *it);
 extern const ss_iter_type repfim_iter_type; /* state: repfim_iter */
+
+/* The table a run of sp gives, with its rows still to fill (all NaN,
+ * ndone 0): for `merge`, which fills them from shard files. */
+ss_status repfim_table_new(const model *m, const repfim_spec *sp,
+                           reptable **out);
 
 /* Column of G[a][b] (a <= b < k) in the table: entries by rows of the
  * upper triangle, then log det, then the smallest eigenvalue. */

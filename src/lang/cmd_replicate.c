@@ -2,6 +2,7 @@
  * replicate, as a replicate table (core/reptable.h, fim/repfim.h). */
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "lang/shard.h"
 
 #include "core/interrupt.h"
 #include "core/reptable.h"
@@ -17,6 +18,33 @@
 static const void *live_table(const void *state)
 {
     return repfim_iter_result(state);
+}
+
+static ss_status merged_table(session *s, const char *name, const model *m,
+                              const repfim_spec *sp, const exp_origin *eo,
+                              reptable **out)
+{
+    reptable *t = NULL;
+    ss_status rc = repfim_table_new(m, sp, &t);
+    if (rc == SS_OK)
+        snprintf(t->source, sizeof t->source, "%s", name);
+    const char **names = t ? malloc(t->ncols * sizeof *names) : NULL;
+    const double *rows = NULL;
+    if (rc == SS_OK && !names)
+        rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; rc == SS_OK && c < t->ncols; c++)
+        names[c] = t->colnames[c];
+    if (rc == SS_OK)
+        rc = exp_merged_rows(s, eo, t->ncols, names, &rows);
+    free(names);
+    if (rc != SS_OK) {
+        reptable_free(t);
+        return rc;
+    }
+    memcpy(t->v, rows, t->nrep * t->ncols * sizeof *rows);
+    t->ndone = t->nrep;
+    *out = t;
+    return SS_OK;
 }
 
 ss_status cmd_replicate(session *s, const ss_stmt *st)
@@ -55,16 +83,27 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
     free(idx);
     repfim_spec sp = {.est = fim_estimator_find(method), .n = (size_t)n,
                       .nrep = (size_t)reps, .threads = (unsigned)threads};
+    exp_origin eo;
     /* without seed= the session generator gives one; a command that
      * fails leaves the generator as it was */
     gsl_rng *saved = gsl_rng_clone(s->rng);
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    if ((rc = exp_origin_make(s, st, (size_t)reps, sp.seed, &eo)) != SS_OK) {
+        gsl_rng_memcpy(s->rng, saved);
+        gsl_rng_free(saved);
+        return rc;
+    }
+    sp.first = eo.slice.first;
+    sp.count = eo.slice.count;
     repfim_iter *it = NULL;
     reptable *t = NULL;
-    rc = repfim_iter_alloc(m, &sp, &it);
-    if (rc == SS_OK) {
+    if (exp_is_merge(s)) /* the rows from shard files, not computed */
+        rc = merged_table(s, name, m, &sp, &eo, &t);
+    else
+        rc = repfim_iter_alloc(m, &sp, &it);
+    if (rc == SS_OK && it) {
         repfim_iter_set_source(it, name);
         session_job job = {{&repfim_iter_type, it}, "replicate",
                            &obj_reptable, live_table, st->as_name};
@@ -82,11 +121,11 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
         return rc;
     }
     gsl_rng_free(saved);
+    t->exp = eo;
     obj_reptable.print(s, st->as_name, t);
-    char origin[160];
-    args_origin(st, origin, sizeof origin);
-    if (!args_key(st, "seed")) /* the seed drawn, so the run can be redone */
-        snprintf(origin + strlen(origin), sizeof origin - strlen(origin),
-                 " (seed=%llu)", (unsigned long long)sp.seed);
+    /* the experiment as it is (the seed drawn, no threads=), for `list`
+     * and exports: a merge of its shards records the same */
+    char origin[EXP_COMMAND_MAX + OBJ_NAME_MAX + 8];
+    snprintf(origin, sizeof origin, "%s as %s", eo.command, st->as_name);
     return session_put(s, st->as_name, &obj_reptable, t, origin);
 }

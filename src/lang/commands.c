@@ -230,6 +230,12 @@ static const char *data_method_choice(size_t i)
     return NULL;
 }
 
+/* shard= of every experiment command (lang/shard.h) */
+#define SHARD_OPT                                                           \
+    {.key = "shard", .kind = OPT_TEXT, .meta = "I/N",                       \
+     .help = "run only the I-th of N slices of the replicates (needs "      \
+             "seed=); export them and `merge` the files"}
+
 static const cmd_opt replicate_opts[] = {
     {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
      .flags = OPT_REQUIRED, .help = "observations in each replicate's sample"},
@@ -243,6 +249,7 @@ static const cmd_opt replicate_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    SHARD_OPT,
     {.key = NULL}};
 
 static const cmd_opt fit_opts[] = {
@@ -614,7 +621,9 @@ static const cmd_def table[] = {
      "the mean and the reference marked. In the full-screen UI the "
      "histogram grows in the focused pane while the replicates run. "
      "Ctrl-C keeps the replicates finished (the first k: the same rows a "
-     "full run has).\n\n"
+     "full run has). shard=I/N with seed= runs the I-th of N slices of the "
+     "replicates (the same rows the full run has there), for a cluster: "
+     "`export` each and `merge` the files.\n\n"
      "    replicate g n=1000 reps=500 seed=1 as T\n"
      "    plot T col=\"w1,w2\"\n"
      "    replicate g n=200 reps=100 method=observed as T2",
@@ -652,6 +661,24 @@ static const cmd_def table[] = {
      "    sample a n=500 seed=2 as x\n"
      "    fit a data=x starts=4 as fa",
      cmd_fit, COMPL_MODEL, fit_opts, &obj_fit, CMD_AS_OPTIONAL, "FIT"},
+    {"merge", "merge FILE...",
+     "an experiment's shards, run apart, put back together",
+     "Reads shard files (the CSV `export` of an experiment run with "
+     "shard=I/N, or of a whole run) and builds the result one run of the "
+     "experiment gives: the same numbers, the same `show`, `plot` and "
+     "`export`. The files must come from the same experiment (the command "
+     "in their '# experiment:' line and the fingerprint of the models and "
+     "data it names, and of this version of singscope) and hold every "
+     "replicate exactly once. The session must hold the same models and "
+     "data the shards were run with (run the same script first): merge "
+     "replays the experiment's command with the rows read instead of "
+     "computed, and refuses when an object differs. Patterns in quotes "
+     "(\"shard-*.csv\") are expanded.\n\n"
+     "    replicate g n=1000 reps=4000 seed=7 shard=1/4 as T1\n"
+     "    export T1 shard-1.csv\n"
+     "    # ... shards 2..4, on other machines ...\n"
+     "    merge shard-1.csv shard-2.csv shard-3.csv shard-4.csv as T",
+     cmd_merge, COMPL_FILE, NULL, &obj_merged, CMD_AS_REQUIRED, "RESULT"},
     {"load", "load FILE",
      "read a data set from a CSV file",
      "Reads a table of numbers from FILE (CSV) into the data set DATA, "

@@ -72,6 +72,10 @@ void cmd_write_markdown(const ss_sink *out);
 
 /* Handlers, grouped by file. */
 ss_status cmd_model(session *s, const ss_stmt *st);
+ss_status cmd_merge(session *s, const ss_stmt *st);
+/* What `merge` stores: the result type of the experiment it replays, so
+ * its `as NAME` is checked then, against that type (cmd_merge.c). */
+extern const obj_type obj_merged;
 ss_status cmd_models(session *s, const ss_stmt *st);
 ss_status cmd_set(session *s, const ss_stmt *st);
 ss_status cmd_fix(session *s, const ss_stmt *st);

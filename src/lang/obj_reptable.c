@@ -3,6 +3,7 @@
  * of one column with its reference and its mean marked for `plot`. */
 #include "lang/commands.h"
 #include "lang/render.h"
+#include "lang/shard.h"
 
 #include "core/reptable.h"
 #include "core/table.h"
@@ -35,6 +36,13 @@ static void print_reptable(session *s, const char *name, const reptable *t)
                        name ? name : "replicates", t->ndone,
                        t->ndone == 1 ? "" : "s", t->what, t->n, t->source,
                        t->kind, pt, (unsigned long long)t->seed);
+        if (t->exp.slice.n) {
+            char sl[128];
+            exp_origin_slice_text(&t->exp, sl, sizeof sl);
+            session_printf(s, "  a shard: replicates %s; `export` it and "
+                              "`merge` the shards\n",
+                           sl);
+        }
         if (t->interrupted)
             session_printf(s, "  interrupted: %zu of %zu replicates "
                               "finished (the first %zu)\n",
@@ -91,7 +99,7 @@ static void show_reptable(session *s, const char *name, const void *p)
 static void rep_row(void *ctx, size_t i, double *v)
 {
     const reptable *t = ctx;
-    v[0] = (double)(i + 1);
+    v[0] = (double)(t->first + i + 1); /* the experiment's numbering */
     for (size_t c = 0; c < t->ncols; c++) {
         double x = reptable_at(t, i, c);
         v[c + 1] = isfinite(x) ? x : NAN; /* empty in CSV */
@@ -108,6 +116,8 @@ static void export_reptable(session *s, const char *name, const void *p,
     const char **head = calloc(t->ncols + 1, sizeof *head);
     if (!head)
         return;
+    if (s->csv && t->exp.reps) /* what merge needs to read it back */
+        exp_origin_write(s, &t->exp);
     head[0] = "rep";
     for (size_t c = 0; c < t->ncols; c++)
         head[c + 1] = t->colnames[c];

@@ -257,6 +257,16 @@ static int lex_number(parser *p, size_t i, size_t *next)
         while (is_digit(s[j]))
             j++;
     }
+    /* I/N with unsigned integers ("3/16", shard=) is a word, not a number */
+    if (digits > 0 && j == i + digits && s[j] == '/' && is_digit(s[j + 1])) {
+        size_t k = j + 1;
+        while (is_digit(s[k]))
+            k++;
+        if (!is_word_char(s + k)) {
+            *next = k;
+            return push(p, T_WORD, i, k - i);
+        }
+    }
     /* glued to a word character ("12abc", "1.2.3", "0x10", "0../x") - but
      * "0..1" and "1->2" are fine */
     if (is_word_char(s + j) &&

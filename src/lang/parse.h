@@ -4,7 +4,8 @@
  * Values: numbers (1e-3, -0.5, .5), vectors [1, 0.5] (commas optional,
  * may be empty), lists of names [x, y, "body mass"] (names or strings,
  * not mixed with numbers), ranges 0..1, strings in double or single quotes,
- * identifiers, bare paths (tour.scn, scenarios/x.scn), axes NAME:lo..hi
+ * identifiers, bare paths (tour.scn, scenarios/x.scn), fractions of
+ * unsigned integers read as words (shard=3/16), axes NAME:lo..hi
  * (map x=w1:-1..1) and the punctuation ':' and '->' (path g v: 0.3 -> 0).
  * A number whose value would underflow to 0 (1e-400) is refused like one
  * that overflows (1e400); subnormal values are kept.

@@ -157,6 +157,9 @@ struct session {
     unsigned long generation;   /* bumped by every command that succeeds,
                                    so a front end knows to refresh */
     unsigned long puts;         /* objects stored so far (obj.gen) */
+    /* `merge` replays an experiment's command with its rows taken from
+     * shard files (lang/shard.h); NULL otherwise */
+    const struct exp_rows *merge;
 };
 
 /* Run a job to its end in whatever front end is attached: the UI's driver,

@@ -30,6 +30,7 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_rng.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MODEL_NAME_MAX 32
 
@@ -418,6 +419,10 @@ ss_status model_data_compatible(const model *m, const model *teacher);
  * the message, e.g. "fit"); an error recorded otherwise. */
 ss_status model_check_data_cols(const model *m, const gsl_matrix *data,
                                 const char *who);
+/* A 64-bit fingerprint of everything that makes the model what it is:
+ * family, options, parameter values, free flags and bounds (core/hash.h),
+ * so an experiment's shards can tell they came from the same models. */
+uint64_t model_fingerprint(const model *m);
 /* Build a model of type t from a test point's argument text. */
 ss_status model_alloc_testpoint(const model_type *t,
                                 const model_testpoint *tp, model **out);

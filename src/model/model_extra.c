@@ -3,6 +3,7 @@
  * points families declare. */
 #include "model/model.h"
 
+#include "core/hash.h"
 #include "core/interrupt.h"
 
 #include <errno.h>
@@ -344,4 +345,24 @@ ss_status model_fim_design(const model *m, const double *theta,
                                      "matrix, not %zu x %zu",
                        m->type->name, m->P, m->P, G->size1, G->size2);
     return m->type->fim_design(m, theta, d, G);
+}
+
+uint64_t model_fingerprint(const model *m)
+{
+    uint64_t h = ss_hash_str(SS_HASH_INIT, m->type->name);
+    h = ss_hash_u64(h, m->P);
+    for (size_t i = 0; i < m->P; i++) {
+        h = ss_hash_double(h, m->theta[i]);
+        h = ss_hash_u64(h, m->is_free[i]);
+        h = ss_hash_double(h, m->ubound ? m->ubound[2 * i] : NAN);
+        h = ss_hash_double(h, m->ubound ? m->ubound[2 * i + 1] : NAN);
+    }
+    for (size_t o = 0; o < m->type->nopts; o++) {
+        h = ss_hash_double(h, m->opt[o]);
+        h = ss_hash_str(h, m->opt_choice[o]);
+        h = ss_hash_u64(h, m->optvec[o].n);
+        for (size_t k = 0; k < m->optvec[o].n; k++)
+            h = ss_hash_double(h, m->optvec[o].v[k]);
+    }
+    return h;
 }

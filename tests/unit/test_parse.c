@@ -313,6 +313,17 @@ static void test_echo_text(void **state)
     check_verb(&l.v[1], "echoes", 12, 1);
     check_num(&l.v[1], 0, 1, 19);
     stmt_list_free(&l);
+    /* a fraction of unsigned integers I/N is a word (shard=3/16) */
+    l = parse_ok("llr shard=3/16 x=12/7");
+    assert_string_equal(arg(&l.v[0], 0, "shard", 5, VAL_STR, 11)->str, "3/16");
+    assert_string_equal(arg(&l.v[0], 1, "x", 16, VAL_STR, 18)->str, "12/7");
+    stmt_list_free(&l);
+    expect_err("llr shard=3/16x", SS_ERR_SYNTAX, 11,
+               "malformed number '3/16x'");
+    expect_err("llr shard=-3/16", SS_ERR_SYNTAX, 11,
+               "malformed number '-3/16'");
+    expect_err("llr shard=3/1.5", SS_ERR_SYNTAX, 11,
+               "malformed number '3/1.5'");
     /* a quote right after a letter or digit is an apostrophe */
     l = parse_ok("echo it's 1 o'clock, Hartigan's \"form\" 5' 'x'y");
     check_str(&l.v[0], 0, VAL_STR, "it's 1 o'clock, Hartigan's form 5' xy", 6);

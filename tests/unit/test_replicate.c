@@ -233,7 +233,16 @@ static void test_export_rows(void **state)
     assert_non_null(strstr(got, "# singscope"));
     assert_non_null(strstr(got, "replicate table S"));
     assert_non_null(strstr(got, "model s (gmm) at v=0.3, w1=0.5, w2=0.5"));
-    char *hdr = strchr(got, '\n') + 1;
+    /* then what merge needs: the experiment (without threads=), its
+     * fingerprint and the replicates the file holds */
+    char *exp = strchr(got, '\n') + 1;
+    const char *want_exp = "# experiment: replicate s n=50 reps=4 seed=2\n"
+                           "# fingerprint: ";
+    assert_memory_equal(exp, want_exp, strlen(want_exp));
+    char *slice = strchr(exp + strlen(want_exp), '\n') + 1;
+    const char *want_slice = "# replicates: 1..4 of 4\n";
+    assert_memory_equal(slice, want_slice, strlen(want_slice));
+    char *hdr = slice + strlen(want_slice);
     const char *want_hdr = "rep,\"G[v,v]\",\"G[v,w1]\",\"G[v,w2]\","
                            "\"G[w1,w1]\",\"G[w1,w2]\",\"G[w2,w2]\","
                            "logdet,lambda_min\n";

@@ -1,0 +1,73 @@
+#!/bin/sh
+# shard=I/N and merge: N shards of an experiment, run in separate
+# processes with different thread counts and merged in a third, give the
+# export a single run gives, byte for byte (after the first line, which
+# names the object); shards that do not add up, or come from another
+# experiment, are refused with the reason and nothing is stored.
+set -u
+fails=0
+check() { # description, expected, actual
+    if [ "$2" = "$3" ]; then echo "ok: $1"; else
+        echo "FAILED: $1"; echo "  expected: $2"; echo "  got:      $3"; fails=$((fails + 1)); fi
+}
+S=$SINGSCOPE
+dir=$(mktemp -d "${TMPDIR:-/tmp}/ss_shards.XXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+export LANG=C NO_COLOR=1
+M='model g gmm v=0.3 w1=-1 w2=1'
+E='replicate g n=150 reps=30 seed=11'
+run() { "$S" --batch -e "$M" "$@" </dev/null; }
+
+run -e "$E threads=2 as e" -e 'export e full.csv' >/dev/null
+for i in 1 2 3 4; do
+    run -e "$E shard=$i/4 threads=$(( (i % 2) + 1 )) as e" \
+        -e "export e shard-$i.csv" >/dev/null
+done
+check "four shard files" 4 "$(ls shard-*.csv | wc -l)"
+check "shard 2/4 holds replicates 8..15" \
+    "# replicates: 8..15 of 30 (shard 2/4)" "$(grep '^# replicates' shard-2.csv)"
+# the rows of the shards are the rows of the full run
+tail -n +6 full.csv | sort > full.rows
+cat shard-*.csv | grep -v '^#' | grep -v '^rep' | sort > shard.rows
+cmp -s full.rows shard.rows; check "shard rows are the full run's rows" 0 $?
+
+run -e 'merge shard-3.csv shard-1.csv "shard-[24].csv" as e' \
+    -e 'export e merged.csv' > merge.out 2>&1
+check "merge succeeds" 0 $?
+tail -n +2 full.csv > a; tail -n +2 merged.csv > b
+cmp -s a b; check "merged export equals the single run's, byte for byte" 0 $?
+run -e "$E as e" -e 'show e' > show-full.txt 2>&1
+run -e 'merge "shard-*.csv" as e' -e 'show e' > show-merged.txt 2>&1
+cmp -s show-full.txt show-merged.txt; check "merged show equals the single run's" 0 $?
+# a merged result can be merged again (it is a whole run's export)
+run -e 'merge merged.csv as e' -e 'export e again.csv' >/dev/null 2>&1
+tail -n +2 again.csv > c; cmp -s a c; check "a whole export merges to itself" 0 $?
+
+err() { run -k "$@" 2>&1 >/dev/null | head -1; }
+check "a missing shard is named" \
+    "-e:1:7: error: the files hold 22 of the 30 replicates of \`replicate g n=150 reps=30 seed=11\`: 8..15 are missing (a shard not given, or interrupted)" \
+    "$(err -e 'merge shard-1.csv shard-3.csv shard-4.csv as e')"
+check "a replicate twice is refused" \
+    "-e:1:7: error: shard-1.csv:6: replicate 1 is also in shard-1.csv" \
+    "$(err -e 'merge shard-1.csv shard-1.csv as e')"
+out=$("$S" --batch -k -e 'model g gmm v=0.31 w1=-1 w2=1' \
+    -e 'merge "shard-*.csv" as e' -e list 2>&1 </dev/null)
+case $out in *"from other models or data than this session's"*) r=0 ;; *) r=1 ;; esac
+check "shards of a different model are refused" 0 $r
+case $out in *"  e "*) r=1 ;; *) r=0 ;; esac
+check "nothing stored after a refused merge" 0 $r
+run -e 'replicate g n=150 reps=30 seed=12 shard=1/2 as e' -e 'export e other.csv' >/dev/null
+case $(err -e 'merge shard-1.csv other.csv as e') in
+*"is a shard of another experiment"*) r=0 ;; *) r=1 ;; esac
+check "shards of another experiment are refused" 0 $r
+check "shard= needs seed=" \
+    "-e:1:25: error: shard= needs seed=: every shard must draw the replicates of the same experiment" \
+    "$(err -e 'replicate g n=10 reps=4 shard=1/2 as e')"
+check "shard=I/N with I > N" "-e:1:38: error: shard=5/2: I must be between 1 and N" \
+    "$(err -e 'replicate g n=10 reps=4 seed=1 shard=5/2 as e')"
+echo 'x' > plain.csv
+case $(err -e 'merge plain.csv as e') in
+*"not a shard file"*) r=0 ;; *) r=1 ;; esac
+check "a CSV that is no shard is refused" 0 $r
+[ "$fails" -eq 0 ]
