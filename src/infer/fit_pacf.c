@@ -14,7 +14,9 @@
  * recursion's Jacobian (forward mode) and dr/du = 1 - r^2. GSL's BFGS2 minimises -l/n; converged when the
  * gradient norm in u is below FIT_TOL_GRAD, or when the line search can
  * make no progress with the gradient below sqrt(FIT_TOL_GRAD). A group
- * must be all free or all fixed. */
+ * must be all free or all fixed. The innovation variance sigma2 is
+ * profiled out (pacf_eval): the objective is the concentrated
+ * log-likelihood, and the driver reports sigma2hat = S/n. */
 #include "infer/fit_int.h"
 
 #include "model/kalman.h"
@@ -83,13 +85,18 @@ static ss_status pacf_applies(const model *m)
     return SS_OK;
 }
 
-/* The ARMA log-likelihood and its gradient (grad != NULL) at theta from the
- * Kalman filter's sums (model/kalman.h: nothing stored per term), with the
- * model's innovation variance sigma2:
- *   l = -(n/2) log(2 pi sigma2) - L/2 - S/(2 sigma2).
+/* The ARMA log-likelihood with the innovation variance profiled out, and
+ * its gradient (grad != NULL), at theta from the Kalman filter's sums
+ * (model/kalman.h: nothing stored per term). With v_t, F_t the prediction
+ * errors and their variances in units of sigma2, S = sum v_t^2 / F_t and
+ * L = sum log F_t,
+ *   l(theta, sigma2) = -(n/2) log(2 pi sigma2) - L/2 - S/(2 sigma2)
+ * is maximised by sigma2hat = S/n, where
+ *   l_c(theta) = -(n/2) (log(2 pi S/n) + 1) - L/2,
+ *   dl_c = -(n/2) dS/S - dL/2.
  * theta must be stationary and invertible (the caller's). */
 static ss_status pacf_eval(const fit_ctx *c, const double *theta, double *l,
-                           double *grad)
+                           double *grad, double *s2hat)
 {
     const model *m = c->m;
     size_t p = 0, q = 0, fa = 0, fm = 0;
@@ -109,13 +116,25 @@ static ss_status pacf_eval(const fit_ctx *c, const double *theta, double *l,
     ss_status st = kalman_sum(&f, c->data, grad ? p + q : 0, 1, &ks);
     if (st != SS_OK)
         return st;
-    double s2 = m->opt[model_opt_index(m->type, "sigma2")];
     double n = (double)c->n;
-    *l = -0.5 * n * log(2.0 * M_PI * s2) - 0.5 * ks.L - 0.5 * ks.S / s2;
+    if (!(ks.S > 0) || !isfinite(ks.S))
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "fit: the prediction errors are all zero (S = %g), "
+                       "so sigma2 cannot be estimated",
+                       ks.S);
+    *l = -0.5 * n * (log(2.0 * M_PI * ks.S / n) + 1.0) - 0.5 * ks.L;
+    if (s2hat)
+        *s2hat = ks.S / n;
     for (size_t k = 0; grad && k < p + q; k++)
         grad[k < p ? fa + k : fm + k - p] =
-            -0.5 * ks.dL[k] - 0.5 * ks.dS[k] / s2;
+            -0.5 * n * ks.dS[k] / ks.S - 0.5 * ks.dL[k];
     return SS_OK;
+}
+
+static ss_status pacf_profile(const fit_ctx *c, const double *theta,
+                              double *l, double *s2hat)
+{
+    return pacf_eval(c, theta, l, NULL, s2hat);
 }
 
 /* a (the polynomial's coefficients) from r, and da[i][l] = d a_i / d r_l. */
@@ -195,7 +214,7 @@ static double pacf_f(const gsl_vector *u, void *p)
     pacf_ws *w = p;
     double l;
     if (!u_to_theta(w, u, w->theta, NULL) ||
-        pacf_eval(w->c, w->theta, &l, NULL) != SS_OK || !isfinite(l)) {
+        pacf_eval(w->c, w->theta, &l, NULL, NULL) != SS_OK || !isfinite(l)) {
         ss_clear_error();
         return GSL_POSINF;
     }
@@ -208,7 +227,7 @@ static void pacf_fdf(const gsl_vector *u, void *p, double *f, gsl_vector *g)
     double J[2][PACF_MAX * PACF_MAX];
     double l;
     if (!u_to_theta(w, u, w->theta, J) ||
-        pacf_eval(w->c, w->theta, &l, w->grad) != SS_OK || !isfinite(l)) {
+        pacf_eval(w->c, w->theta, &l, w->grad, NULL) != SS_OK || !isfinite(l)) {
         ss_clear_error();
         *f = GSL_POSINF;
         gsl_vector_set_zero(g);
@@ -384,4 +403,6 @@ const fit_route fit_route_pacf = {
     .ws_alloc = pacf_ws_alloc,
     .ws_free = pacf_ws_free,
     .solve = pacf_solve,
+    .scale_opt = "sigma2",
+    .profile = pacf_profile,
 };

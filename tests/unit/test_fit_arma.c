@@ -161,11 +161,117 @@ static void test_sums_equal_terms(void **state)
     }
 }
 
+static fit_result *fit(const model *m, const gsl_matrix *X, size_t starts)
+{
+    fit_spec sp = {.starts = starts, .seed = 3};
+    fit_result *r = NULL;
+    ss_status st = fit_run(m, X, &sp, &r);
+    if (st != SS_OK)
+        print_error("fit: %s\n", ss_last_error()->msg);
+    assert_int_equal(st, SS_OK);
+    return r;
+}
+
+static double full_loglik(const model *m, const double *theta,
+                          const gsl_matrix *X, double s2)
+{
+    model *c = model_clone(m);
+    c->opt[model_opt_index(c->type, "sigma2")] = s2;
+    double l;
+    assert_int_equal(model_loglik_grad(c, theta, X, &l, NULL), SS_OK);
+    model_free(c);
+    return l;
+}
+
+/* sigma2 profiled: the estimate recovers the truth's sigma2 (2.5, while
+ * the model fitted says 1) within 4 standard errors sqrt(2/n) sigma2; the
+ * reported log-likelihood is the full exact likelihood (the per-term
+ * filter) at (theta hat, sigma2hat), a maximum in sigma2 (lower on both
+ * sides) and in the coefficients (the score of the fitted copy ~ 0); the
+ * fitted copy holds sigma2hat; the criteria count k + 1 = 3. */
+static void test_profiled(void **state)
+{
+    (void)state;
+    const double ar = 0.5, ma = 0.3;
+    model *t = arma(&ar, 1, &ma, 1, 2.5), *m = arma(&ar, 1, &ma, 1, 1.0);
+    size_t n = 2000;
+    gsl_matrix *X = series(t, n, 9);
+    fit_result *r = fit(m, X, 4);
+    assert_true(r->converged);
+    assert_int_equal(r->k, 2);
+    assert_int_equal(r->nscale, 1);
+    assert_string_equal(r->scale_name, "sigma2");
+    double se = 2.5 * sqrt(2.0 / (double)n);
+    assert_true(fabs(r->scale - 2.5) < 4 * se);
+    assert_close(r->scale_se, r->scale * sqrt(2.0 / (double)n), 1e-14, 0);
+    assert_close(r->at->opt[model_opt_index(m->type, "sigma2")], r->scale, 0,
+                 0);
+    double l = full_loglik(m, r->theta, X, r->scale);
+    assert_close(r->loglik, l, 1e-10, 0);
+    assert_true(full_loglik(m, r->theta, X, r->scale * 1.001) < l);
+    assert_true(full_loglik(m, r->theta, X, r->scale * 0.999) < l);
+    double g[2], l2;
+    assert_int_equal(model_loglik_grad(r->at, r->theta, X, &l2, g), SS_OK);
+    assert_true(fabs(g[0]) / (double)n < 1e-6 && fabs(g[1]) / (double)n < 1e-6);
+    assert_true(r->loglik >= full_loglik(m, t->theta, X, 2.5));
+    assert_close(r->aic, -2 * r->loglik + 6, 1e-14, 0);
+    assert_close(r->bic, -2 * r->loglik + 3 * log((double)n), 1e-14, 0);
+    assert_close(r->mdl, -r->loglik + 1.5 * log((double)n), 1e-14, 0);
+    assert_true(r->have_se);
+
+    /* scale invariance: 3 x the series gives the same coefficients,
+     * 9 x sigma2hat and the log-likelihood minus n log 3 */
+    gsl_matrix *Y = gsl_matrix_alloc(n, 1);
+    gsl_matrix_memcpy(Y, X);
+    gsl_matrix_scale(Y, 3.0);
+    fit_result *r3 = fit(m, Y, 4);
+    assert_close(r3->theta[0], r->theta[0], 0, 1e-7);
+    assert_close(r3->theta[1], r->theta[1], 0, 1e-7);
+    assert_close(r3->scale, 9 * r->scale, 1e-8, 0);
+    assert_close(r3->loglik, r->loglik - (double)n * log(3.0), 1e-10, 0);
+    fit_result_free(r3);
+    gsl_matrix_free(Y);
+    fit_result_free(r);
+    gsl_matrix_free(X);
+    model_free(m);
+    model_free(t);
+}
+
+/* The null model (every coefficient fixed; white noise for ar1 = 0) still
+ * estimates sigma2: sigma2hat = sum x^2 / n and
+ * l = -(n/2) (log(2 pi sigma2hat) + 1), with k = 0 + 1 in the criteria. */
+static void test_null_profiled(void **state)
+{
+    (void)state;
+    const double ar = 0.4, z = 0.0;
+    model *t = arma(&ar, 1, &z, 0, 0.8), *w = arma(&z, 1, &z, 0, 1.0);
+    w->is_free[0] = 0;
+    size_t n = 300;
+    gsl_matrix *X = series(t, n, 12);
+    fit_result *r = fit(w, X, 1);
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += gsl_matrix_get(X, i, 0) * gsl_matrix_get(X, i, 0);
+    assert_int_equal(r->k, 0);
+    assert_int_equal(r->nscale, 1);
+    assert_close(r->scale, ss / (double)n, 1e-13, 0);
+    assert_close(r->loglik,
+                 -0.5 * (double)n * (log(2 * M_PI * ss / (double)n) + 1),
+                 1e-13, 0);
+    assert_close(r->aic, -2 * r->loglik + 2, 1e-14, 0);
+    fit_result_free(r);
+    gsl_matrix_free(X);
+    model_free(w);
+    model_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steady_equals_full),
         cmocka_unit_test(test_sums_equal_terms),
+        cmocka_unit_test(test_profiled),
+        cmocka_unit_test(test_null_profiled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
