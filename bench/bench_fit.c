@@ -2,13 +2,15 @@
  * few repeats, process CPU time: gmm K = 2 by EM (n = 1000, every
  * parameter free, the default starts) and ARMA(1,1) exact MLE (n = 1000,
  * the default starts), each including the observed information at the
- * estimate. */
+ * estimate. `--series FILE` also writes the ARMA series (CSV, column x)
+ * for bench/fit_peer.py, which times R's arima and statsmodels on it. */
 #include "core/rng.h"
 #include "infer/fit.h"
 #include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -28,15 +30,28 @@ static model *make(const char *kind, const model_arg *a, size_t na)
     return m;
 }
 
-static void bench(const char *what, model *m, size_t n, size_t starts)
+static void bench(const char *what, model *m, size_t n, size_t starts,
+                  const char *series)
 {
     gsl_matrix *X = gsl_matrix_alloc(n, 1);
     gsl_rng *r = ss_rng_alloc();
     ss_rng_seed(r, 1, SS_STREAM_TEST, 0);
     m->type->sample(m, m->theta, r, X);
+    if (series) {
+        FILE *fp = fopen(series, "w");
+        if (!fp) {
+            perror(series);
+            exit(1);
+        }
+        fprintf(fp, "x\n");
+        for (size_t i = 0; i < n; i++)
+            fprintf(fp, "%.17g\n", gsl_matrix_get(X, i, 0));
+        fclose(fp);
+    }
     fit_spec sp = {.starts = starts, .seed = 1};
     double best = 1e300;
     size_t it = 0;
+    double ll = 0;
     for (int rep = 0; rep < 20; rep++) {
         fit_result *f = NULL;
         double t0 = now();
@@ -47,28 +62,38 @@ static void bench(const char *what, model *m, size_t n, size_t starts)
         double t = now() - t0;
         best = t < best ? t : best;
         it = f->iterations;
+        ll = f->loglik;
         fit_result_free(f);
     }
-    printf("%-34s n=%zu starts=%zu  %.3f ms  (best start: %zu iterations)\n",
-           what, n, starts, best * 1e3, it);
+    printf("%-34s n=%zu starts=%zu  %.3f ms  (best start: %zu iterations; "
+           "loglik %.10g)\n",
+           what, n, starts, best * 1e3, it, ll);
     gsl_matrix_free(X);
     ss_rng_free(r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *series = argc == 3 && strcmp(argv[1], "--series") == 0
+                             ? argv[2]
+                             : NULL;
+    if (argc != 1 && !series) {
+        fprintf(stderr, "usage: bench_fit [--series FILE]\n");
+        return 2;
+    }
     double v = 0.3, w1 = -1, w2 = 1.5;
     model_arg g[] = {{"v", NULL, &v, 1, 0, 0},
                      {"w1", NULL, &w1, 1, 0, 0},
                      {"w2", NULL, &w2, 1, 0, 0}};
     model *mg = make("gmm", g, 3);
-    bench("gmm K=2 EM fit", mg, 1000, FIT_STARTS_DEFAULT);
-    bench("gmm K=2 EM fit", mg, 1000, 1);
+    bench("gmm K=2 EM fit", mg, 1000, FIT_STARTS_DEFAULT, NULL);
+    bench("gmm K=2 EM fit", mg, 1000, 1, NULL);
     double ar = 0.5, ma = 0.3;
     model_arg a[] = {{"ar", NULL, &ar, 1, 1, 0}, {"ma", NULL, &ma, 1, 1, 0}};
     model *ma11 = make("arma", a, 2);
-    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, FIT_STARTS_DEFAULT);
-    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, 1);
+    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, FIT_STARTS_DEFAULT,
+          NULL);
+    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, 1, series);
     model_free(mg);
     model_free(ma11);
     return 0;

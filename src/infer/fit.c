@@ -66,6 +66,8 @@ ss_status fit_method_check(const model *m, const char *method)
 
 ss_status fit_loglik(const fit_ctx *c, const double *theta, double *l)
 {
+    if (c->profile)
+        return c->profile(c, theta, l, NULL);
     return model_loglik_grad(c->m, theta, c->data, l, NULL);
 }
 
@@ -430,6 +432,17 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
     }
     model_free_indices(m, c.idx);
     f->k = k;
+    /* a scale profiled out by the route (also for the null model, whose
+     * route is the one auto would choose) */
+    const fit_route *pr = rt;
+    if (!pr && find_route(m, NULL, &pr) != SS_OK) {
+        ss_clear_error();
+        pr = NULL;
+    }
+    int scale_opt = pr && pr->profile ? model_opt_index(m->type, pr->scale_opt)
+                                      : -1;
+    if (scale_opt >= 0)
+        c.profile = pr->profile;
     if (k == 0) {
         /* the null model: the log-likelihood at the given point */
         snprintf(f->method, sizeof f->method, "none");
@@ -437,8 +450,15 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
         f->start_loglik_max = f->loglik;
         f->starts = f->converged_starts = 1;
         f->converged = 1;
-        snprintf(f->why, sizeof f->why, "nothing free: the log-likelihood "
-                                        "at the given point");
+        if (c.profile)
+            snprintf(f->why, sizeof f->why,
+                     "no coefficient free: the log-likelihood at the given "
+                     "point, maximised over %s",
+                     pr->scale_opt);
+        else
+            snprintf(f->why, sizeof f->why, "nothing free: the "
+                                            "log-likelihood at the given "
+                                            "point");
     } else {
         snprintf(f->method, sizeof f->method, "%s", rt->name);
         st = rt->ws_alloc ? rt->ws_alloc(&c) : SS_OK;
@@ -452,9 +472,18 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
         m->type->canonical(m, f->theta, f->note, sizeof f->note);
     if (st == SS_OK && !(f->at = model_clone(m)))
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (st == SS_OK && c.profile) {
+        double l;
+        st = c.profile(&c, f->theta, &l, &f->scale);
+        f->nscale = 1;
+        snprintf(f->scale_name, sizeof f->scale_name, "%s", pr->scale_opt);
+        f->scale_se = f->scale * sqrt(2.0 / (double)n);
+        if (st == SS_OK)
+            f->at->opt[scale_opt] = f->scale;
+    }
     if (st == SS_OK) {
         memcpy(f->at->theta, f->theta, m->P * sizeof *f->theta);
-        double kk = (double)k, ln = log((double)n);
+        double kk = (double)(k + f->nscale), ln = log((double)n);
         f->aic = -2 * f->loglik + 2 * kk;
         f->bic = -2 * f->loglik + kk * ln;
         f->mdl = -f->loglik + 0.5 * kk * ln;
@@ -468,7 +497,9 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
     else if (st == SS_OK && k > 0)
         standard_errors(f, f->at, data);
     else if (st == SS_OK)
-        snprintf(f->se_why, sizeof f->se_why, "none: nothing is free");
+        snprintf(f->se_why, sizeof f->se_why, "%s",
+                 f->nscale ? "none for the coefficients: none is free"
+                           : "none: nothing is free");
     if (st != SS_OK) {
         fit_result_free(f);
         return st;

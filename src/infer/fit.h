@@ -57,7 +57,8 @@ typedef struct {
     char data[64];             /* data set name (the caller sets) */
     char kind[MODEL_NAME_MAX]; /* model family */
     char method[16];           /* the route used ("none": nothing free) */
-    size_t P, k, n;            /* parameters, free ones, likelihood terms */
+    size_t P, k, n;            /* parameters, free ones (of theta: the
+                                  profiled scale is nscale), terms */
     double *theta;             /* P: the estimate */
     unsigned char *is_free;    /* P */
     char (*names)[MODEL_NAME_MAX];
@@ -65,6 +66,16 @@ typedef struct {
     int have_se;
     char se_why[640];          /* why there are none */
     double loglik, aic, bic, mdl;
+    /* A scale profiled out of the likelihood (arma: the innovation
+     * variance sigma2, R's arima and statsmodels' convention): nscale = 1,
+     * its name (the model option), the estimate and its asymptotic
+     * standard error sqrt(2/n) scale (the sigma2 block 2 sigma^4 / n of
+     * the inverse information, orthogonal to the coefficients). The
+     * information criteria count k + nscale parameters; `at` holds the
+     * estimate in its option. nscale = 0: none. */
+    size_t nscale;
+    char scale_name[MODEL_NAME_MAX];
+    double scale, scale_se;
     size_t starts, best_start, converged_starts;
     size_t starts_asked;       /* K */
     int interrupted;           /* Ctrl-C between starts: the best so far */

@@ -6,7 +6,8 @@
 
 #include <gsl/gsl_rng.h>
 
-typedef struct {
+typedef struct fit_ctx fit_ctx;
+struct fit_ctx {
     const model *m;          /* a copy of the model (free flags, fixed values) */
     const gsl_matrix *data;
     size_t n;                /* likelihood terms */
@@ -14,7 +15,12 @@ typedef struct {
     size_t k;                /* free parameters and their indices */
     size_t *idx;
     void *scratch;           /* the route's */
-} fit_ctx;
+    /* The route's profile hook when it profiles a scale out of the
+     * likelihood (fit_loglik then is the concentrated log-likelihood),
+     * else NULL. */
+    ss_status (*profile)(const fit_ctx *c, const double *theta, double *l,
+                         double *scale);
+};
 
 typedef struct {
     double loglik;
@@ -34,11 +40,18 @@ typedef struct {
     void (*ws_free)(fit_ctx *c);
     /* From theta (a valid point) to a local maximum, in place. */
     ss_status (*solve)(fit_ctx *c, double *theta, fit_outcome *o);
+    /* Optional: a scale parameter (the model option scale_opt, arma's
+     * sigma2) maximised out of the likelihood in closed form: the
+     * concentrated log-likelihood at theta (a valid point) and the scale's
+     * maximiser there. Works without ws_alloc (the null model). */
+    const char *scale_opt;
+    ss_status (*profile)(const fit_ctx *c, const double *theta, double *l,
+                         double *scale);
 } fit_route;
 
 extern const fit_route fit_route_em, fit_route_pacf, fit_route_lm;
 
-/* The total log-likelihood at theta. */
+/* The total log-likelihood at theta (concentrated when c->profile). */
 ss_status fit_loglik(const fit_ctx *c, const double *theta, double *l);
 
 #endif

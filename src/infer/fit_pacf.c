@@ -7,16 +7,23 @@
  * ar = a^(p) (the polynomial 1 - sum ar_i z^i has its roots outside the
  * unit circle for every r in (-1, 1)^p) and ma_j = -a^(q)_j from the MA
  * group's own r (1 + sum ma_j z^j = 1 - sum a_j z^j: invertible). So every
- * iterate is stationary and invertible. The gradient is analytic: the
- * family's total score through the recursion's Jacobian (forward mode)
- * and dr/du = 1 - r^2. GSL's BFGS2 minimises -l/n; converged when the
+ * iterate is stationary and invertible. The log-likelihood and its
+ * gradient come straight from the ARMA Kalman filter's sums (kalman_sum:
+ * nothing stored per term, the steady-state recursion once the gain has
+ * converged); the gradient is analytic: the total score through the
+ * recursion's Jacobian (forward mode) and dr/du = 1 - r^2. GSL's BFGS2 minimises -l/n; converged when the
  * gradient norm in u is below FIT_TOL_GRAD, or when the line search can
  * make no progress with the gradient below sqrt(FIT_TOL_GRAD). A group
- * must be all free or all fixed. */
+ * must be all free or all fixed. The innovation variance sigma2 is
+ * profiled out (pacf_eval): the objective is the concentrated
+ * log-likelihood, and the driver reports sigma2hat = S/n. */
 #include "infer/fit_int.h"
+
+#include "model/kalman.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_math.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
 #include <stdio.h>
@@ -72,7 +79,62 @@ static ss_status pacf_applies(const model *m)
         return SS_FAIL(SS_ERR_USAGE, "fit method=pacf needs parameters that "
                                      "are the AR and MA coefficient groups "
                                      "ar and ma");
+    if (m->type != &model_arma_type)
+        return SS_FAIL(SS_ERR_USAGE, "fit method=pacf evaluates the ARMA "
+                                     "Kalman filter: it needs an arma model");
     return SS_OK;
+}
+
+/* The ARMA log-likelihood with the innovation variance profiled out, and
+ * its gradient (grad != NULL), at theta from the Kalman filter's sums
+ * (model/kalman.h: nothing stored per term). With v_t, F_t the prediction
+ * errors and their variances in units of sigma2, S = sum v_t^2 / F_t and
+ * L = sum log F_t,
+ *   l(theta, sigma2) = -(n/2) log(2 pi sigma2) - L/2 - S/(2 sigma2)
+ * is maximised by sigma2hat = S/n, where
+ *   l_c(theta) = -(n/2) (log(2 pi S/n) + 1) - L/2,
+ *   dl_c = -(n/2) dS/S - dL/2.
+ * theta must be stationary and invertible (the caller's). */
+static ss_status pacf_eval(const fit_ctx *c, const double *theta, double *l,
+                           double *grad, double *s2hat)
+{
+    const model *m = c->m;
+    size_t p = 0, q = 0, fa = 0, fm = 0;
+    for (size_t gi = 0; gi < m->ngroups; gi++) {
+        const model_group *g = &m->groups[gi];
+        if (strcmp(g->name, "ar") == 0)
+            fa = g->first, p = g->count;
+        else if (strcmp(g->name, "ma") == 0)
+            fm = g->first, q = g->count;
+    }
+    double co[KALMAN_PMAX];
+    memcpy(co, theta + fa, p * sizeof *co);
+    memcpy(co + p, theta + fm, q * sizeof *co);
+    kalman_ss f;
+    kalman_init_arma(&f, p, q, co);
+    kalman_sums ks;
+    ss_status st = kalman_sum(&f, c->data, grad ? p + q : 0, 1, &ks);
+    if (st != SS_OK)
+        return st;
+    double n = (double)c->n;
+    if (!(ks.S > 0) || !isfinite(ks.S))
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "fit: the prediction errors are all zero (S = %g), "
+                       "so sigma2 cannot be estimated",
+                       ks.S);
+    *l = -0.5 * n * (log(2.0 * M_PI * ks.S / n) + 1.0) - 0.5 * ks.L;
+    if (s2hat)
+        *s2hat = ks.S / n;
+    for (size_t k = 0; grad && k < p + q; k++)
+        grad[k < p ? fa + k : fm + k - p] =
+            -0.5 * n * ks.dS[k] / ks.S - 0.5 * ks.dL[k];
+    return SS_OK;
+}
+
+static ss_status pacf_profile(const fit_ctx *c, const double *theta,
+                              double *l, double *s2hat)
+{
+    return pacf_eval(c, theta, l, NULL, s2hat);
 }
 
 /* a (the polynomial's coefficients) from r, and da[i][l] = d a_i / d r_l. */
@@ -119,10 +181,11 @@ static int dl_inverse(const double *a0, size_t p, double *r)
 
 /* theta from u (the free groups), and d theta / d u into J (block per
  * group: J[g][i][l]) when wanted. */
-static void u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
-                       double (*J)[PACF_MAX * PACF_MAX])
+static int u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
+                      double (*J)[PACF_MAX * PACF_MAX])
 {
     size_t o = 0;
+    int inside = 1;
     for (size_t gi = 0; gi < w->ng; gi++) {
         const pgroup *g = &w->g[gi];
         if (!g->is_free)
@@ -131,6 +194,7 @@ static void u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
         for (size_t l = 0; l < g->count; l++) {
             r[l] = tanh(gsl_vector_get(u, o + l));
             dr[l] = 1 - r[l] * r[l];
+            inside &= fabs(r[l]) < 1;
         }
         dl_forward(r, g->count, a, J ? J[gi] : NULL);
         double sgn = g->ma ? -1.0 : 1.0;
@@ -142,14 +206,15 @@ static void u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
         }
         o += g->count;
     }
+    return inside;
 }
 
 static double pacf_f(const gsl_vector *u, void *p)
 {
     pacf_ws *w = p;
-    u_to_theta(w, u, w->theta, NULL);
     double l;
-    if (fit_loglik(w->c, w->theta, &l) != SS_OK || !isfinite(l)) {
+    if (!u_to_theta(w, u, w->theta, NULL) ||
+        pacf_eval(w->c, w->theta, &l, NULL, NULL) != SS_OK || !isfinite(l)) {
         ss_clear_error();
         return GSL_POSINF;
     }
@@ -160,11 +225,9 @@ static void pacf_fdf(const gsl_vector *u, void *p, double *f, gsl_vector *g)
 {
     pacf_ws *w = p;
     double J[2][PACF_MAX * PACF_MAX];
-    u_to_theta(w, u, w->theta, J);
     double l;
-    if (model_loglik_grad(w->c->m, w->theta, w->c->data, &l, w->grad) !=
-            SS_OK ||
-        !isfinite(l)) {
+    if (!u_to_theta(w, u, w->theta, J) ||
+        pacf_eval(w->c, w->theta, &l, w->grad, NULL) != SS_OK || !isfinite(l)) {
         ss_clear_error();
         *f = GSL_POSINF;
         gsl_vector_set_zero(g);
@@ -323,7 +386,7 @@ static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
         }
     }
     ss_clear_error();
-    u_to_theta(w, gsl_multimin_fdfminimizer_x(w->mz), theta, NULL);
+    (void)u_to_theta(w, gsl_multimin_fdfminimizer_x(w->mz), theta, NULL);
     o->loglik = -gsl_multimin_fdfminimizer_minimum(w->mz) * (double)c->n;
     /* the log-likelihood at the point reported, exactly */
     double l;
@@ -340,4 +403,6 @@ const fit_route fit_route_pacf = {
     .ws_alloc = pacf_ws_alloc,
     .ws_free = pacf_ws_free,
     .solve = pacf_solve,
+    .scale_opt = "sigma2",
+    .profile = pacf_profile,
 };

@@ -1,6 +1,7 @@
 /* The fit class (infer/fit.h): `show` prints the estimate with standard
  * errors, the maximised log-likelihood, convergence, bounds, singular sets
- * and AIC/BIC/MDL; CSV (`--format csv`, `export FIT f.csv`) is one field
+ * and AIC/BIC/MDL (a profiled scale, arma's sigma2, as a row of its own,
+ * counted in k); CSV (`--format csv`, `export FIT f.csv`) is one field
  * per line, `field,value`. No picture. */
 #include "lang/commands.h"
 
@@ -24,7 +25,7 @@ static void print_csv(session *s, const fit_result *f)
         double v;
     } nums[] = {{"loglik", f->loglik},
                 {"n", (double)f->n},
-                {"k", (double)f->k},
+                {"k", (double)(f->k + f->nscale)},
                 {"aic", f->aic},
                 {"bic", f->bic},
                 {"mdl", f->mdl},
@@ -50,6 +51,16 @@ static void print_csv(session *s, const fit_result *f)
         tbl_row(t);
         tbl_str(t, 0, k);
         tbl_num(t, 1, f->se[i]); /* empty when there is none */
+    }
+    if (f->nscale) { /* the profiled scale and its standard error */
+        char k[MODEL_NAME_MAX + 4];
+        tbl_row(t);
+        tbl_str(t, 0, f->scale_name);
+        tbl_num(t, 1, f->scale);
+        snprintf(k, sizeof k, "se_%s", f->scale_name);
+        tbl_row(t);
+        tbl_str(t, 0, k);
+        tbl_num(t, 1, f->scale_se);
     }
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
@@ -83,12 +94,25 @@ static void print_fit(session *s, const char *name, const void *p)
             tbl_str(t, 2, "-");
         tbl_str(t, 3, f->is_free[i] ? "free" : "fixed");
     }
+    if (f->nscale) {
+        tbl_row(t);
+        tbl_str(t, 0, f->scale_name);
+        tbl_num(t, 1, f->scale);
+        tbl_num(t, 2, f->scale_se);
+        tbl_str(t, 3, "profiled");
+    }
     tbl_print(t, &s->out, 0, 2);
     tbl_free(t);
     session_printf(s, "  loglik %.12g (highest at a start point: %.12g)\n",
                    f->loglik, f->start_loglik_max);
-    session_printf(s, "  k=%zu free: AIC %.10g  BIC %.10g  MDL %.10g\n", f->k,
-                   f->aic, f->bic, f->mdl);
+    if (f->nscale)
+        session_printf(s, "  k=%zu (%zu free + %s profiled): AIC %.10g  "
+                          "BIC %.10g  MDL %.10g\n",
+                       f->k + f->nscale, f->k, f->scale_name, f->aic, f->bic,
+                       f->mdl);
+    else
+        session_printf(s, "  k=%zu free: AIC %.10g  BIC %.10g  MDL %.10g\n",
+                       f->k, f->aic, f->bic, f->mdl);
     if (f->k > 0)
         session_printf(s, "  %s after %zu iteration%s (start %zu of %zu; "
                           "%zu converged): %s\n",

@@ -276,3 +276,104 @@ ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
     return SS_OK;
 }
 
+
+/* kalman_loglik reduced to its sums (see kalman.h): the same recursions,
+ * nothing stored per term. In the steady state (F = 1, g = R, dF = 0,
+ * dg_k = dR_k) a step costs O(nd r): v = x - a[0], S += v^2,
+ * dS_k += 2 v dv_k, and the means a, da_k move by the plain recursion. */
+ss_status kalman_sum(const kalman_ss *f, const gsl_matrix *data, size_t nd,
+                     int steady, kalman_sums *out)
+{
+    size_t p = f->p, r = f->r, n = data->size1, tda = data->tda;
+    const double *xs = data->data;
+    double Pm[KALMAN_RR], Pf[KALMAN_RR], a[KALMAN_RMAX] = {0}, af[KALMAN_RMAX];
+    double g[KALMAN_RMAX], dg[KALMAN_RMAX], daf[KALMAN_RMAX];
+    double dP[KALMAN_PMAX * KALMAN_RR], dPf[KALMAN_RR];
+    double da[KALMAN_PMAX][KALMAN_RMAX];
+    double S = 0, L = 0, dS[KALMAN_PMAX] = {0}, dL[KALMAN_PMAX] = {0};
+    if (nd > f->P)
+        nd = f->P;
+    memset(da, 0, sizeof da);
+    ss_status st = kalman_stationary(f, Pm, dP, nd);
+    if (st != SS_OK)
+        return st;
+    size_t t = 0;
+    int at_steady = 0;
+    for (; t < n && !at_steady; t++) {
+        double x = xs[t * tda];
+        double F = Pm[0], iF = 1.0 / F, v = x - a[0];
+        S += v * v * iF;
+        L += log(F);
+        for (size_t i = 0; i < r; i++) {
+            g[i] = Pm[i * r];
+            af[i] = a[i] + g[i] * v * iF;
+        }
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++)
+                Pf[i * r + j] = Pm[i * r + j] - g[i] * g[j] * iF;
+        for (size_t k = 0; k < nd; k++) {
+            double *dPk = dP + k * KALMAN_RR, *dak = da[k];
+            double dv = -dak[0], dF = dPk[0];
+            dS[k] += 2.0 * v * dv * iF - v * v * dF * iF * iF;
+            dL[k] += dF * iF;
+            if (t + 1 == n)
+                continue;
+            for (size_t i = 0; i < r; i++) {
+                dg[i] = dPk[i * r];
+                daf[i] = dak[i] + (dg[i] * v + g[i] * dv) * iF -
+                         g[i] * v * dF * iF * iF;
+            }
+            for (size_t i = 0; i < r; i++)
+                for (size_t j = 0; j < r; j++)
+                    dPf[i * r + j] = dPk[i * r + j] -
+                                     (dg[i] * g[j] + g[i] * dg[j]) * iF +
+                                     g[i] * g[j] * dF * iF * iF;
+            kalman_Tvec(f, daf, dak);
+            if (k < p)
+                dak[k] += af[0];
+            kalman_Tsym(f, dPf, dPk);
+            kalman_dterm(f, k, Pf, dPk);
+        }
+        kalman_Tvec(f, af, a);
+        kalman_Tsym(f, Pf, Pm);
+        for (size_t i = 0; i < r; i++)
+            for (size_t j = 0; j < r; j++)
+                Pm[i * r + j] += f->R[i] * f->R[j];
+        if (steady)
+            at_steady = kalman_is_steady(f, Pm, dP, nd);
+    }
+    out->steady_at = at_steady ? t : n;
+    /* steady state: a_{t|t} = a + R v (its first entry is x_t), then
+     * a_{t+1} = T a_{t|t}; da_k likewise with dv_k = -da_k[0], plus
+     * dR_k v (MA) or e_k a_{t|t}[0] (AR) */
+    const double *R = f->R, *phi = f->phi;
+    for (; t < n; t++) {
+        double x = xs[t * tda], v = x - a[0];
+        S += v * v;
+        for (size_t k = 0; k < nd; k++) {
+            double *dak = da[k], dv = -dak[0];
+            dS[k] += 2.0 * v * dv;
+            /* daf = dak + R dv (+ v e_{k-p+1} for MA), dak = T daf */
+            double d0 = dak[0] + dv; /* = 0: R[0] = 1 */
+            for (size_t i = 0; i + 1 < r; i++)
+                dak[i] = phi[i] * d0 + dak[i + 1] + R[i + 1] * dv;
+            dak[r - 1] = phi[r - 1] * d0;
+            if (k >= p) {
+                size_t j = k - p + 1; /* daf[j] += v: dak[j - 1] += v */
+                dak[j - 1] += v;
+            }
+            if (k < p)
+                dak[k] += x;
+        }
+        for (size_t i = 0; i + 1 < r; i++)
+            a[i] = phi[i] * x + a[i + 1] + R[i + 1] * v;
+        a[r - 1] = phi[r - 1] * x;
+    }
+    out->S = S;
+    out->L = L;
+    for (size_t k = 0; k < nd; k++) {
+        out->dS[k] = dS[k];
+        out->dL[k] = dL[k];
+    }
+    return SS_OK;
+}

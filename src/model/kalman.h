@@ -55,4 +55,24 @@ int kalman_is_steady(const kalman_ss *f, const double *Pm, const double *dP,
 ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
                         double *ell, gsl_matrix *scores);
 
+/* The same filter reduced to its sums (innovation variance 1): with v_t
+ * the prediction errors and F_t their variances,
+ *   S = sum v_t^2 / F_t,  L = sum log F_t,
+ * and their derivatives in the first nd coefficients, so that
+ *   ell(sigma2) = -(n/2) log(2 pi sigma2) - L/2 - S/(2 sigma2)
+ * and, with sigma2 profiled out (sigma2hat = S/n),
+ *   ell_c = -(n/2) (log(2 pi S/n) + 1) - L/2.
+ * Nothing is stored per term. With steady != 0 the filter switches to the
+ * steady-state recursion (F = 1, only the means move) once the covariance
+ * and its derivatives have converged (kalman_is_steady), as kalman_loglik
+ * does; steady == 0 runs the full filter to the end (for tests). */
+typedef struct {
+    double S, L;
+    double dS[KALMAN_PMAX], dL[KALMAN_PMAX];
+    size_t steady_at; /* the first step of the steady recursion (n: none) */
+} kalman_sums;
+
+ss_status kalman_sum(const kalman_ss *f, const gsl_matrix *data, size_t nd,
+                     int steady, kalman_sums *out);
+
 #endif

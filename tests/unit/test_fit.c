@@ -147,11 +147,12 @@ static void test_gmm_recovery(void **state)
     fit_result_free(r);
 }
 
-/* (c) AR(1): the closed-form exact likelihood
- *   l(phi) = -n/2 log(2 pi s2) + 1/2 log(1 - phi^2)
- *            - [(1 - phi^2) x_1^2 + sum_{t>=2} (x_t - phi x_{t-1})^2]/(2 s2)
- * maximised by a grid and golden-section search. */
-static double ar1_loglik(const gsl_matrix *X, double phi, double s2)
+/* (c) AR(1): the closed-form exact likelihood with sigma2 profiled out
+ * (fit estimates it, as R's arima does): with
+ *   S(phi) = (1 - phi^2) x_1^2 + sum_{t>=2} (x_t - phi x_{t-1})^2,
+ *   l_c(phi) = -(n/2) (log(2 pi S/n) + 1) + 1/2 log(1 - phi^2),
+ * maximised by a grid and golden-section search; sigma2hat = S(phi)/n. */
+static double ar1_ss(const gsl_matrix *X, double phi)
 {
     size_t n = X->size1;
     double x1 = gsl_matrix_get(X, 0, 0);
@@ -160,8 +161,14 @@ static double ar1_loglik(const gsl_matrix *X, double phi, double s2)
         double e = gsl_matrix_get(X, t, 0) - phi * gsl_matrix_get(X, t - 1, 0);
         ss += e * e;
     }
-    return -0.5 * (double)n * log(2 * M_PI * s2) + 0.5 * log(1 - phi * phi) -
-           ss / (2 * s2);
+    return ss;
+}
+
+static double ar1_loglik(const gsl_matrix *X, double phi)
+{
+    double n = (double)X->size1;
+    return -0.5 * n * (log(2 * M_PI * ar1_ss(X, phi) / n) + 1) +
+           0.5 * log(1 - phi * phi);
 }
 
 static void test_ar1_exact(void **state)
@@ -174,14 +181,14 @@ static void test_ar1_exact(void **state)
     fit_result *r = do_fit(get_model(f, "m"), X, 4);
     double best = -0.999, bl = -INFINITY;
     for (int i = 0; i <= 1998; i++) {
-        double p = -0.999 + 0.001 * i, l = ar1_loglik(X, p, 1.5);
+        double p = -0.999 + 0.001 * i, l = ar1_loglik(X, p);
         if (l > bl)
             bl = l, best = p;
     }
     double a = best - 0.001, b = best + 0.001, g = (sqrt(5.0) - 1) / 2;
     for (int it = 0; it < 100; it++) {
         double c = b - g * (b - a), d = a + g * (b - a);
-        if (ar1_loglik(X, c, 1.5) > ar1_loglik(X, d, 1.5))
+        if (ar1_loglik(X, c) > ar1_loglik(X, d))
             b = d;
         else
             a = c;
@@ -189,7 +196,9 @@ static void test_ar1_exact(void **state)
     double phi = 0.5 * (a + b);
     assert_true(r->converged);
     assert_close(r->theta[0], phi, 0, 1e-6);
-    assert_close(r->loglik, ar1_loglik(X, phi, 1.5), 1e-10, 0);
+    assert_close(r->loglik, ar1_loglik(X, phi), 1e-10, 0);
+    assert_int_equal(r->nscale, 1);
+    assert_close(r->scale, ar1_ss(X, phi) / 400.0, 1e-6, 0);
     fit_result_free(r);
 }
 
@@ -205,7 +214,9 @@ static void test_arma11(void **state)
     exact_se(t, 2000, se);
     fit_result *r = do_fit(t, X, 10);
     assert_true(r->converged);
-    assert_true(free_grad_max(t, r, X) < 1e-6);
+    /* sigma2 is profiled: the likelihood is stationary at (theta, sigma2hat),
+     * the fitted copy */
+    assert_true(free_grad_max(r->at, r, X) < 1e-6);
     assert_true(r->loglik >= loglik_at(t, t->theta, X) - 1e-9);
     for (int i = 0; i < 2; i++) {
         assert_true(fabs(r->theta[i] - t->theta[i]) < 4 * se[i]);
