@@ -44,6 +44,20 @@ cmp -s show-full.txt show-merged.txt; check "merged show equals the single run's
 run -e 'merge merged.csv as e' -e 'export e again.csv' >/dev/null 2>&1
 tail -n +2 again.csv > c; cmp -s a c; check "a whole export merges to itself" 0 $?
 
+# a selection experiment the same way (3 shards, different threads)
+SM='model m0 gmm v=0 w1=0 w2=0; fix m0 v w1 w2; model m1 gmm v=0.5 w1=0 w2=0.5; fix m1 w1; bound m1 w2=-1..1'
+SE='select truth=m0 models=[m0,m1] n=[20,60] reps=6 seed=4 starts=2'
+"$S" --batch -e "$SM" -e "$SE as e" -e 'export e selfull.csv' >/dev/null </dev/null
+for i in 1 2 3; do
+    "$S" --batch -e "$SM" -e "$SE shard=$i/3 threads=$i as e" \
+        -e "export e sel-$i.csv" >/dev/null </dev/null
+done
+"$S" --batch -e "$SM" -e 'merge "sel-*.csv" as e' -e 'export e selmerged.csv' \
+    >/dev/null 2>&1 </dev/null
+check "select: merge succeeds" 0 $?
+tail -n +2 selfull.csv > a; tail -n +2 selmerged.csv > b
+cmp -s a b; check "select: merged export equals the single run's" 0 $?
+
 err() { run -k "$@" 2>&1 >/dev/null | head -1; }
 check "a missing shard is named" \
     "-e:1:7: error: the files hold 22 of the 30 replicates of \`replicate g n=150 reps=30 seed=11\`: 8..15 are missing (a shard not given, or interrupted)" \

@@ -331,7 +331,7 @@ const char *opt_choice(const cmd_opt *o, size_t i)
 {
     if (o->kind == OPT_BOOL)
         return i == 0 ? "yes" : i == 1 ? "no" : NULL;
-    if (o->kind != OPT_WORD)
+    if (o->kind != OPT_WORD && o->kind != OPT_NAMES)
         return NULL;
     if (o->choice)
         return o->choice(i);
@@ -523,6 +523,37 @@ static ss_status check_value(const cmd_opt *o, const ss_stmt_arg *a, double lo)
                                    "%s= positions are whole numbers from 1, "
                                    "not %g",
                                    k, x[i]);
+        return SS_OK;
+    }
+    case OPT_NAMES: {
+        size_t nx = v->kind == VAL_NAMES ? v->n
+                    : (v->kind == VAL_IDENT || v->kind == VAL_STR) ? 1 : 0;
+        if (nx == 0)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes a list of names [a, b]", k);
+        for (size_t i = 0; i < nx && (o->words || o->choice); i++) {
+            const char *w = v->kind == VAL_NAMES ? v->names[i] : v->str;
+            if (!is_choice(o, w)) {
+                choices_joined(o, ", ", list, sizeof list);
+                return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                                   "unknown %s '%s' (%s)", k, w, list);
+            }
+        }
+        return SS_OK;
+    }
+    case OPT_COUNTS: {
+        const double *x = v->kind == VAL_VEC ? v->vec : &v->num;
+        size_t nx = v->kind == VAL_VEC ? v->n : v->kind == VAL_NUM ? 1 : 0;
+        if (nx == 0)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes whole numbers [n1, n2]", k);
+        for (size_t i = 0; i < nx; i++)
+            if (!(x[i] >= o->lo && x[i] <= o->hi && x[i] == floor(x[i])))
+                return SS_FAIL_COL(SS_ERR_RANGE, v->col,
+                                   "%s= entries are whole numbers in "
+                                   "[%llu, %llu], not %g",
+                                   k, (unsigned long long)o->lo,
+                                   count_bound(o->hi), x[i]);
         return SS_OK;
     }
     case OPT_POINT: /* its length is the model's: the handler checks */
@@ -754,6 +785,17 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
     case OPT_COLUMNS:
         sb_printf(&b, "header names or 1-based positions, in the order "
                       "wanted");
+        break;
+    case OPT_NAMES:
+        if (o->words || o->choice) {
+            choices_joined(o, ", ", list, sizeof list);
+            sb_printf(&b, "a list of %s", list);
+        } else
+            sb_printf(&b, "a list of names");
+        break;
+    case OPT_COUNTS:
+        sb_printf(&b, "whole numbers in [%llu, %llu]",
+                  (unsigned long long)o->lo, count_bound(o->hi));
         break;
     case OPT_FLAG: sb_printf(&b, "a flag"); break;
     }

@@ -30,6 +30,9 @@ typedef enum {
                  * (its length is checked against the model by the handler) */
     OPT_COLUMNS, /* [NAME, ...] or [K, ...] (or one): columns of a table by
                   * header name or 1-based position */
+    OPT_NAMES,  /* [a, b, ...] (or one name): names, each one of the
+                 * choices when the option has them */
+    OPT_COUNTS, /* [n1, n2, ...] (or one number): whole numbers in [lo, hi] */
     OPT_FLAG    /* a bare word after the positional arguments (ascii, log) */
 } opt_kind;
 

@@ -5,6 +5,7 @@
 #include "fim/map.h"
 #include "fim/spectrum.h"
 #include "infer/fit.h"
+#include "infer/select.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -249,6 +250,34 @@ static const cmd_opt replicate_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    SHARD_OPT,
+    {.key = NULL}};
+
+static const cmd_opt select_opts[] = {
+    {.key = "truth", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .flags = OPT_REQUIRED, .help = "the model the data are drawn from"},
+    {.key = "models", .kind = OPT_NAMES, .meta = "[M1,M2,...]",
+     .flags = OPT_REQUIRED,
+     .help = "the models to choose between (at least 2, distinct)"},
+    {.key = "n", .kind = OPT_COUNTS, .meta = "[n1,n2,...]", .lo = 2,
+     .hi = 1e8, .flags = OPT_REQUIRED,
+     .help = "sample sizes, increasing"},
+    {.key = "reps", .kind = OPT_COUNT, .meta = "R", .lo = 1,
+     .hi = SELECT_REPS_MAX, .flags = OPT_REQUIRED,
+     .help = "replicates of each sample size (at most "
+             STR(SELECT_TOTAL_MAX) " in all)"},
+    {.key = "criteria", .kind = OPT_NAMES, .meta = "[aic,bic,mdl]",
+     .words = (const char *const[]){"aic", "bic", "mdl", NULL},
+     .def = "[aic,bic,mdl]", .help = "the criteria reported"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the samples (replicate r uses its own streams)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "starts", .kind = OPT_COUNT, .meta = "J", .lo = 1,
+     .hi = FIT_STARTS_MAX, .def = STR(SELECT_STARTS_DEFAULT),
+     .help = "starting points of each fit (as fit's starts=)"},
     SHARD_OPT,
     {.key = NULL}};
 
@@ -679,6 +708,42 @@ static const cmd_def table[] = {
      "    # ... shards 2..4, on other machines ...\n"
      "    merge shard-1.csv shard-2.csv shard-3.csv shard-4.csv as T",
      cmd_merge, COMPL_FILE, NULL, &obj_merged, CMD_AS_REQUIRED, "RESULT"},
+    {"select", "select",
+     "how often AIC, BIC and MDL pick each model as n grows",
+     "For each sample size n in n=[...] and each of reps=R replicates, "
+     "draws n observations from the model truth=T, fits every model of "
+     "models=[M1,M2,...] by maximum likelihood (as `fit`, starts=J starts "
+     "each), and records which model each criterion picks: the smallest "
+     "AIC = -2l + 2k, BIC = -2l + k log n or MDL = -l + (k/2) log n (MDL "
+     "is BIC/2 and always agrees with it), the first listed on a tie, "
+     "among the fits that reached an optimum. Every model must take the "
+     "truth's data. It also draws a fresh test sample of the same n and "
+     "estimates the penalty that would have been right: the optimism "
+     "2E[l(train) - l(test)] of each fitted model (2k for a regular model, "
+     "the AIC derivation), with its standard error, the truth's own "
+     "log-likelihoods subtracted to remove their noise (docs/theory.md, "
+     "Model selection experiments). Replicate r = rep x (number of sizes) "
+     "+ j (size j) draws its data from the stream (seed, 12, r) and its "
+     "test sample from (seed, 13, r): the numbers are the same on any "
+     "number of threads. Fits stopped at maxiter are counted (nonconv, "
+     "kept) and fits with no optimum are counted (failed, not compared). "
+     "At most " STR(SELECT_REPS_MAX) " replicates per size, "
+     STR(SELECT_TOTAL_MAX) " in all, " STR(SELECT_SIZES_MAX) " sizes and "
+     STR(SELECT_MODELS_MAX) " models. `show EXP` prints, per n and model, "
+     "the share of replicates each criterion picks it with its binomial "
+     "SE, the counts of fits that did not converge, and the estimated "
+     "right penalty next to 2k and k log n; `plot EXP [col=CRIT]` draws "
+     "the shares against n (aic solid, bic dashed, mdl points); `export "
+     "EXP e.csv` writes one row per (n, replicate). Ctrl-C keeps the "
+     "replicates finished (the first k) and says how many.\n\n"
+     "    model m0 gmm v=0 w1=0 w2=0\n"
+     "    fix m0 v w1 w2\n"
+     "    model m1 gmm v=0.5 w1=0 w2=0.5\n"
+     "    fix m1 w1\n"
+     "    bound m1 w2=-1..1\n"
+     "    select truth=m0 models=[m0,m1] n=[20,200,2000] reps=500 seed=1 as e\n"
+     "    plot e",
+     cmd_select, COMPL_NONE, select_opts, &obj_select, CMD_AS_REQUIRED, "EXP"},
     {"load", "load FILE",
      "read a data set from a CSV file",
      "Reads a table of numbers from FILE (CSV) into the data set DATA, "

@@ -4,6 +4,7 @@
 
 #include "fim/fim.h"
 #include "fim/spectrum.h"
+#include "infer/select.h"
 #include "learn/plateau.h"
 #include "learn/run.h"
 #include "lang/session.h"
@@ -23,5 +24,12 @@ void obj_fim_describe(char *buf, size_t n, const fim_result *f);
 /* The plateaus of a run as a table (obj_run.c; `show` and `plateaus`). */
 void obj_run_print_plateaus(session *s, const learn_run *r,
                             const learn_plateau *pl, size_t n);
+
+/* The columns of a selection experiment's export after `rep` (M models,
+ * C criteria): n, rep_at_n, the truth's log-likelihoods, four per model,
+ * one per criterion. out holds OBJ_SELECT_NCOLS(M, C) names. */
+#define OBJ_SELECT_NCOLS(M, C) (4 + 4 * (M) + (C))
+size_t obj_select_colnames(const select_spec *sp, const char *const *names,
+                           size_t M, char (*out)[96]);
 
 #endif

@@ -198,6 +198,11 @@ static const char *value_of(const cmd_opt *o, char *buf, size_t n)
     case OPT_GRID: snprintf(buf, n, "3x3"); break;
     case OPT_POINT: snprintf(buf, n, "[0.3, 0.25, 1.5]"); break;
     case OPT_COLUMNS: snprintf(buf, n, "[1]"); break;
+    case OPT_NAMES:
+        snprintf(buf, n, "[%s]", o->words || o->choice ? opt_choice(o, 0)
+                                                        : "g");
+        break;
+    case OPT_COUNTS: snprintf(buf, n, "[%.0f]", o->lo < 3 ? 3 : o->lo); break;
     case OPT_FLAG: buf[0] = 0; break;
     }
     return buf;
