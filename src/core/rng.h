@@ -26,6 +26,8 @@ enum {
     SS_STREAM_REPFIM = 4,  /* `replicate`: the sample of replicate r */
     SS_STREAM_TRAIN = 8,   /* `train`: the fresh examples of online rules */
     SS_STREAM_FIT = 9,     /* `fit`: the random starts, one substream each */
+    SS_STREAM_LLR = 10,    /* `llr`: the data of replicate r */
+    SS_STREAM_LIMIT = 11,  /* `llr`: simulation j of the limit law */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

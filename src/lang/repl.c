@@ -194,7 +194,9 @@ char **repl_candidates(session *s, const char *line, int start,
         free(vals.v);
         return l.v;
     }
-    if (nw == 1) {
+    /* a command with no positional argument but options (llr): its keys
+     * from the first word on */
+    if (nw == 1 && !(c->first == COMPL_NONE && c->opts)) {
         switch (c->first) {
         case COMPL_OBJECT:
             if (strcmp(c->name, "plot") == 0) {
