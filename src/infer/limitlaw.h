@@ -31,9 +31,8 @@
 #include <stdint.h>
 
 /* Grid points over the index range. The grid's sup underestimates the
- * continuum's: measured (docs/theory.md) at M = 1 and rho = 0.5 the mean
- * of the simulated limit changes by less than 0.3% between 100 and 400
- * points, below the Monte-Carlo error of 20000 simulations. */
+ * continuum's by O(spacing^2) for these smooth processes (docs/theory.md);
+ * the size of that error has not been measured yet. */
 #define LIMIT_GRID 100
 /* The largest diagonal jitter tried (relative to the unit variance). */
 #define LIMIT_JITTER_MAX 1e-6
