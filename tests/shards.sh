@@ -58,6 +58,19 @@ check "select: merge succeeds" 0 $?
 tail -n +2 selfull.csv > a; tail -n +2 selmerged.csv > b
 cmp -s a b; check "select: merged export equals the single run's" 0 $?
 
+# and a likelihood-ratio experiment (2 shards)
+LE='llr truth=m0 null=m0 alt=m1 n=80 reps=10 seed=5 sims=500'
+"$S" --batch -e "$SM" -e "$LE as e" -e 'export e llrfull.csv' >/dev/null </dev/null
+for i in 1 2; do
+    "$S" --batch -e "$SM" -e "$LE shard=$i/2 threads=$i as e" \
+        -e "export e llr-$i.csv" >/dev/null </dev/null
+done
+"$S" --batch -e "$SM" -e 'merge llr-2.csv llr-1.csv as e' \
+    -e 'export e llrmerged.csv' >/dev/null 2>&1 </dev/null
+check "llr: merge succeeds" 0 $?
+tail -n +2 llrfull.csv > a; tail -n +2 llrmerged.csv > b
+cmp -s a b; check "llr: merged export equals the single run's" 0 $?
+
 err() { run -k "$@" 2>&1 >/dev/null | head -1; }
 check "a missing shard is named" \
     "-e:1:7: error: the files hold 22 of the 30 replicates of \`replicate g n=150 reps=30 seed=11\`: 8..15 are missing (a shard not given, or interrupted)" \

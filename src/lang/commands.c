@@ -6,6 +6,7 @@
 #include "fim/spectrum.h"
 #include "infer/fit.h"
 #include "infer/select.h"
+#include "infer/llr.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -295,6 +296,35 @@ static const cmd_opt fit_opts[] = {
                          "stream)"},
     {.key = "maxiter", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
      .def = STR(FIT_MAXITER_DEFAULT), .help = "iterations per start"},
+    {.key = NULL}};
+
+static const cmd_opt llr_opts[] = {
+    {.key = "truth", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .flags = OPT_REQUIRED, .help = "the model the data are drawn from, at "
+                                    "its point"},
+    {.key = "null", .kind = OPT_OBJECT, .meta = "M0", .obj = &obj_model,
+     .flags = OPT_REQUIRED, .help = "the null model, nested in alt"},
+    {.key = "alt", .kind = OPT_OBJECT, .meta = "M1", .obj = &obj_model,
+     .flags = OPT_REQUIRED, .help = "the alternative model"},
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = 1e8,
+     .flags = OPT_REQUIRED, .help = "observations in each replicate"},
+    {.key = "reps", .kind = OPT_COUNT, .meta = "R", .lo = 1,
+     .hi = LLR_REPS_MAX, .flags = OPT_REQUIRED, .help = "replicates"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the data (replicate r uses its own stream) and of the "
+             "limit law's simulation (another stream)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "starts", .kind = OPT_COUNT, .meta = "J", .lo = 1,
+     .hi = LLR_STARTS_MAX, .def = STR(LLR_STARTS_DEFAULT),
+     .help = "starts per fit: M0's estimate (for M1), then a spread over "
+             "the bounded ranges"},
+    {.key = "sims", .kind = OPT_COUNT, .meta = "L", .lo = 0,
+     .hi = LLR_SIMS_MAX, .def = STR(LLR_SIMS_DEFAULT),
+     .help = "draws of the limit law where theory gives one (0: none)"},
+    SHARD_OPT,
     {.key = NULL}};
 
 static const cmd_opt load_opts[] = {
@@ -657,6 +687,42 @@ static const cmd_def table[] = {
      "    plot T col=\"w1,w2\"\n"
      "    replicate g n=200 reps=100 method=observed as T2",
      cmd_replicate, COMPL_MODEL, replicate_opts, &obj_reptable, CMD_AS_REQUIRED, "TABLE"},
+    {"llr", "llr",
+     "the Monte-Carlo distribution of the likelihood-ratio statistic 2LLR",
+     "Draws reps=R data sets of n=N observations from truth=T (at its "
+     "point; replicate r from its own stream of seed=), fits the null "
+     "null=M0 and the alternative alt=M1 to each by maximum likelihood "
+     "(starts=J per fit: M1's first start is M0's estimate, so l1 >= l0; "
+     "the others spread over the bounded parameters' ranges) and stores "
+     "the distribution of 2LLR = 2 (l1 - l0). M0 must be nested in M1: "
+     "the same family and options, every parameter free in M0 free in M1 "
+     "(within M1's range), every parameter fixed in M0 but free in M1 "
+     "fixed inside M1's range, the others fixed at the same values; k = "
+     "free(M1) - free(M0) >= 1. The truth must give data of M1's kind. "
+     "It reports the mean (with its standard error), quantiles, the "
+     "rejection rate at chi^2_k's 95% point, the Kolmogorov distance to "
+     "chi^2_k (with its p-value) and, where theory gives the limit law "
+     "at a singular truth (docs/theory.md), sims=L draws of it (the sup "
+     "of a squared Gaussian process on a grid) with the rate at its 95% "
+     "point and the two-sample Kolmogorov distance: gmm in Hartigan's "
+     "form (v, w2 free, w1 fixed, w2 bounded, truth N(w1, s^2)) and "
+     "ARMA(1,1) against white noise (ma1 bounded inside (-1, 1)); for "
+     "others it says why none. Fits that do not converge are counted "
+     "and listed by replicate; a replicate whose fit fails has no 2LLR "
+     "and is counted. reps= is at most " STR(LLR_REPS_MAX) ". The "
+     "replicates run on every core with the same numbers for any thread "
+     "count; Ctrl-C keeps the finished ones (the first k) and says so. "
+     "`export EXP f.csv` writes one row per replicate (2llr, l0, l1, "
+     "convergence, iterations, fail, M1's estimate); `plot EXP` draws "
+     "the histogram with the chi^2_k and limit densities.\n\n"
+     "    model m0 gmm v=0 w1=0 w2=0\n"
+     "    fix m0 v w1 w2\n"
+     "    model m1 gmm v=0.5 w1=0 w2=0.5\n"
+     "    fix m1 w1\n"
+     "    bound m1 w2=-1..1\n"
+     "    llr truth=m0 null=m0 alt=m1 n=1000 reps=2000 seed=5 as e\n"
+     "    plot e",
+     cmd_llr, COMPL_NONE, llr_opts, &obj_llr, CMD_AS_REQUIRED, "EXP"},
     {"fit", "fit NAME",
      "the maximum-likelihood estimate of a model's free parameters on a data set",
      "Maximises the log-likelihood of data=D over the free parameters of "

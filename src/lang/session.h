@@ -81,6 +81,7 @@ extern const obj_type obj_portrait; /* learn_portrait * (learn/portrait.h) */
 extern const obj_type obj_reptable; /* reptable * (core/reptable.h) */
 extern const obj_type obj_fit;      /* fit_result * (infer/fit.h) */
 extern const obj_type obj_select;   /* select_result * (infer/select.h) */
+extern const obj_type obj_llr;      /* llr_result * (infer/llr.h) */
 
 #define OBJ_NAME_MAX 64
 

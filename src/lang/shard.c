@@ -157,13 +157,18 @@ ss_status exp_merged_rows(session *s, const exp_origin *o, size_t ncols,
         return SS_FAIL(SS_ERR_USAGE, "the shards hold %zu replicates of %zu "
                                      "values, the experiment %zu of %zu",
                        m->origin.reps, m->ncols, o->reps, ncols);
-    for (size_t c = 0; c < ncols; c++)
+    for (size_t c = 0; colnames && c < ncols; c++)
         if (strcmp(m->colnames[c], colnames[c]))
             return SS_FAIL(SS_ERR_USAGE, "the shards' column %zu is '%s', "
                                          "the experiment's '%s'",
                            c + 2, m->colnames[c], colnames[c]);
     *rows = m->rows;
     return SS_OK;
+}
+
+const char *exp_merged_name(const session *s, size_t c)
+{
+    return s->merge && c < s->merge->ncols ? s->merge->colnames[c] : NULL;
 }
 
 void exp_rows_free(exp_rows *r)

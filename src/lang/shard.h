@@ -58,11 +58,14 @@ void exp_origin_write(session *s, const exp_origin *o);
 
 /* For an experiment command: whether it is being replayed by `merge`;
  * then checks that the merged rows are of this experiment (its current
- * fingerprint and ncols columns of these names) and gives them. */
+ * fingerprint and ncols columns of these names; colnames NULL: the
+ * caller compares them with exp_merged_name) and gives them. */
 int exp_is_merge(const session *s);
 ss_status exp_merged_rows(session *s, const exp_origin *o, size_t ncols,
                           const char *const *colnames, const double **rows);
 
+/* The merged files' column names after `rep` (valid during the replay). */
+const char *exp_merged_name(const session *s, size_t c);
 void exp_rows_free(exp_rows *r);
 /* Read and check shard files into rows (the experiment's command in
  * r->origin.command); errors name the file and line. */

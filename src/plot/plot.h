@@ -95,4 +95,11 @@ ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
                                 const plot_mark *marks, size_t nmarks,
                                 const plot_opts *o);
 
+/* plot_histogram with up to 8 density curves (plot_series: style, dashes,
+ * legend labels) drawn over the bars; the y range covers them (clip a
+ * curve that is infinite at an end by leaving its points out). */
+ss_status plot_histogram_curves(canvas *c, const double *data, size_t n,
+                                size_t bins, const plot_series *curves,
+                                size_t ncurves, const plot_opts *o);
+
 #endif

@@ -39,11 +39,37 @@ ss_status plot_histogram(canvas *c, const double *data, size_t n,
                                  NULL, 0, o);
 }
 
+static ss_status hist_core(canvas *c, const double *data, size_t n,
+                           size_t bins, const double *curve_x,
+                           const double *curve_y, size_t ncurve,
+                           const plot_series *curves, size_t ncurves,
+                           const plot_mark *marks, size_t nmarks,
+                           const plot_opts *o);
+
 ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
                                 size_t bins, const double *curve_x,
                                 const double *curve_y, size_t ncurve,
                                 const plot_mark *marks, size_t nmarks,
                                 const plot_opts *o)
+{
+    return hist_core(c, data, n, bins, curve_x, curve_y, ncurve, NULL, 0,
+                     marks, nmarks, o);
+}
+
+ss_status plot_histogram_curves(canvas *c, const double *data, size_t n,
+                                size_t bins, const plot_series *curves,
+                                size_t ncurves, const plot_opts *o)
+{
+    return hist_core(c, data, n, bins, NULL, NULL, 0, curves,
+                     ncurves > 8 ? 8 : ncurves, NULL, 0, o);
+}
+
+static ss_status hist_core(canvas *c, const double *data, size_t n,
+                           size_t bins, const double *curve_x,
+                           const double *curve_y, size_t ncurve,
+                           const plot_series *curves, size_t ncurves,
+                           const plot_mark *marks, size_t nmarks,
+                           const plot_opts *o)
 {
     plot_opts def;
     ss_status st = pl_start_plot(c, &o, &def);
@@ -86,6 +112,13 @@ ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
             xmx = fmax(xmx, curve_x[i]);
             cmax = fmax(cmax, curve_y[i]);
         }
+    for (size_t k = 0; k < ncurves; k++)
+        for (size_t i = 0; i < curves[k].n; i++)
+            if (isfinite(curves[k].x[i]) && isfinite(curves[k].y[i])) {
+                xmn = fmin(xmn, curves[k].x[i]);
+                xmx = fmax(xmx, curves[k].x[i]);
+                cmax = fmax(cmax, curves[k].y[i]);
+            }
     for (size_t i = 0; marks && i < nmarks; i++)
         if (isfinite(marks[i].x)) {
             xmn = fmin(xmn, marks[i].x);
@@ -186,6 +219,12 @@ ss_status plot_histogram_marked(canvas *c, const double *data, size_t n,
             py = qy;
             have = 1;
         }
+    }
+    if (ncurves) { /* density curves over the bars, named in the legend */
+        for (size_t k = 0; k < ncurves; k++)
+            pl_line_series(&f, &curves[k]);
+        if (o->legend)
+            pl_legend(&f, curves, ncurves);
     }
     if (nmarks && marks) {
         /* vertical lines across the area, each in its series' style and
