@@ -347,6 +347,19 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
         if (j > 0)
             s2 = rt->start ? rt->start(c, j, r, th)
                            : generic_start(c, &si, j, r, th);
+        /* a generic start outside the valid region (gmm's weights
+         * summing past 1) moves the free parameters bounded on both sides
+         * halfway to their lower bounds until it is valid */
+        for (int h = 0; j > 0 && !rt->start && s2 == SS_OK && h < 60 &&
+                        model_validate(m, th) != SS_OK;
+             h++) {
+            ss_clear_error();
+            for (size_t a = 0; a < c->k; a++) {
+                double lo = model_param_lo(m, c->idx[a]);
+                if (isfinite(lo) && isfinite(model_param_hi(m, c->idx[a])))
+                    th[c->idx[a]] = lo + 0.5 * (th[c->idx[a]] - lo);
+            }
+        }
         if (s2 == SS_OK)
             s2 = model_validate(m, th);
         double l0 = -INFINITY;

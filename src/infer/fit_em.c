@@ -96,7 +96,11 @@ static ss_status em_solve(fit_ctx *c, double *theta, fit_outcome *o)
             tp[i] = theta[i] - 2 * al * r + al * al * v;
         }
         clip(c, tp);
-        st = al < -1 ? em_step(c, tp, tn, &lp) : SS_ERR_RANGE;
+        /* the extrapolation may leave the valid region beyond the box
+         * (gmm's weights summing past 1): then the plain steps */
+        st = al < -1 && model_validate(c->m, tp) == SS_OK
+                 ? em_step(c, tp, tn, &lp)
+                 : SS_ERR_RANGE;
         if (st != SS_OK || !(lp >= l1)) { /* fall back to t2 */
             ss_clear_error();
             memcpy(tp, t2, P * sizeof *tp);

@@ -68,7 +68,10 @@ static void show_model(session *s, const char *name, const model *m)
             char vec[256];
             size_t nv;
             const double *v = model_opt_vector(m, o, &nv);
-            if (d->kind == MOPT_ENUM)
+            if (d->kind != MOPT_ENUM && m->opt_choice[o]) /* s=free */
+                session_printf(s, "  option %s = %s\n", d->name,
+                               m->opt_choice[o]);
+            else if (d->kind == MOPT_ENUM)
                 session_printf(s, "  option %s = %s (%s)\n", d->name,
                                m->opt_choice[o], d->help);
             else if (d->kind == MOPT_VECTOR)

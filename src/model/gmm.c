@@ -9,6 +9,7 @@
  * expm1 of d times a bounded ratio: no cancellation near w1 = w2 and no
  * log(0) at v = 0 or 1. */
 #include "model/model.h"
+#include "model/gmm_k.h"
 
 #include <float.h>
 #include <gsl/gsl_integration.h>
@@ -37,8 +38,10 @@ enum { P_V, P_W1, P_W2, NPAR };
  * ~2 * GMM_MAX_SEP * GMM_GL_N nodes; the exact route refuses. */
 #define GMM_MAX_SEP 1000.0
 
+/* s is a number (known) or the word free (a parameter, the last one) */
+static const char *const gmm_s_words[] = {"free", NULL};
 static const model_optdef gmm_opts[] = {
-    {"s", MOPT_REAL, 1.0, 1e-3, 1e3, NULL,
+    {"s", MOPT_REAL, 1.0, 1e-3, 1e3, gmm_s_words,
      "known component standard deviation", NULL},
 };
 
@@ -262,18 +265,56 @@ static void scores_block(const gmm_par *g, const double *x, size_t tda,
 
 /* ---- type hooks ---------------------------------------------------------- */
 
+/* The layout (gmm_k.h): k=K components (default 2, at most GMM_KMAX),
+ * read here as it decides the layout; K = 2 keeps v, w1, w2, other K have
+ * v2..vK (weights 1/K) and w1..wK (at 0, 1, ..., K-1); s=free appends s
+ * (starting at 1). */
 static ss_status gmm_configure(model *m, const model_arg *args, size_t nargs,
                                unsigned char *used)
 {
-    (void)args;
-    (void)nargs;
-    (void)used;
-    ss_status st = model_add_param(m, "v", 0.5, 0.0, 1.0);
-    if (st == SS_OK)
-        st = model_add_param(m, "w1", 0.0, -INFINITY, INFINITY);
-    if (st == SS_OK)
-        st = model_add_param(m, "w2", 1.0, -INFINITY, INFINITY);
+    size_t K = 2;
+    const model_arg *ka = model_arg_find(args, nargs, "k", used);
+    if (ka) {
+        if (!ka->num || ka->n != 1 || ka->is_vector)
+            return SS_FAIL_COL(SS_ERR_USAGE, ka->col,
+                               "gmm: k takes one whole number, the number "
+                               "of components (1..%d)",
+                               GMM_KMAX);
+        double k = ka->num[0];
+        if (!(k >= 1 && k <= GMM_KMAX && k == floor(k)))
+            return SS_FAIL_COL(SS_ERR_RANGE, ka->col,
+                               "gmm: k = %g must be a whole number of "
+                               "components in 1..%d",
+                               k, GMM_KMAX);
+        K = (size_t)k;
+    }
+    ss_status st = SS_OK;
+    char nm[MODEL_NAME_MAX];
+    if (K == 2) {
+        st = model_add_param(m, "v", 0.5, 0.0, 1.0);
+        if (st == SS_OK)
+            st = model_add_param(m, "w1", 0.0, -INFINITY, INFINITY);
+        if (st == SS_OK)
+            st = model_add_param(m, "w2", 1.0, -INFINITY, INFINITY);
+    } else {
+        for (size_t k = 2; k <= K && st == SS_OK; k++) {
+            snprintf(nm, sizeof nm, "v%zu", k);
+            st = model_add_param(m, nm, 1.0 / (double)K, 0.0, 1.0);
+        }
+        for (size_t k = 1; k <= K && st == SS_OK; k++) {
+            snprintf(nm, sizeof nm, "w%zu", k);
+            st = model_add_param(m, nm, (double)(k - 1), -INFINITY,
+                                 INFINITY);
+        }
+    }
+    if (st == SS_OK && m->opt_choice[0])
+        st = model_add_param(m, "s", 1.0, 0.0, INFINITY);
     return st;
+}
+
+static ss_status gmm_check(const model *m, const double *theta)
+{
+    return gmm_is_classic(m) ? SS_OK : gmm_k_check(m, theta);
 }
 
 static size_t gmm_data_cols(const model *m)
@@ -322,6 +363,8 @@ static ss_status check_grid(const double *theta, double s, const char *what)
 static ss_status gmm_sample(const model *m, const double *theta, gsl_rng *r,
                             gsl_matrix *out)
 {
+    if (!gmm_is_classic(m))
+        return gmm_k_sample(m, theta, r, out);
     double v = theta[P_V], s = m->opt[0];
     if (out->size2 != 1)
         return SS_FAIL(SS_ERR_USAGE, "gmm: sample matrix must have 1 column, "
@@ -351,6 +394,8 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
                                   const gsl_matrix *data, double *ell,
                                   gsl_matrix *scores)
 {
+    if (!gmm_is_classic(m))
+        return gmm_k_loglik_terms(m, theta, data, ell, scores);
     if (data->size2 < 1)
         return SS_FAIL(SS_ERR_USAGE, "gmm: data needs 1 column (x)");
     if (!ell && !scores)
@@ -628,6 +673,8 @@ static const double gl10_w[GMM_GL_N] = {
 static ss_status gmm_fim_exact(const model *m, const double *theta,
                                gsl_matrix *G, gsl_matrix **root)
 {
+    if (!gmm_is_classic(m))
+        return gmm_k_fim_exact(m, theta, G, root);
     if (root)
         *root = NULL;
     if (G->size1 != NPAR || G->size2 != NPAR)
@@ -729,7 +776,8 @@ static ss_status gmm_fim_exact(const model *m, const double *theta,
 static size_t gmm_singular_distances(const model *m, const double *theta,
                                      double *dist, size_t max)
 {
-    (void)m;
+    if (gmm_layout_of(m).K != 2)
+        return gmm_k_singular_distances(m, theta, dist, max);
     const double d[3] = {fabs(theta[P_V]), fabs(1.0 - theta[P_V]),
                          fabs(theta[P_W1] - theta[P_W2]) / M_SQRT2};
     size_t n = max < 3 ? max : 3;
@@ -746,6 +794,8 @@ static size_t gmm_singular(const model *m, const double *theta,
         {"v = 1", "w1 unidentifiable (first component has zero weight)"},
         {"w1 = w2", "v unidentifiable (both components coincide)"},
     };
+    if (gmm_layout_of(m).K != 2)
+        return gmm_k_singular(m, theta, out, max);
     double d[3];
     size_t n = gmm_singular_distances(m, theta, d, max < 3 ? max : 3);
     for (size_t i = 0; i < n; i++) {
@@ -756,35 +806,60 @@ static size_t gmm_singular(const model *m, const double *theta,
     return n;
 }
 
+static size_t gmm_nsingular(const model *m)
+{
+    return gmm_layout_of(m).K == 2 ? 3 : gmm_k_nsingular(m);
+}
+
 /* Blow-down chart (v, m, u): m = (1-v) w1 + v w2 is the mixture mean and
- * u = w2 - w1 the separation; on u = 0 the weight v drops out. */
+ * u = w2 - w1 the separation; on u = 0 the weight v drops out. K = 2 only
+ * (with s free, s is the fourth coordinate, unchanged). */
 static size_t gmm_coord_names(const model *m, char (*names)[MODEL_NAME_MAX])
 {
-    (void)m;
+    gmm_layout L = gmm_layout_of(m);
+    if (L.K != 2)
+        return 0;
     snprintf(names[0], MODEL_NAME_MAX, "v");
     snprintf(names[1], MODEL_NAME_MAX, "m");
     snprintf(names[2], MODEL_NAME_MAX, "u");
-    return 3;
+    if (L.sfree)
+        snprintf(names[3], MODEL_NAME_MAX, "s");
+    return L.sfree ? 4 : 3;
 }
 
 static ss_status gmm_to_coords(const model *m, const double *theta,
                                double *c)
 {
-    (void)m;
+    if (gmm_layout_of(m).K != 2)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: the blow-down chart (v, m, u) "
+                                     "is for k = 2 only");
     c[0] = theta[0];
     c[1] = (1.0 - theta[0]) * theta[1] + theta[0] * theta[2];
     c[2] = theta[2] - theta[1];
+    if (m->P == 4)
+        c[3] = theta[3];
     return SS_OK;
 }
 
 static ss_status gmm_from_coords(const model *m, const double *c,
                                  double *theta)
 {
-    (void)m;
+    if (gmm_layout_of(m).K != 2)
+        return SS_FAIL(SS_ERR_USAGE, "gmm: the blow-down chart (v, m, u) "
+                                     "is for k = 2 only");
     theta[0] = c[0];
     theta[1] = c[1] - c[0] * c[2];
     theta[2] = c[1] + (1.0 - c[0]) * c[2];
+    if (m->P == 4)
+        theta[3] = c[3];
     return SS_OK;
+}
+
+static void gmm_describe(const model *m, const double *theta,
+                         const ss_sink *out)
+{
+    if (!gmm_is_classic(m))
+        gmm_k_describe(m, theta, out);
 }
 
 /* ---- generalisation error and test points -------------------------------- */
@@ -819,6 +894,68 @@ static double gmm_kl_integrand(double z, void *p)
     return exp(-0.5 * z * z) / sqrt(2.0 * M_PI) * lr;
 }
 
+/* The same integral for any layouts (gmm_k.h), log densities from the
+ * general route. */
+typedef struct {
+    const model *t, *m;
+    const double *theta;
+    double wk, st;
+} gmm_klk_ctx;
+
+static double gmm_klk_integrand(double z, void *p)
+{
+    const gmm_klk_ctx *k = p;
+    double x = k->wk + k->st * z;
+    double lr = gmm_k_logp(k->t, k->t->theta, x) -
+                gmm_k_logp(k->m, k->theta, x);
+    if (lr == 0.0)
+        return 0.0;
+    return exp(-0.5 * z * z) / sqrt(2.0 * M_PI) * lr;
+}
+
+static ss_status gmm_kl_general(const model *m, const double *theta,
+                                const model *teacher, double *kl)
+{
+    ss_status st = model_validate(m, theta);
+    if (st == SS_OK)
+        st = model_validate(teacher, teacher->theta);
+    if (st != SS_OK)
+        return st;
+    gmm_layout L = gmm_layout_of(teacher);
+    const double *tt = teacher->theta;
+    gmm_klk_ctx k = {.t = teacher, .m = m, .theta = theta,
+                     .st = L.sfree ? tt[2 * L.K - 1] : teacher->opt[0]};
+    gsl_integration_workspace *ws =
+        gsl_integration_workspace_alloc(GMM_KL_LIMIT);
+    if (!ws)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    gsl_function F = {gmm_klk_integrand, &k};
+    double total = 0.0, rest = 1.0;
+    for (size_t c = 1; c < L.K; c++)
+        rest -= tt[c - 1];
+    for (size_t c = 0; c < L.K && st == SS_OK; c++) {
+        double pc = c ? tt[c - 1] : (rest > 0.0 ? rest : 0.0);
+        if (pc == 0.0)
+            continue;
+        k.wk = tt[L.K - 1 + c];
+        double r, err;
+        int rc = gsl_integration_qags(&F, -GMM_KL_L, GMM_KL_L, 1e-14, 1e-10,
+                                      GMM_KL_LIMIT, ws, &r, &err);
+        if (!isfinite(r) ||
+            (rc != GSL_SUCCESS && !(err <= 1e-8 * fabs(r) + 1e-12)))
+            st = SS_FAIL(SS_ERR_NUMERIC,
+                         "gmm: the KL integral did not converge (%s, "
+                         "estimated error %g)",
+                         gsl_strerror(rc), err);
+        total += pc * r;
+    }
+    gsl_integration_workspace_free(ws);
+    if (st != SS_OK)
+        return st;
+    *kl = total > 0.0 ? total : 0.0;
+    return SS_OK;
+}
+
 static ss_status gmm_kl_from(const model *m, const double *theta,
                              const model *teacher, double *kl)
 {
@@ -828,6 +965,8 @@ static ss_status gmm_kl_from(const model *m, const double *theta,
                        "gmm: KL from a %s teacher is not available (the "
                        "teacher must be a gmm)",
                        teacher->type->name);
+    if (!gmm_is_classic(m) || !gmm_is_classic(teacher))
+        return gmm_kl_general(m, theta, teacher, kl);
     if (!(theta[P_V] >= 0.0 && theta[P_V] <= 1.0) ||
         !(teacher->theta[P_V] >= 0.0 && teacher->theta[P_V] <= 1.0))
         return SS_FAIL(SS_ERR_RANGE, "gmm: v is outside [0, 1]");
@@ -883,6 +1022,8 @@ static ss_status gmm_em_step(const model *m, const double *theta,
                              const gsl_matrix *data, double *theta_out,
                              double *loglik)
 {
+    if (!gmm_is_classic(m))
+        return gmm_k_em_step(m, theta, data, theta_out, loglik);
     if (data->size2 < 1 || data->size1 == 0)
         return SS_FAIL(SS_ERR_USAGE, "gmm: EM needs a data set with a "
                                      "column x and at least one row");
@@ -924,6 +1065,8 @@ static ss_status gmm_em_step(const model *m, const double *theta,
  * w1 <= w2. */
 static int gmm_canonical(const model *m, double *theta, char *note, size_t n)
 {
+    if (gmm_layout_of(m).K != 2)
+        return gmm_k_canonical(m, theta, note, n);
     if (!m->is_free[P_V] || !m->is_free[P_W1] || !m->is_free[P_W2])
         return 0;
     if (theta[P_W1] > theta[P_W2]) {
@@ -954,6 +1097,21 @@ static const model_testpoint gmm_testpoints[] = {
     /* near w1 = w2: lambda ~ 0.58, 1.5e-9, 4.2e-26 (orders 1, u^2, u^6) */
     {"|w1-w2|=1e-4", "v=0.3 w1=0.2 w2=0.2001", NULL, MODEL_TP_NEAR, 3,
      1e-27},
+    /* the general layout (gmm_k.c): K = 1, K = 3, s free */
+    {"k=1 s=free", "k=1 s=free w1=0.3", NULL, MODEL_TP_GENERIC, 2, 0},
+    {"k=2 s=free", "s=free v=0.4 w1=-1 w2=1", NULL, MODEL_TP_GENERIC,
+     4, 0},
+    {"k=3", "k=3 v2=0.3 v3=0.25 w1=-1 w2=0.5 w3=1.5", NULL,
+     MODEL_TP_GENERIC, 5, 0},
+    {"k=3 s=free", "k=3 s=free v2=0.3 v3=0.25 w1=-1 w2=0.5 w3=1.5",
+     NULL, MODEL_TP_GENERIC, 6, 0},
+    /* w2 = w3 merges two components: a 2-component mixture with 3
+     * parameters (total weight, w1, w2), so rank 3 of 5 */
+    {"k=3 w2=w3", "k=3 v2=0.3 v3=0.25 w1=-1 w2=0.8 w3=0.8", NULL,
+     MODEL_TP_ON, 3, 0},
+    /* v3 = 0: w3 drops out, rank 4 of 5 */
+    {"k=3 v3=0", "k=3 v2=0.3 v3=0 w1=-0.5 w2=0.4 w3=0.2", NULL, MODEL_TP_ON,
+     4, 0},
 };
 
 const model_type model_gmm_type = {
@@ -971,19 +1129,28 @@ const model_type model_gmm_type = {
         "like 1, u^2, u^6 (u = w2 - w1).\n"
         "Fixing w1 = 0 gives Hartigan's model (1-a) N(0,1) + a N(mu,1).\n"
         "Blow-down coordinates: v, m = (1-v) w1 + v w2 (the mean) and "
-        "u = w2 - w1 (path and map accept them as axes).",
+        "u = w2 - w1 (path and map accept them as axes).\n"
+        "k=K (1..10, default 2) gives K components: for K != 2 the "
+        "parameters are v2..vK (weights of components 2..K, each in "
+        "[0, 1], summing to at most 1; component 1 has weight "
+        "1 - v2 - ... - vK) and the means w1..wK (K = 1: N(w1, s^2)); "
+        "singular where a weight is 0 or two means are equal. "
+        "s=free makes the common standard deviation s a parameter (the "
+        "last, in (0, inf), starting at 1: set its value with `set`).",
     .opts = gmm_opts,
     .nopts = sizeof gmm_opts / sizeof gmm_opts[0],
     .param_summary = "v=0.5 w1=0 w2=1",
     .configure = gmm_configure,
-    .check = NULL,
+    .check = gmm_check,
     .data_cols = gmm_data_cols,
     .data_colname = gmm_data_colname,
     .sample = gmm_sample,
     .loglik_terms = gmm_loglik_terms,
     .fim_exact = gmm_fim_exact,
     .singular = gmm_singular,
+    .nsingular = gmm_nsingular,
     .singular_distances = gmm_singular_distances,
+    .describe = gmm_describe,
     .coord_names = gmm_coord_names,
     .to_coords = gmm_to_coords,
     .from_coords = gmm_from_coords,

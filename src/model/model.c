@@ -735,6 +735,18 @@ static ss_status parse_options(model *m, const model_arg *args, size_t nargs,
             m->opt_choice[o] = d->choices[found];
             continue;
         }
+        /* a numeric option with choices also takes those words (gmm's
+         * s=free): the word is kept in opt_choice, the number stays the
+         * default */
+        for (int c = 0; a->str && d->choices && d->choices[c]; c++)
+            if (strcmp(d->choices[c], a->str) == 0)
+                m->opt_choice[o] = d->choices[c];
+        if (m->opt_choice[o])
+            continue;
+        if (a->str && d->choices)
+            return SS_FAIL_COL(SS_ERR_USAGE, a->col,
+                               "option %s takes one number or %s, not %s",
+                               d->name, d->choices[0], a->str);
         if (!a->num || a->n != 1 || a->is_vector)
             return SS_FAIL_COL(SS_ERR_USAGE, a->col,
                                "option %s takes one number", d->name);

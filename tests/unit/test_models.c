@@ -34,6 +34,7 @@
 #include "fim/fim.h"
 #include "fim/spectrum.h"
 #include "model/model.h"
+#include "model/gmm_k.h"
 #include "testutil.h"
 
 #include <gsl/gsl_eigen.h>
@@ -908,9 +909,10 @@ static void test_sampler_moments(void **state)
     tu_done(&c);
 }
 
-/* gmm: mean (1-v) w1 + v w2, variance s^2 + v(1-v)(w2-w1)^2 and, for the
- * standard error of the sample variance, the 4th central moment
- * sum_k pi_k (d_k^4 + 6 d_k^2 s^2 + 3 s^4), d_k = w_k - mean. */
+/* gmm: mean sum_k pi_k w_k (K = 2: (1-v) w1 + v w2), variance
+ * s^2 + sum_k pi_k d_k^2 and, for the standard error of the sample
+ * variance, the 4th central moment sum_k pi_k (d_k^4 + 6 d_k^2 s^2 +
+ * 3 s^4), d_k = w_k - mean. */
 static void test_gmm_sampler_exact_moments(void **state)
 {
     battery *b = *state;
@@ -923,13 +925,28 @@ static void test_gmm_sampler_exact_moments(void **state)
         seen++;
         set_where(&c, tc);
         const model *m = tc->m;
-        double v = m->theta[0], w1 = m->theta[1], w2 = m->theta[2];
-        double s = m->opt[0], u = w2 - w1;
-        double mu = (1 - v) * w1 + v * w2;
-        double var = s * s + v * (1 - v) * u * u;
-        double d1 = w1 - mu, d2 = w2 - mu, s2 = s * s;
-        double m4 = (1 - v) * (pow(d1, 4) + 6 * d1 * d1 * s2 + 3 * s2 * s2) +
-                    v * (pow(d2, 4) + 6 * d2 * d2 * s2 + 3 * s2 * s2);
+        /* any layout (model/gmm_k.h): weights of components 2..K first,
+         * then the K means, then s when it is free */
+        gmm_layout L = gmm_layout_of(m);
+        size_t K = L.K;
+        double pi[GMM_KMAX], w[GMM_KMAX], s = L.sfree ? m->theta[2 * K - 1]
+                                                      : m->opt[0];
+        pi[0] = 1;
+        for (size_t k = 0; k < K; k++) {
+            if (k) {
+                pi[k] = m->theta[k - 1];
+                pi[0] -= pi[k];
+            }
+            w[k] = m->theta[K - 1 + k];
+        }
+        double mu = 0, var = s * s, m4 = 0, s2 = s * s;
+        for (size_t k = 0; k < K; k++)
+            mu += pi[k] * w[k];
+        for (size_t k = 0; k < K; k++) {
+            double d = w[k] - mu;
+            var += pi[k] * d * d;
+            m4 += pi[k] * (pow(d, 4) + 6 * d * d * s2 + 3 * s2 * s2);
+        }
         gsl_matrix *X = draw(m, N_MOM, 9100 + ci);
         moments a = col_moments(X, 0);
         double n = N_MOM;
