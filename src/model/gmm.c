@@ -1,4 +1,4 @@
-/* gmm: two-component Gaussian mixture in one dimension,
+/* gmm: Gaussian mixture in one dimension (two components by default),
  *   p(x | v, w1, w2) = (1 - v) N(x; w1, s^2) + v N(x; w2, s^2),
  * with s known (structural option). Singular on v = 0, v = 1 and w1 = w2.
  *
@@ -1116,7 +1116,7 @@ static const model_testpoint gmm_testpoints[] = {
 
 const model_type model_gmm_type = {
     .name = "gmm",
-    .summary = "two-component 1-D Gaussian mixture with known s",
+    .summary = "1-D Gaussian mixture: k=K components (default 2), s known or free",
     .help =
         "p(x) = (1 - v) N(x; w1, s^2) + v N(x; w2, s^2), s known (option s, "
         "default 1).\n"
