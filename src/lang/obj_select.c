@@ -221,10 +221,9 @@ static void origin_select(const void *p, obj_origin *o)
     o->point_word = "drawn from";
 }
 
-/* The selection frequencies against n: one line per model and criterion
- * (col=CRIT: that criterion's alone); the criteria differ by line (aic
- * solid, bic dashed, mdl points: readable without colour), the models by
- * colour and their legend entries. */
+/* The selection frequencies against n: one line per model after the first
+ * and criterion (col=CRIT: that criterion's alone), each with its own
+ * colour and dash pattern and a legend entry. */
 static ss_status draw(session *s, const render_request *req, const void *p,
                       canvas *c)
 {
@@ -258,30 +257,43 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     for (size_t j = 0; j < nn; j++)
         x[j] = (double)sp->n[j];
     size_t ns = 0;
+    /* MDL = BIC / 2 picks what BIC picks: its lines would hide under
+     * BIC's, so the picture names it in the title instead */
+    int bic = -1, mdl_same = 0;
+    for (size_t k = 0; k < C; k++)
+        if (sp->crit[k] == SELECT_BIC)
+            bic = (int)k;
     for (size_t k = 0; k < C; k++) {
         if (only >= 0 && (size_t)only != k)
             continue;
-        for (size_t m = 0; m < M; m++) {
+        if (only < 0 && bic >= 0 && sp->crit[k] == SELECT_MDL) {
+            mdl_same = 1;
+            continue;
+        }
+        /* the first model's share is 1 minus the others': leaving it
+         * out lets the axis zoom on how often a larger model wins */
+        for (size_t m = 1; m < M; m++) {
             double *yy = y + ns * nn;
             for (size_t j = 0; j < nn; j++)
                 yy[j] = r->freq[(j * M + m) * C + k];
             int crit = sp->crit[k];
             snprintf(lab[ns], sizeof lab[ns], "%s %s", r->names[m],
                      select_crit_name((size_t)crit));
-            sr[ns] = (plot_series){x, yy, nn, lab[ns], (int)(m % 8),
-                                   crit == SELECT_MDL, crit == SELECT_BIC};
+            /* a colour and dash pattern of its own for each line, so
+             * every line reads without colour too */
+            sr[ns] = (plot_series){x, yy, nn, lab[ns], (int)(ns % 8), 0, 0};
             ns++;
         }
     }
     plot_opts o;
     plot_opts_init(&o);
     char title[256];
-    snprintf(title, sizeof title, "%s: how often %s picks each model (data "
-                                  "from %s)",
+    snprintf(title, sizeof title, "%s: how often %s picks a model other "
+                                  "than %s (data from %s)%s",
              req->object,
              only >= 0 ? select_crit_name((size_t)sp->crit[only])
                        : "each criterion",
-             r->truth);
+             r->names[0], r->truth, mdl_same ? "; mdl = bic" : "");
     o.title = render_title_or(req, title);
     o.xlabel = "n";
     o.ylabel = "share picked";
@@ -289,7 +301,11 @@ static ss_status draw(session *s, const render_request *req, const void *p,
                             : (nn > 1 && x[nn - 1] >= 10 * x[0]);
     o.ylog = req->logy >= 0 ? req->logy : 0;
     o.ymin = 0;
-    o.ymax = 1;
+    double top = 0;
+    for (size_t i = 0; i < ns * nn; i++)
+        if (isfinite(y[i]) && y[i] > top)
+            top = y[i];
+    o.ymax = top > 0.5 || top == 0 ? 1 : top * 1.15;
     o.legend = 1;
     ss_status st = plot_xy(c, sr, ns, &o);
     free(x), free(y), free(sr), free(lab);
