@@ -113,8 +113,7 @@ static void draw_hint(pane *p, int iw, int ih)
     static const char *lines[] = {
         "No plot here yet.",
         "`plot NAME` draws a stored result",
-        "(path, map, fim, eig, data, run,",
-        "replicate table) here.",
+        "here; `list` shows the stored ones.",
     };
     int n = (int)(sizeof lines / sizeof lines[0]);
     tui_chrome_set(p->win, TUI_C_NOTE);
