@@ -14,7 +14,14 @@
  * recursion's Jacobian (forward mode) and dr/du = 1 - r^2. GSL's BFGS2 minimises -l/n; converged when the
  * gradient norm in u is below FIT_TOL_GRAD, or when the line search can
  * make no progress with the gradient below sqrt(FIT_TOL_GRAD). A group
- * must be all free or all fixed. The innovation variance sigma2 is
+ * must be all free or all fixed. A range from `bound` is kept for a group
+ * of one free coefficient (ARMA(1,1), AR(1), MA(1), an ARMA(p,1)'s MA
+ * part...), where the partial autocorrelation is the coefficient (up to
+ * the MA sign): the coefficient is mid + half tanh(u) over the bound
+ * intersected with (-1, 1), and an optimum that converges onto a closed
+ * end is put on it (pacf_snap), so the driver reports it on the bound. A
+ * bound on a coefficient of a longer group is refused: a box on one
+ * coefficient is not a box in the partial autocorrelations.  The innovation variance sigma2 is
  * profiled out (pacf_eval): the objective is the concentrated
  * log-likelihood, and the driver reports sigma2hat = S/n. */
 #include "infer/fit_int.h"
@@ -36,6 +43,15 @@ typedef struct {
     size_t first, count; /* the group in theta */
     int is_free;
     int ma;              /* coefficients are -a */
+    /* A single free coefficient with a range from `bound`: the coefficient
+     * itself is mid + half tanh(u) over [lo, hi], the bound intersected
+     * with (-1, 1) (for one coefficient the partial autocorrelation is the
+     * coefficient, up to the MA sign). lo_closed / hi_closed: that end is
+     * the user's bound strictly inside (-1, 1), where the optimum may lie
+     * (pacf_snap); an end at -1 or 1 is open. */
+    int bounded;
+    double lo, hi;
+    int lo_closed, hi_closed;
 } pgroup;
 
 typedef struct {
@@ -190,6 +206,18 @@ static int u_to_theta(const pacf_ws *w, const gsl_vector *u, double *theta,
         const pgroup *g = &w->g[gi];
         if (!g->is_free)
             continue;
+        if (g->bounded) {
+            double t = tanh(gsl_vector_get(u, o));
+            double mid = 0.5 * (g->lo + g->hi), half = 0.5 * (g->hi - g->lo);
+            double v = mid + half * t;
+            v = v < g->lo ? g->lo : v > g->hi ? g->hi : v;
+            theta[g->first] = v;
+            inside &= fabs(v) < 1;
+            if (J)
+                J[gi][0] = half * (1 - t * t);
+            o++;
+            continue;
+        }
         double r[PACF_MAX], a[PACF_MAX], dr[PACF_MAX];
         for (size_t l = 0; l < g->count; l++) {
             r[l] = tanh(gsl_vector_get(u, o + l));
@@ -270,9 +298,41 @@ static void pacf_ws_free(fit_ctx *c)
     c->scratch = NULL;
 }
 
+/* A bound on one coefficient of a longer polynomial is not a box in the
+ * partial autocorrelations: refused, not ignored. (Checked when the
+ * workspace is made, so that fit's choice of route stays the family's and
+ * the message reaches the user.) */
+static ss_status pacf_check_bounds(const model *m)
+{
+    for (size_t gi = 0; gi < m->ngroups; gi++) {
+        const model_group *g = &m->groups[gi];
+        if (strcmp(g->name, "ar") != 0 && strcmp(g->name, "ma") != 0)
+            continue;
+        int nf = m->is_free[g->first] != 0;
+        for (size_t i = g->first; nf && g->count > 1 &&
+                                  i < g->first + g->count;
+             i++)
+            if (model_is_bounded(m, i))
+                return SS_FAIL(SS_ERR_USAGE,
+                               "fit (pacf route): a bound on %s of an "
+                               "%s(%zu) group is not supported (the "
+                               "partial autocorrelations map the whole "
+                               "polynomial; a bound is kept for a group of "
+                               "one coefficient, ARMA(1,1) and the like); "
+                               "remove it with: bound MODEL %s",
+                               MODEL_PNAME(m, i),
+                               strcmp(g->name, "ar") == 0 ? "AR" : "MA",
+                               g->count, MODEL_PNAME(m, i));
+    }
+    return SS_OK;
+}
+
 static ss_status pacf_ws_alloc(fit_ctx *c)
 {
     const model *m = c->m;
+    ss_status st0 = pacf_check_bounds(m);
+    if (st0 != SS_OK)
+        return st0;
     pacf_ws *w = calloc(1, sizeof *w);
     if (!w)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
@@ -283,8 +343,28 @@ static ss_status pacf_ws_alloc(fit_ctx *c)
         int ma = strcmp(g->name, "ma") == 0;
         if (!ma && strcmp(g->name, "ar") != 0)
             continue;
-        w->g[w->ng] = (pgroup){g->first, g->count, m->is_free[g->first] != 0,
-                               ma};
+        pgroup *pg = &w->g[w->ng];
+        *pg = (pgroup){.first = g->first, .count = g->count,
+                       .is_free = m->is_free[g->first] != 0, .ma = ma};
+        if (pg->is_free && g->count == 1 && model_is_bounded(m, g->first)) {
+            double lo = model_param_lo(m, g->first),
+                   hi = model_param_hi(m, g->first);
+            pg->bounded = 1;
+            pg->lo_closed = lo > -1;
+            pg->hi_closed = hi < 1;
+            pg->lo = pg->lo_closed ? lo : -1;
+            pg->hi = pg->hi_closed ? hi : 1;
+            if (!(pg->lo < pg->hi)) {
+                char nm[MODEL_NAME_MAX];
+                model_param_name(m, g->first, nm, sizeof nm);
+                pacf_ws_free(c);
+                return SS_FAIL(SS_ERR_RANGE,
+                               "fit: the range of %s [%g, %g] has no point "
+                               "inside (-1, 1), where the model is %s",
+                               nm, lo, hi,
+                               ma ? "invertible" : "stationary");
+            }
+        }
         if (w->g[w->ng].is_free)
             w->nu += g->count;
         w->ng++;
@@ -317,11 +397,62 @@ static ss_status pacf_start(const fit_ctx *c, size_t j, gsl_rng *rng,
         for (size_t l = 0; l < g->count; l++)
             r[l] = j <= 3 ? (l == 0 ? first[j - 1][g->ma] : 0.1)
                           : -0.9 + 1.8 * gsl_rng_uniform(rng);
+        if (g->bounded) {
+            /* the same fraction of the bounded range (the coefficient is
+             * -r for MA, as unbounded) */
+            double s = g->ma ? -r[0] : r[0];
+            theta[g->first] = 0.5 * (g->lo + g->hi) + 0.5 * (g->hi - g->lo) * s;
+            continue;
+        }
         dl_forward(r, g->count, a, NULL);
         for (size_t i = 0; i < g->count; i++)
             theta[g->first + i] = (g->ma ? -1.0 : 1.0) * a[i];
     }
     return SS_OK;
+}
+
+/* tanh reaches a closed end of a bounded coefficient's range only as
+ * u -> infinity: BFGS stops once the gradient in u, half (1 - t^2) dl/dc,
+ * is below the tolerance, at a distance of about tol / (2 |dl/dc / n|)
+ * from the bound. A coefficient that close (within PACF_SNAP of the
+ * range's width) is put on the bound when the concentrated likelihood
+ * there is not lower (beyond rounding, 1e-12 relative) and its slope
+ * there points outward (the condition
+ * for a maximum on the bound with the other coefficients held). The
+ * others, held, are then off their optimum by O(distance): the
+ * log-likelihood by O(n distance^2), far below the fit's tolerance. */
+#define PACF_SNAP 1e-3
+
+static void pacf_snap(pacf_ws *w, double *theta)
+{
+    const fit_ctx *c = w->c;
+    for (size_t gi = 0; gi < w->ng; gi++) {
+        const pgroup *g = &w->g[gi];
+        if (!g->is_free || !g->bounded)
+            continue;
+        size_t i = g->first;
+        double v = theta[i], tol = PACF_SNAP * (g->hi - g->lo);
+        double b = NAN;
+        int up = 0;
+        if (g->hi_closed && v < g->hi && g->hi - v <= tol)
+            b = g->hi, up = 1;
+        else if (g->lo_closed && v > g->lo && v - g->lo <= tol)
+            b = g->lo;
+        if (isnan(b))
+            continue;
+        double l0, l1;
+        if (pacf_eval(c, theta, &l0, NULL, NULL) != SS_OK) {
+            ss_clear_error();
+            continue;
+        }
+        theta[i] = b;
+        if (pacf_eval(c, theta, &l1, w->grad, NULL) != SS_OK ||
+            !(l1 >= l0 - 1e-12 * (1 + fabs(l0))) ||
+            (up ? w->grad[i] < 0 : w->grad[i] > 0)) {
+            ss_clear_error();
+            theta[i] = v;
+        }
+    }
 }
 
 static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
@@ -332,6 +463,20 @@ static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
         const pgroup *g = &w->g[gi];
         if (!g->is_free)
             continue;
+        double lim = 1 - 1e-12;
+        if (g->bounded) {
+            double v = theta[g->first];
+            if (!(v >= g->lo && v <= g->hi && fabs(v) < 1))
+                return SS_FAIL(SS_ERR_RANGE,
+                               "fit: the start %s = %g is outside its "
+                               "range [%g, %g]",
+                               MODEL_PNAME(c->m, g->first), v, g->lo, g->hi);
+            double sv = (v - 0.5 * (g->lo + g->hi)) / (0.5 * (g->hi - g->lo));
+            sv = sv > lim ? lim : sv < -lim ? -lim : sv;
+            gsl_vector_set(w->u, off, atanh(sv));
+            off++;
+            continue;
+        }
         double a[PACF_MAX], r[PACF_MAX];
         for (size_t i = 0; i < g->count; i++)
             a[i] = (g->ma ? -1.0 : 1.0) * theta[g->first + i];
@@ -341,7 +486,6 @@ static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
                            g->ma ? "invertible" : "stationary");
         for (size_t l = 0; l < g->count; l++) {
             double rl = r[l];
-            double lim = 1 - 1e-12;
             rl = rl > lim ? lim : rl < -lim ? -lim : rl;
             gsl_vector_set(w->u, off + l, atanh(rl));
         }
@@ -387,6 +531,7 @@ static ss_status pacf_solve(fit_ctx *c, double *theta, fit_outcome *o)
     }
     ss_clear_error();
     (void)u_to_theta(w, gsl_multimin_fdfminimizer_x(w->mz), theta, NULL);
+    pacf_snap(w, theta);
     o->loglik = -gsl_multimin_fdfminimizer_minimum(w->mz) * (double)c->n;
     /* the log-likelihood at the point reported, exactly */
     double l;

@@ -154,25 +154,28 @@ ss_status llr_check(const model *truth, const model *null, const model *alt,
     if ((st = model_validate(null, null->theta)) != SS_OK ||
         (st = model_validate(alt, alt->theta)) != SS_OK)
         return st;
+    /* an ARMA model the pacf route refuses (a bound on one coefficient of
+     * a longer polynomial, checked when its workspace is made): say why
+     * before any replicate runs */
+    for (int w = 0; w < 2; w++) {
+        const model *m = w ? alt : null;
+        if (m->type != &model_arma_type || !count_free(m) ||
+            route_for(m) != &fit_route_pacf)
+            continue;
+        fit_ctx c = {.m = m};
+        if ((st = fit_route_pacf.ws_alloc(&c)) != SS_OK) {
+            char msg[sizeof ss_last_error()->msg];
+            snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
+            return SS_FAIL(st, "llr: the %s model: %.400s",
+                           w ? "alt" : "null", msg);
+        }
+        fit_route_pacf.ws_free(&c);
+    }
     if (!route_for(alt) || (count_free(null) && !route_for(null)))
         return SS_FAIL(SS_ERR_USAGE,
                        "llr: no maximum-likelihood route fits this %s "
                        "model (see help fit)",
                        alt->type->name);
-    /* the pacf route maps partial autocorrelations onto (-1, 1) and does
-     * not honour a user's narrower range: refuse rather than fit outside
-     * it */
-    for (int w = 0; w < 2; w++) {
-        const model *m = w ? alt : null;
-        if (count_free(m) && route_for(m) == &fit_route_pacf)
-            for (size_t i = 0; i < m->P; i++)
-                if (m->is_free[i] && model_is_bounded(m, i))
-                    return SS_FAIL(SS_ERR_USAGE,
-                                   "llr: the %s model's fitting route (pacf) "
-                                   "does not yet keep a bound on a free "
-                                   "parameter; remove the bound",
-                                   w ? "alt" : "null");
-    }
     *k = count_free(alt) - count_free(null);
     return SS_OK;
 }
@@ -221,12 +224,42 @@ static ss_status fitter_init(fitter *f, const model *m, const gsl_matrix *X)
     if (!f->c.idx || !f->th)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     f->c.k = model_free_indices(m, f->c.idx);
+    /* a scale the route profiles out (arma's sigma2, as `fit` does), in
+     * both models, also the null with nothing free: 2LLR is then fit's
+     * l1 - l0. The sigma2 score is orthogonal to the coefficients' at the
+     * truth, so the limit laws are those with sigma2 known. */
+    const fit_route *pr = route_for(m);
+    if (pr && pr->profile && model_opt_index(m->type, pr->scale_opt) >= 0)
+        f->c.profile = pr->profile;
     if (f->c.k == 0)
         return SS_OK;
-    f->rt = route_for(m);
+    f->rt = pr;
     if (!f->rt)
         return SS_FAIL(SS_ERR_USAGE, "llr: no fitting route");
     return f->rt->ws_alloc ? f->rt->ws_alloc(&f->c) : SS_OK;
+}
+
+/* ARMA(1,1) with both coefficients free, ma1 spread over its range and
+ * ar1's range open: ar1 = -ma1 (clipped into ar1's range), a white-noise
+ * point on the singular line at position ma1. At a white-noise truth the
+ * likelihood has a ridge there and its maxima lie near the line at
+ * positions where the score process peaks; the starts visit positions
+ * across the range, and each has the null's log-likelihood (the route
+ * never goes below its start). */
+static void arma_ridge_start(const fitter *f, double *th)
+{
+    const model *m = f->c.m;
+    if (f->rt != &fit_route_pacf || m->P != 2)
+        return;
+    int ia = model_param_index(m, "ar1"), im = model_param_index(m, "ma1");
+    if (ia < 0 || im < 0 || !m->is_free[ia] || !m->is_free[im] ||
+        !isfinite(model_param_lo(m, (size_t)im)) ||
+        !isfinite(model_param_hi(m, (size_t)im)) ||
+        isfinite(model_param_lo(m, (size_t)ia)) ||
+        isfinite(model_param_hi(m, (size_t)ia)))
+        return;
+    double v = -th[im];
+    th[ia] = fabs(v) < 0.99 ? v : copysign(0.99, v);
 }
 
 /* Start j (j >= 1) from start 0 (base): the b-th free parameter with a
@@ -248,6 +281,7 @@ static void spread_start(const fitter *f, const double *base, size_t j,
         th[i] = lo + (b % 2 ? 1 - fr : fr) * (hi - lo);
         b++;
     }
+    arma_ridge_start(f, th);
 }
 
 /* The best of J starts (start 0: base); *ok = 0 when none reached a
