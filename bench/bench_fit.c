@@ -2,8 +2,11 @@
  * few repeats, process CPU time: gmm K = 2 by EM (n = 1000, every
  * parameter free, the default starts) and ARMA(1,1) exact MLE (n = 1000,
  * the default starts), each including the observed information at the
- * estimate. `--series FILE` also writes the ARMA series (CSV, column x)
- * for bench/fit_peer.py, which times R's arima and statsmodels on it. */
+ * estimate; also gmm K = 2 with the common SD free (s=free) on the same
+ * sample. `--series FILE` also writes the ARMA series (CSV, column x)
+ * for bench/fit_peer.py, which times R's arima and statsmodels on it;
+ * `--gmm FILE` the gmm sample (column x) for bench/gmm_peer.py (R's
+ * mclust and scikit-learn). */
 #include "core/rng.h"
 #include "infer/fit.h"
 #include "model/model.h"
@@ -30,13 +33,18 @@ static model *make(const char *kind, const model_arg *a, size_t na)
     return m;
 }
 
+/* Time the fit of m to data (NULL: n draws from m at its point, stream
+ * (1, SS_STREAM_TEST, 0), written to `series` when that is not NULL). */
 static void bench(const char *what, model *m, size_t n, size_t starts,
-                  const char *series)
+                  const char *series, const gsl_matrix *data)
 {
     gsl_matrix *X = gsl_matrix_alloc(n, 1);
     gsl_rng *r = ss_rng_alloc();
     ss_rng_seed(r, 1, SS_STREAM_TEST, 0);
-    m->type->sample(m, m->theta, r, X);
+    if (data)
+        gsl_matrix_memcpy(X, data);
+    else
+        m->type->sample(m, m->theta, r, X);
     if (series) {
         FILE *fp = fopen(series, "w");
         if (!fp) {
@@ -74,27 +82,48 @@ static void bench(const char *what, model *m, size_t n, size_t starts,
 
 int main(int argc, char **argv)
 {
-    const char *series = argc == 3 && strcmp(argv[1], "--series") == 0
-                             ? argv[2]
-                             : NULL;
-    if (argc != 1 && !series) {
-        fprintf(stderr, "usage: bench_fit [--series FILE]\n");
-        return 2;
+    const char *series = NULL, *gdata = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--series") == 0)
+            series = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--gmm") == 0)
+            gdata = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_fit [--series FILE] [--gmm FILE]\n");
+            return 2;
+        }
     }
     double v = 0.3, w1 = -1, w2 = 1.5;
     model_arg g[] = {{"v", NULL, &v, 1, 0, 0},
                      {"w1", NULL, &w1, 1, 0, 0},
                      {"w2", NULL, &w2, 1, 0, 0}};
     model *mg = make("gmm", g, 3);
-    bench("gmm K=2 EM fit", mg, 1000, FIT_STARTS_DEFAULT, NULL);
-    bench("gmm K=2 EM fit", mg, 1000, 1, NULL);
+    bench("gmm K=2 EM fit", mg, 1000, FIT_STARTS_DEFAULT, NULL, NULL);
+    bench("gmm K=2 EM fit", mg, 1000, 1, gdata, NULL);
+    /* the same sample, the common SD a parameter */
+    gsl_matrix *X = gsl_matrix_alloc(1000, 1);
+    gsl_rng *r = ss_rng_alloc();
+    ss_rng_seed(r, 1, SS_STREAM_TEST, 0);
+    mg->type->sample(mg, mg->theta, r, X);
+    ss_rng_free(r);
+    double sfree = 1;
+    model_arg gf[] = {{"v", NULL, &v, 1, 0, 0},
+                      {"w1", NULL, &w1, 1, 0, 0},
+                      {"w2", NULL, &w2, 1, 0, 0},
+                      {"s", "free", NULL, 0, 0, 0}};
+    model *mgf = make("gmm", gf, 4);
+    mgf->theta[3] = sfree;
+    bench("gmm K=2 s=free EM fit", mgf, 1000, FIT_STARTS_DEFAULT, NULL, X);
+    bench("gmm K=2 s=free EM fit", mgf, 1000, 1, NULL, X);
     double ar = 0.5, ma = 0.3;
     model_arg a[] = {{"ar", NULL, &ar, 1, 1, 0}, {"ma", NULL, &ma, 1, 1, 0}};
     model *ma11 = make("arma", a, 2);
     bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, FIT_STARTS_DEFAULT,
-          NULL);
-    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, 1, series);
+          NULL, NULL);
+    bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, 1, series, NULL);
     model_free(mg);
+    model_free(mgf);
+    gsl_matrix_free(X);
     model_free(ma11);
     return 0;
 }
