@@ -547,13 +547,20 @@ static ss_status profile_solve(fit_ctx *c, double *theta, fit_outcome *o)
     }
     o->iter = w->evals;
     o->converged = conv && !w->newton_fail;
-    if (!(l >= lstart)) { /* the start is better: a basin was missed */
+    if (!(l >= lstart)) {
+        /* the start is better: kept; beyond rounding (1e-9 (1 + |l|)) the
+         * grid missed a basin, which is not convergence */
         o->loglik = lstart;
-        o->converged = 0;
-        snprintf(o->why, sizeof o->why,
-                 "the start's log-likelihood exceeds the profile's optimum "
-                 "(a basin the grid missed); the start is kept");
         free(th);
+        if (lstart - l <= 1e3 * FIT_TOL_LOGLIK * (1 + fabs(l)))
+            snprintf(o->why, sizeof o->why,
+                     "profile: the start is the optimum to rounding");
+        else {
+            o->converged = 0;
+            snprintf(o->why, sizeof o->why,
+                     "the start's log-likelihood exceeds the profile's "
+                     "optimum (a basin the grid missed); the start is kept");
+        }
         return SS_OK;
     }
     memcpy(theta, th, c->m->P * sizeof *th);
