@@ -17,9 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the method= names in this order; auto tries them in auto_order */
 static const fit_route *const routes[] = {&fit_route_em, &fit_route_pacf,
-                                          &fit_route_lm};
+                                          &fit_route_lm, &fit_route_profile};
 #define NROUTES (sizeof routes / sizeof routes[0])
+static const fit_route *const auto_order[] = {
+    &fit_route_profile, &fit_route_em, &fit_route_pacf, &fit_route_lm};
+
+const fit_route *fit_route_auto(const model *m)
+{
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (auto_order[i]->applies(m) == SS_OK)
+            return auto_order[i];
+        ss_clear_error();
+    }
+    return NULL;
+}
 
 const char *fit_method_name(size_t i)
 {
@@ -34,12 +47,8 @@ static ss_status find_route(const model *m, const char *method,
 {
     *out = NULL;
     if (!method || strcmp(method, "auto") == 0) {
-        for (size_t i = 0; i < NROUTES; i++)
-            if (routes[i]->applies(m) == SS_OK) {
-                *out = routes[i];
-                return SS_OK;
-            }
-        ss_clear_error();
+        if ((*out = fit_route_auto(m)))
+            return SS_OK;
         return SS_FAIL(SS_ERR_USAGE,
                        "fit: no maximum-likelihood route for a %s model "
                        "(em needs an EM step, pacf an ARMA layout, lm a "
@@ -54,7 +63,8 @@ static ss_status find_route(const model *m, const char *method,
             return SS_OK;
         }
     return SS_FAIL(SS_ERR_NAME,
-                   "fit: unknown method '%s' (choices: auto, em, pacf, lm)",
+                   "fit: unknown method '%s' (choices: auto, em, pacf, lm, "
+                   "profile)",
                    method);
 }
 
@@ -310,6 +320,7 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
 {
     const model *m = c->m;
     size_t P = m->P, K = sp->starts ? sp->starts : FIT_STARTS_DEFAULT;
+    size_t Krun = rt->global ? 1 : K; /* a global route: one start */
     double *th = malloc(P * sizeof *th);
     gsl_rng *r = ss_rng_alloc();
     start_info si = {.iid = m->type->data_kind == MODEL_DATA_IID};
@@ -334,7 +345,7 @@ static ss_status run_starts(fit_ctx *c, const fit_route *rt,
     f->start_loglik_max = -INFINITY;
     int have = 0;
     f->starts_asked = K;
-    for (size_t j = 0; st == SS_OK && j < K; j++) {
+    for (size_t j = 0; st == SS_OK && j < Krun; j++) {
         /* Ctrl-C between starts keeps the best of those finished (a start
          * is bounded work: maxiter steps) */
         if (ss_interrupted()) {

@@ -12,6 +12,11 @@
  *   lm    a regression family with mean_jacobian and noise_var (mlp2):
  *         Levenberg-Marquardt (gsl_multifit_nlinear) on the residuals
  *         (y - f(x)) / sigma
+ *   profile  gmm with k=2 and s known, v free and at most one mean free
+ *         (in a finite range), the other fixed: the global maximum of the
+ *         profile likelihood max_v l over the mean (a grid, then Brent),
+ *         v by safeguarded Newton (concave); auto picks it for that shape
+ *         and runs one start (fit_profile.c)
  *
  * and reports the estimate, the maximised log-likelihood, iterations and
  * convergence, whether the optimum lies on a parameter bound or near a

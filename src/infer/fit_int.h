@@ -47,9 +47,18 @@ typedef struct {
     const char *scale_opt;
     ss_status (*profile)(const fit_ctx *c, const double *theta, double *l,
                          double *scale);
+    /* solve finds the global maximum over the free parameters' ranges
+     * from any valid start (profile): the drivers run one start */
+    int global;
 } fit_route;
 
-extern const fit_route fit_route_em, fit_route_pacf, fit_route_lm;
+extern const fit_route fit_route_em, fit_route_pacf, fit_route_lm,
+    fit_route_profile;
+
+/* The route method=auto picks for m (the first that applies in the
+ * preference order: profile, em, pacf, lm), NULL when none does (the
+ * error slot cleared). */
+const fit_route *fit_route_auto(const model *m);
 
 /* The total log-likelihood at theta (concentrated when c->profile). */
 ss_status fit_loglik(const fit_ctx *c, const double *theta, double *l);

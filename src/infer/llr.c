@@ -22,18 +22,8 @@ static size_t count_free(const model *m)
     return k;
 }
 
-/* The first fitting route that applies (fit's method=auto). */
-static const fit_route *route_for(const model *m)
-{
-    static const fit_route *const routes[] = {&fit_route_em, &fit_route_pacf,
-                                              &fit_route_lm};
-    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-        if (routes[i]->applies(m) == SS_OK)
-            return routes[i];
-        ss_clear_error();
-    }
-    return NULL;
-}
+/* The route fit's method=auto picks. */
+static const fit_route *route_for(const model *m) { return fit_route_auto(m); }
 
 /* Same structural options; the first that differs into *which. */
 static int same_options(const model *a, const model *b, const char **which)
@@ -305,6 +295,8 @@ static ss_status fit_best(fitter *f, const double *base, size_t J,
         ss_clear_error();
         return SS_OK;
     }
+    if (f->rt->global) /* the same optimum from any start */
+        J = 1;
     for (size_t j = 0; j < J; j++) {
         if (j == 0)
             memcpy(f->th, base, m->P * sizeof *f->th);
