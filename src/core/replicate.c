@@ -292,3 +292,29 @@ ss_status rep_drain(rep_job *j, rep_absorb_fn absorb, void *ctx)
     free(done);
     return st;
 }
+
+void rep_abandon(rep_job *j)
+{
+    if (!j)
+        return;
+    rep_stop(j);
+    double *rows = NULL;
+    unsigned char *done = NULL;
+    rep_finish(j, &rows, &done, NULL);
+    free(rows);
+    free(done);
+    ss_clear_error(); /* nobody asks for its error any more */
+}
+
+size_t rep_absorb_prefix(rep_job *j, const double *rows,
+                         const unsigned char *done, double *dst, size_t ncols,
+                         size_t ndone, size_t nrep)
+{
+    while (ndone < nrep &&
+           (done ? done[ndone] != 0 : rep_row_done(j, ndone))) {
+        const double *r = rows ? rows + ndone * ncols : rep_row(j, ndone);
+        memcpy(dst + ndone * ncols, r, ncols * sizeof *r);
+        ndone++;
+    }
+    return ndone;
+}

@@ -66,6 +66,17 @@ typedef void (*rep_absorb_fn)(void *ctx, const double *rows,
                               const unsigned char *done);
 ss_status rep_drain(rep_job *j, rep_absorb_fn absorb, void *ctx);
 
+/* Stop, join and free a job whose rows nobody wants (its iteration freed
+ * before the end); its error, if any, is dropped. */
+void rep_abandon(rep_job *j);
+/* The rows finished in order after the first ndone, copied into dst (row r
+ * at dst + r * ncols), from the running job (rows NULL) or from the rows
+ * and done[] rep_drain hands over; returns the new count (<= nrep). How an
+ * experiment keeps exactly the run of finished replicates from the first. */
+size_t rep_absorb_prefix(rep_job *j, const double *rows,
+                         const unsigned char *done, double *dst, size_t ncols,
+                         size_t ndone, size_t nrep);
+
 /* The runner as an iteration (the state is the rep_job). */
 extern const ss_iter_type rep_iter_type;
 

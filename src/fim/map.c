@@ -313,14 +313,8 @@ void map_iter_free(map_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows;
-        unsigned char *done;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     work_free(&it->w);
     map_result_free(it->r);
     free(it);

@@ -125,14 +125,8 @@ void repfim_iter_free(repfim_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     reptable_free(it->t);
     free(it);
 }
@@ -266,13 +260,8 @@ static void absorb(repfim_iter *it, const double *rows,
                    const unsigned char *done)
 {
     reptable *t = it->t;
-    while (t->ndone < t->nrep &&
-           (done ? done[t->ndone] != 0 : rep_row_done(it->job, t->ndone))) {
-        const double *r = rows ? rows + t->ndone * t->ncols
-                               : rep_row(it->job, t->ndone);
-        memcpy(t->v + t->ndone * t->ncols, r, t->ncols * sizeof *r);
-        t->ndone++;
-    }
+    t->ndone = rep_absorb_prefix(it->job, rows, done, t->v, t->ncols,
+                                 t->ndone, t->nrep);
 }
 
 /* absorb as the replicate runner's drain callback */

@@ -647,14 +647,8 @@ void llr_iter_free(llr_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     llr_result_free(it->res);
     free(it);
 }
@@ -695,14 +689,8 @@ static void absorb(llr_iter *it, const double *rows,
                    const unsigned char *done)
 {
     llr_result *r = it->res;
-    size_t count = r->sp.count;
-    while (r->ndone < count &&
-           (done ? done[r->ndone] != 0 : rep_row_done(it->job, r->ndone))) {
-        const double *src = rows ? rows + r->ndone * r->ncols
-                                 : rep_row(it->job, r->ndone);
-        memcpy(r->rows + r->ndone * r->ncols, src, r->ncols * sizeof *src);
-        r->ndone++;
-    }
+    r->ndone = rep_absorb_prefix(it->job, rows, done, r->rows, r->ncols,
+                                 r->ndone, r->sp.count);
 }
 
 ss_status llr_iter_iterate(llr_iter *it)

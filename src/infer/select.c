@@ -361,15 +361,8 @@ void select_iter_free(select_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-        ss_clear_error();
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     free(it->rows);
     select_result_free(it->live);
     free(it);
@@ -528,13 +521,8 @@ ss_status select_iter_alloc(const model *truth, const char *truth_name,
 static void absorb(select_iter *it, const double *rows,
                    const unsigned char *done)
 {
-    while (it->ndone < it->sp.count &&
-           (done ? done[it->ndone] != 0 : rep_row_done(it->job, it->ndone))) {
-        const double *r = rows ? rows + it->ndone * it->ncols
-                               : rep_row(it->job, it->ndone);
-        memcpy(it->rows + it->ndone * it->ncols, r, it->ncols * sizeof *r);
-        it->ndone++;
-    }
+    it->ndone = rep_absorb_prefix(it->job, rows, done, it->rows, it->ncols,
+                                  it->ndone, it->sp.count);
 }
 
 /* The live result, rebuilt when enough new rows arrived (about 20 times a
