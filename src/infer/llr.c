@@ -457,6 +457,23 @@ void llr_result_free(llr_result *r)
 
 /* Everything of the result but the rows and the summaries: names, sizes,
  * the limit law and its simulation. */
+/* How a model's fits are made, for `show`: "nothing free", "profile
+ * (global)", "em, 4 starts". */
+static void describe_fits(const llr_result *r, const model *m, size_t k,
+                          char *buf, size_t n)
+{
+    const fit_route *rt = k ? fit_route_auto(m) : NULL;
+    size_t J = r->sp.starts ? r->sp.starts : LLR_STARTS_DEFAULT;
+    if (!k)
+        snprintf(buf, n, "nothing free");
+    else if (!rt)
+        snprintf(buf, n, "no route");
+    else if (rt->global)
+        snprintf(buf, n, "%s (global, one start)", rt->name);
+    else
+        snprintf(buf, n, "%s, %zu start%s", rt->name, J, J == 1 ? "" : "s");
+}
+
 static ss_status result_alloc(const llr_spec *sp, const model *truth,
                               const model *null, const model *alt,
                               size_t first, size_t count, llr_result **out)
@@ -477,6 +494,8 @@ static ss_status result_alloc(const llr_spec *sp, const model *truth,
     r->sp.sims = sp->sims == SIZE_MAX ? LLR_SIMS_DEFAULT : sp->sims;
     r->k0 = count_free(null);
     r->k1 = count_free(alt);
+    describe_fits(r, null, r->k0, r->fit0, sizeof r->fit0);
+    describe_fits(r, alt, r->k1, r->fit1, sizeof r->fit1);
     r->k = k;
     snprintf(r->kind, sizeof r->kind, "%s", alt->type->name);
     r->ncols = llr_ncols(alt);

@@ -66,6 +66,7 @@ typedef struct {
                                   (the caller sets) */
     char kind[RT_NAME_MAX];    /* the family */
     size_t k0, k1, k;          /* free parameters of M0, M1; k = k1 - k0 */
+    char fit0[48], fit1[48];   /* how each model is fitted ("em, 4 starts") */
     size_t ncols;
     char (*colnames)[RT_NAME_MAX];
     double *rows;              /* count x ncols, row-major */

@@ -89,11 +89,11 @@ static void show_llr(session *s, const char *name, const void *p)
     session_printf(s,
                    "%s: 2LLR of %s (%zu free) against %s (%zu free), k = "
                    "%zu, over %zu replicate%s of n=%zu from %s (%s), seed "
-                   "%llu, %zu start%s per fit\n",
+                   "%llu\n  fits: %s: %s; %s: %s\n",
                    name ? name : "llr", r->null, r->k0, r->alt, r->k1, r->k,
                    r->ndone, r->ndone == 1 ? "" : "s", r->sp.n, r->truth,
-                   r->kind, (unsigned long long)r->sp.seed, r->sp.starts,
-                   r->sp.starts == 1 ? "" : "s");
+                   r->kind, (unsigned long long)r->sp.seed, r->null, r->fit0,
+                   r->alt, r->fit1);
     if (r->sp.first || r->sp.count != r->sp.reps)
         session_printf(s, "  replicates %zu .. %zu of %zu\n",
                        r->sp.first + 1, r->sp.first + r->sp.count,
