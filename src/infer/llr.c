@@ -25,12 +25,18 @@ static size_t count_free(const model *m)
 /* The route fit's method=auto picks. */
 static const fit_route *route_for(const model *m) { return fit_route_auto(m); }
 
-/* Same structural options; the first that differs into *which. */
+/* Same structural options, but for the scale the fits of b estimate
+ * (arma's sigma2: its value in the model does not enter them); the first
+ * that differs into *which. */
 static int same_options(const model *a, const model *b, const char **which)
 {
     const model_type *t = a->type;
+    const fit_route *rt = route_for(b);
+    const char *skip = rt ? rt->scale_opt : NULL;
     for (size_t o = 0; o < t->nopts; o++) {
         *which = t->opts[o].name;
+        if (skip && !strcmp(skip, t->opts[o].name))
+            continue;
         if (a->opt[o] != b->opt[o])
             return 0;
         if ((a->opt_choice && a->opt_choice[o]) ||
@@ -100,6 +106,43 @@ static ss_status check_nested(const model *null, const model *alt)
     return SS_OK;
 }
 
+/* The truth must be a distribution of alt: the experiment is the test's
+ * behaviour under a truth the alternative contains (under the null, or
+ * for power, elsewhere in alt); outside it the limit laws say nothing. */
+static ss_status check_member(const model *truth, const model *alt)
+{
+    const char *which = "";
+    if (truth->type != alt->type)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "llr: the truth must be a distribution of alt, and "
+                       "it is a %s, alt a %s",
+                       truth->type->name, alt->type->name);
+    if (!same_options(truth, alt, &which))
+        return SS_FAIL(SS_ERR_USAGE,
+                       "llr: the truth must be a distribution of alt, and it "
+                       "differs from alt in the option %s",
+                       truth->P == alt->P ? which
+                                          : "that sets the parameters");
+    char nm[MODEL_NAME_MAX];
+    for (size_t i = 0; i < alt->P; i++) {
+        model_param_name(alt, i, nm, sizeof nm);
+        double v = truth->theta[i], lo = model_param_lo(alt, i),
+               hi = model_param_hi(alt, i);
+        if (!alt->is_free[i] && v != alt->theta[i])
+            return SS_FAIL(SS_ERR_USAGE,
+                           "llr: the truth is not in alt: alt fixes %s = %g, "
+                           "the truth has %s = %g",
+                           nm, alt->theta[i], nm, v);
+        if (alt->is_free[i] && !(v >= lo && v <= hi))
+            return SS_FAIL(SS_ERR_USAGE,
+                           "llr: the truth is not in alt: its %s = %g lies "
+                           "outside alt's range [%g, %g] (widen it with "
+                           "`bound` to study power there)",
+                           nm, v, lo, hi);
+    }
+    return SS_OK;
+}
+
 ss_status llr_check(const model *truth, const model *null, const model *alt,
                     const llr_spec *sp, size_t *k)
 {
@@ -112,6 +155,8 @@ ss_status llr_check(const model *truth, const model *null, const model *alt,
         return SS_FAIL(st, "llr: the truth's data do not suit alt: %.400s",
                        msg);
     }
+    if ((st = check_member(truth, alt)) != SS_OK)
+        return st;
     if (sp->n < 2)
         return SS_FAIL(SS_ERR_RANGE, "llr: n= must be at least 2 (got %zu)",
                        sp->n);

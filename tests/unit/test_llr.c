@@ -295,6 +295,18 @@ static void test_refusals(void **state)
     fx_fail(f, "llr truth=m0 null=m0 alt=m1 n=10 reps=2000000 as e", 39,
             "reps=");
     fx_fail(f, "llr truth=m0 null=m0 alt=m1 n=100 reps=10", 1, "as NAME");
+    /* the truth must lie in alt: inside its ranges, at its fixed values */
+    fx_ok_quiet(f, "model t3 gmm v=0.5 w1=0 w2=3\n"
+                   "model tw gmm v=0.5 w1=2 w2=0.5\nmodel tk gmm k=3\n"
+                   "model mb gmm v=0.5 w1=0 w2=0.5\nfix mb w1\n"
+                   "bound mb w2=-1..1");
+    before = f->s->nobjs;
+    fx_fail(f, "llr truth=t3 null=m0 alt=mb n=100 reps=10 as e", 11,
+            "w2 = 3 lies outside alt's range [-1, 1]");
+    fx_fail(f, "llr truth=tw null=m0 alt=m1 n=100 reps=10 as e", 11,
+            "alt fixes w1 = 0, the truth has w1 = 2");
+    fx_fail(f, "llr truth=tk null=m0 alt=m1 n=100 reps=10 as e", 11,
+            "differs from alt in the option");
     assert_int_equal(f->s->nobjs, before);
 }
 
