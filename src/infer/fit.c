@@ -329,7 +329,7 @@ struct fit_iter {
     const fit_route *pr;     /* the route whose scale is profiled, or NULL */
     int scale_opt;           /* its option index, -1: none */
     fit_ctx c;
-    int ws;                  /* the route's workspace is allocated */
+    int ws;                  /* ws_alloc was called: ws_free is due */
     fit_result *f;           /* filled; handed over by take */
     size_t j, Krun;          /* the next start, the starts to run */
     double *th;
@@ -452,8 +452,10 @@ ss_status fit_iter_alloc(const model *m, const gsl_matrix *data,
         snprintf(f->method, sizeof f->method, "%s", rt->name);
         f->starts_asked = K;
         it->Krun = rt->global ? 1 : K; /* a global route: one start */
+        /* ws_free follows ws_alloc whatever it returned, as the routes
+         * expect */
+        it->ws = 1;
         st = rt->ws_alloc ? rt->ws_alloc(&it->c) : SS_OK;
-        it->ws = st == SS_OK;
         if (st == SS_OK)
             st = prepare_starts(it);
         if (st != SS_OK) {
