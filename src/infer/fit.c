@@ -315,119 +315,81 @@ static ss_status alloc_result(const model *m, size_t n, fit_result **out)
     return SS_OK;
 }
 
-static ss_status run_starts(fit_ctx *c, const fit_route *rt,
-                            const fit_spec *sp, fit_result *f)
+
+/* ---- the fit as an iteration ----------------------------------------------
+ * alloc: the checks, the route and its workspace, the starts' material
+ * (the sorted column for generic i.i.d. starts, a generator); iterate: one
+ * start from its point to the route's optimum (the null model: its
+ * log-likelihood, one step); take: the best start and the report. */
+struct fit_iter {
+    const model *m;
+    const gsl_matrix *data;
+    fit_spec sp;             /* method is not kept (used by alloc only) */
+    const fit_route *rt;     /* NULL: nothing free */
+    const fit_route *pr;     /* the route whose scale is profiled, or NULL */
+    int scale_opt;           /* its option index, -1: none */
+    fit_ctx c;
+    int ws;                  /* ws_alloc was called: ws_free is due */
+    fit_result *f;           /* filled; handed over by take */
+    size_t j, Krun;          /* the next start, the starts to run */
+    double *th;
+    gsl_rng *r;
+    start_info si;
+    int have;                /* a start finished */
+    ss_status first_err;
+    char first_msg[256];
+};
+
+/* The route's workspace and the starts' material. */
+static void release_starts(fit_iter *it)
 {
-    const model *m = c->m;
-    size_t P = m->P, K = sp->starts ? sp->starts : FIT_STARTS_DEFAULT;
-    size_t Krun = rt->global ? 1 : K; /* a global route: one start */
-    double *th = malloc(P * sizeof *th);
-    gsl_rng *r = ss_rng_alloc();
-    start_info si = {.iid = m->type->data_kind == MODEL_DATA_IID};
-    ss_status st = SS_OK, first_err = SS_OK;
-    char first_msg[256] = "";
-    if (!th || !r)
-        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    if (st == SS_OK && si.iid && !rt->start) {
-        si.n = c->data->size1;
-        si.sorted = malloc(si.n * sizeof *si.sorted);
-        if (!si.sorted)
-            st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-        else {
-            for (size_t i = 0; i < si.n; i++)
-                si.sorted[i] = gsl_matrix_get(c->data, i, 0);
-            gsl_sort(si.sorted, 1, si.n);
-            si.mean = gsl_stats_mean(si.sorted, 1, si.n);
-            si.sd = gsl_stats_sd_m(si.sorted, 1, si.n, si.mean);
-        }
-    }
-    f->loglik = -INFINITY;
-    f->start_loglik_max = -INFINITY;
-    int have = 0;
-    f->starts_asked = K;
-    for (size_t j = 0; st == SS_OK && j < Krun; j++) {
-        /* Ctrl-C between starts keeps the best of those finished (a start
-         * is bounded work: maxiter steps) */
-        if (ss_interrupted()) {
-            f->interrupted = 1;
-            break;
-        }
-        memcpy(th, m->theta, P * sizeof *th);
-        ss_rng_seed(r, sp->seed, SS_STREAM_FIT, j);
-        ss_status s2 = SS_OK;
-        if (j > 0)
-            s2 = rt->start ? rt->start(c, j, r, th)
-                           : generic_start(c, &si, j, r, th);
-        /* a generic start outside the valid region (gmm's weights
-         * summing past 1) moves the free parameters bounded on both sides
-         * halfway to their lower bounds until it is valid */
-        for (int h = 0; j > 0 && !rt->start && s2 == SS_OK && h < 60 &&
-                        model_validate(m, th) != SS_OK;
-             h++) {
-            ss_clear_error();
-            for (size_t a = 0; a < c->k; a++) {
-                double lo = model_param_lo(m, c->idx[a]);
-                if (isfinite(lo) && isfinite(model_param_hi(m, c->idx[a])))
-                    th[c->idx[a]] = lo + 0.5 * (th[c->idx[a]] - lo);
-            }
-        }
-        if (s2 == SS_OK)
-            s2 = model_validate(m, th);
-        double l0 = -INFINITY;
-        if (s2 == SS_OK)
-            s2 = fit_loglik(c, th, &l0);
-        fit_outcome o = {0};
-        if (s2 == SS_OK) {
-            if (l0 > f->start_loglik_max)
-                f->start_loglik_max = l0;
-            s2 = rt->solve(c, th, &o);
-        }
-        if (s2 == SS_ERR_INTERRUPTED && have) { /* keep the finished */
-            ss_clear_error();
-            f->interrupted = 1;
-            break;
-        }
-        if (s2 == SS_ERR_INTERRUPTED || s2 == SS_ERR_NOMEM) {
-            st = s2;
-            break;
-        }
-        if (s2 != SS_OK || !isfinite(o.loglik)) {
-            if (first_err == SS_OK) {
-                first_err = s2 != SS_OK ? s2 : SS_ERR_NUMERIC;
-                snprintf(first_msg, sizeof first_msg, "%.200s",
-                         s2 != SS_OK ? ss_last_error()->msg
-                                     : "a non-finite log-likelihood");
-            }
-            ss_clear_error();
-            continue;
-        }
-        f->starts++;
-        if (o.converged)
-            f->converged_starts++;
-        if (!have || o.loglik > f->loglik) {
-            have = 1;
-            f->loglik = o.loglik;
-            f->best_start = j;
-            f->iterations = o.iter;
-            f->converged = o.converged;
-            snprintf(f->why, sizeof f->why, "%s", o.why);
-            memcpy(f->theta, th, P * sizeof *th);
-        }
-    }
-    if (st == SS_OK && !have && f->interrupted)
-        st = SS_FAIL(SS_ERR_INTERRUPTED, "fit interrupted before a start "
-                                         "finished: nothing was stored");
-    else if (st == SS_OK && !have)
-        st = SS_FAIL(first_err, "fit: no start reached an optimum (%s)",
-                     first_msg);
-    free(si.sorted);
-    free(th);
-    ss_rng_free(r);
-    return st;
+    if (it->ws && it->rt->ws_free)
+        it->rt->ws_free(&it->c);
+    it->ws = 0;
+    free(it->si.sorted);
+    it->si.sorted = NULL;
+    free(it->th);
+    it->th = NULL;
+    ss_rng_free(it->r);
+    it->r = NULL;
 }
 
-ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
-                  fit_result **out)
+void fit_iter_free(fit_iter *it)
+{
+    if (!it)
+        return;
+    release_starts(it);
+    free(it->c.idx);
+    fit_result_free(it->f);
+    free(it);
+}
+
+static ss_status prepare_starts(fit_iter *it)
+{
+    fit_ctx *c = &it->c;
+    const model *m = it->m;
+    it->th = malloc(m->P * sizeof *it->th);
+    it->r = ss_rng_alloc();
+    it->si.iid = m->type->data_kind == MODEL_DATA_IID;
+    if (!it->th || !it->r)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    if (it->si.iid && !it->rt->start) {
+        start_info *si = &it->si;
+        si->n = c->data->size1;
+        si->sorted = malloc(si->n * sizeof *si->sorted);
+        if (!si->sorted)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < si->n; i++)
+            si->sorted[i] = gsl_matrix_get(c->data, i, 0);
+        gsl_sort(si->sorted, 1, si->n);
+        si->mean = gsl_stats_mean(si->sorted, 1, si->n);
+        si->sd = gsl_stats_sd_m(si->sorted, 1, si->n, si->mean);
+    }
+    return SS_OK;
+}
+
+ss_status fit_iter_alloc(const model *m, const gsl_matrix *data,
+                         const fit_spec *sp, fit_iter **out)
 {
     *out = NULL;
     size_t n = 0;
@@ -443,18 +405,30 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
     if (k == 0 && sp->method && strcmp(sp->method, "auto") != 0 &&
         (st = find_route(m, sp->method, &rt)) != SS_OK)
         return st;
-    fit_result *f = NULL;
-    if ((st = alloc_result(m, n, &f)) != SS_OK)
+    fit_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    it->m = m;
+    it->data = data;
+    it->sp = *sp;
+    it->sp.method = NULL;
+    it->rt = k > 0 ? rt : NULL;
+    it->scale_opt = -1;
+    if ((st = alloc_result(m, n, &it->f)) != SS_OK) {
+        fit_iter_free(it);
         return st;
-    fit_ctx c = {.m = m, .data = data, .n = n,
-                 .maxiter = sp->maxiter ? sp->maxiter : FIT_MAXITER_DEFAULT,
-                 .k = k};
-    c.idx = malloc((k ? k : 1) * sizeof *c.idx);
-    if (!c.idx) {
-        fit_result_free(f);
+    }
+    fit_result *f = it->f;
+    it->c = (fit_ctx){.m = m, .data = data, .n = n,
+                      .maxiter = sp->maxiter ? sp->maxiter
+                                             : FIT_MAXITER_DEFAULT,
+                      .k = k};
+    it->c.idx = malloc((k ? k : 1) * sizeof *it->c.idx);
+    if (!it->c.idx) {
+        fit_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
-    model_free_indices(m, c.idx);
+    model_free_indices(m, it->c.idx);
     f->k = k;
     /* a scale profiled out by the route (also for the null model, whose
      * route is the one auto would choose) */
@@ -463,47 +437,168 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
         ss_clear_error();
         pr = NULL;
     }
-    int scale_opt = pr && pr->profile ? model_opt_index(m->type, pr->scale_opt)
+    it->pr = pr;
+    it->scale_opt = pr && pr->profile ? model_opt_index(m->type, pr->scale_opt)
                                       : -1;
-    if (scale_opt >= 0)
-        c.profile = pr->profile;
+    if (it->scale_opt >= 0)
+        it->c.profile = pr->profile;
+    size_t K = sp->starts ? sp->starts : FIT_STARTS_DEFAULT;
+    f->loglik = -INFINITY;
+    f->start_loglik_max = -INFINITY;
     if (k == 0) {
-        /* the null model: the log-likelihood at the given point */
         snprintf(f->method, sizeof f->method, "none");
-        st = fit_loglik(&c, m->theta, &f->loglik);
-        f->start_loglik_max = f->loglik;
-        f->starts = f->converged_starts = 1;
-        f->converged = 1;
-        if (c.profile)
-            snprintf(f->why, sizeof f->why,
-                     "no coefficient free: the log-likelihood at the given "
-                     "point, maximised over %s",
-                     pr->scale_opt);
-        else
-            snprintf(f->why, sizeof f->why, "nothing free: the "
-                                            "log-likelihood at the given "
-                                            "point");
+        it->Krun = 1; /* one step: the log-likelihood at the given point */
     } else {
         snprintf(f->method, sizeof f->method, "%s", rt->name);
-        st = rt->ws_alloc ? rt->ws_alloc(&c) : SS_OK;
+        f->starts_asked = K;
+        it->Krun = rt->global ? 1 : K; /* a global route: one start */
+        /* ws_free follows ws_alloc whatever it returned, as the routes
+         * expect */
+        it->ws = 1;
+        st = rt->ws_alloc ? rt->ws_alloc(&it->c) : SS_OK;
         if (st == SS_OK)
-            st = run_starts(&c, rt, sp, f);
-        if (rt->ws_free)
-            rt->ws_free(&c);
+            st = prepare_starts(it);
+        if (st != SS_OK) {
+            fit_iter_free(it);
+            return st;
+        }
     }
-    free(c.idx);
-    if (st == SS_OK && m->type->canonical)
+    *out = it;
+    return SS_OK;
+}
+
+/* The null model: the log-likelihood at the given point. */
+static ss_status null_step(fit_iter *it)
+{
+    fit_result *f = it->f;
+    ss_status st = fit_loglik(&it->c, it->m->theta, &f->loglik);
+    if (st != SS_OK)
+        return st;
+    it->have = 1;
+    f->start_loglik_max = f->loglik;
+    f->starts = f->converged_starts = 1;
+    f->converged = 1;
+    if (it->c.profile)
+        snprintf(f->why, sizeof f->why,
+                 "no coefficient free: the log-likelihood at the given "
+                 "point, maximised over %s",
+                 it->pr->scale_opt);
+    else
+        snprintf(f->why, sizeof f->why, "nothing free: the "
+                                        "log-likelihood at the given "
+                                        "point");
+    return SS_OK;
+}
+
+/* Start j: its point, the route's optimum from there, the best so far.
+ * A start that fails or ends at a non-finite log-likelihood is counted
+ * out (the first such error is kept for the report); Ctrl-C inside the
+ * route (SS_ERR_INTERRUPTED) and running out of memory end the fit. */
+ss_status fit_iter_iterate(fit_iter *it)
+{
+    if (it->j >= it->Krun)
+        return SS_OK;
+    size_t j = it->j++;
+    if (!it->rt)
+        return null_step(it);
+    const fit_ctx *c = &it->c;
+    const fit_route *rt = it->rt;
+    const model *m = it->m;
+    fit_result *f = it->f;
+    size_t P = m->P;
+    double *th = it->th;
+    memcpy(th, m->theta, P * sizeof *th);
+    ss_rng_seed(it->r, it->sp.seed, SS_STREAM_FIT, j);
+    ss_status s2 = SS_OK;
+    if (j > 0)
+        s2 = rt->start ? rt->start(c, j, it->r, th)
+                       : generic_start(c, &it->si, j, it->r, th);
+    /* a generic start outside the valid region (gmm's weights summing
+     * past 1) moves the free parameters bounded on both sides halfway to
+     * their lower bounds until it is valid */
+    for (int h = 0; j > 0 && !rt->start && s2 == SS_OK && h < 60 &&
+                    model_validate(m, th) != SS_OK;
+         h++) {
+        ss_clear_error();
+        for (size_t a = 0; a < c->k; a++) {
+            double lo = model_param_lo(m, c->idx[a]);
+            if (isfinite(lo) && isfinite(model_param_hi(m, c->idx[a])))
+                th[c->idx[a]] = lo + 0.5 * (th[c->idx[a]] - lo);
+        }
+    }
+    if (s2 == SS_OK)
+        s2 = model_validate(m, th);
+    double l0 = -INFINITY;
+    if (s2 == SS_OK)
+        s2 = fit_loglik(c, th, &l0);
+    fit_outcome o = {0};
+    if (s2 == SS_OK) {
+        if (l0 > f->start_loglik_max)
+            f->start_loglik_max = l0;
+        s2 = rt->solve(&it->c, th, &o);
+    }
+    if (s2 == SS_ERR_INTERRUPTED || s2 == SS_ERR_NOMEM) {
+        it->j = it->Krun; /* nothing more: the finished starts stay */
+        return s2;
+    }
+    if (s2 != SS_OK || !isfinite(o.loglik)) {
+        if (it->first_err == SS_OK) {
+            it->first_err = s2 != SS_OK ? s2 : SS_ERR_NUMERIC;
+            snprintf(it->first_msg, sizeof it->first_msg, "%.200s",
+                     s2 != SS_OK ? ss_last_error()->msg
+                                 : "a non-finite log-likelihood");
+        }
+        ss_clear_error();
+        return SS_OK;
+    }
+    f->starts++;
+    if (o.converged)
+        f->converged_starts++;
+    if (!it->have || o.loglik > f->loglik) {
+        it->have = 1;
+        f->loglik = o.loglik;
+        f->best_start = j;
+        f->iterations = o.iter;
+        f->converged = o.converged;
+        snprintf(f->why, sizeof f->why, "%s", o.why);
+        memcpy(f->theta, th, P * sizeof *th);
+    }
+    return SS_OK;
+}
+
+int fit_iter_test(const fit_iter *it) { return it->j >= it->Krun; }
+
+void fit_iter_progress(const fit_iter *it, size_t *done, size_t *total)
+{
+    *done = it->j;
+    *total = it->Krun;
+}
+
+const fit_result *fit_iter_result(const fit_iter *it) { return it->f; }
+
+/* The report at the best start: labelling, the model at the estimate, the
+ * profiled scale, the information criteria, bounds, singular sets and
+ * standard errors. */
+static ss_status report(fit_iter *it)
+{
+    fit_result *f = it->f;
+    const model *m = it->m;
+    fit_ctx *c = &it->c;
+    size_t k = c->k, n = c->n;
+    ss_status st = SS_OK;
+    if (m->type->canonical)
         m->type->canonical(m, f->theta, f->note, sizeof f->note);
-    if (st == SS_OK && !(f->at = model_clone(m)))
+    if (!(f->at = model_clone(m)))
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    if (st == SS_OK && c.profile) {
+    if (st == SS_OK && c->profile) {
         double l;
-        st = c.profile(&c, f->theta, &l, &f->scale);
+        st = c->profile(c, f->theta, &l, &f->scale);
         f->nscale = 1;
-        snprintf(f->scale_name, sizeof f->scale_name, "%s", pr->scale_opt);
+        snprintf(f->scale_name, sizeof f->scale_name, "%s",
+                 it->pr->scale_opt);
         f->scale_se = f->scale * sqrt(2.0 / (double)n);
         if (st == SS_OK)
-            f->at->opt[scale_opt] = f->scale;
+            f->at->opt[it->scale_opt] = f->scale;
     }
     if (st == SS_OK) {
         memcpy(f->at->theta, f->theta, m->P * sizeof *f->theta);
@@ -519,15 +614,79 @@ ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
                  "none: the fit was interrupted (Ctrl-C); fit again for "
                  "standard errors");
     else if (st == SS_OK && k > 0)
-        standard_errors(f, f->at, data);
+        standard_errors(f, f->at, it->data);
     else if (st == SS_OK)
         snprintf(f->se_why, sizeof f->se_why, "%s",
                  f->nscale ? "none for the coefficients: none is free"
                            : "none: nothing is free");
-    if (st != SS_OK) {
-        fit_result_free(f);
+    return st;
+}
+
+ss_status fit_iter_take(fit_iter *it, int stopped, fit_result **out)
+{
+    *out = NULL;
+    fit_result *f = it->f;
+    ss_status st = SS_OK;
+    /* stopped before every start ran: the best of those finished */
+    if (stopped && it->have && it->rt)
+        f->interrupted = 1;
+    release_starts(it);
+    if (!it->have && stopped)
+        st = SS_FAIL(SS_ERR_INTERRUPTED, "fit interrupted before a start "
+                                         "finished: nothing was stored");
+    else if (!it->have && !fit_iter_test(it))
+        st = SS_FAIL(SS_ERR_USAGE, "fit: taken before it ran");
+    else if (!it->have)
+        st = SS_FAIL(it->first_err, "fit: no start reached an optimum (%s)",
+                     it->first_msg);
+    if (st == SS_OK)
+        st = report(it);
+    if (st != SS_OK)
         return st;
-    }
     *out = f;
+    it->f = NULL;
     return SS_OK;
+}
+
+static ss_status iter_iterate(void *p) { return fit_iter_iterate(p); }
+static int iter_test(const void *p) { return fit_iter_test(p); }
+static void iter_progress(const void *p, size_t *done, size_t *total)
+{
+    fit_iter_progress(p, done, total);
+}
+
+const ss_iter_type fit_iter_type = {
+    .name = "fit",
+    .iterate = iter_iterate,
+    .test = iter_test,
+    .progress = iter_progress,
+};
+
+/* The same without a front end (llr and select call it from worker
+ * threads): every start, Ctrl-C checked between starts as the driver
+ * does, the best of those finished kept. */
+ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
+                  fit_result **out)
+{
+    *out = NULL;
+    fit_iter *it = NULL;
+    ss_status st = fit_iter_alloc(m, data, sp, &it);
+    int stopped = 0;
+    while (st == SS_OK && !fit_iter_test(it)) {
+        if (ss_interrupted()) {
+            stopped = 1;
+            break;
+        }
+        st = fit_iter_iterate(it);
+        if (st == SS_ERR_INTERRUPTED) {
+            ss_clear_error();
+            stopped = 1;
+            st = SS_OK;
+            break;
+        }
+    }
+    if (st == SS_OK)
+        st = fit_iter_take(it, stopped, out);
+    fit_iter_free(it);
+    return st;
 }

@@ -25,6 +25,7 @@
 #ifndef SS_INFER_FIT_H
 #define SS_INFER_FIT_H
 
+#include "core/iter.h"
 #include "core/status.h"
 #include "model/model.h"
 
@@ -97,9 +98,34 @@ typedef struct {
 
 /* Fit m (its free flags and, for fixed parameters, its values) to data.
  * Refuses data of the wrong shape, fewer than 2 likelihood terms, an
- * unknown method or one the family has no route for. */
+ * unknown method or one the family has no route for. Runs the fit's
+ * iteration (below) to its end; Ctrl-C between starts (or inside a
+ * route's pass over the data) keeps the best start finished, marked
+ * interrupted, and fails only when none had finished. */
 ss_status fit_run(const model *m, const gsl_matrix *data, const fit_spec *sp,
                   fit_result **out);
+
+/* The fit as an iteration (core/iter.h), for a front end's progress and
+ * Ctrl-C: alloc does every check fit_run does, allocates the route's
+ * workspace and prepares the starts; each iterate runs one start to the
+ * route's optimum (the null model: its log-likelihood, one step); the
+ * progress is starts run of starts to run (1 for a global route and the
+ * null model); take makes the report from the best start finished
+ * (stopped: marked interrupted; an error when none had finished). Driven
+ * to its end, take gives exactly what fit_run gives. m and data must
+ * outlive the iteration. */
+typedef struct fit_iter fit_iter;
+extern const ss_iter_type fit_iter_type;
+ss_status fit_iter_alloc(const model *m, const gsl_matrix *data,
+                         const fit_spec *sp, fit_iter **out);
+ss_status fit_iter_iterate(fit_iter *it);
+int fit_iter_test(const fit_iter *it);
+void fit_iter_progress(const fit_iter *it, size_t *done, size_t *total);
+/* The result being filled (the best start so far in theta and loglik;
+ * the report fields only after take). */
+const fit_result *fit_iter_result(const fit_iter *it);
+ss_status fit_iter_take(fit_iter *it, int stopped, fit_result **out);
+void fit_iter_free(fit_iter *it);
 void fit_result_free(fit_result *f);
 
 /* The method= names ("auto" first), NULL past the end. */

@@ -1,5 +1,6 @@
 /* `fit`: the maximum-likelihood estimate (infer/fit.h), stored as a fit
- * (obj_fit). The command only reads its options. */
+ * (obj_fit), computed as a job (one start a step). The command only reads
+ * its options. */
 #include "lang/args.h"
 #include "lang/commands.h"
 
@@ -43,7 +44,19 @@ ss_status cmd_fit(session *s, const ss_stmt *st)
     fit_spec sp = {.method = method, .starts = (size_t)starts,
                    .seed = seed, .maxiter = (size_t)maxiter};
     fit_result *f = NULL;
-    rc = fit_run(m, d->X, &sp, &f);
+    fit_iter *it = NULL;
+    rc = fit_iter_alloc(m, d->X, &sp, &it);
+    if (rc == SS_OK) {
+        /* a start a step: progress in the status bar or on stderr; Ctrl-C
+         * keeps the best start finished (the report says it was
+         * interrupted) */
+        session_job job = {{&fit_iter_type, it}, "fit", NULL, NULL, store};
+        int stopped;
+        rc = session_drive_keeping(s, &job, &stopped);
+        if (rc == SS_OK)
+            rc = fit_iter_take(it, stopped, &f);
+    }
+    fit_iter_free(it);
     if (rc != SS_OK) {
         if (ss_last_error()->col == 0) {
             const ss_stmt_arg *a = NULL;
