@@ -6,7 +6,8 @@
  * sample. `--series FILE` also writes the ARMA series (CSV, column x)
  * for bench/fit_peer.py, which times R's arima and statsmodels on it;
  * `--gmm FILE` the gmm sample (column x) for bench/gmm_peer.py (R's
- * mclust and scikit-learn). */
+ * mclust and scikit-learn). `--gmm1` runs only the gmm K = 2 fit from
+ * one start (for a profiler: valgrind --tool=callgrind). */
 #include "core/rng.h"
 #include "infer/fit.h"
 #include "model/model.h"
@@ -83,13 +84,17 @@ static void bench(const char *what, model *m, size_t n, size_t starts,
 int main(int argc, char **argv)
 {
     const char *series = NULL, *gdata = NULL;
+    int gmm1 = 0;
     for (int i = 1; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--series") == 0)
             series = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--gmm") == 0)
             gdata = argv[++i];
+        else if (strcmp(argv[i], "--gmm1") == 0)
+            gmm1 = 1;
         else {
-            fprintf(stderr, "usage: bench_fit [--series FILE] [--gmm FILE]\n");
+            fprintf(stderr, "usage: bench_fit [--series FILE] [--gmm FILE] "
+                            "[--gmm1]\n");
             return 2;
         }
     }
@@ -98,6 +103,11 @@ int main(int argc, char **argv)
                      {"w1", NULL, &w1, 1, 0, 0},
                      {"w2", NULL, &w2, 1, 0, 0}};
     model *mg = make("gmm", g, 3);
+    if (gmm1) {
+        bench("gmm K=2 EM fit", mg, 1000, 1, NULL, NULL);
+        model_free(mg);
+        return 0;
+    }
     bench("gmm K=2 EM fit", mg, 1000, FIT_STARTS_DEFAULT, NULL, NULL);
     bench("gmm K=2 EM fit", mg, 1000, 1, gdata, NULL);
     /* the same sample, the common SD a parameter */

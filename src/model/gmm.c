@@ -1009,15 +1009,117 @@ static ss_status gmm_kl_from(const model *m, const double *theta,
     return SS_OK;
 }
 
-/* ---- one EM step (learn/train.c: algo=em) --------------------------------
- * E-step: the responsibilities r1, r2 of the two components at theta
- * (pt_eval, in log space). M-step: the complete-data log-likelihood
- * separates into a v-part, sum (r1 log(1-v) + r2 log v), and one
+/* ---- one EM step (learn/train.c: algo=em; infer/fit_em.c) ---------------- */
+
+/* The E-step sums at 0 < v < 1 (responsibilities, their first moments and
+ * the log-likelihood) over up to GMM_BLOCK points x[i * tda], bit for bit
+ * those of the point-by-point loop (pt_eval_lp, sums in long double in
+ * the order of the data), in passes as scores_block: z1, z2 and the
+ * log-odds e operation for operation; t = e^{-|e|} (one glibc exp a point)
+ * and log1p(t), each in a loop of its own; two points at a time in SSE2
+ * registers r1, r2 and the log density of the heavier component (lane by
+ * lane IEEE operations: the scalar bits); the long double sums last, in
+ * a loop of additions only. */
+typedef struct {
+    long double s1, s2, x1, x2, ll;
+} gmm_em_sums;
+
+static void em_block(const gmm_par *g, const double *x, size_t tda, size_t n,
+                     gmm_em_sums *S)
+{
+    double xs[GMM_BLOCK + 1], z1[GMM_BLOCK + 1], z2[GMM_BLOCK + 1],
+        e[GMM_BLOCK + 1], t[GMM_BLOCK + 1], l1p[GMM_BLOCK + 1],
+        r1[GMM_BLOCK + 1], r2[GMM_BLOCK + 1], lt[GMM_BLOCK + 1];
+    for (size_t i = 0; i < n; i++)
+        xs[i] = x[i * tda];
+    /* an odd last point is paired with itself (its second lane unused) */
+    const size_t np = n + (n & 1);
+    if (n & 1)
+        xs[n] = xs[n - 1];
+    const gmm_v2 w1 = {g->w1, g->w1}, w2 = {g->w2, g->w2},
+                 inv = {g->inv_s, g->inv_s}, sv = {g->s, g->s},
+                 half = {0.5, 0.5}, us = {g->us, g->us},
+                 lg = {g->logit, g->logit}, zero = {0.0, 0.0};
+    const int zero_u = g->u == 0.0;
+    for (size_t i = 0; i < np; i += 2) {
+        gmm_v2 xv;
+        memcpy(&xv, xs + i, sizeof xv);
+        gmm_v2 z1v = g->s_pow2 ? (xv - w1) * inv : (xv - w1) / sv;
+        gmm_v2 z2v = g->s_pow2 ? (xv - w2) * inv : (xv - w2) / sv;
+        gmm_v2 dv = zero_u ? zero : us * (half * z1v + half * z2v);
+        gmm_v2 ev = dv + lg;
+        memcpy(z1 + i, &z1v, sizeof z1v);
+        memcpy(z2 + i, &z2v, sizeof z2v);
+        memcpy(e + i, &ev, sizeof ev);
+    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = exp(-fabs(e[i]));
+    for (size_t i = 0; i < n; i++)
+        l1p[i] = log1p(t[i]);
+    if (n & 1)
+        t[n] = t[n - 1];
+    const gmm_v2 one = {1.0, 1.0}, mhalf = {-0.5, -0.5},
+                 lnorm = {g->lnorm, g->lnorm}, lv = {g->lv, g->lv},
+                 l1v = {g->l1v, g->l1v};
+    for (size_t i = 0; i < np; i += 2) {
+        gmm_v2 tv, ev, z1v, z2v;
+        memcpy(&tv, t + i, sizeof tv);
+        memcpy(&ev, e + i, sizeof ev);
+        memcpy(&z1v, z1 + i, sizeof z1v);
+        memcpy(&z2v, z2 + i, sizeof z2v);
+        gmm_m2 pe = ev >= zero;
+        gmm_v2 rb = one / (one + tv), rt = tv * rb;
+        gmm_v2 r2v = v2_sel(pe, rb, rt), r1v = v2_sel(pe, rt, rb);
+        gmm_v2 lphi1 = mhalf * z1v * z1v - lnorm,
+               lphi2 = mhalf * z2v * z2v - lnorm;
+        gmm_v2 ltv = v2_sel(pe, lv + lphi2, l1v + lphi1);
+        memcpy(r1 + i, &r1v, sizeof r1v);
+        memcpy(r2 + i, &r2v, sizeof r2v);
+        memcpy(lt + i, &ltv, sizeof ltv);
+    }
+    long double s1 = S->s1, s2 = S->s2, x1 = S->x1, x2 = S->x2, ll = S->ll;
+    for (size_t i = 0; i < n; i++) {
+        s1 += r1[i];
+        s2 += r2[i];
+        x1 += r1[i] * xs[i];
+        x2 += r2[i] * xs[i];
+        ll += lt[i] + l1p[i];
+    }
+    S->s1 = s1;
+    S->s2 = s2;
+    S->x1 = x1;
+    S->x2 = x2;
+    S->ll = ll;
+}
+
+/* The M-step from the sums (see gmm_em_step). */
+static void em_mstep(const model *m, const double *theta, long double s1,
+                     long double s2, long double x1, long double x2,
+                     double *theta_out)
+{
+    for (int i = 0; i < NPAR; i++)
+        theta_out[i] = theta[i];
+    if (m->is_free[P_V]) {
+        double v = (double)(s2 / (s1 + s2));
+        theta_out[P_V] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+    }
+    if (m->is_free[P_W1] && s1 > 0)
+        theta_out[P_W1] = (double)(x1 / s1);
+    if (m->is_free[P_W2] && s2 > 0)
+        theta_out[P_W2] = (double)(x2 / s2);
+}
+
+/* E-step: the responsibilities r1, r2 of the two components at theta
+ * (in log space). M-step: the complete-data
+ * log-likelihood separates into a v-part, sum (r1 log(1-v) + r2 log v), and one
  * Gaussian part per mean, so maximising over the free parameters with the
  * others fixed is exact: v = mean r2, wk = sum rk x / sum rk. v stays in
  * [0, 1] (a mean of responsibilities); a mean whose component has no
  * weight on the data (sum rk = 0: v = 0 or 1) keeps its value. Each step
- * does not decrease the log-likelihood (Dempster, Laird & Rubin 1977). */
+ * does not decrease the log-likelihood (Dempster, Laird & Rubin 1977).
+ * At 0 < v < 1 the E-step runs in blocks (em_block: the same bits, one
+ * exp and one log1p a point, the arithmetic in loops without calls); at
+ * v = 0 or 1 point by point (pt_eval_lp). */
 static ss_status gmm_em_step(const model *m, const double *theta,
                              const gsl_matrix *data, double *theta_out,
                              double *loglik)
@@ -1032,11 +1134,22 @@ static ss_status gmm_em_step(const model *m, const double *theta,
                        theta[P_V]);
     gmm_par g;
     par_init(&g, m, theta);
-    long double s1 = 0, s2 = 0, x1 = 0, x2 = 0, ll = 0;
     const double *src = data->data;
-    for (size_t i = 0; i < data->size1; i++) {
+    const size_t n = data->size1, tda = data->tda;
+    if (g.v > 0.0 && g.v < 1.0) {
+        gmm_em_sums S = {0, 0, 0, 0, 0};
+        for (size_t i = 0; i < n; i += GMM_BLOCK)
+            em_block(&g, src + i * tda, tda,
+                     n - i < GMM_BLOCK ? n - i : GMM_BLOCK, &S);
+        if (loglik)
+            *loglik = (double)S.ll;
+        em_mstep(m, theta, S.s1, S.s2, S.x1, S.x2, theta_out);
+        return SS_OK;
+    }
+    long double s1 = 0, s2 = 0, x1 = 0, x2 = 0, ll = 0;
+    for (size_t i = 0; i < n; i++) {
         gmm_pt q;
-        double x = src[i * data->tda];
+        double x = src[i * tda];
         pt_eval_lp(&g, x - g.w1, x - g.w2, &q, loglik != NULL);
         s1 += q.r1;
         s2 += q.r2;
@@ -1047,16 +1160,7 @@ static ss_status gmm_em_step(const model *m, const double *theta,
     }
     if (loglik)
         *loglik = (double)ll;
-    for (int i = 0; i < NPAR; i++)
-        theta_out[i] = theta[i];
-    if (m->is_free[P_V]) {
-        double v = (double)(s2 / (s1 + s2));
-        theta_out[P_V] = v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
-    }
-    if (m->is_free[P_W1] && s1 > 0)
-        theta_out[P_W1] = (double)(x1 / s1);
-    if (m->is_free[P_W2] && s2 > 0)
-        theta_out[P_W2] = (double)(x2 / s2);
+    em_mstep(m, theta, s1, s2, x1, x2, theta_out);
     return SS_OK;
 }
 
