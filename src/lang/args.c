@@ -216,6 +216,12 @@ void args_origin(const ss_stmt *st, char *buf, size_t n)
             sb_printf(&b, strpbrk(a->v.str, " \t\"'#;") ? "\"%s\"" : "%s",
                       a->v.str);
             break;
+        case VAL_CALL:
+            sb_printf(&b, "%s(", a->v.str);
+            for (size_t k = 0; k < a->v.n; k++)
+                sb_printf(&b, "%s%.12g", k ? ", " : "", a->v.vec[k]);
+            sb_printf(&b, ")");
+            break;
         default: sb_printf(&b, "%s", a->v.str); break;
         }
     }

@@ -7,6 +7,7 @@
 #include "infer/fit.h"
 #include "infer/select.h"
 #include "infer/llr.h"
+#include "bayes/posterior.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -327,6 +328,35 @@ static const cmd_opt llr_opts[] = {
     SHARD_OPT,
     {.key = NULL}};
 
+static const cmd_opt posterior_opts[] = {
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the data set of the likelihood"},
+    {.key = "beta", .kind = OPT_REAL, .meta = "B", .def = "1",
+     .help = "the likelihood's power (the tempered posterior; > 0)"},
+    {.key = "wbic", .kind = OPT_BOOL, .def = "no",
+     .help = "beta = 1/log n: E_w[n L_n] is then WBIC"},
+    {.key = "samples", .kind = OPT_COUNT, .meta = "N",
+     .lo = 1, .hi = POST_SAMPLES_MAX, .def = STR(POST_SAMPLES_DEFAULT),
+     .help = "draws kept per chain (at least " STR(POST_SAMPLES_MIN)
+             " for the diagnostics)"},
+    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
+     .hi = POST_CHAINS_MAX, .def = STR(POST_CHAINS_DEFAULT),
+     .help = "chains, each with its own random stream"},
+    {.key = "sampler", .kind = OPT_WORD, .choice = post_sampler_name,
+     .def = "rwm", .flags = OPT_MSG_TAKES,
+     .help = "rwm: adaptive random-walk Metropolis; mala: Langevin "
+             "proposals from the analytic scores"},
+    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
+     .hi = POST_BURNIN_MAX, .def = STR(POST_BURNIN_DEFAULT),
+     .help = "steps per chain adapting the proposal, not kept"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the chains (chain c uses its own stream)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = NULL}};
+
 static const cmd_opt load_opts[] = {
     {.key = "cols", .kind = OPT_COLUMNS, .meta = "[COL,...]",
      .def = "every column, in file order",
@@ -455,6 +485,40 @@ static const cmd_def table[] = {
      "\n\n    bound g w2=-1..1\n    bound g w1=-2..2 w2=-1..1\n    bound g "
      "w2",
      cmd_bound, COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
+    {"prior", "prior NAME param=KIND(a,b) ... | prior NAME param ...",
+     "set parameters' priors (uniform, normal, beta) or remove them",
+     "`prior g w1=normal(0,1)` gives w1 the prior N(0, 1); the kinds are "
+     "uniform(a,b) on [a, b], normal(m,s) with standard deviation s and "
+     "beta(a,b) on [0, 1]. A prior's support must lie inside the "
+     "parameter's range (with `bound`), and the model's value must have a "
+     "positive prior density there (the chains of `posterior` start at "
+     "it). `prior g w1` removes w1's prior. Parameters have no prior until "
+     "given one, and `posterior` refuses a free parameter without one. "
+     "`show` lists the priors. Every parameter named is checked first: an "
+     "error changes nothing.\n\n"
+     "    prior g w1=normal(0,1)\n"
+     "    prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1)",
+     cmd_prior, COMPL_MODEL, NULL, NULL, CMD_AS_NONE, NULL},
+    {"posterior", "posterior NAME",
+     "sample the tempered posterior by MCMC: diagnostics, WAIC, WBIC",
+     "Samples prior(w) x likelihood(w)^beta over the model's free "
+     "parameters (the fixed ones held) with C chains run in parallel, each "
+     "from the model's point with its own random stream, so the draws are "
+     "the same on any number of threads. Each chain adapts its proposal "
+     "during burnin= steps (the covariance of the burn-in draws and a step "
+     "scale toward acceptance 0.234 for rwm, 0.574 for mala), then keeps "
+     "it fixed for samples= draws. `show` prints per parameter the "
+     "posterior mean, sd, split R-hat and effective sample size, the "
+     "acceptance per chain, WAIC (per sample and on the deviance scale, "
+     "with p_WAIC) and E_w[n L_n] (WBIC when beta = 1/log n, wbic=yes), "
+     "each with a batch-means Monte-Carlo error, and warnings when R-hat > "
+     "1.01 or ESS < 100. `export POST f.csv` writes one row per draw "
+     "(chain, draw, parameters, log-likelihood); `plot POST col=PARAM` the "
+     "trace. Every free parameter needs a prior (`prior`).\n\n"
+     "    posterior g data=d samples=20000 seed=3 as p\n"
+     "    posterior g data=d wbic=yes sampler=mala as w",
+     cmd_posterior, COMPL_MODEL, posterior_opts, &obj_posterior,
+     CMD_AS_REQUIRED, "POST"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

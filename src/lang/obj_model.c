@@ -2,6 +2,8 @@
  * coordinates for `show`; the parameter table for `export`. A model has
  * no picture: plot what is computed from it. */
 #include "lang/commands.h"
+
+#include "bayes/prior.h"
 #include "lang/render.h"
 #include "lang/results.h"
 
@@ -111,6 +113,19 @@ static void show_model(session *s, const char *name, const model *m)
     tbl_free(t);
     if (s->csv)
         return;
+    if (m->prior) { /* `prior` */
+        session_printf(s, "  priors:");
+        int any = 0;
+        for (size_t i = 0; i < m->P; i++) {
+            const model_prior *p = model_prior_of(m, i);
+            char f[96];
+            if (p)
+                session_printf(s, "%s %s = %s", any++ ? "," : "",
+                               MODEL_PNAME(m, i),
+                               prior_format(p, f, sizeof f));
+        }
+        session_printf(s, "%s\n", any ? "" : " none");
+    }
     show_coords(s, m);
     if (m->type->describe)
         m->type->describe(m, m->theta, &s->out);

@@ -25,6 +25,8 @@ typedef enum {
     T_LBRACK,
     T_RBRACK,
     T_COMMA,
+    T_LPAREN, /* '(' glued to a name: a call NAME(a, b) */
+    T_RPAREN, /* ')' closing it */
     T_SEP,    /* ';' or a newline outside brackets */
     T_END,
     T_ERR     /* lexical error, always the last token */
@@ -488,6 +490,7 @@ static int lex_all(parser *p)
     const char *s = p->text;
     size_t i = 0, next;
     int depth = 0; /* '[' nesting: newlines inside brackets are blanks */
+    int paren = 0; /* open calls NAME( ... ) */
 
     for (;;) {
         int c = (unsigned char)s[i];
@@ -526,6 +529,7 @@ static int lex_all(parser *p)
         case '\n':
         case ';':
             depth = 0;
+            paren = 0;
             rc = push(p, T_SEP, i, 1);
             break;
         case '[':
@@ -538,6 +542,20 @@ static int lex_all(parser *p)
             rc = push(p, T_RBRACK, i, 1);
             break;
         case ',': rc = push(p, T_COMMA, i, 1); break;
+        case '(':
+            /* only right after a name: uniform(0,1) */
+            if (p->ntoks == 0 || p->toks[p->ntoks - 1].kind != T_IDENT ||
+                p->toks[p->ntoks - 1].off + p->toks[p->ntoks - 1].len != i)
+                return lex_unexpected(p, i);
+            paren++;
+            rc = push(p, T_LPAREN, i, 1);
+            break;
+        case ')':
+            if (paren == 0)
+                return lex_unexpected(p, i);
+            paren--;
+            rc = push(p, T_RPAREN, i, 1);
+            break;
         case '=': rc = push(p, T_EQ, i, 1); break;
         case ':': rc = push(p, T_COLON, i, 1); break;
         case '"':
@@ -721,6 +739,62 @@ static ss_status parse_vector(parser *p, ss_val *v)
     return SS_OK;
 }
 
+/* NAME '(' [NUM {',' NUM}] ')', the cursor on NAME (v->str set). */
+static ss_status parse_call(parser *p, ss_val *v)
+{
+    const tok *lp = peek(p, 1);
+    double *vec = NULL;
+    size_t n = 0, cap = 0;
+    int need_elem = 1;
+    ss_status rc = SS_OK;
+
+    p->pos += 2;
+    for (;;) {
+        const tok *t = peek(p, 0);
+        if (t->kind == T_RPAREN && (n == 0 || !need_elem)) {
+            p->pos++;
+            break;
+        }
+        if (t->kind == T_NUM && need_elem) {
+            if (n == cap) {
+                size_t nc = cap ? 2 * cap : 4;
+                double *nv = realloc(vec, nc * sizeof *nv);
+                if (!nv) {
+                    rc = nomem();
+                    break;
+                }
+                vec = nv;
+                cap = nc;
+            }
+            vec[n++] = t->num;
+            need_elem = 0;
+            p->pos++;
+            continue;
+        }
+        if (t->kind == T_COMMA && !need_elem) {
+            need_elem = 1;
+            p->pos++;
+            continue;
+        }
+        if (at_end(t))
+            rc = SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(lp), "unclosed '('");
+        else
+            rc = fail_found(p, t, need_elem ? "expected a number in "
+                                              "NAME(a, b)"
+                                            : "expected ',' or ')' in "
+                                              "NAME(a, b)");
+        break;
+    }
+    if (rc != SS_OK) {
+        free(vec);
+        return rc;
+    }
+    v->kind = VAL_CALL;
+    v->vec = vec;
+    v->n = n;
+    return SS_OK;
+}
+
 /* NUM '..' NUM, the cursor on the first number. */
 static ss_status parse_range(parser *p, double *lo, double *hi)
 {
@@ -769,6 +843,8 @@ static ss_status parse_value(parser *p, ss_val *v, int keyword)
         v->str = tok_strdup(p, t);
         if (!v->str)
             return nomem();
+        if (c->kind == T_LPAREN)
+            return parse_call(p, v);
         if (!axis) {
             p->pos++;
             return SS_OK;
@@ -1074,6 +1150,7 @@ const char *val_kind_name(ss_val_kind k)
     case VAL_AXIS: return "axis";
     case VAL_PUNCT: return "punctuation";
     case VAL_NAMES: return "list of names";
+    case VAL_CALL: return "call";
     }
     return "value";
 }

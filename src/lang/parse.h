@@ -6,7 +6,9 @@
  * not mixed with numbers), ranges 0..1, strings in double or single quotes,
  * identifiers, bare paths (tour.scn, scenarios/x.scn), fractions of
  * unsigned integers read as words (shard=3/16), axes NAME:lo..hi
- * (map x=w1:-1..1) and the punctuation ':' and '->' (path g v: 0.3 -> 0).
+ * (map x=w1:-1..1), calls NAME(a, b, ...) of numbers with the '(' glued
+ * to the name (prior g w1=normal(0,1)); '(' anywhere else is refused)
+ * and the punctuation ':' and '->' (path g v: 0.3 -> 0).
  * A number whose value would underflow to 0 (1e-400) is refused like one
  * that overflows (1e400); subnormal values are kept.
  *
@@ -36,7 +38,8 @@ typedef enum {
     VAL_IDENT, /* str: [A-Za-z_][A-Za-z0-9_]* */
     VAL_AXIS,  /* str:lo..hi */
     VAL_PUNCT, /* str: ":" or "->" */
-    VAL_NAMES  /* names[0..n-1]: [x, y] */
+    VAL_NAMES, /* names[0..n-1]: [x, y] */
+    VAL_CALL   /* str(vec[0..n-1]): normal(0, 1) */
 } ss_val_kind;
 
 typedef struct {

@@ -164,6 +164,26 @@ ss_status model_bound(model *m, size_t i, double lo, double hi)
     return SS_OK;
 }
 
+const model_prior *model_prior_of(const model *m, size_t i)
+{
+    return m->prior && i < m->P && m->prior[i].kind ? &m->prior[i] : NULL;
+}
+
+ss_status model_set_prior(model *m, size_t i, int kind, double a, double b)
+{
+    if (i >= m->P)
+        return SS_FAIL(SS_ERR_RANGE, "parameter %zu out of range", i);
+    if (!m->prior) {
+        if (!kind)
+            return SS_OK;
+        m->prior = calloc(m->P, sizeof *m->prior);
+        if (!m->prior)
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    m->prior[i] = (model_prior){kind, a, b};
+    return SS_OK;
+}
+
 void model_unbound(model *m, size_t i)
 {
     if (model_is_bounded(m, i))
@@ -606,6 +626,7 @@ void model_free(model *m)
     free(m->is_free);
     free(m->groups);
     free(m->ubound);
+    free(m->prior);
     free(m);
 }
 
@@ -826,11 +847,18 @@ model *model_clone(const model *src)
     m->segs = NULL;
     m->state = NULL;
     m->ubound = NULL;
+    m->prior = NULL;
     size_t no = src->type->nopts ? src->type->nopts : 1;
     int ok = 1;
     if (src->ubound) {
         m->ubound = dup_doubles(src->ubound, 2 * src->P);
         ok = m->ubound != NULL;
+    }
+    if (ok && src->prior) {
+        m->prior = malloc(src->P * sizeof *m->prior);
+        ok = m->prior != NULL;
+        if (ok)
+            memcpy(m->prior, src->prior, src->P * sizeof *m->prior);
     }
     m->theta = dup_doubles(src->theta, src->P);
     m->is_free = malloc(src->P ? src->P : 1);

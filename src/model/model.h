@@ -318,7 +318,23 @@ struct model {
      * 2i + 1), or NULL when no parameter has one (allocated on first use;
      * NaN entries: the family's range). */
     double *ubound;
+    /* `prior`: a prior per parameter (src/bayes/prior.h gives kinds their
+     * meaning and densities), or NULL when no parameter has one
+     * (allocated on first use; kind 0: none). Clones keep it. */
+    struct model_prior *prior;
 };
+
+/* A prior on one parameter as the model stores it: a kind (0: none; the
+ * bayes layer numbers the others) and its two numbers. The model layer
+ * only keeps it; checking and densities are the bayes layer's. */
+typedef struct model_prior {
+    int kind;
+    double a, b;
+} model_prior;
+/* Parameter i's prior, or NULL when it has none. */
+const model_prior *model_prior_of(const model *m, size_t i);
+/* Set parameter i's prior (kind 0 clears it). Only out of memory fails. */
+ss_status model_set_prior(model *m, size_t i, int kind, double a, double b);
 
 /* Registry */
 const model_type *const *model_registry(size_t *count);
@@ -420,7 +436,8 @@ ss_status model_data_compatible(const model *m, const model *teacher);
 ss_status model_check_data_cols(const model *m, const gsl_matrix *data,
                                 const char *who);
 /* A 64-bit fingerprint of everything that makes the model what it is:
- * family, options, parameter values, free flags and bounds (core/hash.h),
+ * family, options, parameter values, free flags, bounds and priors
+ * (core/hash.h),
  * so an experiment's shards can tell they came from the same models. */
 uint64_t model_fingerprint(const model *m);
 /* Build a model of type t from a test point's argument text. */

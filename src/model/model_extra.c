@@ -356,6 +356,10 @@ uint64_t model_fingerprint(const model *m)
         h = ss_hash_u64(h, m->is_free[i]);
         h = ss_hash_double(h, m->ubound ? m->ubound[2 * i] : NAN);
         h = ss_hash_double(h, m->ubound ? m->ubound[2 * i + 1] : NAN);
+        const model_prior *pr = model_prior_of(m, i);
+        h = ss_hash_u64(h, pr ? (uint64_t)pr->kind : 0);
+        h = ss_hash_double(h, pr ? pr->a : NAN);
+        h = ss_hash_double(h, pr ? pr->b : NAN);
     }
     for (size_t o = 0; o < m->type->nopts; o++) {
         h = ss_hash_double(h, m->opt[o]);

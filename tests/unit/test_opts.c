@@ -26,7 +26,8 @@
  * they have no option table and are not checked key by key. */
 static int takes_params(const char *name)
 {
-    static const char *const v[] = {"model", "set", "fix", "free", "bound", "echo"};
+    static const char *const v[] = {"model", "set", "fix", "free", "bound", "prior",
+                                    "echo"};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         if (strcmp(name, v[i]) == 0)
             return 1;
@@ -162,7 +163,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"fit", "fit g"},
              {"load", "load DIR/d.csv as L"},
              {"loglik", "loglik g data=d"},
-             {"portrait", "portrait g"}};
+             {"portrait", "portrait g"},
+             {"posterior", "posterior g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");

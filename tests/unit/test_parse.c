@@ -79,6 +79,58 @@ static void check_num(const ss_stmt *s, size_t i, double num, int col)
     assert_true(v->num == num);
 }
 
+
+/* Calls NAME(a, b): the '(' glued to a name, numbers separated by commas
+ * (the priors of `prior g w1=normal(0,1)`); '(' anywhere else stays an
+ * unexpected character. */
+static void test_call(void **state)
+{
+    (void)state;
+    ss_stmt_list l = parse_ok("prior g w1=normal(0,1) v=beta( 2 , .5 ) "
+                              "w2=uniform(-1,1e0) x=f()");
+    const ss_stmt *s = &l.v[0];
+    check_verb(s, "prior", 1, 5);
+    const ss_val *v = arg(s, 1, "w1", 9, VAL_CALL, 12);
+    assert_string_equal(v->str, "normal");
+    assert_int_equal(v->n, 2);
+    assert_true(v->vec[0] == 0 && v->vec[1] == 1);
+    v = arg(s, 2, "v", 24, VAL_CALL, 26);
+    assert_string_equal(v->str, "beta");
+    assert_int_equal(v->n, 2);
+    assert_true(v->vec[0] == 2 && v->vec[1] == 0.5);
+    v = arg(s, 3, "w2", 41, VAL_CALL, 44);
+    assert_string_equal(v->str, "uniform");
+    assert_true(v->vec[0] == -1 && v->vec[1] == 1);
+    v = arg(s, 4, "x", 60, VAL_CALL, 62);
+    assert_string_equal(v->str, "f");
+    assert_int_equal(v->n, 0);
+    assert_string_equal(val_kind_name(VAL_CALL), "call");
+    stmt_list_free(&l);
+    /* a positional call and two statements */
+    l = parse_ok("a f(1); b g(2,3)");
+    assert_int_equal(l.n, 2);
+    v = arg(&l.v[0], 0, NULL, 0, VAL_CALL, 3);
+    assert_int_equal(v->n, 1);
+    v = arg(&l.v[1], 0, NULL, 0, VAL_CALL, 11);
+    assert_int_equal(v->n, 2);
+    stmt_list_free(&l);
+
+    expect_err("a (1)", SS_ERR_SYNTAX, 3, "unexpected character '('");
+    expect_err("a f (1)", SS_ERR_SYNTAX, 5, "unexpected character '('");
+    expect_err("a 1)", SS_ERR_SYNTAX, 4, "unexpected character ')'");
+    expect_err("a f(1))", SS_ERR_SYNTAX, 7, "unexpected character ')'");
+    expect_err("a w=normal(0,1", SS_ERR_SYNTAX, 11, "unclosed '('");
+    expect_err("a w=normal(0,1; b", SS_ERR_SYNTAX, 11, "unclosed '('");
+    expect_err("a w=normal(0 1)", SS_ERR_SYNTAX, 14,
+               "expected ',' or ')' in NAME(a, b), found '1'");
+    expect_err("a w=normal(0,)", SS_ERR_SYNTAX, 14,
+               "expected a number in NAME(a, b), found ')'");
+    expect_err("a w=normal(x)", SS_ERR_SYNTAX, 12,
+               "expected a number in NAME(a, b), found 'x'");
+    expect_err("a w=normal(,1)", SS_ERR_SYNTAX, 12,
+               "expected a number in NAME(a, b), found ','");
+}
+
 /* ---- the documented example lines ---- */
 
 static void test_example_model(void **state)
@@ -901,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_echo_text),
         cmocka_unit_test(test_free_empty),
         cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

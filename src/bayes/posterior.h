@@ -1,0 +1,118 @@
+/* The tempered posterior of a model given a data set (`posterior`):
+ *
+ *     pi_beta(w) ∝ prior(w) × exp(beta × l_n(w)),   l_n = Σ_i log p(x_i|w),
+ *
+ * over the model's free parameters (the fixed ones held), sampled by C
+ * Markov chains (docs/theory.md, "Bayesian learning"). Chain c runs on the
+ * replicate runner with its own stream (seed, SS_STREAM_POSTERIOR, c), so
+ * every number is the same on any thread count. Each chain starts at the
+ * model's point, spends `burnin` steps adapting its proposal (Haario's
+ * covariance of the burn-in draws and a Robbins-Monro step scale toward a
+ * target acceptance: 0.234 for random-walk Metropolis, 0.574 for MALA),
+ * then keeps the proposal fixed and records `samples` draws, so the
+ * recorded chain is a time-homogeneous Markov chain with pi_beta
+ * invariant.
+ *
+ * Per draw the parameters and l_n(w) are stored. The per-observation
+ * log-likelihoods are not (n × draws); what WAIC needs is accumulated per
+ * observation online, in B = POST_BATCHES batches of each chain: the
+ * log-sum-exp of log p(x_i|w) and the mean and sum of squared deviations
+ * of log p(x_i|w) (Welford's update; a state repeated k times by rejected
+ * proposals enters once with weight k). Memory: n × chains × B × 4
+ * doubles besides the draws. */
+#ifndef SS_BAYES_POSTERIOR_H
+#define SS_BAYES_POSTERIOR_H
+
+#include "core/iter.h"
+#include "core/status.h"
+#include "model/model.h"
+
+#include <gsl/gsl_matrix.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POST_SAMPLES_DEFAULT 2000
+#define POST_SAMPLES_MIN 100     /* per chain: for split R-hat and ESS */
+#define POST_SAMPLES_MAX 100000000
+#define POST_CHAINS_DEFAULT 4
+#define POST_CHAINS_MAX 256
+#define POST_BURNIN_DEFAULT 1000
+#define POST_BURNIN_MAX 100000000
+#define POST_BATCHES 10          /* batches per chain for Monte-Carlo errors */
+#define POST_MAX_BYTES ((size_t)1 << 30) /* draws and WAIC sums together */
+#define POST_RHAT_WARN 1.01
+#define POST_ESS_WARN 100
+
+typedef enum { POST_RWM = 0, POST_MALA = 1 } post_sampler;
+
+const char *post_sampler_name(size_t i); /* "rwm", "mala", NULL past */
+
+typedef struct {
+    double beta;          /* > 0; 1: the posterior */
+    size_t samples;       /* recorded draws per chain (>= POST_SAMPLES_MIN) */
+    size_t chains;        /* >= 1 */
+    size_t burnin;        /* adaptation steps per chain, not recorded */
+    post_sampler sampler;
+    uint64_t seed;
+    unsigned threads;     /* 0: the default; numbers do not depend on it */
+} post_spec;
+
+typedef struct {
+    post_spec sp;
+    char model[64], data[64], kind[32]; /* names (the caller sets) */
+    model *m;             /* a copy of the model (priors, fixed values) */
+    size_t k;             /* free parameters */
+    size_t *idx;          /* their indices */
+    char (*names)[MODEL_NAME_MAX];
+    size_t n;             /* likelihood terms */
+    int iid;              /* the terms are independent (not a series) */
+    size_t nchains;       /* chains kept (all unless interrupted) */
+    int interrupted;
+    /* draws: nchains x samples x (k + 1): the k parameters, then l_n(w) */
+    double *draws;
+    double *accept;       /* per chain: acceptance rate after burn-in */
+    double *scale;        /* per chain: the adapted step scale */
+    /* per parameter over all draws */
+    double *mean, *sd, *rhat, *ess;
+    /* WAIC (Watanabe's per-sample scale) = T + V / n */
+    double T, V, waic, waic_se, pwaic_se;
+    /* E_w[n L_n(w)] = mean over draws of -l_n(w), and its error */
+    double enl, enl_se;
+    double beta_wbic;     /* 1 / log n */
+    int is_wbic;          /* beta = 1 / log n (relative 1e-9) */
+    size_t nbatches;      /* batches behind the errors */
+    char warn[1024];      /* diagnostics that failed, or "" */
+} post_result;
+
+/* Check the request: every free parameter has a proper prior, beta > 0,
+ * samples >= POST_SAMPLES_MIN, the data's columns, the memory. */
+ss_status post_check(const model *m, const gsl_matrix *data,
+                     const post_spec *sp);
+
+/* The log of the tempered target at the free values w (k entries; the
+ * rest of theta from the model) and, for grad != NULL, its gradient:
+ * log prior + beta l_n; -inf outside the support or the valid region. */
+ss_status post_log_target(const model *m, const gsl_matrix *data,
+                          double beta, const double *w, double *lp,
+                          double *grad);
+
+typedef struct post_iter post_iter;
+ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
+                          const post_spec *sp, post_iter **out);
+ss_status post_iter_iterate(post_iter *it);
+int post_iter_test(const post_iter *it);
+/* Join, summarise (diagnostics, WAIC) and hand over; interrupted: the
+ * chains finished are kept (none is an error). */
+ss_status post_iter_take(post_iter *it, int interrupted, post_result **out);
+void post_iter_free(post_iter *it);
+extern const ss_iter_type post_iter_type;
+
+void post_result_free(post_result *r);
+
+/* Diagnostics of one scalar over C chains of N draws (x[c * stride * N +
+ * t * stride], i.e. draws of chain c at x + c * N * stride): split R-hat
+ * and the effective sample size (docs/theory.md). */
+void post_rhat_ess(const double *x, size_t C, size_t N, size_t stride,
+                   double *rhat, double *ess);
+
+#endif

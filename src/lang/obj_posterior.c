@@ -1,0 +1,237 @@
+/* The posterior's class (bayes/posterior.h): `show` prints the run, the
+ * diagnostics per parameter and chain, WAIC and E_w[n L_n] (WBIC when
+ * beta = 1/log n) with their Monte-Carlo errors on labelled lines;
+ * `export` one row per draw (chain, draw, parameters, log-likelihood);
+ * `plot` the trace of a parameter (col=NAME, default the first), one line
+ * per chain. */
+#include "lang/commands.h"
+#include "lang/render.h"
+
+#include "bayes/posterior.h"
+#include "bayes/prior.h"
+#include "core/table.h"
+#include "plot/plot.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void field(tbl *t, const char *k, double v)
+{
+    tbl_row(t);
+    tbl_str(t, 0, k);
+    tbl_num(t, 1, v);
+}
+
+static void print_csv(session *s, const post_result *r)
+{
+    tbl *t = tbl_alloc(2);
+    if (!t)
+        return;
+    tbl_header(t, 0, "field");
+    tbl_header(t, 1, "value");
+    field(t, "n", (double)r->n);
+    field(t, "beta", r->sp.beta);
+    field(t, "chains", (double)r->nchains);
+    field(t, "samples", (double)r->sp.samples);
+    field(t, "burnin", (double)r->sp.burnin);
+    field(t, "seed", (double)r->sp.seed);
+    for (size_t j = 0; j < r->k; j++) {
+        char k[MODEL_NAME_MAX + 16];
+        snprintf(k, sizeof k, "mean_%s", r->names[j]);
+        field(t, k, r->mean[j]);
+        snprintf(k, sizeof k, "sd_%s", r->names[j]);
+        field(t, k, r->sd[j]);
+        snprintf(k, sizeof k, "rhat_%s", r->names[j]);
+        field(t, k, r->rhat[j]);
+        snprintf(k, sizeof k, "ess_%s", r->names[j]);
+        field(t, k, r->ess[j]);
+    }
+    field(t, "waic", r->waic);
+    field(t, "waic_se", r->waic_se);
+    field(t, "waic_deviance", 2 * (double)r->n * r->waic);
+    field(t, "p_waic", r->V);
+    field(t, "p_waic_se", r->pwaic_se);
+    field(t, "T_n", r->T);
+    field(t, "E_nL", r->enl);
+    field(t, "E_nL_se", r->enl_se);
+    field(t, "is_wbic", r->is_wbic);
+    tbl_print(t, &s->out, 1, 0);
+    tbl_free(t);
+}
+
+static void show_post(session *s, const char *name, const void *p)
+{
+    const post_result *r = p;
+    if (s->csv) {
+        print_csv(s, r);
+        return;
+    }
+    session_printf(s,
+                   "%s: posterior of %s (%s, %zu free) given %s (n=%zu), "
+                   "beta=%.6g, %s, %zu chain%s x %zu draws after %zu "
+                   "burn-in, seed %llu\n",
+                   name ? name : "posterior", r->model, r->kind, r->k,
+                   r->data, r->n, r->sp.beta,
+                   r->sp.sampler == POST_MALA ? "MALA" : "random-walk "
+                                                         "Metropolis",
+                   r->nchains, r->nchains == 1 ? "" : "s", r->sp.samples,
+                   r->sp.burnin, (unsigned long long)r->sp.seed);
+    if (r->interrupted)
+        session_printf(s, "  interrupted: %zu of %zu chains finished (the "
+                          "first %zu)\n",
+                       r->nchains, r->sp.chains, r->nchains);
+    tbl *t = tbl_alloc(6);
+    if (!t)
+        return;
+    static const char *const head[] = {"param", "prior", "mean", "sd",
+                                       "R-hat", "ESS"};
+    for (size_t c = 0; c < 6; c++)
+        tbl_header(t, c, head[c]);
+    for (size_t j = 0; j < r->k; j++) {
+        char f[96];
+        tbl_row(t);
+        tbl_str(t, 0, r->names[j]);
+        tbl_str(t, 1, prior_format(model_prior_of(r->m, r->idx[j]), f,
+                                   sizeof f));
+        tbl_num(t, 2, r->mean[j]);
+        tbl_num(t, 3, r->sd[j]);
+        tbl_num(t, 4, r->rhat[j]);
+        tbl_num(t, 5, r->ess[j]);
+    }
+    tbl_print(t, &s->out, 0, 2);
+    tbl_free(t);
+    session_printf(s, "  acceptance per chain:");
+    for (size_t c = 0; c < r->nchains; c++)
+        session_printf(s, " %.3g", r->accept[c]);
+    session_printf(s, "\n");
+    const char *beta_note = fabs(r->sp.beta - 1) <= 1e-12
+                                ? ""
+                                : " (WAIC assumes beta = 1)";
+    if (r->iid) {
+        session_printf(s, "  WAIC (per sample, T_n + V_n/n): %.8g (MC se "
+                          "%.2g)%s\n",
+                       r->waic, r->waic_se, beta_note);
+        session_printf(s, "  WAIC (deviance scale, 2n WAIC): %.8g (MC se "
+                          "%.2g)\n",
+                       2 * (double)r->n * r->waic,
+                       2 * (double)r->n * r->waic_se);
+        session_printf(s, "  p_WAIC (V_n): %.6g (MC se %.2g); T_n %.8g\n",
+                       r->V, r->pwaic_se, r->T);
+    } else {
+        session_printf(s, "  WAIC: not computed for a series (its terms are "
+                          "not independent observations)\n");
+    }
+    if (r->is_wbic)
+        session_printf(s, "  WBIC (E_w[n L_n] at beta = 1/log n): %.8g (MC "
+                          "se %.2g)\n",
+                       r->enl, r->enl_se);
+    else
+        session_printf(s, "  E_w[n L_n] at beta = %.6g: %.8g (MC se %.2g); "
+                          "not WBIC (that needs beta = 1/log n = %.6g: "
+                          "wbic=yes)\n",
+                       r->sp.beta, r->enl, r->enl_se, r->beta_wbic);
+    session_printf(s, "  Monte-Carlo errors: batch means over %zu batches "
+                      "(%d per chain)\n",
+                   r->nbatches, POST_BATCHES);
+    if (r->warn[0])
+        session_printf(s, "  warning: %s\n", r->warn);
+}
+
+static void row_fn(void *ctx, size_t i, double *v)
+{
+    const post_result *r = ctx;
+    size_t S = r->sp.samples;
+    v[0] = (double)(i / S + 1);
+    v[1] = (double)(i % S + 1);
+    memcpy(v + 2, r->draws + i * (r->k + 1), (r->k + 1) * sizeof *v);
+}
+
+static void export_post(session *s, const char *name, const void *p, int part)
+{
+    (void)name;
+    (void)part;
+    const post_result *r = p;
+    const char **head = calloc(r->k + 3, sizeof *head);
+    if (!head)
+        return;
+    head[0] = "chain";
+    head[1] = "draw";
+    for (size_t j = 0; j < r->k; j++)
+        head[j + 2] = r->names[j];
+    head[r->k + 2] = "loglik";
+    tbl_print_numeric(&s->out, head, r->k + 3, r->nchains * r->sp.samples,
+                      row_fn, (void *)r, s->csv, 0);
+    free(head);
+}
+
+static void origin_post(const void *p, obj_origin *o)
+{
+    const post_result *r = p;
+    o->model = r->model;
+    o->kind = r->kind;
+}
+
+static ss_status draw(session *s, const render_request *req, const void *p,
+                      canvas *c)
+{
+    (void)s;
+    const post_result *r = p;
+    size_t j = 0;
+    if (req->col[0]) {
+        for (j = 0; j < r->k && strcmp(r->names[j], req->col); j++)
+            ;
+        if (j == r->k)
+            return SS_FAIL_COL(SS_ERR_NAME, req->col_col,
+                               "%s has no parameter '%s' (col= takes one of "
+                               "the free parameters)",
+                               req->object, req->col);
+    }
+    size_t S = r->sp.samples, C = r->nchains > 8 ? 8 : r->nchains;
+    double *x = malloc(S * sizeof *x), *y = malloc(C * S * sizeof *y);
+    plot_series ser[8];
+    char lab[8][16];
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t t = 0; t < S; t++)
+        x[t] = (double)(t + 1);
+    for (size_t ch = 0; ch < C; ch++) {
+        for (size_t t = 0; t < S; t++)
+            y[ch * S + t] = r->draws[(ch * S + t) * (r->k + 1) + j];
+        snprintf(lab[ch], sizeof lab[ch], "chain %zu", ch + 1);
+        ser[ch] = (plot_series){x, y + ch * S, S, lab[ch], (int)ch, 0, 0};
+    }
+    char title[256];
+    snprintf(title, sizeof title, "%s: trace of %s (%zu chain%s)",
+             req->object, r->names[j], r->nchains,
+             r->nchains == 1 ? "" : "s");
+    plot_opts o;
+    plot_opts_init(&o);
+    o.title = render_title_or(req, title);
+    o.xlabel = "draw";
+    o.ylabel = r->names[j];
+    o.legend = C > 1;
+    ss_status st = plot_xy(c, ser, C, &o);
+    free(x);
+    free(y);
+    return st;
+}
+
+static void free_post(void *p) { post_result_free(p); }
+
+const obj_type obj_posterior = {
+    .name = "posterior",
+    .free = free_post,
+    .print = show_post,
+    .export_rows = export_post,
+    .origin = origin_post,
+    .draw = draw,
+    .picture = "a trace plot",
+    .plot_keys = "col",
+    .min_w = 30,
+    .min_h = 8,
+};

@@ -1,0 +1,372 @@
+/* The posterior layer (bayes/posterior.h) on the conjugate normal model.
+ *
+ * gmm with v = 0 fixed is (1 - 0) N(w1, 1) + 0 N(w2, 1) = N(w1, 1) for any
+ * w2: x_i ~ N(mu, 1) with mu = w1, and the prior mu ~ N(0, 1)
+ * (`prior g w1=normal(0,1)`). Closed forms, derived here:
+ *
+ *   tempered posterior: log pi_beta(mu) = -mu^2/2 - beta Σ (x_i - mu)^2/2
+ *     + const, a Gaussian with precision 1 + beta n, so
+ *     N(m_beta, v_beta), v_beta = 1/(1 + beta n), m_beta = beta Σx v_beta.
+ *   E^beta[n L_n] = E[-Σ log p(x_i|mu)] = Σ ½ E[(x_i - mu)^2] + (n/2) log 2π
+ *     = Σ ½ [(x_i - m_beta)^2 + v_beta] + (n/2) log 2π.
+ *   WAIC at beta = 1 (m = m_1, v = v_1, d_i = x_i - m):
+ *     the predictive E_w[p(x_i|w)] = ∫ N(x_i; mu, 1) N(mu; m, v) dmu
+ *       = N(x_i; m, 1 + v), so
+ *     T_n = (1/n) Σ [½ log(2π(1 + v)) + d_i^2 / (2(1 + v))];
+ *     log p(x_i|mu) = -½ log 2π - a^2/2 with a = x_i - mu ~ N(d_i, v);
+ *       Var(a^2) = E a^4 - (E a^2)^2 = (d^4 + 6 d^2 v + 3 v^2) - (d^2 + v)^2
+ *       = 4 d^2 v + 2 v^2, so Var(a^2/2) = d_i^2 v + v^2/2, and
+ *     V_n = Σ (d_i^2 v + v^2/2);  WAIC = T_n + V_n / n.
+ * The closed forms are checked to 1e-10 against adaptive quadrature over
+ * mu (gsl_integration_qagi) of the code's own target and the family's
+ * likelihood terms, and the samplers against the closed forms within a
+ * few Monte-Carlo standard errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "bayes/posterior.h"
+#include "bayes/prior.h"
+#include "core/rng.h"
+#include "model/model.h"
+
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOBS 50
+
+static model *normal_model(void)
+{
+    model_testpoint tp = {"normal", "v=0 w1=0 w2=0", "v w2", MODEL_TP_ON, -1,
+                          0};
+    model *m = NULL;
+    assert_int_equal(model_alloc_testpoint(model_gmm, &tp, &m), SS_OK);
+    model_prior p;
+    assert_int_equal(prior_make("normal", (double[]){0, 1}, 2, &p), SS_OK);
+    assert_int_equal(prior_check(m, 1, &p), SS_OK);
+    assert_int_equal(model_set_prior(m, 1, p.kind, p.a, p.b), SS_OK);
+    return m;
+}
+
+static gsl_matrix *normal_data(size_t n)
+{
+    gsl_matrix *X = gsl_matrix_alloc(n, 1);
+    gsl_rng *r = ss_rng_alloc();
+    ss_rng_seed(r, 7, SS_STREAM_TEST, 1);
+    for (size_t i = 0; i < n; i++)
+        gsl_matrix_set(X, i, 0, 0.3 + gsl_ran_gaussian(r, 1.0));
+    ss_rng_free(r);
+    return X;
+}
+
+typedef struct {
+    double m, v, enl, T, V;
+} closed;
+
+static closed closed_form(const gsl_matrix *X, double beta)
+{
+    size_t n = X->size1;
+    double sx = 0;
+    for (size_t i = 0; i < n; i++)
+        sx += gsl_matrix_get(X, i, 0);
+    closed c;
+    c.v = 1 / (1 + beta * (double)n);
+    c.m = beta * sx * c.v;
+    c.enl = 0.5 * (double)n * log(2 * M_PI);
+    double v1 = 1 / (1 + (double)n), m1 = sx * v1;
+    c.T = c.V = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = gsl_matrix_get(X, i, 0);
+        c.enl += 0.5 * ((x - c.m) * (x - c.m) + c.v);
+        double d = x - m1;
+        c.T += 0.5 * log(2 * M_PI * (1 + v1)) + d * d / (2 * (1 + v1));
+        c.V += d * d * v1 + v1 * v1 / 2;
+    }
+    c.T /= (double)n;
+    return c;
+}
+
+/* ---- quadrature over mu -------------------------------------------------- */
+
+typedef struct {
+    const model *m;
+    const gsl_matrix *X;
+    double beta, c, s, shift; /* mu = c + s u; target shifted by `shift` */
+    int what;                 /* 0: 1, 1: -l_n, 2: p(x_i|mu), 3: log p,
+                                 4: (log p)^2 */
+    size_t i;
+} qctx;
+
+static double integrand(double u, void *p)
+{
+    qctx *q = p;
+    double mu = q->c + q->s * u, lp;
+    assert_int_equal(post_log_target(q->m, q->X, q->beta, &mu, &lp, NULL),
+                     SS_OK);
+    double w = exp(lp - q->shift);
+    if (q->what == 0)
+        return w;
+    double theta[3] = {0, mu, 0}, ell[NOBS];
+    assert_int_equal(q->m->type->loglik_terms(q->m, theta, q->X, ell, NULL),
+                     SS_OK);
+    if (q->what == 1) {
+        double l = 0;
+        for (size_t i = 0; i < q->X->size1; i++)
+            l += ell[i];
+        return -l * w;
+    }
+    double t = ell[q->i];
+    return w * (q->what == 2 ? exp(t) : q->what == 3 ? t : t * t);
+}
+
+static double quad(qctx *q, int what, size_t i)
+{
+    gsl_integration_workspace *ws = gsl_integration_workspace_alloc(2000);
+    gsl_function F = {integrand, q};
+    q->what = what;
+    q->i = i;
+    double r, e;
+    assert_int_equal(gsl_integration_qagi(&F, 0, 1e-13, 2000, ws, &r, &e), 0);
+    gsl_integration_workspace_free(ws);
+    return r;
+}
+
+static void test_closed_forms(void **state)
+{
+    (void)state;
+    model *m = normal_model();
+    gsl_matrix *X = normal_data(NOBS);
+    size_t n = X->size1;
+    double xbar = 0;
+    for (size_t i = 0; i < n; i++)
+        xbar += gsl_matrix_get(X, i, 0) / (double)n;
+    for (int b = 0; b < 2; b++) {
+        double beta = b ? 1 / log((double)n) : 1;
+        closed c = closed_form(X, beta);
+        qctx q = {m, X, beta, xbar, 1 / sqrt(1 + beta * (double)n), 0, 0, 0};
+        double lp;
+        assert_int_equal(post_log_target(m, X, beta, &xbar, &lp, NULL), SS_OK);
+        q.shift = lp;
+        double Z = quad(&q, 0, 0);
+        double enl = quad(&q, 1, 0) / Z;
+        assert_true(fabs(enl - c.enl) <= 1e-10 * fabs(c.enl));
+        if (b)
+            continue;
+        double T = 0, V = 0;
+        for (size_t i = 0; i < n; i++) {
+            T -= log(quad(&q, 2, i) / Z);
+            double e1 = quad(&q, 3, i) / Z, e2 = quad(&q, 4, i) / Z;
+            V += e2 - e1 * e1;
+        }
+        T /= (double)n;
+        assert_true(fabs(T - c.T) <= 1e-10 * fabs(c.T));
+        assert_true(fabs(V - c.V) <= 1e-10 * fabs(c.V) + 1e-13);
+    }
+    gsl_matrix_free(X);
+    model_free(m);
+}
+
+static post_result *run(const model *m, const gsl_matrix *X, post_spec sp)
+{
+    post_iter *it = NULL;
+    assert_int_equal(post_iter_alloc(m, X, &sp, &it), SS_OK);
+    while (!post_iter_test(it))
+        assert_int_equal(post_iter_iterate(it), SS_OK);
+    post_result *r = NULL;
+    assert_int_equal(post_iter_take(it, 0, &r), SS_OK);
+    post_iter_free(it);
+    return r;
+}
+
+/* The samplers within 4 Monte-Carlo standard errors of the closed forms:
+ * the posterior mean by sd / sqrt(ESS), E[n L_n] and WAIC by their batch
+ * means errors. */
+static void check_sampler(post_sampler smp)
+{
+    model *m = normal_model();
+    gsl_matrix *X = normal_data(NOBS);
+    size_t n = X->size1;
+    for (int b = 0; b < 2; b++) {
+        double beta = b ? 1 / log((double)n) : 1;
+        closed c = closed_form(X, beta);
+        post_spec sp = {.beta = beta, .samples = 20000, .chains = 4,
+                        .burnin = 1000, .sampler = smp, .seed = 11,
+                        .threads = 2};
+        post_result *r = run(m, X, sp);
+        assert_int_equal(r->k, 1);
+        assert_int_equal(r->nchains, 4);
+        double se = r->sd[0] / sqrt(r->ess[0]);
+        assert_true(fabs(r->mean[0] - c.m) < 4 * se);
+        assert_true(fabs(r->sd[0] * r->sd[0] - c.v) < 0.05 * c.v);
+        assert_true(r->rhat[0] < 1.01);
+        assert_true(r->ess[0] > 1000);
+        assert_true(fabs(r->enl - c.enl) < 4 * r->enl_se);
+        assert_true(r->enl_se < 0.05);
+        assert_int_equal(r->is_wbic, b);
+        if (!b) {
+            double waic = c.T + c.V / (double)n;
+            assert_true(fabs(r->waic - waic) < 4 * r->waic_se + 1e-4);
+            assert_true(fabs(r->V - c.V) < 4 * r->pwaic_se + 1e-3);
+        }
+        for (size_t ch = 0; ch < 4; ch++)
+            assert_true(r->accept[ch] > 0.1 && r->accept[ch] < 0.95);
+        assert_string_equal(r->warn, "");
+        post_result_free(r);
+    }
+    gsl_matrix_free(X);
+    model_free(m);
+}
+
+static void test_rwm(void **state)
+{
+    (void)state;
+    check_sampler(POST_RWM);
+}
+
+static void test_mala(void **state)
+{
+    (void)state;
+    check_sampler(POST_MALA);
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    model *m = normal_model();
+    gsl_matrix *X = normal_data(NOBS);
+    for (int smp = 0; smp < 2; smp++) {
+        post_spec sp = {.beta = 1, .samples = 500, .chains = 3, .burnin = 200,
+                        .sampler = (post_sampler)smp, .seed = 5, .threads = 1};
+        post_result *a = run(m, X, sp);
+        sp.threads = 2;
+        post_result *b = run(m, X, sp);
+        assert_memory_equal(a->draws, b->draws, 3 * 500 * 2 * sizeof(double));
+        assert_true(a->waic == b->waic && a->enl == b->enl &&
+                    a->waic_se == b->waic_se);
+        post_result_free(a);
+        post_result_free(b);
+    }
+    gsl_matrix_free(X);
+    model_free(m);
+}
+
+/* ESS against theory: i.i.d. draws (ESS near N) and an AR(1) chain with
+ * coefficient phi, whose integrated autocorrelation time is
+ * (1 + phi) / (1 - phi). R-hat near 1 for both, large for shifted chains. */
+static void test_diagnostics(void **state)
+{
+    (void)state;
+    size_t C = 4, N = 20000;
+    double *x = malloc(C * N * sizeof *x);
+    gsl_rng *r = ss_rng_alloc();
+    ss_rng_seed(r, 3, SS_STREAM_TEST, 2);
+    for (size_t t = 0; t < C * N; t++)
+        x[t] = gsl_ran_gaussian(r, 1);
+    double rh, ess;
+    post_rhat_ess(x, C, N, 1, &rh, &ess);
+    assert_true(fabs(rh - 1) < 0.005);
+    assert_true(fabs(ess / (double)(C * N) - 1) < 0.1);
+    double phi = 0.9;
+    for (size_t c = 0; c < C; c++) {
+        double y = gsl_ran_gaussian(r, 1) / sqrt(1 - phi * phi);
+        for (size_t t = 0; t < N; t++) {
+            y = phi * y + gsl_ran_gaussian(r, 1);
+            x[c * N + t] = y;
+        }
+    }
+    post_rhat_ess(x, C, N, 1, &rh, &ess);
+    double want = (double)(C * N) * (1 - phi) / (1 + phi);
+    assert_true(fabs(rh - 1) < 0.01);
+    assert_true(fabs(ess / want - 1) < 0.15);
+    for (size_t t = 0; t < N; t++)
+        x[t] += 3; /* chain 0 elsewhere */
+    post_rhat_ess(x, C, N, 1, &rh, &ess);
+    assert_true(rh > 1.1);
+    ss_rng_free(r);
+    free(x);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    model *m = normal_model();
+    gsl_matrix *X = normal_data(NOBS);
+    post_spec sp = {.beta = 1, .samples = 500, .chains = 2, .burnin = 100};
+    post_iter *it = NULL;
+    sp.beta = 0;
+    assert_int_equal(post_iter_alloc(m, X, &sp, &it), SS_ERR_RANGE);
+    assert_non_null(strstr(ss_last_error()->msg, "beta=0 must be > 0"));
+    sp.beta = -1;
+    assert_int_equal(post_iter_alloc(m, X, &sp, &it), SS_ERR_RANGE);
+    sp.beta = 1;
+    sp.samples = 50;
+    assert_int_equal(post_iter_alloc(m, X, &sp, &it), SS_ERR_RANGE);
+    assert_non_null(strstr(ss_last_error()->msg, "samples=50 is too few for "
+                                                 "the diagnostics"));
+    sp.samples = 500;
+    m->is_free[2] = 1; /* w2 free without a prior */
+    assert_int_equal(post_iter_alloc(m, X, &sp, &it), SS_ERR_USAGE);
+    assert_string_equal(ss_last_error()->msg,
+                        "posterior needs a proper prior on every free "
+                        "parameter: w2 has none (`prior MODEL w2=...`)");
+    assert_null(it);
+    /* priors that do not fit the parameter */
+    model_prior p;
+    assert_int_equal(prior_make("normal", (double[]){0, 1}, 2, &p), SS_OK);
+    assert_int_equal(prior_check(m, 0, &p), SS_ERR_RANGE); /* v in [0, 1] */
+    assert_non_null(strstr(ss_last_error()->msg, "leaves v's range [0, 1]"));
+    assert_int_equal(prior_make("uniform", (double[]){0.5, 1}, 2, &p), SS_OK);
+    assert_int_equal(prior_check(m, 0, &p), SS_ERR_RANGE); /* v = 0 */
+    assert_non_null(strstr(ss_last_error()->msg, "v = 0 has no support"));
+    assert_int_equal(prior_make("beta", (double[]){2, 2}, 2, &p), SS_OK);
+    assert_int_equal(prior_check(m, 0, &p), SS_ERR_RANGE); /* density 0 */
+    assert_non_null(strstr(ss_last_error()->msg, "zero density"));
+    assert_int_equal(prior_make("uniform", (double[]){1, 1}, 2, &p),
+                     SS_ERR_RANGE);
+    assert_int_equal(prior_make("normal", (double[]){0, 0}, 2, &p),
+                     SS_ERR_RANGE);
+    assert_int_equal(prior_make("gamma", (double[]){1, 1}, 2, &p),
+                     SS_ERR_USAGE);
+    assert_int_equal(prior_make("beta", (double[]){1}, 1, &p), SS_ERR_USAGE);
+    gsl_matrix_free(X);
+    model_free(m);
+}
+
+/* Log densities against GSL's pdfs. */
+static void test_prior_density(void **state)
+{
+    (void)state;
+    model_prior p;
+    double d;
+    prior_make("beta", (double[]){2.5, 0.7}, 2, &p);
+    assert_true(fabs(prior_logpdf(&p, 0.3, &d) -
+                     log(gsl_ran_beta_pdf(0.3, 2.5, 0.7))) < 1e-13);
+    assert_true(fabs(d - (1.5 / 0.3 + 0.3 / 0.7)) < 1e-12);
+    prior_make("normal", (double[]){1, 2}, 2, &p);
+    assert_true(fabs(prior_logpdf(&p, -0.5, &d) -
+                     log(gsl_ran_gaussian_pdf(-1.5, 2))) < 1e-13);
+    assert_true(fabs(d - 1.5 / 4) < 1e-15);
+    prior_make("uniform", (double[]){-1, 3}, 2, &p);
+    assert_true(fabs(prior_logpdf(&p, 0, NULL) - log(0.25)) < 1e-15);
+    assert_true(isinf(prior_logpdf(&p, 3.5, NULL)));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_closed_forms),
+        cmocka_unit_test(test_prior_density),
+        cmocka_unit_test(test_diagnostics),
+        cmocka_unit_test(test_rwm),
+        cmocka_unit_test(test_mala),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
