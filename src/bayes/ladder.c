@@ -161,6 +161,7 @@ void fe_result_free(fe_result *r)
     if (!r)
         return;
     free(r->rung);
+    free(r->weight);
     free(r);
 }
 
@@ -174,7 +175,9 @@ ss_status fe_iter_take(fe_iter *it, fe_result **out)
     double *x = calloc(it->nr, sizeof *x), *y = calloc(it->nr, sizeof *y);
     double *se = calloc(it->nr, sizeof *se);
     ss_status st = SS_OK;
-    if (!r || !R || !E || !a || !x || !y || !se)
+    if (r)
+        r->weight = calloc(it->nr, sizeof *r->weight);
+    if (!r || !R || !E || !a || !x || !y || !se || !r->weight)
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
     if (st == SS_OK)
         st = post_rungs_take(it->pi, R);
@@ -190,8 +193,10 @@ ss_status fe_iter_take(fe_iter *it, fe_result **out)
             E[j] = r->rung[j].enl;
         fe_quadrature(E, K, &r->F, &r->F_quad, a);
         double v = 0;
-        for (size_t j = 0; j <= K; j++)
+        for (size_t j = 0; j <= K; j++) {
             v += a[j] * a[j] * r->rung[j].enl_se * r->rung[j].enl_se;
+            r->weight[j] = a[j];
+        }
         r->F_se = sqrt(v);
         const post_rung *w1 = &r->rung[K + 1], *w2 = &r->rung[K + 2];
         r->beta_w = w1->beta;
@@ -215,21 +220,36 @@ ss_status fe_iter_take(fe_iter *it, fe_result **out)
         }
         r->lams_np = np;
         fe_fit_slope(x, y, se, np, &r->lams, &r->lams_se, &r->lams_c);
+        /* the diagnostics, one line each over the temperatures */
+        size_t nrh = 0, ness = 0, nacc = 0, jr = 0, je = 0, ja = 0;
         for (size_t j = 0; j < r->nr; j++) {
             const post_rung *q = &r->rung[j];
-            if (!(q->rhat <= POST_RHAT_WARN))
-                add_warn(r, "split R-hat %.4g > %.2f at beta=%.4g (more "
-                            "burnin= or samples=)",
-                         q->rhat, POST_RHAT_WARN, q->beta);
-            if (!(q->ess >= POST_ESS_WARN))
-                add_warn(r, "effective sample size of nL_n %.3g < %d at "
-                            "beta=%.4g (more samples=)",
-                         q->ess, POST_ESS_WARN, q->beta);
-            if (q->accept_min < 0.01)
-                add_warn(r, "a chain at beta=%.4g accepted %.2g%% of its "
-                            "proposals (stuck)",
-                         q->beta, 100 * q->accept_min);
+            if (!(q->rhat <= POST_RHAT_WARN) &&
+                (nrh++ == 0 || !(q->rhat <= r->rung[jr].rhat)))
+                jr = j;
+            if (!(q->ess >= POST_ESS_WARN) &&
+                (ness++ == 0 || !(q->ess >= r->rung[je].ess)))
+                je = j;
+            if (q->accept_min < 0.01 &&
+                (nacc++ == 0 || q->accept_min < r->rung[ja].accept_min))
+                ja = j;
         }
+        if (nrh)
+            add_warn(r, "split R-hat > %.2f at %zu of %zu temperatures "
+                        "(largest %.4g at beta=%.4g: more burnin= or "
+                        "samples=)",
+                     POST_RHAT_WARN, nrh, r->nr, r->rung[jr].rhat,
+                     r->rung[jr].beta);
+        if (ness)
+            add_warn(r, "effective sample size of n L_n < %d at %zu of %zu "
+                        "temperatures (smallest %.3g at beta=%.4g: more "
+                        "samples=)",
+                     POST_ESS_WARN, ness, r->nr, r->rung[je].ess,
+                     r->rung[je].beta);
+        if (nacc)
+            add_warn(r, "a chain accepted under 1%% of its proposals at %zu "
+                        "temperatures (%.2g%% at beta=%.4g: stuck)",
+                     nacc, 100 * r->rung[ja].accept_min, r->rung[ja].beta);
     }
     free(R);
     free(E);

@@ -56,6 +56,7 @@ typedef struct {
     size_t n, k;          /* observations, free parameters */
     size_t nr;            /* rungs: the K + 1 nodes, then β_w, β_w2 */
     post_rung *rung;      /* nr */
+    double *weight;       /* nr: F's quadrature weight a_j (0 for β_w, β_w2) */
     double F, F_se, F_quad;  /* F_n, its MC error, the quadrature error
                                 estimate */
     double beta_w, beta_w2;
