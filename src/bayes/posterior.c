@@ -26,21 +26,24 @@ const char *post_sampler_name(size_t i)
 /* ---- layout of a chain's row -------------------------------------------- */
 
 /* [0] acceptance rate, [1] step scale, then samples x (k + 1) draws, then
- * POST_BATCHES x n x 4 sums (max, scaled sum of exp, mean, M2) and the
- * POST_BATCHES draw counts. */
+ * POST_BATCHES x n x SUMW sums (max, scaled sum of exp, mean, M2 of
+ * log p(x_i|w); max and scaled sum of exp of -log p(x_i|w)) and the
+ * POST_BATCHES draw counts. n here is the observations with sums (0 for
+ * the rungs of a ladder). */
 #define ROW_DRAWS 2
+#define SUMW 6
 static size_t row_acc(size_t k, size_t S) { return ROW_DRAWS + S * (k + 1); }
 static size_t row_cnt(size_t k, size_t S, size_t n)
 {
-    return row_acc(k, S) + (size_t)POST_BATCHES * n * 4;
+    return row_acc(k, S) + (size_t)POST_BATCHES * n * SUMW;
 }
 static size_t row_len(size_t k, size_t S, size_t n)
 {
     return row_cnt(k, S, n) + POST_BATCHES;
 }
 
-ss_status post_check(const model *m, const gsl_matrix *data,
-                     const post_spec *sp)
+/* The priors: every free parameter has a proper one; k free. */
+static ss_status check_priors(const model *m)
 {
     size_t k = 0;
     for (size_t i = 0; i < m->P; i++) {
@@ -60,11 +63,17 @@ ss_status post_check(const model *m, const gsl_matrix *data,
     if (k == 0)
         return SS_FAIL(SS_ERR_USAGE, "posterior: the model has no free "
                                      "parameter");
-    if (!(sp->beta > 0) || !isfinite(sp->beta))
-        return SS_FAIL(SS_ERR_RANGE, "posterior: beta=%g must be > 0 (the "
-                                     "likelihood's power; 1 is the "
-                                     "posterior)",
-                       sp->beta);
+    return SS_OK;
+}
+
+/* The rest of post_check with nchains chains in all, sums kept per
+ * observation or not. */
+static ss_status check_run(const model *m, const gsl_matrix *data,
+                           const post_spec *sp, size_t nchains, int sums)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->P; i++)
+        k += m->is_free[i] != 0;
     if (sp->samples < POST_SAMPLES_MIN)
         return SS_FAIL(SS_ERR_RANGE,
                        "posterior: samples=%zu is too few for the "
@@ -80,16 +89,31 @@ ss_status post_check(const model *m, const gsl_matrix *data,
     size_t n = model_nterms(m, data);
     if (n == 0)
         return SS_FAIL(SS_ERR_USAGE, "posterior: the data set is empty");
-    double bytes = (double)sp->chains * (double)row_len(k, sp->samples, n) *
+    double bytes = (double)nchains *
+                   (double)row_len(k, sp->samples, sums ? n : 0) *
                    sizeof(double);
     if (bytes > (double)POST_MAX_BYTES)
         return SS_FAIL(SS_ERR_RANGE,
                        "posterior: %zu chains x (%zu draws of %zu values + "
-                       "WAIC's sums over %zu observations) need %.0f MB, "
-                       "more than %zu MB: fewer samples= or chains=",
-                       sp->chains, sp->samples, k + 1, n, bytes / 1048576.0,
-                       POST_MAX_BYTES >> 20);
+                       "the WAIC and LOO sums over %zu observations) need "
+                       "%.0f MB, more than %zu MB: fewer samples= or chains=",
+                       nchains, sp->samples, k + 1, sums ? n : 0,
+                       bytes / 1048576.0, POST_MAX_BYTES >> 20);
     return SS_OK;
+}
+
+ss_status post_check(const model *m, const gsl_matrix *data,
+                     const post_spec *sp)
+{
+    ss_status st = check_priors(m);
+    if (st != SS_OK)
+        return st;
+    if (!(sp->beta > 0) || !isfinite(sp->beta))
+        return SS_FAIL(SS_ERR_RANGE, "posterior: beta=%g must be > 0 (the "
+                                     "likelihood's power; 1 is the "
+                                     "posterior)",
+                       sp->beta);
+    return check_run(m, data, sp, sp->chains, 1);
 }
 
 /* ---- the target ----------------------------------------------------------- */
@@ -100,6 +124,10 @@ typedef struct {
     post_spec sp;
     size_t k, n, P;
     size_t *idx;
+    const double *betas;  /* nb temperatures: chain r has betas[r / chains] */
+    size_t nb;
+    size_t ns;            /* observations with sums: n, or 0 (rungs) */
+    int rungs;            /* a multi-temperature run (streams, no sums) */
 } post_ctx;
 
 typedef struct {
@@ -243,7 +271,7 @@ static void flush(double *acc, double *cnt, const double *ell, size_t n,
         return;
     double nb = *cnt + mult, lk = log(mult);
     for (size_t i = 0; i < n; i++) {
-        double *a = acc + 4 * i, t = ell[i];
+        double *a = acc + SUMW * i, t = ell[i];
         double tk = t + lk;
         if (tk > a[0]) {
             a[1] = a[1] * exp(a[0] - tk) + 1.0;
@@ -254,6 +282,14 @@ static void flush(double *acc, double *cnt, const double *ell, size_t n,
         double delta = t - a[2];
         a[2] += delta * mult / nb;
         a[3] += mult * delta * (t - a[2]);
+        /* -log p: relative to the largest single term, so 1 / a[5] is the
+         * largest draw's share of the importance weights */
+        if (-t > a[4]) {
+            a[5] = a[5] * exp(a[4] + t) + mult;
+            a[4] = -t;
+        } else {
+            a[5] += mult * exp(-t - a[4]);
+        }
     }
     *cnt = nb;
 }
@@ -332,11 +368,13 @@ static ss_status run_chain(void *p, size_t chain, double *row)
 {
     worker *wk = p;
     post_ctx *c = wk->c;
-    const size_t k = c->k, n = c->n, S = c->sp.samples, B = c->sp.burnin;
+    const size_t k = c->k, n = c->ns, S = c->sp.samples, B = c->sp.burnin;
     const int mala = c->sp.sampler == POST_MALA;
-    const double beta = c->sp.beta;
+    const size_t rung = chain / c->sp.chains, cc = chain % c->sp.chains;
+    const double beta = c->betas[rung];
     const double target_acc = mala ? 0.574 : 0.234;
-    ss_rng_seed(wk->r, c->sp.seed, SS_STREAM_POSTERIOR, chain);
+    ss_rng_seed(wk->r, c->sp.seed, SS_STREAM_POSTERIOR,
+                c->rungs ? ((uint64_t)(rung + 1) << 32) + cc : cc);
     memcpy(wk->theta, c->m->theta, c->P * sizeof *wk->theta);
 
     /* scratch: w, w', g, g', z, t1, t2, L, C (Welford), mean */
@@ -353,7 +391,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
         /* a first guess at the posterior's scale: the prior's, shrunk by
          * the data as in a regular model */
         double s0 = prior_sd(model_prior_of(c->m, i)) /
-                    sqrt(1.0 + beta * (double)n);
+                    sqrt(1.0 + beta * (double)c->n);
         L[j * k + j] = s0 > 0 && isfinite(s0) ? s0 : 1e-3;
     }
     double lp, lcur = NAN, lprop = NAN;
@@ -373,9 +411,9 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     for (size_t b = 0; b < POST_BATCHES; b++) {
         cnts[b] = 0;
         for (size_t i = 0; i < n; i++) {
-            double *a = accs + (b * n + i) * 4;
-            a[0] = -INFINITY;
-            a[1] = a[2] = a[3] = 0;
+            double *a = accs + (b * n + i) * SUMW;
+            a[0] = a[4] = -INFINITY;
+            a[1] = a[2] = a[3] = a[5] = 0;
         }
     }
     size_t batch = 0;
@@ -414,7 +452,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
         int accept = gsl_rng_uniform(wk->r) < a;
         if (accept) {
             if (t >= B) {
-                flush(accs + batch * n * 4, &cnts[batch], cur, n, mult);
+                flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
                 mult = 0;
             }
             double *tmp = cur;
@@ -462,7 +500,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
         acc += (size_t)accept;
         size_t nb = s * POST_BATCHES / S;
         if (nb != batch) {
-            flush(accs + batch * n * 4, &cnts[batch], cur, n, mult);
+            flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
             mult = 0;
             batch = nb;
         }
@@ -472,7 +510,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
         d[k] = lcur;
     }
     if (st == SS_OK)
-        flush(accs + batch * n * 4, &cnts[batch], cur, n, mult);
+        flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
     row[0] = (double)acc / (double)S;
     row[1] = exp(logh);
     wk->ell[0] = cur;
@@ -481,6 +519,9 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     if (st != SS_OK && st != SS_ERR_INTERRUPTED) {
         char msg[sizeof ss_last_error()->msg];
         snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
+        if (c->rungs)
+            return SS_FAIL(st, "beta=%.6g chain %zu (seed %llu): %s", beta,
+                           cc + 1, (unsigned long long)c->sp.seed, msg);
         return SS_FAIL(st, "posterior chain %zu (seed %llu): %s", chain + 1,
                        (unsigned long long)c->sp.seed, msg);
     }
@@ -622,20 +663,27 @@ static void merge_sums(double *a, double na, const double *b, double nb)
     double n = na + nb, d = b[2] - a[2];
     a[2] += d * nb / n;
     a[3] += b[3] + d * d * na * nb / n;
+    if (b[4] > a[4]) {
+        a[5] = a[5] * exp(a[4] - b[4]) + b[5];
+        a[4] = b[4];
+    } else
+        a[5] += b[5] * exp(b[4] - a[4]);
 }
 
-/* T and V from n observations' sums over cnt draws. */
+/* T, V and elpd_loo from n observations' sums over cnt draws. */
 static void waic_parts(const double *sums, size_t n, double cnt, double *T,
-                       double *V)
+                       double *V, double *elpd)
 {
-    double t = 0, v = 0;
+    double t = 0, v = 0, e = 0;
     for (size_t i = 0; i < n; i++) {
-        const double *a = sums + 4 * i;
+        const double *a = sums + SUMW * i;
         t += a[0] + log(a[1]) - log(cnt);
         v += cnt > 1 ? a[3] / (cnt - 1) : NAN;
+        e -= a[4] + log(a[5]) - log(cnt);
     }
     *T = -t / (double)n;
     *V = v;
+    *elpd = e;
 }
 
 static void add_warn(post_result *r, const char *fmt, ...)
@@ -672,6 +720,7 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
 {
     size_t k = c->k, n = c->n, S = c->sp.samples, nc = row_len(k, S, n);
     r->nchains = C;
+    double *bl = malloc(C * POST_BATCHES * sizeof *bl);
     r->draws = malloc(C * S * (k + 1) * sizeof *r->draws);
     r->accept = malloc(C * sizeof *r->accept);
     r->scale = malloc(C * sizeof *r->scale);
@@ -680,12 +729,12 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
     r->rhat = malloc(k * sizeof *r->rhat);
     r->ess = malloc(k * sizeof *r->ess);
     size_t J = C * POST_BATCHES;
-    double *tot = malloc(n * 4 * sizeof *tot);
+    double *tot = malloc(n * SUMW * sizeof *tot);
     double *bw = malloc(J * sizeof *bw), *bv = malloc(J * sizeof *bv);
     double *be = malloc(J * sizeof *be);
     ss_status st = SS_OK;
     if (!r->draws || !r->accept || !r->scale || !r->mean || !r->sd ||
-        !r->rhat || !r->ess || !tot || !bw || !bv || !be) {
+        !r->rhat || !r->ess || !tot || !bw || !bv || !be || !bl) {
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -711,22 +760,24 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
     }
     /* WAIC and E[n L_n]: the totals, and per batch for the errors */
     for (size_t i = 0; i < n; i++) {
-        tot[4 * i] = -INFINITY;
-        tot[4 * i + 1] = tot[4 * i + 2] = tot[4 * i + 3] = 0;
+        tot[SUMW * i] = tot[SUMW * i + 4] = -INFINITY;
+        tot[SUMW * i + 1] = tot[SUMW * i + 2] = tot[SUMW * i + 3] = 0;
+        tot[SUMW * i + 5] = 0;
     }
     double cnt = 0, esum = 0;
     for (size_t ch = 0; ch < C; ch++) {
         const double *row = rows + ch * nc;
         const double *accs = row + row_acc(k, S), *cnts = row + row_cnt(k, S, n);
         for (size_t b = 0; b < POST_BATCHES; b++) {
-            const double *sb = accs + b * n * 4;
+            const double *sb = accs + b * n * SUMW;
             size_t jb = ch * POST_BATCHES + b;
-            double T, V;
-            waic_parts(sb, n, cnts[b], &T, &V);
+            double T, V, El;
+            waic_parts(sb, n, cnts[b], &T, &V, &El);
             bw[jb] = T + V / (double)n;
             bv[jb] = V;
+            bl[jb] = El;
             for (size_t i = 0; i < n; i++)
-                merge_sums(tot + 4 * i, cnt, sb + 4 * i, cnts[b]);
+                merge_sums(tot + SUMW * i, cnt, sb + SUMW * i, cnts[b]);
             cnt += cnts[b];
             /* the batch's draws: s with s * B / S == b */
             size_t s0 = (b * S + POST_BATCHES - 1) / POST_BATCHES;
@@ -739,8 +790,18 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
         }
     }
     r->nbatches = J;
-    waic_parts(tot, n, cnt, &r->T, &r->V);
+    waic_parts(tot, n, cnt, &r->T, &r->V, &r->elpd_loo);
     r->waic = r->T + r->V / (double)n;
+    r->elpd_loo_se = sd_of(bl, J) / sqrt((double)J);
+    r->loo_wmax = 0;
+    r->loo_worst = 0;
+    for (size_t i = 0; i < n; i++) { /* the largest single weight's share */
+        double sh = 1 / tot[SUMW * i + 5];
+        if (sh > r->loo_wmax) {
+            r->loo_wmax = sh;
+            r->loo_worst = i;
+        }
+    }
     r->waic_se = sd_of(bw, J) / sqrt((double)J);
     r->pwaic_se = sd_of(bv, J) / sqrt((double)J);
     r->enl = esum / (double)(C * S);
@@ -758,11 +819,18 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
                         "samples=)",
                      r->names[j], r->ess[j], POST_ESS_WARN);
     }
+    if (r->iid && fabs(c->sp.beta - 1) <= 1e-12 &&
+        r->loo_wmax > POST_LOO_WMAX_WARN)
+        add_warn(r, "one draw carries %.2g of observation %zu's importance "
+                    "weights (> %.2g): the plain importance-sampling LOO "
+                    "rests on few draws there",
+                 r->loo_wmax, r->loo_worst + 1, POST_LOO_WMAX_WARN);
     for (size_t ch = 0; ch < C; ch++)
         if (r->accept[ch] < 0.01)
             add_warn(r, "chain %zu accepted %.2g%% of its proposals (stuck)",
                      ch + 1, 100 * r->accept[ch]);
 done:
+    free(bl);
     free(tot);
     free(bw);
     free(bv);
@@ -774,10 +842,11 @@ done:
 
 struct post_iter {
     post_ctx c;
-    post_result *res;
+    post_result *res;     /* NULL for rungs */
     rep_job *job;
-    size_t ndone;
+    size_t ndone, nrep;
     int finished;
+    double *betas;        /* c.nb */
 };
 
 void post_iter_free(post_iter *it)
@@ -794,7 +863,162 @@ void post_iter_free(post_iter *it)
     }
     post_result_free(it->res);
     free(it->c.idx);
+    free(it->betas);
     free(it);
+}
+
+/* The replicate job of it's nrep chains. */
+static ss_status start_job(post_iter *it)
+{
+    rep_spec rs = {.nrep = it->nrep,
+                   .ncols = row_len(it->c.k, it->c.sp.samples, it->c.ns),
+                   .threads = it->c.sp.threads, .worker_alloc = worker_alloc,
+                   .worker_free = worker_free, .run = run_chain,
+                   .ctx = &it->c, .tick_ms = 10};
+    return rep_start(&rs, &it->job);
+}
+
+static ss_status iter_new(const model *m, const gsl_matrix *data,
+                          const post_spec *sp, const double *betas,
+                          size_t nb, int rungs, post_iter **out)
+{
+    *out = NULL;
+    post_iter *it = calloc(1, sizeof *it);
+    double *b = malloc(nb * sizeof *b);
+    if (!it || !b) {
+        free(it);
+        free(b);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(b, betas, nb * sizeof *b);
+    it->betas = b;
+    it->nrep = nb * sp->chains;
+    it->c = (post_ctx){.m = m, .data = data, .sp = *sp, .P = m->P,
+                       .n = model_nterms(m, data), .betas = b, .nb = nb,
+                       .rungs = rungs};
+    it->c.ns = rungs ? 0 : it->c.n;
+    ss_status st = model_free_index_list(m, &it->c.idx, &it->c.k);
+    if (st != SS_OK) {
+        post_iter_free(it);
+        return st;
+    }
+    *out = it;
+    return SS_OK;
+}
+
+ss_status post_rungs_alloc(const model *m, const gsl_matrix *data,
+                           const post_spec *sp, const double *betas,
+                           size_t nb, post_iter **out)
+{
+    *out = NULL;
+    if (nb == 0)
+        return SS_FAIL(SS_ERR_USAGE, "no temperature to sample");
+    for (size_t j = 0; j < nb; j++)
+        if (!(betas[j] >= 0 && betas[j] <= 1))
+            return SS_FAIL(SS_ERR_RANGE, "temperature beta=%g is outside "
+                                         "[0, 1]",
+                           betas[j]);
+    if (sp->chains > POST_CHAINS_MAX)
+        return SS_FAIL(SS_ERR_RANGE, "chains=%zu is outside 1..%d",
+                       sp->chains, POST_CHAINS_MAX);
+    ss_status st = check_priors(m);
+    if (st == SS_OK)
+        st = check_run(m, data, sp, nb * sp->chains, 0);
+    if (st != SS_OK)
+        return st;
+    post_iter *it = NULL;
+    st = iter_new(m, data, sp, betas, nb, 1, &it);
+    if (st != SS_OK)
+        return st;
+    st = start_job(it);
+    if (st != SS_OK) {
+        post_iter_free(it);
+        return st;
+    }
+    *out = it;
+    return SS_OK;
+}
+
+void post_iter_counts(const post_iter *it, size_t *done, size_t *total)
+{
+    *done = it->ndone;
+    *total = it->nrep;
+}
+
+/* One rung's numbers from its C chains' rows. */
+static ss_status summarize_rung(const post_ctx *c, const double *rows,
+                                double beta, post_rung *o)
+{
+    size_t k = c->k, S = c->sp.samples, C = c->sp.chains;
+    size_t nc = row_len(k, S, 0);
+    double *x = malloc(C * S * (k + 1) * sizeof *x);
+    double *be = malloc(C * POST_BATCHES * sizeof *be);
+    if (!x || !be) {
+        free(x);
+        free(be);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    *o = (post_rung){.beta = beta, .accept_min = INFINITY,
+                     .scale = rows[1]};
+    double esum = 0;
+    for (size_t ch = 0; ch < C; ch++) {
+        const double *row = rows + ch * nc;
+        if (row[0] < o->accept_min)
+            o->accept_min = row[0];
+        for (size_t t = 0; t < S; t++) {
+            const double *d = row + ROW_DRAWS + t * (k + 1);
+            double *y = x + (ch * S + t) * (k + 1);
+            memcpy(y, d, k * sizeof *y);
+            y[k] = -d[k];
+        }
+        for (size_t b = 0; b < POST_BATCHES; b++) {
+            size_t s0 = (b * S + POST_BATCHES - 1) / POST_BATCHES;
+            size_t s1 = ((b + 1) * S + POST_BATCHES - 1) / POST_BATCHES;
+            double e = 0;
+            for (size_t s = s0; s < s1; s++)
+                e += -row[ROW_DRAWS + s * (k + 1) + k];
+            be[ch * POST_BATCHES + b] = e / (double)(s1 - s0);
+            esum += e;
+        }
+    }
+    o->enl = esum / (double)(C * S);
+    o->enl_se = sd_of(be, C * POST_BATCHES) / sqrt((double)(C * POST_BATCHES));
+    o->rhat = 0;
+    for (size_t j = 0; j <= k; j++) {
+        double rh, ess;
+        post_rhat_ess(x + j, C, S, k + 1, &rh, &ess);
+        if (!(rh <= o->rhat)) /* NaN propagates */
+            o->rhat = rh;
+        if (j == k)
+            o->ess = ess;
+    }
+    free(x);
+    free(be);
+    return SS_OK;
+}
+
+ss_status post_rungs_take(post_iter *it, post_rung *out)
+{
+    double *rows = NULL;
+    unsigned char *done = NULL;
+    rep_stop(it->job);
+    ss_status st = rep_finish(it->job, &rows, &done, NULL);
+    it->finished = 1;
+    size_t ok = 0;
+    while (st == SS_OK && done && ok < it->nrep && done[ok])
+        ok++;
+    if (st == SS_OK && ok < it->nrep)
+        st = SS_FAIL(SS_ERR_INTERRUPTED,
+                     "interrupted after %zu of %zu chains: a ladder needs "
+                     "every temperature, nothing was stored",
+                     ok, it->nrep);
+    size_t nc = row_len(it->c.k, it->c.sp.samples, 0);
+    for (size_t j = 0; st == SS_OK && j < it->c.nb; j++)
+        st = summarize_rung(&it->c, rows + j * it->c.sp.chains * nc,
+                            it->betas[j], &out[j]);
+    free(rows);
+    free(done);
+    return st;
 }
 
 ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
@@ -804,19 +1028,17 @@ ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
     ss_status st = post_check(m, data, sp);
     if (st != SS_OK)
         return st;
-    post_iter *it = calloc(1, sizeof *it);
+    post_iter *it = NULL;
+    st = iter_new(m, data, sp, &sp->beta, 1, 0, &it);
+    if (st != SS_OK)
+        return st;
     post_result *r = calloc(1, sizeof *r);
-    if (it)
-        it->res = r;
-    if (!it || !r) {
-        free(r);
-        free(it);
+    it->res = r;
+    if (!r) {
+        post_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
-    it->c = (post_ctx){.m = m, .data = data, .sp = *sp, .P = m->P,
-                       .n = model_nterms(m, data)};
-    st = model_free_index_list(m, &it->c.idx, &it->c.k);
-    if (st == SS_OK) {
+    {
         r->sp = *sp;
         r->k = it->c.k;
         r->n = it->c.n;
@@ -832,14 +1054,8 @@ ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
         r->idx[j] = it->c.idx[j];
         model_param_name(m, r->idx[j], r->names[j], MODEL_NAME_MAX);
     }
-    if (st == SS_OK) {
-        rep_spec rs = {.nrep = sp->chains,
-                       .ncols = row_len(r->k, sp->samples, r->n),
-                       .threads = sp->threads, .worker_alloc = worker_alloc,
-                       .worker_free = worker_free, .run = run_chain,
-                       .ctx = &it->c, .tick_ms = 10};
-        st = rep_start(&rs, &it->job);
-    }
+    if (st == SS_OK)
+        st = start_job(it);
     if (st != SS_OK) {
         post_iter_free(it);
         return st;
@@ -851,14 +1067,14 @@ ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
 ss_status post_iter_iterate(post_iter *it)
 {
     ss_status st = rep_iterate(it->job);
-    while (it->ndone < it->c.sp.chains && rep_row_done(it->job, it->ndone))
+    while (it->ndone < it->nrep && rep_row_done(it->job, it->ndone))
         it->ndone++;
     return st;
 }
 
 int post_iter_test(const post_iter *it)
 {
-    return it->ndone >= it->c.sp.chains || rep_test(it->job);
+    return it->ndone >= it->nrep || rep_test(it->job);
 }
 
 ss_status post_iter_take(post_iter *it, int interrupted, post_result **out)
@@ -895,9 +1111,7 @@ static ss_status it_iterate(void *s) { return post_iter_iterate(s); }
 static int it_test(const void *s) { return post_iter_test(s); }
 static void it_progress(const void *s, size_t *done, size_t *total)
 {
-    const post_iter *it = s;
-    *done = it->ndone;
-    *total = it->c.sp.chains;
+    post_iter_counts(s, done, total);
 }
 static void it_stop(void *s)
 {

@@ -18,8 +18,16 @@
  * observation online, in B = POST_BATCHES batches of each chain: the
  * log-sum-exp of log p(x_i|w) and the mean and sum of squared deviations
  * of log p(x_i|w) (Welford's update; a state repeated k times by rejected
- * proposals enters once with weight k). Memory: n × chains × B × 4
- * doubles besides the draws. */
+ * proposals enters once with weight k), and for importance-sampling
+ * leave-one-out the log-sum-exp of -log p(x_i|w) (relative to its largest
+ * single term, which also gives the largest importance weight's share).
+ * Memory: n × chains × B × 6 doubles besides the draws.
+ *
+ * Several temperatures at once (post_rungs_alloc: the β ladder of
+ * bayes/ladder.h): rung j's chain c is replicate j C + c on one replicate
+ * job, with the stream (seed, SS_STREAM_POSTERIOR, (j + 1) 2^32 + c), so
+ * it never meets a `posterior` chain's stream (substream c < 2^32); β = 0
+ * (the prior) is allowed there, and no per-observation sums are kept. */
 #ifndef SS_BAYES_POSTERIOR_H
 #define SS_BAYES_POSTERIOR_H
 
@@ -42,6 +50,8 @@
 #define POST_MAX_BYTES ((size_t)1 << 30) /* draws and WAIC sums together */
 #define POST_RHAT_WARN 1.01
 #define POST_ESS_WARN 100
+#define POST_LOO_WMAX_WARN 0.1   /* one draw's share of an observation's
+                                    importance weights */
 
 typedef enum { POST_RWM = 0, POST_MALA = 1 } post_sampler;
 
@@ -76,6 +86,12 @@ typedef struct {
     double *mean, *sd, *rhat, *ess;
     /* WAIC (Watanabe's per-sample scale) = T + V / n */
     double T, V, waic, waic_se, pwaic_se;
+    /* importance-sampling leave-one-out (plain IS, no Pareto smoothing):
+     * elpd_loo = Σ_i -log E_w[1 / p(x_i|w)], its batch-means error, and
+     * the largest share of one draw in an observation's importance weights
+     * (at observation loo_worst, 0-based) */
+    double elpd_loo, elpd_loo_se, loo_wmax;
+    size_t loo_worst;
     /* E_w[n L_n(w)] = mean over draws of -l_n(w), and its error */
     double enl, enl_se;
     double beta_wbic;     /* 1 / log n */
@@ -108,6 +124,26 @@ void post_iter_free(post_iter *it);
 extern const ss_iter_type post_iter_type;
 
 void post_result_free(post_result *r);
+
+/* One temperature of a multi-temperature run (post_rungs_alloc). */
+typedef struct {
+    double beta;
+    double enl, enl_se;   /* E^beta[n L_n] and its batch-means error */
+    double accept_min;    /* smallest acceptance rate over the chains */
+    double rhat;          /* largest split R-hat over the parameters and -l_n */
+    double ess;           /* the effective sample size of -l_n */
+    double scale;         /* chain 1's adapted step scale */
+} post_rung;
+
+/* nb temperatures betas[] (each in [0, 1]) with sp's chains, samples,
+ * burn-in, sampler and seed (sp->beta is not used); the result of take is
+ * nb rungs. Interrupted runs fail (a ladder needs every rung). */
+ss_status post_rungs_alloc(const model *m, const gsl_matrix *data,
+                           const post_spec *sp, const double *betas,
+                           size_t nb, post_iter **out);
+ss_status post_rungs_take(post_iter *it, post_rung *out);
+/* Chains finished and in all (for progress). */
+void post_iter_counts(const post_iter *it, size_t *done, size_t *total);
 
 /* Diagnostics of one scalar over C chains of N draws (x[c * stride * N +
  * t * stride], i.e. draws of chain c at x + c * N * stride): split R-hat

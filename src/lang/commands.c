@@ -7,6 +7,7 @@
 #include "infer/fit.h"
 #include "infer/select.h"
 #include "infer/llr.h"
+#include "bayes/ladder.h"
 #include "bayes/posterior.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
@@ -357,6 +358,36 @@ static const cmd_opt posterior_opts[] = {
      .help = "worker threads (the numbers do not depend on it)"},
     {.key = NULL}};
 
+static const cmd_opt freeenergy_opts[] = {
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the data set of the likelihood"},
+    {.key = "betas", .kind = OPT_COUNT, .meta = "K", .lo = FE_BETAS_MIN,
+     .hi = FE_BETAS_MAX, .def = STR(FE_BETAS_DEFAULT),
+     .help = "ladder intervals, even: temperatures beta_j = (j/K)^5, "
+             "j = 0..K"},
+    {.key = "samples", .kind = OPT_COUNT, .meta = "N",
+     .lo = 1, .hi = POST_SAMPLES_MAX, .def = STR(POST_SAMPLES_DEFAULT),
+     .help = "draws kept per chain and temperature (at least "
+             STR(POST_SAMPLES_MIN) ")"},
+    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
+     .hi = POST_CHAINS_MAX, .def = STR(POST_CHAINS_DEFAULT),
+     .help = "chains per temperature, each with its own random stream"},
+    {.key = "sampler", .kind = OPT_WORD, .choice = post_sampler_name,
+     .def = "rwm", .flags = OPT_MSG_TAKES,
+     .help = "rwm: adaptive random-walk Metropolis; mala: Langevin "
+             "proposals from the analytic scores"},
+    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
+     .hi = POST_BURNIN_MAX, .def = STR(POST_BURNIN_DEFAULT),
+     .help = "steps per chain adapting the proposal, not kept"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the chains (each temperature and chain its own "
+             "stream)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = NULL}};
+
 static const cmd_opt load_opts[] = {
     {.key = "cols", .kind = OPT_COLUMNS, .meta = "[COL,...]",
      .def = "every column, in file order",
@@ -519,6 +550,30 @@ static const cmd_def table[] = {
      "    posterior g data=d wbic=yes sampler=mala as w",
      cmd_posterior, COMPL_MODEL, posterior_opts, &obj_posterior,
      CMD_AS_REQUIRED, "POST"},
+    {"freeenergy", "freeenergy NAME",
+     "the free energy F_n over a beta ladder, WBIC, lambda-hat two ways",
+     "Samples the tempered posteriors prior(w) x likelihood(w)^beta at "
+     "beta_j = (j/K)^5, j = 0..K (betas=K, even; dense near 0, beta = 0 "
+     "being the prior), and at 1/log n and 2/log n, each with C chains "
+     "(their own streams: the numbers do not depend on the threads), "
+     "adapted as `posterior` does. F_n = -log of the marginal likelihood "
+     "is the integral of E^beta[n L_n] over beta in [0, 1] (thermodynamic "
+     "integration), by Simpson's rule in beta^(1/5) with a quadrature "
+     "error estimate (against the trapezoid rule) and the Monte-Carlo "
+     "error propagated. WBIC is E^beta[n L_n] at beta = 1/log n. The "
+     "learning coefficient lambda-hat comes from the two temperatures 1/log "
+     "n and 2/log n, (E1 - E2) / (1/beta1 - 1/beta2), and from the "
+     "weighted least-squares slope of E^beta[n L_n] against 1/beta over "
+     "the temperatures in [1/(2 log n), 2/log n]; k/2 is printed beside "
+     "them. `show` prints the table of temperatures (E^beta[n L_n] with "
+     "its batch-means error, the smallest acceptance, the largest R-hat, "
+     "the ESS of n L_n, F's quadrature weight); `export` writes it; `plot` "
+     "draws E^beta[n L_n] against beta with the slope's fit. Every free "
+     "parameter needs a proper prior (`prior`). Ctrl-C stores nothing: "
+     "the integral needs every temperature.\n\n"
+     "    freeenergy g data=d samples=4000 seed=3 as fe",
+     cmd_freeenergy, COMPL_MODEL, freeenergy_opts, &obj_freeenergy,
+     CMD_AS_REQUIRED, "FE"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

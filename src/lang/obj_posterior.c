@@ -1,5 +1,6 @@
 /* The posterior's class (bayes/posterior.h): `show` prints the run, the
- * diagnostics per parameter and chain, WAIC and E_w[n L_n] (WBIC when
+ * diagnostics per parameter and chain, WAIC, importance-sampling LOO and
+ * E_w[n L_n] (WBIC when
  * beta = 1/log n) with their Monte-Carlo errors on labelled lines;
  * `export` one row per draw (chain, draw, parameters, log-likelihood);
  * `plot` the trace of a parameter (col=NAME, default the first), one line
@@ -54,6 +55,9 @@ static void print_csv(session *s, const post_result *r)
     field(t, "p_waic", r->V);
     field(t, "p_waic_se", r->pwaic_se);
     field(t, "T_n", r->T);
+    field(t, "elpd_loo", r->elpd_loo);
+    field(t, "elpd_loo_se", r->elpd_loo_se);
+    field(t, "loo_weight_max", r->loo_wmax);
     field(t, "E_nL", r->enl);
     field(t, "E_nL_se", r->enl_se);
     field(t, "is_wbic", r->is_wbic);
@@ -119,9 +123,20 @@ static void show_post(session *s, const char *name, const void *p)
                        2 * (double)r->n * r->waic_se);
         session_printf(s, "  p_WAIC (V_n): %.6g (MC se %.2g); T_n %.8g\n",
                        r->V, r->pwaic_se, r->T);
+        session_printf(s, "  LOO (importance sampling, plain, no Pareto "
+                          "smoothing): elpd_loo %.8g (MC se %.2g); per "
+                          "sample -elpd_loo/n %.8g%s\n",
+                       r->elpd_loo, r->elpd_loo_se,
+                       -r->elpd_loo / (double)r->n,
+                       fabs(r->sp.beta - 1) <= 1e-12 ? ""
+                                                     : " (LOO assumes beta "
+                                                       "= 1)");
+        session_printf(s, "  LOO's largest importance weight: %.3g of "
+                          "observation %zu's weights in one draw\n",
+                       r->loo_wmax, r->loo_worst + 1);
     } else {
-        session_printf(s, "  WAIC: not computed for a series (its terms are "
-                          "not independent observations)\n");
+        session_printf(s, "  WAIC and LOO: not computed for a series (its "
+                          "terms are not independent observations)\n");
     }
     if (r->is_wbic)
         session_printf(s, "  WBIC (E_w[n L_n] at beta = 1/log n): %.8g (MC "
