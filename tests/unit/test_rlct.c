@@ -213,12 +213,14 @@ static void test_routes(void **state)
             assert_int_equal(rlct_k(m, t0, w, &Kc, &route), SS_OK);
             assert_int_equal(route, RLCT_ROUTE_CHI2);
             assert_int_equal(m->type->kl_from(m, w, t0, &Kq), SS_OK);
+            if (Kc < 1e-11) /* below kl_from's absolute accuracy */
+                break;
             double dev = fabs(Kq / Kc - 1);
-            assert_true(dev < 0.1);
-            assert_true(dev <= prev * 1.0001 + 1e-6);
+            assert_true(dev < 0.3);
+            assert_true(dev < prev);
             prev = dev;
         }
-        assert_true(prev < 2e-3);
+        assert_true(prev < 1e-2); /* K / (chi^2/2) -> 1 (like v or e^2) */
     }
     model *a = mk(model_arma, "p=1 q=1 ar1=0.2 ma1=0.1", NULL);
     model *wn = mk(model_arma, "p=1 q=1 ar1=0.4 ma1=-0.4", NULL);
