@@ -164,7 +164,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"load", "load DIR/d.csv as L"},
              {"loglik", "loglik g data=d"},
              {"portrait", "portrait g"},
-             {"posterior", "posterior g"}};
+             {"posterior", "posterior g"},
+             {"rlct", "rlct g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
