@@ -1,0 +1,87 @@
+/* `rlct MODEL truth=T method=volume ...`: the learning coefficient by
+ * volume scaling (bayes/rlct.h), stored as an rlct estimate (obj_rlct).
+ * The command only reads its options. */
+#include "lang/args.h"
+#include "lang/commands.h"
+
+#include "bayes/rlct.h"
+#include "core/rng.h"
+#include "model/model.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+ss_status cmd_rlct(session *s, const ss_stmt *st)
+{
+    ss_status rc = args_check_opts(st, 1, 1);
+    const char *name;
+    model *m = NULL, *t = NULL;
+    if (rc == SS_OK)
+        rc = args_model(s, st, &name, &m);
+    if (rc == SS_OK && !st->as_name)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                         "rlct needs `as NAME` to store the estimate");
+    if (rc == SS_OK)
+        rc = session_check_name(s, st->as_name, &obj_rlct, st->verb_col);
+    if (rc == SS_OK)
+        rc = args_require(st, "truth");
+    if (rc == SS_OK) {
+        const ss_stmt_arg *a = args_key(st, "truth");
+        rc = session_get(s, a->v.str, &obj_model, a->v.col, (void **)&t);
+    }
+    uint64_t draws = RLCT_DRAWS_DEFAULT, seed = 0, threads = 0;
+    double qmax = RLCT_QMAX_DEFAULT, qmin = RLCT_QMIN_DEFAULT;
+    const char *method = "volume";
+    if (rc == SS_OK)
+        rc = args_word(st, "method", &method);
+    if (rc == SS_OK)
+        rc = args_count(st, "draws", &draws);
+    if (rc == SS_OK)
+        rc = args_count(st, "seed", &seed);
+    if (rc == SS_OK)
+        rc = args_count(st, "threads", &threads);
+    if (rc == SS_OK)
+        rc = args_real(st, "qmax", &qmax);
+    if (rc == SS_OK)
+        rc = args_real(st, "qmin", &qmin);
+    if (rc != SS_OK)
+        return rc;
+    rlct_spec sp = {.draws = (size_t)draws, .threads = (unsigned)threads,
+                    .qmax = qmax, .qmin = qmin};
+    gsl_rng *saved = gsl_rng_clone(s->rng);
+    if (!saved)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    rlct_iter *it = NULL;
+    rlct_result *r = NULL;
+    rc = rlct_iter_alloc(m, t, &sp, &it);
+    if (rc == SS_OK) {
+        session_job job = {{&rlct_iter_type, it}, "rlct", NULL, NULL,
+                           st->as_name};
+        int stopped;
+        rc = session_drive_keeping(s, &job, &stopped);
+        if (rc == SS_OK)
+            rc = rlct_iter_take(it, stopped, &r);
+    }
+    rlct_iter_free(it);
+    if (rc != SS_OK) {
+        gsl_rng_memcpy(s->rng, saved);
+        gsl_rng_free(saved);
+        if (ss_last_error()->col == 0) {
+            const ss_stmt_arg *a = args_key(st, "truth");
+            ss_error_set_col(strstr(ss_last_error()->msg, "prior") || !a
+                                 ? args_pos(st, 0)->v.col
+                                 : a->v.col);
+        }
+        return rc;
+    }
+    gsl_rng_free(saved);
+    snprintf(r->model, sizeof r->model, "%s", name);
+    snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
+    obj_rlct.print(s, st->as_name, r);
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    return session_put(s, st->as_name, &obj_rlct, r, origin);
+}
