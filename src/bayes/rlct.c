@@ -659,9 +659,8 @@ ss_status rlct_iter_alloc(const model *m, const model *t,
     *out = NULL;
     if (t->type->data_kind != m->type->data_kind)
         return SS_FAIL(SS_ERR_USAGE,
-                       "rlct: the truth is a %s model (%s) and the model "
-                       "a %s model (%s): K compares models of the same "
-                       "data kind",
+                       "rlct: the truth (%s) models %s and the model "
+                       "(%s) %s: K compares models of the same data kind",
                        t->type->name,
                        model_data_kind_name(t->type->data_kind),
                        m->type->name,
