@@ -184,8 +184,10 @@ static ss_status draw(session *s, const render_request *req, const void *p,
         fy[2 * j] = Vb * pow(ta / tb, sl[j]);
         fx[2 * j + 1] = tb;
         fy[2 * j + 1] = Vb;
+        /* a dash pattern each (dotted, dashed, dash-dot), so the three
+         * slopes stay apart without colour */
         ser[ns++] = (plot_series){fx + 2 * j, fy + 2 * j, 2, lab[j],
-                                  j == 0 ? -1 : (int)j, 0, 1};
+                                  (int)j + 1, 0, 0};
     }
     char title[256];
     snprintf(title, sizeof title, "%s: V(t) = prior mass of K < t (log-log)",
