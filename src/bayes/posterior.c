@@ -853,14 +853,8 @@ void post_iter_free(post_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     post_result_free(it->res);
     free(it->c.idx);
     free(it->betas);

@@ -639,14 +639,8 @@ void rlct_iter_free(rlct_iter *it)
 {
     if (!it)
         return;
-    if (it->job && !it->finished) {
-        rep_stop(it->job);
-        double *rows = NULL;
-        unsigned char *done = NULL;
-        rep_finish(it->job, &rows, &done, NULL);
-        free(rows);
-        free(done);
-    }
+    if (it->job && !it->finished)
+        rep_abandon(it->job);
     rlct_result_free(it->res);
     kfun_free(&it->c.f);
     free(it->c.idx);

@@ -2,6 +2,7 @@
 
 #include "lang/commands.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -809,4 +810,21 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
         sb_printf(&b, "%srequired", b.len ? "; " : "");
     if (o->def)
         sb_printf(&b, "%sdefault %s", b.len ? "; " : "", o->def);
+}
+
+int args_col_in_msg(const ss_stmt *st, const char *msg)
+{
+    for (size_t i = 0; i < st->nargs; i++) {
+        const ss_stmt_arg *a = &st->args[i];
+        char k[80];
+        if (!a->key || snprintf(k, sizeof k, "%s=", a->key) >= (int)sizeof k)
+            continue;
+        const char *p = strstr(msg, k);
+        /* "n=" is not "burnin=": the key must start a word */
+        while (p && p > msg && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+            p = strstr(p + 1, k);
+        if (p)
+            return a->v.col;
+    }
+    return 0;
 }

@@ -137,5 +137,9 @@ ss_status args_object(session *s, const ss_stmt *st, const char **name,
 
 /* The statement as text (numbers with 12 digits), for `list`. */
 void args_origin(const ss_stmt *st, char *buf, size_t n);
+/* The value column of the first keyword argument of st whose "KEY=" the
+ * message msg mentions (keys in statement order), or 0: where an error
+ * about an option belongs. */
+int args_col_in_msg(const ss_stmt *st, const char *msg);
 
 #endif

@@ -17,16 +17,9 @@
 static int error_col(const ss_stmt *st)
 {
     const char *msg = ss_last_error()->msg;
-    static const char *const keys[] = {"betas=", "samples=", "chains=",
-                                       "burnin="};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (strstr(msg, keys[i])) {
-            char k[16];
-            snprintf(k, sizeof k, "%.*s", (int)strlen(keys[i]) - 1, keys[i]);
-            const ss_stmt_arg *a = args_key(st, k);
-            if (a)
-                return a->v.col;
-        }
+    int c = args_col_in_msg(st, msg);
+    if (c)
+        return c;
     if (strstr(msg, "data") || strstr(msg, "observations"))
         return args_key(st, "data")->v.col;
     return args_pos(st, 0) ? args_pos(st, 0)->v.col : st->verb_col;

@@ -30,15 +30,9 @@ static ss_status get_model(session *s, const ss_stmt *st, const char *key,
 static int error_col(const ss_stmt *st)
 {
     const char *msg = ss_last_error()->msg;
-    static const char *const keys[] = {"n=", "reps=", "starts=", "sims="};
-    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-        if (strstr(msg, keys[i])) {
-            char k[16];
-            snprintf(k, sizeof k, "%.*s", (int)strlen(keys[i]) - 1, keys[i]);
-            const ss_stmt_arg *a = args_key(st, k);
-            if (a)
-                return a->v.col;
-        }
+    int c = args_col_in_msg(st, msg);
+    if (c)
+        return c;
     if (strstr(msg, "nested") || strstr(msg, "null and alt") ||
         strstr(msg, "alt model") ||
         strstr(msg, "alt must"))
