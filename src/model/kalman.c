@@ -165,6 +165,36 @@ ss_status kalman_stationary(const kalman_ss *f, double *P0, double *dP0,
  * changes ell and the scores by about the rounding noise already there. */
 #define STEADY_TOL (16.0 * DBL_EPSILON)
 
+/* The derivative of the state mean and covariance with respect to
+ * parameter k carried through one filter step (update, then predict):
+ * dak and dPk in place, from the innovation v (derivative dv), its
+ * variance's inverse iF (derivative dF of the variance), the gain
+ * numerator g = P[:, 0], the filtered mean af and covariance Pf. The
+ * per-term filter and the sums-only filter share it. */
+static inline void deriv_update(const kalman_ss *f, size_t k, size_t p,
+                                double v, double dv, double dF, double iF,
+                                const double *g, const double *af,
+                                const double *Pf, double *dak, double *dPk)
+{
+    size_t r = f->r;
+    double dg[KALMAN_RMAX], daf[KALMAN_RMAX], dPf[KALMAN_RR];
+    for (size_t i = 0; i < r; i++) {
+        dg[i] = dPk[i * r];
+        daf[i] = dak[i] + (dg[i] * v + g[i] * dv) * iF -
+                 g[i] * v * dF * iF * iF;
+    }
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j < r; j++)
+            dPf[i * r + j] = dPk[i * r + j] -
+                             (dg[i] * g[j] + g[i] * dg[j]) * iF +
+                             g[i] * g[j] * dF * iF * iF;
+    kalman_Tvec(f, daf, dak);
+    if (k < p)
+        dak[k] += af[0];
+    kalman_Tsym(f, dPf, dPk);
+    kalman_dterm(f, k, Pf, dPk);
+}
+
 /* max |P - R R^T| and max_k |dP_k - (dR_k R^T + R dR_k^T)|, relative to
  * 1 + max R_i^2, within STEADY_TOL. */
 int kalman_is_steady(const kalman_ss *f, const double *Pm, const double *dP,
@@ -198,8 +228,8 @@ ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
 {
     size_t p = f->p, r = f->r, nd = scores ? f->P : 0, n = data->size1;
     double Pm[KALMAN_RR], Pf[KALMAN_RR], a[KALMAN_RMAX] = {0}, af[KALMAN_RMAX];
-    double g[KALMAN_RMAX], dg[KALMAN_RMAX], daf[KALMAN_RMAX];
-    double dP[KALMAN_PMAX * KALMAN_RR], dPf[KALMAN_RR];
+    double g[KALMAN_RMAX], daf[KALMAN_RMAX];
+    double dP[KALMAN_PMAX * KALMAN_RR];
     double da[KALMAN_PMAX][KALMAN_RMAX];
     memset(da, 0, sizeof da);
     ss_status st = kalman_stationary(f, Pm, dP, nd);
@@ -228,21 +258,7 @@ ss_status kalman_loglik(const kalman_ss *f, double s2, const gsl_matrix *data,
             gsl_matrix_set(scores, t, k, sc);
             if (t + 1 == n)
                 continue;
-            for (size_t i = 0; i < r; i++) {
-                dg[i] = dPk[i * r];
-                daf[i] = dak[i] + (dg[i] * v + g[i] * dv) * iF -
-                         g[i] * v * dF * iF * iF;
-            }
-            for (size_t i = 0; i < r; i++)
-                for (size_t j = 0; j < r; j++)
-                    dPf[i * r + j] = dPk[i * r + j] -
-                                     (dg[i] * g[j] + g[i] * dg[j]) * iF +
-                                     g[i] * g[j] * dF * iF * iF;
-            kalman_Tvec(f, daf, dak);
-            if (k < p)
-                dak[k] += af[0];
-            kalman_Tsym(f, dPf, dPk);
-            kalman_dterm(f, k, Pf, dPk);
+            deriv_update(f, k, p, v, dv, dF, iF, g, af, Pf, dak, dPk);
         }
         kalman_Tvec(f, af, a);
         kalman_Tsym(f, Pf, Pm);
@@ -287,8 +303,8 @@ ss_status kalman_sum(const kalman_ss *f, const gsl_matrix *data, size_t nd,
     size_t p = f->p, r = f->r, n = data->size1, tda = data->tda;
     const double *xs = data->data;
     double Pm[KALMAN_RR], Pf[KALMAN_RR], a[KALMAN_RMAX] = {0}, af[KALMAN_RMAX];
-    double g[KALMAN_RMAX], dg[KALMAN_RMAX], daf[KALMAN_RMAX];
-    double dP[KALMAN_PMAX * KALMAN_RR], dPf[KALMAN_RR];
+    double g[KALMAN_RMAX];
+    double dP[KALMAN_PMAX * KALMAN_RR];
     double da[KALMAN_PMAX][KALMAN_RMAX];
     double S = 0, L = 0, dS[KALMAN_PMAX] = {0}, dL[KALMAN_PMAX] = {0};
     if (nd > f->P)
@@ -318,21 +334,7 @@ ss_status kalman_sum(const kalman_ss *f, const gsl_matrix *data, size_t nd,
             dL[k] += dF * iF;
             if (t + 1 == n)
                 continue;
-            for (size_t i = 0; i < r; i++) {
-                dg[i] = dPk[i * r];
-                daf[i] = dak[i] + (dg[i] * v + g[i] * dv) * iF -
-                         g[i] * v * dF * iF * iF;
-            }
-            for (size_t i = 0; i < r; i++)
-                for (size_t j = 0; j < r; j++)
-                    dPf[i * r + j] = dPk[i * r + j] -
-                                     (dg[i] * g[j] + g[i] * dg[j]) * iF +
-                                     g[i] * g[j] * dF * iF * iF;
-            kalman_Tvec(f, daf, dak);
-            if (k < p)
-                dak[k] += af[0];
-            kalman_Tsym(f, dPf, dPk);
-            kalman_dterm(f, k, Pf, dPk);
+            deriv_update(f, k, p, v, dv, dF, iF, g, af, Pf, dak, dPk);
         }
         kalman_Tvec(f, af, a);
         kalman_Tsym(f, Pf, Pm);
