@@ -13,43 +13,65 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The column of the option an error is about, from its message. */
-static int error_col(const ss_stmt *st)
+int mcmc_error_col(const ss_stmt *st)
 {
     const char *msg = ss_last_error()->msg;
     int c = args_col_in_msg(st, msg);
     if (c)
         return c;
-    if (strstr(msg, "data"))
+    if (strstr(msg, "data") || strstr(msg, "observations"))
         return args_key(st, "data")->v.col;
     return args_pos(st, 0) ? args_pos(st, 0)->v.col : st->verb_col;
 }
 
-ss_status cmd_posterior(session *s, const ss_stmt *st)
+ss_status mcmc_args_read(session *s, const ss_stmt *st, const obj_type *stores,
+                         const char *stored, mcmc_args *o)
 {
+    memset(o, 0, sizeof *o);
     ss_status rc = args_check_opts(st, 1, 1);
-    const char *name;
-    model *m = NULL;
-    dataset *d = NULL;
     if (rc == SS_OK)
-        rc = args_model(s, st, &name, &m);
+        rc = args_model(s, st, &o->name, &o->m);
     if (rc == SS_OK && !st->as_name)
         rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
-                         "posterior needs `as NAME` to store the draws");
+                         "%s needs `as NAME` to store the %s", st->verb,
+                         stored);
     if (rc == SS_OK)
-        rc = session_check_name(s, st->as_name, &obj_posterior, st->verb_col);
+        rc = session_check_name(s, st->as_name, stores, st->verb_col);
     if (rc == SS_OK)
         rc = args_require(st, "data");
     if (rc == SS_OK) {
         const ss_stmt_arg *a = args_key(st, "data");
-        rc = session_get(s, a->v.str, &obj_data, a->v.col, (void **)&d);
+        rc = session_get(s, a->v.str, &obj_data, a->v.col, (void **)&o->d);
     }
-    double beta = 1;
-    uint64_t samples = 0, chains = 0, burnin = 0, seed = 0, threads = 0;
     const char *smp = "rwm";
-    int wbic = 0;
     if (rc == SS_OK)
-        rc = args_real(st, "beta", &beta);
+        rc = args_count(st, "samples", &o->samples);
+    if (rc == SS_OK)
+        rc = args_count(st, "chains", &o->chains);
+    if (rc == SS_OK)
+        rc = args_count(st, "burnin", &o->burnin);
+    if (rc == SS_OK)
+        rc = args_count(st, "seed", &o->seed);
+    if (rc == SS_OK)
+        rc = args_count(st, "threads", &o->threads);
+    if (rc == SS_OK)
+        rc = args_word(st, "sampler", &smp);
+    o->mala = strcmp(smp, "mala") == 0;
+    return rc;
+}
+
+ss_status cmd_posterior(session *s, const ss_stmt *st)
+{
+    mcmc_args ma;
+    ss_status rc = mcmc_args_read(s, st, &obj_posterior, "draws", &ma);
+    if (rc != SS_OK)
+        return rc;
+    const char *name = ma.name;
+    model *m = ma.m;
+    dataset *d = ma.d;
+    double beta = 1;
+    int wbic = 0;
+    rc = args_real(st, "beta", &beta);
     if (rc == SS_OK)
         rc = args_bool(st, "wbic", &wbic);
     wbic = wbic == 1; /* -1: absent */
@@ -57,18 +79,6 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
         rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "wbic")->v.col,
                          "posterior: wbic=yes sets beta = 1/log n; give "
                          "beta= or wbic=, not both");
-    if (rc == SS_OK)
-        rc = args_count(st, "samples", &samples);
-    if (rc == SS_OK)
-        rc = args_count(st, "chains", &chains);
-    if (rc == SS_OK)
-        rc = args_count(st, "burnin", &burnin);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
-    if (rc == SS_OK)
-        rc = args_count(st, "threads", &threads);
-    if (rc == SS_OK)
-        rc = args_word(st, "sampler", &smp);
     if (rc != SS_OK)
         return rc;
     if (wbic) {
@@ -79,17 +89,16 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
                                "observations (beta = 1/log n)");
         beta = 1 / log((double)n);
     }
-    post_spec sp = {.beta = beta, .samples = (size_t)samples,
-                    .chains = (size_t)chains, .burnin = (size_t)burnin,
-                    .sampler = strcmp(smp, "mala") == 0 ? POST_MALA
-                                                        : POST_RWM,
-                    .threads = (unsigned)threads};
+    post_spec sp = {.beta = beta, .samples = (size_t)ma.samples,
+                    .chains = (size_t)ma.chains, .burnin = (size_t)ma.burnin,
+                    .sampler = ma.mala ? POST_MALA : POST_RWM,
+                    .threads = (unsigned)ma.threads};
     /* without seed= the session generator gives one; a command that
      * fails leaves the generator as it was */
     gsl_rng *saved = gsl_rng_clone(s->rng);
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    sp.seed = args_key(st, "seed") ? ma.seed : ss_rng_u64(s->rng);
     post_iter *it = NULL;
     post_result *r = NULL;
     rc = post_iter_alloc(m, d->X, &sp, &it);
@@ -106,7 +115,7 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
         gsl_rng_memcpy(s->rng, saved);
         gsl_rng_free(saved);
         if (ss_last_error()->col == 0)
-            ss_error_set_col(error_col(st));
+            ss_error_set_col(mcmc_error_col(st));
         return rc;
     }
     gsl_rng_free(saved);

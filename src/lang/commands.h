@@ -73,6 +73,20 @@ void cmd_write_markdown(const ss_sink *out);
 /* Handlers, grouped by file. */
 ss_status cmd_model(session *s, const ss_stmt *st);
 ss_status cmd_merge(session *s, const ss_stmt *st);
+/* What `posterior` and `freeenergy` read alike (cmd_posterior.c): the
+ * model, `as NAME` (checked against stores), data=, samples=, chains=,
+ * burnin=, seed=, threads= and sampler=; and the column an error of
+ * theirs belongs to. */
+typedef struct {
+    const char *name;
+    struct model *m;
+    dataset *d;
+    uint64_t samples, chains, burnin, seed, threads;
+    int mala;
+} mcmc_args;
+ss_status mcmc_args_read(session *s, const ss_stmt *st, const obj_type *stores,
+                         const char *stored, mcmc_args *out);
+int mcmc_error_col(const ss_stmt *st);
 /* What `merge` stores: the result type of the experiment it replays, so
  * its `as NAME` is checked then, against that type (cmd_merge.c). */
 extern const obj_type obj_merged;
