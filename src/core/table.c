@@ -311,3 +311,10 @@ int tbl_print_numeric(const ss_sink *out, const char *const *head,
     tbl_stream_free(t);
     return stopped;
 }
+
+void tbl_field(tbl *t, const char *name, double v)
+{
+    tbl_row(t);
+    tbl_str(t, 0, name);
+    tbl_num(t, 1, v);
+}

@@ -19,6 +19,8 @@ void tbl_row(tbl *t);
 void tbl_str(tbl *t, size_t col, const char *s);
 void tbl_num(tbl *t, size_t col, double v);
 size_t tbl_rows(const tbl *t);
+/* A row of a two-column name/value table: "field,value" exports. */
+void tbl_field(tbl *t, const char *name, double v);
 /* Write the table; in text mode each line is prefixed by indent spaces. */
 void tbl_print(const tbl *t, const ss_sink *out, int csv, int indent);
 

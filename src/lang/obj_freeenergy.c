@@ -16,13 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void field(tbl *t, const char *k, double v)
-{
-    tbl_row(t);
-    tbl_str(t, 0, k);
-    tbl_num(t, 1, v);
-}
-
 static void print_csv(session *s, const fe_result *r)
 {
     tbl *t = tbl_alloc(2);
@@ -30,24 +23,24 @@ static void print_csv(session *s, const fe_result *r)
         return;
     tbl_header(t, 0, "field");
     tbl_header(t, 1, "value");
-    field(t, "n", (double)r->n);
-    field(t, "betas", (double)r->sp.K);
-    field(t, "chains", (double)r->sp.chains);
-    field(t, "samples", (double)r->sp.samples);
-    field(t, "burnin", (double)r->sp.burnin);
-    field(t, "seed", (double)r->sp.seed);
-    field(t, "F_n", r->F);
-    field(t, "F_n_se", r->F_se);
-    field(t, "F_n_quadrature_error", r->F_quad);
-    field(t, "beta_wbic", r->beta_w);
-    field(t, "wbic", r->wbic);
-    field(t, "wbic_se", r->wbic_se);
-    field(t, "lambda_two_temperatures", r->lam2);
-    field(t, "lambda_two_temperatures_se", r->lam2_se);
-    field(t, "lambda_slope", r->lams);
-    field(t, "lambda_slope_se", r->lams_se);
-    field(t, "lambda_slope_points", (double)r->lams_np);
-    field(t, "half_k", (double)r->k / 2);
+    tbl_field(t, "n", (double)r->n);
+    tbl_field(t, "betas", (double)r->sp.K);
+    tbl_field(t, "chains", (double)r->sp.chains);
+    tbl_field(t, "samples", (double)r->sp.samples);
+    tbl_field(t, "burnin", (double)r->sp.burnin);
+    tbl_field(t, "seed", (double)r->sp.seed);
+    tbl_field(t, "F_n", r->F);
+    tbl_field(t, "F_n_se", r->F_se);
+    tbl_field(t, "F_n_quadrature_error", r->F_quad);
+    tbl_field(t, "beta_wbic", r->beta_w);
+    tbl_field(t, "wbic", r->wbic);
+    tbl_field(t, "wbic_se", r->wbic_se);
+    tbl_field(t, "lambda_two_temperatures", r->lam2);
+    tbl_field(t, "lambda_two_temperatures_se", r->lam2_se);
+    tbl_field(t, "lambda_slope", r->lams);
+    tbl_field(t, "lambda_slope_se", r->lams_se);
+    tbl_field(t, "lambda_slope_points", (double)r->lams_np);
+    tbl_field(t, "half_k", (double)r->k / 2);
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }

@@ -34,13 +34,6 @@ static void list_nonconv(const llr_result *r, size_t col, char *buf, size_t n)
     }
 }
 
-static void field(tbl *t, const char *k, double v)
-{
-    tbl_row(t);
-    tbl_str(t, 0, k);
-    tbl_num(t, 1, v);
-}
-
 static void print_csv(session *s, const llr_result *r)
 {
     tbl *t = tbl_alloc(2);
@@ -48,33 +41,33 @@ static void print_csv(session *s, const llr_result *r)
         return;
     tbl_header(t, 0, "field");
     tbl_header(t, 1, "value");
-    field(t, "replicates", (double)r->ndone);
-    field(t, "first", (double)r->sp.first + 1);
-    field(t, "reps", (double)r->sp.reps);
-    field(t, "n", (double)r->sp.n);
-    field(t, "seed", (double)r->sp.seed);
-    field(t, "k", (double)r->k);
-    field(t, "mean", r->s.mean);
-    field(t, "se", r->s.se);
-    field(t, "sd", r->s.sd);
-    field(t, "q05", r->s.q05);
-    field(t, "q50", r->s.q50);
-    field(t, "q90", r->q90);
-    field(t, "q95", r->s.q95);
-    field(t, "q99", r->q99);
-    field(t, "chi2_crit95", r->crit);
-    field(t, "reject_chi2", r->reject);
-    field(t, "reject_chi2_se", r->reject_se);
-    field(t, "ks_chi2", r->ks_chi2);
-    field(t, "ks_chi2_p", r->ks_chi2_p);
-    field(t, "limit_mean", r->lim_mean);
-    field(t, "limit_q95", r->lim_q95);
-    field(t, "reject_limit", r->reject_limit);
-    field(t, "ks_limit", r->ks_limit);
-    field(t, "ks_limit_p", r->ks_limit_p);
-    field(t, "nonconverged_null", (double)r->nonconv0);
-    field(t, "nonconverged_alt", (double)r->nonconv1);
-    field(t, "failed", (double)r->failed);
+    tbl_field(t, "replicates", (double)r->ndone);
+    tbl_field(t, "first", (double)r->sp.first + 1);
+    tbl_field(t, "reps", (double)r->sp.reps);
+    tbl_field(t, "n", (double)r->sp.n);
+    tbl_field(t, "seed", (double)r->sp.seed);
+    tbl_field(t, "k", (double)r->k);
+    tbl_field(t, "mean", r->s.mean);
+    tbl_field(t, "se", r->s.se);
+    tbl_field(t, "sd", r->s.sd);
+    tbl_field(t, "q05", r->s.q05);
+    tbl_field(t, "q50", r->s.q50);
+    tbl_field(t, "q90", r->q90);
+    tbl_field(t, "q95", r->s.q95);
+    tbl_field(t, "q99", r->q99);
+    tbl_field(t, "chi2_crit95", r->crit);
+    tbl_field(t, "reject_chi2", r->reject);
+    tbl_field(t, "reject_chi2_se", r->reject_se);
+    tbl_field(t, "ks_chi2", r->ks_chi2);
+    tbl_field(t, "ks_chi2_p", r->ks_chi2_p);
+    tbl_field(t, "limit_mean", r->lim_mean);
+    tbl_field(t, "limit_q95", r->lim_q95);
+    tbl_field(t, "reject_limit", r->reject_limit);
+    tbl_field(t, "ks_limit", r->ks_limit);
+    tbl_field(t, "ks_limit_p", r->ks_limit_p);
+    tbl_field(t, "nonconverged_null", (double)r->nonconv0);
+    tbl_field(t, "nonconverged_alt", (double)r->nonconv1);
+    tbl_field(t, "failed", (double)r->failed);
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }

@@ -18,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void field(tbl *t, const char *k, double v)
-{
-    tbl_row(t);
-    tbl_str(t, 0, k);
-    tbl_num(t, 1, v);
-}
-
 static void print_csv(session *s, const post_result *r)
 {
     tbl *t = tbl_alloc(2);
@@ -32,35 +25,35 @@ static void print_csv(session *s, const post_result *r)
         return;
     tbl_header(t, 0, "field");
     tbl_header(t, 1, "value");
-    field(t, "n", (double)r->n);
-    field(t, "beta", r->sp.beta);
-    field(t, "chains", (double)r->nchains);
-    field(t, "samples", (double)r->sp.samples);
-    field(t, "burnin", (double)r->sp.burnin);
-    field(t, "seed", (double)r->sp.seed);
+    tbl_field(t, "n", (double)r->n);
+    tbl_field(t, "beta", r->sp.beta);
+    tbl_field(t, "chains", (double)r->nchains);
+    tbl_field(t, "samples", (double)r->sp.samples);
+    tbl_field(t, "burnin", (double)r->sp.burnin);
+    tbl_field(t, "seed", (double)r->sp.seed);
     for (size_t j = 0; j < r->k; j++) {
         char k[MODEL_NAME_MAX + 16];
         snprintf(k, sizeof k, "mean_%s", r->names[j]);
-        field(t, k, r->mean[j]);
+        tbl_field(t, k, r->mean[j]);
         snprintf(k, sizeof k, "sd_%s", r->names[j]);
-        field(t, k, r->sd[j]);
+        tbl_field(t, k, r->sd[j]);
         snprintf(k, sizeof k, "rhat_%s", r->names[j]);
-        field(t, k, r->rhat[j]);
+        tbl_field(t, k, r->rhat[j]);
         snprintf(k, sizeof k, "ess_%s", r->names[j]);
-        field(t, k, r->ess[j]);
+        tbl_field(t, k, r->ess[j]);
     }
-    field(t, "waic", r->waic);
-    field(t, "waic_se", r->waic_se);
-    field(t, "waic_deviance", 2 * (double)r->n * r->waic);
-    field(t, "p_waic", r->V);
-    field(t, "p_waic_se", r->pwaic_se);
-    field(t, "T_n", r->T);
-    field(t, "elpd_loo", r->elpd_loo);
-    field(t, "elpd_loo_se", r->elpd_loo_se);
-    field(t, "loo_weight_max", r->loo_wmax);
-    field(t, "E_nL", r->enl);
-    field(t, "E_nL_se", r->enl_se);
-    field(t, "is_wbic", r->is_wbic);
+    tbl_field(t, "waic", r->waic);
+    tbl_field(t, "waic_se", r->waic_se);
+    tbl_field(t, "waic_deviance", 2 * (double)r->n * r->waic);
+    tbl_field(t, "p_waic", r->V);
+    tbl_field(t, "p_waic_se", r->pwaic_se);
+    tbl_field(t, "T_n", r->T);
+    tbl_field(t, "elpd_loo", r->elpd_loo);
+    tbl_field(t, "elpd_loo_se", r->elpd_loo_se);
+    tbl_field(t, "loo_weight_max", r->loo_wmax);
+    tbl_field(t, "E_nL", r->enl);
+    tbl_field(t, "E_nL_se", r->enl_se);
+    tbl_field(t, "is_wbic", r->is_wbic);
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }

@@ -15,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void field(tbl *t, const char *k, double v)
-{
-    tbl_row(t);
-    tbl_str(t, 0, k);
-    tbl_num(t, 1, v);
-}
-
 static void show_rlct(session *s, const char *name, const void *p)
 {
     const rlct_result *r = p;
@@ -32,20 +25,20 @@ static void show_rlct(session *s, const char *name, const void *p)
             return;
         tbl_header(t, 0, "field");
         tbl_header(t, 1, "value");
-        field(t, "draws", (double)r->draws_done);
-        field(t, "seed", (double)r->sp.seed);
-        field(t, "k", (double)r->k);
-        field(t, "t_min", r->t[0]);
-        field(t, "t_max", r->t[r->npts - 1]);
-        field(t, "q_min", r->qmin);
-        field(t, "q_max", r->sp.qmax);
-        field(t, "lambda", r->lambda);
-        field(t, "lambda_se", r->se);
-        field(t, "lambda_corrected", r->corrected ? r->lambda_c : NAN);
-        field(t, "lambda_corrected_se", r->corrected ? r->se_c : NAN);
-        field(t, "lambda_known", r->known);
-        field(t, "m_known", r->m_known > 0 ? r->m_known : NAN);
-        field(t, "k_half", half);
+        tbl_field(t, "draws", (double)r->draws_done);
+        tbl_field(t, "seed", (double)r->sp.seed);
+        tbl_field(t, "k", (double)r->k);
+        tbl_field(t, "t_min", r->t[0]);
+        tbl_field(t, "t_max", r->t[r->npts - 1]);
+        tbl_field(t, "q_min", r->qmin);
+        tbl_field(t, "q_max", r->sp.qmax);
+        tbl_field(t, "lambda", r->lambda);
+        tbl_field(t, "lambda_se", r->se);
+        tbl_field(t, "lambda_corrected", r->corrected ? r->lambda_c : NAN);
+        tbl_field(t, "lambda_corrected_se", r->corrected ? r->se_c : NAN);
+        tbl_field(t, "lambda_known", r->known);
+        tbl_field(t, "m_known", r->m_known > 0 ? r->m_known : NAN);
+        tbl_field(t, "k_half", half);
         tbl_print(t, &s->out, 1, 0);
         tbl_free(t);
         return;
