@@ -283,6 +283,57 @@ static void test_bad(void **state)
     model_free(t);
 }
 
+/* mlp2 (d = 1) at the zero function: lambda = 2/3 (docs/theory.md 11).
+ * Each unit J erf(w x) = J w x + O(J w^3 x^3), so K ~ (sum J w)^2 +
+ * (sum J w^3)^2 + ...; m is not known, so only the raw slope is checked,
+ * with the 0.03 allowance of the finite-t bias (test_gmm34). */
+static void test_mlp2_zero(void **state)
+{
+    (void)state;
+    model *m = mk(model_mlp2, "w1=0.3 w2=0.2 J1=0.5 J2=-0.4", NULL);
+    model *t = mk(model_mlp2, "w1=0 w2=0 J1=0 J2=0", NULL);
+    static const char *const nm[] = {"w1", "w2", "J1", "J2"};
+    for (size_t i = 0; i < 4; i++)
+        set_prior(m, nm[i], "uniform", -1, 1);
+    rlct_result *r = run(m, t, 10000000, 1, 1e-2, 1e-5);
+    assert_true(fabs(r->known - 2.0 / 3.0) < 1e-15);
+    assert_int_equal(r->route, RLCT_ROUTE_FAMILY);
+    assert_true(fabs(r->lambda - 2.0 / 3.0) < fmax(4 * r->se, 0.03));
+    assert_true(r->lambda < 2.0 - 100 * r->se); /* k/2 = 2 rejected */
+    rlct_result_free(r);
+    model_free(m);
+    model_free(t);
+}
+
+/* mlp2 (d = 1) with a one-unit teacher erf(x): lambda = 5/4, from the
+ * overlap branch w1 = w2 = 1, J1 + J2 = 1, where in coordinates s = J1 +
+ * J2 - 1, p = J1 a + J2 b (a = w1 - 1, b = w2 - 1) and a, K ~ s^2 + p^2 +
+ * a^4 (codimension terms 1/2 + 1/2 + 1/4). The elimination branch (unit 2
+ * off: J2 w2 = 0) has lambda 3/2 with m = 2, and its t^(3/2) log(1/t)
+ * mass still competes at moderate t, so the slope approaches 5/4 from
+ * below as t falls (about 1.0 at t ~ 1e-3, 1.25 at t ~ 1e-5 with 1e8
+ * draws). The prior holds the overlap point in its interior (w2 up to 2);
+ * the fit stays at t below the 1e-3 quantile, and the allowance 0.05
+ * covers that approach. */
+static void test_mlp2_teacher(void **state)
+{
+    (void)state;
+    model *m = mk(model_mlp2, "w1=1 w2=0 J1=1 J2=0", NULL);
+    model *t = mk(model_mlp2, "w1=1 w2=0 J1=1 J2=0", NULL);
+    set_prior(m, "w1", "uniform", 0, 2);
+    set_prior(m, "w2", "uniform", -0.5, 2);
+    set_prior(m, "J1", "uniform", -0.5, 1.5);
+    set_prior(m, "J2", "uniform", -0.5, 1.5);
+    rlct_result *r = run(m, t, 20000000, 2, 1e-3, 5e-5);
+    assert_true(r->known == 1.25);
+    assert_true(fabs(r->lambda - 1.25) < fmax(4 * r->se, 0.05));
+    assert_true(r->lambda < 1.5 - 10 * r->se); /* not the elimination's */
+    assert_true(r->lambda < 2.0 - 50 * r->se); /* k/2 = 2 rejected */
+    rlct_result_free(r);
+    model_free(m);
+    model_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +341,8 @@ int main(void)
         cmocka_unit_test(test_hartigan),
         cmocka_unit_test(test_regular),
         cmocka_unit_test(test_arma),
+        cmocka_unit_test(test_mlp2_zero),
+        cmocka_unit_test(test_mlp2_teacher),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_bad),
     };
