@@ -358,8 +358,8 @@ static const cmd_opt rlct_opts[] = {
      .help = "llc: observations drawn from the truth (stream (S, llc, 0))"},
     {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
      .help = "llc: this data set instead of a draw"},
-    {.key = "beta", .kind = OPT_REAL, .meta = "B", .def = "1/log n",
-     .help = "llc: the likelihood's power (> 0)"},
+    {.key = "beta", .kind = OPT_REAL, .meta = "B",
+     .help = "llc: the likelihood's power (> 0; default 1/log n)"},
     {.key = "eps", .kind = OPT_REAL, .meta = "E", .def = STR(LLC_EPS_DEFAULT),
      .help = "llc: the SGLD step (> 0; the bias grows like eps n beta)"},
     {.key = "gamma", .kind = OPT_REAL, .meta = "G",
@@ -641,9 +641,18 @@ static const cmd_def table[] = {
      "truth's value. `show` prints the estimate beside the known value "
      "(docs/theory.md) and k/2; `export EST f.csv` the V(t) curve; `plot "
      "EST` log V against log t with the fitted and reference slopes.\n\n"
+     "method=llc estimates the local learning coefficient instead: on n "
+     "observations drawn from the truth (or data=), chains of SGLD from w* "
+     "(the model's point at the truth's values) sample exp(-n beta L_n(w) "
+     "- gamma/2 |w - w*|^2), beta = 1/log n, and lambda-hat = n beta "
+     "(E_w[L_n] - L_n(w*)) with a batch-means error; no prior is needed. "
+     "It is biased at finite n (about -(m-1)/log(n beta)) and by gamma; "
+     "see docs/theory.md. `export` gives the loss trace per chain, `plot` "
+     "draws it with lambda-hat, the known value and k/2.\n\n"
      "    model t gmm v=0 w1=0 w2=0\n"
      "    prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1)\n"
-     "    rlct g truth=t method=volume as r",
+     "    rlct g truth=t method=volume as r\n"
+     "    rlct g truth=t method=llc seed=1 as l",
      cmd_rlct, COMPL_MODEL, rlct_opts, &obj_rlct, CMD_AS_REQUIRED, "EST"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",

@@ -1,7 +1,8 @@
 /* The rlct estimate of method=llc (bayes/llc.h): `show` prints lambda-hat
  * with its batch-means error, the run's settings, the chains' agreement
  * and the known value and k/2 with z-scores; `export` the loss trace per
- * chain; `plot` the trace with the estimate and the reference levels. */
+ * chain (means over blocks of steps); `plot` each chain's running
+ * lambda-hat with the estimate and the reference levels. */
 #include "lang/rlct_llc.h"
 
 #include "bayes/llc.h"
@@ -173,22 +174,36 @@ ss_status rlct_llc_draw(const render_request *req, const llc_result *r,
 {
     size_t N = r->ntrace, C = r->nchains;
     double *x = malloc((N + 6) * sizeof *x);
+    double *run = malloc(N * C * sizeof *run);
     plot_series *ser = malloc((C + 3) * sizeof *ser);
-    if (!x || !ser) {
+    if (!x || !ser || !run) {
         free(x);
+        free(run);
         free(ser);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    /* each chain's running lambda-hat: the mean of its loss so far */
+    for (size_t c = 0; c < C; c++) {
+        double a = 0, w = 0;
+        for (size_t i = 0; i < N; i++) {
+            size_t lo = i * r->trace_every, hi = lo + r->trace_every;
+            if (hi > r->sp.steps)
+                hi = r->sp.steps;
+            a += r->trace[c * N + i] * (double)(hi - lo);
+            w += (double)(hi - lo);
+            run[c * N + i] = a / w;
+        }
     }
     for (size_t i = 0; i < N; i++) {
         size_t lo = i * r->trace_every, hi = lo + r->trace_every;
         if (hi > r->sp.steps)
             hi = r->sp.steps;
-        x[i] = 0.5 * (double)(lo + 1 + hi);
+        x[i] = (double)hi;
     }
     double *hx = x + N, hy[6];
     size_t ns = 0;
     for (size_t c = 0; c < C; c++)
-        ser[ns++] = (plot_series){x, r->trace + c * N, N,
+        ser[ns++] = (plot_series){x, run + c * N, N,
                                   c == 0 ? "chains" : NULL, 0, 0, 0};
     /* levels: the estimate, theory's lambda, k/2: a dash pattern each
      * (dotted, dashed, dash-dot), apart without colour */
@@ -208,16 +223,18 @@ ss_status rlct_llc_draw(const render_request *req, const llc_result *r,
     }
     char title[256];
     snprintf(title, sizeof title,
-             "%s: n beta (L_n(w_t) - L_n(w*)) per chain, means of %zu steps",
-             req->object, r->trace_every);
+             "%s: running lambda-hat = mean of n beta (L_n(w_t) - "
+             "L_n(w*)) per chain",
+             req->object);
     plot_opts o;
     plot_opts_init(&o);
     o.title = render_title_or(req, title);
     o.xlabel = "step after burn-in";
-    o.ylabel = "n beta (L_n - L_n(w*))";
+    o.ylabel = "lambda-hat so far";
     o.legend = 1;
     ss_status st = plot_xy(cv, ser, ns, &o);
     free(x);
+    free(run);
     free(ser);
     return st;
 }
