@@ -1,6 +1,7 @@
 /* The learning coefficient by volume scaling (bayes/rlct.h). */
 #include "bayes/rlct.h"
 
+#include "bayes/llc.h"
 #include "bayes/prior.h"
 #include "core/replicate.h"
 #include "core/rng.h"
@@ -53,7 +54,11 @@ const char *rlct_route_name(int route)
     return route >= 0 && route <= 3 ? n[route] : "?";
 }
 
-const char *rlct_method_name(size_t i) { return i == 0 ? "volume" : NULL; }
+const char *rlct_method_name(size_t i)
+{
+    static const char *const n[] = {"volume", "llc"};
+    return i < 2 ? n[i] : NULL;
+}
 
 /* ---- routes -------------------------------------------------------------- */
 
@@ -301,6 +306,16 @@ static void known_value(const model *m, const model *t, size_t k,
                      "a regular point (k/2)");
         }
     }
+}
+
+void rlct_known(const model *m, const model *t, size_t k, double *known,
+                double *m_known, char *what, size_t len)
+{
+    rlct_result r;
+    known_value(m, t, k, &r);
+    *known = r.known;
+    *m_known = r.m_known;
+    snprintf(what, len, "%s", r.known_what);
 }
 
 /* ---- the chunks ---------------------------------------------------------- */
@@ -791,5 +806,6 @@ void rlct_result_free(rlct_result *r)
     if (!r)
         return;
     free(r->count);
+    llc_result_free(r->llc);
     free(r);
 }

@@ -84,6 +84,9 @@ typedef struct {
     /* what theory says (docs/theory.md, notes 5); NAN: nothing known */
     double known, m_known;  /* m_known 0: not known */
     char known_what[96];
+    /* method=llc: the whole result is here (bayes/llc.h), the fields above
+     * are unused but model, truth and kind */
+    struct llc_result_s *llc;
 } rlct_result;
 
 /* The upper edge of bin b (the t at which V counts bins 0..b). */
@@ -91,13 +94,19 @@ double rlct_edge(size_t b);
 /* The bin of a K value. */
 size_t rlct_bin(double K);
 const char *rlct_route_name(int route);
-/* The method= choices ("volume"), NULL past the end. */
+/* The method= choices ("volume", "llc"), NULL past the end. */
 const char *rlct_method_name(size_t i);
 
 /* K at theta (all P parameters of m) by the route chosen for (m, truth):
  * for tests and the benchmark. */
 ss_status rlct_k(const model *m, const model *truth, const double *theta,
                  double *K, int *route);
+
+/* What theory knows of lambda for m (k free) at the truth t (docs/theory.md
+ * 11, notes 5): *known (NAN: nothing), *m_known (0: not known) and what
+ * into what[len]. */
+void rlct_known(const model *m, const model *t, size_t k, double *known,
+                double *m_known, char *what, size_t len);
 
 typedef struct rlct_iter rlct_iter;
 /* Checks everything (a proper prior on every free parameter, the truth of

@@ -10,6 +10,7 @@
 #include "bayes/ladder.h"
 #include "bayes/posterior.h"
 #include "bayes/rlct.h"
+#include "bayes/llc.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -336,7 +337,8 @@ static const cmd_opt rlct_opts[] = {
                                     "point"},
     {.key = "method", .kind = OPT_WORD, .choice = rlct_method_name,
      .def = "volume", .flags = OPT_MSG_TAKES,
-     .help = "volume: the slope of the prior mass of {K < t}"},
+     .help = "volume: the slope of the prior mass of {K < t}; llc: the "
+             "local learning coefficient by SGLD localised at the truth"},
     {.key = "draws", .kind = OPT_COUNT, .meta = "N", .lo = RLCT_DRAWS_MIN,
      .hi = RLCT_DRAWS_MAX, .def = STR(RLCT_DRAWS_DEFAULT),
      .help = "prior draws"},
@@ -351,6 +353,30 @@ static const cmd_opt rlct_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = LLC_N_MAX,
+     .def = STR(LLC_N_DEFAULT),
+     .help = "llc: observations drawn from the truth (stream (S, llc, 0))"},
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .help = "llc: this data set instead of a draw"},
+    {.key = "beta", .kind = OPT_REAL, .meta = "B",
+     .help = "llc: the likelihood's power (> 0; default 1/log n)"},
+    {.key = "eps", .kind = OPT_REAL, .meta = "E", .def = STR(LLC_EPS_DEFAULT),
+     .help = "llc: the SGLD step (> 0; the bias grows like eps n beta)"},
+    {.key = "gamma", .kind = OPT_REAL, .meta = "G",
+     .def = STR(LLC_GAMMA_DEFAULT),
+     .help = "llc: the localisation (gamma/2) |w - w*|^2 (>= 0)"},
+    {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = LLC_STEPS_MIN,
+     .hi = LLC_STEPS_MAX, .def = STR(LLC_STEPS_DEFAULT),
+     .help = "llc: recorded steps per chain"},
+    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
+     .hi = LLC_BURNIN_MAX, .def = STR(LLC_BURNIN_DEFAULT),
+     .help = "llc: steps per chain before the recorded ones"},
+    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
+     .hi = LLC_CHAINS_MAX, .def = STR(LLC_CHAINS_DEFAULT),
+     .help = "llc: chains, chain c on the stream (S, llc, c + 1)"},
+    {.key = "batch", .kind = OPT_COUNT, .meta = "B", .lo = 1,
+     .hi = LLC_N_MAX, .def = "n (full batch)",
+     .help = "llc: rows of each step's minibatch gradient"},
     {.key = NULL}};
 
 static const cmd_opt posterior_opts[] = {
@@ -615,9 +641,18 @@ static const cmd_def table[] = {
      "truth's value. `show` prints the estimate beside the known value "
      "(docs/theory.md) and k/2; `export EST f.csv` the V(t) curve; `plot "
      "EST` log V against log t with the fitted and reference slopes.\n\n"
+     "method=llc estimates the local learning coefficient instead: on n "
+     "observations drawn from the truth (or data=), chains of SGLD from w* "
+     "(the model's point at the truth's values) sample exp(-n beta L_n(w) "
+     "- gamma/2 |w - w*|^2), beta = 1/log n, and lambda-hat = n beta "
+     "(E_w[L_n] - L_n(w*)) with a batch-means error; no prior is needed. "
+     "It is biased at finite n (about -(m-1)/log(n beta)) and by gamma; "
+     "see docs/theory.md. `export` gives the loss trace per chain, `plot` "
+     "draws it with lambda-hat, the known value and k/2.\n\n"
      "    model t gmm v=0 w1=0 w2=0\n"
      "    prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1)\n"
-     "    rlct g truth=t method=volume as r",
+     "    rlct g truth=t method=volume as r\n"
+     "    rlct g truth=t method=llc seed=1 as l",
      cmd_rlct, COMPL_MODEL, rlct_opts, &obj_rlct, CMD_AS_REQUIRED, "EST"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",

@@ -5,6 +5,7 @@
  * lambda_known and k/2 through the fit's last point. */
 #include "lang/commands.h"
 #include "lang/render.h"
+#include "lang/rlct_llc.h"
 
 #include "bayes/rlct.h"
 #include "core/table.h"
@@ -18,6 +19,10 @@
 static void show_rlct(session *s, const char *name, const void *p)
 {
     const rlct_result *r = p;
+    if (r->llc) {
+        rlct_llc_show(s, name, r->llc);
+        return;
+    }
     double half = 0.5 * (double)r->k;
     if (s->csv) {
         tbl *t = tbl_alloc(2);
@@ -121,6 +126,10 @@ static void export_rlct(session *s, const char *name, const void *p, int part)
     (void)name;
     (void)part;
     const rlct_result *r = p;
+    if (r->llc) {
+        rlct_llc_export(s, r->llc);
+        return;
+    }
     static const char *head[] = {"t", "V", "count_below"};
     curve_ctx c = {r, 0, (double)r->draws_done};
     size_t n;
@@ -140,6 +149,8 @@ static ss_status draw(session *s, const render_request *req, const void *p,
 {
     (void)s;
     const rlct_result *r = p;
+    if (r->llc)
+        return rlct_llc_draw(req, r->llc, c);
     size_t b0, n;
     curve_range(r, &b0, &n);
     double *x = malloc((n + 6) * sizeof *x), *y = malloc((n + 6) * sizeof *y);
