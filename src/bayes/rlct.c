@@ -2,6 +2,7 @@
 #include "bayes/rlct.h"
 
 #include "bayes/prior.h"
+#include "bayes/rlct_wbic.h"
 #include "core/replicate.h"
 #include "core/rng.h"
 #include "model/gmm_k.h"
@@ -53,7 +54,11 @@ const char *rlct_route_name(int route)
     return route >= 0 && route <= 3 ? n[route] : "?";
 }
 
-const char *rlct_method_name(size_t i) { return i == 0 ? "volume" : NULL; }
+const char *rlct_method_name(size_t i)
+{
+    static const char *const n[] = {"volume", "wbic"};
+    return i < 2 ? n[i] : NULL;
+}
 
 /* ---- routes -------------------------------------------------------------- */
 
@@ -301,6 +306,12 @@ static void known_value(const model *m, const model *t, size_t k,
                      "a regular point (k/2)");
         }
     }
+}
+
+void rlct_known_value(const model *m, const model *t, size_t k,
+                      rlct_result *r)
+{
+    known_value(m, t, k, r);
 }
 
 /* ---- the chunks ---------------------------------------------------------- */
@@ -791,5 +802,6 @@ void rlct_result_free(rlct_result *r)
     if (!r)
         return;
     free(r->count);
+    rlct_wbic_data_free(r->wbic);
     free(r);
 }

@@ -51,6 +51,8 @@
 #define RLCT_EMAX 16
 #define RLCT_NBINS ((RLCT_EMAX - RLCT_EMIN) * 32 + 2)
 
+enum { RLCT_METHOD_VOLUME = 0, RLCT_METHOD_WBIC = 1 };
+
 enum { RLCT_ROUTE_CHI2, RLCT_ROUTE_HERMITE, RLCT_ROUTE_CONE,
        RLCT_ROUTE_FAMILY };
 
@@ -84,6 +86,12 @@ typedef struct {
     /* what theory says (docs/theory.md, notes 5); NAN: nothing known */
     double known, m_known;  /* m_known 0: not known */
     char known_what[96];
+    /* the method (RLCT_METHOD_*); for wbic the fields above from the
+     * volume fit stay 0 except k, kind, the slope (lambda, se, icpt), the
+     * corrected slope and the known value, and wbic holds the rest
+     * (bayes/rlct_wbic.h) */
+    int method;
+    struct rlct_wbic_data *wbic;
 } rlct_result;
 
 /* The upper edge of bin b (the t at which V counts bins 0..b). */
@@ -91,13 +99,18 @@ double rlct_edge(size_t b);
 /* The bin of a K value. */
 size_t rlct_bin(double K);
 const char *rlct_route_name(int route);
-/* The method= choices ("volume"), NULL past the end. */
+/* The method= choices ("volume", "wbic"), NULL past the end. */
 const char *rlct_method_name(size_t i);
 
 /* K at theta (all P parameters of m) by the route chosen for (m, truth):
  * for tests and the benchmark. */
 ss_status rlct_k(const model *m, const model *truth, const double *theta,
                  double *K, int *route);
+
+/* What theory says for (m, truth) with k free parameters: r->known
+ * (NAN: nothing known), r->m_known (0: not known), r->known_what. */
+void rlct_known_value(const model *m, const model *truth, size_t k,
+                      rlct_result *r);
 
 typedef struct rlct_iter rlct_iter;
 /* Checks everything (a proper prior on every free parameter, the truth of

@@ -32,6 +32,8 @@ enum {
     SS_STREAM_LIMIT = 11,  /* `llr`: simulation j of the limit law */
     SS_STREAM_POSTERIOR = 14, /* `posterior`: chain c */
     SS_STREAM_RLCT = 15,   /* `rlct`: chunk c of the prior draws */
+    SS_STREAM_RLCT_WBIC = 16, /* `rlct method=wbic`: the data of run q
+                                 (substream q), the chains' seed (2^32 + q) */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

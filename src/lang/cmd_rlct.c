@@ -3,6 +3,7 @@
  * The command only reads its options. */
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "lang/rlct_wbic_lang.h"
 
 #include "bayes/rlct.h"
 #include "core/rng.h"
@@ -36,6 +37,10 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     const char *method = "volume";
     if (rc == SS_OK)
         rc = args_word(st, "method", &method);
+    if (rc == SS_OK && strcmp(method, "wbic") == 0)
+        return cmd_rlct_wbic(s, st, name, m, t);
+    if (rc == SS_OK && strcmp(method, "volume") == 0)
+        rc = rlct_method_keys(st, method);
     if (rc == SS_OK)
         rc = args_count(st, "draws", &draws);
     if (rc == SS_OK)

@@ -10,6 +10,7 @@
 #include "bayes/ladder.h"
 #include "bayes/posterior.h"
 #include "bayes/rlct.h"
+#include "bayes/rlct_wbic.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -336,7 +337,8 @@ static const cmd_opt rlct_opts[] = {
                                     "point"},
     {.key = "method", .kind = OPT_WORD, .choice = rlct_method_name,
      .def = "volume", .flags = OPT_MSG_TAKES,
-     .help = "volume: the slope of the prior mass of {K < t}"},
+     .help = "volume: the slope of the prior mass of {K < t}; wbic: the "
+             "slope of WBIC - n L_n(w0) against log n"},
     {.key = "draws", .kind = OPT_COUNT, .meta = "N", .lo = RLCT_DRAWS_MIN,
      .hi = RLCT_DRAWS_MAX, .def = STR(RLCT_DRAWS_DEFAULT),
      .help = "prior draws"},
@@ -347,10 +349,39 @@ static const cmd_opt rlct_opts[] = {
              STR(RLCT_MINCOUNT) "/N)"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
-     .help = "chunk c draws from its own stream (S, rlct, c)"},
+     .help = "chunk c draws from its own stream (S, rlct, c); wbic: run "
+             "q's data from (S, rlct wbic, q)"},
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "ns", .kind = OPT_COUNTS, .meta = "[n1,n2,...]",
+     .lo = RLCTW_N_MIN, .hi = RLCTW_N_MAX,
+     .help = "wbic: the sample sizes, increasing (at least 3)"},
+    {.key = "nmin", .kind = OPT_COUNT, .meta = "N", .lo = RLCTW_N_MIN,
+     .hi = RLCTW_N_MAX, .def = STR(RLCTW_NMIN_DEFAULT),
+     .help = "wbic: the smallest sample size of the log-spaced ladder"},
+    {.key = "nmax", .kind = OPT_COUNT, .meta = "N", .lo = RLCTW_N_MIN,
+     .hi = RLCTW_N_MAX, .def = STR(RLCTW_NMAX_DEFAULT),
+     .help = "wbic: the largest sample size"},
+    {.key = "points", .kind = OPT_COUNT, .meta = "J", .lo = 3,
+     .hi = RLCTW_POINTS_MAX, .def = STR(RLCTW_POINTS_DEFAULT),
+     .help = "wbic: sample sizes of the ladder"},
+    {.key = "reps", .kind = OPT_COUNT, .meta = "R", .lo = 1,
+     .hi = RLCTW_REPS_MAX, .def = STR(RLCTW_REPS_DEFAULT),
+     .help = "wbic: data sets per sample size"},
+    {.key = "samples", .kind = OPT_COUNT, .meta = "N", .lo = 1,
+     .hi = POST_SAMPLES_MAX, .def = STR(RLCTW_SAMPLES_DEFAULT),
+     .help = "wbic: draws kept per chain (at least " STR(POST_SAMPLES_MIN)
+             ")"},
+    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
+     .hi = POST_CHAINS_MAX, .def = STR(POST_CHAINS_DEFAULT),
+     .help = "wbic: chains per temperature and run"},
+    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
+     .hi = POST_BURNIN_MAX, .def = STR(RLCTW_BURNIN_DEFAULT),
+     .help = "wbic: steps per chain adapting the proposal, not kept"},
+    {.key = "sampler", .kind = OPT_WORD, .choice = post_sampler_name,
+     .def = "rwm", .flags = OPT_MSG_TAKES,
+     .help = "wbic: rwm or mala (as posterior's)"},
     {.key = NULL}};
 
 static const cmd_opt posterior_opts[] = {
@@ -599,7 +630,7 @@ static const cmd_def table[] = {
      cmd_freeenergy, COMPL_MODEL, freeenergy_opts, &obj_freeenergy,
      CMD_AS_REQUIRED, "FE"},
     {"rlct", "rlct NAME",
-     "the learning coefficient (RLCT) by volume scaling, beside theory's",
+     "the learning coefficient (RLCT) by volume scaling or WBIC over n",
      "Draws N points from the prior over the model's free parameters (the "
      "fixed ones held), evaluates K(w) = KL(p_T || p_w) per observation at "
      "each, and estimates lambda from V(t) = c t^lambda (-log t)^(m-1), "
@@ -615,9 +646,21 @@ static const cmd_def table[] = {
      "truth's value. `show` prints the estimate beside the known value "
      "(docs/theory.md) and k/2; `export EST f.csv` the V(t) curve; `plot "
      "EST` log V against log t with the fitted and reference slopes.\n\n"
+     "method=wbic: for the sample sizes ns=[...] (or points= log-spaced "
+     "from nmin= to nmax=) and reps= data sets of each drawn from the "
+     "truth, samples the tempered posterior at beta = 1/log n and 2/log n "
+     "(as posterior, run after run) and fits the least-squares slope of "
+     "y = WBIC - n L_n(w0) against log n, n L_n(w0) the truth's own "
+     "-log-likelihood of the data; the standard error is from the "
+     "residual scatter. Where theory gives m > 1 it also fits y + (m-1) "
+     "log log n. Per n it gives the two-temperature estimate (E^b1 - "
+     "E^b2) / (1/b1 - 1/b2); `plot EST` draws it against n with the known "
+     "lambda and k/2 as reference lines; `export` writes one row per run. "
+     "Ctrl-C keeps the sample sizes finished.\n\n"
      "    model t gmm v=0 w1=0 w2=0\n"
      "    prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1)\n"
-     "    rlct g truth=t method=volume as r",
+     "    rlct g truth=t method=volume as r\n"
+     "    rlct g truth=t method=wbic reps=2 seed=1 as rw",
      cmd_rlct, COMPL_MODEL, rlct_opts, &obj_rlct, CMD_AS_REQUIRED, "EST"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",

@@ -5,6 +5,7 @@
  * lambda_known and k/2 through the fit's last point. */
 #include "lang/commands.h"
 #include "lang/render.h"
+#include "lang/rlct_wbic_lang.h"
 
 #include "bayes/rlct.h"
 #include "core/table.h"
@@ -18,6 +19,10 @@
 static void show_rlct(session *s, const char *name, const void *p)
 {
     const rlct_result *r = p;
+    if (r->method == RLCT_METHOD_WBIC) {
+        rlct_wbic_show(s, name, r);
+        return;
+    }
     double half = 0.5 * (double)r->k;
     if (s->csv) {
         tbl *t = tbl_alloc(2);
@@ -121,6 +126,10 @@ static void export_rlct(session *s, const char *name, const void *p, int part)
     (void)name;
     (void)part;
     const rlct_result *r = p;
+    if (r->method == RLCT_METHOD_WBIC) {
+        rlct_wbic_export(s, r);
+        return;
+    }
     static const char *head[] = {"t", "V", "count_below"};
     curve_ctx c = {r, 0, (double)r->draws_done};
     size_t n;
@@ -140,6 +149,8 @@ static ss_status draw(session *s, const render_request *req, const void *p,
 {
     (void)s;
     const rlct_result *r = p;
+    if (r->method == RLCT_METHOD_WBIC)
+        return rlct_wbic_draw(req, r, c);
     size_t b0, n;
     curve_range(r, &b0, &n);
     double *x = malloc((n + 6) * sizeof *x), *y = malloc((n + 6) * sizeof *y);
@@ -208,7 +219,9 @@ const obj_type obj_rlct = {
     .export_rows = export_rlct,
     .origin = origin_rlct,
     .draw = draw,
-    .picture = "log V(t) against log t with the fitted and reference slopes",
+    .picture = "log V(t) against log t with the fitted and reference "
+               "slopes (volume); lambda-hat against n with the known "
+               "lambda and k/2 (wbic)",
     .min_w = 30,
     .min_h = 8,
 };
