@@ -59,8 +59,8 @@ void rlct_wbic_show(session *s, const char *name, const rlct_result *r)
                    R == 1 ? "" : "s", (unsigned long long)r->sp.seed);
     if (r->interrupted)
         session_printf(s, "  interrupted: %zu of %zu sample sizes finished "
-                          "(the smallest %zu)\n",
-                       d->Jdone, sp->J, d->Jdone);
+                          "(n up to %zu)\n",
+                       d->Jdone, sp->J, sp->ns[d->Jdone - 1]);
     session_printf(s,
                    "  each run: a data set from the truth, %zu chains x %zu "
                    "draws (burn-in %zu, %s) at beta = 1/log n and 2/log n\n",

@@ -26,6 +26,8 @@
 #include "core/rng.h"
 #include "model/model.h"
 
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,6 +221,22 @@ static void test_threads(void **state)
     for (size_t q = 0; q < N; q++)
         assert_true(r[0]->wbic->y[q] ==
                     r[0]->wbic->wbic[q] - r[0]->wbic->nl0[q]);
+    /* n L_n(w0) of run q: the data from (seed, rlct wbic, q), N(0, 1):
+     * sum x^2 / 2 + (n/2) log 2 pi */
+    gsl_rng *g = ss_rng_alloc();
+    for (size_t q = 0; q < N; q++) {
+        size_t n = ns[q / 2];
+        gsl_matrix *X = gsl_matrix_alloc(n, 1);
+        ss_rng_seed(g, 7, SS_STREAM_RLCT_WBIC, q);
+        assert_int_equal(t->type->sample(t, t->theta, g, X), SS_OK);
+        double s2 = 0;
+        for (size_t i = 0; i < n; i++)
+            s2 += gsl_matrix_get(X, i, 0) * gsl_matrix_get(X, i, 0);
+        double want = 0.5 * s2 + 0.5 * (double)n * log(2 * M_PI);
+        assert_true(fabs(r[0]->wbic->nl0[q] - want) < 1e-9 * want);
+        gsl_matrix_free(X);
+    }
+    ss_rng_free(g);
     rlct_result_free(r[0]);
     rlct_result_free(r[1]);
     model_free(m);
