@@ -3,6 +3,7 @@
 
 #include "bayes/llc.h"
 #include "bayes/prior.h"
+#include "bayes/rlct_wbic.h"
 #include "core/replicate.h"
 #include "core/rng.h"
 #include "model/gmm_k.h"
@@ -56,8 +57,8 @@ const char *rlct_route_name(int route)
 
 const char *rlct_method_name(size_t i)
 {
-    static const char *const n[] = {"volume", "llc"};
-    return i < 2 ? n[i] : NULL;
+    static const char *const n[] = {"volume", "wbic", "llc"};
+    return i < sizeof n / sizeof *n ? n[i] : NULL;
 }
 
 /* ---- routes -------------------------------------------------------------- */
@@ -807,5 +808,6 @@ void rlct_result_free(rlct_result *r)
         return;
     free(r->count);
     llc_result_free(r->llc);
+    rlct_wbic_data_free(r->wbic);
     free(r);
 }

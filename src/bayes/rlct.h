@@ -51,6 +51,8 @@
 #define RLCT_EMAX 16
 #define RLCT_NBINS ((RLCT_EMAX - RLCT_EMIN) * 32 + 2)
 
+enum { RLCT_METHOD_VOLUME = 0, RLCT_METHOD_WBIC = 1, RLCT_METHOD_LLC = 2 };
+
 enum { RLCT_ROUTE_CHI2, RLCT_ROUTE_HERMITE, RLCT_ROUTE_CONE,
        RLCT_ROUTE_FAMILY };
 
@@ -84,6 +86,12 @@ typedef struct {
     /* what theory says (docs/theory.md, notes 5); NAN: nothing known */
     double known, m_known;  /* m_known 0: not known */
     char known_what[96];
+    /* the method (RLCT_METHOD_*); for wbic the fields above from the
+     * volume fit stay 0 except k, kind, the slope (lambda, se, icpt), the
+     * corrected slope and the known value, and wbic holds the rest
+     * (bayes/rlct_wbic.h) */
+    int method;
+    struct rlct_wbic_data *wbic;
     /* method=llc: the whole result is here (bayes/llc.h), the fields above
      * are unused but model, truth and kind */
     struct llc_result_s *llc;
@@ -94,7 +102,7 @@ double rlct_edge(size_t b);
 /* The bin of a K value. */
 size_t rlct_bin(double K);
 const char *rlct_route_name(int route);
-/* The method= choices ("volume", "llc"), NULL past the end. */
+/* The method= choices ("volume", "wbic", "llc"), NULL past the end. */
 const char *rlct_method_name(size_t i);
 
 /* K at theta (all P parameters of m) by the route chosen for (m, truth):

@@ -4,6 +4,7 @@
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/rlct_llc.h"
+#include "lang/rlct_wbic_lang.h"
 
 #include "bayes/rlct.h"
 #include "core/rng.h"
@@ -13,6 +14,44 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Which methods each method-specific option belongs to (the rest, truth,
+ * method, seed, threads, belong to all): one given with another method
+ * is refused at its column rather than ignored. */
+enum { VOL = 1, WB = 2, LLC = 4 };
+static const struct {
+    const char *key;
+    int methods;
+} method_keys[] = {
+    {"draws", VOL},  {"qmax", VOL},   {"qmin", VOL},    {"ns", WB},
+    {"nmin", WB},    {"nmax", WB},    {"points", WB},   {"reps", WB},
+    {"samples", WB}, {"sampler", WB}, {"chains", WB | LLC},
+    {"burnin", WB | LLC}, {"n", LLC}, {"data", LLC},    {"beta", LLC},
+    {"eps", LLC},    {"gamma", LLC},  {"steps", LLC},   {"batch", LLC}};
+
+static ss_status method_keys_check(const ss_stmt *st, const char *method)
+{
+    static const char *const names[] = {"volume", "wbic", "llc"};
+    int me = 0;
+    for (int b = 0; b < 3; b++)
+        if (strcmp(method, names[b]) == 0)
+            me = 1 << b;
+    for (size_t i = 0; i < sizeof method_keys / sizeof *method_keys; i++) {
+        const ss_stmt_arg *a = args_key(st, method_keys[i].key);
+        if (!a || (method_keys[i].methods & me))
+            continue;
+        char owners[32] = "";
+        for (int b = 0; b < 3; b++)
+            if (method_keys[i].methods & (1 << b))
+                snprintf(owners + strlen(owners),
+                         sizeof owners - strlen(owners), "%s%s",
+                         owners[0] ? " or method=" : "", names[b]);
+        return SS_FAIL_COL(SS_ERR_USAGE, a->key_col,
+                           "rlct: %s= belongs to method=%s, not method=%s",
+                           method_keys[i].key, owners, method);
+    }
+    return SS_OK;
+}
 
 ss_status cmd_rlct(session *s, const ss_stmt *st)
 {
@@ -38,7 +77,9 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     if (rc == SS_OK)
         rc = args_word(st, "method", &method);
     if (rc == SS_OK)
-        rc = rlct_misplaced(st, method);
+        rc = method_keys_check(st, method);
+    if (rc == SS_OK && strcmp(method, "wbic") == 0)
+        return cmd_rlct_wbic(s, st, name, m, t);
     if (rc == SS_OK && strcmp(method, "llc") == 0)
         return cmd_rlct_llc(s, st, name, m, t);
     if (rc == SS_OK)

@@ -15,31 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const volume_only[] = {"draws", "qmax", "qmin", NULL};
-static const char *const llc_only[] = {"n",     "data",   "beta",
-                                       "eps",   "gamma",  "steps",
-                                       "burnin", "chains", "batch", NULL};
-
-ss_status rlct_misplaced(const ss_stmt *st, const char *method)
-{
-    int llc = strcmp(method, "llc") == 0;
-    const char *const *other = llc ? volume_only : llc_only;
-    for (size_t i = 0; other[i]; i++) {
-        const ss_stmt_arg *a = args_key(st, other[i]);
-        if (a)
-            return SS_FAIL_COL(SS_ERR_USAGE, a->key_col,
-                               "rlct: %s= belongs to method=%s, not "
-                               "method=%s",
-                               other[i], llc ? "volume" : "llc", method);
-    }
-    if (llc && args_key(st, "n") && args_key(st, "data"))
-        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "n")->key_col,
-                           "rlct llc: n= is the size of the data "
-                           "drawn from the truth; with data= the data set "
-                           "gives n");
-    return SS_OK;
-}
-
 ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
                        const model *m, const model *t)
 {
@@ -48,6 +23,11 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
              batch = 0, seed = 0, threads = 0;
     double beta = 0, eps = LLC_EPS_DEFAULT, gamma = LLC_GAMMA_DEFAULT;
     dataset *d = NULL;
+    if (args_key(st, "n") && args_key(st, "data"))
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "n")->key_col,
+                           "rlct llc: n= is the size of the data "
+                           "drawn from the truth; with data= the data set "
+                           "gives n");
     ss_status rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &steps);

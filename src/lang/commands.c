@@ -11,6 +11,7 @@
 #include "bayes/posterior.h"
 #include "bayes/rlct.h"
 #include "bayes/llc.h"
+#include "bayes/rlct_wbic.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -337,8 +338,9 @@ static const cmd_opt rlct_opts[] = {
                                     "point"},
     {.key = "method", .kind = OPT_WORD, .choice = rlct_method_name,
      .def = "volume", .flags = OPT_MSG_TAKES,
-     .help = "volume: the slope of the prior mass of {K < t}; llc: the "
-             "local learning coefficient by SGLD localised at the truth"},
+     .help = "volume: the slope of the prior mass of {K < t}; wbic: the "
+             "slope of WBIC - n L_n(w0) against log n; llc: the local "
+             "learning coefficient by SGLD localised at the truth"},
     {.key = "draws", .kind = OPT_COUNT, .meta = "N", .lo = RLCT_DRAWS_MIN,
      .hi = RLCT_DRAWS_MAX, .def = STR(RLCT_DRAWS_DEFAULT),
      .help = "prior draws"},
@@ -349,7 +351,8 @@ static const cmd_opt rlct_opts[] = {
              STR(RLCT_MINCOUNT) "/N)"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
-     .help = "chunk c draws from its own stream (S, rlct, c)"},
+     .help = "chunk c draws from its own stream (S, rlct, c); wbic: run "
+             "q's data from (S, rlct wbic, q)"},
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
@@ -368,15 +371,40 @@ static const cmd_opt rlct_opts[] = {
     {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = LLC_STEPS_MIN,
      .hi = LLC_STEPS_MAX, .def = STR(LLC_STEPS_DEFAULT),
      .help = "llc: recorded steps per chain"},
-    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
-     .hi = LLC_BURNIN_MAX, .def = STR(LLC_BURNIN_DEFAULT),
-     .help = "llc: steps per chain before the recorded ones"},
-    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
-     .hi = LLC_CHAINS_MAX, .def = STR(LLC_CHAINS_DEFAULT),
-     .help = "llc: chains, chain c on the stream (S, llc, c + 1)"},
     {.key = "batch", .kind = OPT_COUNT, .meta = "B", .lo = 1,
      .hi = LLC_N_MAX, .def = "n (full batch)",
      .help = "llc: rows of each step's minibatch gradient"},
+    {.key = "ns", .kind = OPT_COUNTS, .meta = "[n1,n2,...]",
+     .lo = RLCTW_N_MIN, .hi = RLCTW_N_MAX,
+     .help = "wbic: the sample sizes, increasing (at least 3)"},
+    {.key = "nmin", .kind = OPT_COUNT, .meta = "N", .lo = RLCTW_N_MIN,
+     .hi = RLCTW_N_MAX, .def = STR(RLCTW_NMIN_DEFAULT),
+     .help = "wbic: the smallest sample size of the log-spaced ladder"},
+    {.key = "nmax", .kind = OPT_COUNT, .meta = "N", .lo = RLCTW_N_MIN,
+     .hi = RLCTW_N_MAX, .def = STR(RLCTW_NMAX_DEFAULT),
+     .help = "wbic: the largest sample size"},
+    {.key = "points", .kind = OPT_COUNT, .meta = "J", .lo = 3,
+     .hi = RLCTW_POINTS_MAX, .def = STR(RLCTW_POINTS_DEFAULT),
+     .help = "wbic: sample sizes of the ladder"},
+    {.key = "reps", .kind = OPT_COUNT, .meta = "R", .lo = 1,
+     .hi = RLCTW_REPS_MAX, .def = STR(RLCTW_REPS_DEFAULT),
+     .help = "wbic: data sets per sample size"},
+    {.key = "samples", .kind = OPT_COUNT, .meta = "N", .lo = 1,
+     .hi = POST_SAMPLES_MAX, .def = STR(RLCTW_SAMPLES_DEFAULT),
+     .help = "wbic: draws kept per chain (at least " STR(POST_SAMPLES_MIN)
+             ")"},
+    {.key = "sampler", .kind = OPT_WORD, .choice = post_sampler_name,
+     .def = "rwm", .flags = OPT_MSG_TAKES,
+     .help = "wbic: rwm or mala (as posterior's)"},
+    {.key = "chains", .kind = OPT_COUNT, .meta = "C", .lo = 1,
+     .hi = POST_CHAINS_MAX, .def = STR(POST_CHAINS_DEFAULT),
+     .help = "wbic: chains per temperature and run; llc: chains, chain c "
+             "on the stream (S, llc, c + 1)"},
+    {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
+     .hi = POST_BURNIN_MAX,
+     .help = "steps per chain before the kept ones (wbic: "
+             STR(RLCTW_BURNIN_DEFAULT) ", adapting the proposal; llc: "
+             STR(LLC_BURNIN_DEFAULT) ")"},
     {.key = NULL}};
 
 static const cmd_opt posterior_opts[] = {
@@ -625,7 +653,7 @@ static const cmd_def table[] = {
      cmd_freeenergy, COMPL_MODEL, freeenergy_opts, &obj_freeenergy,
      CMD_AS_REQUIRED, "FE"},
     {"rlct", "rlct NAME",
-     "the learning coefficient (RLCT) by volume scaling, beside theory's",
+     "the learning coefficient (RLCT): volume scaling, WBIC over n, LLC",
      "Draws N points from the prior over the model's free parameters (the "
      "fixed ones held), evaluates K(w) = KL(p_T || p_w) per observation at "
      "each, and estimates lambda from V(t) = c t^lambda (-log t)^(m-1), "
@@ -641,7 +669,18 @@ static const cmd_def table[] = {
      "truth's value. `show` prints the estimate beside the known value "
      "(docs/theory.md) and k/2; `export EST f.csv` the V(t) curve; `plot "
      "EST` log V against log t with the fitted and reference slopes.\n\n"
-     "method=llc estimates the local learning coefficient instead: on n "
+     "method=wbic: for the sample sizes ns=[...] (or points= log-spaced "
+     "from nmin= to nmax=) and reps= data sets of each drawn from the "
+     "truth, samples the tempered posterior at beta = 1/log n and 2/log n "
+     "(as posterior, run after run) and fits the least-squares slope of "
+     "y = WBIC - n L_n(w0) against log n, n L_n(w0) the truth's own "
+     "-log-likelihood of the data; the standard error is from the "
+     "residual scatter. Where theory gives m > 1 it also fits y + (m-1) "
+     "log log n. Per n it gives the two-temperature estimate (E^b1 - "
+     "E^b2) / (1/b1 - 1/b2); `plot EST` draws it against n with the known "
+     "lambda and k/2 as reference lines; `export` writes one row per run. "
+     "Ctrl-C keeps the sample sizes finished.\n\n"
+      "method=llc estimates the local learning coefficient instead: on n "
      "observations drawn from the truth (or data=), chains of SGLD from w* "
      "(the model's point at the truth's values) sample exp(-n beta L_n(w) "
      "- gamma/2 |w - w*|^2), beta = 1/log n, and lambda-hat = n beta "
@@ -649,9 +688,10 @@ static const cmd_def table[] = {
      "It is biased at finite n (about -(m-1)/log(n beta)) and by gamma; "
      "see docs/theory.md. `export` gives the loss trace per chain, `plot` "
      "draws it with lambda-hat, the known value and k/2.\n\n"
-     "    model t gmm v=0 w1=0 w2=0\n"
+      "    model t gmm v=0 w1=0 w2=0\n"
      "    prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1)\n"
      "    rlct g truth=t method=volume as r\n"
+     "    rlct g truth=t method=wbic reps=2 seed=1 as rw\n"
      "    rlct g truth=t method=llc seed=1 as l",
      cmd_rlct, COMPL_MODEL, rlct_opts, &obj_rlct, CMD_AS_REQUIRED, "EST"},
     {"show", "show NAME",

@@ -6,6 +6,7 @@
 #include "lang/commands.h"
 #include "lang/render.h"
 #include "lang/rlct_llc.h"
+#include "lang/rlct_wbic_lang.h"
 
 #include "bayes/rlct.h"
 #include "core/table.h"
@@ -21,6 +22,10 @@ static void show_rlct(session *s, const char *name, const void *p)
     const rlct_result *r = p;
     if (r->llc) {
         rlct_llc_show(s, name, r->llc);
+        return;
+    }
+    if (r->method == RLCT_METHOD_WBIC) {
+        rlct_wbic_show(s, name, r);
         return;
     }
     double half = 0.5 * (double)r->k;
@@ -130,6 +135,10 @@ static void export_rlct(session *s, const char *name, const void *p, int part)
         rlct_llc_export(s, r->llc);
         return;
     }
+    if (r->method == RLCT_METHOD_WBIC) {
+        rlct_wbic_export(s, r);
+        return;
+    }
     static const char *head[] = {"t", "V", "count_below"};
     curve_ctx c = {r, 0, (double)r->draws_done};
     size_t n;
@@ -151,6 +160,8 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     const rlct_result *r = p;
     if (r->llc)
         return rlct_llc_draw(req, r->llc, c);
+    if (r->method == RLCT_METHOD_WBIC)
+        return rlct_wbic_draw(req, r, c);
     size_t b0, n;
     curve_range(r, &b0, &n);
     double *x = malloc((n + 6) * sizeof *x), *y = malloc((n + 6) * sizeof *y);
@@ -219,7 +230,9 @@ const obj_type obj_rlct = {
     .export_rows = export_rlct,
     .origin = origin_rlct,
     .draw = draw,
-    .picture = "log V(t) against log t with the fitted and reference slopes",
+    .picture = "log V(t) against log t with the fitted and reference "
+               "slopes (volume); lambda-hat against n with the known "
+               "lambda and k/2 (wbic)",
     .min_w = 30,
     .min_h = 8,
 };

@@ -11,8 +11,6 @@
 
 struct llc_result_s;
 
-/* An option of one method given with another: refused at its column. */
-ss_status rlct_misplaced(const ss_stmt *st, const char *method);
 /* The rest of `rlct` for method=llc: options, the run, the store. */
 ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
                        const model *m, const model *t);
