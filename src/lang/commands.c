@@ -651,15 +651,17 @@ static const cmd_def table[] = {
      "models must be gmm with the same known s and every parameter free, "
      "in strictly increasing K (gaps allowed: the collection is the models "
      "given), at least 2 of them; the data one column (docs/theory.md, "
-     "section 11). `show S` prints the table again with the lambda_ij "
-     "used; `export S f.csv` writes one row per model; `plot S` draws "
-     "-BIC/2 and sBIC against K. Ctrl-C stops the fits and stores "
+     "section 11). Without `as` it is stored as sbic. `show REPORT` "
+     "prints the table again with the lambda_ij used; `export REPORT "
+     "f.csv` writes one row per model; `plot REPORT` draws -BIC/2 and sBIC "
+     "against K less the best of them (a log Bayes factor against the "
+     "best model, clipped at -30). Ctrl-C stops the fits and stores "
      "nothing.\n\n"
      "    model g1 gmm k=1 w1=0\n"
      "    model g2 gmm v=0.5 w1=-1 w2=1\n"
      "    model g3 gmm k=3 v2=0.3 v3=0.3 w1=-1 w2=0 w3=1\n"
-     "    sbic models=[g1,g2,g3] data=d as s",
-     cmd_sbic, COMPL_NONE, sbic_opts, &obj_sbic, CMD_AS_OPTIONAL, "S"},
+     "    sbic models=[g1,g2,g3] data=d as sb",
+     cmd_sbic, COMPL_NONE, sbic_opts, &obj_sbic, CMD_AS_OPTIONAL, "REPORT"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

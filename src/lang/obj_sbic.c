@@ -90,10 +90,12 @@ static void show_sbic(session *s, const char *name, const void *p)
     tbl_print(t, &s->out, 0, 2);
     tbl_free(t);
     session_printf(s,
-                   "  scales: BIC = -2 l + d log n (deviance scale, smaller "
-                   "is better); -BIC/2 and sBIC = log L' approximate the log "
-                   "marginal likelihood (larger is better); P: posterior "
-                   "model probabilities under a uniform prior\n");
+                   "  scales: BIC = -2 l + d log n, the deviance scale "
+                   "(smaller is better);\n"
+                   "  -BIC/2 and sBIC = log L' approximate the log marginal "
+                   "likelihood (larger is better);\n"
+                   "  P: posterior model probabilities under a uniform prior "
+                   "over the models\n");
     session_printf(s, "  BIC picks %s (K = %zu); sBIC picks %s (K = %zu)\n",
                    r->names[r->pick_bic], r->K[r->pick_bic],
                    r->names[r->pick_sbic], r->K[r->pick_sbic]);

@@ -178,6 +178,39 @@ static void test_multiplicity(void **state)
     assert_close(sb, ll - lam * log(n) + log(log(n)), 1e-15, 0);
 }
 
+/* The report: BIC = -2 l + (2K - 1) log n, the picks (smallest BIC,
+ * largest sBIC), the BIC posterior prop. to exp(-BIC/2), the flag for a
+ * larger model below a smaller one, gaps in K read at their K. */
+static void test_report(void **state)
+{
+    (void)state;
+    sbic_report r;
+    size_t K[3] = {1, 2, 3};
+    double ll[3] = {-140.0, -131.5, -130.9};
+    assert_int_equal(sbic_gmm_report(3, K, ll, 100, 1.0, &r), SS_OK);
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(r.d[i] == 2 * K[i] - 1);
+        assert_close(r.bic[i], -2 * ll[i] + (double)r.d[i] * log(100.0),
+                     1e-15, 0);
+    }
+    assert_true(r.pick_bic == 1 && r.pick_sbic == 1 && !r.nonmonotone);
+    double e0 = exp(-r.bic[0] / 2 + r.bic[1] / 2),
+           e2 = exp(-r.bic[2] / 2 + r.bic[1] / 2);
+    assert_close(r.post_bic[1], 1 / (1 + e0 + e2), 1e-12, 0);
+    assert_close(r.post_sbic[1], 0.7005975590717489, 1e-10, 0);
+    /* a local optimum of the larger model is flagged */
+    double bad[3] = {-140.0, -141.0, -130.9};
+    assert_int_equal(sbic_gmm_report(3, K, bad, 100, 1.0, &r), SS_OK);
+    assert_true(r.nonmonotone);
+    /* K = 1, 3: lambda_31 = 1 */
+    size_t Kg[2] = {1, 3};
+    assert_int_equal(sbic_gmm_report(2, Kg, ll, 100, 1.0, &r), SS_OK);
+    assert_true(r.lambda[1 * 2 + 0] == 1.0 && r.lambda[3] == 2.5);
+    /* K not increasing */
+    size_t Kb[2] = {2, 2};
+    assert_int_not_equal(sbic_gmm_report(2, Kb, ll, 100, 1.0, &r), SS_OK);
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -209,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_large_ratio),
         cmocka_unit_test(test_three_models_by_hand),
         cmocka_unit_test(test_multiplicity),
+        cmocka_unit_test(test_report),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
