@@ -48,7 +48,7 @@ static void usage(FILE *f)
             "maximum-likelihood fits; likelihood-ratio and model-\n"
             "selection experiments (on all cores, or in shards on a\n"
             "cluster); posteriors, WAIC, WBIC, free energies and\n"
-            "learning coefficients.\n"
+            "learning coefficients; the singular BIC.\n"
             "\n"
             "  -b, --batch          run SCRIPTs and -e commands in order "
             "without\n"

@@ -12,6 +12,7 @@
 #include "bayes/rlct.h"
 #include "bayes/llc.h"
 #include "bayes/rlct_wbic.h"
+#include "bayes/sbic.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
 #include "learn/train.h"
@@ -407,6 +408,21 @@ static const cmd_opt rlct_opts[] = {
              STR(LLC_BURNIN_DEFAULT) ")"},
     {.key = NULL}};
 
+static const cmd_opt sbic_opts[] = {
+    {.key = "models", .kind = OPT_NAMES, .meta = "[G1,G2,...]",
+     .flags = OPT_REQUIRED,
+     .help = "nested gmm models (s known, all free), K increasing"},
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the data set (one column)"},
+    {.key = "starts", .kind = OPT_COUNT, .meta = "J", .lo = 1,
+     .hi = FIT_STARTS_MAX, .def = STR(FIT_STARTS_DEFAULT),
+     .help = "starting points of each fit (as fit's starts=)"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "0", .help = "seed of the fits' random starts (as fit's seed=)"},
+    {.key = "maxiter", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
+     .def = STR(FIT_MAXITER_DEFAULT), .help = "EM iterations per start"},
+    {.key = NULL}};
+
 static const cmd_opt posterior_opts[] = {
     {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
      .flags = OPT_REQUIRED, .help = "the data set of the likelihood"},
@@ -694,6 +710,33 @@ static const cmd_def table[] = {
      "    rlct g truth=t method=wbic reps=2 seed=1 as rw\n"
      "    rlct g truth=t method=llc seed=1 as l",
      cmd_rlct, COMPL_MODEL, rlct_opts, &obj_rlct, CMD_AS_REQUIRED, "EST"},
+    {"sbic", "sbic",
+     "BIC and the singular BIC (Drton & Plummer) of nested gmm models",
+     "Fits every model of models=[G1,G2,...] to data=D by maximum "
+     "likelihood (as `fit`: EM from starts=J starts) and reports per model "
+     "K, the free parameters d = 2K - 1, the maximised log-likelihood l, "
+     "BIC = -2l + d log n (deviance scale: smaller is better), -BIC/2 and "
+     "sBIC (log-evidence scale: larger is better), and the posterior model "
+     "probabilities each implies under a uniform prior over the models, "
+     "with the model each picks. sBIC (Drton & Plummer 2017) solves, for "
+     "i = 1, 2, ... in order, sum_{j<=i} (L'_i - L'_ij) L'_j = 0 with "
+     "L'_ij = e^(l_i) n^(-lambda_ij), lambda_ij the learning coefficient "
+     "of i components at a truth with j: ((2j - 1) + (i - j)/2)/2 (each "
+     "redundant component adds 1/4; 3/4 for K = 2 at one Gaussian). The "
+     "models must be gmm with the same known s and every parameter free, "
+     "in strictly increasing K (gaps allowed: the collection is the models "
+     "given), at least 2 of them; the data one column (docs/theory.md, "
+     "section 11). Without `as` it is stored as sbic. `show REPORT` "
+     "prints the table again with the lambda_ij used; `export REPORT "
+     "f.csv` writes one row per model; `plot REPORT` draws -BIC/2 and sBIC "
+     "against K less the best of them (a log Bayes factor against the "
+     "best model, clipped at -30). Ctrl-C stops the fits and stores "
+     "nothing.\n\n"
+     "    model g1 gmm k=1 w1=0\n"
+     "    model g2 gmm v=0.5 w1=-1 w2=1\n"
+     "    model g3 gmm k=3 v2=0.3 v3=0.3 w1=-1 w2=0 w3=1\n"
+     "    sbic models=[g1,g2,g3] data=d as sb",
+     cmd_sbic, COMPL_NONE, sbic_opts, &obj_sbic, CMD_AS_OPTIONAL, "REPORT"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

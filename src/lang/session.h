@@ -85,6 +85,7 @@ extern const obj_type obj_llr;      /* llr_result * (infer/llr.h) */
 extern const obj_type obj_posterior; /* post_result * (bayes/posterior.h) */
 extern const obj_type obj_freeenergy; /* fe_result * (bayes/ladder.h) */
 extern const obj_type obj_rlct; /* rlct_result * (bayes/rlct.h) */
+extern const obj_type obj_sbic; /* sbic_report * (bayes/sbic.h) */
 
 #define OBJ_NAME_MAX 64
 
