@@ -32,6 +32,7 @@ enum {
     SS_STREAM_LIMIT = 11,  /* `llr`: simulation j of the limit law */
     SS_STREAM_POSTERIOR = 14, /* `posterior`: chain c */
     SS_STREAM_RLCT = 15,   /* `rlct`: chunk c of the prior draws */
+    SS_STREAM_DNN = 16,    /* dnn: weights (substream 0), inputs (1) */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 
