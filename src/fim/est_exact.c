@@ -7,18 +7,64 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A family with a Gram route (model_type.fim_gram) gives the N x N dual
+ * when asked (form=gram), or by default when N is below the number of
+ * free parameters or the k x k G could not be formed. */
+static size_t free_count(const model *m)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->P; i++)
+        k += m->is_free[i] != 0;
+    return k;
+}
+
+static fim_form exact_form(const model *m, const fim_request *req)
+{
+    if (!m->type->fim_gram)
+        return FIM_FORM_DENSE;
+    if (req->form == FIM_WANT_GRAM)
+        return FIM_FORM_GRAM;
+    if (req->form == FIM_WANT_AUTO &&
+        (m->type->fim_gram_rows(m) < free_count(m) || m->P > FIM_DENSE_MAX))
+        return FIM_FORM_GRAM;
+    return FIM_FORM_DENSE;
+}
+
 static ss_status exact_check(const model *m, const fim_request *req)
 {
-    (void)req;
-    if (!m->type->fim_exact)
+    if (!m->type->fim_exact && !m->type->fim_gram)
         return SS_FAIL(SS_ERR_USAGE,
                        "%s has no exact FIM; use method=mc n=N",
                        m->type->name);
+    if (exact_form(m, req) == FIM_FORM_GRAM) {
+        double N = (double)m->type->fim_gram_rows(m);
+        if (16.0 * N * N > (double)FIM_GRAM_BYTES_MAX)
+            return SS_FAIL(SS_ERR_LIMIT,
+                           "the exact FIM's Gram dual of %s is %.0f x %.0f "
+                           "(%.3g GB with its workspace, more than the "
+                           "%.3g GB allowed): use fewer inputs or outputs",
+                           m->type->name, N, N, 16e-9 * N * N,
+                           (double)FIM_GRAM_BYTES_MAX / 1e9);
+    } else if (!m->type->fim_exact || m->P > FIM_DENSE_MAX) {
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "the dense exact FIM of %s would be %zu x %zu "
+                       "(%.3g GB; at most %d parameters are formed densely): "
+                       "use form=auto or form=gram, whose %zu x %zu dual "
+                       "has the same non-zero eigenvalues (eig)",
+                       m->type->name, m->P, m->P,
+                       8e-9 * (double)m->P * (double)m->P, FIM_DENSE_MAX,
+                       m->type->fim_gram_rows(m), m->type->fim_gram_rows(m));
+    }
     return SS_OK;
 }
 
 static ss_status exact_ws_alloc(const model *m, void **scratch)
 {
+    /* a family with a Gram route may be too large for P x P: the matrix
+     * is then not allocated and only the Gram form is computed */
+    *scratch = NULL;
+    if (m->type->fim_gram && (m->P > FIM_DENSE_MAX || !m->type->fim_exact))
+        return SS_OK;
     *scratch = gsl_matrix_alloc(m->P, m->P);
     return *scratch ? SS_OK : SS_FAIL(SS_ERR_NOMEM, "out of memory");
 }
@@ -31,6 +77,20 @@ static ss_status exact_start(void *scratch, const model *m,
 {
     *state = NULL;
     gsl_matrix *G = scratch, *root = NULL;
+    if (exact_form(m, req) == FIM_FORM_GRAM) {
+        double scale = 1;
+        ss_status gs = m->type->fim_gram(m, m->theta, &f->K, &scale);
+        if (gs == SS_OK) {
+            f->gram_scale = scale;
+            f->n = f->K->size1; /* its rows: input x output pairs */
+            f->form = FIM_FORM_GRAM;
+        }
+        return gs;
+    }
+    if (!G)
+        return SS_FAIL(SS_ERR_LIMIT, "the dense exact FIM of %s (%zu "
+                                     "parameters) is not formed",
+                       m->type->name, m->P);
     ss_gsl_clear();
     ss_status st = m->type->fim_exact(m, m->theta, G,
                                       req->no_root ? NULL : &root);
@@ -73,6 +133,7 @@ const fim_estimator fim_est_exact = {
     .needs = 0,
     .props = FIM_PROP_PSD | FIM_PROP_ROOT,
     .check = exact_check,
+    .form = exact_form,
     .ws_alloc = exact_ws_alloc,
     .ws_free = exact_ws_free,
     .start = exact_start,

@@ -78,6 +78,10 @@ const fim_estimator *fim_result_estimator(const fim_result *f);
 /* Whether e can give the form req asks for (form=gram needs
  * FIM_PROP_GRAM; the message says why not and which estimators can). */
 ss_status fim_form_check(const fim_estimator *e, const fim_request *req);
+/* The same for a model (NULL: as fim_form_check): the exact FIM of a
+ * family with a Gram route (model_type.fim_gram) takes form=gram. */
+ss_status fim_form_check_model(const fim_estimator *e, const model *m,
+                               const fim_request *req);
 
 /* A workspace: the estimator, a model of the layout to move to each
  * point, the free indices and names, the estimator's scratch and the

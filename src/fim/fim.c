@@ -96,6 +96,15 @@ ss_status fim_form_check(const fim_estimator *e, const fim_request *req)
                    e->name, can);
 }
 
+ss_status fim_form_check_model(const fim_estimator *e, const model *m,
+                               const fim_request *req)
+{
+    if (m && req->form == FIM_WANT_GRAM && e->form &&
+        e->form(m, req) == FIM_FORM_GRAM)
+        return SS_OK;
+    return fim_form_check(e, req);
+}
+
 /* ---- results -------------------------------------------------------------- */
 
 const char *fim_form_name(fim_form f)
@@ -370,7 +379,7 @@ ss_status fim_job_start(fim_ws *w, const double *theta,
     if (theta != w->work->theta)
         memcpy(w->work->theta, theta, w->work->P * sizeof *theta);
     reset_result(w->f);
-    ss_status st = fim_form_check(e, req);
+    ss_status st = fim_form_check_model(e, w->work, req);
     if (st == SS_OK && e->check)
         st = e->check(w->work, req);
     if (st != SS_OK)

@@ -276,7 +276,13 @@ ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
         req->form = strcmp(form, "gram") == 0    ? FIM_WANT_GRAM
                     : strcmp(form, "dense") == 0 ? FIM_WANT_DENSE
                                                  : FIM_WANT_AUTO;
-        if (fim_form_check(e, req) != SS_OK) {
+        const char *mname;
+        model *fm = NULL;
+        if (args_model(s, st, &mname, &fm) != SS_OK) {
+            ss_clear_error();
+            fm = NULL;
+        }
+        if (fim_form_check_model(e, fm, req) != SS_OK) {
             ss_error_set_col(args_key(st, "form")->v.col);
             return ss_last_error()->code;
         }

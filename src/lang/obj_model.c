@@ -60,6 +60,49 @@ static void show_coords(session *s, const model *m)
     free(c);
 }
 
+/* Blocks larger than this are summarised by `show` in text mode (one row
+ * with their shape, mean, sd and extremes); export or CSV lists them. */
+#define SHOW_BLOCK_MAX 64
+
+static void summary_row(tbl *t, const model *m, const model_group *g)
+{
+    double sum = 0, sq = 0, lo = INFINITY, hi = -INFINITY;
+    size_t nfree = 0;
+    for (size_t i = g->first; i < g->first + g->count; i++) {
+        double v = m->theta[i];
+        sum += v;
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+        nfree += m->is_free[i] != 0;
+    }
+    double mean = sum / (double)g->count;
+    for (size_t i = g->first; i < g->first + g->count; i++)
+        sq += (m->theta[i] - mean) * (m->theta[i] - mean);
+    double sd = g->count > 1 ? sqrt(sq / (double)(g->count - 1)) : 0;
+    char nm[96], val[160], fr[64], r[192], a[32], b[32], c[32], d[32];
+    if (g->cols > 1)
+        snprintf(nm, sizeof nm, "%s (%zu x %zu)", g->name, g->rows, g->cols);
+    else
+        snprintf(nm, sizeof nm, "%s (%zu)", g->name, g->rows);
+    tbl_format_num(a, sizeof a, mean, 0);
+    tbl_format_num(b, sizeof b, sd, 0);
+    tbl_format_num(c, sizeof c, lo, 0);
+    tbl_format_num(d, sizeof d, hi, 0);
+    snprintf(val, sizeof val, "mean %s sd %s in [%s, %s]", a, b, c, d);
+    if (nfree == g->count)
+        snprintf(fr, sizeof fr, "yes");
+    else if (nfree == 0)
+        snprintf(fr, sizeof fr, "fixed");
+    else
+        snprintf(fr, sizeof fr, "%zu of %zu", nfree, g->count);
+    print_range(r, sizeof r, g->lo, g->hi);
+    tbl_row(t);
+    tbl_str(t, 0, nm);
+    tbl_str(t, 1, val);
+    tbl_str(t, 2, fr);
+    tbl_str(t, 3, r);
+}
+
 static void show_model(session *s, const char *name, const model *m)
 {
     if (!s->csv) {
@@ -95,6 +138,15 @@ static void show_model(session *s, const char *name, const model *m)
         tbl_header(t, 4, "hi");
     for (size_t i = 0; i < m->P; i++) {
         char r[192];
+        /* text: a large block (a network's W1) is one summary row */
+        int gi = s->csv ? -1 : model_param_group(m, i);
+        const model_group *g = gi >= 0 ? &m->groups[gi] : NULL;
+        if (g && g->generated && g->count > SHOW_BLOCK_MAX &&
+            i == g->first) {
+            summary_row(t, m, g);
+            i = g->first + g->count - 1;
+            continue;
+        }
         print_range(r, sizeof r, model_param_lo(m, i), model_param_hi(m, i));
         if (model_is_bounded(m, i)) /* `bound`: say so, and what it narrows */
             print_bounded(r, sizeof r, m, i);

@@ -10,7 +10,7 @@
  * its initialiser, so adding a family cannot overrun it (and no lazy
  * initialisation races between threads). */
 static const model_type *const registry[] = {
-    &model_gmm_type, &model_mlp2_type, &model_arma_type,
+    &model_gmm_type, &model_mlp2_type, &model_arma_type, &model_dnn_type,
 };
 
 const model_type *const *model_registry(size_t *count)

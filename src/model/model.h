@@ -298,6 +298,15 @@ struct model_type {
      * (method=block): the block (0, 1, ...) parameter i belongs to.
      * NULL: one block, the approximation is the exact FIM itself. */
     size_t (*fim_block)(const model *m, size_t i);
+    /* Families whose exact FIM is Jq^T Jq / scale for N x P rows Jq with N
+     * often far below P (wide networks): the N x N dual K = Jq Jq^T /
+     * scale over the free parameters (m->is_free) into *K (allocated
+     * here, caller frees) and the scale; fim_gram_rows gives N. The exact
+     * estimator uses it when N is below the number of free parameters
+     * (form=auto) or when asked (form=gram). NULL: no Gram route. */
+    ss_status (*fim_gram)(const model *m, const double *theta, gsl_matrix **K,
+                          double *scale);
+    size_t (*fim_gram_rows)(const model *m);
 };
 
 struct model {
@@ -512,7 +521,8 @@ ss_status model_axis_value(const model *m, const double *theta,
                            const model_axis *ax, double *value);
 
 /* Built-in families (the structs are what the registry table lists). */
-extern const model_type model_gmm_type, model_mlp2_type, model_arma_type;
+extern const model_type model_gmm_type, model_mlp2_type, model_arma_type,
+    model_dnn_type;
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
 extern const model_type *const model_arma;

@@ -1,0 +1,50 @@
+/* The `dnn` family: a fully connected network of L weight layers with
+ * i.i.d. Gaussian weights, T fixed standard-normal inputs (its design), and
+ * a regression (p(y|x) = N(f(x), I_C)) or softmax (categorical with logits
+ * f(x)) output. Parameters are blocks W1, b1, W2, b2, ..., WL, bL (W^l is
+ * M_l x M_{l-1}, stored row by row). docs/theory.md, "Wide random
+ * networks", derives the Jacobian and the dual (NTK) Gram used here. */
+#ifndef SS_MODEL_DNN_H
+#define SS_MODEL_DNN_H
+
+#include "model/model.h"
+
+#include <gsl/gsl_matrix.h>
+
+#define DNN_LMAX 16 /* most weight layers */
+
+enum { DNN_RELU, DNN_TANH, DNN_ERF, DNN_LINEAR };
+
+typedef struct {
+    size_t L;                  /* weight layers */
+    size_t M[DNN_LMAX + 1];    /* M[0] = in, M[L] = out (C) */
+    size_t woff[DNN_LMAX + 1]; /* offset of W^l in theta (l = 1..L) */
+    size_t boff[DNN_LMAX + 1]; /* offset of b^l */
+    size_t C, T, P;
+    int act;                   /* DNN_RELU, ... */
+    int softmax;               /* output=softmax */
+    int ntk;                   /* param=ntk: W^l = s_l omega^l */
+    double sw2, sb2;
+    double s[DNN_LMAX + 1];    /* s_l = sqrt(sw2 / M_{l-1}) */
+} dnn_layout;
+
+extern const model_type model_dnn_type;
+
+/* The layout of a dnn model (NULL for another family). */
+const dnn_layout *dnn_layout_of(const model *m);
+/* Its T x M0 fixed inputs. */
+const gsl_matrix *dnn_inputs(const model *m);
+
+/* The outputs f(x) (C entries) at one input x, and with grad != NULL the
+ * gradient of r . f(x) over all P parameters (one backward pass). */
+ss_status dnn_vjp(const model *m, const double *theta, const double *x,
+                  const double *r, double *f, double *grad);
+
+/* The dual Gram of the exact FIM over the free parameters at the model's
+ * T inputs: K (TC x TC, allocated here) = Jq Jq^T / T, where Jq stacks
+ * Q_t^{1/2} J_t (Q_t = I_C for regression), assembled layer by layer with
+ * BLAS-3 calls; its non-zero eigenvalues are those of the FIM. */
+ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **K,
+                   double *scale);
+
+#endif
