@@ -50,6 +50,12 @@
 #define POST_MAX_BYTES ((size_t)1 << 30) /* draws and WAIC sums together */
 #define POST_RHAT_WARN 1.01
 #define POST_ESS_WARN 100
+#define POST_TEMPS_MAX 64       /* replicas per chain (parallel tempering) */
+#define POST_BETAMIN_DEFAULT 0.01 /* the hottest replica's beta / beta */
+#define POST_ACC_LOW 0.01        /* a chain accepting less is stuck */
+#define POST_ACC_HIGH 0.95       /* ... more: its steps are too small */
+#define POST_CHAIN_APART 3.0     /* a chain's mean this many within-chain
+                                    sd from the median chain mean */
 #define POST_LOO_WMAX_WARN 0.1   /* one draw's share of an observation's
                                     importance weights */
 
@@ -65,6 +71,11 @@ typedef struct {
     post_sampler sampler;
     uint64_t seed;
     unsigned threads;     /* 0: the default; numbers do not depend on it */
+    /* parallel tempering: temps replicas per chain (0 or 1: none) at
+     * beta_r = beta (beta_min / beta)^(r / (temps - 1)), r = 0..temps-1;
+     * beta_min 0: POST_BETAMIN_DEFAULT beta */
+    size_t temps;
+    double beta_min;
 } post_spec;
 
 typedef struct {
@@ -97,6 +108,14 @@ typedef struct {
     double beta_wbic;     /* 1 / log n */
     int is_wbic;          /* beta = 1 / log n (relative 1e-9) */
     size_t nbatches;      /* batches behind the errors */
+    /* parallel tempering (temps > 1): the ladder (temps betas, the first
+     * beta) and per chain the swap acceptance rate of each adjacent pair
+     * (nchains x (temps - 1), after burn-in) */
+    size_t temps;
+    double *ladder, *swap;
+    /* per chain: the share of recorded steps whose proposal had a
+     * non-finite likelihood inside the prior's support */
+    double *nonfinite;
     char warn[1024];      /* diagnostics that failed, or "" */
 } post_result;
 
