@@ -893,7 +893,7 @@ static void add_warn(post_result *r, const char *fmt, ...)
     if (l + 4 >= sizeof r->warn)
         return;
     if (l)
-        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "; ");
+        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "\n");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->warn + l, sizeof r->warn - l, fmt, ap);
@@ -911,6 +911,64 @@ static double sd_of(const double *v, size_t m)
     for (size_t j = 0; j < m; j++)
         q += (v[j] - s) * (v[j] - s);
     return sqrt(q / (double)(m - 1));
+}
+
+/* Chains that disagree: for each parameter whose split R-hat fails, the
+ * chains whose mean lies more than POST_CHAIN_APART pooled within-chain
+ * sd from the median of the chain means, with their means. */
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void disagree_warn(post_result *r, size_t S)
+{
+    size_t C = r->nchains, k = r->k;
+    if (C < 2)
+        return;
+    double *m = malloc(2 * C * sizeof *m);
+    if (!m)
+        return;
+    for (size_t j = 0; j < k; j++) {
+        if (r->rhat[j] <= POST_RHAT_WARN)
+            continue;
+        double W = 0;
+        for (size_t ch = 0; ch < C; ch++) {
+            const double *x = r->draws + ch * S * (k + 1) + j;
+            double s = 0, q = 0;
+            for (size_t t = 0; t < S; t++)
+                s += x[t * (k + 1)];
+            s /= (double)S;
+            for (size_t t = 0; t < S; t++)
+                q += (x[t * (k + 1)] - s) * (x[t * (k + 1)] - s);
+            m[ch] = m[C + ch] = s;
+            W += q / (double)(S - 1);
+        }
+        W = sqrt(W / (double)C);
+        qsort(m + C, C, sizeof *m, cmp_dbl);
+        double med = C % 2 ? m[C + C / 2]
+                           : 0.5 * (m[C + C / 2 - 1] + m[C + C / 2]);
+        char list[400] = "";
+        size_t nl = 0, nf = 0;
+        for (size_t ch = 0; ch < C; ch++)
+            if (!(fabs(m[ch] - med) <= POST_CHAIN_APART * W)) {
+                nf++;
+                if (nl + 40 < sizeof list)
+                    nl += (size_t)snprintf(list + nl, sizeof list - nl,
+                                           "%s%zu (%.4g)", nl ? ", " : "",
+                                           ch + 1, m[ch]);
+            }
+        if (nf)
+            add_warn(r, "chains disagree on %s: the mean%s of chain%s %s "
+                        "lie%s more than %g within-chain sd (%.3g) from the "
+                        "median chain mean %.4g (a chain stuck in one mode "
+                        "or not yet mixed: temps= for a multimodal "
+                        "posterior, more burnin= or samples=)",
+                     r->names[j], nf == 1 ? "" : "s", nf == 1 ? "" : "s",
+                     list, nf == 1 ? "s" : "", POST_CHAIN_APART, W, med);
+    }
+    free(m);
 }
 
 /* Everything from the chains' rows (C of them). */
@@ -1038,9 +1096,36 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
                     "rests on few draws there",
                  r->loo_wmax, r->loo_worst + 1, POST_LOO_WMAX_WARN);
     for (size_t ch = 0; ch < C; ch++)
-        if (r->accept[ch] < 0.01)
+        if (r->accept[ch] < POST_ACC_LOW)
             add_warn(r, "chain %zu accepted %.2g%% of its proposals (stuck)",
                      ch + 1, 100 * r->accept[ch]);
+        else if (r->accept[ch] > POST_ACC_HIGH)
+            add_warn(r, "chain %zu accepted %.3g%% of its proposals after "
+                        "adaptation (> %g%%: steps too small to explore; "
+                        "more burnin=)",
+                     ch + 1, 100 * r->accept[ch], 100 * POST_ACC_HIGH);
+    disagree_warn(r, S);
+    {
+        char list[256] = "";
+        size_t nl = 0, nbad = 0;
+        double worst = 0;
+        for (size_t ch = 0; ch < C; ch++)
+            if (r->nonfinite[ch] > 0) {
+                nbad++;
+                if (r->nonfinite[ch] > worst)
+                    worst = r->nonfinite[ch];
+                if (nl + 16 < sizeof list)
+                    nl += (size_t)snprintf(list + nl, sizeof list - nl,
+                                           "%s%zu", nl ? ", " : "", ch + 1);
+            }
+        if (nbad)
+            add_warn(r, "non-finite log-likelihood met inside the prior's "
+                        "support by chain%s %s (up to %.3g%% of the "
+                        "proposals after burn-in; treated as zero mass: "
+                        "the likelihood overflows or the family fails "
+                        "there)",
+                     nbad == 1 ? "" : "s", list, 100 * worst);
+    }
 done:
     free(bl);
     free(tot);

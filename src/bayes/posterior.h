@@ -116,7 +116,7 @@ typedef struct {
     /* per chain: the share of recorded steps whose proposal had a
      * non-finite likelihood inside the prior's support */
     double *nonfinite;
-    char warn[1024];      /* diagnostics that failed, or "" */
+    char warn[4096];      /* diagnostics that failed, one a line, or "" */
 } post_result;
 
 /* Check the request: every free parameter has a proper prior, beta > 0,

@@ -54,9 +54,23 @@ static void print_csv(session *s, const post_result *r)
     tbl_field(t, "E_nL", r->enl);
     tbl_field(t, "E_nL_se", r->enl_se);
     tbl_field(t, "is_wbic", r->is_wbic);
+    if (r->temps > 1) {
+        tbl_field(t, "temps", (double)r->temps);
+        tbl_field(t, "beta_min", r->ladder[r->temps - 1]);
+        for (size_t q = 0; q + 1 < r->temps; q++) {
+            double sum = 0;
+            for (size_t ch = 0; ch < r->nchains; ch++)
+                sum += r->swap[ch * (r->temps - 1) + q];
+            char k[56];
+            snprintf(k, sizeof k, "swap_%zu_%zu", q + 1, q + 2);
+            tbl_field(t, k, sum / (double)r->nchains);
+        }
+    }
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }
+
+static void show_tempering(session *s, const post_result *r);
 
 static void show_post(session *s, const char *name, const void *p)
 {
@@ -103,6 +117,8 @@ static void show_post(session *s, const char *name, const void *p)
     for (size_t c = 0; c < r->nchains; c++)
         session_printf(s, " %.3g", r->accept[c]);
     session_printf(s, "\n");
+    if (r->temps > 1)
+        show_tempering(s, r);
     const char *beta_note = fabs(r->sp.beta - 1) <= 1e-12
                                 ? ""
                                 : " (WAIC assumes beta = 1)";
@@ -143,8 +159,53 @@ static void show_post(session *s, const char *name, const void *p)
     session_printf(s, "  Monte-Carlo errors: batch means over %zu batches "
                       "(%d per chain)\n",
                    r->nbatches, POST_BATCHES);
-    if (r->warn[0])
-        session_printf(s, "  warning: %s\n", r->warn);
+    for (const char *w = r->warn; *w;) { /* one a line */
+        const char *e = strchr(w, '\n');
+        int len = e ? (int)(e - w) : (int)strlen(w);
+        session_printf(s, "  warning: %.*s\n", len, w);
+        w += len + (e != NULL);
+    }
+}
+
+/* Parallel tempering: the ladder and the swap acceptance per adjacent
+ * pair (mean and smallest over the chains). */
+static void show_tempering(session *s, const post_result *r)
+{
+    size_t K = r->temps, C = r->nchains;
+    session_printf(s, "  parallel tempering: %zu replicas per chain at beta "
+                      "=",
+                   K);
+    for (size_t q = 0; q < K; q++)
+        session_printf(s, "%s %.4g", q ? "," : "", r->ladder[q]);
+    session_printf(s, " (geometric; adjacent pairs swap, even pairs on even "
+                      "steps, odd on odd; only beta = %.6g is recorded)\n",
+                   r->ladder[0]);
+    tbl *t = tbl_alloc(4);
+    if (!t)
+        return;
+    static const char *const head[] = {"swap", "betas", "accepted (mean)",
+                                       "min over chains"};
+    for (size_t c = 0; c < 4; c++)
+        tbl_header(t, c, head[c]);
+    for (size_t q = 0; q + 1 < K; q++) {
+        char a[48], b[64];
+        double sum = 0, mn = INFINITY;
+        for (size_t ch = 0; ch < C; ch++) {
+            double v = r->swap[ch * (K - 1) + q];
+            sum += v;
+            if (!(v >= mn))
+                mn = v;
+        }
+        snprintf(a, sizeof a, "%zu-%zu", q + 1, q + 2);
+        snprintf(b, sizeof b, "%.4g-%.4g", r->ladder[q], r->ladder[q + 1]);
+        tbl_row(t);
+        tbl_str(t, 0, a);
+        tbl_str(t, 1, b);
+        tbl_num(t, 2, sum / (double)C);
+        tbl_num(t, 3, mn);
+    }
+    tbl_print(t, &s->out, 0, 2);
+    tbl_free(t);
 }
 
 static void row_fn(void *ctx, size_t i, double *v)
