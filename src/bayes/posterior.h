@@ -27,7 +27,14 @@
  * bayes/ladder.h): rung j's chain c is replicate j C + c on one replicate
  * job, with the stream (seed, SS_STREAM_POSTERIOR, (j + 1) 2^32 + c), so
  * it never meets a `posterior` chain's stream (substream c < 2^32); β = 0
- * (the prior) is allowed there, and no per-observation sums are kept. */
+ * (the prior) is allowed there, and no per-observation sums are kept.
+ *
+ * Parallel tempering (temps = K > 1, `posterior` only): each chain holds K
+ * replicas on the geometric ladder beta_r = beta (beta_min/beta)^(r/(K-1)),
+ * each with its own adaptive proposal; after each sweep the adjacent pairs
+ * (r, r+1) with r = t mod 2, t mod 2 + 2, ... exchange states with
+ * probability min(1, exp((beta_r - beta_r+1)(l_n(w_r+1) - l_n(w_r)))),
+ * from the chain's stream. Only replica 0 (beta) is recorded. */
 #ifndef SS_BAYES_POSTERIOR_H
 #define SS_BAYES_POSTERIOR_H
 
