@@ -724,6 +724,165 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     return st;
 }
 
+/* ---- the draws in a plane ------------------------------------------------------ */
+
+/* theta of draw t (the fixed parameters from the model) */
+static void draw_theta(const post_result *r, size_t t, double *theta)
+{
+    memcpy(theta, r->m->theta, r->m->P * sizeof *theta);
+    for (size_t j = 0; j < r->k; j++)
+        theta[r->idx[j]] = r->draws[t * (r->k + 1) + j];
+}
+
+/* The point of the plane at (x, y): base with the two axes set. */
+static ss_status plane_point(const model *m, const double *base,
+                             const model_axis *ax, const model_axis *ay,
+                             double x, double y, double *tmp, double *theta)
+{
+    ss_status st = model_axis_apply(m, base, ax, x, tmp);
+    if (st == SS_OK)
+        st = model_axis_apply(m, tmp, ay, y, theta);
+    return st;
+}
+
+/* Which singular set crosses the cell at (x, y) of half-sizes hx, hy (as
+ * `map` marks them): the distance at the centre no more than it changes
+ * over half a cell, the nearest such set; -1: none. */
+static int cell_set(const model *m, const double *base, const model_axis *ax,
+                    const model_axis *ay, double x, double y, double hx,
+                    double hy, size_t ns, double *d, double *tmp,
+                    double *theta)
+{
+    double *d0 = d;
+    if (plane_point(m, base, ax, ay, x, y, tmp, theta) != SS_OK) {
+        ss_clear_error();
+        return -1;
+    }
+    size_t got = model_singular_distances(m, theta, d0, ns);
+    double ch[2][64] = {{0}};
+    const double off[4][2] = {{hx, 0}, {-hx, 0}, {0, hy}, {0, -hy}};
+    for (int k = 0; k < 4; k++) {
+        double dn[64];
+        if (plane_point(m, base, ax, ay, x + off[k][0], y + off[k][1], tmp,
+                        theta) != SS_OK) {
+            ss_clear_error();
+            continue;
+        }
+        size_t g = model_singular_distances(m, theta, dn, ns);
+        for (size_t q = 0; q < g && q < got; q++)
+            ch[k / 2][q] = fmax(ch[k / 2][q], fabs(dn[q] - d0[q]));
+    }
+    int best = -1;
+    for (size_t q = 0; q < got; q++) {
+        double reach = sqrt(ch[0][q] * ch[0][q] + ch[1][q] * ch[1][q]);
+        if ((d0[q] == 0 || d0[q] <= reach) && (best < 0 || d0[q] < d0[best]))
+            best = (int)q;
+    }
+    return best;
+}
+
+void post_plane_free(post_plane *g)
+{
+    free(g->z);
+    free(g->mark);
+    free(g->base);
+    memset(g, 0, sizeof *g);
+}
+
+ss_status post_plane_grid(const post_result *r, const model_axis *ax,
+                          const model_axis *ay, size_t nx, size_t ny,
+                          post_plane *g)
+{
+    memset(g, 0, sizeof *g);
+    const model *m = r->m;
+    size_t N = r->nchains * r->sp.samples, P = m->P;
+    size_t ns = model_nsingular(m);
+    if (ns > 64)
+        ns = 64;
+    double *xv = malloc(N * sizeof *xv), *yv = malloc(N * sizeof *yv);
+    double *th = malloc(3 * P * sizeof *th);
+    double *dist = malloc((ns ? ns : 1) * sizeof *dist);
+    g->z = malloc(nx * ny * sizeof *g->z);
+    g->mark = calloc(nx * ny, 1);
+    g->base = malloc(P * sizeof *g->base);
+    g->nx = nx;
+    g->ny = ny;
+    ss_status st = SS_OK;
+    if (!xv || !yv || !th || !dist || !g->z || !g->mark || !g->base) {
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    size_t nok = 0;
+    for (size_t t = 0; t < N; t++) {
+        draw_theta(r, t, th);
+        if (model_axis_value(m, th, ax, &xv[t]) != SS_OK ||
+            model_axis_value(m, th, ay, &yv[t]) != SS_OK ||
+            !isfinite(xv[t]) || !isfinite(yv[t])) {
+            ss_clear_error();
+            xv[t] = NAN;
+            continue;
+        }
+        nok++;
+        x0 = fmin(x0, xv[t]);
+        x1 = fmax(x1, xv[t]);
+        y0 = fmin(y0, yv[t]);
+        y1 = fmax(y1, yv[t]);
+    }
+    if (nok == 0) {
+        st = SS_FAIL(SS_ERR_RANGE, "no draw has finite coordinates");
+        goto done;
+    }
+    double px = x1 > x0 ? 0.02 * (x1 - x0) : 0.5;
+    double py = y1 > y0 ? 0.02 * (y1 - y0) : 0.5;
+    x0 -= px;
+    x1 += px;
+    y0 -= py;
+    y1 += py;
+    double dx = (x1 - x0) / (double)nx, dy = (y1 - y0) / (double)ny;
+    double *z = g->z;
+    for (size_t i = 0; i < nx * ny; i++)
+        z[i] = 0;
+    for (size_t t = 0; t < N; t++) {
+        if (isnan(xv[t]))
+            continue;
+        size_t i = (size_t)((xv[t] - x0) / dx);
+        size_t j = (size_t)((yv[t] - y0) / dy);
+        z[(j < ny ? j : ny - 1) * nx + (i < nx ? i : nx - 1)] += 1;
+    }
+    for (size_t i = 0; i < nx * ny; i++) /* the share of the draws */
+        z[i] = z[i] > 0 ? z[i] / (double)nok : NAN;
+    /* the plane: the free parameters at their posterior means */
+    double *base = g->base, *tmp = th + P, *pt = th + 2 * P;
+    memcpy(base, m->theta, P * sizeof *base);
+    for (size_t j = 0; j < r->k; j++)
+        base[r->idx[j]] = r->mean[j];
+    if (m->type->singular && ns)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                int q = cell_set(m, base, ax, ay, x0 + ((double)i + 0.5) * dx,
+                                 y0 + ((double)j + 0.5) * dy, 0.5 * dx,
+                                 0.5 * dy, ns, dist, tmp, pt);
+                if (q >= 0 && q < 31) {
+                    g->mark[j * nx + i] = (unsigned char)(q + 1);
+                    g->used |= 1u << q;
+                }
+            }
+    g->x0 = x0;
+    g->x1 = x1;
+    g->y0 = y0;
+    g->y1 = y1;
+    g->nok = nok;
+done:
+    free(xv);
+    free(yv);
+    free(th);
+    free(dist);
+    if (st != SS_OK)
+        post_plane_free(g);
+    return st;
+}
+
 /* ---- diagnostics -------------------------------------------------------------- */
 
 /* Autocovariances acov[0..h-1] (divided by h) of y[0..h-1] about its mean,

@@ -171,6 +171,33 @@ ss_status post_rungs_take(post_iter *it, post_rung *out);
 /* Chains finished and in all (for progress). */
 void post_iter_counts(const post_iter *it, size_t *done, size_t *total);
 
+/* The draws in a plane (`plot POST x=A y=B`): two axes, each a free
+ * parameter or a blow-down coordinate of the family (model_axis), over the
+ * range of the draws padded by 2%, cut into nx x ny cells. z[j nx + i] is
+ * the share of the draws in cell (i, j) (row 0 at y0; NaN: none). The
+ * plane through base (the free parameters at their posterior means; with
+ * a blow-down axis the other coordinates are those of base) is tested
+ * for the family's singular sets as `map` does: a cell is marked q + 1
+ * (set q, the nearest) when the set's distance at its centre is no more
+ * than that distance changes over half a cell; bit q of used says set q
+ * was marked somewhere. */
+#define POST_PLANE_MAX 160
+typedef struct {
+    size_t nx, ny;
+    double x0, x1, y0, y1;
+    double *z;
+    unsigned char *mark;
+    unsigned used;
+    size_t nok;           /* draws with finite coordinates */
+    double *base;         /* P: the plane's point */
+} post_plane;
+
+/* SS_ERR_RANGE: no draw has finite coordinates. */
+ss_status post_plane_grid(const post_result *r, const model_axis *ax,
+                          const model_axis *ay, size_t nx, size_t ny,
+                          post_plane *out);
+void post_plane_free(post_plane *g);
+
 /* Diagnostics of one scalar over C chains of N draws (x[c * stride * N +
  * t * stride], i.e. draws of chain c at x + c * N * stride): split R-hat
  * and the effective sample size (docs/theory.md). */

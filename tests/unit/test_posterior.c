@@ -585,6 +585,85 @@ static void test_warn_small_steps(void **state)
     model_free(m);
 }
 
+/* ---- the draws in a plane ----------------------------------------------------- */
+
+/* Check a grid's singular-set marks against the line a x + b y = c of set
+ * q (0-based): every marked cell is set q and within a cell of the line,
+ * and in every column the cell holding the line is marked; the mass sums
+ * to 1 and its largest cell lies within 0.5 of one of the modes (mx[],
+ * my[]). */
+static void check_plane(const post_plane *g, double a, double b, double c,
+                        int q, const double *mx, const double *my)
+{
+    double dx = (g->x1 - g->x0) / (double)g->nx;
+    double dy = (g->y1 - g->y0) / (double)g->ny;
+    double nrm = sqrt(a * a + b * b), tot = 0, zmax = -1;
+    size_t imax = 0;
+    assert_int_equal(g->used, 1u << q);
+    for (size_t j = 0; j < g->ny; j++)
+        for (size_t i = 0; i < g->nx; i++) {
+            double xc = g->x0 + ((double)i + 0.5) * dx;
+            double yc = g->y0 + ((double)j + 0.5) * dy;
+            size_t cidx = j * g->nx + i;
+            if (g->mark[cidx]) {
+                assert_int_equal(g->mark[cidx], q + 1);
+                assert_true(fabs(a * xc + b * yc - c) / nrm <=
+                            hypot(dx, dy));
+            }
+            if (!isnan(g->z[cidx])) {
+                tot += g->z[cidx];
+                if (g->z[cidx] > zmax) {
+                    zmax = g->z[cidx];
+                    imax = cidx;
+                }
+            }
+        }
+    assert_true(fabs(tot - 1) < 1e-12);
+    for (size_t i = 0; i < g->nx && b != 0; i++) { /* the line, per column */
+        double xc = g->x0 + ((double)i + 0.5) * dx, y = (c - a * xc) / b;
+        if (y < g->y0 || y >= g->y1)
+            continue;
+        size_t j = (size_t)((y - g->y0) / dy);
+        assert_int_equal(g->mark[j * g->nx + i], q + 1);
+    }
+    double xm = g->x0 + ((double)(imax % g->nx) + 0.5) * dx;
+    double ym = g->y0 + ((double)(imax / g->nx) + 0.5) * dy;
+    assert_true((fabs(xm - mx[0]) < 0.5 && fabs(ym - my[0]) < 0.5) ||
+                (fabs(xm - mx[1]) < 0.5 && fabs(ym - my[1]) < 0.5));
+}
+
+/* The tempered mixture posterior in (w1, w2): the singular set w1 = w2 (v
+ * = 0 and v = 1 do not meet the plane v = E v ~ 1/2) on the diagonal, the
+ * mass at the modes (w1, w2) = (-2, 2), (2, -2); in the blow-down
+ * coordinates (m, u) = ((1 - v) w1 + v w2, w2 - w1) the set is u = 0 and
+ * the modes are near (0, 4), (0, -4). */
+static void test_plane(void **state)
+{
+    (void)state;
+    model *m = mixture_model();
+    gsl_matrix *X = mixture_data(200);
+    post_spec sp = {.beta = 1, .samples = 3000, .chains = 2, .burnin = 1000,
+                    .sampler = POST_RWM, .seed = 4, .threads = 2, .temps = 6};
+    post_result *r = run(m, X, sp);
+    model_axis ax, ay;
+    post_plane g;
+    assert_int_equal(model_axis_find(r->m, "w1", &ax), SS_OK);
+    assert_int_equal(model_axis_find(r->m, "w2", &ay), SS_OK);
+    assert_int_equal(post_plane_grid(r, &ax, &ay, 50, 30, &g), SS_OK);
+    assert_int_equal(g.nok, 6000);
+    check_plane(&g, 1, -1, 0, 2, (double[]){-2, 2}, (double[]){2, -2});
+    post_plane_free(&g);
+    assert_int_equal(model_axis_find(r->m, "m", &ax), SS_OK);
+    assert_int_equal(model_axis_find(r->m, "u", &ay), SS_OK);
+    assert_true(ax.is_coord && ay.is_coord);
+    assert_int_equal(post_plane_grid(r, &ax, &ay, 40, 24, &g), SS_OK);
+    check_plane(&g, 0, 1, 0, 2, (double[]){0, 0}, (double[]){4, -4});
+    post_plane_free(&g);
+    post_result_free(r);
+    gsl_matrix_free(X);
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_tempering_invariant),
         cmocka_unit_test(test_warn_stuck_nonfinite),
         cmocka_unit_test(test_warn_small_steps),
+        cmocka_unit_test(test_plane),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
