@@ -360,14 +360,18 @@ static ss_status draw_plane(const render_request *req, const post_result *r,
     }
     char title[400];
     snprintf(title, sizeof title,
-             "%s: draws in (%s, %s)%s; singular set%s %s%s",
+             "%s: draws in (%s, %s)%s; singular set%s %s",
              req->object, req->x, req->y, coord ? " (blow-down)" : "",
-             strchr(drawn, ',') ? "s" : "",
-             drawn[0] ? drawn : "none in view", drawn[0] ? others : "");
+             strchr(drawn, ',') ? "s" : "", drawn[0] ? drawn : "none in view");
+    /* where the plane of the singular sets lies, under the x axis (the
+     * title is cut in narrow panes) */
+    char xlab[300];
+    snprintf(xlab, sizeof xlab, "%s%s%s%s", req->x, others[0] ? "   (plane" : "",
+             others, others[0] ? ")" : "");
     plot_opts o;
     plot_opts_init(&o);
     o.title = render_title_or(req, title);
-    o.xlabel = req->x;
+    o.xlabel = xlab;
     o.ylabel = req->y;
     o.palette = req->palette;
     o.zmin = req->zmin;
