@@ -41,6 +41,13 @@ static size_t row_len(size_t k, size_t S, size_t n)
 {
     return row_cnt(k, S, n) + POST_BATCHES;
 }
+/* ... then the share of recorded steps whose proposal had a non-finite
+ * likelihood inside the prior's support, and the K - 1 swap acceptance
+ * rates of adjacent replicas */
+static size_t row_total(size_t k, size_t S, size_t n, size_t K)
+{
+    return row_len(k, S, n) + K;
+}
 
 /* The priors: every free parameter has a proper one; k free. */
 static ss_status check_priors(const model *m)
@@ -113,6 +120,16 @@ ss_status post_check(const model *m, const gsl_matrix *data,
                                      "likelihood's power; 1 is the "
                                      "posterior)",
                        sp->beta);
+    if (sp->temps > POST_TEMPS_MAX)
+        return SS_FAIL(SS_ERR_RANGE, "posterior: temps=%zu is outside 1..%d "
+                                     "(replicas per chain)",
+                       sp->temps, POST_TEMPS_MAX);
+    if (sp->temps > 1 && sp->beta_min != 0 &&
+        !(sp->beta_min > 0 && sp->beta_min < sp->beta))
+        return SS_FAIL(SS_ERR_RANGE,
+                       "posterior: betamin=%g must lie in (0, beta = %g): "
+                       "the hottest replica's power of the likelihood",
+                       sp->beta_min, sp->beta);
     return check_run(m, data, sp, sp->chains, 1);
 }
 
@@ -128,6 +145,8 @@ typedef struct {
     size_t nb;
     size_t ns;            /* observations with sums: n, or 0 (rungs) */
     int rungs;            /* a multi-temperature run (streams, no sums) */
+    size_t K;             /* replicas per chain (parallel tempering; 1) */
+    double beta_min;      /* the hottest replica's beta (K > 1) */
 } post_ctx;
 
 typedef struct {
@@ -144,9 +163,12 @@ typedef struct {
 static ss_status target(const model *m, const gsl_matrix *data, double beta,
                         const size_t *idx, size_t k, const double *w,
                         double *theta, double *ell, gsl_matrix *scores,
-                        double *lp, double *lsum, double *grad)
+                        double *lp, double *lsum, double *grad, double *gl,
+                        int *bad)
 {
     *lp = -INFINITY;
+    if (bad)
+        *bad = 0;
     double lpr = 0;
     for (size_t j = 0; j < k; j++) {
         size_t i = idx[j];
@@ -168,24 +190,36 @@ static ss_status target(const model *m, const gsl_matrix *data, double beta,
                                          grad ? scores : NULL);
     if (st == SS_ERR_NOMEM || st == SS_ERR_INTERRUPTED)
         return st;
+    /* from here on w is inside the prior's support and the family's valid
+     * region: a failure or a non-finite value is the likelihood's (*bad) */
     if (st != SS_OK) { /* outside where the family computes: zero mass */
         ss_clear_error();
+        if (bad)
+            *bad = 1;
         return SS_OK;
     }
     size_t nt = model_nterms(m, data);
     double l = 0;
     for (size_t t = 0; t < nt; t++)
         l += ell[t];
-    if (!isfinite(l))
+    if (!isfinite(l)) {
+        if (bad)
+            *bad = 1;
         return SS_OK;
+    }
     if (grad) {
         for (size_t j = 0; j < k; j++) {
             double g = 0;
             for (size_t t = 0; t < nt; t++)
                 g += gsl_matrix_get(scores, t, idx[j]);
-            if (!isfinite(g))
+            if (!isfinite(g)) {
+                if (bad)
+                    *bad = 1;
                 return SS_OK;
+            }
             grad[j] += beta * g;
+            if (gl)
+                gl[j] = g;
         }
     }
     *lp = lpr + beta * l;
@@ -210,7 +244,8 @@ ss_status post_log_target(const model *m, const gsl_matrix *data,
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
     else {
         memcpy(theta, m->theta, m->P * sizeof *theta);
-        st = target(m, data, beta, idx, k, w, theta, ell, S, lp, NULL, grad);
+        st = target(m, data, beta, idx, k, w, theta, ell, S, lp, NULL, grad,
+                    NULL, NULL);
     }
     free(idx);
     free(theta);
@@ -364,11 +399,189 @@ static double mala_logq(const double *L, size_t k, double h,
     return -q / (2 * h * h);
 }
 
+/* The r-th of K betas from beta down to beta_min, geometric:
+ * beta (beta_min / beta)^(r / (K - 1)). */
+static double ladder_beta(double beta, double beta_min, size_t r, size_t K)
+{
+    if (r == 0)
+        return beta;
+    return beta * pow(beta_min / beta, (double)r / (double)(K - 1));
+}
+
+/* One temperature's state in a chain (one replica of parallel tempering;
+ * a chain without tempering has one). */
+typedef struct {
+    double beta;
+    double *w, *g, *gl;   /* the state, its log target's gradient, the
+                             gradient of l_n (MALA; gl for swaps) */
+    double *L, *Cm, *mu;  /* the proposal's factor, Welford's sums */
+    double logh, wn;      /* log step scale, Welford count */
+    double lp, lcur;      /* log target and l_n at w */
+    double *cur;          /* log p(x_i|w) */
+} replica;
+
+/* The replica's first guess at its proposal and its log target at the
+ * model's point. */
+static ss_status replica_start(worker *wk, replica *R, int mala)
+{
+    post_ctx *c = wk->c;
+    size_t k = c->k;
+    for (size_t j = 0; j < k; j++) {
+        size_t i = c->idx[j];
+        R->w[j] = c->m->theta[i];
+        /* a first guess at the posterior's scale: the prior's, shrunk by
+         * the data as in a regular model */
+        double s0 = prior_sd(model_prior_of(c->m, i)) /
+                    sqrt(1.0 + R->beta * (double)c->n);
+        R->L[j * k + j] = s0 > 0 && isfinite(s0) ? s0 : 1e-3;
+    }
+    R->lcur = NAN;
+    ss_status st = target(wk->m, c->data, R->beta, c->idx, k, R->w,
+                          wk->theta, R->cur, wk->scores, &R->lp, &R->lcur,
+                          mala ? R->g : NULL, R->gl, NULL);
+    if (st == SS_OK && !isfinite(R->lp))
+        st = SS_FAIL(SS_ERR_RANGE,
+                     "posterior: the model's point has no mass under the "
+                     "tempered posterior (log target -inf): `set` the model "
+                     "where its likelihood is finite");
+    R->logh = mala ? log(1.0) : log(2.38 / sqrt((double)k));
+    R->wn = 0;
+    return st;
+}
+
+/* Scratch of a chain's step, shared by its replicas. */
+typedef struct {
+    double *wp, *gp, *glp, *z, *t1, *t2, *Lnew;
+    double *prop;         /* log p(x_i|w') */
+} step_scratch;
+
+/* One Metropolis(-adjusted Langevin) step of replica R at step t (of B
+ * burn-in); *accepted, the acceptance probability into *a; *bad: the
+ * proposal's likelihood was not finite. flush_first (replica 1 after
+ * burn-in): the WAIC sums of the state left are flushed before it
+ * changes. */
+static ss_status replica_step(worker *wk, replica *R, step_scratch *X,
+                              size_t t, size_t B, double target_acc, int mala,
+                              int *accepted, int *bad, double *flush_to,
+                              double *flush_cnt, double *mult)
+{
+    post_ctx *c = wk->c;
+    const size_t k = c->k, n = c->ns;
+    double h = exp(R->logh), lpp, la, lprop = NAN;
+    double *w = R->w, *wp = X->wp, *z = X->z, *t1 = X->t1, *t2 = X->t2;
+    for (size_t j = 0; j < k; j++)
+        z[j] = gsl_ran_gaussian_ziggurat(wk->r, 1.0);
+    lmul(R->L, k, z, t1);
+    if (mala) {
+        ltmul(R->L, k, R->g, t2);
+        lmul(R->L, k, t2, z);
+        for (size_t j = 0; j < k; j++)
+            wp[j] = w[j] + 0.5 * h * h * z[j] + h * t1[j];
+    } else {
+        for (size_t j = 0; j < k; j++)
+            wp[j] = w[j] + h * t1[j];
+    }
+    ss_status st = target(wk->m, c->data, R->beta, c->idx, k, wp, wk->theta,
+                          X->prop, wk->scores, &lpp, &lprop,
+                          mala ? X->gp : NULL, X->glp, bad);
+    if (st != SS_OK)
+        return st;
+    if (!isfinite(lpp))
+        la = -INFINITY;
+    else {
+        la = lpp - R->lp;
+        if (mala)
+            la += mala_logq(R->L, k, h, wp, X->gp, w, t1, t2) -
+                  mala_logq(R->L, k, h, w, R->g, wp, t1, t2);
+    }
+    double a = la >= 0 ? 1.0 : exp(la);
+    int accept = gsl_rng_uniform(wk->r) < a;
+    if (accept) {
+        if (flush_to) {
+            flush(flush_to, flush_cnt, R->cur, n, *mult);
+            *mult = 0;
+        }
+        double *tmp = R->cur;
+        R->cur = X->prop;
+        X->prop = tmp;
+        memcpy(w, wp, k * sizeof *w);
+        if (mala) {
+            memcpy(R->g, X->gp, k * sizeof *R->g);
+            if (R->gl)
+                memcpy(R->gl, X->glp, k * sizeof *R->gl);
+        }
+        R->lp = lpp;
+        R->lcur = lprop;
+    }
+    *accepted = accept;
+    if (t < B) { /* adaptation: the step scale, then the covariance */
+        size_t adapt_from = B / 4;
+        double *mu = R->mu, *Cm = R->Cm, *Lnew = X->Lnew;
+        R->logh += (a - target_acc) / pow((double)t + 1.0, 0.6);
+        if (t >= adapt_from) {
+            R->wn += 1;
+            double wn = R->wn;
+            for (size_t j = 0; j < k; j++)
+                t1[j] = w[j] - mu[j];
+            for (size_t j = 0; j < k; j++)
+                mu[j] += t1[j] / wn;
+            for (size_t q = 0; q < k; q++)
+                for (size_t j = 0; j < k; j++)
+                    Cm[q * k + j] += t1[q] * (w[j] - mu[j]);
+            if (wn >= (double)(2 * k + 20) && ((t - adapt_from) % 25) == 0) {
+                double tr = 0;
+                for (size_t j = 0; j < k; j++)
+                    tr += Cm[j * k + j];
+                for (size_t q = 0; q < k * k; q++)
+                    Lnew[q] = Cm[q] / (wn - 1);
+                for (size_t j = 0; j < k; j++)
+                    Lnew[j * k + j] += 1e-10 * tr / (wn - 1) / (double)k +
+                                       1e-300;
+                double *tmp = malloc(k * k * sizeof *tmp);
+                if (!tmp)
+                    return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+                if (tr > 0 && chol(Lnew, k, tmp)) /* else keep L */
+                    memcpy(R->L, tmp, k * k * sizeof *R->L);
+                free(tmp);
+            }
+        }
+    }
+    return SS_OK;
+}
+
+/* Exchange the states of replicas a and b (their proposals stay with their
+ * temperatures): log target and gradient at the new temperature. */
+static void replica_swap(replica *A, replica *B, size_t k, int mala)
+{
+    for (size_t j = 0; j < k; j++) {
+        double x = A->w[j];
+        A->w[j] = B->w[j];
+        B->w[j] = x;
+        if (mala) {
+            x = A->gl[j];
+            A->gl[j] = B->gl[j];
+            B->gl[j] = x;
+            x = A->g[j];
+            A->g[j] = B->g[j] + (A->beta - B->beta) * A->gl[j];
+            B->g[j] = x + (B->beta - A->beta) * B->gl[j];
+        }
+    }
+    double la = A->lcur, lpa = A->lp;
+    A->lp = B->lp + (A->beta - B->beta) * B->lcur;
+    B->lp = lpa + (B->beta - A->beta) * la;
+    A->lcur = B->lcur;
+    B->lcur = la;
+    double *cur = A->cur;
+    A->cur = B->cur;
+    B->cur = cur;
+}
+
 static ss_status run_chain(void *p, size_t chain, double *row)
 {
     worker *wk = p;
     post_ctx *c = wk->c;
     const size_t k = c->k, n = c->ns, S = c->sp.samples, B = c->sp.burnin;
+    const size_t K = c->K;
     const int mala = c->sp.sampler == POST_MALA;
     const size_t rung = chain / c->sp.chains, cc = chain % c->sp.chains;
     const double beta = c->betas[rung];
@@ -377,36 +590,49 @@ static ss_status run_chain(void *p, size_t chain, double *row)
                 c->rungs ? ((uint64_t)(rung + 1) << 32) + cc : cc);
     memcpy(wk->theta, c->m->theta, c->P * sizeof *wk->theta);
 
-    /* scratch: w, w', g, g', z, t1, t2, L, C (Welford), mean */
-    size_t need = 7 * k + 3 * k * k + k;
-    double *buf = calloc(need, sizeof *buf);
-    if (!buf)
+    /* scratch: w', g', gl', z, t1, t2, Lnew; per replica w, g, gl, L, Cm,
+     * mu; with tempering K + 1 arrays of n terms (else the worker's) */
+    size_t per = 3 * k + 3 * k * k;
+    double *buf = calloc(6 * k + k * k + K * per, sizeof *buf);
+    replica *rep = calloc(K, sizeof *rep);
+    double *ells = K > 1 ? malloc((K + 1) * (c->n ? c->n : 1) *
+                                  sizeof *ells)
+                         : NULL;
+    size_t *sw_try = calloc(K, sizeof *sw_try), *sw_acc = calloc(K,
+                                                           sizeof *sw_acc);
+    if (!buf || !rep || (K > 1 && !ells) || !sw_try || !sw_acc) {
+        free(buf);
+        free(rep);
+        free(ells);
+        free(sw_try);
+        free(sw_acc);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    double *w = buf, *wp = w + k, *g = wp + k, *gp = g + k, *z = gp + k;
-    double *t1 = z + k, *t2 = t1 + k, *L = t2 + k, *Cm = L + k * k;
-    double *mu = Cm + k * k, *Lnew = mu + k;
-    for (size_t j = 0; j < k; j++) {
-        size_t i = c->idx[j];
-        w[j] = c->m->theta[i];
-        /* a first guess at the posterior's scale: the prior's, shrunk by
-         * the data as in a regular model */
-        double s0 = prior_sd(model_prior_of(c->m, i)) /
-                    sqrt(1.0 + beta * (double)c->n);
-        L[j * k + j] = s0 > 0 && isfinite(s0) ? s0 : 1e-3;
     }
-    double lp, lcur = NAN, lprop = NAN;
-    double *cur = wk->ell[0], *prop = wk->ell[1];
-    ss_status st = target(wk->m, c->data, beta, c->idx, k, w, wk->theta, cur,
-                          wk->scores, &lp, &lcur, mala ? g : NULL);
-    if (st == SS_OK && !isfinite(lp))
-        st = SS_FAIL(SS_ERR_RANGE,
-                     "posterior: the model's point has no mass under the "
-                     "tempered posterior (log target -inf): `set` the model "
-                     "where its likelihood is finite");
-    double logh = mala ? log(1.0) : log(2.38 / sqrt((double)k));
-    double wn = 0; /* Welford count for the covariance */
-    size_t adapt_from = B / 4;
-    size_t acc = 0;
+    step_scratch X;
+    X.wp = buf;
+    X.gp = X.wp + k;
+    X.glp = X.gp + k;
+    X.z = X.glp + k;
+    X.t1 = X.z + k;
+    X.t2 = X.t1 + k;
+    X.Lnew = X.t2 + k;
+    X.prop = K > 1 ? ells + K * c->n : wk->ell[1];
+    double *q = X.Lnew + k * k;
+    for (size_t r = 0; r < K; r++, q += per) {
+        replica *R = &rep[r];
+        R->beta = ladder_beta(beta, c->beta_min, r, K);
+        R->w = q;
+        R->g = q + k;
+        R->gl = K > 1 ? q + 2 * k : NULL;
+        R->L = q + 3 * k;
+        R->Cm = R->L + k * k;
+        R->mu = R->Cm + k * k;
+        R->cur = K > 1 ? ells + r * c->n : wk->ell[0];
+    }
+    ss_status st = SS_OK;
+    for (size_t r = 0; st == SS_OK && r < K; r++)
+        st = replica_start(wk, &rep[r], mala);
+    size_t acc = 0, nbad = 0;
     double *accs = row + row_acc(k, S), *cnts = row + row_cnt(k, S, n);
     for (size_t b = 0; b < POST_BATCHES; b++) {
         cnts[b] = 0;
@@ -423,99 +649,69 @@ static ss_status run_chain(void *p, size_t chain, double *row)
             st = SS_ERR_INTERRUPTED;
             break;
         }
-        double h = exp(logh), lpp, la;
-        for (size_t j = 0; j < k; j++)
-            z[j] = gsl_ran_gaussian_ziggurat(wk->r, 1.0);
-        lmul(L, k, z, t1);
-        if (mala) {
-            ltmul(L, k, g, t2);
-            lmul(L, k, t2, z);
-            for (size_t j = 0; j < k; j++)
-                wp[j] = w[j] + 0.5 * h * h * z[j] + h * t1[j];
-        } else {
-            for (size_t j = 0; j < k; j++)
-                wp[j] = w[j] + h * t1[j];
+        int accept = 0;
+        for (size_t r = 0; st == SS_OK && r < K; r++) {
+            int a = 0, bad = 0;
+            int rec = r == 0 && t >= B;
+            st = replica_step(wk, &rep[r], &X, t, B, target_acc, mala, &a,
+                              &bad, rec ? accs + batch * n * SUMW : NULL,
+                              &cnts[batch], &mult);
+            if (r == 0)
+                accept = a;
+            nbad += (size_t)(bad && t >= B);
         }
-        st = target(wk->m, c->data, beta, c->idx, k, wp, wk->theta, prop,
-                    wk->scores, &lpp, &lprop, mala ? gp : NULL);
         if (st != SS_OK)
             break;
-        if (!isfinite(lpp))
-            la = -INFINITY;
-        else {
-            la = lpp - lp;
-            if (mala)
-                la += mala_logq(L, k, h, wp, gp, w, t1, t2) -
-                      mala_logq(L, k, h, w, g, wp, t1, t2);
-        }
-        double a = la >= 0 ? 1.0 : exp(la);
-        int accept = gsl_rng_uniform(wk->r) < a;
-        if (accept) {
+        /* swaps of adjacent pairs (r, r + 1) with r = t mod 2, 2 + t mod
+         * 2, ...: even pairs on even steps, odd pairs on odd steps */
+        for (size_t r = t % 2; K > 1 && r + 1 < K; r += 2) {
+            replica *A = &rep[r], *Bq = &rep[r + 1];
+            double la = (A->beta - Bq->beta) * (Bq->lcur - A->lcur);
+            int sw = gsl_rng_uniform(wk->r) < (la >= 0 ? 1.0 : exp(la));
             if (t >= B) {
-                flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
+                sw_try[r]++;
+                sw_acc[r] += (size_t)sw;
+            }
+            if (!sw)
+                continue;
+            if (r == 0 && t >= B) {
+                flush(accs + batch * n * SUMW, &cnts[batch], A->cur, n, mult);
                 mult = 0;
             }
-            double *tmp = cur;
-            cur = prop;
-            prop = tmp;
-            memcpy(w, wp, k * sizeof *w);
-            if (mala)
-                memcpy(g, gp, k * sizeof *g);
-            lp = lpp;
-            lcur = lprop;
+            replica_swap(A, Bq, k, mala);
         }
-        if (t < B) { /* adaptation: the step scale, then the covariance */
-            logh += (a - target_acc) / pow((double)t + 1.0, 0.6);
-            if (t >= adapt_from) {
-                wn += 1;
-                for (size_t j = 0; j < k; j++)
-                    t1[j] = w[j] - mu[j];
-                for (size_t j = 0; j < k; j++)
-                    mu[j] += t1[j] / wn;
-                for (size_t q = 0; q < k; q++)
-                    for (size_t j = 0; j < k; j++)
-                        Cm[q * k + j] += t1[q] * (w[j] - mu[j]);
-                if (wn >= (double)(2 * k + 20) && ((t - adapt_from) % 25) == 0) {
-                    double tr = 0;
-                    for (size_t j = 0; j < k; j++)
-                        tr += Cm[j * k + j];
-                    for (size_t q = 0; q < k * k; q++)
-                        Lnew[q] = Cm[q] / (wn - 1);
-                    for (size_t j = 0; j < k; j++)
-                        Lnew[j * k + j] += 1e-10 * tr / (wn - 1) / (double)k +
-                                           1e-300;
-                    double *tmp = malloc(k * k * sizeof *tmp);
-                    if (!tmp) {
-                        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-                        break;
-                    }
-                    if (tr > 0 && chol(Lnew, k, tmp)) /* else keep L */
-                        memcpy(L, tmp, k * k * sizeof *L);
-                    free(tmp);
-                }
-            }
+        if (t < B)
             continue;
-        }
         size_t s = t - B;
         acc += (size_t)accept;
         size_t nb = s * POST_BATCHES / S;
         if (nb != batch) {
-            flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
+            flush(accs + batch * n * SUMW, &cnts[batch], rep[0].cur, n, mult);
             mult = 0;
             batch = nb;
         }
         mult += 1;
         double *d = row + ROW_DRAWS + s * (k + 1);
-        memcpy(d, w, k * sizeof *d);
-        d[k] = lcur;
+        memcpy(d, rep[0].w, k * sizeof *d);
+        d[k] = rep[0].lcur;
     }
     if (st == SS_OK)
-        flush(accs + batch * n * SUMW, &cnts[batch], cur, n, mult);
+        flush(accs + batch * n * SUMW, &cnts[batch], rep[0].cur, n, mult);
     row[0] = (double)acc / (double)S;
-    row[1] = exp(logh);
-    wk->ell[0] = cur;
-    wk->ell[1] = prop;
+    row[1] = exp(rep[0].logh);
+    double *ex = row + row_len(k, S, n);
+    ex[0] = (double)nbad / (double)S;
+    for (size_t r = 0; r + 1 < K; r++)
+        ex[1 + r] = sw_try[r] ? (double)sw_acc[r] / (double)sw_try[r] : NAN;
+    if (K == 1) { /* the worker's arrays, wherever the steps left them */
+        wk->ell[0] = rep[0].cur;
+        wk->ell[1] = X.prop;
+    }
     free(buf);
+    free(rep);
+    free(ells);
+    free(sw_try);
+    free(sw_acc);
     if (st != SS_OK && st != SS_ERR_INTERRUPTED) {
         char msg[sizeof ss_last_error()->msg];
         snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
@@ -525,6 +721,165 @@ static ss_status run_chain(void *p, size_t chain, double *row)
         return SS_FAIL(st, "posterior chain %zu (seed %llu): %s", chain + 1,
                        (unsigned long long)c->sp.seed, msg);
     }
+    return st;
+}
+
+/* ---- the draws in a plane ------------------------------------------------------ */
+
+/* theta of draw t (the fixed parameters from the model) */
+static void draw_theta(const post_result *r, size_t t, double *theta)
+{
+    memcpy(theta, r->m->theta, r->m->P * sizeof *theta);
+    for (size_t j = 0; j < r->k; j++)
+        theta[r->idx[j]] = r->draws[t * (r->k + 1) + j];
+}
+
+/* The point of the plane at (x, y): base with the two axes set. */
+static ss_status plane_point(const model *m, const double *base,
+                             const model_axis *ax, const model_axis *ay,
+                             double x, double y, double *tmp, double *theta)
+{
+    ss_status st = model_axis_apply(m, base, ax, x, tmp);
+    if (st == SS_OK)
+        st = model_axis_apply(m, tmp, ay, y, theta);
+    return st;
+}
+
+/* Which singular set crosses the cell at (x, y) of half-sizes hx, hy (as
+ * `map` marks them): the distance at the centre no more than it changes
+ * over half a cell, the nearest such set; -1: none. */
+static int cell_set(const model *m, const double *base, const model_axis *ax,
+                    const model_axis *ay, double x, double y, double hx,
+                    double hy, size_t ns, double *d, double *tmp,
+                    double *theta)
+{
+    double *d0 = d;
+    if (plane_point(m, base, ax, ay, x, y, tmp, theta) != SS_OK) {
+        ss_clear_error();
+        return -1;
+    }
+    size_t got = model_singular_distances(m, theta, d0, ns);
+    double ch[2][64] = {{0}};
+    const double off[4][2] = {{hx, 0}, {-hx, 0}, {0, hy}, {0, -hy}};
+    for (int k = 0; k < 4; k++) {
+        double dn[64];
+        if (plane_point(m, base, ax, ay, x + off[k][0], y + off[k][1], tmp,
+                        theta) != SS_OK) {
+            ss_clear_error();
+            continue;
+        }
+        size_t g = model_singular_distances(m, theta, dn, ns);
+        for (size_t q = 0; q < g && q < got; q++)
+            ch[k / 2][q] = fmax(ch[k / 2][q], fabs(dn[q] - d0[q]));
+    }
+    int best = -1;
+    for (size_t q = 0; q < got; q++) {
+        double reach = sqrt(ch[0][q] * ch[0][q] + ch[1][q] * ch[1][q]);
+        if ((d0[q] == 0 || d0[q] <= reach) && (best < 0 || d0[q] < d0[best]))
+            best = (int)q;
+    }
+    return best;
+}
+
+void post_plane_free(post_plane *g)
+{
+    free(g->z);
+    free(g->mark);
+    free(g->base);
+    memset(g, 0, sizeof *g);
+}
+
+ss_status post_plane_grid(const post_result *r, const model_axis *ax,
+                          const model_axis *ay, size_t nx, size_t ny,
+                          post_plane *g)
+{
+    memset(g, 0, sizeof *g);
+    const model *m = r->m;
+    size_t N = r->nchains * r->sp.samples, P = m->P;
+    size_t ns = model_nsingular(m);
+    if (ns > 64)
+        ns = 64;
+    double *xv = malloc(N * sizeof *xv), *yv = malloc(N * sizeof *yv);
+    double *th = malloc(3 * P * sizeof *th);
+    double *dist = malloc((ns ? ns : 1) * sizeof *dist);
+    g->z = malloc(nx * ny * sizeof *g->z);
+    g->mark = calloc(nx * ny, 1);
+    g->base = malloc(P * sizeof *g->base);
+    g->nx = nx;
+    g->ny = ny;
+    ss_status st = SS_OK;
+    if (!xv || !yv || !th || !dist || !g->z || !g->mark || !g->base) {
+        st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    size_t nok = 0;
+    for (size_t t = 0; t < N; t++) {
+        draw_theta(r, t, th);
+        if (model_axis_value(m, th, ax, &xv[t]) != SS_OK ||
+            model_axis_value(m, th, ay, &yv[t]) != SS_OK ||
+            !isfinite(xv[t]) || !isfinite(yv[t])) {
+            ss_clear_error();
+            xv[t] = NAN;
+            continue;
+        }
+        nok++;
+        x0 = fmin(x0, xv[t]);
+        x1 = fmax(x1, xv[t]);
+        y0 = fmin(y0, yv[t]);
+        y1 = fmax(y1, yv[t]);
+    }
+    if (nok == 0) {
+        st = SS_FAIL(SS_ERR_RANGE, "no draw has finite coordinates");
+        goto done;
+    }
+    double px = x1 > x0 ? 0.02 * (x1 - x0) : 0.5;
+    double py = y1 > y0 ? 0.02 * (y1 - y0) : 0.5;
+    x0 -= px;
+    x1 += px;
+    y0 -= py;
+    y1 += py;
+    double dx = (x1 - x0) / (double)nx, dy = (y1 - y0) / (double)ny;
+    double *z = g->z;
+    for (size_t i = 0; i < nx * ny; i++)
+        z[i] = 0;
+    for (size_t t = 0; t < N; t++) {
+        if (isnan(xv[t]))
+            continue;
+        size_t i = (size_t)((xv[t] - x0) / dx);
+        size_t j = (size_t)((yv[t] - y0) / dy);
+        z[(j < ny ? j : ny - 1) * nx + (i < nx ? i : nx - 1)] += 1;
+    }
+    for (size_t i = 0; i < nx * ny; i++) /* the share of the draws */
+        z[i] = z[i] > 0 ? z[i] / (double)nok : NAN;
+    /* the plane: the free parameters at their posterior means */
+    double *base = g->base, *tmp = th + P, *pt = th + 2 * P;
+    memcpy(base, m->theta, P * sizeof *base);
+    for (size_t j = 0; j < r->k; j++)
+        base[r->idx[j]] = r->mean[j];
+    if (m->type->singular && ns)
+        for (size_t j = 0; j < ny; j++)
+            for (size_t i = 0; i < nx; i++) {
+                int q = cell_set(m, base, ax, ay, x0 + ((double)i + 0.5) * dx,
+                                 y0 + ((double)j + 0.5) * dy, 0.5 * dx,
+                                 0.5 * dy, ns, dist, tmp, pt);
+                if (q >= 0 && q < 31) {
+                    g->mark[j * nx + i] = (unsigned char)(q + 1);
+                    g->used |= 1u << q;
+                }
+            }
+    g->x0 = x0;
+    g->x1 = x1;
+    g->y0 = y0;
+    g->y1 = y1;
+    g->nok = nok;
+done:
+    free(xv);
+    free(yv);
+    free(th);
+    free(dist);
+    if (st != SS_OK)
+        post_plane_free(g);
     return st;
 }
 
@@ -647,6 +1002,9 @@ void post_result_free(post_result *r)
     free(r->sd);
     free(r->rhat);
     free(r->ess);
+    free(r->ladder);
+    free(r->swap);
+    free(r->nonfinite);
     free(r);
 }
 
@@ -694,7 +1052,7 @@ static void add_warn(post_result *r, const char *fmt, ...)
     if (l + 4 >= sizeof r->warn)
         return;
     if (l)
-        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "; ");
+        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "\n");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->warn + l, sizeof r->warn - l, fmt, ap);
@@ -714,11 +1072,70 @@ static double sd_of(const double *v, size_t m)
     return sqrt(q / (double)(m - 1));
 }
 
+/* Chains that disagree: for each parameter whose split R-hat fails, the
+ * chains whose mean lies more than POST_CHAIN_APART pooled within-chain
+ * sd from the median of the chain means, with their means. */
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void disagree_warn(post_result *r, size_t S)
+{
+    size_t C = r->nchains, k = r->k;
+    if (C < 2)
+        return;
+    double *m = malloc(2 * C * sizeof *m);
+    if (!m)
+        return;
+    for (size_t j = 0; j < k; j++) {
+        if (r->rhat[j] <= POST_RHAT_WARN)
+            continue;
+        double W = 0;
+        for (size_t ch = 0; ch < C; ch++) {
+            const double *x = r->draws + ch * S * (k + 1) + j;
+            double s = 0, q = 0;
+            for (size_t t = 0; t < S; t++)
+                s += x[t * (k + 1)];
+            s /= (double)S;
+            for (size_t t = 0; t < S; t++)
+                q += (x[t * (k + 1)] - s) * (x[t * (k + 1)] - s);
+            m[ch] = m[C + ch] = s;
+            W += q / (double)(S - 1);
+        }
+        W = sqrt(W / (double)C);
+        qsort(m + C, C, sizeof *m, cmp_dbl);
+        double med = C % 2 ? m[C + C / 2]
+                           : 0.5 * (m[C + C / 2 - 1] + m[C + C / 2]);
+        char list[400] = "";
+        size_t nl = 0, nf = 0;
+        for (size_t ch = 0; ch < C; ch++)
+            if (!(fabs(m[ch] - med) <= POST_CHAIN_APART * W)) {
+                nf++;
+                if (nl + 40 < sizeof list)
+                    nl += (size_t)snprintf(list + nl, sizeof list - nl,
+                                           "%s%zu (%.4g)", nl ? ", " : "",
+                                           ch + 1, m[ch]);
+            }
+        if (nf)
+            add_warn(r, "chains disagree on %s: the mean%s of chain%s %s "
+                        "lie%s more than %g within-chain sd (%.3g) from the "
+                        "median chain mean %.4g (a chain stuck in one mode "
+                        "or not yet mixed: temps= for a multimodal "
+                        "posterior, more burnin= or samples=)",
+                     r->names[j], nf == 1 ? "" : "s", nf == 1 ? "" : "s",
+                     list, nf == 1 ? "s" : "", POST_CHAIN_APART, W, med);
+    }
+    free(m);
+}
+
 /* Everything from the chains' rows (C of them). */
 static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
                            post_result *r)
 {
-    size_t k = c->k, n = c->n, S = c->sp.samples, nc = row_len(k, S, n);
+    size_t k = c->k, n = c->n, S = c->sp.samples;
+    size_t nc = row_total(k, S, n, c->K);
     r->nchains = C;
     double *bl = malloc(C * POST_BATCHES * sizeof *bl);
     r->draws = malloc(C * S * (k + 1) * sizeof *r->draws);
@@ -728,13 +1145,19 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
     r->sd = malloc(k * sizeof *r->sd);
     r->rhat = malloc(k * sizeof *r->rhat);
     r->ess = malloc(k * sizeof *r->ess);
+    size_t K = c->K;
+    r->temps = K;
+    r->ladder = malloc(K * sizeof *r->ladder);
+    r->swap = malloc((C * (K - 1) + 1) * sizeof *r->swap);
+    r->nonfinite = malloc(C * sizeof *r->nonfinite);
     size_t J = C * POST_BATCHES;
     double *tot = malloc(n * SUMW * sizeof *tot);
     double *bw = malloc(J * sizeof *bw), *bv = malloc(J * sizeof *bv);
     double *be = malloc(J * sizeof *be);
     ss_status st = SS_OK;
     if (!r->draws || !r->accept || !r->scale || !r->mean || !r->sd ||
-        !r->rhat || !r->ess || !tot || !bw || !bv || !be || !bl) {
+        !r->rhat || !r->ess || !tot || !bw || !bv || !be || !bl ||
+        !r->ladder || !r->swap || !r->nonfinite) {
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -744,7 +1167,13 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
         r->scale[ch] = row[1];
         memcpy(r->draws + ch * S * (k + 1), row + ROW_DRAWS,
                S * (k + 1) * sizeof *r->draws);
+        const double *ex = row + row_len(k, S, n);
+        r->nonfinite[ch] = ex[0];
+        for (size_t q = 0; q + 1 < K; q++)
+            r->swap[ch * (K - 1) + q] = ex[1 + q];
     }
+    for (size_t q = 0; q < K; q++)
+        r->ladder[q] = ladder_beta(c->sp.beta, c->beta_min, q, K);
     for (size_t j = 0; j < k; j++) {
         double s = 0, q = 0, N = (double)(C * S);
         for (size_t t = 0; t < C * S; t++)
@@ -826,9 +1255,36 @@ static ss_status summarize(const post_ctx *c, const double *rows, size_t C,
                     "rests on few draws there",
                  r->loo_wmax, r->loo_worst + 1, POST_LOO_WMAX_WARN);
     for (size_t ch = 0; ch < C; ch++)
-        if (r->accept[ch] < 0.01)
+        if (r->accept[ch] < POST_ACC_LOW)
             add_warn(r, "chain %zu accepted %.2g%% of its proposals (stuck)",
                      ch + 1, 100 * r->accept[ch]);
+        else if (r->accept[ch] > POST_ACC_HIGH)
+            add_warn(r, "chain %zu accepted %.3g%% of its proposals after "
+                        "adaptation (> %g%%: steps too small to explore; "
+                        "more burnin=)",
+                     ch + 1, 100 * r->accept[ch], 100 * POST_ACC_HIGH);
+    disagree_warn(r, S);
+    {
+        char list[256] = "";
+        size_t nl = 0, nbad = 0;
+        double worst = 0;
+        for (size_t ch = 0; ch < C; ch++)
+            if (r->nonfinite[ch] > 0) {
+                nbad++;
+                if (r->nonfinite[ch] > worst)
+                    worst = r->nonfinite[ch];
+                if (nl + 16 < sizeof list)
+                    nl += (size_t)snprintf(list + nl, sizeof list - nl,
+                                           "%s%zu", nl ? ", " : "", ch + 1);
+            }
+        if (nbad)
+            add_warn(r, "non-finite log-likelihood met inside the prior's "
+                        "support by chain%s %s (up to %.3g%% of the "
+                        "proposals after burn-in; treated as zero mass: "
+                        "the likelihood overflows or the family fails "
+                        "there)",
+                     nbad == 1 ? "" : "s", list, 100 * worst);
+    }
 done:
     free(bl);
     free(tot);
@@ -865,7 +1321,8 @@ void post_iter_free(post_iter *it)
 static ss_status start_job(post_iter *it)
 {
     rep_spec rs = {.nrep = it->nrep,
-                   .ncols = row_len(it->c.k, it->c.sp.samples, it->c.ns),
+                   .ncols = row_total(it->c.k, it->c.sp.samples, it->c.ns,
+                                      it->c.K),
                    .threads = it->c.sp.threads, .worker_alloc = worker_alloc,
                    .worker_free = worker_free, .run = run_chain,
                    .ctx = &it->c, .tick_ms = 10};
@@ -891,6 +1348,9 @@ static ss_status iter_new(const model *m, const gsl_matrix *data,
                        .n = model_nterms(m, data), .betas = b, .nb = nb,
                        .rungs = rungs};
     it->c.ns = rungs ? 0 : it->c.n;
+    it->c.K = rungs || sp->temps < 1 ? 1 : sp->temps;
+    it->c.beta_min = sp->beta_min > 0 ? sp->beta_min
+                                      : POST_BETAMIN_DEFAULT * sp->beta;
     ss_status st = model_free_index_list(m, &it->c.idx, &it->c.k);
     if (st != SS_OK) {
         post_iter_free(it);
@@ -944,7 +1404,7 @@ static ss_status summarize_rung(const post_ctx *c, const double *rows,
                                 double beta, post_rung *o)
 {
     size_t k = c->k, S = c->sp.samples, C = c->sp.chains;
-    size_t nc = row_len(k, S, 0);
+    size_t nc = row_total(k, S, 0, 1);
     double *x = malloc(C * S * (k + 1) * sizeof *x);
     double *be = malloc(C * POST_BATCHES * sizeof *be);
     if (!x || !be) {
@@ -1006,7 +1466,7 @@ ss_status post_rungs_take(post_iter *it, post_rung *out)
                      "interrupted after %zu of %zu chains: a ladder needs "
                      "every temperature, nothing was stored",
                      ok, it->nrep);
-    size_t nc = row_len(it->c.k, it->c.sp.samples, 0);
+    size_t nc = row_total(it->c.k, it->c.sp.samples, 0, 1);
     for (size_t j = 0; st == SS_OK && j < it->c.nb; j++)
         st = summarize_rung(&it->c, rows + j * it->c.sp.chains * nc,
                             it->betas[j], &out[j]);

@@ -27,7 +27,14 @@
  * bayes/ladder.h): rung j's chain c is replicate j C + c on one replicate
  * job, with the stream (seed, SS_STREAM_POSTERIOR, (j + 1) 2^32 + c), so
  * it never meets a `posterior` chain's stream (substream c < 2^32); β = 0
- * (the prior) is allowed there, and no per-observation sums are kept. */
+ * (the prior) is allowed there, and no per-observation sums are kept.
+ *
+ * Parallel tempering (temps = K > 1, `posterior` only): each chain holds K
+ * replicas on the geometric ladder beta_r = beta (beta_min/beta)^(r/(K-1)),
+ * each with its own adaptive proposal; after each sweep the adjacent pairs
+ * (r, r+1) with r = t mod 2, t mod 2 + 2, ... exchange states with
+ * probability min(1, exp((beta_r - beta_r+1)(l_n(w_r+1) - l_n(w_r)))),
+ * from the chain's stream. Only replica 0 (beta) is recorded. */
 #ifndef SS_BAYES_POSTERIOR_H
 #define SS_BAYES_POSTERIOR_H
 
@@ -50,6 +57,12 @@
 #define POST_MAX_BYTES ((size_t)1 << 30) /* draws and WAIC sums together */
 #define POST_RHAT_WARN 1.01
 #define POST_ESS_WARN 100
+#define POST_TEMPS_MAX 64       /* replicas per chain (parallel tempering) */
+#define POST_BETAMIN_DEFAULT 0.01 /* the hottest replica's beta / beta */
+#define POST_ACC_LOW 0.01        /* a chain accepting less is stuck */
+#define POST_ACC_HIGH 0.95       /* ... more: its steps are too small */
+#define POST_CHAIN_APART 3.0     /* a chain's mean this many within-chain
+                                    sd from the median chain mean */
 #define POST_LOO_WMAX_WARN 0.1   /* one draw's share of an observation's
                                     importance weights */
 
@@ -65,6 +78,11 @@ typedef struct {
     post_sampler sampler;
     uint64_t seed;
     unsigned threads;     /* 0: the default; numbers do not depend on it */
+    /* parallel tempering: temps replicas per chain (0 or 1: none) at
+     * beta_r = beta (beta_min / beta)^(r / (temps - 1)), r = 0..temps-1;
+     * beta_min 0: POST_BETAMIN_DEFAULT beta */
+    size_t temps;
+    double beta_min;
 } post_spec;
 
 typedef struct {
@@ -97,7 +115,15 @@ typedef struct {
     double beta_wbic;     /* 1 / log n */
     int is_wbic;          /* beta = 1 / log n (relative 1e-9) */
     size_t nbatches;      /* batches behind the errors */
-    char warn[1024];      /* diagnostics that failed, or "" */
+    /* parallel tempering (temps > 1): the ladder (temps betas, the first
+     * beta) and per chain the swap acceptance rate of each adjacent pair
+     * (nchains x (temps - 1), after burn-in) */
+    size_t temps;
+    double *ladder, *swap;
+    /* per chain: the share of recorded steps whose proposal had a
+     * non-finite likelihood inside the prior's support */
+    double *nonfinite;
+    char warn[4096];      /* diagnostics that failed, one a line, or "" */
 } post_result;
 
 /* Check the request: every free parameter has a proper prior, beta > 0,
@@ -144,6 +170,33 @@ ss_status post_rungs_alloc(const model *m, const gsl_matrix *data,
 ss_status post_rungs_take(post_iter *it, post_rung *out);
 /* Chains finished and in all (for progress). */
 void post_iter_counts(const post_iter *it, size_t *done, size_t *total);
+
+/* The draws in a plane (`plot POST x=A y=B`): two axes, each a free
+ * parameter or a blow-down coordinate of the family (model_axis), over the
+ * range of the draws padded by 2%, cut into nx x ny cells. z[j nx + i] is
+ * the share of the draws in cell (i, j) (row 0 at y0; NaN: none). The
+ * plane through base (the free parameters at their posterior means; with
+ * a blow-down axis the other coordinates are those of base) is tested
+ * for the family's singular sets as `map` does: a cell is marked q + 1
+ * (set q, the nearest) when the set's distance at its centre is no more
+ * than that distance changes over half a cell; bit q of used says set q
+ * was marked somewhere. */
+#define POST_PLANE_MAX 160
+typedef struct {
+    size_t nx, ny;
+    double x0, x1, y0, y1;
+    double *z;
+    unsigned char *mark;
+    unsigned used;
+    size_t nok;           /* draws with finite coordinates */
+    double *base;         /* P: the plane's point */
+} post_plane;
+
+/* SS_ERR_RANGE: no draw has finite coordinates. */
+ss_status post_plane_grid(const post_result *r, const model_axis *ax,
+                          const model_axis *ay, size_t nx, size_t ny,
+                          post_plane *out);
+void post_plane_free(post_plane *g);
 
 /* Diagnostics of one scalar over C chains of N draws (x[c * stride * N +
  * t * stride], i.e. draws of chain c at x + c * N * stride): split R-hat

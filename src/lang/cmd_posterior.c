@@ -89,10 +89,30 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
                                "observations (beta = 1/log n)");
         beta = 1 / log((double)n);
     }
+    uint64_t temps = 1;
+    double beta_min = 0; /* 0: beta / 100 */
+    rc = args_count(st, "temps", &temps);
+    if (rc == SS_OK && args_key(st, "betamin")) {
+        rc = args_real(st, "betamin", &beta_min);
+        if (rc == SS_OK && temps < 2)
+            rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "betamin")->v.col,
+                             "posterior: betamin= is the hottest replica "
+                             "of parallel tempering: give temps=K with K "
+                             ">= 2 too");
+        else if (rc == SS_OK && !(beta_min > 0 && beta_min < beta))
+            rc = SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "betamin")->v.col,
+                             "posterior: betamin=%g must lie in (0, beta = "
+                             "%g): the hottest replica's power of the "
+                             "likelihood",
+                             beta_min, beta);
+    }
+    if (rc != SS_OK)
+        return rc;
     post_spec sp = {.beta = beta, .samples = (size_t)ma.samples,
                     .chains = (size_t)ma.chains, .burnin = (size_t)ma.burnin,
                     .sampler = ma.mala ? POST_MALA : POST_RWM,
-                    .threads = (unsigned)ma.threads};
+                    .threads = (unsigned)ma.threads, .temps = (size_t)temps,
+                    .beta_min = beta_min};
     /* without seed= the session generator gives one; a command that
      * fails leaves the generator as it was */
     gsl_rng *saved = gsl_rng_clone(s->rng);

@@ -444,6 +444,13 @@ static const cmd_opt posterior_opts[] = {
     {.key = "burnin", .kind = OPT_COUNT, .meta = "B", .lo = 0,
      .hi = POST_BURNIN_MAX, .def = STR(POST_BURNIN_DEFAULT),
      .help = "steps per chain adapting the proposal, not kept"},
+    {.key = "temps", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = POST_TEMPS_MAX, .def = "1",
+     .help = "parallel tempering: K replicas per chain on a geometric "
+             "beta ladder down to betamin (1: none)"},
+    {.key = "betamin", .kind = OPT_REAL, .meta = "B",
+     .help = "the hottest replica's beta with temps= (0 < B < beta; "
+             "default beta/100)"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
      .help = "seed of the chains (chain c uses its own stream)"},
@@ -636,12 +643,31 @@ static const cmd_def table[] = {
      "posterior mean, sd, split R-hat and effective sample size, the "
      "acceptance per chain, WAIC (per sample and on the deviance scale, "
      "with p_WAIC) and E_w[n L_n] (WBIC when beta = 1/log n, wbic=yes), "
-     "each with a batch-means Monte-Carlo error, and warnings when R-hat > "
-     "1.01 or ESS < 100. `export POST f.csv` writes one row per draw "
-     "(chain, draw, parameters, log-likelihood); `plot POST col=PARAM` the "
-     "trace. Every free parameter needs a prior (`prior`).\n\n"
+     "each with a batch-means Monte-Carlo error, and warnings on labelled "
+     "lines when R-hat > 1.01 or ESS < 100, when chains disagree (naming "
+     "the chains whose means lie more than 3 within-chain sd from the "
+     "median chain mean), when a chain accepts under 1% or over 95% of its "
+     "proposals, and when proposals inside the prior's support met a "
+     "non-finite likelihood.\n\n"
+     "For multimodal posteriors (a mixture's label switching) temps=K runs "
+     "parallel tempering: each chain becomes K replicas at beta_1 = beta > "
+     "... > beta_K = betamin (geometric, default beta/100), each with its "
+     "own adaptive proposal; after every sweep the adjacent pairs (r, r+1) "
+     "with r of the step's parity propose to exchange states, accepted "
+     "with probability min(1, exp((beta_r - beta_r+1) (l_n(w_r+1) - "
+     "l_n(w_r)))) (the prior cancels), all from the chain's own stream. "
+     "Only the beta_1 replica is recorded (draws, WAIC, diagnostics); "
+     "`show` adds the swap acceptance per adjacent pair.\n\n"
+     "`export POST f.csv` writes one row per draw (chain, draw, "
+     "parameters, log-likelihood); `plot POST col=PARAM` the trace (the "
+     "default); `plot POST x=A y=B` the draws' density in two free "
+     "parameters, or in two blow-down coordinates of the family (gmm: m, "
+     "u), with the family's singular sets that cross that plane drawn as "
+     "lines (the other parameters at their posterior means, named in the "
+     "title). Every free parameter needs a prior (`prior`).\n\n"
      "    posterior g data=d samples=20000 seed=3 as p\n"
-     "    posterior g data=d wbic=yes sampler=mala as w",
+     "    posterior g data=d wbic=yes sampler=mala as w\n"
+     "    posterior g data=d temps=8 seed=1 as pt",
      cmd_posterior, COMPL_MODEL, posterior_opts, &obj_posterior,
      CMD_AS_REQUIRED, "POST"},
     {"freeenergy", "freeenergy NAME",

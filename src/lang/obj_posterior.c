@@ -54,9 +54,23 @@ static void print_csv(session *s, const post_result *r)
     tbl_field(t, "E_nL", r->enl);
     tbl_field(t, "E_nL_se", r->enl_se);
     tbl_field(t, "is_wbic", r->is_wbic);
+    if (r->temps > 1) {
+        tbl_field(t, "temps", (double)r->temps);
+        tbl_field(t, "beta_min", r->ladder[r->temps - 1]);
+        for (size_t q = 0; q + 1 < r->temps; q++) {
+            double sum = 0;
+            for (size_t ch = 0; ch < r->nchains; ch++)
+                sum += r->swap[ch * (r->temps - 1) + q];
+            char k[56];
+            snprintf(k, sizeof k, "swap_%zu_%zu", q + 1, q + 2);
+            tbl_field(t, k, sum / (double)r->nchains);
+        }
+    }
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
 }
+
+static void show_tempering(session *s, const post_result *r);
 
 static void show_post(session *s, const char *name, const void *p)
 {
@@ -103,6 +117,8 @@ static void show_post(session *s, const char *name, const void *p)
     for (size_t c = 0; c < r->nchains; c++)
         session_printf(s, " %.3g", r->accept[c]);
     session_printf(s, "\n");
+    if (r->temps > 1)
+        show_tempering(s, r);
     const char *beta_note = fabs(r->sp.beta - 1) <= 1e-12
                                 ? ""
                                 : " (WAIC assumes beta = 1)";
@@ -143,8 +159,53 @@ static void show_post(session *s, const char *name, const void *p)
     session_printf(s, "  Monte-Carlo errors: batch means over %zu batches "
                       "(%d per chain)\n",
                    r->nbatches, POST_BATCHES);
-    if (r->warn[0])
-        session_printf(s, "  warning: %s\n", r->warn);
+    for (const char *w = r->warn; *w;) { /* one a line */
+        const char *e = strchr(w, '\n');
+        int len = e ? (int)(e - w) : (int)strlen(w);
+        session_printf(s, "  warning: %.*s\n", len, w);
+        w += len + (e != NULL);
+    }
+}
+
+/* Parallel tempering: the ladder and the swap acceptance per adjacent
+ * pair (mean and smallest over the chains). */
+static void show_tempering(session *s, const post_result *r)
+{
+    size_t K = r->temps, C = r->nchains;
+    session_printf(s, "  parallel tempering: %zu replicas per chain at beta "
+                      "=",
+                   K);
+    for (size_t q = 0; q < K; q++)
+        session_printf(s, "%s %.4g", q ? "," : "", r->ladder[q]);
+    session_printf(s, " (geometric; adjacent pairs swap, even pairs on even "
+                      "steps, odd on odd; only beta = %.6g is recorded)\n",
+                   r->ladder[0]);
+    tbl *t = tbl_alloc(4);
+    if (!t)
+        return;
+    static const char *const head[] = {"swap", "betas", "accepted (mean)",
+                                       "min over chains"};
+    for (size_t c = 0; c < 4; c++)
+        tbl_header(t, c, head[c]);
+    for (size_t q = 0; q + 1 < K; q++) {
+        char a[48], b[64];
+        double sum = 0, mn = INFINITY;
+        for (size_t ch = 0; ch < C; ch++) {
+            double v = r->swap[ch * (K - 1) + q];
+            sum += v;
+            if (!(v >= mn))
+                mn = v;
+        }
+        snprintf(a, sizeof a, "%zu-%zu", q + 1, q + 2);
+        snprintf(b, sizeof b, "%.4g-%.4g", r->ladder[q], r->ladder[q + 1]);
+        tbl_row(t);
+        tbl_str(t, 0, a);
+        tbl_str(t, 1, b);
+        tbl_num(t, 2, sum / (double)C);
+        tbl_num(t, 3, mn);
+    }
+    tbl_print(t, &s->out, 0, 2);
+    tbl_free(t);
 }
 
 static void row_fn(void *ctx, size_t i, double *v)
@@ -181,11 +242,153 @@ static void origin_post(const void *p, obj_origin *o)
     o->kind = r->kind;
 }
 
+/* ---- the draws in a plane, with the singular sets ------------------------ */
+
+/* An axis of the picture: a free parameter or a blow-down coordinate. */
+static ss_status find_axis(const post_result *r, const render_request *req,
+                           const char *key, const char *name, model_axis *ax)
+{
+    ss_status st = model_axis_find(r->m, name, ax);
+    if (st != SS_OK || (!ax->is_coord && !r->m->is_free[ax->index])) {
+        char(*coords)[MODEL_NAME_MAX] = calloc(r->m->P + 1, sizeof *coords);
+        size_t nc = coords && r->m->type->coord_names
+                        ? r->m->type->coord_names(r->m, coords)
+                        : 0;
+        char list[400] = "";
+        size_t l = 0;
+        for (size_t j = 0; j < r->k && l + MODEL_NAME_MAX + 3 < sizeof list;
+             j++)
+            l += (size_t)snprintf(list + l, sizeof list - l, "%s%s",
+                                  j ? ", " : "", r->names[j]);
+        for (size_t j = 0; j < nc && l + MODEL_NAME_MAX + 30 < sizeof list;
+             j++)
+            l += (size_t)snprintf(list + l, sizeof list - l, "%s%s%s",
+                                  j ? ", " : "; blow-down coordinates ",
+                                  coords[j], "");
+        free(coords);
+        ss_clear_error();
+        return SS_FAIL(SS_ERR_NAME,
+                       "%s has no free parameter or blow-down coordinate "
+                       "'%s' (%s= takes one of: %s)",
+                       req->object, name, key, list);
+    }
+    return SS_OK;
+}
+
+static ss_status draw_plane(const render_request *req, const post_result *r,
+                            canvas *c)
+{
+    if (!req->x[0] || !req->y[0])
+        return SS_FAIL(SS_ERR_USAGE,
+                       "plot %s: give both x=NAME and y=NAME (free "
+                       "parameters or blow-down coordinates) for the "
+                       "draws in a plane, or neither for the trace",
+                       req->object);
+    const model *m = r->m;
+    model_axis ax, ay;
+    ss_status st = find_axis(r, req, "x", req->x, &ax);
+    if (st == SS_OK)
+        st = find_axis(r, req, "y", req->y, &ay);
+    if (st != SS_OK)
+        return st;
+    if (ax.is_coord == ay.is_coord && ax.index == ay.index)
+        return SS_FAIL(SS_ERR_USAGE, "plot %s: x= and y= name the same axis "
+                                     "'%s'",
+                       req->object, req->x);
+    size_t P = m->P;
+    size_t nx = c->w > 20 ? (size_t)(c->w - 12) : 8;
+    size_t ny = c->h > 8 ? (size_t)(c->h - 5) * 2 : 6;
+    if (nx > POST_PLANE_MAX)
+        nx = POST_PLANE_MAX;
+    if (ny > POST_PLANE_MAX)
+        ny = POST_PLANE_MAX;
+    post_plane g;
+    st = post_plane_grid(r, &ax, &ay, nx, ny, &g);
+    if (st != SS_OK) {
+        if (st == SS_ERR_RANGE)
+            return SS_FAIL(st, "plot %s: no draw has finite (%s, %s)",
+                           req->object, req->x, req->y);
+        return st;
+    }
+    double *base = g.base;
+    model_singular *sets = NULL;
+    size_t nsets = 0;
+    if (g.used && model_singular_list(m, base, &sets, &nsets) != SS_OK) {
+        ss_clear_error();
+        nsets = 0;
+    }
+    unsigned used = g.used;
+    char drawn[200] = "", others[200] = "";
+    size_t l = 0;
+    for (size_t q = 0; q < nsets && q < 31; q++)
+        if (used >> q & 1u)
+            l += (size_t)snprintf(drawn + l, l < sizeof drawn ? sizeof drawn - l : 0,
+                                  "%s%s", l ? ", " : "", sets[q].name);
+    if (l >= sizeof drawn)
+        drawn[sizeof drawn - 1] = 0;
+    /* what the rest of the point is held at: in parameters the other free
+     * ones at their posterior means; in blow-down coordinates the other
+     * coordinates at those of the posterior mean */
+    int coord = ax.is_coord || ay.is_coord;
+    l = 0;
+    for (size_t j = 0; !coord && j < r->k; j++) {
+        if (ax.index == r->idx[j] || ay.index == r->idx[j])
+            continue;
+        if (l + 40 < sizeof others)
+            l += (size_t)snprintf(others + l, sizeof others - l, "%s%s=%.3g",
+                                  l ? " " : " at ", r->names[j],
+                                  r->mean[j]);
+    }
+    if (coord && m->type->coord_names && m->type->to_coords) {
+        /* the other coordinates at those of the posterior mean */
+        char(*cn)[MODEL_NAME_MAX] = calloc(P + 1, sizeof *cn);
+        double *cv = malloc((P + 1) * sizeof *cv);
+        size_t nc = cn && cv ? m->type->coord_names(m, cn) : 0;
+        if (nc && m->type->to_coords(m, base, cv) == SS_OK)
+            for (size_t j = 0; j < nc; j++) {
+                if ((ax.is_coord && ax.index == j) ||
+                    (ay.is_coord && ay.index == j))
+                    continue;
+                if (l + 40 < sizeof others)
+                    l += (size_t)snprintf(others + l, sizeof others - l,
+                                          "%s%s=%.3g", l ? " " : " at ",
+                                          cn[j], cv[j]);
+            }
+        ss_clear_error();
+        free(cn);
+        free(cv);
+    }
+    char title[400];
+    snprintf(title, sizeof title,
+             "%s: draws in (%s, %s)%s; singular set%s %s",
+             req->object, req->x, req->y, coord ? " (blow-down)" : "",
+             strchr(drawn, ',') ? "s" : "", drawn[0] ? drawn : "none in view");
+    /* where the plane of the singular sets lies, under the x axis (the
+     * title is cut in narrow panes) */
+    char xlab[300];
+    snprintf(xlab, sizeof xlab, "%s%s%s%s", req->x, others[0] ? "   (plane" : "",
+             others, others[0] ? ")" : "");
+    plot_opts o;
+    plot_opts_init(&o);
+    o.title = render_title_or(req, title);
+    o.xlabel = xlab;
+    o.ylabel = req->y;
+    o.palette = req->palette;
+    o.zmin = req->zmin;
+    o.zmax = req->zmax;
+    st = plot_heatmap(c, g.z, nx, ny, g.x0, g.x1, g.y0, g.y1, g.mark, &o);
+    post_plane_free(&g);
+    free(sets);
+    return st;
+}
+
 static ss_status draw(session *s, const render_request *req, const void *p,
                       canvas *c)
 {
     (void)s;
     const post_result *r = p;
+    if (req->x[0] || req->y[0])
+        return draw_plane(req, r, c);
     size_t j = 0;
     if (req->col[0]) {
         for (j = 0; j < r->k && strcmp(r->names[j], req->col); j++)
@@ -238,8 +441,8 @@ const obj_type obj_posterior = {
     .export_rows = export_post,
     .origin = origin_post,
     .draw = draw,
-    .picture = "a trace plot",
-    .plot_keys = "col",
+    .picture = "a trace plot, or the draws in a plane (x= y=)",
+    .plot_keys = "col x y range palette",
     .min_w = 30,
     .min_h = 8,
 };
