@@ -199,9 +199,18 @@ static ss_status target(const model *m, const gsl_matrix *data, double beta,
         return SS_OK;
     }
     size_t nt = model_nterms(m, data);
-    double l = 0;
-    for (size_t t = 0; t < nt; t++)
-        l += ell[t];
+    /* four partial sums: the adds overlap instead of waiting on each other */
+    double l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    size_t q = 0;
+    for (; q + 4 <= nt; q += 4) {
+        l0 += ell[q];
+        l1 += ell[q + 1];
+        l2 += ell[q + 2];
+        l3 += ell[q + 3];
+    }
+    for (; q < nt; q++)
+        l0 += ell[q];
+    double l = (l0 + l1) + (l2 + l3);
     if (!isfinite(l)) {
         if (bad)
             *bad = 1;

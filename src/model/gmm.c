@@ -10,6 +10,7 @@
  * log(0) at v = 0 or 1. */
 #include "model/model.h"
 #include "model/gmm_k.h"
+#include "model/gmm_vec.h"
 
 #include <float.h>
 #include <gsl/gsl_integration.h>
@@ -263,6 +264,87 @@ static void scores_block(const gmm_par *g, const double *x, size_t tda,
     }
 }
 
+/* log p at up to GMM_BLOCK points x[i * tda] into ell: pt_eval's log p,
+ *   log p = log pi_k + log phi_k + log1p(e^{-|e|}),
+ * k the component with the larger share (k = 2 where the log-odds
+ * e = d + logit(v) >= 0), with one exp and one log1p per point, each taken
+ * over the whole block by gmm_vec (several points per instruction). The
+ * log phi_k and d are polynomials in x; the side of e is a select. */
+static inline void lp_block_v(const gmm_par *g, const double *x, size_t tda,
+                              size_t n, double *ell, int pow2)
+{
+    double base[GMM_BLOCK], t[GMM_BLOCK];
+    const int zero_u = g->u == 0.0;
+    const double w1 = g->w1, w2 = g->w2, us = g->us, logit = g->logit,
+                 lv = g->lv, l1v = g->l1v, lnorm = g->lnorm, inv = g->inv_s,
+                 s = g->s;
+    /* two points at a time in SSE2 registers (lane by lane IEEE
+     * operations: the bits of the scalar loop below, which takes an odd
+     * last point); d = 0 exactly at u = 0, as in pt_eval (0 * inf would
+     * be NaN at |x| = inf, where the term is -inf) */
+    const gmm_v2 zero = {0.0, 0.0}, half = {0.5, 0.5}, w1v = {w1, w1},
+                 w2v = {w2, w2}, usv = {us, us}, lgv = {logit, logit},
+                 lvv = {lv, lv}, l1vv = {l1v, l1v}, lnv = {lnorm, lnorm},
+                 invv = {inv, inv}, sv = {s, s};
+    const gmm_v2 negz = {-0.0, -0.0};
+    const gmm_m2 sign = (gmm_m2)negz; /* the sign bits */
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        gmm_v2 xv = {x[i * tda], x[(i + 1) * tda]};
+        gmm_v2 z1 = pow2 ? (xv - w1v) * invv : (xv - w1v) / sv;
+        gmm_v2 z2 = pow2 ? (xv - w2v) * invv : (xv - w2v) / sv;
+        gmm_v2 d = zero_u ? zero : usv * (half * z1 + half * z2);
+        gmm_v2 e = d + lgv;
+        gmm_v2 l1 = -half * z1 * z1 - lnv, l2 = -half * z2 * z2 - lnv;
+        gmm_v2 b = v2_sel(e >= zero, lvv + l2, l1vv + l1);
+        gmm_v2 te = (gmm_v2)((gmm_m2)e | sign); /* -|e| */
+        memcpy(base + i, &b, sizeof b);
+        memcpy(t + i, &te, sizeof te);
+    }
+    for (; i < n; i++) {
+        double xi = x[i * tda];
+        double z1 = pow2 ? (xi - w1) * inv : (xi - w1) / s;
+        double z2 = pow2 ? (xi - w2) * inv : (xi - w2) / s;
+        double d = zero_u ? 0.0 : us * (0.5 * z1 + 0.5 * z2);
+        double e = d + logit;
+        double l1 = -0.5 * z1 * z1 - lnorm, l2 = -0.5 * z2 * z2 - lnorm;
+        base[i] = e >= 0.0 ? lv + l2 : l1v + l1;
+        t[i] = -fabs(e);
+    }
+    gmm_vec_exp(t, n);
+    gmm_vec_log1p(t, n);
+    for (i = 0; i < n; i++)
+        ell[i] = base[i] + t[i];
+}
+
+/* log p at v = 0 or 1: one component, a polynomial in x */
+static void lp_one(const gmm_par *g, const double *x, size_t tda, size_t n,
+                   double *ell)
+{
+    const double w = g->v == 0.0 ? g->w1 : g->w2;
+    for (size_t i = 0; i < n; i++) {
+        double z = div_s(g, x[i * tda] - w);
+        ell[i] = -0.5 * z * z - g->lnorm;
+    }
+}
+
+/* The log-likelihood terms at 0 <= v <= 1, block by block. */
+static void lp_terms(const gmm_par *g, const double *x, size_t tda, size_t n,
+                     double *ell)
+{
+    if (g->v == 0.0 || g->v == 1.0) {
+        lp_one(g, x, tda, n, ell);
+        return;
+    }
+    for (size_t i = 0; i < n; i += GMM_BLOCK) {
+        size_t nb = n - i < GMM_BLOCK ? n - i : GMM_BLOCK;
+        if (g->s_pow2)
+            lp_block_v(g, x + i * tda, tda, nb, ell + i, 1);
+        else
+            lp_block_v(g, x + i * tda, tda, nb, ell + i, 0);
+    }
+}
+
 /* ---- type hooks ---------------------------------------------------------- */
 
 /* The layout (gmm_k.h): k=K components (default 2, at most GMM_KMAX),
@@ -416,7 +498,13 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
     par_init(&g, m, theta);
     const double *src = data->data;
     const size_t tda = data->tda;
-    if (!ell && g.v > 0.0 && g.v < 1.0) { /* scores only (Monte-Carlo) */
+    /* The terms by one route whether or not the scores are asked for (the
+     * same bits for RWM and MALA), the scores by their own. */
+    if (ell)
+        lp_terms(&g, src, tda, data->size1, ell);
+    if (!scores)
+        return SS_OK;
+    if (g.v > 0.0 && g.v < 1.0) {
         for (size_t i = 0; i < data->size1; i += GMM_BLOCK) {
             size_t nb = data->size1 - i < GMM_BLOCK ? data->size1 - i
                                                     : GMM_BLOCK;
@@ -425,29 +513,14 @@ static ss_status gmm_loglik_terms(const model *m, const double *theta,
         }
         return SS_OK;
     }
-    if (!ell) { /* scores only at v = 0 or 1 */
-        for (size_t i = 0; i < data->size1; i++) {
-            gmm_pt q;
-            double x = src[i * tda];
-            pt_eval_lp(&g, x - g.w1, x - g.w2, &q, 0);
-            double *row = scores->data + i * scores->tda;
-            row[P_V] = score_v(&g, &q);
-            row[P_W1] = score_w(&g, q.r1, q.z1);
-            row[P_W2] = score_w(&g, q.r2, q.z2);
-        }
-        return SS_OK;
-    }
-    for (size_t i = 0; i < data->size1; i++) {
+    for (size_t i = 0; i < data->size1; i++) { /* v = 0 or 1 */
         gmm_pt q;
         double x = src[i * tda];
-        pt_eval(&g, x - g.w1, x - g.w2, &q);
-        ell[i] = q.lp;
-        if (scores) {
-            double *row = scores->data + i * scores->tda;
-            row[P_V] = score_v(&g, &q);
-            row[P_W1] = score_w(&g, q.r1, q.z1);
-            row[P_W2] = score_w(&g, q.r2, q.z2);
-        }
+        pt_eval_lp(&g, x - g.w1, x - g.w2, &q, 0);
+        double *row = scores->data + i * scores->tda;
+        row[P_V] = score_v(&g, &q);
+        row[P_W1] = score_w(&g, q.r1, q.z1);
+        row[P_W2] = score_w(&g, q.r2, q.z2);
     }
     return SS_OK;
 }
