@@ -31,7 +31,7 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     ss_status rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &steps);
-    if (rc == SS_OK)
+    if (rc == SS_OK && args_key(st, "burnin")) /* shared: no table default */
         rc = args_count(st, "burnin", &burnin);
     if (rc == SS_OK)
         rc = args_count(st, "chains", &chains);

@@ -35,7 +35,7 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
         rc = args_count(st, "samples", &samples);
     if (rc == SS_OK)
         rc = args_count(st, "chains", &chains);
-    if (rc == SS_OK)
+    if (rc == SS_OK && args_key(st, "burnin")) /* shared: no table default */
         rc = args_count(st, "burnin", &burnin);
     if (rc == SS_OK)
         rc = args_count(st, "seed", &seed);
