@@ -1544,24 +1544,12 @@ ss_status post_iter_take(post_iter *it, int interrupted, post_result **out)
 {
     *out = NULL;
     double *rows = NULL;
-    unsigned char *done = NULL;
-    rep_stop(it->job);
-    ss_status st = rep_finish(it->job, &rows, &done, NULL);
-    it->finished = 1;
-    if (st == SS_ERR_INTERRUPTED && interrupted) {
-        ss_clear_error();
-        st = SS_OK;
-    }
     size_t C = 0;
-    while (st == SS_OK && done && C < it->c.sp.chains && done[C])
-        C++;
-    if (st == SS_OK && C == 0)
-        st = SS_FAIL(SS_ERR_INTERRUPTED, "interrupted before the first chain "
-                                         "finished: nothing was stored");
+    ss_status st = rep_take_prefix(it->job, interrupted, "chain", &rows, &C);
+    it->finished = 1;
     if (st == SS_OK)
         st = summarize(&it->c, rows, C, it->res);
     free(rows);
-    free(done);
     if (st != SS_OK)
         return st;
     it->res->interrupted = C < it->c.sp.chains;

@@ -251,6 +251,36 @@ ss_status rep_finish(rep_job *j, double **rows, unsigned char **done,
     return st;
 }
 
+ss_status rep_take_prefix(rep_job *j, int interrupted, const char *what,
+                          double **rows, size_t *n)
+{
+    unsigned char *done = NULL;
+    size_t nrep = j->spec.nrep, c = 0;
+    *rows = NULL;
+    *n = 0;
+    rep_stop(j);
+    ss_status st = rep_finish(j, rows, &done, NULL);
+    if (st == SS_ERR_INTERRUPTED && interrupted) {
+        ss_clear_error();
+        st = SS_OK;
+    }
+    while (st == SS_OK && done && c < nrep && done[c])
+        c++;
+    free(done);
+    if (st == SS_OK && c == 0)
+        st = SS_FAIL(SS_ERR_INTERRUPTED,
+                     "interrupted before the first %s finished: nothing was "
+                     "stored",
+                     what);
+    if (st != SS_OK) {
+        free(*rows);
+        *rows = NULL;
+        return st;
+    }
+    *n = c;
+    return SS_OK;
+}
+
 static ss_status it_iterate(void *s) { return rep_iterate(s); }
 static int it_test(const void *s) { return rep_test(s); }
 static void it_progress(const void *s, size_t *d, size_t *t)

@@ -77,6 +77,14 @@ size_t rep_absorb_prefix(rep_job *j, const double *rows,
                          const unsigned char *done, double *dst, size_t ncols,
                          size_t ndone, size_t nrep);
 
+/* Stop, join and free the job, handing over its rows and the count of
+ * replicates finished in order from the first (*n); interrupted (the
+ * caller's Ctrl-C) makes an interruption no error, and then n = 0 fails
+ * with "interrupted before the first WHAT finished: nothing was stored".
+ * How an iteration's take keeps exactly the finished prefix. */
+ss_status rep_take_prefix(rep_job *j, int interrupted, const char *what,
+                          double **rows, size_t *n);
+
 /* The runner as an iteration (the state is the rep_job). */
 extern const ss_iter_type rep_iter_type;
 
