@@ -6,6 +6,7 @@
 #include "bayes/prior.h"
 #include "core/interrupt.h"
 #include "core/replicate.h"
+#include "core/vecmath.h"
 #include "core/rng.h"
 
 #include <gsl/gsl_fft_halfcomplex.h>
@@ -307,32 +308,49 @@ static void *worker_alloc(void *ctx)
     return w;
 }
 
-/* Add the state with terms ell, repeated mult times, to a batch's sums. */
+/* Add the state with terms ell, repeated mult times, to a batch's sums:
+ * per observation two log-sum-exp updates (of log p and of -log p) and
+ * Welford's. The 2n exps, a quarter of an RWM step when done one at a
+ * time, go through vecmath a block at a time: the arguments first, then
+ * the updates with no exp left in them. */
+#define FLUSH_BLOCK 256
 static void flush(double *acc, double *cnt, const double *ell, size_t n,
                   double mult)
 {
     if (mult <= 0)
         return;
     double nb = *cnt + mult, lk = log(mult);
-    for (size_t i = 0; i < n; i++) {
-        double *a = acc + SUMW * i, t = ell[i];
-        double tk = t + lk;
-        if (tk > a[0]) {
-            a[1] = a[1] * exp(a[0] - tk) + 1.0;
-            a[0] = tk;
-        } else {
-            a[1] += exp(tk - a[0]);
+    double e[2 * FLUSH_BLOCK];
+    for (size_t b = 0; b < n; b += FLUSH_BLOCK) {
+        size_t m = n - b < FLUSH_BLOCK ? n - b : FLUSH_BLOCK;
+        for (size_t q = 0; q < m; q++) {
+            const double *a = acc + SUMW * (b + q);
+            double tk = ell[b + q] + lk, nt = -ell[b + q];
+            e[q] = tk > a[0] ? a[0] - tk : tk - a[0];
+            e[FLUSH_BLOCK + q] = nt > a[4] ? a[4] - nt : nt - a[4];
         }
-        double delta = t - a[2];
-        a[2] += delta * mult / nb;
-        a[3] += mult * delta * (t - a[2]);
-        /* -log p: relative to the largest single term, so 1 / a[5] is the
-         * largest draw's share of the importance weights */
-        if (-t > a[4]) {
-            a[5] = a[5] * exp(a[4] + t) + mult;
-            a[4] = -t;
-        } else {
-            a[5] += mult * exp(-t - a[4]);
+        ss_vexp(e, m);
+        ss_vexp(e + FLUSH_BLOCK, m);
+        for (size_t q = 0; q < m; q++) {
+            double *a = acc + SUMW * (b + q), t = ell[b + q];
+            double tk = t + lk;
+            if (tk > a[0]) {
+                a[1] = a[1] * e[q] + 1.0;
+                a[0] = tk;
+            } else {
+                a[1] += e[q];
+            }
+            double delta = t - a[2];
+            a[2] += delta * mult / nb;
+            a[3] += mult * delta * (t - a[2]);
+            /* -log p: relative to the largest single term, so 1 / a[5] is
+             * the largest draw's share of the importance weights */
+            if (-t > a[4]) {
+                a[5] = a[5] * e[FLUSH_BLOCK + q] + mult;
+                a[4] = -t;
+            } else {
+                a[5] += mult * e[FLUSH_BLOCK + q];
+            }
         }
     }
     *cnt = nb;

@@ -10,7 +10,7 @@
  * log(0) at v = 0 or 1. */
 #include "model/model.h"
 #include "model/gmm_k.h"
-#include "model/gmm_vec.h"
+#include "core/vecmath.h"
 
 #include <float.h>
 #include <gsl/gsl_integration.h>
@@ -268,7 +268,7 @@ static void scores_block(const gmm_par *g, const double *x, size_t tda,
  *   log p = log pi_k + log phi_k + log1p(e^{-|e|}),
  * k the component with the larger share (k = 2 where the log-odds
  * e = d + logit(v) >= 0), with one exp and one log1p per point, each taken
- * over the whole block by gmm_vec (several points per instruction). The
+ * over the whole block by core/vecmath (several points per instruction). The
  * log phi_k and d are polynomials in x; the side of e is a select. */
 static inline void lp_block_v(const gmm_par *g, const double *x, size_t tda,
                               size_t n, double *ell, int pow2)
@@ -311,8 +311,8 @@ static inline void lp_block_v(const gmm_par *g, const double *x, size_t tda,
         base[i] = e >= 0.0 ? lv + l2 : l1v + l1;
         t[i] = -fabs(e);
     }
-    gmm_vec_exp(t, n);
-    gmm_vec_log1p(t, n);
+    ss_vexp(t, n);
+    ss_vlog1p(t, n);
     for (i = 0; i < n; i++)
         ell[i] = base[i] + t[i];
 }

@@ -1,10 +1,10 @@
 /* gmm's log-likelihood terms (K = 2, s known) by the block route of
- * gmm_loglik_terms (one exp and one log1p per point through gmm_vec, the
+ * gmm_loglik_terms (one exp and one log1p per point through core/vecmath, the
  * rest polynomials in x) against an independent direct evaluation of
  *   log((1 - v) phi((x - w1) / s) / s + v phi((x - w2) / s) / s)
  * in long double (64-bit significand, exponents to -16382: no underflow of
  * e^{-z^2/2} for |z| up to ~150, where double's exp underflows beyond
- * |z| ~ 38.6), and gmm_vec's exp and log1p against the C library's.
+ * |z| ~ 38.6), and vecmath's exp and log1p against the C library's.
  *
  * Tolerance: relative 1e-13 on each term. The block route's error is a few
  * ulps of the largest of |log pi_k|, |log phi_k| and log 2 (libmvec's
@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "core/status.h"
-#include "model/gmm_vec.h"
+#include "core/vecmath.h"
 #include "model/model.h"
 #include "testutil.h"
 
@@ -171,7 +171,7 @@ static void test_nonfinite_data(void **state)
     }
 }
 
-/* gmm_vec against the C library: within 4 ulps (libmvec's documented
+/* vecmath against the C library: within 4 ulps (libmvec's documented
  * bound) plus the same special values, at every length up to 9 (the
  * padded tails of 2 and 4 lanes). */
 static double ulps(double got, double want)
@@ -194,7 +194,7 @@ static void test_vec_math(void **state)
     for (size_t i = 0; i < N; i++)
         a[i] = -745.0 + 1454.0 * (double)i / (N - 1);
     memcpy(b, a, sizeof a);
-    gmm_vec_exp(b, N);
+    ss_vexp(b, N);
     for (size_t i = 0; i < N; i++)
         if (ulps(b[i], exp(a[i])) > 4)
             fail_msg("exp(%.17g) = %.17g, libm %.17g", a[i], b[i],
@@ -203,7 +203,7 @@ static void test_vec_math(void **state)
         a[i] = i < N / 2 ? -1.0 + ldexp(1.0, -(int)(i % 60)) * (double)(i + 1) / N
                          : ldexp(1.0, (int)(i - N / 2) - 600) ;
     memcpy(b, a, sizeof a);
-    gmm_vec_log1p(b, N);
+    ss_vlog1p(b, N);
     for (size_t i = 0; i < N; i++)
         if (ulps(b[i], log1p(a[i])) > 4)
             fail_msg("log1p(%.17g) = %.17g, libm %.17g", a[i], b[i],
@@ -214,7 +214,7 @@ static void test_vec_math(void **state)
         for (size_t i = 0; i < n; i++)
             x[i] = sp[(i + n) % 7];
         memcpy(y, x, sizeof x);
-        gmm_vec_exp(y, n);
+        ss_vexp(y, n);
         for (size_t i = 0; i < n; i++) {
             double w = exp(x[i]);
             assert_true(isnan(w) ? isnan(y[i]) : y[i] == w);
@@ -222,14 +222,14 @@ static void test_vec_math(void **state)
         for (size_t i = 0; i < n; i++)
             x[i] = i % 2 ? 0.25 * (double)i : -1.0 + 0.1 * (double)i;
         memcpy(y, x, sizeof x);
-        gmm_vec_log1p(y, n);
+        ss_vlog1p(y, n);
         for (size_t i = 0; i < n; i++)
             assert_true(ulps(y[i], log1p(x[i])) <= 4);
     }
     double l[3] = {-1.0, INFINITY, 0.0};
-    gmm_vec_log1p(l, 3);
+    ss_vlog1p(l, 3);
     assert_true(l[0] == -INFINITY && l[1] == INFINITY && l[2] == 0.0);
-    const char *r = gmm_vec_route();
+    const char *r = ss_vmath_route();
     assert_true(!strcmp(r, "avx2") || !strcmp(r, "sse2") ||
                 !strcmp(r, "scalar"));
 }

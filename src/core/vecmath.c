@@ -1,4 +1,4 @@
-/* gmm_vec: array exp and log1p through glibc's vector math library when
+/* vecmath: array exp and log1p through glibc's vector math library when
  * configure found it (HAVE_LIBMVEC), called directly by the vector-ABI
  * names (_ZGV<isa>N<lanes>v_<fn>) rather than through the compiler's
  * auto-vectoriser: no -ffast-math or -fno-math-errno anywhere, the same
@@ -6,13 +6,13 @@
  * where the CPU has AVX2 (checked once at run time), from functions
  * compiled for AVX2 by a target attribute. */
 #include "config.h"
-#include "model/gmm_vec.h"
+#include "core/vecmath.h"
 
 #include <math.h>
 #include <string.h>
 
 #if defined HAVE_LIBMVEC && defined __x86_64__
-#define GMM_VEC_MVEC 1
+#define SS_VMATH_MVEC 1
 typedef double v2d __attribute__((vector_size(2 * sizeof(double))));
 typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
 v2d _ZGVbN2v_exp(v2d);
@@ -22,7 +22,7 @@ __attribute__((target("avx2"))) v4d _ZGVdN4v_log1p(v4d);
 
 /* The tail (n not a multiple of the lanes) goes through the same vector
  * function, padded with zeros, so that every value takes the same route. */
-#define GMM_VEC_LOOP(T, L, F)                                                \
+#define SS_VMATH_LOOP(T, L, F)                                                \
     do {                                                                     \
         size_t i = 0;                                                        \
         for (; i + (L) <= n; i += (L)) {                                     \
@@ -42,18 +42,18 @@ __attribute__((target("avx2"))) v4d _ZGVdN4v_log1p(v4d);
         }                                                                    \
     } while (0)
 
-static void exp2l_(double *a, size_t n) { GMM_VEC_LOOP(v2d, 2, _ZGVbN2v_exp); }
+static void exp2l_(double *a, size_t n) { SS_VMATH_LOOP(v2d, 2, _ZGVbN2v_exp); }
 static void log1p2l_(double *a, size_t n)
 {
-    GMM_VEC_LOOP(v2d, 2, _ZGVbN2v_log1p);
+    SS_VMATH_LOOP(v2d, 2, _ZGVbN2v_log1p);
 }
 __attribute__((target("avx2"))) static void exp4l_(double *a, size_t n)
 {
-    GMM_VEC_LOOP(v4d, 4, _ZGVdN4v_exp);
+    SS_VMATH_LOOP(v4d, 4, _ZGVdN4v_exp);
 }
 __attribute__((target("avx2"))) static void log1p4l_(double *a, size_t n)
 {
-    GMM_VEC_LOOP(v4d, 4, _ZGVdN4v_log1p);
+    SS_VMATH_LOOP(v4d, 4, _ZGVdN4v_log1p);
 }
 
 /* libgcc's (or compiler-rt's) CPU model, filled in before main: a load and
@@ -64,9 +64,9 @@ static int have_avx2(void)
 }
 #endif
 
-void gmm_vec_exp(double *a, size_t n)
+void ss_vexp(double *a, size_t n)
 {
-#ifdef GMM_VEC_MVEC
+#ifdef SS_VMATH_MVEC
     if (have_avx2())
         exp4l_(a, n);
     else
@@ -77,9 +77,9 @@ void gmm_vec_exp(double *a, size_t n)
 #endif
 }
 
-void gmm_vec_log1p(double *a, size_t n)
+void ss_vlog1p(double *a, size_t n)
 {
-#ifdef GMM_VEC_MVEC
+#ifdef SS_VMATH_MVEC
     if (have_avx2())
         log1p4l_(a, n);
     else
@@ -90,9 +90,9 @@ void gmm_vec_log1p(double *a, size_t n)
 #endif
 }
 
-const char *gmm_vec_route(void)
+const char *ss_vmath_route(void)
 {
-#ifdef GMM_VEC_MVEC
+#ifdef SS_VMATH_MVEC
     return have_avx2() ? "avx2" : "sse2";
 #else
     return "scalar";
