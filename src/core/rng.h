@@ -36,6 +36,7 @@ enum {
     SS_STREAM_RLCT_WBIC = 16, /* `rlct method=wbic`: the data of run q
                                  (substream q), the chains' seed (2^32 + q) */
     SS_STREAM_DNN = 18,    /* dnn: weights (substream 0), inputs (1) */
+    SS_STREAM_SPECTRUM = 19, /* `spectrum`: the weights of network j */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

@@ -408,6 +408,17 @@ static const cmd_opt rlct_opts[] = {
              STR(LLC_BURNIN_DEFAULT) ")"},
     {.key = NULL}};
 
+static const cmd_opt spectrum_opts[] = {
+    {.key = "nets", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 100000,
+     .def = "1", .help = "random networks of the architecture"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the weights (network j uses its own stream of it)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "worker threads (the numbers do not depend on it)"},
+    {.key = NULL}};
+
 static const cmd_opt sbic_opts[] = {
     {.key = "models", .kind = OPT_NAMES, .meta = "[G1,G2,...]",
      .flags = OPT_REQUIRED,
@@ -763,6 +774,31 @@ static const cmd_def table[] = {
      "    model g3 gmm k=3 v2=0.3 v3=0.3 w1=-1 w2=0 w3=1\n"
      "    sbic models=[g1,g2,g3] data=d as sb",
      cmd_sbic, COMPL_NONE, sbic_opts, &obj_sbic, CMD_AS_OPTIONAL, "REPORT"},
+    {"spectrum", "spectrum NET",
+     "the FIM spectrum of random wide networks against mean-field theory",
+     "For K random networks of the architecture of the dnn model NET "
+     "(weights and biases drawn afresh as the family draws them, network j "
+     "from its own stream of seed=, so the numbers do not depend on the "
+     "threads; the inputs are NET's T), the exact regression FIM's "
+     "eigenvalues through its TC x TC dual Gram (never P x P) and their "
+     "statistics: m_lambda = trace/P and s_lambda = sum lambda^2/P over "
+     "all P eigenvalues (zeros included), lambda_max, the mean of the top "
+     "C, the bulk centre (the median of the non-zero ones) and the number "
+     "of exact zeros P - rank; mean and sd over the networks beside the "
+     "mean-field prediction at the network's widths (Karakida, Akaho & "
+     "Amari; docs/theory.md section 13) and their ratio. `show` prints "
+     "them, `export` writes one statistic a line (statistic, mean, sd, "
+     "theory), `plot` draws the first network's non-zero eigenvalues as a "
+     "histogram of log10 lambda with the predicted m_lambda (solid) and "
+     "lambda_max (dashed) marked. Regression dnn models in the standard "
+     "parameterisation with every parameter free; act=erf gets no "
+     "prediction. Ctrl-C keeps the networks finished from the first.\n\n"
+     "    model n dnn layers=3 width=500 in=500 out=10 act=relu sw2=2 "
+     "sb2=0 inputs=100 seed=1\n"
+     "    spectrum n nets=2 as s\n"
+     "    export s s.csv",
+     cmd_spectrum, COMPL_MODEL, spectrum_opts, &obj_spectrum,
+     CMD_AS_REQUIRED, "SPEC"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

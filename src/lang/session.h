@@ -86,6 +86,7 @@ extern const obj_type obj_posterior; /* post_result * (bayes/posterior.h) */
 extern const obj_type obj_freeenergy; /* fe_result * (bayes/ladder.h) */
 extern const obj_type obj_rlct; /* rlct_result * (bayes/rlct.h) */
 extern const obj_type obj_sbic; /* sbic_report * (bayes/sbic.h) */
+extern const obj_type obj_spectrum; /* ws_result * (fim/wide_spectrum.h) */
 
 #define OBJ_NAME_MAX 64
 

@@ -1,0 +1,88 @@
+/* The FIM eigenvalue statistics of K random networks of a dnn model's
+ * architecture against their mean-field prediction (Karakida, Akaho &
+ * Amari 2019; docs/theory.md, "The spectrum over random networks").
+ *
+ * Network j (j = 0..K-1) has its weights and biases drawn afresh, as the
+ * dnn family draws them (W^l ~ N(0, sw2 / M_{l-1}), b^l ~ N(0, sb2)), from
+ * the stream (seed, SS_STREAM_SPECTRUM, j); the T inputs are the model's
+ * own (its design). Its exact regression FIM F = J^T J / T is never formed:
+ * the eigenvalues come from the TC x TC dual Gram K = J J^T / T
+ * (dnn_gram), through the Gram route of fim/spectrum.h; the other P - TC
+ * eigenvalues are exactly zero. Networks run on the replicate runner, each
+ * from its own stream, so the numbers do not depend on the threads. */
+#ifndef SS_WIDE_SPECTRUM_H
+#define SS_WIDE_SPECTRUM_H
+
+#include "core/status.h"
+#include "fim/meanfield.h"
+#include "model/dnn.h"
+#include "model/model.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The statistics, in this order (rows, mean, sd, theory). */
+enum {
+    WS_M_LAMBDA,   /* trace F / P: the mean over all P, zeros included */
+    WS_S_LAMBDA,   /* sum lambda^2 / P */
+    WS_LAMBDA_MAX, /* the largest eigenvalue */
+    WS_TOP_C_MEAN, /* the mean of the C largest */
+    WS_BULK,       /* the median of the non-zero eigenvalues */
+    WS_ZEROS,      /* P - rank: eigenvalues exactly zero (or below the rank
+                      threshold of fim/spectrum.h) */
+    WS_NSTAT
+};
+
+/* "m_lambda", "s_lambda", "lambda_max", "top_c_mean", "bulk_centre",
+ * "zeros". */
+const char *ws_stat_name(int i);
+
+typedef struct {
+    size_t nets;      /* K >= 1 */
+    uint64_t seed;
+    unsigned threads; /* 0: the default */
+} ws_request;
+
+typedef struct {
+    size_t nets;          /* networks finished (< requested if interrupted) */
+    size_t requested;
+    int interrupted;
+    uint64_t seed;
+    size_t P, N, C, T, L; /* parameters, Gram rows (T C), outputs, inputs,
+                             weight layers */
+    size_t widths[DNN_LMAX + 1]; /* M_0..M_L */
+    double *stat;         /* nets x WS_NSTAT, row j: network j */
+    double mean[WS_NSTAT], sd[WS_NSTAT]; /* sd: NaN for one network */
+    /* The mean-field prediction (mf_predict_finite at the network's widths;
+     * top_c_mean: lambda_max, C-fold; zeros: P - min(P, TC), the generic
+     * count; bulk_centre: none). NaN where there is none, with the reason
+     * in theory_note. */
+    double theory[WS_NSTAT];
+    char theory_note[160];
+    mf_result mf;         /* the order parameters (when has_mf) */
+    int has_mf;
+    double *eval0;        /* the first network's N Gram eigenvalues,
+                             descending */
+    char model[64];       /* the source's name (caller sets) */
+} ws_result;
+
+void ws_result_free(ws_result *r);
+
+/* Network j's parameters (m->P of them) into theta. */
+void ws_draw(const model *m, uint64_t seed, size_t j, double *theta);
+
+/* The statistics (WS_NSTAT) of m at theta and, with eval != NULL, the N
+ * Gram eigenvalues (descending). SS_ERR_USAGE for a model that is not a
+ * regression dnn with every parameter free. */
+ss_status ws_stats(const model *m, const double *theta, double *stat,
+                   double *eval);
+
+/* SS_ERR_USAGE (nothing computed) for a model spectrum does not cover:
+ * another family, output=softmax, param=ntk, fixed parameters. */
+ss_status ws_check(const model *m);
+
+/* The K networks and the prediction. Ctrl-C keeps the networks finished
+ * in order from the first (interrupted set); none finished is an error. */
+ss_status ws_run(const model *m, const ws_request *req, ws_result **out);
+
+#endif

@@ -1,0 +1,53 @@
+/* `spectrum NET [nets=K] [seed=S] [threads=K] as SPEC`: the FIM eigenvalue
+ * statistics of K random networks of a dnn model's architecture beside
+ * their mean-field prediction (fim/wide_spectrum.h), stored as a spectrum
+ * (obj_spectrum). The command only reads its options. */
+#include "lang/args.h"
+#include "lang/commands.h"
+
+#include "core/rng.h"
+#include "fim/wide_spectrum.h"
+#include "model/model.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+ss_status cmd_spectrum(session *s, const ss_stmt *st)
+{
+    ss_status rc = args_check_opts(st, 1, 1);
+    const char *name;
+    model *m;
+    if (rc == SS_OK)
+        rc = args_model(s, st, &name, &m);
+    uint64_t nets = 0, seed = 0, threads = 0;
+    if (rc == SS_OK)
+        rc = args_count(st, "nets", &nets);
+    if (rc == SS_OK)
+        rc = args_count(st, "seed", &seed);
+    if (rc == SS_OK)
+        rc = args_count(st, "threads", &threads);
+    if (rc == SS_OK && (rc = ws_check(m)) != SS_OK)
+        ss_error_set_col(args_pos(st, 0)->v.col);
+    if (rc != SS_OK)
+        return rc;
+    /* without seed= the session generator gives one; a command that fails
+     * leaves the generator as it was */
+    gsl_rng *saved = gsl_rng_clone(s->rng);
+    if (!saved)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    ws_request req = {.nets = (size_t)nets, .threads = (unsigned)threads};
+    req.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    ws_result *r = NULL;
+    rc = ws_run(m, &req, &r);
+    if (rc != SS_OK) {
+        gsl_rng_memcpy(s->rng, saved);
+        gsl_rng_free(saved);
+        return rc;
+    }
+    gsl_rng_free(saved);
+    snprintf(r->model, sizeof r->model, "%s", name);
+    obj_spectrum.print(s, st->as_name, r);
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    return session_put(s, st->as_name, &obj_spectrum, r, origin);
+}
