@@ -137,5 +137,15 @@ else
     echo "skip: python3 not found (CSV read-back)"
 fi
 
+# a wide network's point is not spelled out in the header line
+"$S" --batch -e 'model n dnn layers=2 width=40 in=3 out=2 seed=1' \
+    -e 'export n net.csv' -e 'fim n as f' -e 'export f nf.csv' \
+    </dev/null >/dev/null
+check "big model's header names its size" 1 \
+    "$(head -1 net.csv | grep -c 'at a point of 242 parameters (the rows below)$')"
+check "big model's rows: every parameter" 243 "$(grep -vc '^#' net.csv)"
+check "a result of a big model: its header stays short" 1 \
+    "$(head -1 nf.csv | grep -c 'currently at a point of 242 parameters (not listed: `export n FILE` writes them)$')"
+
 [ $fails -eq 0 ] && echo "all export checks passed"
 exit $((fails > 0))

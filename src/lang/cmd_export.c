@@ -311,6 +311,9 @@ static ss_status out_commit(outfile *o)
 /* ---- content ---------------------------------------------------------- */
 
 
+/* Points of more parameters than this are not spelled out in a header. */
+#define EXPORT_POINT_MAX 64
+
 /* "v=0.25, w1=0, w2=1.5" for a full parameter vector of m. */
 static void format_point(char *buf, size_t n, const model *m,
                          const double *theta)
@@ -368,7 +371,17 @@ static void csv_comment(session *s, const ss_sink *out, const ss_obj *o,
         ss_sink_printf(out, "; model %s%s%s%s", org.model,
                        org.kind ? " (" : "", org.kind ? org.kind : "",
                        org.kind ? ")" : "");
-    if (m && point) {
+    if (m && point && m->P > EXPORT_POINT_MAX) {
+        /* a wide network's point is no header line */
+        if (!org.model)
+            ss_sink_printf(out, " at a point of %zu parameters (the rows "
+                                "below)",
+                           m->P);
+        else
+            ss_sink_printf(out, " %s a point of %zu parameters (not listed: "
+                                "`export %s FILE` writes them)",
+                           org.point_word, m->P, org.model);
+    } else if (m && point) {
         char pt[2048];
         format_point(pt, sizeof pt, m, point);
         ss_sink_printf(out, " %s %s", org.point_word, pt);
