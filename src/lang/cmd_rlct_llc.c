@@ -31,7 +31,9 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     ss_status rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &steps);
-    if (rc == SS_OK)
+    /* burnin= is shared with method=wbic, so its table entry has no
+     * default: read it only when given (else LLC_BURNIN_DEFAULT). */
+    if (rc == SS_OK && args_key(st, "burnin"))
         rc = args_count(st, "burnin", &burnin);
     if (rc == SS_OK)
         rc = args_count(st, "chains", &chains);
