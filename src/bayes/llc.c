@@ -751,6 +751,25 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
         snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
         rlct_known(m, t, c->k, &r->known, &r->m_known, r->known_what,
                    sizeof r->known_what);
+        /* mlp2 (d = 1) with a one-unit teacher and the other unit at
+         * w = J = 0: w* is on the elimination branch only, where the
+         * local coefficient is 1/2 + 1/2 + 1/2 = 3/2 with m = 2 (the
+         * product J w of the dead unit); the global 5/4 lives on the
+         * overlap branch, a distance |w_live| away (docs/theory.md 11). */
+        if (r->known == 1.25 && m->P == 4 && t->P == 4) {
+            int dead = -1;
+            for (int u = 0; u < 2; u++)
+                if (t->theta[u] == 0 && t->theta[2 + u] == 0)
+                    dead = u;
+            if (dead >= 0 && t->theta[1 - dead] != 0 &&
+                t->theta[3 - dead] != 0) {
+                r->known = 1.5;
+                r->m_known = 2;
+                snprintf(r->known_what, sizeof r->known_what,
+                         "mlp2 (d = 1) one-unit teacher, locally at w*; "
+                         "globally 5/4");
+            }
+        }
         rep_spec rs = {.nrep = c->sp.chains, .ncols = row_len(c),
                        .threads = c->sp.threads, .worker_alloc = worker_alloc,
                        .worker_free = worker_free, .run = run_chain,

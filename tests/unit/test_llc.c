@@ -254,6 +254,32 @@ static void test_arma_at_min(void **state)
     model_free(t);
 }
 
+/* The value shown for a one-unit teacher: with the dead unit at
+ * w2 = J2 = 0, w* is on the elimination branch alone, where the local
+ * coefficient is 1/2 + 1/2 (the live unit) + 1/2 with m = 2 (J2 w2), not
+ * the global 5/4 of the overlap branch w2 = w1 (docs/theory.md 11). With
+ * w2 = 0.5, J2 = 0 nothing local is claimed and the global 5/4 stays. */
+static void test_teacher_known(void **state)
+{
+    (void)state;
+    model *m = mk(model_mlp2, "d=1 w1=1 w2=0 J1=1 J2=0", NULL);
+    model *t2 = mk(model_mlp2, "d=1 w1=1 w2=0.5 J1=1 J2=0", NULL);
+    llc_spec sp = defaults(1);
+    sp.steps = 100;
+    sp.burnin = 0;
+    sp.chains = 1;
+    sp.n = 50;
+    llc_result *r = run(m, m, sp);
+    assert_true(r->known == 1.5 && r->m_known == 2);
+    assert_non_null(strstr(r->known_what, "locally at w*"));
+    llc_result_free(r);
+    r = run(t2, t2, sp);
+    assert_true(r->known == 1.25);
+    llc_result_free(r);
+    model_free(m);
+    model_free(t2);
+}
+
 /* mlp2 (2/3 at the zero function, 5/4 with a one-unit teacher) is not in
  * make check: see docs/theory.md 11 for what the estimates are and why. */
 
@@ -304,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_at_min_exact),
         cmocka_unit_test(test_gmm34),        cmocka_unit_test(test_hartigan),
         cmocka_unit_test(test_arma_at_min),
+        cmocka_unit_test(test_teacher_known),
         cmocka_unit_test(test_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
