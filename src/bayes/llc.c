@@ -289,6 +289,93 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     return st;
 }
 
+/* at_min: the minimiser of the localised loss
+ *     f(w) = n beta L_n(w) + (gamma / 2) |w - w*|^2
+ * by gradient descent from w* with a backtracking (Armijo) step, inside
+ * the box and the family's domain. w* (c->wstar) becomes that point and
+ * c->Lstar its L_n: the chains are then centred, and lambda-hat measured,
+ * at the data's own local minimum (as the literature does with a trained
+ * w*), docs/theory.md 11. */
+static double f_of(double b, double gam, double l, const double *x,
+                   const double *x0, size_t k)
+{
+    double q = 0;
+    for (size_t j = 0; j < k; j++)
+        q += (x[j] - x0[j]) * (x[j] - x0[j]);
+    return -b * l + 0.5 * gam * q;
+}
+
+static ss_status descend(llc_ctx *c)
+{
+    worker *wk = worker_alloc(c);
+    if (!wk)
+        return ss_last_error()->code ? ss_last_error()->code : SS_ERR_NOMEM;
+    const size_t k = c->k;
+    double *x = malloc(5 * k * sizeof *x);
+    if (!x) {
+        worker_free(wk);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    double *x0 = x + k, *g = x0 + k, *xt = g + k, *gt = xt + k;
+    memcpy(wk->theta, c->wstar, c->P * sizeof *wk->theta);
+    for (size_t j = 0; j < k; j++)
+        x[j] = x0[j] = c->wstar[c->idx[j]];
+    const double nb = c->nbeta, b = c->sp.beta, gam = c->sp.gamma;
+    double l = 0, step = 1.0 / nb;
+    int ok;
+    ss_status st = loglik(wk, x, &l, g, &ok);
+    if (st == SS_OK && !ok)
+        st = SS_FAIL(SS_ERR_RANGE, "the likelihood is not finite at w*");
+    double f = st == SS_OK ? f_of(b, gam, l, x, x0, k) : 0;
+    for (int it = 0; st == SS_OK && it < 5000; it++) {
+        double gn = 0; /* gradient of f: -b g + gam (x - x0) */
+        for (size_t j = 0; j < k; j++) {
+            g[j] = -b * g[j] + gam * (x[j] - x0[j]);
+            gn += g[j] * g[j];
+        }
+        if (gn < 1e-24)
+            break;
+        int moved = 0;
+        for (int h = 0; h < 60; h++, step *= 0.5) {
+            int out = 0;
+            for (size_t j = 0; j < k; j++) {
+                size_t i = c->idx[j];
+                xt[j] = x[j] - step * g[j];
+                if (!(xt[j] >= model_param_lo(c->m, i) &&
+                      xt[j] <= model_param_hi(c->m, i)))
+                    out = 1;
+            }
+            double lt = 0;
+            ok = 0;
+            if (!out) {
+                st = loglik(wk, xt, &lt, gt, &ok);
+                if (st != SS_OK)
+                    break;
+            }
+            double ft = ok ? f_of(b, gam, lt, xt, x0, k) : INFINITY;
+            if (ok && ft <= f - 0.5 * step * gn) {
+                memcpy(x, xt, k * sizeof *x);
+                memcpy(g, gt, k * sizeof *g);
+                l = lt;
+                moved = f - ft > 1e-15 * fabs(f);
+                f = ft;
+                step *= 2;
+                break;
+            }
+        }
+        if (!moved)
+            break;
+    }
+    if (st == SS_OK) {
+        for (size_t j = 0; j < k; j++)
+            c->wstar[c->idx[j]] = x[j];
+        c->Lstar = -l / (double)c->n;
+    }
+    free(x);
+    worker_free(wk);
+    return st;
+}
+
 /* ---- the summary ----------------------------------------------------------- */
 
 static void add_warn(llc_result *r, const char *fmt, ...)
@@ -634,6 +721,21 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
             st = SS_FAIL(SS_ERR_NUMERIC, "rlct llc: the likelihood "
                                          "of the data is not finite at w*");
         c->Lstar = -s / (double)c->n;
+        r->Ltruth = c->Lstar;
+    }
+    if (st == SS_OK && c->sp.at_min) {
+        double *w0 = malloc(c->P * sizeof *w0);
+        if (!w0)
+            st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        else {
+            memcpy(w0, c->wstar, c->P * sizeof *w0);
+            st = descend(c);
+            double d2 = 0;
+            for (size_t i = 0; i < c->P; i++)
+                d2 += (c->wstar[i] - w0[i]) * (c->wstar[i] - w0[i]);
+            r->moved = sqrt(d2);
+            free(w0);
+        }
     }
     if (st == SS_OK) {
         size_t S = c->sp.steps;
@@ -649,6 +751,25 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
         snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
         rlct_known(m, t, c->k, &r->known, &r->m_known, r->known_what,
                    sizeof r->known_what);
+        /* mlp2 (d = 1) with a one-unit teacher and the other unit at
+         * w = J = 0: w* is on the elimination branch only, where the
+         * local coefficient is 1/2 + 1/2 + 1/2 = 3/2 with m = 2 (the
+         * product J w of the dead unit); the global 5/4 lives on the
+         * overlap branch, a distance |w_live| away (docs/theory.md 11). */
+        if (r->known == 1.25 && m->P == 4 && t->P == 4) {
+            int dead = -1;
+            for (int u = 0; u < 2; u++)
+                if (t->theta[u] == 0 && t->theta[2 + u] == 0)
+                    dead = u;
+            if (dead >= 0 && t->theta[1 - dead] != 0 &&
+                t->theta[3 - dead] != 0) {
+                r->known = 1.5;
+                r->m_known = 2;
+                snprintf(r->known_what, sizeof r->known_what,
+                         "mlp2 (d = 1) one-unit teacher, locally at w*; "
+                         "globally 5/4");
+            }
+        }
         rep_spec rs = {.nrep = c->sp.chains, .ncols = row_len(c),
                        .threads = c->sp.threads, .worker_alloc = worker_alloc,
                        .worker_free = worker_free, .run = run_chain,

@@ -68,6 +68,8 @@ typedef struct {
     size_t burnin;        /* steps before, not recorded */
     size_t chains;
     size_t batch;         /* minibatch rows; 0: n (full batch) */
+    int at_min;           /* centre at the data's minimiser of the
+                           * localised loss near w* instead of w* */
     uint64_t seed;
     unsigned threads;     /* 0: the default */
 } llc_spec;
@@ -79,7 +81,9 @@ typedef struct llc_result_s {
     size_t n;             /* likelihood terms */
     int drawn;            /* the data were drawn from the truth */
     double nbeta;         /* n beta */
-    double Lstar;         /* L_n(w*) */
+    double Lstar;         /* L_n(w*), or L_n(w-hat) with at_min */
+    double Ltruth;        /* L_n at the truth's point */
+    double moved;         /* with at_min: |w-hat - w*| */
     size_t nchains;       /* chains kept (all unless interrupted) */
     int interrupted;
     double lambda, se;    /* the estimate and its batch-means error */

@@ -27,7 +27,8 @@ static const struct {
     {"nmin", WB},    {"nmax", WB},    {"points", WB},   {"reps", WB},
     {"samples", WB}, {"sampler", WB}, {"chains", WB | LLC},
     {"burnin", WB | LLC}, {"n", LLC}, {"data", LLC},    {"beta", LLC},
-    {"eps", LLC},    {"gamma", LLC},  {"steps", LLC},   {"batch", LLC}};
+    {"eps", LLC},    {"gamma", LLC},  {"steps", LLC},   {"batch", LLC},
+    {"at", LLC}};
 
 static ss_status method_keys_check(const ss_stmt *st, const char *method)
 {

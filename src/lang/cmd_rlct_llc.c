@@ -31,7 +31,9 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     ss_status rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &steps);
-    if (rc == SS_OK && args_key(st, "burnin")) /* shared: no table default */
+    /* burnin= is shared with method=wbic, so its table entry has no
+     * default: read it only when given (else LLC_BURNIN_DEFAULT). */
+    if (rc == SS_OK && args_key(st, "burnin"))
         rc = args_count(st, "burnin", &burnin);
     if (rc == SS_OK)
         rc = args_count(st, "chains", &chains);
@@ -51,6 +53,9 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
         rc = args_real(st, "eps", &eps);
     if (rc == SS_OK)
         rc = args_real(st, "gamma", &gamma);
+    const char *at = "truth";
+    if (rc == SS_OK)
+        rc = args_word(st, "at", &at);
     const ss_stmt_arg *da = args_key(st, "data");
     if (rc == SS_OK && da)
         rc = session_get(s, da->v.str, &obj_data, da->v.col, (void **)&d);
@@ -59,7 +64,9 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     llc_spec sp = {.n = (size_t)n, .data = d ? d->X : NULL, .beta = beta,
                    .eps = eps, .gamma = gamma, .steps = (size_t)steps,
                    .burnin = (size_t)burnin, .chains = (size_t)chains,
-                   .batch = (size_t)batch, .threads = (unsigned)threads};
+                   .batch = (size_t)batch,
+                   .at_min = strcmp(at, "min") == 0,
+                   .threads = (unsigned)threads};
     gsl_rng *saved = gsl_rng_clone(s->rng);
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");

@@ -333,6 +333,8 @@ static const cmd_opt llr_opts[] = {
     SHARD_OPT,
     {.key = NULL}};
 
+static const char *const llc_at_words[] = {"truth", "min", NULL};
+
 static const cmd_opt rlct_opts[] = {
     {.key = "truth", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
      .flags = OPT_REQUIRED, .help = "the true distribution, a model at its "
@@ -375,6 +377,9 @@ static const cmd_opt rlct_opts[] = {
     {.key = "batch", .kind = OPT_COUNT, .meta = "B", .lo = 1,
      .hi = LLC_N_MAX, .def = "n (full batch)",
      .help = "llc: rows of each step's minibatch gradient"},
+    {.key = "at", .kind = OPT_WORD, .words = llc_at_words, .def = "truth",
+     .help = "llc: centre the chains at the truth's point w*, or at min: "
+             "the data's minimiser of n beta L_n + (gamma/2)|w - w*|^2"},
     {.key = "ns", .kind = OPT_COUNTS, .meta = "[n1,n2,...]",
      .lo = RLCTW_N_MIN, .hi = RLCTW_N_MAX,
      .help = "wbic: the sample sizes, increasing (at least 3)"},

@@ -86,6 +86,14 @@ void rlct_llc_show(session *s, const char *name, const llc_result *r)
         session_printf(s, "  interrupted: %zu of %zu chains finished (the "
                           "first %zu)\n",
                        r->nchains, sp->chains, r->nchains);
+    if (sp->at_min)
+        session_printf(s,
+                       "  at=min: centred at the minimiser w-hat of n beta "
+                       "L_n + (gamma/2)|w - w*|^2, %.4g from w*; L_n there "
+                       "%.6g, at the truth %.6g (below it by %.4g in n "
+                       "beta units); w* below is w-hat\n",
+                       r->moved, r->Lstar, r->Ltruth,
+                       r->nbeta * (r->Ltruth - r->Lstar));
     session_printf(s,
                    "  L_n(w*) = %.6g; steps reflected at a bound %.0f, "
                    "refused %.0f (of %.0f)\n",
