@@ -141,20 +141,9 @@ ss_status fe_iter_alloc(const model *m, const gsl_matrix *data,
     return SS_OK;
 }
 
-static void add_warn(fe_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_warn(fe_result *r, const char *fmt, ...)
-{
-    size_t l = strlen(r->warn);
-    if (l + 4 >= sizeof r->warn)
-        return;
-    if (l)
-        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "; ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->warn + l, sizeof r->warn - l, fmt, ap);
-    va_end(ap);
-}
+/* A warning for the result, after the others (core/status.h) */
+#define add_warn(res, ...) \
+    ss_text_append((res)->warn, sizeof (res)->warn, "; ", __VA_ARGS__)
 
 void fe_result_free(fe_result *r)
 {

@@ -378,21 +378,9 @@ static ss_status descend(llc_ctx *c)
 
 /* ---- the summary ----------------------------------------------------------- */
 
-static void add_warn(llc_result *r, const char *fmt, ...)
-{
-    size_t len = strlen(r->warn);
-    if (len + 3 >= sizeof r->warn)
-        return;
-    if (len) {
-        r->warn[len++] = ';';
-        r->warn[len++] = ' ';
-        r->warn[len] = 0;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->warn + len, sizeof r->warn - len, fmt, ap);
-    va_end(ap);
-}
+/* A warning for the result, after the others (core/status.h) */
+#define add_warn(res, ...) \
+    ss_text_append((res)->warn, sizeof (res)->warn, "; ", __VA_ARGS__)
 
 /* mean and batch-means error of n values */
 static void mean_se(const double *x, size_t n, size_t stride, double *m,

@@ -1071,20 +1071,9 @@ static void waic_parts(const double *sums, size_t n, double cnt, double *T,
     *elpd = e;
 }
 
-static void add_warn(post_result *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_warn(post_result *r, const char *fmt, ...)
-{
-    size_t l = strlen(r->warn);
-    if (l + 4 >= sizeof r->warn)
-        return;
-    if (l)
-        l += (size_t)snprintf(r->warn + l, sizeof r->warn - l, "\n");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->warn + l, sizeof r->warn - l, fmt, ap);
-    va_end(ap);
-}
+/* A warning for the result, after the others (core/status.h) */
+#define add_warn(res, ...) \
+    ss_text_append((res)->warn, sizeof (res)->warn, "\n", __VA_ARGS__)
 
 static double sd_of(const double *v, size_t m)
 {

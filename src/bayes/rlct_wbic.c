@@ -305,20 +305,9 @@ ss_status rlctw_iter_iterate(rlctw_iter *it)
 
 int rlctw_iter_test(const rlctw_iter *it) { return it->q >= it->nruns; }
 
-static void add_warn(rlct_wbic_data *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void add_warn(rlct_wbic_data *d, const char *fmt, ...)
-{
-    size_t l = strlen(d->warn);
-    if (l + 4 >= sizeof d->warn)
-        return;
-    if (l)
-        l += (size_t)snprintf(d->warn + l, sizeof d->warn - l, "; ");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->warn + l, sizeof d->warn - l, fmt, ap);
-    va_end(ap);
-}
+/* A warning for the result, after the others (core/status.h) */
+#define add_warn(res, ...) \
+    ss_text_append((res)->warn, sizeof (res)->warn, "; ", __VA_ARGS__)
 
 /* least squares y = a + b x over N points: b, its SE from the residuals
  * (sqrt(RSS / (N - 2) / Sxx)), a, and the residual SD */

@@ -73,3 +73,19 @@ void ss_gsl_clear(void)
     gsl_pending = 0;
     gsl_msg[0] = 0;
 }
+
+void ss_text_append(char *buf, size_t size, const char *sep,
+                    const char *fmt, ...)
+{
+    size_t l = strlen(buf);
+    if (l + 4 >= size)
+        return;
+    if (l)
+        l += (size_t)snprintf(buf + l, size - l, "%s", sep);
+    if (l + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + l, size - l, fmt, ap);
+    va_end(ap);
+}

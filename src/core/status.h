@@ -8,6 +8,7 @@
 #define SS_STATUS_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 typedef enum {
     SS_OK = 0,
@@ -57,5 +58,11 @@ void ss_gsl_install_handler(void);
  * NULL. Only for wording a message: success is judged by return codes. */
 const char *ss_gsl_last(void);
 void ss_gsl_clear(void);
+
+/* Append a formatted diagnostic to the text buf (size bytes, NUL-ended),
+ * after sep when buf is not empty; a full buf takes no more. How results
+ * collect their warnings. */
+void ss_text_append(char *buf, size_t size, const char *sep,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif
