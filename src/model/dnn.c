@@ -143,7 +143,8 @@ static ss_status dnn_configure(model *m, const model_arg *args, size_t nargs,
                      y->L - 1 == 1 ? "" : "s");
     y->M[0] = (size_t)m->opt[OPT_IN];
     for (size_t l = 1; l < y->L; l++)
-        y->M[l] = nw ? (size_t)w[l - 1] : (size_t)m->opt[OPT_WIDTH];
+        y->M[l] = nw && st == SS_OK ? (size_t)w[l - 1]
+                                    : (size_t)m->opt[OPT_WIDTH];
     y->C = y->M[y->L] = (size_t)m->opt[OPT_OUT];
     y->T = (size_t)m->opt[OPT_INPUTS];
     y->act = choice(m, OPT_ACT, act_choices);
