@@ -97,4 +97,60 @@ echo 'x' > plain.csv
 case $(err -e 'merge plain.csv as e') in
 *"not a shard file"*) r=0 ;; *) r=1 ;; esac
 check "a CSV that is no shard is refused" 0 $r
+
+# The Bayesian experiments: a shard holds raw replicate rows (chains,
+# chunks of draws, runs), which only merge turns into the result; the
+# merged `show` and `export` equal a single run's, byte for byte.
+BM='model g gmm v=0 w1=0 w2=0; prior g v=uniform(0,1) w1=uniform(-1,1) w2=uniform(-1,1); model t gmm v=0 w1=0 w2=0; sample t n=60 seed=2 as d'
+bayes() { # label, the experiment's command (without seed), shards
+    "$S" --batch -e "$BM" -e "$2 seed=7 as e" -e 'show e' -e 'export e b-full.csv' \
+        </dev/null 2>&1 | grep -v '^wrote' > b-full.txt
+    rm -f b-shard-*.csv
+    i=1
+    while [ "$i" -le "$3" ]; do
+        "$S" --batch -e "$BM" -e "$2 seed=7 shard=$i/$3 threads=$(( (i % 2) + 1 )) as e" \
+            -e "export e b-shard-$i.csv" </dev/null >/dev/null 2>&1
+        i=$((i + 1))
+    done
+    "$S" --batch -e "$BM" -e 'merge "b-shard-*.csv" as e' -e 'show e' \
+        -e 'export e b-merged.csv' </dev/null 2>&1 | grep -v '^wrote' > b-merged.txt
+    check "$1: $3 shard files" "$3" "$(ls b-shard-*.csv 2>/dev/null | wc -l)"
+    [ -s b-full.txt ] && cmp -s b-full.txt b-merged.txt
+    check "$1: merged show equals the single run's" 0 $?
+    rm -f a b; tail -n +2 b-full.csv > a; tail -n +2 b-merged.csv > b
+    [ -s a ] && cmp -s a b; check "$1: merged export equals the single run's" 0 $?
+}
+bayes posterior 'posterior g data=d samples=200 chains=4' 3
+for f in b-shard-*.csv; do cp "$f" "post-$f"; done
+bayes "posterior, tempered" 'posterior g data=d samples=200 chains=3 temps=2' 2
+bayes "posterior, mala" 'posterior g data=d samples=200 chains=2 sampler=mala' 2
+bayes "rlct volume" 'rlct g truth=t draws=2000000' 4
+bayes "rlct wbic" 'rlct g truth=t method=wbic nmax=600 points=3 samples=200 burnin=100' 3
+bayes "rlct llc" 'rlct g truth=t method=llc n=200 steps=300 burnin=100 chains=3' 3
+# a shard says what it is and what to do with it
+out=$("$S" --batch -e "$BM" -e 'posterior g data=d samples=200 chains=4 seed=7 shard=2/2 as e' \
+    </dev/null 2>&1)
+case $out in *"chains: 3..4 of 4 (shard 2/2)"*"merge"*) r=0 ;; *) r=1 ;; esac
+check "a posterior shard names its chains and merge" 0 $r
+check "posterior: shard= needs seed=" \
+    "-e:1:41: error: shard= needs seed=: every shard must draw the replicates of the same experiment" \
+    "$(run -k -e "$BM" -e 'posterior g data=d samples=200 chains=4 shard=1/2 as e' 2>&1 >/dev/null | head -1)"
+check "rlct: more shards than chunks" \
+    "-e:1:41: error: shard=11/20: 10 replicates cannot be cut into 20 slices (at most one slice per replicate)" \
+    "$(run -k -e "$BM" -e 'rlct g truth=t draws=20000 seed=1 shard=11/20 as e' 2>&1 >/dev/null | head -1)"
+# shards of a posterior and of an rlct estimate do not merge
+"$S" --batch -e "$BM" -e 'posterior g data=d samples=200 chains=2 seed=7 shard=1/2 as e' \
+    -e 'export e mix-1.csv' </dev/null >/dev/null 2>&1
+"$S" --batch -e "$BM" -e 'rlct g truth=t draws=2000000 seed=7 shard=2/2 as e' \
+    -e 'export e mix-2.csv' </dev/null >/dev/null 2>&1
+case $("$S" --batch -k -e "$BM" -e 'merge mix-1.csv mix-2.csv as e' 2>&1 </dev/null) in
+*"is a shard of another experiment"*) r=0 ;; *) r=1 ;; esac
+check "a posterior shard and an rlct shard are refused together" 0 $r
+# a posterior shard replayed against other data is refused, nothing stored
+out=$("$S" --batch -k -e "$BM" -e 'sample t n=60 seed=3 as d' \
+    -e 'merge "post-b-shard-*.csv" as e' -e list 2>&1 </dev/null)
+case $out in *"from other models or data than this session's"*) r=0 ;; *) r=1 ;; esac
+check "posterior shards with other data are refused" 0 $r
+case $out in *"  e "*) r=1 ;; *) r=0 ;; esac
+check "nothing stored after a refused posterior merge" 0 $r
 [ "$fails" -eq 0 ]

@@ -186,6 +186,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     const int mini = c->sp.batch < c->n;
     const double eps = c->sp.eps, gam = c->sp.gamma, se = sqrt(eps);
     const double nb = c->nbeta, scale = c->sp.beta; /* nb / n = beta */
+    chain += c->sp.first; /* a shard's chains are the full run's */
     ss_rng_seed(wk->r, c->sp.seed, SS_STREAM_LLC, (uint64_t)chain + 1);
     memset(row, 0, row_len(c) * sizeof *row);
     memcpy(wk->theta, c->wstar, c->P * sizeof *wk->theta);
@@ -493,7 +494,7 @@ struct llc_iter {
     llc_result *res;
     gsl_matrix *own;          /* drawn data */
     rep_job *job;
-    size_t ndone;
+    size_t ndone, nrep;       /* nrep: the chains of this run (a shard's) */
     int finished;
 };
 
@@ -614,11 +615,18 @@ static ss_status check_spec(const llc_spec *sp)
     return SS_OK;
 }
 
-ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
-                         llc_iter **out)
+/* Everything but the job: the checks, the data, w* and the result's
+ * description. */
+static ss_status iter_setup(const model *m, const model *t,
+                            const llc_spec *sp, llc_iter **out)
 {
     *out = NULL;
     ss_status st = check_spec(sp);
+    if (st == SS_OK && sp->count &&
+        (sp->first >= sp->chains || sp->count > sp->chains - sp->first))
+        st = SS_FAIL(SS_ERR_RANGE, "rlct llc: chains %zu..%zu lie outside "
+                                   "1..%zu",
+                     sp->first + 1, sp->first + sp->count, sp->chains);
     if (st != SS_OK)
         return st;
     llc_iter *it = calloc(1, sizeof *it);
@@ -732,6 +740,7 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
         c->ntrace = (S + c->every - 1) / c->every;
         r->sp = c->sp;
         r->sp.data = NULL;
+        r->sp.first = r->sp.count = 0;
         r->k = c->k;
         r->n = c->n;
         r->nbeta = c->nbeta;
@@ -758,12 +767,29 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
                          "globally 5/4");
             }
         }
-        rep_spec rs = {.nrep = c->sp.chains, .ncols = row_len(c),
-                       .threads = c->sp.threads, .worker_alloc = worker_alloc,
-                       .worker_free = worker_free, .run = run_chain,
-                       .ctx = c, .tick_ms = 10};
-        st = rep_start(&rs, &it->job);
     }
+    if (st != SS_OK) {
+        llc_iter_free(it);
+        return st;
+    }
+    it->nrep = sp->count ? sp->count : sp->chains;
+    *out = it;
+    return SS_OK;
+}
+
+ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
+                         llc_iter **out)
+{
+    llc_iter *it = NULL;
+    ss_status st = iter_setup(m, t, sp, &it);
+    if (st != SS_OK)
+        return st;
+    llc_ctx *c = &it->c;
+    rep_spec rs = {.nrep = it->nrep, .ncols = row_len(c),
+                   .threads = c->sp.threads, .worker_alloc = worker_alloc,
+                   .worker_free = worker_free, .run = run_chain, .ctx = c,
+                   .tick_ms = 10};
+    st = rep_start(&rs, &it->job);
     if (st != SS_OK) {
         llc_iter_free(it);
         return st;
@@ -772,17 +798,50 @@ ss_status llc_iter_alloc(const model *m, const model *t, const llc_spec *sp,
     return SS_OK;
 }
 
+size_t llc_row_len(const llc_iter *it) { return row_len(&it->c); }
+
+ss_status llc_iter_take_rows(llc_iter *it, int interrupted, double **rows,
+                             size_t *n)
+{
+    ss_status st = rep_take_prefix(it->job, interrupted, "chain", rows, n);
+    it->finished = 1;
+    return st;
+}
+
+ss_status llc_result_from_rows(const model *m, const model *t,
+                               const llc_spec *sp, const double *rows,
+                               size_t ncols, llc_result **out)
+{
+    *out = NULL;
+    llc_spec whole = *sp;
+    whole.first = whole.count = 0;
+    llc_iter *it = NULL;
+    ss_status st = iter_setup(m, t, &whole, &it);
+    if (st == SS_OK && ncols != row_len(&it->c))
+        st = SS_FAIL(SS_ERR_USAGE, "rlct llc: the shards' rows hold %zu "
+                                   "values, this run's %zu",
+                     ncols, row_len(&it->c));
+    if (st == SS_OK)
+        st = summarize(&it->c, rows, whole.chains, it->res);
+    if (st == SS_OK) {
+        *out = it->res;
+        it->res = NULL;
+    }
+    llc_iter_free(it);
+    return st;
+}
+
 ss_status llc_iter_iterate(llc_iter *it)
 {
     ss_status st = rep_iterate(it->job);
-    while (it->ndone < it->c.sp.chains && rep_row_done(it->job, it->ndone))
+    while (it->ndone < it->nrep && rep_row_done(it->job, it->ndone))
         it->ndone++;
     return st;
 }
 
 int llc_iter_test(const llc_iter *it)
 {
-    return it->ndone >= it->c.sp.chains || rep_test(it->job);
+    return it->ndone >= it->nrep || rep_test(it->job);
 }
 
 ss_status llc_iter_take(llc_iter *it, int interrupted, llc_result **out)
@@ -809,7 +868,7 @@ static void it_progress(const void *s, size_t *done, size_t *total)
 {
     const llc_iter *it = s;
     *done = it->ndone;
-    *total = it->c.sp.chains;
+    *total = it->nrep;
 }
 static void it_stop(void *s)
 {

@@ -72,6 +72,9 @@ typedef struct {
                            * localised loss near w* instead of w* */
     uint64_t seed;
     unsigned threads;     /* 0: the default */
+    /* a shard (lang/shard.h): chains first .. first + count - 1 (count
+     * 0: all) */
+    size_t first, count;
 } llc_spec;
 
 typedef struct llc_result_s {
@@ -117,6 +120,16 @@ int llc_iter_test(const llc_iter *it);
 ss_status llc_iter_take(llc_iter *it, int interrupted, llc_result **out);
 void llc_iter_free(llc_iter *it);
 extern const ss_iter_type llc_iter_type;
+/* A shard's raw rows: the chains finished from the slice's first, *n rows
+ * of llc_row_len(it) values. */
+ss_status llc_iter_take_rows(llc_iter *it, int interrupted, double **rows,
+                             size_t *n);
+size_t llc_row_len(const llc_iter *it);
+/* The estimate from every chain's raw row (ncols values each, checked):
+ * what a run of all the chains gives. */
+ss_status llc_result_from_rows(const model *m, const model *t,
+                               const llc_spec *sp, const double *rows,
+                               size_t ncols, llc_result **out);
 
 /* Run to the end (tests). */
 ss_status llc_run(const model *m, const model *truth, const llc_spec *sp,

@@ -610,6 +610,7 @@ static ss_status run_chain(void *p, size_t chain, double *row)
     const size_t k = c->k, n = c->ns, S = c->sp.samples, B = c->sp.burnin;
     const size_t K = c->K;
     const int mala = c->sp.sampler == POST_MALA;
+    chain += c->sp.first; /* a shard's chains are the full run's */
     const size_t rung = chain / c->sp.chains, cc = chain % c->sp.chains;
     const double beta = c->betas[rung];
     const double target_acc = mala ? 0.574 : 0.234;
@@ -1359,7 +1360,7 @@ static ss_status iter_new(const model *m, const gsl_matrix *data,
     }
     memcpy(b, betas, nb * sizeof *b);
     it->betas = b;
-    it->nrep = nb * sp->chains;
+    it->nrep = rungs || sp->count == 0 ? nb * sp->chains : sp->count;
     it->c = (post_ctx){.m = m, .data = data, .sp = *sp, .P = m->P,
                        .n = model_nterms(m, data), .betas = b, .nb = nb,
                        .rungs = rungs};
@@ -1491,39 +1492,57 @@ ss_status post_rungs_take(post_iter *it, post_rung *out)
     return st;
 }
 
+/* The result's description of the run (filled by summarize). */
+static ss_status result_new(const model *m, const post_ctx *c,
+                            post_result **out)
+{
+    post_result *r = calloc(1, sizeof *r);
+    *out = r;
+    if (!r)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    r->sp = c->sp;
+    r->sp.first = 0; /* the result is of its chains, numbered from 1 */
+    r->sp.count = 0;
+    r->k = c->k;
+    r->n = c->n;
+    r->iid = m->type->data_kind != MODEL_DATA_SERIES;
+    snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
+    r->m = model_clone(m);
+    r->idx = malloc(r->k * sizeof *r->idx);
+    r->names = malloc(r->k * sizeof *r->names);
+    if (!r->m || !r->idx || !r->names)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    for (size_t j = 0; j < r->k; j++) {
+        r->idx[j] = c->idx[j];
+        model_param_name(m, r->idx[j], r->names[j], MODEL_NAME_MAX);
+    }
+    return SS_OK;
+}
+
+static ss_status check_slice(const post_spec *sp)
+{
+    if (sp->count > 0 && (sp->first >= sp->chains ||
+                          sp->count > sp->chains - sp->first))
+        return SS_FAIL(SS_ERR_RANGE, "posterior: chains %zu..%zu lie "
+                                     "outside 1..%zu",
+                       sp->first + 1, sp->first + sp->count, sp->chains);
+    return SS_OK;
+}
+
 ss_status post_iter_alloc(const model *m, const gsl_matrix *data,
                           const post_spec *sp, post_iter **out)
 {
     *out = NULL;
     ss_status st = post_check(m, data, sp);
+    if (st == SS_OK)
+        st = check_slice(sp);
     if (st != SS_OK)
         return st;
     post_iter *it = NULL;
     st = iter_new(m, data, sp, &sp->beta, 1, 0, &it);
     if (st != SS_OK)
         return st;
-    post_result *r = calloc(1, sizeof *r);
-    it->res = r;
-    if (!r) {
-        post_iter_free(it);
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    }
-    {
-        r->sp = *sp;
-        r->k = it->c.k;
-        r->n = it->c.n;
-        r->iid = m->type->data_kind != MODEL_DATA_SERIES;
-        snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
-        r->m = model_clone(m);
-        r->idx = malloc(r->k * sizeof *r->idx);
-        r->names = malloc(r->k * sizeof *r->names);
-        if (!r->m || !r->idx || !r->names)
-            st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    }
-    for (size_t j = 0; st == SS_OK && j < r->k; j++) {
-        r->idx[j] = it->c.idx[j];
-        model_param_name(m, r->idx[j], r->names[j], MODEL_NAME_MAX);
-    }
+    st = result_new(m, &it->c, &it->res);
     if (st == SS_OK)
         st = start_job(it);
     if (st != SS_OK) {
@@ -1563,6 +1582,48 @@ ss_status post_iter_take(post_iter *it, int interrupted, post_result **out)
     *out = it->res;
     it->res = NULL;
     return SS_OK;
+}
+
+ss_status post_iter_take_rows(post_iter *it, int interrupted, double **rows,
+                              size_t *C, size_t *ncols)
+{
+    *ncols = row_total(it->c.k, it->c.sp.samples, it->c.ns, it->c.K);
+    ss_status st = rep_take_prefix(it->job, interrupted, "chain", rows, C);
+    it->finished = 1;
+    return st;
+}
+
+size_t post_row_len(const model *m, const gsl_matrix *data,
+                    const post_spec *sp)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->P; i++)
+        k += m->is_free[i] != 0;
+    return row_total(k, sp->samples, model_nterms(m, data),
+                     sp->temps < 1 ? 1 : sp->temps);
+}
+
+ss_status post_result_from_rows(const model *m, const gsl_matrix *data,
+                                const post_spec *sp, const double *rows,
+                                post_result **out)
+{
+    *out = NULL;
+    post_spec whole = *sp;
+    whole.first = whole.count = 0;
+    ss_status st = post_check(m, data, &whole);
+    post_iter *it = NULL;
+    if (st == SS_OK)
+        st = iter_new(m, data, &whole, &whole.beta, 1, 0, &it);
+    if (st == SS_OK)
+        st = result_new(m, &it->c, &it->res);
+    if (st == SS_OK)
+        st = summarize(&it->c, rows, whole.chains, it->res);
+    if (st == SS_OK) {
+        *out = it->res;
+        it->res = NULL;
+    }
+    post_iter_free(it);
+    return st;
 }
 
 static ss_status it_iterate(void *s) { return post_iter_iterate(s); }

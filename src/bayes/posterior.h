@@ -83,6 +83,10 @@ typedef struct {
      * beta_min 0: POST_BETAMIN_DEFAULT beta */
     size_t temps;
     double beta_min;
+    /* a shard (lang/shard.h): chains first .. first + count - 1 of the
+     * `chains` (count 0: all); chain c draws from its stream whatever
+     * the slice, so the shards' chains are the full run's */
+    size_t first, count;
 } post_spec;
 
 typedef struct {
@@ -148,6 +152,20 @@ int post_iter_test(const post_iter *it);
 ss_status post_iter_take(post_iter *it, int interrupted, post_result **out);
 void post_iter_free(post_iter *it);
 extern const ss_iter_type post_iter_type;
+
+/* The chains' raw rows instead of the summary (a shard's rows, which
+ * post_result_from_rows turns into the result): *C rows of *ncols, the
+ * chains finished in order from the slice's first. */
+ss_status post_iter_take_rows(post_iter *it, int interrupted, double **rows,
+                              size_t *C, size_t *ncols);
+/* Values a chain's raw row holds for this request. */
+size_t post_row_len(const model *m, const gsl_matrix *data,
+                    const post_spec *sp);
+/* The result from every chain's raw row (sp->chains rows, as the
+ * chains of one run would give them): the same summary a run makes. */
+ss_status post_result_from_rows(const model *m, const gsl_matrix *data,
+                                const post_spec *sp, const double *rows,
+                                post_result **out);
 
 void post_result_free(post_result *r);
 

@@ -381,6 +381,7 @@ static ss_status run_chunk(void *p, size_t ch, double *row)
 {
     rlct_worker *w = p;
     const rlct_ctx *c = w->c;
+    ch += c->sp.first; /* a shard's chunks are the full run's */
     ss_rng_seed(w->r, c->sp.seed, SS_STREAM_RLCT, ch);
     memset(row, 0, NCOLS * sizeof *row);
     size_t n = chunk_size(c, ch), k = c->k;
@@ -647,7 +648,7 @@ struct rlct_iter {
     rlct_ctx c;
     rlct_result *res;
     rep_job *job;
-    size_t ndone;
+    size_t ndone, nrep;   /* nrep: the chunks of this run (a shard's) */
     int finished;
 };
 
@@ -663,8 +664,16 @@ void rlct_iter_free(rlct_iter *it)
     free(it);
 }
 
-ss_status rlct_iter_alloc(const model *m, const model *t,
-                          const rlct_spec *sp, rlct_iter **out)
+size_t rlct_nchunks(size_t draws)
+{
+    size_t C = (draws + RLCT_CHUNK - 1) / RLCT_CHUNK;
+    return (C + RLCT_BATCHES - 1) / RLCT_BATCHES * RLCT_BATCHES;
+}
+
+/* Everything but the job: the checks, the context and the result's
+ * description. */
+static ss_status iter_setup(const model *m, const model *t,
+                            const rlct_spec *sp, rlct_iter **out)
 {
     *out = NULL;
     if (t->type->data_kind != m->type->data_kind)
@@ -702,20 +711,19 @@ ss_status rlct_iter_alloc(const model *m, const model *t,
     if (st == SS_OK)
         st = rlct_check(m, t, sp, &it->c.f, it->c.idx, it->c.k);
     if (st == SS_OK) {
-        size_t C = (sp->draws + RLCT_CHUNK - 1) / RLCT_CHUNK;
-        C = (C + RLCT_BATCHES - 1) / RLCT_BATCHES * RLCT_BATCHES;
+        size_t C = rlct_nchunks(sp->draws);
         it->c.nchunks = C;
+        if (sp->count && (sp->first >= C || sp->count > C - sp->first))
+            st = SS_FAIL(SS_ERR_RANGE, "rlct: chunks %zu..%zu lie outside "
+                                       "1..%zu",
+                         sp->first + 1, sp->first + sp->count, C);
         r->sp = *sp;
+        r->sp.first = r->sp.count = 0;
         r->k = it->c.k;
         r->route = it->c.f.route;
         r->nchunks = C;
         snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
         known_value(m, t, it->c.k, r);
-        rep_spec rs = {.nrep = C, .ncols = NCOLS, .threads = sp->threads,
-                       .worker_alloc = worker_alloc,
-                       .worker_free = worker_free, .run = run_chunk,
-                       .ctx = &it->c, .tick_ms = 10};
-        st = rep_start(&rs, &it->job);
     }
     if (st != SS_OK) {
         rlct_iter_free(it);
@@ -725,17 +733,69 @@ ss_status rlct_iter_alloc(const model *m, const model *t,
     return SS_OK;
 }
 
+ss_status rlct_iter_alloc(const model *m, const model *t,
+                          const rlct_spec *sp, rlct_iter **out)
+{
+    rlct_iter *it = NULL;
+    ss_status st = iter_setup(m, t, sp, &it);
+    if (st != SS_OK)
+        return st;
+    rep_spec rs = {.nrep = sp->count ? sp->count : it->c.nchunks,
+                   .ncols = NCOLS, .threads = sp->threads,
+                   .worker_alloc = worker_alloc, .worker_free = worker_free,
+                   .run = run_chunk, .ctx = &it->c, .tick_ms = 10};
+    it->nrep = rs.nrep;
+    st = rep_start(&rs, &it->job);
+    if (st != SS_OK) {
+        rlct_iter_free(it);
+        return st;
+    }
+    *out = it;
+    return SS_OK;
+}
+
+size_t rlct_row_len(void) { return NCOLS; }
+
+ss_status rlct_result_from_rows(const model *m, const model *t,
+                                const rlct_spec *sp, const double *rows,
+                                rlct_result **out)
+{
+    *out = NULL;
+    rlct_spec whole = *sp;
+    whole.first = whole.count = 0;
+    rlct_iter *it = NULL;
+    ss_status st = iter_setup(m, t, &whole, &it);
+    if (st == SS_OK)
+        st = fit(&it->c, rows, it->c.nchunks, it->res);
+    if (st == SS_OK) {
+        it->res->chunks_done = it->c.nchunks;
+        *out = it->res;
+        it->res = NULL;
+    }
+    rlct_iter_free(it);
+    return st;
+}
+
+ss_status rlct_iter_take_rows(rlct_iter *it, int interrupted, double **rows,
+                              size_t *n)
+{
+    ss_status st = rep_take_prefix(it->job, interrupted, "chunk of draws",
+                                   rows, n);
+    it->finished = 1;
+    return st;
+}
+
 ss_status rlct_iter_iterate(rlct_iter *it)
 {
     ss_status st = rep_iterate(it->job);
-    while (it->ndone < it->c.nchunks && rep_row_done(it->job, it->ndone))
+    while (it->ndone < it->nrep && rep_row_done(it->job, it->ndone))
         it->ndone++;
     return st;
 }
 
 int rlct_iter_test(const rlct_iter *it)
 {
-    return it->ndone >= it->c.nchunks || rep_test(it->job);
+    return it->ndone >= it->nrep || rep_test(it->job);
 }
 
 ss_status rlct_iter_take(rlct_iter *it, int interrupted, rlct_result **out)
@@ -764,7 +824,7 @@ static void it_progress(const void *s, size_t *done, size_t *total)
 {
     const rlct_iter *it = s;
     *done = it->ndone;
-    *total = it->c.nchunks;
+    *total = it->nrep;
 }
 static void it_stop(void *s)
 {

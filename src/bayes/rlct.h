@@ -62,6 +62,9 @@ typedef struct {
     unsigned threads;      /* 0: the default */
     double qmax, qmin;     /* quantile range of the fit; qmin is raised to
                               RLCT_MINCOUNT / draws */
+    /* a shard (lang/shard.h): chunks first .. first + count - 1 (count
+     * 0: all) of the rlct_nchunks(draws) */
+    size_t first, count;
 } rlct_spec;
 
 typedef struct {
@@ -129,6 +132,19 @@ int rlct_iter_test(const rlct_iter *it);
 ss_status rlct_iter_take(rlct_iter *it, int interrupted, rlct_result **out);
 void rlct_iter_free(rlct_iter *it);
 extern const ss_iter_type rlct_iter_type;
+/* The chunks the draws come in (the experiment's replicates), a multiple
+ * of RLCT_BATCHES. */
+size_t rlct_nchunks(size_t draws);
+/* A shard's raw rows: the chunks finished in order from the slice's
+ * first (*n rows of rlct_row_len() values: the K histogram, the smallest
+ * K). */
+ss_status rlct_iter_take_rows(rlct_iter *it, int interrupted, double **rows,
+                              size_t *n);
+size_t rlct_row_len(void);
+/* The estimate from every chunk's raw row: what a run gives. */
+ss_status rlct_result_from_rows(const model *m, const model *t,
+                                const rlct_spec *sp, const double *rows,
+                                rlct_result **out);
 
 /* Run to the end (tests, benchmark). */
 ss_status rlct_run(const model *m, const model *truth, const rlct_spec *sp,

@@ -58,6 +58,13 @@ ss_status rlctw_ladder(size_t nmin, size_t nmax, size_t J, size_t *ns,
     return SS_OK;
 }
 
+/* A run's row, the experiment's replicate (a shard's raw row): WBIC (E^b1
+ * [n L_n]) and its error, n L_n(w0), the two-temperature estimate and its
+ * error, then per temperature the largest R-hat, the ESS of n L_n and the
+ * smallest acceptance rate (for the warnings). */
+enum { RW_WBIC, RW_WBIC_SE, RW_NL0, RW_LAM2, RW_LAM2_SE, RW_RHAT,
+       RW_ESS = RW_RHAT + 2, RW_ACC = RW_ESS + 2, RW_NCOLS = RW_ACC + 2 };
+
 struct rlctw_iter {
     const model *m, *t;
     rlctw_spec sp;
@@ -66,11 +73,8 @@ struct rlctw_iter {
     gsl_matrix *X;         /* its data */
     double nl0;            /* its n L_n(w0) */
     gsl_rng *r;
-    double *wbic, *wbic_se, *nl0s, *lam2, *lam2_se;
-    /* diagnostics over the runs */
-    size_t nrhat, ness, nacc;
-    double rhat_max, ess_min, acc_min;
-    size_t nrhat_at, ness_at, nacc_at;
+    size_t first, end;     /* the runs of this iteration (a shard's) */
+    double *rows;          /* nruns x RW_NCOLS: run q's numbers (RW_*) */
 };
 
 void rlctw_iter_free(rlctw_iter *it)
@@ -83,11 +87,7 @@ void rlctw_iter_free(rlctw_iter *it)
     if (it->r)
         ss_rng_free(it->r);
     free(it->sp.ns);
-    free(it->wbic);
-    free(it->wbic_se);
-    free(it->nl0s);
-    free(it->lam2);
-    free(it->lam2_se);
+    free(it->rows);
     free(it);
 }
 
@@ -193,15 +193,19 @@ ss_status rlctw_iter_alloc(const model *m, const model *t,
     it->sp = *sp;
     it->k = k;
     it->nruns = sp->J * sp->reps;
+    size_t nruns = it->nruns;
+    if (sp->count && (sp->first >= nruns || sp->count > nruns - sp->first)) {
+        free(it);
+        return SS_FAIL(SS_ERR_RANGE, "rlct: runs %zu..%zu lie outside "
+                                     "1..%zu",
+                       sp->first + 1, sp->first + sp->count, nruns);
+    }
+    it->first = it->q = sp->count ? sp->first : 0;
+    it->end = sp->count ? sp->first + sp->count : it->nruns;
     it->sp.ns = malloc(sp->J * sizeof *it->sp.ns);
     it->r = ss_rng_alloc();
-    it->wbic = calloc(it->nruns, sizeof *it->wbic);
-    it->wbic_se = calloc(it->nruns, sizeof *it->wbic_se);
-    it->nl0s = calloc(it->nruns, sizeof *it->nl0s);
-    it->lam2 = calloc(it->nruns, sizeof *it->lam2);
-    it->lam2_se = calloc(it->nruns, sizeof *it->lam2_se);
-    if (!it->sp.ns || !it->r || !it->wbic || !it->wbic_se || !it->nl0s ||
-        !it->lam2 || !it->lam2_se) {
+    it->rows = calloc(it->nruns * RW_NCOLS, sizeof *it->rows);
+    if (!it->sp.ns || !it->r || !it->rows) {
         rlctw_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
@@ -255,32 +259,18 @@ static ss_status end_run(rlctw_iter *it)
         return st;
     size_t q = it->q;
     double logn = log((double)it->sp.ns[q / it->sp.reps]);
-    it->wbic[q] = R[0].enl;
-    it->wbic_se[q] = R[0].enl_se;
-    it->nl0s[q] = it->nl0;
+    double *row = it->rows + q * RW_NCOLS;
+    row[RW_WBIC] = R[0].enl;
+    row[RW_WBIC_SE] = R[0].enl_se;
+    row[RW_NL0] = it->nl0;
     double den = logn - logn / 2;
-    it->lam2[q] = (R[0].enl - R[1].enl) / den;
-    it->lam2_se[q] =
+    row[RW_LAM2] = (R[0].enl - R[1].enl) / den;
+    row[RW_LAM2_SE] =
         sqrt(R[0].enl_se * R[0].enl_se + R[1].enl_se * R[1].enl_se) / den;
     for (size_t j = 0; j < 2; j++) {
-        if (!(R[j].rhat <= POST_RHAT_WARN)) {
-            if (it->nrhat++ == 0 || !(R[j].rhat <= it->rhat_max)) {
-                it->rhat_max = R[j].rhat;
-                it->nrhat_at = q;
-            }
-        }
-        if (!(R[j].ess >= POST_ESS_WARN)) {
-            if (it->ness++ == 0 || !(R[j].ess >= it->ess_min)) {
-                it->ess_min = R[j].ess;
-                it->ness_at = q;
-            }
-        }
-        if (R[j].accept_min < 0.01) {
-            if (it->nacc++ == 0 || R[j].accept_min < it->acc_min) {
-                it->acc_min = R[j].accept_min;
-                it->nacc_at = q;
-            }
-        }
+        row[RW_RHAT + j] = R[j].rhat;
+        row[RW_ESS + j] = R[j].ess;
+        row[RW_ACC + j] = R[j].accept_min;
     }
     it->q++;
     return SS_OK;
@@ -288,7 +278,7 @@ static ss_status end_run(rlctw_iter *it)
 
 ss_status rlctw_iter_iterate(rlctw_iter *it)
 {
-    if (it->q >= it->nruns)
+    if (it->q >= it->end)
         return SS_OK;
     if (!it->pi) {
         ss_status st = start_run(it);
@@ -303,7 +293,7 @@ ss_status rlctw_iter_iterate(rlctw_iter *it)
     return SS_OK;
 }
 
-int rlctw_iter_test(const rlctw_iter *it) { return it->q >= it->nruns; }
+int rlctw_iter_test(const rlctw_iter *it) { return it->q >= it->end; }
 
 /* A warning for the result, after the others (core/status.h) */
 #define add_warn(res, ...) \
@@ -339,27 +329,42 @@ static void ols(const double *x, const double *y, size_t N, double *b,
         *sd = sqrt(s2);
 }
 
-ss_status rlctw_iter_take(rlctw_iter *it, int interrupted,
-                          rlct_result **out)
+/* The first of the worst runs of a diagnostic over N runs' rows (two
+ * temperatures each at column col): how many temperatures fail, the worst
+ * value and its run. */
+static size_t worst_of(const double *rows, size_t N, int col, int larger,
+                       double limit, double *worst, size_t *at)
+{
+    size_t nbad = 0;
+    for (size_t q = 0; q < N; q++)
+        for (size_t j = 0; j < 2; j++) {
+            double v = rows[q * RW_NCOLS + (size_t)col + j];
+            int bad = larger ? !(v <= limit) : !(v >= limit);
+            int worse = larger ? !(v <= *worst) : !(v >= *worst);
+            if (bad && (nbad++ == 0 || worse)) {
+                *worst = v;
+                *at = q;
+            }
+        }
+    return nbad;
+}
+
+/* The estimate from the rows of the runs of the first Jd n points. */
+static ss_status build(const model *m, const model *t, const rlctw_spec *sp,
+                       size_t k, const double *rows, size_t Jd,
+                       rlct_result **out)
 {
     *out = NULL;
-    post_iter_free(it->pi); /* a run Ctrl-C cut short */
-    it->pi = NULL;
-    size_t R = it->sp.reps, Jd = it->q / R, N = Jd * R;
-    if (Jd < 3)
-        return SS_FAIL(SS_ERR_INTERRUPTED,
-                       "rlct: %s after %zu of %zu n points: the slope needs "
-                       "at least 3, nothing was stored",
-                       interrupted ? "interrupted" : "stopped", Jd,
-                       it->sp.J);
+    size_t R = sp->reps, N = Jd * R;
     rlct_result *r = calloc(1, sizeof *r);
     rlct_wbic_data *d = calloc(1, sizeof *d);
     double *x = calloc(N, sizeof *x), *yc = calloc(N, sizeof *yc);
     if (r)
         r->wbic = d;
     if (d) {
-        d->sp = it->sp;
-        d->sp.ns = malloc(it->sp.J * sizeof *d->sp.ns);
+        d->sp = *sp;
+        d->sp.first = d->sp.count = 0;
+        d->sp.ns = malloc(sp->J * sizeof *d->sp.ns);
         d->wbic = malloc(N * sizeof *d->wbic);
         d->wbic_se = malloc(N * sizeof *d->wbic_se);
         d->nl0 = malloc(N * sizeof *d->nl0);
@@ -380,21 +385,24 @@ ss_status rlctw_iter_take(rlctw_iter *it, int interrupted,
         free(yc);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
-    memcpy(d->sp.ns, it->sp.ns, it->sp.J * sizeof *d->sp.ns);
-    memcpy(d->wbic, it->wbic, N * sizeof *d->wbic);
-    memcpy(d->wbic_se, it->wbic_se, N * sizeof *d->wbic_se);
-    memcpy(d->nl0, it->nl0s, N * sizeof *d->nl0);
-    memcpy(d->lam2, it->lam2, N * sizeof *d->lam2);
-    memcpy(d->lam2_se, it->lam2_se, N * sizeof *d->lam2_se);
+    memcpy(d->sp.ns, sp->ns, sp->J * sizeof *d->sp.ns);
+    for (size_t q = 0; q < N; q++) {
+        const double *row = rows + q * RW_NCOLS;
+        d->wbic[q] = row[RW_WBIC];
+        d->wbic_se[q] = row[RW_WBIC_SE];
+        d->nl0[q] = row[RW_NL0];
+        d->lam2[q] = row[RW_LAM2];
+        d->lam2_se[q] = row[RW_LAM2_SE];
+    }
     d->runs_done = N;
     d->Jdone = Jd;
     r->method = RLCT_METHOD_WBIC;
-    r->k = it->k;
-    r->interrupted = Jd < it->sp.J;
-    r->sp.seed = it->sp.seed;
-    r->sp.threads = it->sp.threads;
-    snprintf(r->kind, sizeof r->kind, "%s", it->m->type->name);
-    rlct_known(it->m, it->t, it->k, &r->known, &r->m_known, r->known_what,
+    r->k = k;
+    r->interrupted = Jd < sp->J;
+    r->sp.seed = sp->seed;
+    r->sp.threads = sp->threads;
+    snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
+    rlct_known(m, t, k, &r->known, &r->m_known, r->known_what,
                sizeof r->known_what);
     for (size_t q = 0; q < N; q++) {
         double ln = log((double)d->sp.ns[q / R]);
@@ -428,25 +436,77 @@ ss_status rlctw_iter_take(rlctw_iter *it, int interrupted,
     d->lam2_all = sa;
     d->lam2_all_se = sqrt(sa2 / (double)(N - 1) / (double)N);
     /* diagnostics of the runs kept */
-    if (it->nrhat)
+    double worst = 0;
+    size_t at = 0, nbad;
+    if ((nbad = worst_of(rows, N, RW_RHAT, 1, POST_RHAT_WARN, &worst, &at)))
         add_warn(d, "split R-hat > %.2f at %zu temperatures of the runs "
                     "(largest %.4g, n=%zu: more burnin= or samples=)",
-                 POST_RHAT_WARN, it->nrhat, it->rhat_max,
-                 it->sp.ns[it->nrhat_at / R]);
-    if (it->ness)
+                 POST_RHAT_WARN, nbad, worst, sp->ns[at / R]);
+    if ((nbad = worst_of(rows, N, RW_ESS, 0, POST_ESS_WARN, &worst, &at)))
         add_warn(d, "effective sample size of n L_n < %d at %zu "
                     "temperatures of the runs (smallest %.3g, n=%zu: more "
                     "samples=)",
-                 POST_ESS_WARN, it->ness, it->ess_min,
-                 it->sp.ns[it->ness_at / R]);
-    if (it->nacc)
+                 POST_ESS_WARN, nbad, worst, sp->ns[at / R]);
+    if ((nbad = worst_of(rows, N, RW_ACC, 0, 0.01, &worst, &at)))
         add_warn(d, "a chain accepted under 1%% of its proposals at %zu "
                     "temperatures of the runs (%.2g%%, n=%zu: stuck)",
-                 it->nacc, 100 * it->acc_min, it->sp.ns[it->nacc_at / R]);
+                 nbad, 100 * worst, sp->ns[at / R]);
     free(x);
     free(yc);
     *out = r;
     return SS_OK;
+}
+
+ss_status rlctw_iter_take(rlctw_iter *it, int interrupted,
+                          rlct_result **out)
+{
+    *out = NULL;
+    post_iter_free(it->pi); /* a run Ctrl-C cut short */
+    it->pi = NULL;
+    size_t Jd = it->q / it->sp.reps;
+    if (Jd < 3)
+        return SS_FAIL(SS_ERR_INTERRUPTED,
+                       "rlct: %s after %zu of %zu n points: the slope needs "
+                       "at least 3, nothing was stored",
+                       interrupted ? "interrupted" : "stopped", Jd,
+                       it->sp.J);
+    return build(it->m, it->t, &it->sp, it->k, it->rows, Jd, out);
+}
+
+size_t rlctw_row_len(void) { return RW_NCOLS; }
+
+size_t rlctw_runs(const rlctw_spec *sp) { return sp->J * sp->reps; }
+
+ss_status rlctw_iter_take_rows(rlctw_iter *it, int interrupted,
+                               double **rows, size_t *n)
+{
+    *rows = NULL;
+    *n = 0;
+    post_iter_free(it->pi);
+    it->pi = NULL;
+    size_t got = it->q - it->first;
+    if (got == 0)
+        return SS_FAIL(SS_ERR_INTERRUPTED, "rlct: %s before the first run "
+                                           "finished: nothing was stored",
+                       interrupted ? "interrupted" : "stopped");
+    *rows = malloc(got * RW_NCOLS * sizeof **rows);
+    if (!*rows)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    memcpy(*rows, it->rows + it->first * RW_NCOLS,
+           got * RW_NCOLS * sizeof **rows);
+    *n = got;
+    return SS_OK;
+}
+
+ss_status rlctw_result_from_rows(const model *m, const model *t,
+                                 const rlctw_spec *sp, const double *rows,
+                                 rlct_result **out)
+{
+    size_t k = 0;
+    ss_status st = check(m, t, sp, &k);
+    if (st != SS_OK)
+        return st;
+    return build(m, t, sp, k, rows, sp->J, out);
 }
 
 static ss_status i_iterate(void *s) { return rlctw_iter_iterate(s); }
@@ -454,8 +514,8 @@ static int i_test(const void *s) { return rlctw_iter_test(s); }
 static void i_progress(const void *s, size_t *done, size_t *total)
 {
     const rlctw_iter *it = s;
-    *done = it->q;
-    *total = it->nruns;
+    *done = it->q - it->first;
+    *total = it->end - it->first;
 }
 static void i_stop(void *s)
 {

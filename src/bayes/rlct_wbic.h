@@ -53,6 +53,9 @@ typedef struct {
     post_sampler sampler;
     uint64_t seed;
     unsigned threads;
+    /* a shard (lang/shard.h): runs first .. first + count - 1 of the
+     * J R (count 0: all) */
+    size_t first, count;
 } rlctw_spec;
 
 /* The method-specific part of an rlct_result (r->wbic). */
@@ -91,6 +94,16 @@ ss_status rlctw_iter_take(rlctw_iter *it, int interrupted,
                           rlct_result **out);
 void rlctw_iter_free(rlctw_iter *it);
 extern const ss_iter_type rlctw_iter_type;
+/* The runs (the experiment's replicates, J R) and a run's raw row. */
+size_t rlctw_runs(const rlctw_spec *sp);
+size_t rlctw_row_len(void);
+/* A shard's raw rows: the runs finished from the slice's first. */
+ss_status rlctw_iter_take_rows(rlctw_iter *it, int interrupted,
+                               double **rows, size_t *n);
+/* The estimate from every run's raw row: what a run of all gives. */
+ss_status rlctw_result_from_rows(const model *m, const model *t,
+                                 const rlctw_spec *sp, const double *rows,
+                                 rlct_result **out);
 
 ss_status rlctw_run(const model *m, const model *truth,
                     const rlctw_spec *sp, rlct_result **out);

@@ -3,6 +3,7 @@
  * only reads its options. */
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "lang/shard.h"
 
 #include "bayes/posterior.h"
 #include "core/rng.h"
@@ -35,8 +36,10 @@ ss_status mcmc_args_read(session *s, const ss_stmt *st, const obj_type *stores,
         rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
                          "%s needs `as NAME` to store the %s", st->verb,
                          stored);
-    if (rc == SS_OK)
-        rc = session_check_name(s, st->as_name, stores, st->verb_col);
+    if (rc == SS_OK) /* a shard is stored as one (lang/shard.h) */
+        rc = session_check_name(s, st->as_name,
+                                args_key(st, "shard") ? &obj_shard : stores,
+                                st->verb_col);
     if (rc == SS_OK)
         rc = args_require(st, "data");
     if (rc == SS_OK) {
@@ -119,30 +122,54 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     sp.seed = args_key(st, "seed") ? ma.seed : ss_rng_u64(s->rng);
+    /* the chains are the experiment's replicates (lang/shard.h) */
+    exp_origin eo;
+    rc = exp_origin_make(s, st, sp.chains, sp.seed, &eo);
+    sp.first = eo.slice.first;
+    sp.count = eo.slice.n ? eo.slice.count : 0;
     post_iter *it = NULL;
     post_result *r = NULL;
-    rc = post_iter_alloc(m, d->X, &sp, &it);
-    if (rc == SS_OK) {
+    double *rows = NULL;
+    size_t nrows = 0, ncols = 0;
+    if (rc != SS_OK)
+        ; /* shard= is wrong: the error is placed */
+    else if (exp_is_merge(s)) {
+        const double *mr = NULL;
+        rc = exp_merged_raw(s, &eo, post_row_len(m, d->X, &sp), &mr);
+        if (rc == SS_OK)
+            rc = post_result_from_rows(m, d->X, &sp, mr, &r);
+    } else {
+        rc = post_iter_alloc(m, d->X, &sp, &it);
+    }
+    if (rc == SS_OK && it) {
         session_job job = {{&post_iter_type, it}, "posterior", NULL, NULL,
                            st->as_name}; /* drawn once the chains end */
         int stopped; /* Ctrl-C keeps the chains finished */
         rc = session_drive_keeping(s, &job, &stopped);
-        if (rc == SS_OK)
+        if (rc == SS_OK && eo.slice.n)
+            rc = post_iter_take_rows(it, stopped, &rows, &nrows, &ncols);
+        else if (rc == SS_OK)
             rc = post_iter_take(it, stopped, &r);
     }
     post_iter_free(it);
     if (rc != SS_OK) {
+        free(rows);
         gsl_rng_memcpy(s->rng, saved);
         gsl_rng_free(saved);
         if (ss_last_error()->col == 0)
             ss_error_set_col(mcmc_error_col(st));
         return rc;
     }
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (eo.slice.n) {
+        gsl_rng_free(saved);
+        return exp_shard_store(s, st->as_name, &eo, "posterior", "chains",
+                               rows, nrows, ncols, origin);
+    }
     gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->data, sizeof r->data, "%s", args_key(st, "data")->v.str);
     obj_posterior.print(s, st->as_name, r);
-    char origin[160];
-    args_origin(st, origin, sizeof origin);
     return session_put(s, st->as_name, &obj_posterior, r, origin);
 }

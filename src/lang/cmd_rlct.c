@@ -4,6 +4,7 @@
 #include "lang/args.h"
 #include "lang/commands.h"
 #include "lang/rlct_llc.h"
+#include "lang/shard.h"
 #include "lang/rlct_wbic_lang.h"
 
 #include "bayes/rlct.h"
@@ -64,8 +65,11 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     if (rc == SS_OK && !st->as_name)
         rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
                          "rlct needs `as NAME` to store the estimate");
-    if (rc == SS_OK)
-        rc = session_check_name(s, st->as_name, &obj_rlct, st->verb_col);
+    if (rc == SS_OK) /* a shard is stored as one (lang/shard.h) */
+        rc = session_check_name(s, st->as_name,
+                                args_key(st, "shard") ? &obj_shard
+                                                      : &obj_rlct,
+                                st->verb_col);
     if (rc == SS_OK)
         rc = args_require(st, "truth");
     if (rc == SS_OK) {
@@ -101,19 +105,38 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    /* the chunks of draws are the experiment's replicates */
+    exp_origin eo;
+    rc = exp_origin_make(s, st, rlct_nchunks(sp.draws), sp.seed, &eo);
+    sp.first = eo.slice.first;
+    sp.count = eo.slice.n ? eo.slice.count : 0;
     rlct_iter *it = NULL;
     rlct_result *r = NULL;
-    rc = rlct_iter_alloc(m, t, &sp, &it);
-    if (rc == SS_OK) {
+    double *rows = NULL;
+    size_t nrows = 0;
+    if (rc != SS_OK)
+        ; /* shard= is wrong: the error is placed */
+    else if (exp_is_merge(s)) {
+        const double *mr = NULL;
+        rc = exp_merged_raw(s, &eo, rlct_row_len(), &mr);
+        if (rc == SS_OK)
+            rc = rlct_result_from_rows(m, t, &sp, mr, &r);
+    } else {
+        rc = rlct_iter_alloc(m, t, &sp, &it);
+    }
+    if (rc == SS_OK && it) {
         session_job job = {{&rlct_iter_type, it}, "rlct", NULL, NULL,
                            st->as_name};
         int stopped;
         rc = session_drive_keeping(s, &job, &stopped);
-        if (rc == SS_OK)
+        if (rc == SS_OK && eo.slice.n)
+            rc = rlct_iter_take_rows(it, stopped, &rows, &nrows);
+        else if (rc == SS_OK)
             rc = rlct_iter_take(it, stopped, &r);
     }
     rlct_iter_free(it);
     if (rc != SS_OK) {
+        free(rows);
         gsl_rng_memcpy(s->rng, saved);
         gsl_rng_free(saved);
         if (ss_last_error()->col == 0) {
@@ -124,11 +147,17 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
         }
         return rc;
     }
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (eo.slice.n) {
+        gsl_rng_free(saved);
+        return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
+                               "chunks", rows, nrows, rlct_row_len(),
+                               origin);
+    }
     gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
     obj_rlct.print(s, st->as_name, r);
-    char origin[160];
-    args_origin(st, origin, sizeof origin);
     return session_put(s, st->as_name, &obj_rlct, r, origin);
 }

@@ -5,6 +5,7 @@
 
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "lang/shard.h"
 
 #include "bayes/llc.h"
 #include "bayes/rlct.h"
@@ -71,18 +72,45 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    /* the chains are the experiment's replicates (lang/shard.h) */
+    exp_origin eo;
+    rc = exp_origin_make(s, st, sp.chains, sp.seed, &eo);
+    sp.first = eo.slice.first;
+    sp.count = eo.slice.n ? eo.slice.count : 0;
     llc_iter *it = NULL;
     llc_result *lr = NULL;
-    rc = llc_iter_alloc(m, t, &sp, &it);
-    if (rc == SS_OK) {
+    double *rows = NULL;
+    size_t nrows = 0, ncols = 0;
+    if (rc != SS_OK)
+        ; /* shard= is wrong: the error is placed */
+    else if (exp_is_merge(s)) {
+        const double *mr = NULL;
+        ncols = exp_merged_ncols(s);
+        rc = exp_merged_raw(s, &eo, ncols, &mr);
+        if (rc == SS_OK)
+            rc = llc_result_from_rows(m, t, &sp, mr, ncols, &lr);
+    } else {
+        rc = llc_iter_alloc(m, t, &sp, &it);
+    }
+    if (rc == SS_OK && it) {
         session_job job = {{&llc_iter_type, it}, "rlct llc", NULL, NULL,
                            st->as_name};
         int stopped;
         rc = session_drive_keeping(s, &job, &stopped);
-        if (rc == SS_OK)
+        ncols = llc_row_len(it);
+        if (rc == SS_OK && eo.slice.n)
+            rc = llc_iter_take_rows(it, stopped, &rows, &nrows);
+        else if (rc == SS_OK)
             rc = llc_iter_take(it, stopped, &lr);
     }
     llc_iter_free(it);
+    if (rc == SS_OK && eo.slice.n) {
+        gsl_rng_free(saved);
+        char origin[160];
+        args_origin(st, origin, sizeof origin);
+        return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
+                               "chains", rows, nrows, ncols, origin);
+    }
     rlct_result *r = NULL;
     if (rc == SS_OK) {
         r = calloc(1, sizeof *r);

@@ -5,6 +5,7 @@
 
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "lang/shard.h"
 
 #include "bayes/rlct_wbic.h"
 #include "core/rng.h"
@@ -89,19 +90,38 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
     if (!saved)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    /* the runs are the experiment's replicates (lang/shard.h) */
+    exp_origin eo;
+    rc = exp_origin_make(s, st, rlctw_runs(&sp), sp.seed, &eo);
+    sp.first = eo.slice.first;
+    sp.count = eo.slice.n ? eo.slice.count : 0;
     rlctw_iter *it = NULL;
     rlct_result *r = NULL;
-    rc = rlctw_iter_alloc(m, t, &sp, &it);
-    if (rc == SS_OK) {
+    double *rows = NULL;
+    size_t nrows = 0;
+    if (rc != SS_OK)
+        ; /* shard= is wrong: the error is placed */
+    else if (exp_is_merge(s)) {
+        const double *mr = NULL;
+        rc = exp_merged_raw(s, &eo, rlctw_row_len(), &mr);
+        if (rc == SS_OK)
+            rc = rlctw_result_from_rows(m, t, &sp, mr, &r);
+    } else {
+        rc = rlctw_iter_alloc(m, t, &sp, &it);
+    }
+    if (rc == SS_OK && it) {
         session_job job = {{&rlctw_iter_type, it}, "rlct", NULL, NULL,
                            st->as_name};
         int stopped; /* Ctrl-C keeps the n points finished */
         rc = session_drive_keeping(s, &job, &stopped);
-        if (rc == SS_OK)
+        if (rc == SS_OK && eo.slice.n)
+            rc = rlctw_iter_take_rows(it, stopped, &rows, &nrows);
+        else if (rc == SS_OK)
             rc = rlctw_iter_take(it, stopped, &r);
     }
     rlctw_iter_free(it);
     if (rc != SS_OK) {
+        free(rows);
         gsl_rng_memcpy(s->rng, saved);
         gsl_rng_free(saved);
         if (ss_last_error()->col == 0) {
@@ -115,11 +135,16 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
         }
         return rc;
     }
+    char origin[160];
+    args_origin(st, origin, sizeof origin);
+    if (eo.slice.n) {
+        gsl_rng_free(saved);
+        return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
+                               "runs", rows, nrows, rlctw_row_len(), origin);
+    }
     gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
     obj_rlct.print(s, st->as_name, r);
-    char origin[160];
-    args_origin(st, origin, sizeof origin);
     return session_put(s, st->as_name, &obj_rlct, r, origin);
 }

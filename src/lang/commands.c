@@ -239,10 +239,11 @@ static const char *data_method_choice(size_t i)
 }
 
 /* shard= of every experiment command (lang/shard.h) */
-#define SHARD_OPT                                                           \
+#define SHARD_OPT_OF(what)                                                  \
     {.key = "shard", .kind = OPT_TEXT, .meta = "I/N",                       \
-     .help = "run only the I-th of N slices of the replicates (needs "      \
+     .help = "run only the I-th of N slices of the " what " (needs "        \
              "seed=); export them and `merge` the files"}
+#define SHARD_OPT SHARD_OPT_OF("replicates")
 
 static const cmd_opt replicate_opts[] = {
     {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
@@ -411,6 +412,8 @@ static const cmd_opt rlct_opts[] = {
      .help = "steps per chain before the kept ones (wbic: "
              STR(RLCTW_BURNIN_DEFAULT) ", adapting the proposal; llc: "
              STR(LLC_BURNIN_DEFAULT) ")"},
+    SHARD_OPT_OF("chunks of draws (volume), runs (wbic) or "
+                 "chains (llc)"),
     {.key = NULL}};
 
 static const cmd_opt spectrum_opts[] = {
@@ -473,6 +476,7 @@ static const cmd_opt posterior_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    SHARD_OPT_OF("chains"),
     {.key = NULL}};
 
 static const cmd_opt freeenergy_opts[] = {

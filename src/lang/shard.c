@@ -259,7 +259,7 @@ static int read_field(const char *f, double *v)
     *v = strtod(f, &end);
     while (*end == ' ')
         end++;
-    return *end == 0 && isfinite(*v);
+    return *end == 0 && !isnan(*v); /* inf: as tbl_format_num writes it */
 }
 
 typedef struct {

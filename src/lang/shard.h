@@ -72,4 +72,31 @@ void exp_rows_free(exp_rows *r);
 ss_status exp_rows_read(const char *const *paths, size_t npaths,
                         exp_rows **out);
 
+/* A shard of an experiment whose slice has no result of its own (the
+ * Bayesian ones: a posterior's chains, rlct's chunks or runs): the raw
+ * replicate rows, stored as a `shard` (obj_shard) until merge. */
+typedef struct {
+    exp_origin origin;
+    char what[32];           /* "posterior", "learning coefficient" */
+    char unit[16];           /* "chains", "chunks", "runs" */
+    double *rows;            /* nrows x ncols: replicates first.. */
+    size_t nrows, ncols;
+} exp_shard;
+
+extern const obj_type obj_shard; /* exp_shard * */
+
+/* Store rows (owned, nrows x ncols, the slice's replicates from its
+ * first: fewer than the slice's count when interrupted) as NAME, printing
+ * what the shard is. */
+ss_status exp_shard_store(session *s, const char *name,
+                          const exp_origin *o, const char *what,
+                          const char *unit, double *rows, size_t nrows,
+                          size_t ncols, const char *origin);
+void exp_shard_free(exp_shard *sh);
+/* The merged files' values a row (during the replay). */
+size_t exp_merged_ncols(const session *s);
+/* exp_merged_rows for a shard of raw rows (columns v1..vN). */
+ss_status exp_merged_raw(session *s, const exp_origin *o, size_t ncols,
+                         const double **rows);
+
 #endif
