@@ -2,6 +2,7 @@
  * teardown. */
 #include "config.h"
 
+#include "core/blas.h"
 #include "core/interrupt.h"
 #include "core/replicate.h"
 #include "core/sink.h"
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     setlocale(LC_ALL, "");
+    ss_blas_init();
     input_item *items = calloc((size_t)argc + 1, sizeof *items);
     size_t nitems = 0;
     int batch = 0, keep_going = 0, csv = 0, plain = 0;
@@ -175,11 +177,11 @@ int main(int argc, char **argv)
             free(items);
             return 0;
         case 'V':
-            printf("singscope %s\n"
+            printf("singscope %s (BLAS: %s)\n"
                    "Copyright (C) 2026 the singscope authors.\n"
                    "License MIT: free to use, change and share; no "
                    "warranty.\n",
-                   PACKAGE_VERSION);
+                   PACKAGE_VERSION, ss_blas_name());
             free(items);
             return 0;
         default:
