@@ -485,6 +485,13 @@ ss_status fa_run(const model *m, const fa_request *req, fa_result **out)
     if (st == SS_OK) {
         r->P = P, r->top = k, r->n = req->n, r->labels = req->labels;
         r->seed = req->seed, r->is_mlp2 = is_mlp2(m);
+        const dnn_layout *y = dnn_layout_of(m);
+        r->rank_bound = P;
+        if (y) {
+            r->T = y->T, r->C = y->C;
+            size_t b = y->T * (y->softmax ? y->C - 1 : y->C);
+            r->rank_bound = b < P ? b : P;
+        }
         st = fa_layers(m, r->layer_first, r->layer_size, r->layer_name,
                        &r->nlayers);
     }

@@ -68,6 +68,9 @@ typedef struct {
     int labels;
     uint64_t seed;
     int is_mlp2;
+    /* dnn: the rank the T inputs allow, T C (softmax: T (C - 1)), and T, C;
+     * mlp2: P, 0, 0 */
+    size_t rank_bound, T, C;
     size_t nlayers;
     size_t layer_first[FA_LAYERS_MAX], layer_size[FA_LAYERS_MAX];
     char layer_name[FA_LAYERS_MAX][16];
