@@ -204,12 +204,11 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     char title[200];
     if (err)
         snprintf(title, sizeof title,
-                 "%s: %s of each approximation against the exact FIM "
-                 "(0 = exact)",
+                 "%s: %s against the exact FIM (0: equal)",
                  req->object, col_names[col]);
     else
-        snprintf(title, sizeof title, "%s: %s of the exact FIM and each "
-                                      "approximation (P = %zu)",
+        snprintf(title, sizeof title, "%s: %s, exact FIM and approximations "
+                                      "(P = %zu)",
                  req->object, col_names[col], r->P);
     plot_opts o;
     plot_opts_init(&o);
