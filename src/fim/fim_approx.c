@@ -1,6 +1,7 @@
 /* FIM approximations against the exact FIM (fim/fim_approx.h). */
 #include "fim/fim_approx.h"
 
+#include "core/interrupt.h"
 #include "core/rng.h"
 #include "model/dnn.h"
 
@@ -375,6 +376,14 @@ ss_status fa_empirical(const model *m, size_t n, int labels, uint64_t seed,
         gsl_matrix_set_zero(E);
     }
     for (size_t done = 0; st == SS_OK && done < n;) {
+        if (ss_interrupted()) {
+            st = SS_FAIL(SS_ERR_INTERRUPTED,
+                         "fimapprox: interrupted after %zu of the %zu "
+                         "observations of the empirical Fisher; nothing "
+                         "stored",
+                         done, n);
+            break;
+        }
         size_t k = n - done < chunk ? n - done : chunk;
         gsl_matrix_view Dv = gsl_matrix_submatrix(D, 0, 0, k, cols);
         gsl_matrix_view Sv = gsl_matrix_submatrix(S, 0, 0, k, P);

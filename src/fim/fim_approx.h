@@ -29,7 +29,7 @@
 #define FA_P_MAX 1000
 #define FA_TOP_DEFAULT 3
 #define FA_N_DEFAULT 10000
-#define FA_N_MAX 10000000
+#define FA_N_MAX 1000000
 #define FA_LAYERS_MAX 17
 
 enum { FA_EXACT, FA_DIAG, FA_BLOCK, FA_KFAC, FA_EMPIRICAL, FA_NKIND };
@@ -101,7 +101,8 @@ ss_status fa_kfac(const model *m, gsl_matrix *K);
  * inputs as the family draws them (dnn: one of its T inputs, uniformly;
  * mlp2: x ~ N(0, I)), labels from the model at its own point (labels =
  * FA_LABELS_MODEL) or at a teacher point (fa_teacher), drawn from the
- * stream (seed, SS_STREAM_FIMAPPROX, 0). */
+ * stream (seed, SS_STREAM_FIMAPPROX, 0). Ctrl-C between blocks of 512
+ * observations: SS_ERR_INTERRUPTED. */
 ss_status fa_empirical(const model *m, size_t n, int labels, uint64_t seed,
                        gsl_matrix *E);
 /* The teacher: dnn weights drawn as the family draws them (W^l ~
