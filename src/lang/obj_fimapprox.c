@@ -73,13 +73,23 @@ static void verdict(session *s, const fa_result *r)
                        "%zu (lambda_min = %.3g, below 1e-10 of lambda_max "
                        "= %.3g).\n",
                        x->rank, r->P, x->lambda_min, x->lambda_max);
-    if (x->rank < r->P && r->rank_bound < r->P)
-        session_printf(s,
-                       "  That is no special point: the FIM averages T = "
-                       "%zu terms of rank at most %zu, so its rank is at "
-                       "most %zu < P at every point of this network.\n",
-                       r->T, r->rank_bound / (r->T ? r->T : 1),
-                       r->rank_bound);
+    if (x->rank < r->P && r->rank_bound < r->P) {
+        size_t per = r->rank_bound / (r->T ? r->T : 1);
+        if (x->rank >= r->rank_bound)
+            session_printf(s,
+                           "  That is no special point: the FIM averages "
+                           "T = %zu terms of rank at most %zu, so its rank "
+                           "is at most %zu < P at every point of this "
+                           "network.\n",
+                           r->T, per, r->rank_bound);
+        else
+            session_printf(s,
+                           "  Every point of this network has rank at most "
+                           "%zu (T = %zu terms of rank at most %zu); rank "
+                           "%zu is lower still, a degeneracy of this point "
+                           "(dead or saturated units, equal units).\n",
+                           r->rank_bound, r->T, per, x->rank);
+    }
     if (x->rank < r->P)
         ;
     else
