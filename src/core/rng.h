@@ -37,6 +37,8 @@ enum {
                                  (substream q), the chains' seed (2^32 + q) */
     SS_STREAM_DNN = 18,    /* dnn: weights (substream 0), inputs (1) */
     SS_STREAM_SPECTRUM = 19, /* `spectrum`: the weights of network j */
+    SS_STREAM_FIMAPPROX = 20, /* `fimapprox`: the empirical Fisher's
+                                   labels (0), its teacher (1) */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

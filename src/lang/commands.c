@@ -4,6 +4,7 @@
 #include "fim/estimator.h"
 #include "fim/map.h"
 #include "fim/spectrum.h"
+#include "fim/fim_approx.h"
 #include "infer/fit.h"
 #include "infer/select.h"
 #include "infer/llr.h"
@@ -427,6 +428,28 @@ static const cmd_opt spectrum_opts[] = {
      .help = "worker threads (the numbers do not depend on it)"},
     {.key = NULL}};
 
+static const cmd_opt fimapprox_opts[] = {
+    {.key = "kinds", .kind = OPT_NAMES, .meta = "[diag,block,kfac,empirical]",
+     .words = (const char *const[]){"diag", "block", "kfac", "empirical",
+                                    NULL},
+     .def = "[diag,block,kfac,empirical]",
+     .help = "the approximations compared with the exact FIM"},
+    {.key = "top", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = FA_P_MAX,
+     .def = STR(FA_TOP_DEFAULT),
+     .help = "top eigenpairs of the exact FIM compared (at most P)"},
+    {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = FA_N_MAX,
+     .def = STR(FA_N_DEFAULT),
+     .help = "observations of the empirical Fisher"},
+    {.key = "labels", .kind = OPT_WORD,
+     .words = (const char *const[]){"model", "teacher", NULL},
+     .def = "model", .flags = OPT_MSG_TAKES,
+     .help = "the empirical Fisher's labels: drawn from the model itself "
+             "(its mean is the FIM) or from a fixed random teacher"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the labels (stream fimapprox, 0) and the teacher (1)"},
+    {.key = NULL}};
+
 static const cmd_opt sbic_opts[] = {
     {.key = "models", .kind = OPT_NAMES, .meta = "[G1,G2,...]",
      .flags = OPT_REQUIRED,
@@ -808,6 +831,32 @@ static const cmd_def table[] = {
      "    export s s.csv",
      cmd_spectrum, COMPL_MODEL, spectrum_opts, &obj_spectrum,
      CMD_AS_REQUIRED, "SPEC"},
+    {"fimapprox", "fimapprox NET",
+     "FIM approximations (diagonal, block, K-FAC, empirical) against the "
+     "exact FIM",
+     "Measures approximations of the FIM of the model NET (a dnn with at "
+     "most " STR(FA_P_MAX) " parameters, all free, or mlp2) against its "
+     "exact FIM at the current point: diag (the diagonal), block (the "
+     "layer blocks: a dnn layer's weights and biases together; mlp2's two "
+     "layers are the output weights (w1, w2) and the input weights (J1, "
+     "J2), not `fim method=block`'s hidden units), kfac (per layer the "
+     "Kronecker product of the output-gradient and input second moments, "
+     "each averaged on its own; mlp2: act=erf only) and empirical (the "
+     "mean of s s^T over n observations, labels from the model itself or a "
+     "fixed random teacher). For each, and for the exact FIM: lambda_max, "
+     "lambda_min, the trace, the rank, the relative error of the top K "
+     "eigenvalues, of the quadratic forms along the exact top K "
+     "eigenvectors and in Frobenius norm (docs/theory.md, section 13.2); "
+     "then whether the point is singular and which approximations see it. "
+     "`export` writes one row per approximation, `plot A col=C` draws bars "
+     "of a column (default eig_err).\n\n"
+     "    model t mlp2 w1=1 w2=0.5 J1=0.7 J2=0.7\n"
+     "    fimapprox t seed=1 as a\n"
+     "    model n dnn layers=2 width=8 in=4 out=2 act=tanh inputs=20 seed=1\n"
+     "    fimapprox n kinds=[kfac,empirical] top=5 n=20000 seed=2 as b\n"
+     "    plot b col=qf_err",
+     cmd_fimapprox, COMPL_MODEL, fimapprox_opts, &obj_fimapprox,
+     CMD_AS_REQUIRED, "A"},
     {"show", "show NAME",
      "parameters, free flags and distance to the singular sets",
      "For a model: every parameter with its value, whether it is free and "

@@ -125,6 +125,7 @@ ss_status cmd_freeenergy(session *s, const ss_stmt *st);
 ss_status cmd_rlct(session *s, const ss_stmt *st);
 ss_status cmd_sbic(session *s, const ss_stmt *st);
 ss_status cmd_spectrum(session *s, const ss_stmt *st);
+ss_status cmd_fimapprox(session *s, const ss_stmt *st);
 ss_status cmd_load(session *s, const ss_stmt *st);
 ss_status cmd_loglik(session *s, const ss_stmt *st);
 /* The FIM options of fim, eig and path (method, n, data, seed) as a

@@ -1387,7 +1387,7 @@ static void test_completion(void **state)
     fx *f = *state;
     static const char *const none[] = {NULL};
     cands(f, "mo", (const char *const[]){"model", "models", NULL});
-    cands(f, "fi", (const char *const[]){"fim", "fit", "fix", NULL});
+    cands(f, "fi", (const char *const[]){"fim", "fimapprox", "fit", "fix", NULL});
     cands(f, "zz", none);
     cands(f, "model g g", (const char *const[]){"gmm", NULL});
     cands(f, "model g gmm w", (const char *const[]){"w1=", "w2=", NULL});
