@@ -1,6 +1,8 @@
 /* The model class: parameters, options, singular sets and blow-down
  * coordinates for `show`; the parameter table for `export`. A model has
  * no picture: plot what is computed from it. */
+#include "fim/dnn_meanfield.h"
+#include "model/dnn.h"
 #include "lang/commands.h"
 
 #include "bayes/prior.h"
@@ -16,6 +18,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A dnn's mean-field order parameters (fim/dnn_meanfield.h) and the FIM
+ * statistics they predict: the theory `spectrum` is compared with. */
+static void print_dnn_meanfield(session *s, const model *m)
+{
+    mf_result mf;
+    mf_stats ms;
+    char why[200];
+    if (!dnn_mf_predict(m, &mf, &ms, why, sizeof why)) {
+        session_printf(s, "  mean field: %s\n", why);
+        return;
+    }
+    session_printf(s, "  mean-field order parameters (standard-normal "
+                      "inputs; index 1: one input, 2: two different "
+                      "ones):\n");
+    session_printf(s, "    %-5s %12s %12s %12s %12s %12s %12s\n", "layer",
+                   "q1", "q2", "qhat1", "qhat2", "qtilde1", "qtilde2");
+    for (int l = 0; l <= mf.L; l++) {
+        char c[6][16];
+        double v[6] = {mf.q1[l], mf.q2[l], mf.qh1[l], mf.qh2[l], mf.qt1[l],
+                       mf.qt2[l]};
+        for (int j = 0; j < 6; j++) {
+            int none = (l == 0 && j < 2) || (l == mf.L && (j == 2 || j == 3)) ||
+                       (l == 0 && j >= 4);
+            if (none)
+                snprintf(c[j], sizeof c[j], "-");
+            else
+                snprintf(c[j], sizeof c[j], "%.6g", v[j]);
+        }
+        session_printf(s, "    %-5d %12s %12s %12s %12s %12s %12s\n", l, c[0],
+                       c[1], c[2], c[3], c[4], c[5]);
+    }
+    session_printf(s, "    kappa1 = %.6g, kappa2 = %.6g, alpha = %.6g%s\n",
+                   mf.kappa1, mf.kappa2, mf.alpha,
+                   mf.kappa2 == 0 ? " (centred: no outlier)" : "");
+    session_printf(s, "  predicted FIM at these widths (spectrum compares): "
+                      "m_lambda = %.6g, s_lambda = %.6g, lambda_max = %.6g "
+                      "(C-fold)\n",
+                   ms.m_lambda, ms.s_lambda, ms.lambda_max);
+}
 
 static void print_range(char *buf, size_t n, double lo, double hi)
 {
@@ -181,6 +223,8 @@ static void show_model(session *s, const char *name, const model *m)
     show_coords(s, m);
     if (m->type->describe)
         m->type->describe(m, m->theta, &s->out);
+    if (m->type == &model_dnn_type)
+        print_dnn_meanfield(s, m);
     model_singular *sing = NULL;
     size_t ns;
     int near = model_nearest_singular(m, &sing, &ns);
