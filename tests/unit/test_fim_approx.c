@@ -122,8 +122,7 @@ static size_t layer_of(const dnn_layout *y, size_t p)
 static const char *const nets[] = {
     "layers=2 width=4 in=3 out=2 act=tanh sw2=1.5 sb2=0.1 inputs=6 seed=3",
     "layers=3 width=3 in=2 out=2 act=relu sw2=2 sb2=0.2 inputs=5 seed=5",
-    "layers=2 width=3 in=2 out=3 act=erf sw2=1 sb2=0.3 inputs=4 seed=7 "
-    "param=ntk",
+    "layers=2 width=3 in=2 out=3 act=erf sw2=1 sb2=0.3 inputs=4 seed=7 param=ntk",
 };
 
 static void test_diag_block_exact(void **state)
