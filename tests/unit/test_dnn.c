@@ -33,45 +33,7 @@
 /* A dnn from "layers=2 act=tanh ..." (words for enum values). */
 static model *make(const char *text)
 {
-    model_arg a[32];
-    static double num[32], vec[32][8];
-    static char buf[512];
-    char *save = NULL;
-    snprintf(buf, sizeof buf, "%s", text);
-    size_t n = 0;
-    for (char *tok = strtok_r(buf, " ", &save); tok && n < 32;
-         tok = strtok_r(NULL, " ", &save)) {
-        char *eq = strchr(tok, '=');
-        assert_non_null(eq);
-        *eq = 0;
-        memset(&a[n], 0, sizeof a[n]);
-        a[n].key = tok;
-        char *end;
-        if (eq[1] == '[') { /* widths=[4,3] */
-            size_t k = 0;
-            for (char *q = eq + 2; *q && *q != ']' && k < 8; q = end + (*end == ',')) {
-                vec[n][k++] = strtod(q, &end);
-            }
-            a[n].num = vec[n];
-            a[n].n = k;
-            a[n].is_vector = 1;
-            n++;
-            continue;
-        }
-        num[n] = strtod(eq + 1, &end);
-        if (*end) {
-            a[n].str = eq + 1;
-        } else {
-            a[n].num = &num[n];
-            a[n].n = 1;
-        }
-        n++;
-    }
-    model *m = NULL;
-    ss_status st = model_alloc(&model_dnn_type, a, n, &m);
-    if (st != SS_OK)
-        fail_msg("model_alloc(%s): %s", text, ss_last_error()->msg);
-    return m;
+    return tu_model(&model_dnn_type, text);
 }
 
 static const char *const acts[] = {"relu", "tanh", "erf", "linear"};

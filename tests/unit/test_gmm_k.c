@@ -30,31 +30,7 @@
 /* A model from "k=3 v2=0.3 ..." (words for s=free). */
 static ss_status try_make(const char *text, model **out)
 {
-    model_arg a[32];
-    double num[32];
-    char buf[512], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", text);
-    size_t n = 0;
-    for (char *tok = strtok_r(buf, " ", &save); tok && n < 32;
-         tok = strtok_r(NULL, " ", &save)) {
-        char *eq = strchr(tok, '=');
-        assert_non_null(eq);
-        *eq = 0;
-        memset(&a[n], 0, sizeof a[n]);
-        a[n].key = tok;
-        char *end;
-        num[n] = strtod(eq + 1, &end);
-        if (*end) {
-            a[n].str = eq + 1;
-        } else {
-            a[n].num = &num[n];
-            a[n].n = 1;
-        }
-        n++;
-    }
-    /* the keys live in buf: copy the model out before buf goes */
-    ss_status st = model_alloc(model_gmm, a, n, out);
-    return st;
+    return tu_model_try(model_gmm, text, out);
 }
 
 static model *make(const char *text)

@@ -12,7 +12,8 @@
  *     with its context and the test fails once at the end (tu_done), so a
  *     single run shows all that is wrong instead of the first problem;
  *   - tu_args: a tiny builder for model_arg arrays (options and parameter
- *     values as the command language would pass them).
+ *     values as the command language would pass them);
+ *   - tu_model / tu_model_try: a model from "key=value ..." text.
  */
 #ifndef SS_TESTUTIL_H
 #define SS_TESTUTIL_H
@@ -22,6 +23,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- tolerances --------------------------------------------------------- */
@@ -222,6 +224,66 @@ static inline void tu_args_str(tu_args *b, const char *key, const char *s)
     a->str = s;
     a->col = (int)b->n + 1;
     b->n++;
+}
+
+/* ---- a model from text -------------------------------------------------- */
+
+/* model_alloc(t) from "layers=2 act=tanh widths=[4,3] ..." as the command
+ * language would pass it: numbers, [v0,v1,...] vectors and identifiers.
+ * The arguments live in static storage until the next call (model_alloc
+ * copies what it keeps). */
+static inline ss_status tu_model_try(const model_type *t, const char *text,
+                                     model **out)
+{
+    static char buf[512];
+    static double num[32], vec[32][16];
+    model_arg a[32];
+    char *save = NULL;
+    snprintf(buf, sizeof buf, "%s", text);
+    size_t n = 0;
+    for (char *tok = strtok_r(buf, " ", &save); tok && n < 32;
+         tok = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            fail_msg("tu_model_try: '%s' is not key=value", tok);
+        *eq = 0;
+        memset(&a[n], 0, sizeof a[n]);
+        a[n].key = tok;
+        a[n].col = (int)n + 1;
+        char *end;
+        if (eq[1] == '[') {
+            size_t k = 0;
+            for (char *q = eq + 2; *q && *q != ']' && k < 16;
+                 q = end + (*end == ',')) {
+                vec[n][k++] = strtod(q, &end);
+                if (end == q)
+                    fail_msg("tu_model_try: bad vector in '%s'", eq + 1);
+            }
+            a[n].num = vec[n];
+            a[n].n = k;
+            a[n].is_vector = 1;
+        } else {
+            num[n] = strtod(eq + 1, &end);
+            if (*end || end == eq + 1) {
+                a[n].str = eq + 1;
+            } else {
+                a[n].num = &num[n];
+                a[n].n = 1;
+            }
+        }
+        n++;
+    }
+    *out = NULL;
+    return model_alloc(t, a, n, out);
+}
+
+/* The same, failing the test with the model's message when it is refused. */
+static inline model *tu_model(const model_type *t, const char *text)
+{
+    model *m = NULL;
+    if (tu_model_try(t, text, &m) != SS_OK)
+        fail_msg("model_alloc(%s): %s", text, ss_last_error()->msg);
+    return m;
 }
 
 #endif
