@@ -2,6 +2,8 @@
 
 #include "lang/commands.h"
 
+#include "core/rng.h"
+
 #include <ctype.h>
 #include <limits.h>
 #include <math.h>
@@ -827,4 +829,29 @@ int args_col_in_msg(const ss_stmt *st, const char *msg)
             return a->v.col;
     }
     return 0;
+}
+
+ss_status args_seed_begin(session *s, const ss_stmt *st, uint64_t *seed,
+                          gsl_rng **saved)
+{
+    *saved = NULL;
+    uint64_t given = 0;
+    ss_status rc = args_count(st, "seed", &given);
+    if (rc != SS_OK)
+        return rc;
+    *saved = gsl_rng_clone(s->rng);
+    if (!*saved)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    *seed = args_key(st, "seed") ? given : ss_rng_u64(s->rng);
+    return SS_OK;
+}
+
+ss_status args_seed_end(session *s, gsl_rng *saved, ss_status rc)
+{
+    if (!saved)
+        return rc;
+    if (rc != SS_OK)
+        gsl_rng_memcpy(s->rng, saved);
+    gsl_rng_free(saved);
+    return rc;
 }

@@ -142,4 +142,12 @@ void args_origin(const ss_stmt *st, char *buf, size_t n);
  * about an option belongs. */
 int args_col_in_msg(const ss_stmt *st, const char *msg);
 
+/* The seed a random command runs from: seed= when given, else a fresh one
+ * drawn from the session generator. *saved keeps the generator as it was,
+ * so that a command that fails leaves no trace: args_seed_end puts it
+ * back when rc is not SS_OK, frees it either way and returns rc. */
+ss_status args_seed_begin(session *s, const ss_stmt *st, uint64_t *seed,
+                          gsl_rng **saved);
+ss_status args_seed_end(session *s, gsl_rng *saved, ss_status rc);
+
 #endif

@@ -21,14 +21,12 @@ ss_status cmd_fimapprox(session *s, const ss_stmt *st)
     model *m;
     if (rc == SS_OK)
         rc = args_model(s, st, &name, &m);
-    uint64_t top = 0, n = 0, seed = 0;
+    uint64_t top = 0, n = 0;
     const char *labels = NULL;
     if (rc == SS_OK)
         rc = args_count(st, "top", &top);
     if (rc == SS_OK)
         rc = args_count(st, "n", &n);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_word(st, "labels", &labels);
     if (rc != SS_OK)
@@ -59,20 +57,12 @@ ss_status cmd_fimapprox(session *s, const ss_stmt *st)
         ss_error_set_col(args_pos(st, 0)->v.col);
         return rc;
     }
-    /* without seed= the session generator gives one; a command that fails
-     * leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    req.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
-    fa_result *r = NULL;
-    rc = fa_run(m, &req, &r);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &req.seed, &saved)) != SS_OK)
         return rc;
-    }
-    gsl_rng_free(saved);
+    fa_result *r = NULL;
+    if ((rc = args_seed_end(s, saved, fa_run(m, &req, &r))) != SS_OK)
+        return rc;
     snprintf(r->model, sizeof r->model, "%s", name);
     obj_fimapprox.print(s, st->as_name, r);
     char org[160];

@@ -29,12 +29,9 @@ ss_status cmd_freeenergy(session *s, const ss_stmt *st)
                   .chains = (size_t)ma.chains, .burnin = (size_t)ma.burnin,
                   .sampler = ma.mala ? POST_MALA : POST_RWM,
                   .threads = (unsigned)ma.threads};
-    /* without seed= the session generator gives one; a command that
-     * fails leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? ma.seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     fe_iter *it = NULL;
     fe_result *r = NULL;
     rc = fe_iter_alloc(m, d->X, &sp, &it);
@@ -46,14 +43,11 @@ ss_status cmd_freeenergy(session *s, const ss_stmt *st)
             rc = fe_iter_take(it, &r);
     }
     fe_iter_free(it);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         if (ss_last_error()->col == 0)
             ss_error_set_col(mcmc_error_col(st));
         return rc;
     }
-    gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->data, sizeof r->data, "%s", args_key(st, "data")->v.str);
     obj_freeenergy.print(s, st->as_name, r);

@@ -86,14 +86,12 @@ ss_status cmd_llr(session *s, const ss_stmt *st)
         rc = get_model(s, st, "null", &null);
     if (rc == SS_OK)
         rc = get_model(s, st, "alt", &alt);
-    uint64_t n = 0, reps = 0, seed = 0, threads = 0, starts = 0;
+    uint64_t n = 0, reps = 0, threads = 0, starts = 0;
     uint64_t sims = LLR_SIMS_DEFAULT;
     if (rc == SS_OK)
         rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "reps", &reps);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK)
@@ -105,12 +103,9 @@ ss_status cmd_llr(session *s, const ss_stmt *st)
     llr_spec sp = {.n = (size_t)n, .reps = (size_t)reps, .first = 0,
                    .count = 0, .threads = (unsigned)threads,
                    .starts = (size_t)starts, .sims = (size_t)sims};
-    /* without seed= the session generator gives one; a command that
-     * fails leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     exp_origin eo;
     rc = exp_origin_make(s, st, sp.reps, sp.seed, &eo);
     sp.first = eo.slice.first;
@@ -136,14 +131,11 @@ ss_status cmd_llr(session *s, const ss_stmt *st)
             rc = llr_iter_take(it, stopped, &r);
     }
     llr_iter_free(it);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         if (ss_last_error()->col == 0)
             ss_error_set_col(error_col(st));
         return rc;
     }
-    gsl_rng_free(saved);
     r->exp = eo;
     snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
     snprintf(r->null, sizeof r->null, "%s", args_key(st, "null")->v.str);

@@ -54,8 +54,6 @@ ss_status mcmc_args_read(session *s, const ss_stmt *st, const obj_type *stores,
     if (rc == SS_OK)
         rc = args_count(st, "burnin", &o->burnin);
     if (rc == SS_OK)
-        rc = args_count(st, "seed", &o->seed);
-    if (rc == SS_OK)
         rc = args_count(st, "threads", &o->threads);
     if (rc == SS_OK)
         rc = args_word(st, "sampler", &smp);
@@ -116,12 +114,9 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
                     .sampler = ma.mala ? POST_MALA : POST_RWM,
                     .threads = (unsigned)ma.threads, .temps = (size_t)temps,
                     .beta_min = beta_min};
-    /* without seed= the session generator gives one; a command that
-     * fails leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? ma.seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     /* the chains are the experiment's replicates (lang/shard.h) */
     exp_origin eo;
     rc = exp_origin_make(s, st, sp.chains, sp.seed, &eo);
@@ -152,10 +147,8 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
             rc = post_iter_take(it, stopped, &r);
     }
     post_iter_free(it);
-    if (rc != SS_OK) {
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         free(rows);
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
         if (ss_last_error()->col == 0)
             ss_error_set_col(mcmc_error_col(st));
         return rc;
@@ -163,11 +156,9 @@ ss_status cmd_posterior(session *s, const ss_stmt *st)
     char origin[160];
     args_origin(st, origin, sizeof origin);
     if (eo.slice.n) {
-        gsl_rng_free(saved);
         return exp_shard_store(s, st->as_name, &eo, "posterior", "chains",
                                rows, nrows, ncols, origin);
     }
-    gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->data, sizeof r->data, "%s", args_key(st, "data")->v.str);
     obj_posterior.print(s, st->as_name, r);

@@ -58,7 +58,7 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
         rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
                          "replicate needs `as NAME` to store the table");
     const char *method = NULL;
-    uint64_t n = 0, reps = 0, seed = 0, threads = 0;
+    uint64_t n = 0, reps = 0, threads = 0;
     if (rc == SS_OK)
         rc = args_require(st, "n");
     if (rc == SS_OK)
@@ -67,8 +67,6 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
         rc = args_count(st, "n", &n);
     if (rc == SS_OK)
         rc = args_count(st, "reps", &reps);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK)
@@ -84,17 +82,11 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
     repfim_spec sp = {.est = fim_estimator_find(method), .n = (size_t)n,
                       .nrep = (size_t)reps, .threads = (unsigned)threads};
     exp_origin eo;
-    /* without seed= the session generator gives one; a command that
-     * fails leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
-    if ((rc = exp_origin_make(s, st, (size_t)reps, sp.seed, &eo)) != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
         return rc;
-    }
+    if ((rc = exp_origin_make(s, st, (size_t)reps, sp.seed, &eo)) != SS_OK)
+        return args_seed_end(s, saved, rc);
     sp.first = eo.slice.first;
     sp.count = eo.slice.count;
     repfim_iter *it = NULL;
@@ -113,14 +105,11 @@ ss_status cmd_replicate(session *s, const ss_stmt *st)
             rc = repfim_iter_take(it, stopped, &t);
     }
     repfim_iter_free(it);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         if (ss_last_error()->col == 0)
             ss_error_set_col(st->verb_col);
         return rc;
     }
-    gsl_rng_free(saved);
     t->exp = eo;
     obj_reptable.print(s, st->as_name, t);
     /* the experiment as it is (the seed drawn, no threads=), for `list`

@@ -76,7 +76,7 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
         const ss_stmt_arg *a = args_key(st, "truth");
         rc = session_get(s, a->v.str, &obj_model, a->v.col, (void **)&t);
     }
-    uint64_t draws = RLCT_DRAWS_DEFAULT, seed = 0, threads = 0;
+    uint64_t draws = RLCT_DRAWS_DEFAULT, threads = 0;
     double qmax = RLCT_QMAX_DEFAULT, qmin = RLCT_QMIN_DEFAULT;
     const char *method = "volume";
     if (rc == SS_OK)
@@ -90,8 +90,6 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     if (rc == SS_OK)
         rc = args_count(st, "draws", &draws);
     if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
-    if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK)
         rc = args_real(st, "qmax", &qmax);
@@ -101,10 +99,9 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
         return rc;
     rlct_spec sp = {.draws = (size_t)draws, .threads = (unsigned)threads,
                     .qmax = qmax, .qmin = qmin};
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     /* the chunks of draws are the experiment's replicates */
     exp_origin eo;
     rc = exp_origin_make(s, st, rlct_nchunks(sp.draws), sp.seed, &eo);
@@ -135,10 +132,8 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
             rc = rlct_iter_take(it, stopped, &r);
     }
     rlct_iter_free(it);
-    if (rc != SS_OK) {
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         free(rows);
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
         if (ss_last_error()->col == 0) {
             const ss_stmt_arg *a = args_key(st, "truth");
             ss_error_set_col(strstr(ss_last_error()->msg, "prior") || !a
@@ -150,12 +145,10 @@ ss_status cmd_rlct(session *s, const ss_stmt *st)
     char origin[160];
     args_origin(st, origin, sizeof origin);
     if (eo.slice.n) {
-        gsl_rng_free(saved);
         return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
                                "chunks", rows, nrows, rlct_row_len(),
                                origin);
     }
-    gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
     obj_rlct.print(s, st->as_name, r);

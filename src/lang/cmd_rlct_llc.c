@@ -21,7 +21,7 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
 {
     uint64_t n = LLC_N_DEFAULT, steps = LLC_STEPS_DEFAULT,
              burnin = LLC_BURNIN_DEFAULT, chains = LLC_CHAINS_DEFAULT,
-             batch = 0, seed = 0, threads = 0;
+             batch = 0, threads = 0;
     double beta = 0, eps = LLC_EPS_DEFAULT, gamma = LLC_GAMMA_DEFAULT;
     dataset *d = NULL;
     if (args_key(st, "n") && args_key(st, "data"))
@@ -40,8 +40,6 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
         rc = args_count(st, "chains", &chains);
     if (rc == SS_OK)
         rc = args_count(st, "batch", &batch);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK && args_key(st, "beta")) {
@@ -68,10 +66,9 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
                    .batch = (size_t)batch,
                    .at_min = strcmp(at, "min") == 0,
                    .threads = (unsigned)threads};
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     /* the chains are the experiment's replicates (lang/shard.h) */
     exp_origin eo;
     rc = exp_origin_make(s, st, sp.chains, sp.seed, &eo);
@@ -105,7 +102,7 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
     }
     llc_iter_free(it);
     if (rc == SS_OK && eo.slice.n) {
-        gsl_rng_free(saved);
+        args_seed_end(s, saved, rc);
         char origin[160];
         args_origin(st, origin, sizeof origin);
         return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
@@ -119,9 +116,7 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
             rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
         }
     }
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         if (ss_last_error()->col == 0) {
             int col = args_col_in_msg(st, ss_last_error()->msg);
             const ss_stmt_arg *ta = args_key(st, "truth");
@@ -133,7 +128,6 @@ ss_status cmd_rlct_llc(session *s, const ss_stmt *st, const char *name,
         }
         return rc;
     }
-    gsl_rng_free(saved);
     r->llc = lr;
     r->k = lr->k;
     r->known = lr->known;

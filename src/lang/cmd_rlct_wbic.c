@@ -22,7 +22,7 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
     uint64_t nmin = RLCTW_NMIN_DEFAULT, nmax = RLCTW_NMAX_DEFAULT,
              points = RLCTW_POINTS_DEFAULT, reps = RLCTW_REPS_DEFAULT,
              samples = RLCTW_SAMPLES_DEFAULT, chains = POST_CHAINS_DEFAULT,
-             burnin = RLCTW_BURNIN_DEFAULT, seed = 0, threads = 0;
+             burnin = RLCTW_BURNIN_DEFAULT, threads = 0;
     const char *smp = "rwm";
     if (rc == SS_OK)
         rc = args_count(st, "nmin", &nmin);
@@ -38,8 +38,6 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
         rc = args_count(st, "chains", &chains);
     if (rc == SS_OK && args_key(st, "burnin")) /* shared: no table default */
         rc = args_count(st, "burnin", &burnin);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK)
@@ -86,10 +84,9 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
                      .sampler = strcmp(smp, "mala") == 0 ? POST_MALA
                                                          : POST_RWM,
                      .threads = (unsigned)threads};
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     /* the runs are the experiment's replicates (lang/shard.h) */
     exp_origin eo;
     rc = exp_origin_make(s, st, rlctw_runs(&sp), sp.seed, &eo);
@@ -120,10 +117,8 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
             rc = rlctw_iter_take(it, stopped, &r);
     }
     rlctw_iter_free(it);
-    if (rc != SS_OK) {
+    if (args_seed_end(s, saved, rc) != SS_OK) {
         free(rows);
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
         if (ss_last_error()->col == 0) {
             int c = args_col_in_msg(st, ss_last_error()->msg);
             const ss_stmt_arg *a = args_key(st, "truth");
@@ -138,11 +133,9 @@ ss_status cmd_rlct_wbic(session *s, const ss_stmt *st, const char *name,
     char origin[160];
     args_origin(st, origin, sizeof origin);
     if (eo.slice.n) {
-        gsl_rng_free(saved);
         return exp_shard_store(s, st->as_name, &eo, "learning coefficient",
                                "runs", rows, nrows, rlctw_row_len(), origin);
     }
-    gsl_rng_free(saved);
     snprintf(r->model, sizeof r->model, "%s", name);
     snprintf(r->truth, sizeof r->truth, "%s", args_key(st, "truth")->v.str);
     obj_rlct.print(s, st->as_name, r);

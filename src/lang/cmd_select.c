@@ -81,11 +81,9 @@ static ss_status merged_result(session *s, const model *truth,
 ss_status cmd_select(session *s, const ss_stmt *st)
 {
     ss_status rc = args_check_opts(st, 0, 0);
-    uint64_t reps = 0, seed = 0, threads = 0, starts = 0;
+    uint64_t reps = 0, threads = 0, starts = 0;
     if (rc == SS_OK)
         rc = args_count(st, "reps", &reps);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc == SS_OK)
@@ -138,12 +136,9 @@ ss_status cmd_select(session *s, const ss_stmt *st)
                                               : ca->v.str);
         sp.ncrit = nc;
     }
-    /* without seed= the session generator gives one; a command that
-     * fails leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    sp.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     exp_origin eo;
     rc = exp_origin_make(s, st, sp.reps * sp.nn, sp.seed, &eo);
     sp.first = eo.slice.first;
@@ -179,12 +174,8 @@ ss_status cmd_select(session *s, const ss_stmt *st)
             rc = select_iter_take(it, stopped, &r);
     }
     select_iter_free(it);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    if (args_seed_end(s, saved, rc) != SS_OK)
         return at_col(rc, st->verb_col);
-    }
-    gsl_rng_free(saved);
     r->exp = eo;
     obj_select.print(s, st->as_name, r);
     /* the experiment as it is (the seed drawn, no threads=), for `list`

@@ -75,13 +75,13 @@ ss_status cmd_model(session *s, const ss_stmt *st);
 ss_status cmd_merge(session *s, const ss_stmt *st);
 /* What `posterior` and `freeenergy` read alike (cmd_posterior.c): the
  * model, `as NAME` (checked against stores), data=, samples=, chains=,
- * burnin=, seed=, threads= and sampler=; and the column an error of
- * theirs belongs to. */
+ * burnin=, threads= and sampler= (seed= is args_seed_begin's); and the
+ * column an error of theirs belongs to. */
 typedef struct {
     const char *name;
     struct model *m;
     dataset *d;
-    uint64_t samples, chains, burnin, seed, threads;
+    uint64_t samples, chains, burnin, threads;
     int mala;
 } mcmc_args;
 ss_status mcmc_args_read(session *s, const ss_stmt *st, const obj_type *stores,
