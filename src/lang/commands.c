@@ -419,7 +419,12 @@ static const cmd_opt rlct_opts[] = {
 
 static const cmd_opt spectrum_opts[] = {
     {.key = "nets", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 100000,
-     .def = "1", .help = "random networks of the architecture"},
+     .def = "1", .help = "random networks of the architecture (at each "
+                         "width with widths=)"},
+    {.key = "widths", .kind = OPT_COUNTS, .meta = "[M1,M2,...]", .lo = 1,
+     .hi = 1e6,
+     .help = "the width sweep: the first hidden width M at each, the "
+             "others scaled with it (increasing, at most 32)"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
      .help = "seed of the weights (network j uses its own stream of it)"},
