@@ -55,6 +55,26 @@ ss_status wsw_loglog_fit(const double *x, const double *y, size_t n,
     return SS_OK;
 }
 
+double wsw_slope_se(const double *x, const double *sl, size_t n)
+{
+    if (n < 2 || n > WSW_WIDTHS_MAX)
+        return NAN;
+    double u[WSW_WIDTHS_MAX], ub = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(x[i] > 0) || isnan(sl[i]))
+            return NAN;
+        u[i] = log(x[i]);
+        ub += u[i] / (double)n;
+    }
+    double sxx = 0, v = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = u[i] - ub;
+        sxx += d * d;
+        v += d * d * sl[i] * sl[i];
+    }
+    return sxx > 0 ? sqrt(v) / sxx : NAN;
+}
+
 ss_status wsw_check(const model *m, const wsw_request *req)
 {
     ss_status st = ws_check(m);
@@ -93,11 +113,12 @@ static void fit_all(const model *m, wsw_result *r)
 {
     const dnn_layout *y = dnn_layout_of(m);
     r->p_exp = y->L >= 3 ? 2 : 1;
-    double x[WSW_WIDTHS_MAX], v[WSW_WIDTHS_MAX], t[WSW_WIDTHS_MAX];
+    double x[WSW_WIDTHS_MAX], v[WSW_WIDTHS_MAX], t[WSW_WIDTHS_MAX],
+        sl[WSW_WIDTHS_MAX];
     for (int k = 0; k < WSW_NFIT; k++) {
         wsw_fit *f = &r->fit[k];
         int i = wsw_fit_stat[k];
-        f->slope = f->se = f->icpt = f->th_slope = NAN;
+        f->slope = f->se = f->icpt = f->th_slope = f->se_nets = NAN;
         f->asym = i == WS_M_LAMBDA   ? 1.0 - r->p_exp
                   : i == WS_S_LAMBDA ? 2.0 - r->p_exp
                                      : 1.0;
@@ -107,9 +128,15 @@ static void fit_all(const model *m, wsw_result *r)
             v[w] = r->at[w]->mean[i];
             t[w] = r->at[w]->theory[i];
             has_th &= r->at[w]->has_mf && !isnan(t[w]);
+            /* the sd of log(mean of K), to first order */
+            sl[w] = r->at[w]->nets > 1
+                        ? r->at[w]->sd[i] /
+                              (sqrt((double)r->at[w]->nets) * v[w])
+                        : NAN;
         }
         if (r->nw < 2)
             continue;
+        f->se_nets = wsw_slope_se(x, sl, r->nw);
         if (wsw_loglog_fit(x, v, r->nw, &f->slope, &f->se, &f->icpt) !=
             SS_OK) {
             f->slope = f->se = f->icpt = NAN;

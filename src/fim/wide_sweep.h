@@ -11,10 +11,12 @@
  * the list.
  *
  * Then, for m_lambda, s_lambda and lambda_max, the least-squares line of
- * log(mean over the networks) on log M (gsl_fit_linear): its slope with the
- * standard error from the residuals (3 widths or more), beside the slope
- * of the mean-field prediction fitted the same way over the same widths
- * and the asymptotic slope. With the input dimension fixed, P grows like
+ * log(mean over the networks) on log M (gsl_fit_linear): its slope with two
+ * standard errors, one from the residuals about the line (3 widths or
+ * more) and one from the networks' own scatter at each width (the delta
+ * method, 2 networks or more), beside the slope of the mean-field
+ * prediction fitted the same way over the same widths and the asymptotic
+ * slope. With the input dimension fixed, P grows like
  * M^p (p = 2 with two or more hidden layers, p = 1 with one) while every
  * d_i grows like M, so m_lambda ~ M^(1-p), s_lambda ~ M^(2-p) and
  * lambda_max ~ M: -1, 0, +1 for p = 2 (Karakida, Akaho & Amari 2019). */
@@ -48,6 +50,8 @@ typedef struct {
     double slope, se, icpt; /* measured: log mean = icpt + slope log M; se
                                NaN for fewer than 3 widths; all NaN for
                                fewer than 2 */
+    double se_nets;         /* from the networks' scatter (wsw_slope_se),
+                               NaN for one network a width */
     double th_slope;        /* the prediction's own, NaN without one */
     double asym;            /* the asymptotic slope, 1 - p, 2 - p or 1 */
 } wsw_fit;
@@ -73,6 +77,13 @@ void wsw_result_free(wsw_result *r);
  * for n < 2, a value that is not positive and finite, or all x equal. */
 ss_status wsw_loglog_fit(const double *x, const double *y, size_t n,
                          double *slope, double *se, double *icpt);
+
+/* The standard error of that least-squares slope when log y_i has
+ * standard deviation sl[i] (independent points): with u = log x,
+ * Var b = sum (u_i - mean u)^2 sl_i^2 / (sum (u_i - mean u)^2)^2. For a
+ * mean of K networks with sd s_i, sl_i = s_i / (sqrt K mean_i) to first
+ * order. NaN for n < 2, all x equal or a NaN sl. */
+double wsw_slope_se(const double *x, const double *sl, size_t n);
 
 /* SS_ERR_USAGE / SS_ERR_RANGE / SS_ERR_LIMIT (nothing computed) for a
  * model ws_check refuses, one without a hidden layer, an empty or too long

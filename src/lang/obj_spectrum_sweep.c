@@ -46,23 +46,24 @@ static void print_points(session *s, const wsw_result *r)
 
 static void print_fits(session *s, const wsw_result *r)
 {
-    tbl *t = tbl_alloc(6);
+    tbl *t = tbl_alloc(7);
     if (!t)
         return;
-    static const char *const head[] = {"statistic", "slope",
-                                       "se",        "intercept",
-                                       "theory_slope", "asymptotic_slope"};
-    for (size_t c = 0; c < 6; c++)
+    static const char *const head[] = {
+        "statistic",    "slope",           "se_nets", "se_fit", "intercept",
+        "theory_slope", "asymptotic_slope"};
+    for (size_t c = 0; c < 7; c++)
         tbl_header(t, c, head[c]);
     for (int k = 0; k < WSW_NFIT; k++) {
         const wsw_fit *f = &r->fit[k];
         tbl_row(t);
         tbl_str(t, 0, ws_stat_name(wsw_fit_stat[k]));
         tbl_num(t, 1, f->slope);
-        tbl_num(t, 2, f->se);
-        tbl_num(t, 3, f->icpt);
-        tbl_num(t, 4, f->th_slope);
-        tbl_num(t, 5, f->asym);
+        tbl_num(t, 2, f->se_nets);
+        tbl_num(t, 3, f->se);
+        tbl_num(t, 4, f->icpt);
+        tbl_num(t, 5, f->th_slope);
+        tbl_num(t, 6, f->asym);
     }
     tbl_print(t, &s->out, 1, 0);
     tbl_free(t);
@@ -147,40 +148,35 @@ static void show_sweep(session *s, const char *name, const void *p)
         session_printf(s, "  log-log slopes: least squares of log(mean) on "
                           "log M over the %zu widths\n",
                        r->nw);
-        t = tbl_alloc(5);
+        t = tbl_alloc(6);
         if (!t)
             return;
-        static const char *const fh[] = {"statistic", "slope", "se",
+        static const char *const fh[] = {"statistic",  "slope",
+                                         "se (nets)",  "se (fit)",
                                          "mean-field", "asymptotic"};
-        for (size_t c = 0; c < 5; c++)
+        for (size_t c = 0; c < 6; c++)
             tbl_header(t, c, fh[c]);
         for (int k = 0; k < WSW_NFIT; k++) {
             const wsw_fit *f = &r->fit[k];
+            const double v[4] = {f->slope, f->se_nets, f->se, f->th_slope};
             tbl_row(t);
             tbl_str(t, 0, ws_stat_name(wsw_fit_stat[k]));
-            if (isnan(f->slope))
-                tbl_str(t, 1, "-");
-            else
-                tbl_num(t, 1, f->slope);
-            if (isnan(f->se))
-                tbl_str(t, 2, "-");
-            else
-                tbl_num(t, 2, f->se);
-            if (isnan(f->th_slope))
-                tbl_str(t, 3, "-");
-            else
-                tbl_num(t, 3, f->th_slope);
-            tbl_num(t, 4, f->asym);
+            for (size_t c = 0; c < 4; c++)
+                if (isnan(v[c]))
+                    tbl_str(t, c + 1, "-");
+                else
+                    tbl_num(t, c + 1, v[c]);
+            tbl_num(t, 5, f->asym);
         }
         tbl_print(t, &s->out, 0, 2);
         tbl_free(t);
-        if (r->nw == 2)
-            session_printf(s, "  two widths: the slopes have no standard "
-                              "error (three widths or more give one)\n");
-        else
-            session_printf(s, "  se: from the residuals about the line (%zu "
-                              "degree%s of freedom)\n",
-                           r->nw - 2, r->nw == 3 ? "" : "s");
+        session_printf(s, "  se (nets): from the networks' scatter at each "
+                          "width%s; se (fit): from the residuals about the "
+                          "line%s\n",
+                       r->nets < 2 ? " (none: one network a width)" : "",
+                       r->nw == 2 ? " (none: two widths leave no degree of "
+                                    "freedom)"
+                                  : "");
         session_printf(s, "  mean-field: the slope of the finite-width "
                           "prediction over the same widths; asymptotic: M "
                           "-> infinity with in= fixed, P ~ M^%d, d_i ~ M%s\n",
