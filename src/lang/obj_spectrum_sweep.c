@@ -97,14 +97,19 @@ static void show_sweep(session *s, const char *name, const void *p)
     char ab[256];
     arch(r, ab, sizeof ab);
     const ws_result *a0 = r->at[0];
+    char nb[64];
+    if (r->nw == 1)
+        snprintf(nb, sizeof nb, "at the one width");
+    else
+        snprintf(nb, sizeof nb, "at each of %zu widths", r->nw);
     session_printf(s,
                    "%s: exact FIM spectrum against the width M of %s's "
-                   "architecture (%s): %zu random network%s at each of %zu "
-                   "width%s, at its T = %zu inputs, through the %zu x %zu "
-                   "dual Gram; seed %llu%s\n",
+                   "architecture (%s): %zu random network%s %s, at its T = "
+                   "%zu inputs, through the %zu x %zu dual Gram; seed "
+                   "%llu%s\n",
                    name ? name : "spectrum", r->model, ab, r->nets,
-                   r->nets == 1 ? "" : "s", r->nw, r->nw == 1 ? "" : "s",
-                   a0->T, a0->N, a0->N, (unsigned long long)r->seed,
+                   r->nets == 1 ? "" : "s", nb, a0->T, a0->N, a0->N,
+                   (unsigned long long)r->seed,
                    r->interrupted ? " (interrupted)" : "");
     if (r->interrupted)
         session_printf(s, "  interrupted: %zu of the %zu widths finished\n",
