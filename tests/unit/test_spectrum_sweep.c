@@ -232,7 +232,7 @@ static double mf_slope(const mf_result *mf, int stat, size_t M0, double M)
  * (qh = q / 2 = 1, qt = sw2 E[phi'^2] qt = 1), so d1 = (in + 1) + 2 (M +
  * 1) = 2M + 23 and P = 21 M + M (M + 1) + 2 (M + 1): d log d1 / d log M =
  * 2M / (2M + 23) ~ 0.95 and d log P / d log M ~ 1.89 at M = 200, giving
- * m_lambda ~ 0.95 - 1.89 = -0.94, lambda_max ~ 0.95 (d2 alike) and
+ * m_lambda ~ 0.946 - 1.893 = -0.947, lambda_max ~ 0.95 (d2 alike) and
  * s_lambda ~ 2 (0.95) - 1.89 = 0.0: within 0.1 of -1, +1, 0 (the input
  * layer, fixed at 20 wide, is the difference), and within 0.01 at M ~ 1e5.
  *
