@@ -261,8 +261,10 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     o.ylabel = "mean over the networks";
     o.xlog = 1;
     o.ylog = 1;
-    o.legend = 1;
-    if (hi >= lo) {
+    /* the legend needs 6 rows and 30 columns: on a smaller canvas it would
+     * cover the data (the picture is then unlabelled, as a thumbnail) */
+    o.legend = c->h >= 14 && c->w >= 50;
+    if (hi >= lo && o.legend) {
         /* headroom above the largest statistic for the legend, which
          * would otherwise sit on lambda_max's markers */
         double span = log10(hi / lo) + 1.0;

@@ -12,13 +12,14 @@
  *    prediction's slope within their standard errors and the finite-width
  *    biases argued below, and the prediction's slope tends to -1, 0, +1;
  *  - refusals: one width gives no slope, widths not increasing, layers=1,
- *    a model spectrum does not cover. */
+ *    a model spectrum does not cover, Ctrl-C before any width finished. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/interrupt.h"
 #include "core/rng.h"
 #include "fim/meanfield.h"
 #include "fim/wide_spectrum.h"
@@ -308,6 +309,14 @@ static void test_refusals(void **st)
     assert_int_equal(wsw_run(m, &rq, &r), SS_ERR_RANGE);
     rq.nw = 0;
     assert_int_equal(wsw_run(m, &rq, &r), SS_ERR_USAGE);
+    /* Ctrl-C before the first width: nothing finished, an error */
+    const size_t ok[] = {4, 8};
+    rq.widths = ok;
+    rq.nw = 2;
+    ss_interrupt_raise();
+    assert_int_equal(wsw_run(m, &rq, &r), SS_ERR_INTERRUPTED);
+    assert_null(r);
+    ss_interrupt_clear();
     model_free(m);
     /* layers=1: no hidden layer to widen */
     tu_args b;
