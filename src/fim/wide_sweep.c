@@ -196,6 +196,8 @@ ss_status wsw_run(const model *m, const wsw_request *req, wsw_result **out)
         }
         r->width[r->nw] = M;
         r->at[r->nw++] = ri;
+        if (req->on_width)
+            req->on_width(req->ctx, r->nw, req->nw);
     }
     if (r->nw == 0) {
         wsw_result_free(r);

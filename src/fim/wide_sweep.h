@@ -44,6 +44,10 @@ typedef struct {
     size_t nets;          /* K >= 1 networks per width */
     uint64_t seed;
     unsigned threads;     /* 0: the default */
+    /* Called after each finished width (may be NULL): progress, and the
+     * tests' way to interrupt between widths. */
+    void (*on_width)(void *ctx, size_t done, size_t total);
+    void *ctx;
 } wsw_request;
 
 typedef struct {

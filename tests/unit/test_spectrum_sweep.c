@@ -12,7 +12,8 @@
  *    prediction's slope within their standard errors and the finite-width
  *    biases argued below, and the prediction's slope tends to -1, 0, +1;
  *  - refusals: one width gives no slope, widths not increasing, layers=1,
- *    a model spectrum does not cover, Ctrl-C before any width finished. */
+ *    a model spectrum does not cover, Ctrl-C before any width finished;
+ *    Ctrl-C between widths keeps the widths finished, with their numbers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,40 @@ static void test_matches_direct(void **st)
     }
     wsw_result_free(s);
     wsw_result_free(r);
+    model_free(m);
+}
+
+static void interrupt_after_first(void *ctx, size_t done, size_t total)
+{
+    (void)ctx;
+    (void)total;
+    if (done == 1)
+        ss_interrupt_raise();
+}
+
+/* Ctrl-C between widths keeps the widths finished, with their numbers. */
+static void test_interrupt_keeps(void **st)
+{
+    (void)st;
+    const double hw[] = {20, 10};
+    model *m = make(hw, 2, 6, 2, 5, 2, "relu");
+    const size_t widths[] = {8, 16, 32};
+    wsw_request rq = {.widths = widths, .nw = 3, .nets = 3, .seed = 7};
+    wsw_result *all = NULL, *part = NULL;
+    assert_int_equal(wsw_run(m, &rq, &all), SS_OK);
+    assert_false(all->interrupted);
+    rq.on_width = interrupt_after_first;
+    assert_int_equal(wsw_run(m, &rq, &part), SS_OK);
+    ss_interrupt_clear();
+    assert_true(part->interrupted);
+    assert_int_equal(part->nw, 1);
+    assert_int_equal(part->requested, 3);
+    assert_int_equal(part->width[0], 8);
+    for (size_t k = 0; k < 3 * WS_NSTAT; k++)
+        assert_true(part->at[0]->stat[k] == all->at[0]->stat[k]);
+    assert_true(isnan(part->fit[0].slope));
+    wsw_result_free(part);
+    wsw_result_free(all);
     model_free(m);
 }
 
@@ -344,6 +379,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_direct),
+        cmocka_unit_test(test_interrupt_keeps),
         cmocka_unit_test(test_powerlaw),
         cmocka_unit_test(test_slope_se_mc),
         cmocka_unit_test(test_relu_slopes),
