@@ -277,9 +277,10 @@ static double mf_slope(const mf_result *mf, int stat, size_t M0, double M)
  * from 48 networks, about 10% uncertain) plus the drift of the finite-
  * width bias across the widths:
  *  - m_lambda: the trace is exact in expectation at the first layer and
- *    O(1/M) off beyond; the measured/predicted ratio is the same at every
- *    width up to that (the inputs are the same at every width, so their
- *    |x|^2 / M0 shifts only the intercept): 0.03;
+ *    O(1/M) off beyond; for relu the trace is linear in each input's
+ *    |x_t|^2 / M0, and the inputs are the same at every width, so their
+ *    departure from 1 moves only the intercept; what is left, O(1/M)
+ *    drifting over M = 100..400, allows 0.03;
  *  - lambda_max: the off-diagonal noise of the Gram blocks lifts the top
  *    eigenvalue by O(sqrt(T / M)) relatively (+15% at M = 100, +5% at 400
  *    here), which decays like M^(-1/2) and so lowers the slope by about
