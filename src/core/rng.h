@@ -39,6 +39,8 @@ enum {
     SS_STREAM_SPECTRUM = 19, /* `spectrum`: the weights of network j */
     SS_STREAM_FIMAPPROX = 20, /* `fimapprox`: the empirical Fisher's
                                    labels (0), its teacher (1) */
+    SS_STREAM_SPECTRUM_SWEEP = 21, /* `spectrum widths=`: network j at
+                                      width M, substream M 2^32 + j */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

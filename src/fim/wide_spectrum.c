@@ -62,11 +62,17 @@ ss_status ws_check(const model *m)
 
 void ws_draw(const model *m, uint64_t seed, size_t j, double *theta)
 {
+    ws_draw_stream(m, seed, SS_STREAM_SPECTRUM, j, theta);
+}
+
+void ws_draw_stream(const model *m, uint64_t seed, uint64_t stream,
+                    uint64_t substream, double *theta)
+{
     const dnn_layout *y = dnn_layout_of(m);
     gsl_rng *r = ss_rng_alloc();
     if (!r)
         return;
-    ss_rng_seed(r, seed, SS_STREAM_SPECTRUM, j);
+    ss_rng_seed(r, seed, stream, substream);
     double sb = sqrt(y->sb2);
     for (size_t l = 1; l <= y->L; l++) {
         size_t nW = y->M[l] * y->M[l - 1];
@@ -153,6 +159,7 @@ typedef struct {
     const model *m;
     uint64_t seed;
     size_t N;
+    uint64_t stream, sub0;
 } run_ctx;
 
 typedef struct {
@@ -187,7 +194,8 @@ static void worker_free(void *p)
 static ss_status run_one(void *p, size_t rep, double *row)
 {
     run_worker *w = p;
-    ws_draw(w->c->m, w->c->seed, rep, w->theta);
+    ws_draw_stream(w->c->m, w->c->seed, w->c->stream, w->c->sub0 + rep,
+                   w->theta);
     return ws_stats(w->c->m, w->theta, row, row + WS_NSTAT);
 }
 
@@ -259,7 +267,8 @@ ss_status ws_run(const model *m, const ws_request *req, ws_result **out)
     r->L = y->L;
     for (size_t l = 0; l <= y->L; l++)
         r->widths[l] = y->M[l];
-    run_ctx c = {m, req->seed, N};
+    run_ctx c = {m, req->seed, N,
+                 req->stream ? req->stream : SS_STREAM_SPECTRUM, req->sub0};
     rep_spec rs = {.nrep = req->nets, .ncols = WS_NSTAT + N,
                    .threads = req->threads, .worker_alloc = worker_alloc,
                    .worker_free = worker_free, .run = run_one, .ctx = &c};

@@ -41,6 +41,10 @@ typedef struct {
     size_t nets;      /* K >= 1 */
     uint64_t seed;
     unsigned threads; /* 0: the default */
+    /* Network j's stream (seed, stream, sub0 + j); stream 0 means
+     * SS_STREAM_SPECTRUM (the width sweep, fim/wide_sweep.h, gives each
+     * width its own). */
+    uint64_t stream, sub0;
 } ws_request;
 
 typedef struct {
@@ -70,6 +74,9 @@ void ws_result_free(ws_result *r);
 
 /* Network j's parameters (m->P of them) into theta. */
 void ws_draw(const model *m, uint64_t seed, size_t j, double *theta);
+/* The same from the stream (seed, stream, substream). */
+void ws_draw_stream(const model *m, uint64_t seed, uint64_t stream,
+                    uint64_t substream, double *theta);
 
 /* The statistics (WS_NSTAT) of m at theta and, with eval != NULL, the N
  * Gram eigenvalues (descending). SS_ERR_USAGE for a model that is not a

@@ -14,6 +14,8 @@
 
 ss_status cmd_spectrum(session *s, const ss_stmt *st)
 {
+    if (args_key(st, "widths")) /* the width sweep */
+        return cmd_spectrum_sweep(s, st);
     ss_status rc = args_check_opts(st, 1, 1);
     const char *name;
     model *m;

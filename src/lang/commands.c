@@ -419,7 +419,12 @@ static const cmd_opt rlct_opts[] = {
 
 static const cmd_opt spectrum_opts[] = {
     {.key = "nets", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 100000,
-     .def = "1", .help = "random networks of the architecture"},
+     .def = "1", .help = "random networks of the architecture (at each "
+                         "width with widths=)"},
+    {.key = "widths", .kind = OPT_COUNTS, .meta = "[M1,M2,...]", .lo = 1,
+     .hi = 1e6,
+     .help = "the width sweep: the first hidden width M at each, the "
+             "others scaled with it (increasing, at most 32)"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
      .help = "seed of the weights (network j uses its own stream of it)"},
@@ -825,10 +830,30 @@ static const cmd_def table[] = {
      "lambda_max (dashed) marked. Regression dnn models in the standard "
      "parameterisation with every parameter free; act=erf gets no "
      "prediction. Ctrl-C keeps the networks finished from the first.\n\n"
+     "With widths=[M1,M2,...] (increasing) the same at each width M: NET "
+     "with its first hidden width set to M and the others scaled with it "
+     "(M_l = alpha_l M, the ratios alpha_l = M_l/M_1 of NET; in=, out=, "
+     "the inputs, act, sw2 and sb2 kept), K networks a width, network j at "
+     "width M from the stream (seed, M 2^32 + j) of its own, so a width's "
+     "numbers do not depend on the other widths listed. `show` prints "
+     "m_lambda, s_lambda and lambda_max at each width beside the "
+     "prediction, then the least-squares slopes of log(mean) on log M with "
+     "two standard errors (from the networks' scatter, and from the "
+     "residuals: three widths or more), the slope of the prediction over "
+     "the same widths and the asymptotic one (-1, 0, +1 for m_lambda, "
+     "s_lambda, lambda_max when there are two hidden layers or more: P ~ "
+     "M^2 with in= fixed; 0, +1, +1 with one); one width has no slope. "
+     "`export` writes one row per width and statistic (width, P, nets, "
+     "statistic, mean, sd, theory) and the slopes to a second file "
+     "(NAME.fit.csv); `plot` draws the three statistics against the width "
+     "on log-log axes, the means as markers and the prediction as dashed "
+     "lines. Ctrl-C keeps the widths finished.\n\n"
      "    model n dnn layers=3 width=500 in=500 out=10 act=relu sw2=2 "
      "sb2=0 inputs=100 seed=1\n"
      "    spectrum n nets=2 as s\n"
-     "    export s s.csv",
+     "    export s s.csv\n"
+     "    spectrum n widths=[100,200,400] nets=4 as sw\n"
+     "    plot sw",
      cmd_spectrum, COMPL_MODEL, spectrum_opts, &obj_spectrum,
      CMD_AS_REQUIRED, "SPEC"},
     {"fimapprox", "fimapprox NET",

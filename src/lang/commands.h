@@ -125,6 +125,8 @@ ss_status cmd_freeenergy(session *s, const ss_stmt *st);
 ss_status cmd_rlct(session *s, const ss_stmt *st);
 ss_status cmd_sbic(session *s, const ss_stmt *st);
 ss_status cmd_spectrum(session *s, const ss_stmt *st);
+/* spectrum with widths= (cmd_spectrum_sweep.c) */
+ss_status cmd_spectrum_sweep(session *s, const ss_stmt *st);
 ss_status cmd_fimapprox(session *s, const ss_stmt *st);
 ss_status cmd_load(session *s, const ss_stmt *st);
 ss_status cmd_loglik(session *s, const ss_stmt *st);

@@ -652,3 +652,96 @@ const model_type model_dnn_type = {
     .fim_gram = dnn_fim_gram,
     .fim_gram_rows = dnn_gram_rows,
 };
+
+/* ---- the same network at another width ------------------------------------ */
+
+/* The hidden widths (w[0..L-2]) of src at width M, checked against the
+ * family's bounds before anything is allocated. */
+static ss_status scaled_widths(const model *src, size_t M, double *w)
+{
+    const dnn_layout *y = dnn_layout_of(src);
+    if (!y)
+        return SS_FAIL(SS_ERR_USAGE, "dnn_at_width: not a dnn model");
+    if (y->L < 2)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "dnn: layers=1 has no hidden layer whose width could "
+                       "change");
+    if (M < 1)
+        return SS_FAIL(SS_ERR_RANGE, "dnn: a width must be at least 1");
+    for (size_t l = 1; l < y->L; l++) {
+        /* alpha_l M, rounded; the ratios are those of src */
+        double v = floor((double)M * (double)y->M[l] / (double)y->M[1] + 0.5);
+        w[l - 1] = v < 1 ? 1 : v;
+        if (w[l - 1] > dnn_opts[OPT_WIDTHS].hi)
+            return SS_FAIL(SS_ERR_RANGE,
+                           "dnn: width %zu makes hidden layer %zu %.0f wide, "
+                           "above the %.0f allowed",
+                           M, l, w[l - 1], dnn_opts[OPT_WIDTHS].hi);
+    }
+    double P = 0, prev = (double)y->M[0];
+    for (size_t l = 1; l <= y->L; l++) {
+        double cur = l < y->L ? w[l - 1] : (double)y->C;
+        P += cur * (prev + 1.0);
+        prev = cur;
+    }
+    if (P > (double)DNN_PMAX)
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "dnn: width %zu gives %.0f parameters, more than the "
+                       "%zu allowed",
+                       M, P, DNN_PMAX);
+    return SS_OK;
+}
+
+ss_status dnn_at_width_check(const model *src, size_t M)
+{
+    double w[DNN_LMAX];
+    return scaled_widths(src, M, w);
+}
+
+ss_status dnn_at_width(const model *src, size_t M, model **out)
+{
+    *out = NULL;
+    double w[DNN_LMAX];
+    ss_status st = scaled_widths(src, M, w);
+    if (st != SS_OK)
+        return st;
+    const dnn_layout *y = dnn_layout_of(src);
+    model_arg a[NOPTS];
+    size_t n = 0;
+    for (size_t o = 0; o < NOPTS; o++) {
+        if (o == OPT_WIDTH)
+            continue;
+        model_arg *x = &a[n];
+        memset(x, 0, sizeof *x);
+        x->key = dnn_opts[o].name;
+        if (o == OPT_WIDTHS) {
+            x->num = w;
+            x->n = y->L - 1;
+            x->is_vector = 1;
+        } else if (dnn_opts[o].kind == MOPT_ENUM) {
+            if (!src->opt_choice[o])
+                continue;
+            x->str = src->opt_choice[o];
+        } else {
+            x->num = &src->opt[o];
+            x->n = 1;
+        }
+        n++;
+    }
+    model *m = NULL;
+    st = model_alloc(&model_dnn_type, a, n, &m);
+    if (st != SS_OK)
+        return st;
+    /* the same design: the inputs come from the same seed, and are copied
+     * so that nothing but the widths can differ */
+    const gsl_matrix *X = ((const dnn_state *)src->state)->X;
+    dnn_state *s = m->state;
+    if (!s || X->size1 != s->X->size1 || X->size2 != s->X->size2) {
+        model_free(m);
+        return SS_FAIL(SS_ERR_USAGE, "dnn_at_width: the inputs differ in "
+                                     "shape");
+    }
+    gsl_matrix_memcpy(s->X, X);
+    *out = m;
+    return SS_OK;
+}

@@ -47,4 +47,17 @@ ss_status dnn_vjp(const model *m, const double *theta, const double *x,
 ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **K,
                    double *scale);
 
+/* The same network at another width (the width sweep of `spectrum`): a
+ * new dnn model with every hidden width M_l = alpha_l M, alpha_l =
+ * M_l / M_1 of src (rounded to the nearest whole number, at least 1), and
+ * src's other options (layers, in, out, act, sw2, sb2, output, param,
+ * inputs, seed) and its T inputs. Its parameters are drawn from the seed
+ * as `model` draws them, all free. SS_ERR_USAGE for a model that is not a
+ * dnn or has no hidden layer; SS_ERR_RANGE for M = 0 or a hidden width
+ * above the family's bound; SS_ERR_LIMIT for too many parameters. */
+ss_status dnn_at_width(const model *src, size_t M, model **out);
+/* The checks of dnn_at_width alone (nothing allocated), including the
+ * family's bound on P. */
+ss_status dnn_at_width_check(const model *src, size_t M);
+
 #endif
