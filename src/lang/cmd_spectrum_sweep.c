@@ -39,11 +39,9 @@ ss_status cmd_spectrum_sweep(session *s, const ss_stmt *st)
                              "width sweep covers the plain spectrum only)",
                              a->key);
     }
-    uint64_t nets = 0, seed = 0, threads = 0;
+    uint64_t nets = 0, threads = 0;
     if (rc == SS_OK)
         rc = args_count(st, "nets", &nets);
-    if (rc == SS_OK)
-        rc = args_count(st, "seed", &seed);
     if (rc == SS_OK)
         rc = args_count(st, "threads", &threads);
     if (rc != SS_OK)
@@ -70,20 +68,12 @@ ss_status cmd_spectrum_sweep(session *s, const ss_stmt *st)
         ss_error_set_col(wa->v.col);
         return rc;
     }
-    /* without seed= the session generator gives one; a command that fails
-     * leaves the generator as it was */
-    gsl_rng *saved = gsl_rng_clone(s->rng);
-    if (!saved)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    req.seed = args_key(st, "seed") ? seed : ss_rng_u64(s->rng);
-    wsw_result *r = NULL;
-    rc = wsw_run(m, &req, &r);
-    if (rc != SS_OK) {
-        gsl_rng_memcpy(s->rng, saved);
-        gsl_rng_free(saved);
+    gsl_rng *saved;
+    if ((rc = args_seed_begin(s, st, &req.seed, &saved)) != SS_OK)
         return rc;
-    }
-    gsl_rng_free(saved);
+    wsw_result *r = NULL;
+    if ((rc = args_seed_end(s, saved, wsw_run(m, &req, &r))) != SS_OK)
+        return rc;
     snprintf(r->model, sizeof r->model, "%s", name);
     for (size_t i = 0; i < r->nw; i++)
         snprintf(r->at[i]->model, sizeof r->at[i]->model, "%s", name);
