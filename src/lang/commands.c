@@ -417,6 +417,11 @@ static const cmd_opt rlct_opts[] = {
                  "chains (llc)"),
     {.key = NULL}};
 
+/* spectrum metric=: the parameters, the input or hidden layer h1..h15 */
+static const char *const spectrum_metric_words[] = {
+    "params", "input", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8",
+    "h9", "h10", "h11", "h12", "h13", "h14", "h15", NULL};
+
 static const cmd_opt spectrum_opts[] = {
     {.key = "nets", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 100000,
      .def = "1", .help = "random networks of the architecture"},
@@ -426,6 +431,16 @@ static const cmd_opt spectrum_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "centre", .kind = OPT_WORD,
+     .words = (const char *const[]){"none", "output", NULL}, .def = "none",
+     .flags = OPT_MSG_TAKES,
+     .help = "output: subtract the outputs' mean over the T inputs (the "
+             "last layer's mean subtraction; removes the outliers)"},
+    {.key = "metric", .kind = OPT_WORD, .meta = "LAYER",
+     .words = spectrum_metric_words, .def = "params",
+     .flags = OPT_MSG_TAKES,
+     .help = "params: the FIM of the parameters; input or hL: the metric "
+             "it induces on the input or on hidden layer L's activations"},
     {.key = NULL}};
 
 static const cmd_opt fimapprox_opts[] = {

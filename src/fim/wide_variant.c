@@ -1,0 +1,219 @@
+/* The variants of `spectrum` (fim/wide_variant.h). */
+#include "fim/wide_variant.h"
+
+#include "model/dnn.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+ss_status wv_check(const model *m, const ws_variant *v)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    if (y->ntk && y->softmax)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "spectrum: param=ntk with output=softmax is not "
+                       "covered (the NTK is the kernel of the logits; for "
+                       "the softmax FIM use param=standard)");
+    if (v->centre && y->softmax)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "spectrum: centre=output with output=softmax is not "
+                       "covered (centring the logits would change every "
+                       "Q_t; the mean subtraction is of the regression "
+                       "FIM)");
+    if (v->centre && v->metric)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "spectrum: centre=output applies to the parameters' "
+                       "FIM, not to metric=");
+    if (v->metric && v->metric_layer >= y->L) {
+        if (y->L == 1)
+            return SS_FAIL(SS_ERR_RANGE,
+                           "spectrum: metric=h%zu: the network (layers=1) "
+                           "has no hidden layer; metric=input is its only "
+                           "layer",
+                           v->metric_layer);
+        return SS_FAIL(SS_ERR_RANGE,
+                       "spectrum: metric=h%zu: the network has hidden "
+                       "layers h1..h%zu (layers=%zu)",
+                       v->metric_layer, y->L - 1, y->L);
+    }
+    if (v->metric && 8.0 * (double)y->M[v->metric_layer] *
+                             (double)y->M[v->metric_layer] > 2e9)
+        return SS_FAIL(SS_ERR_LIMIT,
+                       "spectrum: the metric of a layer of %zu units (%zu x "
+                       "%zu) is too large",
+                       y->M[v->metric_layer], y->M[v->metric_layer],
+                       y->M[v->metric_layer]);
+    return SS_OK;
+}
+
+size_t wv_size(const model *m, const ws_variant *v)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    return v->metric ? y->M[v->metric_layer] : y->T * y->C;
+}
+
+size_t wv_nall(const model *m, const ws_variant *v)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    if (v->metric)
+        return y->M[v->metric_layer];
+    return y->ntk ? y->T * y->C : m->P;
+}
+
+void wv_centre(gsl_matrix *K, size_t T, size_t C)
+{
+    size_t N = T * C;
+    double *rm = calloc(N * C, sizeof *rm); /* row r's mean over t' per c' */
+    double *gm = calloc(C * C, sizeof *gm);
+    if (!rm || !gm) {
+        free(rm);
+        free(gm);
+        return;
+    }
+    for (size_t r = 0; r < N; r++)
+        for (size_t q = 0; q < N; q++)
+            rm[r * C + q % C] += gsl_matrix_get(K, r, q) / (double)T;
+    for (size_t r = 0; r < N; r++)
+        for (size_t c = 0; c < C; c++)
+            gm[(r % C) * C + c] += rm[r * C + c] / (double)T;
+    /* K symmetric: the column mean of (r, q) over r is rm[q][r % C] */
+    for (size_t r = 0; r < N; r++)
+        for (size_t q = 0; q < N; q++)
+            *gsl_matrix_ptr(K, r, q) += gm[(r % C) * C + q % C] -
+                                        rm[r * C + q % C] -
+                                        rm[q * C + r % C];
+    /* exactly symmetric */
+    for (size_t r = 0; r < N; r++)
+        for (size_t q = r + 1; q < N; q++) {
+            double s = 0.5 * (gsl_matrix_get(K, r, q) +
+                              gsl_matrix_get(K, q, r));
+            gsl_matrix_set(K, r, q, s);
+            gsl_matrix_set(K, q, r, s);
+        }
+    free(rm);
+    free(gm);
+}
+
+ss_status wv_matrix(const model *m, const ws_variant *v, const double *theta,
+                    gsl_matrix **A)
+{
+    *A = NULL;
+    const dnn_layout *y = dnn_layout_of(m);
+    if (v->metric)
+        return dnn_metric(m, theta, v->metric_layer, A);
+    double scale = 1;
+    ss_status st = dnn_gram(m, theta, A, &scale);
+    if (st != SS_OK)
+        return st;
+    if (v->centre)
+        wv_centre(*A, y->T, y->C);
+    if (y->ntk) /* Theta = J J^T: T times the FIM's dual */
+        gsl_matrix_scale(*A, (double)y->T);
+    return SS_OK;
+}
+
+void wv_block_model(double d1, double d2, double scale, int centred,
+                    size_t T, size_t C, size_t nall, size_t rank,
+                    double *th)
+{
+    double top = centred ? 0.0 : scale * (d1 + (double)(T - 1) * d2);
+    double rest = scale * (d1 - d2); /* T - 1 of them per output */
+    double n = (double)nall, Cd = (double)C, Tm = (double)(T - 1);
+    th[WS_M_LAMBDA] = Cd * (top + Tm * rest) / n;
+    th[WS_S_LAMBDA] = Cd * (top * top + Tm * rest * rest) / n;
+    th[WS_LAMBDA_MAX] = fmax(top, rest);
+    th[WS_TOP_C_MEAN] = T > 1 || !centred ? fmax(top, rest) : 0.0;
+    th[WS_BULK] = NAN;
+    th[WS_ZEROS] = (double)(nall - (rank < nall ? rank : nall));
+    /* no bulk (rest = 0: one eigenvalue per output), no outlier */
+    th[WS_OUTLIERS] = rest > 0 && top > WS_OUTLIER_FACTOR * rest ? Cd : 0.0;
+}
+
+int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
+              double *th, char *note, size_t len)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    size_t T = y->T, C = y->C, nall = wv_nall(m, v);
+    size_t rows = y->softmax ? T * (C - 1) : (v->centre ? T - 1 : T) * C;
+    /* d f / d h^{L-1} = W^L at every input: rank C */
+    if (v->metric && v->metric_layer + 1 == y->L)
+        rows = y->softmax ? C - 1 : C;
+    size_t rank = v->metric ? (rows < nall ? rows : nall)
+                            : (rows < m->P ? rows : m->P);
+    for (int i = 0; i < WS_NSTAT; i++)
+        th[i] = NAN;
+    th[WS_ZEROS] = (double)(nall - (rank < nall ? rank : nall));
+    note[0] = 0;
+    if (y->softmax) {
+        snprintf(note, len, "no closed-form mean-field prediction for "
+                            "output=softmax (Q_t depends on each network's "
+                            "outputs); Q_t 1 = 0 leaves at most C - 1 = %zu "
+                            "outliers",
+                 C - 1);
+        return 0;
+    }
+    if (!mf)
+        return 0;
+    double d[2] = {0, 0}, scale = 1.0 / (double)T;
+    const double *qt[2] = {mf->qt1, mf->qt2}, *qh[2] = {mf->qh1, mf->qh2};
+    for (int i = 0; i < 2; i++) {
+        if (v->metric) {
+            d[i] = y->sw2 * qt[i][v->metric_layer + 1];
+            continue;
+        }
+        for (size_t l = 1; l <= y->L; l++)
+            d[i] += qt[i][l] * ((y->ntk ? y->sw2 : (double)y->M[l - 1]) *
+                                    qh[i][l - 1] +
+                                1.0);
+    }
+    if (y->ntk)
+        scale = 1.0;
+    wv_block_model(d[0], d[1], scale, v->centre, T, C, nall, rank, th);
+    if (v->centre) {
+        /* only the bulk is left; its O(sqrt(T / M)) spread, which sets
+         * lambda_max and adds to s_lambda, is not modelled */
+        th[WS_S_LAMBDA] = th[WS_LAMBDA_MAX] = th[WS_TOP_C_MEAN] = NAN;
+        snprintf(note, len, "centre=output: the block model leaves the bulk "
+                            "alone, (d1 - d2)%s (T-1) C-fold, whose spread "
+                            "it does not model: only m_lambda, zeros and "
+                            "outliers (none) are predicted",
+                 y->ntk ? "" : "/T");
+    }
+    if (v->metric && nall < T * C) {
+        /* the rows of A are not near-orthogonal: only the trace holds */
+        th[WS_S_LAMBDA] = th[WS_LAMBDA_MAX] = th[WS_TOP_C_MEAN] = NAN;
+        th[WS_OUTLIERS] = NAN;
+        snprintf(note, len, "the block model needs M_l >= T C (%zu < %zu): "
+                            "only m_lambda (the trace) is predicted",
+                 nall, T * C);
+    }
+    return 1;
+}
+
+void wv_describe(const model *m, const ws_variant *v, char *buf, size_t len)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    const char *fim = y->softmax ? "softmax FIM (1/T) sum J_t^T Q_t J_t"
+                                 : "regression FIM J^T J / T";
+    if (v->metric) {
+        char lay[48];
+        if (v->metric_layer)
+            snprintf(lay, sizeof lay, "hidden layer h%zu", v->metric_layer);
+        else
+            snprintf(lay, sizeof lay, "the input");
+        snprintf(buf, len, "the metric of %s's %zu activations (1/T) sum "
+                           "A_t^T %sA_t, A_t = df/dh",
+                 lay, y->M[v->metric_layer], y->softmax ? "Q_t " : "");
+    } else if (y->ntk) {
+        snprintf(buf, len, "the NTK Theta = J J^T (omega gradients, "
+                           "param=ntk), its T C eigenvalues%s",
+                 v->centre ? ", outputs' mean over the inputs subtracted"
+                           : "");
+    } else {
+        snprintf(buf, len, "the exact %s%s", fim,
+                 v->centre ? ", outputs' mean over the inputs subtracted"
+                           : "");
+    }
+}
