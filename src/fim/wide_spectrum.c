@@ -238,8 +238,11 @@ static void theory(const model *m, ws_result *r)
     }
     /* every variant through the block model (wide_variant.h); the plain
      * regression FIM through mf_predict_finite, the same model */
-    wv_theory(m, &r->v, r->has_mf ? &r->mf : NULL, r->theory, note,
+    double d[2] = {NAN, NAN};
+    wv_theory(m, &r->v, r->has_mf ? &r->mf : NULL, r->theory, d, note,
               sizeof note);
+    r->d1 = d[0];
+    r->d2 = d[1];
     int plain = !r->v.centre && !r->v.metric && !y->ntk && !y->softmax;
     mf_stats ms;
     if (plain && r->has_mf) {

@@ -87,6 +87,8 @@ typedef struct {
     double theory[WS_NSTAT];
     char theory_note[320];
     mf_result mf;         /* the order parameters (when has_mf) */
+    double d1, d2;        /* the block model's diagonal and off-diagonal
+                             (when has_mf; wide_variant.h) */
     int has_mf;
     double *eval0;        /* the first network's N Gram eigenvalues,
                              descending */

@@ -132,7 +132,7 @@ void wv_block_model(double d1, double d2, double scale, int centred,
 }
 
 int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
-              double *th, char *note, size_t len)
+              double *th, double *dout, char *note, size_t len)
 {
     const dnn_layout *y = dnn_layout_of(m);
     size_t T = y->T, C = y->C, nall = wv_nall(m, v);
@@ -170,6 +170,10 @@ int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
     }
     if (y->ntk)
         scale = 1.0;
+    if (dout) {
+        dout[0] = d[0];
+        dout[1] = d[1];
+    }
     wv_block_model(d[0], d[1], scale, v->centre, T, C, nall, rank, th);
     if (v->centre) {
         /* only the bulk is left; its O(sqrt(T / M)) spread, which sets
@@ -181,13 +185,19 @@ int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
                             "outliers (none) are predicted",
                  y->ntk ? "" : "/T");
     }
-    if (v->metric && nall < T * C) {
-        /* the rows of A are not near-orthogonal: only the trace holds */
+    if (v->metric && nall < 4 * rows) {
+        /* the T C rows of A in M_l units: a bulk of aspect ratio
+         * gamma = T C / M_l spreads over (1 +- sqrt gamma)^2 times its
+         * mean (Marchenko-Pastur), which the block model leaves out; at
+         * gamma <= 1/4 that is within [0.25, 2.25] and the outliers
+         * stand clear. Beyond, only the trace holds */
         th[WS_S_LAMBDA] = th[WS_LAMBDA_MAX] = th[WS_TOP_C_MEAN] = NAN;
         th[WS_OUTLIERS] = NAN;
-        snprintf(note, len, "the block model needs M_l >= T C (%zu < %zu): "
-                            "only m_lambda (the trace) is predicted",
-                 nall, T * C);
+        snprintf(note, len, "the block model needs M_l >= 4 T C (%zu < 4 x "
+                            "%zu): only m_lambda (the trace) is predicted; "
+                            "the bulk spreads over a continuum (an outlier "
+                            "count means little)",
+                 nall, rows);
     }
     return 1;
 }

@@ -51,10 +51,11 @@ void wv_block_model(double d1, double d2, double scale, int centred,
                     double *th);
 
 /* The prediction for the variant from the order parameters mf: 1 with
- * th filled (NaN where there is none, the reason in note), 0 with only the
- * generic zeros and the reason in note when there is none at all. */
+ * th filled (NaN where there is none, the reason in note) and, with d !=
+ * NULL, the block's d1, d2 in d[0], d[1]; 0 with only the generic zeros
+ * and the reason in note when there is none at all. */
 int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
-              double *th, char *note, size_t len);
+              double *th, double *d, char *note, size_t len);
 
 /* What is measured, in words ("exact FIM spectrum", "NTK spectrum", ...). */
 void wv_describe(const model *m, const ws_variant *v, char *buf, size_t len);

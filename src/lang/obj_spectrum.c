@@ -3,7 +3,8 @@
  * their ratio; `export` one statistic a line (statistic, mean, sd,
  * theory); `plot` the first network's non-zero eigenvalues as a histogram
  * of log10 lambda with the predicted m_lambda (solid) and lambda_max
- * (dashed) marked. */
+ * (dashed) marked, and the outlier threshold (WS_OUTLIER_FACTOR times
+ * network 1's bulk centre, dashed). */
 #include "lang/commands.h"
 #include "lang/render.h"
 
@@ -106,10 +107,11 @@ static void show_spec(session *s, const char *name, const void *p)
                           "zeros = %s - rank; outliers: above %g x "
                           "bulk_centre\n",
                        nm, nm, nm, r->nall, r->C, nm, WS_OUTLIER_FACTOR);
-    if (r->has_mf && !plain)
-        session_printf(s, "  block model (finite widths): kappa1 = %.6g, "
-                          "kappa2 = %.6g (docs/theory.md 13.4)\n",
-                       r->mf.kappa1, r->mf.kappa2);
+    if (r->has_mf && !plain && !r->softmax)
+        session_printf(s, "  block model (finite widths, docs/theory.md "
+                          "13.4): d1 = %.6g, d2 = %.6g on and off the "
+                          "diagonal of each output's T x T block%s\n",
+                       r->d1, r->d2, r->ntk ? "" : ", divided by T");
     if (r->has_mf && plain)
         session_printf(s, "  mean-field (finite widths): kappa1 = %.6g, "
                           "kappa2 = %.6g; lambda_max is C-fold, zeros "
@@ -148,7 +150,7 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     for (size_t j = 0; j < nz && j < r->N; j++)
         if (r->eval0[j] > 0)
             x[n++] = log10(r->eval0[j]);
-    plot_mark mk[2];
+    plot_mark mk[3];
     size_t nm = 0;
     if (!isnan(r->theory[WS_M_LAMBDA]) && r->theory[WS_M_LAMBDA] > 0)
         mk[nm++] = (plot_mark){log10(r->theory[WS_M_LAMBDA]),
@@ -156,6 +158,11 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     if (!isnan(r->theory[WS_LAMBDA_MAX]) && r->theory[WS_LAMBDA_MAX] > 0)
         mk[nm++] = (plot_mark){log10(r->theory[WS_LAMBDA_MAX]),
                                "predicted lambda_max", 2, 1};
+    /* what counts as an outlier: above this (network 1's bulk centre) */
+    double bulk = r->stat[WS_BULK];
+    if (isfinite(bulk) && bulk > 0)
+        mk[nm++] = (plot_mark){log10(WS_OUTLIER_FACTOR * bulk),
+                               "outlier threshold (10 x bulk centre)", 3, 1};
     char title[256];
     int plain = !r->v.centre && !r->v.metric && !r->ntk && !r->softmax;
     if (plain)
@@ -193,7 +200,7 @@ const obj_type obj_spectrum = {
     .origin = origin_spec,
     .draw = draw,
     .picture = "the eigenvalue histogram (log10) with the predicted "
-               "m_lambda and lambda_max",
+               "m_lambda and lambda_max and the outlier threshold",
     .plot_keys = "",
     .min_w = 30,
     .min_h = 8,
