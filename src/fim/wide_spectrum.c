@@ -30,6 +30,7 @@ void ws_result_free(ws_result *r)
         return;
     free(r->stat);
     free(r->eval0);
+    free(r->qbar);
     free(r);
 }
 
@@ -202,11 +203,22 @@ static void worker_free(void *p)
     free(w);
 }
 
+/* A row: the statistics, the N eigenvalues, and (softmax) the C
+ * eigenvalues of the network's Qbar for the prediction. */
 static ss_status run_one(void *p, size_t rep, double *row)
 {
     run_worker *w = p;
-    ws_draw(w->c->m, w->c->seed, rep, w->theta);
-    return ws_stats_v(w->c->m, w->c->v, w->theta, row, row + WS_NSTAT);
+    const model *m = w->c->m;
+    ws_draw(m, w->c->seed, rep, w->theta);
+    ss_status st = ws_stats_v(m, w->c->v, w->theta, row, row + WS_NSTAT);
+    double *mu = row + WS_NSTAT + w->c->N;
+    const dnn_layout *y = dnn_layout_of(m);
+    if (st == SS_OK && y->softmax)
+        st = wv_qbar(m, w->theta, mu);
+    else
+        for (size_t k = 0; k < y->C; k++)
+            mu[k] = NAN;
+    return st;
 }
 
 static void theory(const model *m, ws_result *r)
@@ -243,6 +255,18 @@ static void theory(const model *m, ws_result *r)
               sizeof note);
     r->d1 = d[0];
     r->d2 = d[1];
+    if (y->softmax && r->has_mf) {
+        /* given each network's outputs: the mean of the predictions */
+        double th[WS_NSTAT], acc[WS_NSTAT] = {0};
+        int ids[] = {WS_M_LAMBDA, WS_LAMBDA_MAX, WS_TOP_C_MEAN};
+        for (size_t j = 0; j < r->nets; j++) {
+            wv_softmax_theory(m, &r->v, d[0], d[1], r->qbar + j * y->C, th);
+            for (int i = 0; i < 3; i++)
+                acc[ids[i]] += th[ids[i]] / (double)r->nets;
+        }
+        for (int i = 0; i < 3; i++)
+            r->theory[ids[i]] = acc[ids[i]];
+    }
     int plain = !r->v.centre && !r->v.metric && !y->ntk && !y->softmax;
     mf_stats ms;
     if (plain && r->has_mf) {
@@ -261,12 +285,12 @@ static void theory(const model *m, ws_result *r)
                     r->theory[i] = NAN;
         }
     }
-    if (!r->has_mf && !y->softmax)
+    if (!r->has_mf)
         for (int i = 0; i < WS_NSTAT; i++)
             if (i != WS_ZEROS)
                 r->theory[i] = NAN;
     snprintf(r->theory_note, sizeof r->theory_note, "%s",
-             why[0] && !y->softmax ? why : note);
+             why[0] ? why : note);
 }
 
 ss_status ws_run(const model *m, const ws_request *req, ws_result **out)
@@ -302,7 +326,8 @@ ss_status ws_run(const model *m, const ws_request *req, ws_result **out)
     for (size_t l = 0; l <= y->L; l++)
         r->widths[l] = y->M[l];
     run_ctx c = {m, &req->v, req->seed, N};
-    rep_spec rs = {.nrep = req->nets, .ncols = WS_NSTAT + N,
+    size_t ncols = WS_NSTAT + N + y->C;
+    rep_spec rs = {.nrep = req->nets, .ncols = ncols,
                    .threads = req->threads, .worker_alloc = worker_alloc,
                    .worker_free = worker_free, .run = run_one, .ctx = &c};
     double *rows = NULL;
@@ -325,15 +350,19 @@ ss_status ws_run(const model *m, const ws_request *req, ws_result **out)
     r->nets = k;
     r->stat = malloc(k * WS_NSTAT * sizeof *r->stat);
     r->eval0 = malloc(N * sizeof *r->eval0);
-    if (!r->stat || !r->eval0) {
+    r->qbar = malloc(k * y->C * sizeof *r->qbar);
+    if (!r->stat || !r->eval0 || !r->qbar) {
         free(rows);
         free(done);
         ws_result_free(r);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
-    for (size_t j = 0; j < k; j++)
-        memcpy(r->stat + j * WS_NSTAT, rows + j * (WS_NSTAT + N),
+    for (size_t j = 0; j < k; j++) {
+        memcpy(r->stat + j * WS_NSTAT, rows + j * ncols,
                WS_NSTAT * sizeof *rows);
+        memcpy(r->qbar + j * y->C, rows + j * ncols + WS_NSTAT + N,
+               y->C * sizeof *rows);
+    }
     memcpy(r->eval0, rows + WS_NSTAT, N * sizeof *rows);
     free(rows);
     free(done);

@@ -92,6 +92,8 @@ typedef struct {
     int has_mf;
     double *eval0;        /* the first network's N Gram eigenvalues,
                              descending */
+    double *qbar;         /* nets x C: softmax, each network's Qbar
+                             eigenvalues (descending; NaN otherwise) */
     char model[64];       /* the source's name (caller sets) */
 } ws_result;
 

@@ -3,6 +3,8 @@
 
 #include "model/dnn.h"
 
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_sort_vector.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,34 +133,23 @@ void wv_block_model(double d1, double d2, double scale, int centred,
     th[WS_OUTLIERS] = rest > 0 && top > WS_OUTLIER_FACTOR * rest ? Cd : 0.0;
 }
 
-int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
-              double *th, double *dout, char *note, size_t len)
+/* The generic rank of the dual's rows (before the min with nall). */
+static size_t generic_rows(const dnn_layout *y, const ws_variant *v)
 {
-    const dnn_layout *y = dnn_layout_of(m);
-    size_t T = y->T, C = y->C, nall = wv_nall(m, v);
-    size_t rows = y->softmax ? T * (C - 1) : (v->centre ? T - 1 : T) * C;
+    size_t T = y->T, C = y->C;
     /* d f / d h^{L-1} = W^L at every input: rank C */
     if (v->metric && v->metric_layer + 1 == y->L)
-        rows = y->softmax ? C - 1 : C;
-    size_t rank = v->metric ? (rows < nall ? rows : nall)
-                            : (rows < m->P ? rows : m->P);
-    for (int i = 0; i < WS_NSTAT; i++)
-        th[i] = NAN;
-    th[WS_ZEROS] = (double)(nall - (rank < nall ? rank : nall));
-    note[0] = 0;
-    if (y->softmax) {
-        snprintf(note, len, "no closed-form mean-field prediction for "
-                            "output=softmax (Q_t depends on each network's "
-                            "outputs); Q_t 1 = 0 leaves at most C - 1 = %zu "
-                            "outliers",
-                 C - 1);
-        return 0;
-    }
-    if (!mf)
-        return 0;
-    double d[2] = {0, 0}, scale = 1.0 / (double)T;
+        return y->softmax ? C - 1 : C;
+    return y->softmax ? T * (C - 1) : (v->centre ? T - 1 : T) * C;
+}
+
+/* The block's d1, d2 (docs/theory.md 13.4). */
+static void block_d(const dnn_layout *y, const ws_variant *v,
+                    const mf_result *mf, double *d)
+{
     const double *qt[2] = {mf->qt1, mf->qt2}, *qh[2] = {mf->qh1, mf->qh2};
     for (int i = 0; i < 2; i++) {
+        d[i] = 0;
         if (v->metric) {
             d[i] = y->sw2 * qt[i][v->metric_layer + 1];
             continue;
@@ -168,11 +159,42 @@ int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
                                     qh[i][l - 1] +
                                 1.0);
     }
-    if (y->ntk)
-        scale = 1.0;
+}
+
+int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
+              double *th, double *dout, char *note, size_t len)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    size_t T = y->T, C = y->C, nall = wv_nall(m, v);
+    size_t rows = generic_rows(y, v);
+    size_t rank = v->metric ? (rows < nall ? rows : nall)
+                            : (rows < m->P ? rows : m->P);
+    for (int i = 0; i < WS_NSTAT; i++)
+        th[i] = NAN;
+    th[WS_ZEROS] = (double)(nall - (rank < nall ? rank : nall));
+    note[0] = 0;
+    if (!mf) {
+        if (y->softmax)
+            snprintf(note, len, "Q_t 1 = 0 leaves at most C - 1 = %zu "
+                                "outliers",
+                     C - 1);
+        return 0;
+    }
+    double d[2], scale = y->ntk ? 1.0 : 1.0 / (double)T;
+    block_d(y, v, mf, d);
     if (dout) {
         dout[0] = d[0];
         dout[1] = d[1];
+    }
+    if (y->softmax) {
+        snprintf(note, len, "softmax: no closed form (Q_t depends on each "
+                            "network's outputs); predicted given the "
+                            "networks' Qbar = mean Q_t: m_lambda = d1 tr "
+                            "Qbar / %s, the top C - 1 = %zu eigenvalues d2 "
+                            "mu_k(Qbar) (Qbar 1 = 0: at most C - 1 "
+                            "outliers)",
+                 v->metric ? "M_l" : "P", C - 1);
+        return 0;
     }
     wv_block_model(d[0], d[1], scale, v->centre, T, C, nall, rank, th);
     if (v->centre) {
@@ -200,6 +222,67 @@ int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
                  nall, rows);
     }
     return 1;
+}
+
+ss_status wv_qbar(const model *m, const double *theta, double *mu)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    const gsl_matrix *X = dnn_inputs(m);
+    size_t C = y->C, T = y->T;
+    gsl_matrix *Q = gsl_matrix_calloc(C, C);
+    gsl_vector *ev = gsl_vector_alloc(C);
+    gsl_eigen_symm_workspace *w = gsl_eigen_symm_alloc(C);
+    double *f = malloc(2 * C * sizeof *f);
+    ss_status st = Q && ev && w && f ? SS_OK
+                                     : SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    for (size_t t = 0; st == SS_OK && t < T; t++) {
+        st = dnn_vjp(m, theta, gsl_matrix_const_ptr(X, t, 0), NULL, f, NULL);
+        double mx = f[0], z = 0, *g = f + C;
+        for (size_t c = 1; c < C; c++)
+            mx = fmax(mx, f[c]);
+        for (size_t c = 0; c < C; c++)
+            z += (g[c] = exp(f[c] - mx));
+        for (size_t a = 0; a < C; a++)
+            for (size_t b = 0; b < C; b++)
+                *gsl_matrix_ptr(Q, a, b) +=
+                    ((a == b ? g[a] / z : 0.0) - g[a] * g[b] / (z * z)) /
+                    (double)T;
+    }
+    if (st == SS_OK && gsl_eigen_symm(Q, ev, w) != GSL_SUCCESS)
+        st = SS_FAIL(SS_ERR_NUMERIC, "spectrum: Qbar did not diagonalise");
+    if (st == SS_OK) {
+        gsl_sort_vector(ev);
+        for (size_t k = 0; k < C; k++)
+            mu[k] = gsl_vector_get(ev, C - 1 - k);
+    }
+    free(f);
+    if (Q)
+        gsl_matrix_free(Q);
+    if (ev)
+        gsl_vector_free(ev);
+    if (w)
+        gsl_eigen_symm_free(w);
+    return st;
+}
+
+void wv_softmax_theory(const model *m, const ws_variant *v, double d1,
+                       double d2, const double *mu, double *th)
+{
+    const dnn_layout *y = dnn_layout_of(m);
+    size_t C = y->C, nall = wv_nall(m, v);
+    double tr = 0, top = 0;
+    for (size_t k = 0; k < C; k++) {
+        tr += mu[k];
+        if (k + 1 < C)
+            top += mu[k];
+    }
+    th[WS_M_LAMBDA] = d1 * tr / (double)nall;
+    th[WS_LAMBDA_MAX] = d2 * mu[0];
+    th[WS_TOP_C_MEAN] = d2 * top / (double)C;
+    /* the metric's rows far from orthogonal: only the trace (as for
+     * regression) */
+    if (v->metric && nall < 4 * generic_rows(y, v))
+        th[WS_LAMBDA_MAX] = th[WS_TOP_C_MEAN] = NAN;
 }
 
 void wv_describe(const model *m, const ws_variant *v, char *buf, size_t len)

@@ -57,6 +57,20 @@ void wv_block_model(double d1, double d2, double scale, int centred,
 int wv_theory(const model *m, const ws_variant *v, const mf_result *mf,
               double *th, double *d, char *note, size_t len);
 
+/* The C eigenvalues (descending) of Qbar = (1/T) sum_t Q_t, the softmax
+ * output metric of network theta averaged over the inputs (Q_t 1 = 0, so
+ * the last is 0 to rounding): T forward passes. */
+ss_status wv_qbar(const model *m, const double *theta, double *mu);
+
+/* The softmax prediction given one network's Qbar eigenvalues mu:
+ * the dual is R K_reg R (R = blockdiag Q_t^{1/2}); with the block model
+ * of K_reg it is (d2/T) B B^T + ((d1 - d2)/T) blockdiag(Q_t), B = [R_t]_t,
+ * so tr = d1 tr Qbar, and the first term's eigenvalues d2 mu_k(Qbar)
+ * are the outliers (to within the second term's norm). Writes m_lambda,
+ * lambda_max = d2 mu_1, top_c_mean = d2 sum_{k < C} mu_k / C. */
+void wv_softmax_theory(const model *m, const ws_variant *v, double d1,
+                       double d2, const double *mu, double *th);
+
 /* What is measured, in words ("exact FIM spectrum", "NTK spectrum", ...). */
 void wv_describe(const model *m, const ws_variant *v, char *buf, size_t len);
 

@@ -107,7 +107,7 @@ static void show_spec(session *s, const char *name, const void *p)
                           "zeros = %s - rank; outliers: above %g x "
                           "bulk_centre\n",
                        nm, nm, nm, r->nall, r->C, nm, WS_OUTLIER_FACTOR);
-    if (r->has_mf && !plain && !r->softmax)
+    if (r->has_mf && !plain)
         session_printf(s, "  block model (finite widths, docs/theory.md "
                           "13.4): d1 = %.6g, d2 = %.6g on and off the "
                           "diagonal of each output's T x T block%s\n",
