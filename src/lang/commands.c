@@ -837,13 +837,27 @@ static const cmd_def table[] = {
      "them, `export` writes one statistic a line (statistic, mean, sd, "
      "theory), `plot` draws the first network's non-zero eigenvalues as a "
      "histogram of log10 lambda with the predicted m_lambda (solid) and "
-     "lambda_max (dashed) marked. Regression dnn models in the standard "
-     "parameterisation with every parameter free; act=erf gets no "
-     "prediction. Ctrl-C keeps the networks finished from the first.\n\n"
+     "lambda_max (dashed) marked, and the outlier threshold. An outlier is "
+     "an eigenvalue above 10 times the bulk centre. Variants "
+     "(docs/theory.md section 13.4): on an output=softmax model the FIM is "
+     "(1/T) sum J_t^T Q_t J_t (rank at most T(C-1), at most C - 1 "
+     "outliers, predicted given each network's mean Q_t); on a param=ntk "
+     "model the spectrum is the NTK J J^T of the omega gradients, its TC "
+     "eigenvalues (mean d1, no M in it; lambda_max grows with T); "
+     "centre=output subtracts the outputs' mean over the T inputs (the last "
+     "layer's mean subtraction of Karakida, Akaho & Amari: the outliers "
+     "go); metric=input or metric=hL takes the metric the FIM induces on "
+     "the input or on hidden layer L's activations, (1/T) sum A_t^T Q_t "
+     "A_t with A_t = df/dh (M_l x M_l). Every parameter must be free; "
+     "act=erf gets no prediction; softmax with param=ntk or with "
+     "centre=output, and centre with metric, are refused. Ctrl-C keeps the "
+     "networks finished from the first.\n\n"
      "    model n dnn layers=3 width=500 in=500 out=10 act=relu sw2=2 "
      "sb2=0 inputs=100 seed=1\n"
      "    spectrum n nets=2 as s\n"
-     "    export s s.csv",
+     "    export s s.csv\n"
+     "    spectrum n centre=output as sc\n"
+     "    spectrum n metric=h1 as sm",
      cmd_spectrum, COMPL_MODEL, spectrum_opts, &obj_spectrum,
      CMD_AS_REQUIRED, "SPEC"},
     {"fimapprox", "fimapprox NET",
