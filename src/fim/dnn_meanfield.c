@@ -16,9 +16,9 @@ int dnn_mf_predict(const model *m, mf_result *mf, mf_stats *pred,
         return 0;
     }
     if (y->softmax || y->ntk) {
-        snprintf(why, len, "no mean-field prediction for %s (the formulas "
-                           "are those of the regression FIM in the "
-                           "standard parameterisation)",
+        snprintf(why, len, "no mean-field prediction for %s here (these "
+                           "are the standard regression FIM's; `spectrum` "
+                           "has one, docs/theory.md 13.4)",
                  y->softmax ? "output=softmax" : "param=ntk");
         return 0;
     }
