@@ -30,12 +30,32 @@ enum {
     WS_BULK,       /* the median of the non-zero eigenvalues */
     WS_ZEROS,      /* P - rank: eigenvalues exactly zero (or below the rank
                       threshold of fim/spectrum.h) */
+    WS_OUTLIERS,   /* eigenvalues above WS_OUTLIER_FACTOR times the bulk
+                      centre */
     WS_NSTAT
 };
 
+/* An outlier is an eigenvalue more than this many times the bulk centre:
+ * the bulk of a wide network spreads by O(sqrt(T C / P)) (at most a few
+ * times its median even for a square Jacobian), the regression outliers
+ * sit about T kappa2 / kappa1 times above it (docs/theory.md 13.4). */
+#define WS_OUTLIER_FACTOR 10.0
+
 /* "m_lambda", "s_lambda", "lambda_max", "top_c_mean", "bulk_centre",
- * "zeros". */
+ * "zeros", "outliers". */
 const char *ws_stat_name(int i);
+
+/* What is measured (docs/theory.md 13.4); all zero: the FIM of the
+ * parameters. The model chooses two variants itself: output=softmax (the
+ * FIM with Q_t) and param=ntk (the NTK Theta = J J^T of the omega
+ * gradients: its T C eigenvalues, not divided by T). */
+typedef struct {
+    int centre;          /* 1: the outputs' mean over the T inputs
+                            subtracted (f_t - (1/T) sum_s f_s) */
+    int metric;          /* 1: the metric of layer metric_layer's
+                            activations instead of the parameters' FIM */
+    size_t metric_layer; /* 0: the input x; 1..L-1: hidden h^l */
+} ws_variant;
 
 typedef struct {
     size_t nets;      /* K >= 1 */
@@ -45,6 +65,7 @@ typedef struct {
      * SS_STREAM_SPECTRUM (the width sweep, fim/wide_sweep.h, gives each
      * width its own). */
     uint64_t stream, sub0;
+    ws_variant v;
 } ws_request;
 
 typedef struct {
@@ -52,8 +73,14 @@ typedef struct {
     size_t requested;
     int interrupted;
     uint64_t seed;
-    size_t P, N, C, T, L; /* parameters, Gram rows (T C), outputs, inputs,
-                             weight layers */
+    size_t P, N, C, T, L; /* parameters, eigenvalues computed (the Gram's
+                             T C rows, or the metric's M_l), outputs,
+                             inputs, weight layers */
+    size_t nall;          /* the eigenvalues the statistics run over: P
+                             (FIM), T C (NTK) or M_l (metric) */
+    ws_variant v;
+    int softmax, ntk;     /* the model's output=softmax, param=ntk */
+    char what[200];       /* what was measured, in words */
     size_t widths[DNN_LMAX + 1]; /* M_0..M_L */
     double *stat;         /* nets x WS_NSTAT, row j: network j */
     double mean[WS_NSTAT], sd[WS_NSTAT]; /* sd: NaN for one network */
@@ -62,11 +89,15 @@ typedef struct {
      * count; bulk_centre: none). NaN where there is none, with the reason
      * in theory_note. */
     double theory[WS_NSTAT];
-    char theory_note[160];
+    char theory_note[320];
     mf_result mf;         /* the order parameters (when has_mf) */
+    double d1, d2;        /* the block model's diagonal and off-diagonal
+                             (when has_mf; wide_variant.h) */
     int has_mf;
     double *eval0;        /* the first network's N Gram eigenvalues,
                              descending */
+    double *qbar;         /* nets x C: softmax, each network's Qbar
+                             eigenvalues (descending; NaN otherwise) */
     char model[64];       /* the source's name (caller sets) */
 } ws_result;
 
@@ -84,9 +115,17 @@ void ws_draw_stream(const model *m, uint64_t seed, uint64_t stream,
 ss_status ws_stats(const model *m, const double *theta, double *stat,
                    double *eval);
 
+/* The same for the variant v (ws_stats is v all zero); eval holds the
+ * ws_eval_count(m, v) eigenvalues. */
+ss_status ws_stats_v(const model *m, const ws_variant *v,
+                     const double *theta, double *stat, double *eval);
+size_t ws_eval_count(const model *m, const ws_variant *v);
+
 /* SS_ERR_USAGE (nothing computed) for a model spectrum does not cover:
- * another family, output=softmax, param=ntk, fixed parameters. */
+ * another family, fixed parameters. ws_check_v also refuses a variant
+ * that does not apply (see wide_variant.h). */
 ss_status ws_check(const model *m);
+ss_status ws_check_v(const model *m, const ws_variant *v);
 
 /* The K networks and the prediction. Ctrl-C keeps the networks finished
  * in order from the first (interrupted set); none finished is an error. */

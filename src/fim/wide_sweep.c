@@ -75,9 +75,25 @@ double wsw_slope_se(const double *x, const double *sl, size_t n)
     return sxx > 0 ? sqrt(v) / sxx : NAN;
 }
 
-ss_status wsw_check(const model *m, const wsw_request *req)
+ss_status wsw_check_model(const model *m)
 {
     ss_status st = ws_check(m);
+    if (st != SS_OK)
+        return st;
+    const dnn_layout *y = dnn_layout_of(m);
+    if (y->softmax || y->ntk)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "spectrum: widths= sweeps the regression FIM in the "
+                       "standard parameterisation, whose slopes the "
+                       "mean-field theory predicts; for %s give spectrum "
+                       "one width at a time",
+                       y->softmax ? "output=softmax" : "param=ntk");
+    return SS_OK;
+}
+
+ss_status wsw_check(const model *m, const wsw_request *req)
+{
+    ss_status st = wsw_check_model(m);
     if (st != SS_OK)
         return st;
     const dnn_layout *y = dnn_layout_of(m);

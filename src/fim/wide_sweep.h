@@ -89,9 +89,12 @@ ss_status wsw_loglog_fit(const double *x, const double *y, size_t n,
  * order. NaN for n < 2, all x equal or a NaN sl. */
 double wsw_slope_se(const double *x, const double *sl, size_t n);
 
+/* The model's part of wsw_check: ws_check, and the plain regression FIM
+ * in the standard parameterisation (SS_ERR_USAGE for softmax or ntk). */
+ss_status wsw_check_model(const model *m);
 /* SS_ERR_USAGE / SS_ERR_RANGE / SS_ERR_LIMIT (nothing computed) for a
- * model ws_check refuses, one without a hidden layer, an empty or too long
- * list, widths not increasing or a width dnn_at_width refuses. */
+ * model wsw_check_model refuses, one without a hidden layer, an empty or
+ * too long list, widths not increasing or a width dnn_at_width refuses. */
 ss_status wsw_check(const model *m, const wsw_request *req);
 
 /* The sweep. Ctrl-C keeps the widths finished (a width interrupted

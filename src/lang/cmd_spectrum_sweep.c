@@ -60,7 +60,7 @@ ss_status cmd_spectrum_sweep(session *s, const ss_stmt *st)
     wsw_request req = {.widths = widths, .nw = nw, .nets = (size_t)nets,
                        .threads = (unsigned)threads};
     /* the model's fault (at its name), or the list's (at widths=) */
-    if ((rc = ws_check(m)) != SS_OK) {
+    if ((rc = wsw_check_model(m)) != SS_OK) {
         ss_error_set_col(args_pos(st, 0)->v.col);
         return rc;
     }

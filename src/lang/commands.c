@@ -417,6 +417,11 @@ static const cmd_opt rlct_opts[] = {
                  "chains (llc)"),
     {.key = NULL}};
 
+/* spectrum metric=: the parameters, the input or hidden layer h1..h15 */
+static const char *const spectrum_metric_words[] = {
+    "params", "input", "h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8",
+    "h9", "h10", "h11", "h12", "h13", "h14", "h15", NULL};
+
 static const cmd_opt spectrum_opts[] = {
     {.key = "nets", .kind = OPT_COUNT, .meta = "K", .lo = 1, .hi = 100000,
      .def = "1", .help = "random networks of the architecture (at each "
@@ -431,6 +436,16 @@ static const cmd_opt spectrum_opts[] = {
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
      .help = "worker threads (the numbers do not depend on it)"},
+    {.key = "centre", .kind = OPT_WORD,
+     .words = (const char *const[]){"none", "output", NULL}, .def = "none",
+     .flags = OPT_MSG_TAKES,
+     .help = "output: subtract the outputs' mean over the T inputs (the "
+             "last layer's mean subtraction; removes the outliers)"},
+    {.key = "metric", .kind = OPT_WORD, .meta = "LAYER",
+     .words = spectrum_metric_words, .def = "params",
+     .flags = OPT_MSG_TAKES,
+     .help = "params: the FIM of the parameters; input or hL: the metric "
+             "it induces on the input or on hidden layer L's activations"},
     {.key = NULL}};
 
 static const cmd_opt fimapprox_opts[] = {
@@ -827,10 +842,23 @@ static const cmd_def table[] = {
      "them, `export` writes one statistic a line (statistic, mean, sd, "
      "theory), `plot` draws the first network's non-zero eigenvalues as a "
      "histogram of log10 lambda with the predicted m_lambda (solid) and "
-     "lambda_max (dashed) marked. Regression dnn models in the standard "
-     "parameterisation with every parameter free; act=erf gets no "
-     "prediction. Ctrl-C keeps the networks finished from the first.\n\n"
-     "With widths=[M1,M2,...] (increasing) the same at each width M: NET "
+     "lambda_max (dashed) marked, and the outlier threshold. An outlier is "
+     "an eigenvalue above 10 times the bulk centre. Variants "
+     "(docs/theory.md section 13.4): on an output=softmax model the FIM is "
+     "(1/T) sum J_t^T Q_t J_t (rank at most T(C-1), at most C - 1 "
+     "outliers, predicted given each network's mean Q_t); on a param=ntk "
+     "model the spectrum is the NTK J J^T of the omega gradients, its TC "
+     "eigenvalues (mean d1, no M in it; lambda_max grows with T); "
+     "centre=output subtracts the outputs' mean over the T inputs (the last "
+     "layer's mean subtraction of Karakida, Akaho & Amari: the outliers "
+     "go); metric=input or metric=hL takes the metric the FIM induces on "
+     "the input or on hidden layer L's activations, (1/T) sum A_t^T Q_t "
+     "A_t with A_t = df/dh (M_l x M_l). Every parameter must be free; "
+     "act=erf gets no prediction; softmax with param=ntk or with "
+     "centre=output, and centre with metric, are refused. Ctrl-C keeps the "
+     "networks finished from the first.\n\n"
+     "With widths=[M1,M2,...] (increasing; the plain FIM of a regression "
+     "model in the standard parameterisation) the same at each width M: NET "
      "with its first hidden width set to M and the others scaled with it "
      "(M_l = alpha_l M, the ratios alpha_l = M_l/M_1 of NET; in=, out=, "
      "the inputs, act, sw2 and sb2 kept), K networks a width, network j at "
@@ -853,7 +881,9 @@ static const cmd_def table[] = {
      "    spectrum n nets=2 as s\n"
      "    export s s.csv\n"
      "    spectrum n widths=[100,200,400] nets=4 as sw\n"
-     "    plot sw",
+     "    plot sw\n"
+     "    spectrum n centre=output as sc\n"
+     "    spectrum n metric=h1 as sm",
      cmd_spectrum, COMPL_MODEL, spectrum_opts, &obj_spectrum,
      CMD_AS_REQUIRED, "SPEC"},
     {"fimapprox", "fimapprox NET",

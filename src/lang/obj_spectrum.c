@@ -3,7 +3,8 @@
  * their ratio; `export` one statistic a line (statistic, mean, sd,
  * theory); `plot` the first network's non-zero eigenvalues as a histogram
  * of log10 lambda with the predicted m_lambda (solid) and lambda_max
- * (dashed) marked. */
+ * (dashed) marked, and the outlier threshold (WS_OUTLIER_FACTOR times
+ * network 1's bulk centre, dashed). */
 #include "lang/commands.h"
 #include "lang/render.h"
 
@@ -48,14 +49,19 @@ static void show_spec(session *s, const char *name, const void *p)
     for (size_t l = 0; l <= r->L && n < sizeof buf; l++)
         n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%zu",
                               l ? " -> " : "", r->widths[l]);
+    int plain = !r->v.centre && !r->v.metric && !r->ntk && !r->softmax;
     session_printf(s,
-                   "%s: exact FIM spectrum of %zu random network%s of %s's "
+                   "%s: %s of %zu random network%s of %s's "
                    "architecture (%s, P = %zu) at its T = %zu inputs, "
-                   "through the %zu x %zu dual Gram; seed %llu%s\n",
-                   name ? name : "spectrum", r->nets,
+                   "through the %zu x %zu %s; seed %llu%s\n",
+                   name ? name : "spectrum",
+                   plain ? "exact FIM spectrum" : "spectrum", r->nets,
                    r->nets == 1 ? "" : "s", r->model, buf, r->P, r->T, r->N,
-                   r->N, (unsigned long long)r->seed,
+                   r->N, r->v.metric ? "metric" : "dual Gram",
+                   (unsigned long long)r->seed,
                    r->interrupted ? " (interrupted)" : "");
+    if (!plain)
+        session_printf(s, "  variant: %s\n", r->what);
     tbl *t = tbl_alloc(5);
     if (!t)
         return;
@@ -84,12 +90,29 @@ static void show_spec(session *s, const char *name, const void *p)
     }
     tbl_print(t, &s->out, 0, 2);
     tbl_free(t);
-    session_printf(s, "  m_lambda = trace/P and s_lambda = sum lambda^2/P "
-                      "over all P eigenvalues (zeros included); "
-                      "top_c_mean: the %zu largest; bulk_centre: the median "
-                      "of the non-zero ones; zeros = P - rank\n",
-                   r->C);
-    if (r->has_mf)
+    const char *nm = r->v.metric ? "M_l" : r->ntk ? "TC" : "P";
+    if (plain)
+        session_printf(s, "  m_lambda = trace/P and s_lambda = sum "
+                          "lambda^2/P over all P eigenvalues (zeros "
+                          "included); top_c_mean: the %zu largest; "
+                          "bulk_centre: the median of the non-zero ones; "
+                          "zeros = P - rank; outliers: above %g x "
+                          "bulk_centre\n",
+                       r->C, WS_OUTLIER_FACTOR);
+    else
+        session_printf(s, "  m_lambda = trace/%s and s_lambda = sum "
+                          "lambda^2/%s over all %s = %zu eigenvalues (zeros "
+                          "included); top_c_mean: the %zu largest; "
+                          "bulk_centre: the median of the non-zero ones; "
+                          "zeros = %s - rank; outliers: above %g x "
+                          "bulk_centre\n",
+                       nm, nm, nm, r->nall, r->C, nm, WS_OUTLIER_FACTOR);
+    if (r->has_mf && !plain)
+        session_printf(s, "  block model (finite widths, docs/theory.md "
+                          "13.4): d1 = %.6g, d2 = %.6g on and off the "
+                          "diagonal of each output's T x T block%s\n",
+                       r->d1, r->d2, r->ntk ? "" : ", divided by T");
+    if (r->has_mf && plain)
         session_printf(s, "  mean-field (finite widths): kappa1 = %.6g, "
                           "kappa2 = %.6g; lambda_max is C-fold, zeros "
                           "predicted P - min(P, TC)\n",
@@ -118,7 +141,7 @@ static ss_status draw(session *s, const render_request *req, const void *p,
 {
     (void)s;
     const ws_result *r = p;
-    size_t nz = r->P - (size_t)r->stat[WS_ZEROS];
+    size_t nz = r->nall - (size_t)r->stat[WS_ZEROS];
     double *x = malloc((nz ? nz : 1) * sizeof *x);
     if (!x)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
@@ -127,7 +150,7 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     for (size_t j = 0; j < nz && j < r->N; j++)
         if (r->eval0[j] > 0)
             x[n++] = log10(r->eval0[j]);
-    plot_mark mk[2];
+    plot_mark mk[3];
     size_t nm = 0;
     if (!isnan(r->theory[WS_M_LAMBDA]) && r->theory[WS_M_LAMBDA] > 0)
         mk[nm++] = (plot_mark){log10(r->theory[WS_M_LAMBDA]),
@@ -135,10 +158,22 @@ static ss_status draw(session *s, const render_request *req, const void *p,
     if (!isnan(r->theory[WS_LAMBDA_MAX]) && r->theory[WS_LAMBDA_MAX] > 0)
         mk[nm++] = (plot_mark){log10(r->theory[WS_LAMBDA_MAX]),
                                "predicted lambda_max", 2, 1};
+    /* what counts as an outlier: above this (network 1's bulk centre) */
+    double bulk = r->stat[WS_BULK];
+    if (isfinite(bulk) && bulk > 0)
+        mk[nm++] = (plot_mark){log10(WS_OUTLIER_FACTOR * bulk),
+                               "outlier threshold (10 x bulk centre)", 3, 1};
     char title[256];
-    snprintf(title, sizeof title,
-             "%s: non-zero FIM eigenvalues of network 1 (%zu of P = %zu)",
-             req->object, n, r->P);
+    int plain = !r->v.centre && !r->v.metric && !r->ntk && !r->softmax;
+    if (plain)
+        snprintf(title, sizeof title,
+                 "%s: non-zero FIM eigenvalues of network 1 (%zu of P = "
+                 "%zu)",
+                 req->object, n, r->P);
+    else
+        snprintf(title, sizeof title,
+                 "%s: non-zero eigenvalues of network 1 (%zu of %zu)",
+                 req->object, n, r->nall);
     plot_opts o;
     plot_opts_init(&o);
     o.title = render_title_or(req, title);
@@ -165,7 +200,7 @@ const obj_type obj_spectrum = {
     .origin = origin_spec,
     .draw = draw,
     .picture = "the eigenvalue histogram (log10) with the predicted "
-               "m_lambda and lambda_max",
+               "m_lambda and lambda_max and the outlier threshold",
     .plot_keys = "",
     .min_w = 30,
     .min_h = 8,

@@ -59,5 +59,12 @@ ss_status dnn_at_width(const model *src, size_t M, model **out);
 /* The checks of dnn_at_width alone (nothing allocated), including the
  * family's bound on P. */
 ss_status dnn_at_width_check(const model *src, size_t M);
+/* The metric the FIM induces on layer `layer`'s activations (0: the input
+ * x, 1..L-1: the hidden h^l) at the model's T inputs:
+ * G (M_l x M_l, allocated here) = (1/T) sum_t A_t^T Q_t A_t with
+ * A_t = d f(x_t) / d h^l = W^{l+1}^T delta^{l+1} (C rows), Q_t = I_C for
+ * regression. SS_ERR_RANGE for layer >= L. */
+ss_status dnn_metric(const model *m, const double *theta, size_t layer,
+                     gsl_matrix **G);
 
 #endif

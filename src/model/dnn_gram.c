@@ -306,3 +306,113 @@ ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **Kout,
     net_free(&n, L);
     return st;
 }
+
+/* ---- the metric of a layer's activations (spectrum metric=) ---------------- */
+
+/* R = Q^{1/2} for the softmax of the logits f (C of them), into R. */
+static ss_status softmax_root(size_t C, const double *f, double *g,
+                              gsl_matrix *R, gsl_matrix *V, gsl_vector *ev,
+                              gsl_eigen_symmv_workspace *ws)
+{
+    double mx = f[0], z = 0;
+    for (size_t c = 1; c < C; c++)
+        mx = f[c] > mx ? f[c] : mx;
+    for (size_t c = 0; c < C; c++)
+        z += (g[c] = exp(f[c] - mx));
+    for (size_t c = 0; c < C; c++)
+        g[c] /= z;
+    for (size_t a = 0; a < C; a++)
+        for (size_t b = 0; b < C; b++)
+            gsl_matrix_set(R, a, b, (a == b ? g[a] : 0.0) - g[a] * g[b]);
+    if (gsl_eigen_symmv(R, ev, V, ws) != GSL_SUCCESS)
+        return SS_FAIL(SS_ERR_NUMERIC, "dnn: the softmax metric did not "
+                                       "diagonalise");
+    gsl_matrix_set_zero(R);
+    for (size_t k = 0; k < C; k++) {
+        double s = sqrt(fmax(gsl_vector_get(ev, k), 0.0));
+        for (size_t a = 0; a < C; a++)
+            for (size_t b = 0; b < C; b++)
+                *gsl_matrix_ptr(R, a, b) += s * gsl_matrix_get(V, a, k) *
+                                            gsl_matrix_get(V, b, k);
+    }
+    return SS_OK;
+}
+
+ss_status dnn_metric(const model *m, const double *theta, size_t layer,
+                     gsl_matrix **Gout)
+{
+    *Gout = NULL;
+    const dnn_layout *y = dnn_layout_of(m);
+    if (!y)
+        return SS_FAIL(SS_ERR_USAGE, "dnn_metric: not a dnn model");
+    if (layer >= y->L)
+        return SS_FAIL(SS_ERR_RANGE,
+                       "dnn: layer %zu has no metric (0 is the input, 1..%zu "
+                       "the hidden layers)",
+                       layer, y->L - 1);
+    size_t L = y->L, T = y->T, C = y->C, N = T * C, Ml = y->M[layer];
+    net n;
+    ss_status st = net_run(y, theta, dnn_inputs(m), &n);
+    gsl_matrix *A = NULL, *G = NULL;
+    if (st == SS_OK &&
+        (!(A = gsl_matrix_alloc(N, Ml)) || !(G = gsl_matrix_alloc(Ml, Ml))))
+        st = SS_FAIL(SS_ERR_NOMEM, "dnn: out of memory for a %zu x %zu "
+                                   "metric",
+                     Ml, Ml);
+    /* row (t, c) of A: d f_c(x_t) / d h^layer = W^{layer+1}^T delta^{layer+1}_c */
+    if (st == SS_OK && layer + 1 == L) {
+        for (size_t t = 0; t < T; t++)
+            for (size_t c = 0; c < C; c++)
+                for (size_t j = 0; j < Ml; j++)
+                    gsl_matrix_set(A, t * C + c, j,
+                                   gsl_matrix_get(n.W[L], c, j));
+    } else if (st == SS_OK) {
+        gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, n.D[layer + 1],
+                       n.W[layer + 1], 0.0, A);
+    }
+    if (st == SS_OK && y->softmax) {
+        /* rows of input t <- Q_t^{1/2} rows, so A^T A = sum J^T Q J */
+        gsl_matrix *R = gsl_matrix_alloc(C, C), *V = gsl_matrix_alloc(C, C);
+        gsl_matrix *Tr = gsl_matrix_alloc(C, Ml);
+        gsl_vector *ev = gsl_vector_alloc(C);
+        gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(C);
+        double *g = malloc(C * sizeof *g);
+        if (!R || !V || !Tr || !ev || !ws || !g)
+            st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        for (size_t t = 0; st == SS_OK && t < T; t++) {
+            st = softmax_root(C, gsl_matrix_const_ptr(n.F, t, 0), g, R, V,
+                              ev, ws);
+            if (st != SS_OK)
+                break;
+            gsl_matrix_view rows = gsl_matrix_submatrix(A, t * C, 0, C, Ml);
+            gsl_matrix_memcpy(Tr, &rows.matrix);
+            gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, R, Tr, 0.0,
+                           &rows.matrix);
+        }
+        free(g);
+        if (R)
+            gsl_matrix_free(R);
+        if (V)
+            gsl_matrix_free(V);
+        if (Tr)
+            gsl_matrix_free(Tr);
+        if (ev)
+            gsl_vector_free(ev);
+        if (ws)
+            gsl_eigen_symmv_free(ws);
+    }
+    if (st == SS_OK) {
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0 / (double)T, A, 0.0, G);
+        for (size_t a = 0; a < Ml; a++)
+            for (size_t b = a + 1; b < Ml; b++)
+                gsl_matrix_set(G, a, b, gsl_matrix_get(G, b, a));
+        *Gout = G;
+        G = NULL;
+    }
+    if (A)
+        gsl_matrix_free(A);
+    if (G)
+        gsl_matrix_free(G);
+    net_free(&n, L);
+    return st;
+}
