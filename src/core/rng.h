@@ -39,6 +39,8 @@ enum {
     SS_STREAM_SPECTRUM = 19, /* `spectrum`: the weights of network j */
     SS_STREAM_FIMAPPROX = 20, /* `fimapprox`: the empirical Fisher's
                                    labels (0), its teacher (1) */
+    SS_STREAM_LIAO = 22,   /* mini-batch sgd: the order of each epoch */
+    SS_STREAM_LIAO_SWEEP = 23, /* `sweep`: the orders of run r */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

@@ -47,4 +47,10 @@ ss_status dnn_vjp(const model *m, const double *theta, const double *x,
 ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **K,
                    double *scale);
 
+/* The same at other inputs X (T' x M0, e.g. a data set's input columns):
+ * K (T'C x T'C) = Jq Jq^T / T', *scale = T'. The Gauss-Newton matrix of
+ * the mean loss over those inputs has the same non-zero eigenvalues. */
+ss_status dnn_gram_at(const model *m, const double *theta,
+                      const gsl_matrix *X, gsl_matrix **K, double *scale);
+
 #endif

@@ -168,7 +168,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"freeenergy", "freeenergy g"},
              {"rlct", "rlct g"},
              {"spectrum", "spectrum g"},
-             {"fimapprox", "fimapprox g"}};
+             {"fimapprox", "fimapprox g"},
+             {"sweep", "sweep g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
