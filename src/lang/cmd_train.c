@@ -170,10 +170,11 @@ ss_status cmd_train(session *s, const ss_stmt *st)
             session_printf(s, "  final: gen_loss = %.6g, train_loss = %.6g%s",
                            run->gen[n - 1], run->train[n - 1],
                            run->liao ? "" : "\n");
+        if (n && run->liao && test)
+            session_printf(s, ", test_loss = %.6g", run->test[n - 1]);
         if (n && run->liao)
-            session_printf(s, ", test_loss = %.6g; C_K = %.6g, L_K = %.6g\n",
-                           run->test[n - 1], run->cbar[n - 1],
-                           run->lbar[n - 1]);
+            session_printf(s, "; C_K = %.6g, L_K = %.6g\n",
+                           run->cbar[n - 1], run->lbar[n - 1]);
         if (*run->note)
             session_printf(s, "  %s\n", run->note);
     }

@@ -117,6 +117,33 @@ static double colour_loss(const learn_sweep *w, const double *x)
     return *w->test ? x[SW_TEST] : x[SW_TRAIN];
 }
 
+/* The range of the values v[g][0..cnt[g]-1] widened by the fractions
+ * below and above of its span (in decades on a log axis); unchanged (NaN,
+ * automatic) when the values do not span a range. */
+static void pad_range(double *const v[4], const size_t cnt[4], int log,
+                      double below, double above, double *lo_out,
+                      double *hi_out)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t g = 0; g < 4; g++)
+        for (size_t i = 0; i < cnt[g]; i++)
+            if (isfinite(v[g][i]) && (!log || v[g][i] > 0)) {
+                lo = fmin(lo, v[g][i]);
+                hi = fmax(hi, v[g][i]);
+            }
+    if (!(lo < hi))
+        return;
+    if (log) {
+        double r = hi / lo;
+        *lo_out = lo / pow(r, below);
+        *hi_out = hi * pow(r, above);
+    } else {
+        double d = hi - lo;
+        *lo_out = lo - below * d;
+        *hi_out = hi + above * d;
+    }
+}
+
 static ss_status draw_sweep(session *s, const render_request *req,
                             const void *p, canvas *c)
 {
@@ -160,10 +187,9 @@ static ss_status draw_sweep(session *s, const render_request *req,
     }
     const char *what = *w->test ? "test loss" : "train loss";
     char lab[4][96];
-    snprintf(lab[0], sizeof lab[0], "%s <= %.4g (%zu)", what, q1, cnt[0]);
-    snprintf(lab[1], sizeof lab[1], "%s %.4g..%.4g (%zu)", what, q1, q2,
-             cnt[1]);
-    snprintf(lab[2], sizeof lab[2], "%s > %.4g (%zu)", what, q2, cnt[2]);
+    snprintf(lab[0], sizeof lab[0], "<= %.4g (%zu)", q1, cnt[0]);
+    snprintf(lab[1], sizeof lab[1], "%.4g..%.4g (%zu)", q1, q2, cnt[1]);
+    snprintf(lab[2], sizeof lab[2], "> %.4g (%zu)", q2, cnt[2]);
     snprintf(lab[3], sizeof lab[3], "diverged (%zu)", cnt[3]);
     /* marker shapes: style 1 +, 2 x, 3 square, 0 a dot */
     static const int style[4] = {1, 2, 3, 0};
@@ -176,8 +202,8 @@ static ss_status draw_sweep(session *s, const render_request *req,
     plot_opts o;
     plot_opts_init(&o);
     char title[192];
-    snprintf(title, sizeof title, "%s: %zu runs of %s in the (C_K, L_K) "
-                                  "plane, by final %s",
+    snprintf(title, sizeof title, "%s: %zu runs of %s, marked by the "
+                                  "tercile of the final %s",
              req->object, n, w->student, what);
     o.title = render_title_or(req, title);
     o.xlabel = "C_K (mean truncated condition number)";
@@ -185,6 +211,11 @@ static ss_status draw_sweep(session *s, const render_request *req,
     o.xlog = req->logx >= 0 ? req->logx : 1;
     o.ylog = req->logy >= 0 ? req->logy : 1;
     o.legend = 1;
+    /* headroom above the points (the legend goes into an empty corner
+     * instead of over a run) and a margin around them (markers at the
+     * edge stay whole) */
+    pad_range(gy, cnt, o.ylog, 0.08, 0.6, &o.ymin, &o.ymax);
+    pad_range(gx, cnt, o.xlog, 0.05, 0.05, &o.xmin, &o.xmax);
     ss_status rc = ns ? plot_xy(c, ser, ns, &o)
                       : SS_FAIL(SS_ERR_RANGE, "nothing to plot: no run "
                                               "finished");
