@@ -1,5 +1,5 @@
-/* The mini-batch measures of Liao, Drummond, Reid & Carneiro (2018,
- * "Approximate Fisher information matrix to characterise the training of
+/* The mini-batch measures of Liao, Drummond, Reid & Carneiro
+ * ("Approximate Fisher information matrix to characterize the training of
  * deep neural networks"), as docs/theory.md 13.5 states them.
  *
  * At step k of mini-batch SGD the B per-sample loss gradients over the
