@@ -83,6 +83,15 @@ static const cmd_opt sample_opts[] = {
      .help = "seed of this draw alone"},
     {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
      .help = "draw from this model instead (same kind of data)"},
+    {.key = "task", .kind = OPT_WORD, .flags = OPT_MSG_TAKES,
+     .words = (const char *const[]){"model", "clusters", NULL},
+     .def = "model",
+     .help = "clusters (a softmax dnn): classes of C Gaussian clusters, "
+             "x ~ N(centre, I), centres N(0, sep^2 I) fixed by the model's "
+             "seed"},
+    {.key = "sep", .kind = OPT_REAL, .meta = "S", .lo = 0, .hi = 1e6,
+     .lo_br = '[', .hi_br = ']', .def = "3",
+     .help = "task=clusters: the spread of the centres"},
     {.key = NULL}};
 
 static const char *form_choice(size_t i)
@@ -914,7 +923,12 @@ static const cmd_def table[] = {
      "teacher=T draws from the model T instead (same kind): data from "
      "another truth, such as a one-unit teacher for a two-unit "
      "perceptron. Ctrl-C part-way keeps the rows drawn so far (blocks of "
-     "65536: the first rows of the full draw) and says so.\n\n"
+     "65536: the first rows of the full draw) and says so. For a "
+     "classification task, task=clusters on a dnn with output=softmax "
+     "draws a class uniformly and x ~ N(centre, I) around one of C "
+     "centres ~ N(0, sep^2 I) (default sep 3), the centres fixed by the "
+     "model's seed= (stream 22, substream 1), so a training and a test "
+     "set drawn with different seeds share them.\n\n"
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},

@@ -53,4 +53,12 @@ ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **K,
 ss_status dnn_gram_at(const model *m, const double *theta,
                       const gsl_matrix *X, gsl_matrix **K, double *scale);
 
+/* A synthetic classification task for a softmax dnn (dnn_task.c): C
+ * Gaussian clusters in the input space, centre c ~ N(0, sep^2 I_M0) drawn
+ * from the stream (the model's seed=, SS_STREAM_LIAO, 1), so every data
+ * set of one model shares its centres; each row takes a class uniformly
+ * from r and x ~ N(centre, I). Out: n x (M0 + 1), the class last. */
+ss_status dnn_clusters(const model *m, double sep, gsl_rng *r,
+                       gsl_matrix *out);
+
 #endif

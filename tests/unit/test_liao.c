@@ -19,7 +19,9 @@
  *   by (1 - 1.8)^2 = 0.64 and grows by (1 - 2.2)^2 = 1.44 a step;
  * - a sweep's rows are the same bits on 1 and 3 threads, and row r is the
  *   train run with the orders of stream (seed, SS_STREAM_LIAO_SWEEP, r);
- * - refusals: batch larger than the data, a series family. */
+ * - refusals: batch larger than the data, a series family;
+ * - Gaussian clusters: centres from the documented stream, class means
+ *   and frequencies within their standard errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -498,6 +500,57 @@ static void test_refusals(void **state)
     model_free(m);
 }
 
+/* Gaussian clusters: the centres, recomputed here from the documented
+ * stream (the model's seed, SS_STREAM_LIAO, 1), are shared by draws with
+ * different seeds; each class's sample mean lies within 4.5 standard
+ * errors (1/sqrt(n_c) a coordinate, unit variance) of its centre, and the
+ * class frequencies within 4.5 binomial standard errors of 1/C. */
+static void test_clusters(void **state)
+{
+    (void)state;
+    model *m = mk("layers=2 width=3 in=2 out=3 output=softmax inputs=5 "
+                  "seed=13",
+                  NULL);
+    size_t n = 6000, C = 3, M0 = 2;
+    double sep = 2.5, mu[6];
+    gsl_rng *g = ss_rng_alloc();
+    ss_rng_seed(g, 13, SS_STREAM_LIAO, 1);
+    for (size_t i = 0; i < C * M0; i++)
+        mu[i] = sep * gsl_ran_gaussian_ziggurat(g, 1.0);
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+        gsl_matrix *X = gsl_matrix_alloc(n, M0 + 1);
+        ss_rng_seed(g, seed, SS_STREAM_TEST, 0);
+        assert_int_equal(dnn_clusters(m, sep, g, X), SS_OK);
+        double sum[6] = {0}, cnt[3] = {0};
+        for (size_t i = 0; i < n; i++) {
+            double c = gsl_matrix_get(X, i, M0);
+            assert_true(c == 0 || c == 1 || c == 2);
+            cnt[(size_t)c]++;
+            for (size_t j = 0; j < M0; j++)
+                sum[(size_t)c * M0 + j] += gsl_matrix_get(X, i, j);
+        }
+        for (size_t c = 0; c < C; c++) {
+            double p = 1.0 / (double)C;
+            assert_true(fabs(cnt[c] / (double)n - p) <=
+                        4.5 * sqrt(p * (1 - p) / (double)n));
+            for (size_t j = 0; j < M0; j++)
+                assert_true(fabs(sum[c * M0 + j] / cnt[c] - mu[c * M0 + j]) <=
+                            4.5 / sqrt(cnt[c]));
+        }
+        gsl_matrix_free(X);
+    }
+    ss_rng_free(g);
+    /* a regression network has no classes */
+    model *r = mk("layers=2 width=3 in=2 out=1 inputs=5 seed=1", NULL);
+    gsl_matrix *X = gsl_matrix_alloc(4, 3);
+    g = ss_rng_alloc();
+    assert_int_equal(dnn_clusters(r, 1, g, X), SS_ERR_USAGE);
+    ss_rng_free(g);
+    gsl_matrix_free(X);
+    model_free(r);
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_critical_rate),
         cmocka_unit_test(test_sweep_threads),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_clusters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

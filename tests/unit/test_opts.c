@@ -796,7 +796,8 @@ static void test_usage_from_table(void **state)
     /* the forms as written before the usage was generated, where the
      * order of the table was already theirs */
     cmd_usage(cmd_find("sample"), 0, 0, use, sizeof use);
-    assert_string_equal(use, "sample NAME n=N [seed=S] [teacher=T] as DATA");
+    assert_string_equal(use, "sample NAME n=N [seed=S] [teacher=T] "
+                             "[task=model|clusters] [sep=S] as DATA");
     cmd_usage(cmd_find("export"), 0, 0, use, sizeof use);
     assert_string_equal(use, "export OBJECT FILE [format=csv|text|picture] "
                              "[width=W] [height=H] [ascii]");
