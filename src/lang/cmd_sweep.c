@@ -122,8 +122,10 @@ ss_status cmd_sweep(session *s, const ss_stmt *st)
     }
     if (!s->csv)
         session_printf(s, "%s: %zu of %zu mini-batch sgd runs of %s (%zu "
-                          "batch sizes x %zu rates, %llu epoch%s each)%s\n",
-                       store, w->ndone, w->nrun, name, w->nbatch, w->nlr,
+                          "batch size%s x %zu rate%s, %llu epoch%s each)%s\n",
+                       store, w->ndone, w->nrun, name, w->nbatch,
+                       w->nbatch == 1 ? "" : "s", w->nlr,
+                       w->nlr == 1 ? "" : "s",
                        (unsigned long long)w->epochs,
                        w->epochs == 1 ? "" : "s",
                        w->interrupted ? ", interrupted" : "");

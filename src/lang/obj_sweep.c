@@ -105,6 +105,9 @@ static void origin_sweep(const void *p, obj_origin *o)
     const learn_sweep *w = p;
     o->model = w->student;
     o->kind = w->kind;
+    o->point = w->theta0; /* every run starts there */
+    o->npoint = w->P;
+    o->point_word = "starting at";
 }
 
 static void free_sweep(void *p) { learn_sweep_free(p); }

@@ -26,6 +26,7 @@ void learn_sweep_free(learn_sweep *w)
     free(w->batches);
     free(w->lrs);
     free(w->rows);
+    free(w->theta0);
     free(w);
 }
 
@@ -122,12 +123,15 @@ ss_status sweep_iter_alloc(const model *student, const sweep_spec *sp,
     w->batches = malloc(sp->nbatch * sizeof *w->batches);
     w->lrs = malloc(sp->nlr * sizeof *w->lrs);
     w->rows = malloc(w->nrun * SW_NCOLS * sizeof *w->rows);
-    if (!w->batches || !w->lrs || !w->rows) {
+    w->P = student->P;
+    w->theta0 = malloc((w->P ? w->P : 1) * sizeof *w->theta0);
+    if (!w->batches || !w->lrs || !w->rows || !w->theta0) {
         sweep_iter_free(it);
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     }
     memcpy(w->batches, sp->batches, sp->nbatch * sizeof *w->batches);
     memcpy(w->lrs, sp->lrs, sp->nlr * sizeof *w->lrs);
+    memcpy(w->theta0, student->theta, w->P * sizeof *w->theta0);
     for (size_t i = 0; i < w->nrun * SW_NCOLS; i++)
         w->rows[i] = NAN;
     it->base = (train_spec){.algo = TRAIN_SGD, .teacher = sp->teacher,

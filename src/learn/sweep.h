@@ -43,6 +43,8 @@ typedef struct {
     double *rows;                  /* nrun x SW_NCOLS (NaN past ndone) */
     int interrupted;
     double crit_lr, gn_lmax;       /* at the start (NaN: see crit_note) */
+    size_t P;
+    double *theta0;                /* the start point (P values) */
     char crit_note[192];
 } learn_sweep;
 
