@@ -37,8 +37,10 @@
  * score entries (B x free parameters) a step holds. */
 #define LIAO_BATCH_MAX 4096u
 #define LIAO_SCORES_MAX 64000000.0
-/* Most rows of the Gauss-Newton dual (n C) for the critical rate. */
-#define LIAO_CRIT_MAX 3000u
+/* Most rows of the Gauss-Newton dual (n C) for the critical rate: its
+ * full symmetric eigenproblem (GSL has no Lanczos), about 4 s at 1280
+ * rows here and 8 times that at twice the rows. */
+#define LIAO_CRIT_MAX 1500u
 
 /* The measures of one Gram K (B x B, symmetric positive semi-definite;
  * overwritten). sv: B singular values, descending (negative eigenvalues,
