@@ -33,6 +33,8 @@ ss_status liao_from_gram(gsl_matrix *K, gsl_vector *ev,
     size_t r = 0;
     while (r < B && sv[0] > 0 && sv[r] >= LIAO_SV_CUT * sv[0])
         r++;
+    for (size_t i = r; i < B; i++) /* below the cut: zero, not noise */
+        sv[i] = 0.0;
     *rank = r;
     *c = r ? sv[0] / sv[r - 1] : NAN;
     return SS_OK;

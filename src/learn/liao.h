@@ -44,7 +44,8 @@
 
 /* The measures of one Gram K (B x B, symmetric positive semi-definite;
  * overwritten). sv: B singular values, descending (negative eigenvalues,
- * rounding, clipped to 0). *rank: those >= LIAO_SV_CUT sv[0]; *c: sv[0] /
+ * rounding, clipped to 0; those below the cut set to 0: at that level the
+ * Gram route gives noise). *rank: those >= LIAO_SV_CUT sv[0]; *c: sv[0] /
  * sv[rank - 1] (NaN when sv[0] = 0: no gradient); *fro: sqrt(trace K).
  * ev and w: of size B. */
 ss_status liao_from_gram(gsl_matrix *K, gsl_vector *ev,

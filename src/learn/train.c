@@ -67,7 +67,7 @@ struct train_iter {
     int done;
     learn_run *run;
     /* mini-batch SGD with Liao's measures (sp.epochs > 0) */
-    int liao;
+    int liao, liao_dnn;  /* liao_dnn: the Gram by dnn_batch_gram */
     uint64_t spe;        /* steps an epoch: floor(n / batch) */
     size_t *perm;        /* the current order of the data's rows */
     gsl_matrix *Sf;      /* batch x k free scores (k < P), else NULL */
@@ -135,6 +135,18 @@ void train_iter_free(train_iter *it)
     free(it);
 }
 
+/* Whether the batch Gram goes through dnn_batch_gram (a dnn with every
+ * parameter free) rather than the explicit B x P scores. */
+static int liao_dnn_route(const model *m)
+{
+    if (!dnn_layout_of(m))
+        return 0;
+    for (size_t p = 0; p < m->P; p++)
+        if (!m->is_free[p])
+            return 0;
+    return 1;
+}
+
 /* Mini-batch sgd over data (sp->epochs > 0); sp->steps is already
  * epochs x floor(n / batch) when the batch fits. */
 static ss_status check_liao(const model *m, const train_spec *sp,
@@ -172,7 +184,7 @@ static ss_status check_liao(const model *m, const train_spec *sp,
                                          "at most %u (a B x B "
                                          "eigenproblem every step)",
                            B, LIAO_BATCH_MAX));
-    if ((double)B * (double)m->P > LIAO_SCORES_MAX)
+    if (!liao_dnn_route(m) && (double)B * (double)m->P > LIAO_SCORES_MAX)
         return bad(bk, "batch",
                    SS_FAIL(SS_ERR_LIMIT, "batch=%zu x %zu parameters of "
                                          "per-sample gradients is more "
@@ -408,13 +420,15 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
         it->spe = n / B;
         it->r = ss_rng_alloc();
         it->perm = malloc(n * sizeof *it->perm);
-        it->S = gsl_matrix_alloc(B, P);
+        it->liao_dnn = liao_dnn_route(it->m);
+        it->S = it->liao_dnn ? NULL : gsl_matrix_alloc(B, P);
         it->Sf = k < P ? gsl_matrix_alloc(B, k ? k : 1) : NULL;
         it->K = gsl_matrix_alloc(B, B);
         it->kev = gsl_vector_alloc(B);
         it->kes = gsl_eigen_symm_alloc(B);
         it->sv = malloc(B * sizeof *it->sv);
-        if (!it->r || !it->perm || !it->S || (k < P && !it->Sf) || !it->K ||
+        if (!it->r || !it->perm || (!it->liao_dnn && !it->S) ||
+            (k < P && !it->Sf) || !it->K ||
             !it->kev || !it->kes || !it->sv)
             goto nomem;
         ss_rng_seed(it->r, sp.seed,
@@ -655,6 +669,25 @@ static ss_status loss_grad(train_iter *it, const double *theta)
     return SS_OK;
 }
 
+/* The measures of the Gram in it->K (destroyed), added to the sums. */
+static ss_status liao_measures(train_iter *it)
+{
+    size_t rank;
+    double c, fro;
+    ss_status rc = liao_from_gram(it->K, it->kev, it->kes, it->sv, &rank,
+                                  &c, &fro);
+    if (rc != SS_OK)
+        return rc;
+    it->c_last = c;
+    it->l_last = liao_energy(it->sp.eta, (size_t)it->sp.batch, fro);
+    if (isfinite(c)) {
+        it->c_sum += c;
+        it->c_count++;
+    }
+    it->l_sum += it->l_last;
+    return SS_OK;
+}
+
 /* Mini-batch step t (it->t) over the data: the batch's per-sample
  * scores, their Gram and measures, and the mean loss gradient. */
 static ss_status liao_grad(train_iter *it, const double *theta)
@@ -669,8 +702,16 @@ static ss_status liao_grad(train_iter *it, const double *theta)
         for (size_t c = 0; c < D->size2; c++)
             gsl_matrix_set(it->X, b, c, gsl_matrix_get(D, row, c));
     }
-    ss_status rc = it->m->type->loglik_terms(it->m, theta, it->X, it->ell,
-                                             it->S);
+    ss_status rc;
+    if (it->liao_dnn) { /* the Gram and the summed scores, no B x P */
+        rc = dnn_batch_gram(it->m, theta, it->X, it->K, it->dir, it->ell);
+        if (rc != SS_OK)
+            return rc;
+        for (size_t p = 0; p < P; p++)
+            it->grad[p] = -it->dir[p] / (double)B;
+        return liao_measures(it);
+    }
+    rc = it->m->type->loglik_terms(it->m, theta, it->X, it->ell, it->S);
     if (rc != SS_OK)
         return rc;
     gsl_matrix *J = it->S;
@@ -686,25 +727,13 @@ static ss_status liao_grad(train_iter *it, const double *theta)
     for (size_t a = 0; a < B; a++)
         for (size_t b = a + 1; b < B; b++)
             gsl_matrix_set(it->K, a, b, gsl_matrix_get(it->K, b, a));
-    size_t rank;
-    double c, fro;
-    rc = liao_from_gram(it->K, it->kev, it->kes, it->sv, &rank, &c, &fro);
-    if (rc != SS_OK)
-        return rc;
-    it->c_last = c;
-    it->l_last = liao_energy(it->sp.eta, B, fro);
-    if (isfinite(c)) {
-        it->c_sum += c;
-        it->c_count++;
-    }
-    it->l_sum += it->l_last;
     for (size_t p = 0; p < P; p++) {
         double g = 0;
         for (size_t b = 0; b < B; b++)
             g += gsl_matrix_get(it->S, b, p);
         it->grad[p] = -g / (double)B;
     }
-    return SS_OK;
+    return liao_measures(it);
 }
 
 /* dir (free components) = (A + damping I)^+ g, A = G over the free ones. */

@@ -53,6 +53,15 @@ ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **K,
 ss_status dnn_gram_at(const model *m, const double *theta,
                       const gsl_matrix *X, gsl_matrix **K, double *scale);
 
+/* A mini-batch's per-sample score Gram (dnn_batch.c): for the B rows of X
+ * (data columns), K (B x B) = S S^T with S the B x P scores (gradients
+ * of the log-likelihood terms), ssum (P, or NULL) = the column sums of S,
+ * ell (B, or NULL) the terms; never forms S. Every parameter must be
+ * free (SS_ERR_USAGE otherwise: use loglik_terms). */
+ss_status dnn_batch_gram(const model *m, const double *theta,
+                         const gsl_matrix *X, gsl_matrix *K, double *ssum,
+                         double *ell);
+
 /* A synthetic classification task for a softmax dnn (dnn_task.c): C
  * Gaussian clusters in the input space, centre c ~ N(0, sep^2 I_M0) drawn
  * from the stream (the model's seed=, SS_STREAM_LIAO, 1), so every data
