@@ -41,6 +41,8 @@ enum {
                                    labels (0), its teacher (1) */
     SS_STREAM_SPECTRUM_SWEEP = 21, /* `spectrum widths=`: network j at
                                       width M, substream M 2^32 + j */
+    SS_STREAM_LIAO = 22,   /* mini-batch sgd: the order of each epoch */
+    SS_STREAM_LIAO_SWEEP = 23, /* `sweep`: the orders of run r */
     SS_STREAM_TEST = 99    /* unit tests */
 };
 

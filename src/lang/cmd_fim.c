@@ -10,6 +10,7 @@
 #include "fim/estimator.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"
+#include "model/dnn.h"
 #include "model/model.h"
 
 #include <gsl/gsl_statistics_double.h>
@@ -130,6 +131,28 @@ ss_status cmd_sample(session *s, const ss_stmt *st)
             from = ta->v.str;
         }
     }
+    const char *task = NULL;
+    double sep = 3;
+    if (rc == SS_OK)
+        rc = args_word(st, "task", &task);
+    if (rc == SS_OK)
+        rc = args_real(st, "sep", &sep);
+    int clusters = task && strcmp(task, "clusters") == 0;
+    if (rc == SS_OK && clusters && ta)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, ta->v.col,
+                         "sample: task=clusters draws its own classes; it "
+                         "takes no teacher=");
+    if (rc == SS_OK && clusters) {
+        const dnn_layout *y = dnn_layout_of(m);
+        if (!y || !y->softmax)
+            rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "task")->v.col,
+                             "task=clusters draws classes for a dnn with "
+                             "output=softmax, not %s",
+                             y ? "a regression dnn" : m->type->name);
+    }
+    if (rc == SS_OK && args_key(st, "sep") && !clusters)
+        rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "sep")->v.col,
+                         "sep= goes with task=clusters");
     if (rc != SS_OK)
         return rc;
     if (!args_key(st, "seed"))
@@ -160,6 +183,33 @@ ss_status cmd_sample(session *s, const ss_stmt *st)
                        (unsigned long long)n);
     }
     ss_rng_seed(r, seed, SS_STREAM_SAMPLE, 0);
+    if (clusters) { /* one pass: a Gaussian draw or two a value */
+        rc = dnn_clusters(m, sep, r, d->X);
+        gsl_rng_free(r);
+        if (rc != SS_OK) {
+            dataset_free(d);
+            return rc;
+        }
+        snprintf(d->kind, sizeof d->kind, "%s", m->type->name);
+        snprintf(d->from, sizeof d->from, "%s", name);
+        /* the model the rows are for (its data kind and layout; the
+         * classes are the clusters', not its p(y | x)) */
+        d->gen = model_clone(m);
+        for (size_t c = 0; c < cols; c++)
+            m->type->data_colname(m, c, d->colnames[c],
+                                  sizeof d->colnames[c]);
+        char origin[160];
+        snprintf(origin, sizeof origin,
+                 "sample %s n=%llu seed=%llu task=clusters sep=%g", name,
+                 (unsigned long long)n, (unsigned long long)seed, sep);
+        rc = session_put(s, st->as_name, &obj_data, d, origin);
+        if (rc == SS_OK && !s->csv)
+            session_printf(s, "%s: %llu observations of %zu Gaussian "
+                              "clusters (task=clusters, sep %g) for %s\n",
+                           st->as_name, (unsigned long long)n,
+                           dnn_layout_of(m)->C, sep, name);
+        return rc;
+    }
     sample_state ss = {
         .m = m,
         .r = r,

@@ -52,14 +52,18 @@ ss_status cmd_train(session *s, const ss_stmt *st)
         rc = args_require(st, "algo");
     if (rc == SS_OK)
         rc = args_require(st, "eta");
-    if (rc == SS_OK)
+    if (rc == SS_OK && !args_key(st, "epochs"))
         rc = args_require(st, "steps");
+    if (rc == SS_OK && args_key(st, "epochs") && args_key(st, "steps"))
+        rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "steps")->v.col,
+                         "train: give steps= or epochs=, not both (epochs=E "
+                         "takes E floor(n / batch) steps)");
     if (rc != SS_OK)
         return rc;
     train_spec sp = {0};
     const char *algo = NULL, *sched = NULL;
     model *teacher = NULL;
-    dataset *data = NULL;
+    dataset *data = NULL, *test = NULL;
     rc = args_word(st, "algo", &algo);
     if (rc == SS_OK)
         sp.algo = (train_algo)train_algo_find(algo); /* a table choice */
@@ -67,6 +71,8 @@ ss_status cmd_train(session *s, const ss_stmt *st)
         rc = args_real(st, "eta", &sp.eta);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &sp.steps);
+    if (rc == SS_OK)
+        rc = args_count(st, "epochs", &sp.epochs);
     if (rc == SS_OK)
         rc = args_count(st, "batch", &sp.batch);
     if (rc == SS_OK)
@@ -90,6 +96,8 @@ ss_status cmd_train(session *s, const ss_stmt *st)
         rc = read_object(s, st, "teacher", &obj_model, (void **)&teacher);
     if (rc == SS_OK)
         rc = read_object(s, st, "data", &obj_data, (void **)&data);
+    if (rc == SS_OK)
+        rc = read_object(s, st, "test", &obj_data, (void **)&test);
     if (rc != SS_OK)
         return rc;
     if (!isfinite(sp.eta) || !(sp.eta > 0))
@@ -98,16 +106,18 @@ ss_status cmd_train(session *s, const ss_stmt *st)
                            sp.eta);
     sp.teacher = teacher;
     sp.data = data ? data->X : NULL;
+    sp.test = test ? test->X : NULL;
     /* fresh examples need a seed: seed=, else the session generator */
-    int online = sp.algo == TRAIN_SGD ||
+    int online = sp.algo == TRAIN_SGD || sp.epochs ||
                  (!data && (sp.algo == TRAIN_NGD || sp.algo == TRAIN_ANGD));
-    if (online && !args_key(st, "seed"))
-        sp.seed = ss_rng_u64(s->rng);
+    gsl_rng *saved = NULL;
+    if (online && (rc = args_seed_begin(s, st, &sp.seed, &saved)) != SS_OK)
+        return rc;
     train_iter *it = NULL;
     const char *bad_key = NULL;
     rc = train_iter_alloc(m, &sp, &it, &bad_key);
     if (rc != SS_OK)
-        return locate(st, bad_key, rc);
+        return locate(st, bad_key, args_seed_end(s, saved, rc));
     /* NGD exactly on a singular set without damping: the defined fallback
      * is the pseudo-inverse; say so before the run. */
     if (sp.algo == TRAIN_NGD && sp.damping == 0) {
@@ -137,6 +147,9 @@ ss_status cmd_train(session *s, const ss_stmt *st)
     if (data)
         snprintf(run->data, sizeof run->data, "%s",
                  args_key(st, "data")->v.str);
+    if (test)
+        snprintf(run->test_data, sizeof run->test_data, "%s",
+                 args_key(st, "test")->v.str);
     session_job job = {{&train_iter_type, it}, "train", &obj_run, live_train,
                        store};
     int stopped;
@@ -144,7 +157,7 @@ ss_status cmd_train(session *s, const ss_stmt *st)
     if (rc == SS_OK)
         rc = train_iter_take(it, stopped, &run);
     train_iter_free(it);
-    if (rc != SS_OK)
+    if (args_seed_end(s, saved, rc) != SS_OK)
         return locate(st, NULL, rc);
     if (!s->csv) {
         size_t n = run->n;
@@ -155,8 +168,14 @@ ss_status cmd_train(session *s, const ss_stmt *st)
                        run->interrupted ? ", interrupted" : "",
                        run->diverged ? ", diverged" : "");
         if (n)
-            session_printf(s, "  final: gen_loss = %.6g, train_loss = %.6g\n",
-                           run->gen[n - 1], run->train[n - 1]);
+            session_printf(s, "  final: gen_loss = %.6g, train_loss = %.6g%s",
+                           run->gen[n - 1], run->train[n - 1],
+                           run->liao ? "" : "\n");
+        if (n && run->liao && test)
+            session_printf(s, ", test_loss = %.6g", run->test[n - 1]);
+        if (n && run->liao)
+            session_printf(s, "; C_K = %.6g, L_K = %.6g\n",
+                           run->cbar[n - 1], run->lbar[n - 1]);
         if (*run->note)
             session_printf(s, "  %s\n", run->note);
     }

@@ -16,6 +16,7 @@
 #include "bayes/sbic.h"
 #include "learn/flow.h"
 #include "learn/portrait.h"
+#include "learn/liao.h"
 #include "learn/train.h"
 #include "learn/plateau.h"
 #include "plot/palette.h"
@@ -82,6 +83,15 @@ static const cmd_opt sample_opts[] = {
      .help = "seed of this draw alone"},
     {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
      .help = "draw from this model instead (same kind of data)"},
+    {.key = "task", .kind = OPT_WORD, .flags = OPT_MSG_TAKES,
+     .words = (const char *const[]){"model", "clusters", NULL},
+     .def = "model",
+     .help = "clusters (a softmax dnn): classes of C Gaussian clusters, "
+             "x ~ N(centre, I), centres N(0, sep^2 I) fixed by the model's "
+             "seed"},
+    {.key = "sep", .kind = OPT_REAL, .meta = "S", .lo = 0, .hi = 1e6,
+     .lo_br = '[', .hi_br = ']', .def = "3",
+     .help = "task=clusters: the spread of the centres"},
     {.key = NULL}};
 
 static const char *form_choice(size_t i)
@@ -140,16 +150,25 @@ static const cmd_opt train_opts[] = {
      .lo_br = '(', .hi_br = ']', .flags = OPT_REQUIRED,
      .help = "the learning rate"},
     {.key = "steps", .kind = OPT_COUNT, .meta = "N", .lo = 1,
-     .hi = TRAIN_STEPS_MAX, .flags = OPT_REQUIRED, .help = "steps to take"},
+     .hi = TRAIN_STEPS_MAX,
+     .help = "steps to take (required unless epochs= is given)"},
     {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
      .help = "the truth: fresh examples and the generalisation error "
              "(same family and dimension)"},
     {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
-     .help = "the training data (gd, em; ngd and angd instead of fresh "
-             "examples)"},
+     .help = "the training data (gd, em, sgd with epochs=; ngd and angd "
+             "instead of fresh examples)"},
+    {.key = "epochs", .kind = OPT_COUNT, .meta = "E", .lo = 1,
+     .hi = TRAIN_STEPS_MAX,
+     .help = "sgd: E shuffled passes over data=D in mini-batches of "
+             "batch=B rows, with the mini-batch measures (instead of "
+             "steps=)"},
+    {.key = "test", .kind = OPT_OBJECT, .meta = "D2", .obj = &obj_data,
+     .help = "with epochs=: a test data set, its loss at every record"},
     {.key = "batch", .kind = OPT_COUNT, .meta = "B", .lo = 1,
      .hi = TRAIN_BATCH_MAX, .def = "1",
-     .help = "fresh examples per online step"},
+     .help = "examples per sgd step (fresh ones, or rows of data=D with "
+             "epochs=)"},
     {.key = "record", .kind = OPT_COUNT, .meta = "K", .lo = 1,
      .hi = TRAIN_STEPS_MAX, .def = "ceil(steps/1000)",
      .help = "steps between records"},
@@ -170,7 +189,30 @@ static const cmd_opt train_opts[] = {
      .help = "angd: eps constant, or eps/(1 + eps n) after n examples"},
     {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
      .def = "from the session generator",
-     .help = "seed of the fresh examples"},
+     .help = "seed of the fresh examples or of the epochs' orders"},
+    {.key = NULL}};
+
+static const cmd_opt sweep_opts[] = {
+    {.key = "data", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_data,
+     .flags = OPT_REQUIRED, .help = "the training data"},
+    {.key = "batches", .kind = OPT_COUNTS, .meta = "[B1,B2,..]", .lo = 1,
+     .hi = LIAO_BATCH_MAX, .flags = OPT_REQUIRED,
+     .help = "the batch sizes of the grid"},
+    {.key = "lrs", .kind = OPT_POINT, .meta = "[ETA1,ETA2,..]",
+     .flags = OPT_REQUIRED,
+     .help = "the learning rates of the grid (each > 0)"},
+    {.key = "epochs", .kind = OPT_COUNT, .meta = "E", .lo = 1, .hi = 1e9,
+     .flags = OPT_REQUIRED, .help = "passes over the data of each run"},
+    {.key = "test", .kind = OPT_OBJECT, .meta = "D2", .obj = &obj_data,
+     .help = "a test data set: the final test loss colours the runs"},
+    {.key = "teacher", .kind = OPT_OBJECT, .meta = "T", .obj = &obj_model,
+     .help = "the truth, for the generalisation error"},
+    {.key = "seed", .kind = OPT_COUNT, .meta = "S", .lo = 0, .hi = SEED_MAX,
+     .def = "from the session generator",
+     .help = "seed of the runs' orders (run r: substream r)"},
+    {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,
+     .hi = SS_THREADS_MAX, .def = "--threads, else all cores",
+     .help = "threads (the numbers do not depend on it)"},
     {.key = NULL}};
 
 static const cmd_opt flow_opts[] = {
@@ -936,7 +978,12 @@ static const cmd_def table[] = {
      "teacher=T draws from the model T instead (same kind): data from "
      "another truth, such as a one-unit teacher for a two-unit "
      "perceptron. Ctrl-C part-way keeps the rows drawn so far (blocks of "
-     "65536: the first rows of the full draw) and says so.\n\n"
+     "65536: the first rows of the full draw) and says so. For a "
+     "classification task, task=clusters on a dnn with output=softmax "
+     "draws a class uniformly and x ~ N(centre, I) around one of C "
+     "centres ~ N(0, sep^2 I) (default sep 3), the centres fixed by the "
+     "model's seed= (stream 22, substream 1), so a training and a test "
+     "set drawn with different seeds share them.\n\n"
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},
@@ -1099,6 +1146,22 @@ static const cmd_def table[] = {
      "eps/(1 + eps n) after n examples; fresh teacher examples or the "
      "rows of data=D in turn\n"
      "  em    one EM step on data=D per step (gmm)\n"
+     "Mini-batch sgd over a data set (Liao et al.): algo=sgd data=D "
+     "epochs=E batch=B (instead of steps=) makes E passes over D, each in "
+     "a fresh random order (seed=, stream 22) cut into floor(n/B) batches "
+     "of B rows, one step each (a teacher only gives the generalisation "
+     "error). Every step takes the B per-sample loss gradients J_k over "
+     "the free parameters and, through their B x B Gram, its singular "
+     "values, the truncated condition number c_k = s_1/s_r (singular "
+     "values below 1e-6 s_1 not counted), the energy l_k = (eta/B) "
+     "||J_k||_F and their running means C_K and L_K; test=D2 adds the "
+     "test loss at every record. The run's table gains these columns and "
+     "the batch's singular values; `plot RUN y=c_k` (l_k, C_K, L_K, "
+     "test) draws them. For a dnn student, gd and mini-batch sgd also "
+     "report the critical learning rate 2/lambda_max, lambda_max of the "
+     "Gauss-Newton matrix of the training loss at the start (from its "
+     "nC x nC dual): full-batch gd below it is locally stable, above it "
+     "the loss grows along the top eigenvector.\n"
      "Records every record=K steps (default: about 1000 records), the "
      "first and last step always: the generalisation error KL(teacher || "
      "student) per observation, the training loss on data=D, every "
@@ -1112,8 +1175,29 @@ static const cmd_def table[] = {
      "    model t mlp2 d=2 w1=1 w2=1 J1=[1,0] J2=[0,1]\n"
      "    model m mlp2 d=2 w1=0.5 w2=0.4 J1=[0.3,0.1] J2=[0.2,0.2]\n"
      "    train m teacher=t algo=sgd eta=0.01 steps=1e6 seed=1 as r\n"
-     "    train g algo=em data=d eta=1 steps=200 as e",
+     "    train g algo=em data=d eta=1 steps=200 as e\n"
+     "    train n algo=sgd data=d test=d2 batch=16 eta=0.05 epochs=5 as r",
      cmd_train, COMPL_MODEL, train_opts, &obj_run, CMD_AS_OPTIONAL, "RUN"},
+    {"sweep", "sweep STUDENT",
+     "mini-batch sgd over a grid of batch sizes and learning rates",
+     "Runs `train STUDENT algo=sgd data=D epochs=E batch=B eta=ETA` for "
+     "every B of batches= and every ETA of lrs= (batch-major), each from "
+     "the student's point on a copy, run r shuffling from stream (seed, "
+     "23, r), on the replicate runner's threads (the numbers do not "
+     "depend on them), and stores per run the running means C_K (truncated "
+     "condition number) and L_K (energy) after its last step with the "
+     "final training, test (test=D2) and generalisation (teacher=T) "
+     "losses, as SWEEP (default `sweep`). `show` also gives the critical "
+     "learning rate 2/lambda_max of a dnn student and each rate over it; "
+     "`plot` draws the runs in the (C_K, L_K) plane, log-log, shaped and "
+     "coloured by the tercile of their final test loss (+ lowest, x "
+     "middle, a square highest, a dot diverged). Each batch size must fit "
+     "the data. Ctrl-C keeps the runs finished in order from the first.\n\n"
+     "    sweep n data=d test=d2 batches=[8,32] lrs=[0.01,0.1] epochs=5 "
+     "as sw\n"
+     "    plot sw",
+     cmd_sweep, COMPL_MODEL, sweep_opts, &obj_sweep, CMD_AS_OPTIONAL,
+     "SWEEP"},
     {"replicate", "replicate NAME",
      "the sampling distribution of a FIM estimator over replicates",
      "Draws reps=R independent samples of n=N observations from the model "

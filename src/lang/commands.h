@@ -112,6 +112,7 @@ ss_status cmd_map(session *s, const ss_stmt *st);
 ss_status cmd_export(session *s, const ss_stmt *st);
 ss_status cmd_plot(session *s, const ss_stmt *st);
 ss_status cmd_train(session *s, const ss_stmt *st);
+ss_status cmd_sweep(session *s, const ss_stmt *st);
 ss_status cmd_flow(session *s, const ss_stmt *st);
 ss_status cmd_portrait(session *s, const ss_stmt *st);
 ss_status cmd_plateaus(session *s, const ss_stmt *st);

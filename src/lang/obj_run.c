@@ -40,7 +40,8 @@
  * to each singular set, the spectrum. */
 static size_t run_ncols(const learn_run *r)
 {
-    return 3 + r->P + r->ncoords + r->nsets + r->neig;
+    return 3 + r->P + r->ncoords + r->nsets + r->neig +
+           (r->liao ? 5 + r->nsv : 0);
 }
 
 static const char *time_name(const learn_run *r)
@@ -75,6 +76,18 @@ static void run_table(session *s, const learn_run *r, int thin)
         snprintf(h, sizeof h, "lambda%zu", j + 1);
         tbl_header(t, c++, h);
     }
+    if (r->liao) {
+        tbl_header(t, c++, "c_k");
+        tbl_header(t, c++, "l_k");
+        tbl_header(t, c++, "C_K");
+        tbl_header(t, c++, "L_K");
+        tbl_header(t, c++, "test_loss");
+        for (size_t j = 0; j < r->nsv; j++) {
+            char h[32];
+            snprintf(h, sizeof h, "sv%zu", j + 1);
+            tbl_header(t, c++, h);
+        }
+    }
     size_t rows = thin ? SHOW_THIN : r->n;
     for (size_t k = 0; k < rows; k++) {
         size_t i = thin ? (size_t)((double)k * (double)(r->n - 1) /
@@ -94,6 +107,15 @@ static void run_table(session *s, const learn_run *r, int thin)
             tbl_num(t, c++, r->dist[i * r->nsets + j]);
         for (size_t j = 0; j < r->neig; j++)
             tbl_num(t, c++, r->eig[i * r->neig + j]);
+        if (r->liao) {
+            tbl_num(t, c++, r->ck[i]);
+            tbl_num(t, c++, r->lk[i]);
+            tbl_num(t, c++, r->cbar[i]);
+            tbl_num(t, c++, r->lbar[i]);
+            tbl_num(t, c++, r->test[i]);
+            for (size_t j = 0; j < r->nsv; j++)
+                tbl_num(t, c++, r->sv[i * r->nsv + j]);
+        }
     }
     tbl_print(t, &s->out, s->csv, s->csv ? 0 : 2);
     tbl_free(t);
@@ -169,6 +191,27 @@ static void print_summary_text(session *s, const learn_run *r)
                        what[k], L[k][last], time_name(r), r->time[last],
                        L[k][min], time_name(r), r->time[min]);
     }
+    if (r->liao && r->n) {
+        size_t i = r->n - 1, last = 0, min = 0;
+        session_printf(s, "  mini-batch measures (batch %zu): after the "
+                          "last step C_K = %.6g, L_K = %.6g (running means "
+                          "of c_k = s_1/s_r, singular values below %g s_1 "
+                          "not counted, and of l_k = (eta/B) ||J_k||_F)\n",
+                       r->batch, r->cbar[i], r->lbar[i], r->sv_cut);
+        if (loss_stats(r, r->test, &last, &min))
+            session_printf(s, "  test loss (%s): final %.6g, smallest "
+                              "%.6g at step %g\n",
+                           r->test_data, r->test[last], r->test[min],
+                           r->time[min]);
+    }
+    if (isfinite(r->crit_lr))
+        session_printf(s, "  critical learning rate 2/lambda_max = %.6g "
+                          "(lambda_max = %.6g of the Gauss-Newton matrix of "
+                          "the training loss at the start); eta = %.4g of "
+                          "it\n",
+                       r->crit_lr, r->gn_lmax, r->eta / r->crit_lr);
+    else if (*r->crit_note)
+        session_printf(s, "  critical learning rate: %s\n", r->crit_note);
     if (r->regularised || strstr(r->algo, "ngd"))
         session_printf(s, "  natural gradient: G regularised (damped or "
                           "pseudo-inverted) at %zu %s\n",
@@ -286,6 +329,19 @@ static void print_run(session *s, const char *name, const void *p)
             KV_N("diverged", (double)r->diverged);
             KV_N("diverged_at", r->diverged ? r->diverged_at : NAN);
             KV_N("near_distance", LEARN_NEAR_DIST);
+            if (r->liao) {
+                size_t i = r->n ? r->n - 1 : 0;
+                KV_N("batch", (double)r->batch);
+                KV_N("epochs", (double)r->epochs);
+                KV_N("C_K", r->n ? r->cbar[i] : NAN);
+                KV_N("L_K", r->n ? r->lbar[i] : NAN);
+                KV_N("test_final", r->n ? r->test[i] : NAN);
+                KV_N("sv_cut", r->sv_cut);
+            }
+            if (isfinite(r->crit_lr)) {
+                KV_N("crit_lr", r->crit_lr);
+                KV_N("gn_lambda_max", r->gn_lmax);
+            }
             for (size_t k = 0; near && k < r->nsets; k++) {
                 char key[96];
                 snprintf(key, sizeof key, "time_near[%s]", r->snames[k]);
@@ -328,7 +384,10 @@ static void free_run(void *p) { learn_run_free(p); }
 
 /* ---- pictures ------------------------------------------------------------ */
 
-typedef enum { AX_TIME, AX_GEN, AX_TRAIN, AX_PARAM, AX_COORD, AX_EIG } ax_kind;
+typedef enum {
+    AX_TIME, AX_GEN, AX_TRAIN, AX_PARAM, AX_COORD, AX_EIG, AX_CK, AX_LK,
+    AX_CBAR, AX_LBAR, AX_TEST
+} ax_kind;
 
 typedef struct {
     ax_kind kind;
@@ -346,6 +405,17 @@ static ss_status find_axis(const learn_run *r, const char *rname,
         return (*out = (axis){AX_GEN, 0}), SS_OK;
     if (!strcmp(name, "train"))
         return (*out = (axis){AX_TRAIN, 0}), SS_OK;
+    static const char *const lnames[5] = {"c_k", "l_k", "C_K", "L_K",
+                                          "test"};
+    for (int k = 0; k < 5; k++)
+        if (!strcmp(name, lnames[k])) {
+            if (!r->liao)
+                return SS_FAIL(SS_ERR_USAGE, "%s=%s: run %s has no "
+                                             "mini-batch measures (train "
+                                             "algo=sgd data=D epochs=E)",
+                               key, name, rname);
+            return (*out = (axis){(ax_kind)(AX_CK + k), 0}), SS_OK;
+        }
     if (!strcmp(name, "eig")) {
         if (!r->neig)
             return SS_FAIL(SS_ERR_USAGE, "%s=eig: run %s recorded no "
@@ -370,8 +440,9 @@ static ss_status find_axis(const learn_run *r, const char *rname,
     if (len >= sizeof list)
         len = sizeof list - 1;
     return SS_FAIL(SS_ERR_USAGE, "%s=%s: run %s has no such axis (t, gen, "
-                                 "train%s%s)",
-                   key, name, rname, r->neig ? ", eig" : "", list);
+                                 "train%s%s%s)",
+                   key, name, rname, r->neig ? ", eig" : "",
+                   r->liao ? ", c_k, l_k, C_K, L_K, test" : "", list);
 }
 
 static double axis_value(const learn_run *r, axis a, size_t i)
@@ -382,6 +453,11 @@ static double axis_value(const learn_run *r, axis a, size_t i)
     case AX_TRAIN: return r->train[i];
     case AX_PARAM: return r->theta[i * r->P + a.j];
     case AX_COORD: return r->coords[i * r->ncoords + a.j];
+    case AX_CK: return r->ck[i];
+    case AX_LK: return r->lk[i];
+    case AX_CBAR: return r->cbar[i];
+    case AX_LBAR: return r->lbar[i];
+    case AX_TEST: return r->test[i];
     case AX_EIG: break;
     }
     return NAN;
@@ -396,6 +472,11 @@ static const char *axis_label(const learn_run *r, axis a)
     case AX_PARAM: return r->pnames[a.j];
     case AX_COORD: return r->cnames[a.j];
     case AX_EIG: return "FIM eigenvalue";
+    case AX_CK: return "c_k (truncated condition number)";
+    case AX_LK: return "l_k (energy)";
+    case AX_CBAR: return "C_K (running mean of c_k)";
+    case AX_LBAR: return "L_K (running mean of l_k)";
+    case AX_TEST: return "test loss";
     }
     return "";
 }
@@ -493,9 +574,11 @@ static ss_status draw_losses(const render_request *req, const run_ref *runs,
     ss_status rc = SS_OK;
     for (size_t k = 0; k < nr; k++) {
         const learn_run *r = runs[k].r;
-        const double *L[2] = {r->gen, r->train};
-        const char *what[2] = {"gen", "train"};
-        for (int w = 0; w < 2; w++) {
+        const double *L[3] = {r->gen, r->train, r->test};
+        const char *what[3] = {"gen", "train", "test"};
+        static const char *const full[3] = {"generalisation loss",
+                                            "training loss", "test loss"};
+        for (int w = 0; w < (r->liao ? 3 : 2); w++) {
             size_t fin = 0;
             nonpositive(L[w], r->n, &fin);
             if (!fin)
@@ -504,8 +587,7 @@ static ss_status draw_losses(const render_request *req, const run_ref *runs,
             if (nr > 1)
                 snprintf(lab, sizeof lab, "%s %s", runs[k].name, what[w]);
             else
-                snprintf(lab, sizeof lab, "%s",
-                         w ? "training loss" : "generalisation loss");
+                snprintf(lab, sizeof lab, "%s", full[w]);
             double *b = series_add(&ss, r->n, lab, (int)(nser++ % 8), 0, 0);
             if (!b) {
                 rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");

@@ -16,6 +16,7 @@ learn_run *learn_run_alloc(const model *m, size_t cap, size_t neig,
     r->cap = cap ? cap : 16;
     r->neig = neig;
     r->eig_every = eig_every ? eig_every : 1;
+    r->crit_lr = r->gn_lmax = NAN;
     snprintf(r->kind, sizeof r->kind, "%s", m->type->name);
     r->pnames = calloc(m->P ? m->P : 1, sizeof *r->pnames);
     r->cnames = calloc(m->P ? m->P : 1, sizeof *r->cnames);
@@ -72,7 +73,26 @@ void learn_run_free(learn_run *r)
     free(r->coords);
     free(r->dist);
     free(r->eig);
+    free(r->ck);
+    free(r->lk);
+    free(r->cbar);
+    free(r->lbar);
+    free(r->test);
+    free(r->sv);
     free(r);
+}
+
+static void learn_run_liao_set_at(learn_run *r, size_t i, double ck,
+                                  double lk, double cbar, double lbar,
+                                  double test, const double *sv)
+{
+    r->ck[i] = ck;
+    r->lk[i] = lk;
+    r->cbar[i] = cbar;
+    r->lbar[i] = lbar;
+    r->test[i] = test;
+    for (size_t k = 0; k < r->nsv; k++)
+        r->sv[i * r->nsv + k] = sv ? sv[k] : NAN;
 }
 
 static int grow(double **p, size_t cap, size_t width)
@@ -96,7 +116,11 @@ ss_status learn_run_record(learn_run *r, const model *m, double t,
             !grow(&r->train, cap, 1) || !grow(&r->theta, cap, r->P) ||
             !grow(&r->coords, cap, r->ncoords) ||
             !grow(&r->dist, cap, r->nsets) ||
-            (r->neig && !grow(&r->eig, cap, r->neig)))
+            (r->neig && !grow(&r->eig, cap, r->neig)) ||
+            (r->liao &&
+             (!grow(&r->ck, cap, 1) || !grow(&r->lk, cap, 1) ||
+              !grow(&r->cbar, cap, 1) || !grow(&r->lbar, cap, 1) ||
+              !grow(&r->test, cap, 1) || !grow(&r->sv, cap, r->nsv))))
             return SS_FAIL(SS_ERR_NOMEM, "out of memory for the trajectory "
                                          "(%zu records)",
                            r->n);
@@ -124,8 +148,34 @@ ss_status learn_run_record(learn_run *r, const model *m, double t,
         for (size_t k = 0; k < r->neig; k++)
             e[k] = take ? eig[k] : NAN;
     }
+    if (r->liao)
+        learn_run_liao_set_at(r, i, NAN, NAN, NAN, NAN, NAN, NULL);
     r->n++;
     return SS_OK;
+}
+
+ss_status learn_run_liao_enable(learn_run *r, size_t nsv)
+{
+    r->liao = 1;
+    r->nsv = nsv;
+    size_t w = nsv ? nsv : 1;
+    r->ck = malloc(r->cap * sizeof *r->ck);
+    r->lk = malloc(r->cap * sizeof *r->lk);
+    r->cbar = malloc(r->cap * sizeof *r->cbar);
+    r->lbar = malloc(r->cap * sizeof *r->lbar);
+    r->test = malloc(r->cap * sizeof *r->test);
+    r->sv = malloc(r->cap * w * sizeof *r->sv);
+    if (!r->ck || !r->lk || !r->cbar || !r->lbar || !r->test || !r->sv)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory for the mini-batch "
+                                     "measures");
+    return SS_OK;
+}
+
+void learn_run_liao_set(learn_run *r, double ck, double lk, double cbar,
+                        double lbar, double test, const double *sv)
+{
+    if (r->liao && r->n)
+        learn_run_liao_set_at(r, r->n - 1, ck, lk, cbar, lbar, test, sv);
 }
 
 int learn_run_has_eig(const learn_run *r, size_t i)

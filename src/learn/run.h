@@ -58,7 +58,33 @@ typedef struct {
     size_t regularised;             /* NGD: steps where G was damped or
                                        pseudo-inverted beyond the default */
     char note[256];                 /* what the run wants the user to know */
+
+    /* Mini-batch measures of Liao et al. (train algo=sgd data=D
+     * epochs=E; learn/liao.h): 0 / NULL otherwise. Record i holds those
+     * of the step that led to it (NaN at step 0): the truncated
+     * condition number c_k, the energy l_k, their running means over
+     * steps 1..k, the test loss, and the batch's singular values. */
+    int liao;
+    size_t batch, nsv;              /* |B|; singular values a record */
+    uint64_t epochs;
+    double sv_cut;                  /* singular values below sv_cut x
+                                       the largest are not counted */
+    char test_data[64];             /* test data set ("" when none) */
+    double *ck, *lk, *cbar, *lbar, *test; /* n each */
+    double *sv;                     /* n x nsv, descending */
+    /* The critical learning rate 2 / lambda_max of the Gauss-Newton
+     * matrix of the training loss at the start (NaN: not computed, and
+     * crit_note says why). */
+    double crit_lr, gn_lmax;
+    char crit_note[192];
 } learn_run;
+
+/* Give run r the mini-batch measures with nsv singular values a record
+ * (before any record is taken). */
+ss_status learn_run_liao_enable(learn_run *r, size_t nsv);
+/* The measures of the last record (after learn_run_record). */
+void learn_run_liao_set(learn_run *r, double ck, double lk, double cbar,
+                        double lbar, double test, const double *sv);
 
 /* A run for student m (its layout names, chart and singular sets), with
  * room for cap records (grown on demand); neig > 0 reserves the spectrum

@@ -6,6 +6,11 @@
 #include "core/rng.h"
 #include "fim/estimator.h"
 #include "fim/spectrum.h"
+#include "learn/liao.h"
+#include "model/dnn.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_randist.h>
 
 #include <gsl/gsl_eigen.h>
 #include <math.h>
@@ -61,6 +66,17 @@ struct train_iter {
     size_t pinv_steps;
     int done;
     learn_run *run;
+    /* mini-batch SGD with Liao's measures (sp.epochs > 0) */
+    int liao, liao_dnn;  /* liao_dnn: the Gram by dnn_batch_gram */
+    uint64_t spe;        /* steps an epoch: floor(n / batch) */
+    size_t *perm;        /* the current order of the data's rows */
+    gsl_matrix *Sf;      /* batch x k free scores (k < P), else NULL */
+    gsl_matrix *K;       /* batch x batch Gram */
+    gsl_vector *kev;
+    gsl_eigen_symm_workspace *kes;
+    double *sv;          /* the last step's singular values */
+    double c_last, l_last, c_sum, l_sum;
+    uint64_t c_count;
 };
 
 /* ---- allocation ---------------------------------------------------------- */
@@ -105,8 +121,89 @@ void train_iter_free(train_iter *it)
     if (it->Ginv)
         gsl_matrix_free(it->Ginv);
     free(it->eigbuf);
+    free(it->perm);
+    if (it->Sf)
+        gsl_matrix_free(it->Sf);
+    if (it->K)
+        gsl_matrix_free(it->K);
+    if (it->kev)
+        gsl_vector_free(it->kev);
+    if (it->kes)
+        gsl_eigen_symm_free(it->kes);
+    free(it->sv);
     learn_run_free(it->run);
     free(it);
+}
+
+/* Whether the batch Gram goes through dnn_batch_gram (a dnn with every
+ * parameter free) rather than the explicit B x P scores. */
+static int liao_dnn_route(const model *m)
+{
+    if (!dnn_layout_of(m))
+        return 0;
+    for (size_t p = 0; p < m->P; p++)
+        if (!m->is_free[p])
+            return 0;
+    return 1;
+}
+
+/* Mini-batch sgd over data (sp->epochs > 0); sp->steps is already
+ * epochs x floor(n / batch) when the batch fits. */
+static ss_status check_liao(const model *m, const train_spec *sp,
+                            const char **bk)
+{
+    const model_type *t = m->type;
+    if (sp->algo != TRAIN_SGD)
+        return bad(bk, "epochs",
+                   SS_FAIL(SS_ERR_USAGE, "epochs= is for mini-batch sgd "
+                                         "(algo=sgd data=D); %s counts "
+                                         "steps=",
+                           algo_names[sp->algo]));
+    if (!sp->data)
+        return bad(bk, "data", SS_FAIL(SS_ERR_USAGE, "epochs= passes over "
+                                                     "a data set: it needs "
+                                                     "data=D"));
+    if (t->data_kind == MODEL_DATA_SERIES)
+        return bad(bk, "algo",
+                   SS_FAIL(SS_ERR_USAGE, "mini-batch sgd needs independent "
+                                         "examples with their own "
+                                         "gradients, which a %s series "
+                                         "does not have: use gd",
+                           t->name));
+    if (model_check_data_cols(m, sp->data, "train") != SS_OK)
+        return bad(bk, "data", ss_last_error()->code);
+    size_t n = sp->data->size1, B = sp->batch ? (size_t)sp->batch : 1;
+    if (B > n)
+        return bad(bk, "batch",
+                   SS_FAIL(SS_ERR_RANGE, "batch=%zu is larger than the "
+                                         "data set (%zu rows)",
+                           B, n));
+    if (B > LIAO_BATCH_MAX)
+        return bad(bk, "batch",
+                   SS_FAIL(SS_ERR_LIMIT, "batch=%zu: mini-batch sgd takes "
+                                         "at most %u (a B x B "
+                                         "eigenproblem every step)",
+                           B, LIAO_BATCH_MAX));
+    if (!liao_dnn_route(m) && (double)B * (double)m->P > LIAO_SCORES_MAX)
+        return bad(bk, "batch",
+                   SS_FAIL(SS_ERR_LIMIT, "batch=%zu x %zu parameters of "
+                                         "per-sample gradients is more "
+                                         "than %.0e numbers: use a smaller "
+                                         "batch",
+                           B, m->P, LIAO_SCORES_MAX));
+    if (sp->test) {
+        if (model_check_data_cols(m, sp->test, "train") != SS_OK)
+            return bad(bk, "test", ss_last_error()->code);
+        if (sp->test->size1 == 0)
+            return bad(bk, "test", SS_FAIL(SS_ERR_USAGE, "the test data "
+                                                         "set is empty"));
+    }
+    if ((double)sp->epochs * (double)(n / B) > TRAIN_STEPS_MAX)
+        return bad(bk, "epochs",
+                   SS_FAIL(SS_ERR_LIMIT, "epochs x floor(n / batch) must "
+                                         "be at most %.0e steps",
+                           TRAIN_STEPS_MAX));
+    return SS_OK;
 }
 
 static ss_status check_spec(const model *m, const train_spec *sp,
@@ -123,6 +220,16 @@ static ss_status check_spec(const model *m, const train_spec *sp,
                    SS_FAIL(SS_ERR_RANGE, "eta must be positive and finite, "
                                          "not %g",
                            sp->eta));
+    if (sp->epochs) {
+        ss_status rc = check_liao(m, sp, bk);
+        if (rc != SS_OK)
+            return rc;
+    } else if (sp->test) {
+        return bad(bk, "test", SS_FAIL(SS_ERR_USAGE, "test= goes with "
+                                                     "mini-batch sgd "
+                                                     "(algo=sgd data=D "
+                                                     "epochs=E)"));
+    }
     if (sp->steps < 1 || (double)sp->steps > TRAIN_STEPS_MAX)
         return bad(bk, "steps",
                    SS_FAIL(SS_ERR_LIMIT, "steps must be in [1, %.0e]",
@@ -165,6 +272,8 @@ static ss_status check_spec(const model *m, const train_spec *sp,
     }
     switch (sp->algo) {
     case TRAIN_SGD:
+        if (sp->epochs)
+            break; /* checked above */
         if (!sp->teacher)
             return bad(bk, "teacher",
                        SS_FAIL(SS_ERR_USAGE, "sgd learns online from fresh "
@@ -237,6 +346,11 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
     if (bad_key)
         *bad_key = NULL;
     train_spec sp = *spec;
+    if (sp.epochs && sp.data && sp.algo == TRAIN_SGD) {
+        size_t B = sp.batch ? (size_t)sp.batch : 1;
+        sp.steps = B <= sp.data->size1 ? sp.epochs * (sp.data->size1 / B)
+                                       : 1;
+    }
     ss_status rc = check_spec(student, &sp, bad_key);
     if (rc != SS_OK)
         return rc;
@@ -284,8 +398,9 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
     it->nterms = sp.data ? model_nterms(it->m, sp.data) : 0;
     it->online = !sp.data && (sp.algo == TRAIN_SGD || sp.algo == TRAIN_NGD ||
                               sp.algo == TRAIN_ANGD);
-    if (sp.algo == TRAIN_SGD)
-        it->online = 1; /* sgd always learns from fresh examples */
+    it->liao = sp.algo == TRAIN_SGD && sp.epochs > 0;
+    if (sp.algo == TRAIN_SGD && !it->liao)
+        it->online = 1; /* online sgd learns from fresh examples */
     if (it->online) {
         it->r = ss_rng_alloc_fast();
         if (!it->r)
@@ -300,7 +415,29 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
         }
     }
     size_t cols = it->m->type->data_cols(it->m);
-    if ((it->online && !it->fast) || sp.algo == TRAIN_ANGD) {
+    if (it->liao) {
+        size_t B = (size_t)sp.batch, n = sp.data->size1;
+        it->spe = n / B;
+        it->r = ss_rng_alloc();
+        it->perm = malloc(n * sizeof *it->perm);
+        it->liao_dnn = liao_dnn_route(it->m);
+        it->S = it->liao_dnn ? NULL : gsl_matrix_alloc(B, P);
+        it->Sf = k < P ? gsl_matrix_alloc(B, k ? k : 1) : NULL;
+        it->K = gsl_matrix_alloc(B, B);
+        it->kev = gsl_vector_alloc(B);
+        it->kes = gsl_eigen_symm_alloc(B);
+        it->sv = malloc(B * sizeof *it->sv);
+        if (!it->r || !it->perm || (!it->liao_dnn && !it->S) ||
+            (k < P && !it->Sf) || !it->K ||
+            !it->kev || !it->kes || !it->sv)
+            goto nomem;
+        ss_rng_seed(it->r, sp.seed,
+                    sp.shuffle_stream ? sp.shuffle_stream : SS_STREAM_LIAO,
+                    sp.shuffle_sub);
+        for (size_t i = 0; i < n; i++)
+            it->perm[i] = i;
+    }
+    if ((it->online && !it->fast) || sp.algo == TRAIN_ANGD || it->liao) {
         it->X = gsl_matrix_alloc(sp.batch, cols);
         it->ell = malloc(sp.batch * sizeof *it->ell);
         if (!it->X || !it->ell)
@@ -341,6 +478,30 @@ ss_status train_iter_alloc(const model *student, const train_spec *spec,
     run->eta = sp.eta;
     run->seed = sp.seed;
     run->steps_asked = (size_t)sp.steps;
+    if (it->liao) {
+        if (learn_run_liao_enable(run, (size_t)sp.batch) != SS_OK) {
+            train_iter_free(it);
+            return ss_last_error()->code;
+        }
+        run->batch = (size_t)sp.batch;
+        run->epochs = sp.epochs;
+        run->sv_cut = LIAO_SV_CUT;
+    }
+    /* The critical learning rate of full-batch descent on the data, at
+     * the start (dnn students). */
+    if (sp.data && !sp.no_crit && dnn_layout_of(it->m) &&
+        (sp.algo == TRAIN_GD || it->liao)) {
+        if (liao_critical(it->m, it->m->theta, sp.data, &run->gn_lmax,
+                          &run->crit_lr) != SS_OK) {
+            if (ss_last_error()->code == SS_ERR_INTERRUPTED) {
+                train_iter_free(it);
+                return SS_ERR_INTERRUPTED;
+            }
+            snprintf(run->crit_note, sizeof run->crit_note, "%.180s",
+                     ss_last_error()->msg);
+            ss_clear_error();
+        }
+    }
     *out = it;
     return SS_OK;
 nomem:
@@ -413,6 +574,21 @@ static int all_finite(const double *v, size_t n)
     return 1;
 }
 
+/* -mean log-likelihood of the test data (NaN when there is none or it
+ * is not finite there). */
+static double test_loss(train_iter *it, const double *theta)
+{
+    const gsl_matrix *D = it->sp.test;
+    if (!D)
+        return NAN;
+    double ell;
+    if (model_loglik_grad(it->m, theta, D, &ell, NULL) != SS_OK) {
+        ss_clear_error();
+        return NAN;
+    }
+    return -ell / (double)model_nterms(it->m, D);
+}
+
 static ss_status record_now(train_iter *it)
 {
     const double *theta = it->m->theta;
@@ -443,6 +619,17 @@ static ss_status record_now(train_iter *it)
         }
     }
     rc = learn_run_record(run, it->m, (double)it->t, theta, gen, tr, eig);
+    if (rc == SS_OK && it->liao) {
+        double te = test_loss(it, theta);
+        if (it->t == 0)
+            learn_run_liao_set(run, NAN, NAN, NAN, NAN, te, NULL);
+        else
+            learn_run_liao_set(run, it->c_last, it->l_last,
+                               it->c_count ? it->c_sum /
+                                                 (double)it->c_count
+                                           : NAN,
+                               it->l_sum / (double)it->t, te, it->sv);
+    }
     if (rc == SS_OK) {
         run->steps_done = (size_t)it->t;
         run->t_end = (double)it->t;
@@ -480,6 +667,73 @@ static ss_status loss_grad(train_iter *it, const double *theta)
     for (size_t p = 0; p < it->P; p++)
         it->grad[p] = -it->grad[p] / (double)n;
     return SS_OK;
+}
+
+/* The measures of the Gram in it->K (destroyed), added to the sums. */
+static ss_status liao_measures(train_iter *it)
+{
+    size_t rank;
+    double c, fro;
+    ss_status rc = liao_from_gram(it->K, it->kev, it->kes, it->sv, &rank,
+                                  &c, &fro);
+    if (rc != SS_OK)
+        return rc;
+    it->c_last = c;
+    it->l_last = liao_energy(it->sp.eta, (size_t)it->sp.batch, fro);
+    if (isfinite(c)) {
+        it->c_sum += c;
+        it->c_count++;
+    }
+    it->l_sum += it->l_last;
+    return SS_OK;
+}
+
+/* Mini-batch step t (it->t) over the data: the batch's per-sample
+ * scores, their Gram and measures, and the mean loss gradient. */
+static ss_status liao_grad(train_iter *it, const double *theta)
+{
+    size_t B = (size_t)it->sp.batch, P = it->P, k = it->k;
+    const gsl_matrix *D = it->sp.data;
+    uint64_t pos = it->t % it->spe;
+    if (pos == 0) /* a new epoch: a fresh order */
+        gsl_ran_shuffle(it->r, it->perm, D->size1, sizeof *it->perm);
+    for (size_t b = 0; b < B; b++) {
+        size_t row = it->perm[pos * B + b];
+        for (size_t c = 0; c < D->size2; c++)
+            gsl_matrix_set(it->X, b, c, gsl_matrix_get(D, row, c));
+    }
+    ss_status rc;
+    if (it->liao_dnn) { /* the Gram and the summed scores, no B x P */
+        rc = dnn_batch_gram(it->m, theta, it->X, it->K, it->dir, it->ell);
+        if (rc != SS_OK)
+            return rc;
+        for (size_t p = 0; p < P; p++)
+            it->grad[p] = -it->dir[p] / (double)B;
+        return liao_measures(it);
+    }
+    rc = it->m->type->loglik_terms(it->m, theta, it->X, it->ell, it->S);
+    if (rc != SS_OK)
+        return rc;
+    gsl_matrix *J = it->S;
+    if (it->Sf) { /* the free columns */
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < k; j++)
+                gsl_matrix_set(it->Sf, b, j,
+                               gsl_matrix_get(it->S, b, it->idx[j]));
+        J = it->Sf;
+    }
+    /* the scores are minus the loss gradients: the same Gram */
+    gsl_blas_dsyrk(CblasLower, CblasNoTrans, 1.0, J, 0.0, it->K);
+    for (size_t a = 0; a < B; a++)
+        for (size_t b = a + 1; b < B; b++)
+            gsl_matrix_set(it->K, a, b, gsl_matrix_get(it->K, b, a));
+    for (size_t p = 0; p < P; p++) {
+        double g = 0;
+        for (size_t b = 0; b < B; b++)
+            g += gsl_matrix_get(it->S, b, p);
+        it->grad[p] = -g / (double)B;
+    }
+    return liao_measures(it);
 }
 
 /* dir (free components) = (A + damping I)^+ g, A = G over the free ones. */
@@ -595,7 +849,7 @@ static ss_status generic_step(train_iter *it)
         rc = angd_dir(it, it->prev);
         break;
     default:
-        rc = loss_grad(it, it->prev);
+        rc = it->liao ? liao_grad(it, it->prev) : loss_grad(it, it->prev);
         if (rc == SS_OK && it->sp.algo == TRAIN_NGD)
             rc = ngd_dir(it, it->prev);
         else
@@ -639,6 +893,11 @@ static uint64_t chunk_of(const train_iter *it)
 {
     if (it->fast)
         return FAST_CHUNK / it->sp.batch ? FAST_CHUNK / it->sp.batch : 1;
+    if (it->liao) { /* B P for the scores and B^3 for the eigenproblem */
+        double B = (double)it->sp.batch;
+        double c = 4e7 / (B * (double)it->P + B * B * B + 1.0);
+        return c >= 1 ? (uint64_t)c : 1;
+    }
     uint64_t per = it->online ? it->sp.batch : it->nterms;
     uint64_t c = (it->online ? GENERIC_CHUNK * 32 : DATA_CHUNK) /
                  (per ? per : 1);
@@ -760,6 +1019,15 @@ ss_status train_iter_take(train_iter *it, int interrupted, learn_run **out)
                                                : "constant",
                  (unsigned long long)it->examples);
     }
+    if (it->liao && !run->diverged)
+        snprintf(run->note, sizeof run->note,
+                 "mini-batch sgd: %llu epoch%s of %llu batches of %zu rows "
+                 "(%zu of %zu rows each epoch), shuffled from seed %llu",
+                 (unsigned long long)it->sp.epochs,
+                 it->sp.epochs == 1 ? "" : "s",
+                 (unsigned long long)it->spe, (size_t)it->sp.batch,
+                 (size_t)(it->spe * it->sp.batch), it->sp.data->size1,
+                 (unsigned long long)it->sp.seed);
     run->regularised = it->sp.algo == TRAIN_NGD ? it->pinv_steps : 0;
     it->run = NULL;
     *out = run;

@@ -10,7 +10,9 @@
  * (gmm's v in [0, 1]). The rules (docs/theory.md, "Training rules"):
  *
  *   sgd   online: a fresh batch of B teacher examples per step,
- *         theta <- theta - eta * mean gradient of the loss
+ *         theta <- theta - eta * mean gradient of the loss; with data=
+ *         and epochs=, mini-batches of the data in shuffled passes and
+ *         Liao et al.'s measures each step (below)
  *   gd    batch: theta <- theta - eta * gradient of the mean loss on data
  *   ngd   theta <- theta - eta (G + damping I)^+ gradient, G the
  *         student's exact FIM over the free parameters; the gradient from
@@ -75,6 +77,19 @@ typedef struct {
     double rcond;           /* ngd: in [0, 1) (0: the default) */
     double eps;             /* angd: in (0, 1) (0: the default) */
     angd_schedule schedule;
+    /* Mini-batch SGD over a finite data set (Liao et al.; learn/liao.h):
+     * with algo sgd, data= and epochs = E > 0 the run makes E passes over
+     * the data, each in a fresh random order (a permutation from stream
+     * (seed, shuffle_stream, shuffle_sub); 0, 0: (seed, SS_STREAM_LIAO,
+     * 0)) cut into floor(n / batch) mini-batches of batch rows (the last
+     * n mod batch rows of an order sit that epoch out), one step each:
+     * steps = E floor(n / batch) (steps= is not read). Every step
+     * records the measures of its batch's per-sample gradients; a
+     * teacher only gives the generalisation error. */
+    uint64_t epochs;
+    const gsl_matrix *test; /* test loss at every record (NULL: none) */
+    uint64_t shuffle_stream, shuffle_sub;
+    int no_crit;            /* skip the critical learning rate */
 } train_spec;
 
 const char *train_algo_name(train_algo a);

@@ -67,4 +67,27 @@ ss_status dnn_at_width_check(const model *src, size_t M);
 ss_status dnn_metric(const model *m, const double *theta, size_t layer,
                      gsl_matrix **G);
 
+/* The same at other inputs X (T' x M0, e.g. a data set's input columns):
+ * K (T'C x T'C) = Jq Jq^T / T', *scale = T'. The Gauss-Newton matrix of
+ * the mean loss over those inputs has the same non-zero eigenvalues. */
+ss_status dnn_gram_at(const model *m, const double *theta,
+                      const gsl_matrix *X, gsl_matrix **K, double *scale);
+
+/* A mini-batch's per-sample score Gram (dnn_batch.c): for the B rows of X
+ * (data columns), K (B x B) = S S^T with S the B x P scores (gradients
+ * of the log-likelihood terms), ssum (P, or NULL) = the column sums of S,
+ * ell (B, or NULL) the terms; never forms S. Every parameter must be
+ * free (SS_ERR_USAGE otherwise: use loglik_terms). */
+ss_status dnn_batch_gram(const model *m, const double *theta,
+                         const gsl_matrix *X, gsl_matrix *K, double *ssum,
+                         double *ell);
+
+/* A synthetic classification task for a softmax dnn (dnn_task.c): C
+ * Gaussian clusters in the input space, centre c ~ N(0, sep^2 I_M0) drawn
+ * from the stream (the model's seed=, SS_STREAM_LIAO, 1), so every data
+ * set of one model shares its centres; each row takes a class uniformly
+ * from r and x ~ N(centre, I). Out: n x (M0 + 1), the class last. */
+ss_status dnn_clusters(const model *m, double sep, gsl_rng *r,
+                       gsl_matrix *out);
+
 #endif

@@ -168,12 +168,29 @@ ss_status dnn_gram(const model *m, const double *theta, gsl_matrix **Kout,
                    double *scale)
 {
     *Kout = NULL;
-    const dnn_layout *y = dnn_layout_of(m);
-    if (!y)
+    if (!dnn_layout_of(m))
         return SS_FAIL(SS_ERR_USAGE, "dnn_gram: not a dnn model");
+    return dnn_gram_at(m, theta, dnn_inputs(m), Kout, scale);
+}
+
+ss_status dnn_gram_at(const model *m, const double *theta,
+                      const gsl_matrix *X, gsl_matrix **Kout, double *scale)
+{
+    *Kout = NULL;
+    const dnn_layout *y0 = dnn_layout_of(m);
+    if (!y0)
+        return SS_FAIL(SS_ERR_USAGE, "dnn_gram: not a dnn model");
+    if (X->size2 != y0->M[0] || X->size1 == 0)
+        return SS_FAIL(SS_ERR_USAGE, "dnn_gram: inputs must be T x %zu "
+                                     "(T >= 1), not %zu x %zu",
+                       y0->M[0], X->size1, X->size2);
+    /* the same network at these inputs: only T changes */
+    dnn_layout yy = *y0;
+    yy.T = X->size1;
+    const dnn_layout *y = &yy;
     size_t L = y->L, T = y->T, C = y->C, N = T * C;
     net n;
-    ss_status st = net_run(y, theta, dnn_inputs(m), &n);
+    ss_status st = net_run(y, theta, X, &n);
     gsl_matrix *K = NULL, *A = NULL, *B = NULL;
     gsl_vector *v = NULL;
     if (st == SS_OK &&

@@ -314,7 +314,7 @@ static void test_unknown_option_key(void **state)
         "unknown option 'bogus' for eig (options: method n data seed threads "
         "form tol)");
     err(f, "sample g n=5 x=1 as d", SS_ERR_USAGE, 14,
-        "unknown option 'x' for sample (options: n seed teacher)");
+        "unknown option 'x' for sample (options: n seed teacher task sep)");
     err(f, "list x=1", SS_ERR_USAGE, 6, "unknown option 'x' for list");
     err(f, "fim g method=mc n=10 method=exact", SS_ERR_USAGE, 22,
         "option 'method' given twice");

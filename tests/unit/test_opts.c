@@ -168,7 +168,8 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"freeenergy", "freeenergy g"},
              {"rlct", "rlct g"},
              {"spectrum", "spectrum g"},
-             {"fimapprox", "fimapprox g"}};
+             {"fimapprox", "fimapprox g"},
+             {"sweep", "sweep g"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
@@ -795,7 +796,8 @@ static void test_usage_from_table(void **state)
     /* the forms as written before the usage was generated, where the
      * order of the table was already theirs */
     cmd_usage(cmd_find("sample"), 0, 0, use, sizeof use);
-    assert_string_equal(use, "sample NAME n=N [seed=S] [teacher=T] as DATA");
+    assert_string_equal(use, "sample NAME n=N [seed=S] [teacher=T] "
+                             "[task=model|clusters] [sep=S] as DATA");
     cmd_usage(cmd_find("export"), 0, 0, use, sizeof use);
     assert_string_equal(use, "export OBJECT FILE [format=csv|text|picture] "
                              "[width=W] [height=H] [ascii]");
