@@ -167,15 +167,28 @@ ss_status cmd_train(session *s, const ss_stmt *st)
                        run->steps_asked, n,
                        run->interrupted ? ", interrupted" : "",
                        run->diverged ? ", diverged" : "");
-        if (n)
-            session_printf(s, "  final: gen_loss = %.6g, train_loss = %.6g%s",
-                           run->gen[n - 1], run->train[n - 1],
-                           run->liao ? "" : "\n");
-        if (n && run->liao && test)
-            session_printf(s, ", test_loss = %.6g", run->test[n - 1]);
-        if (n && run->liao)
-            session_printf(s, "; C_K = %.6g, L_K = %.6g\n",
-                           run->cbar[n - 1], run->lbar[n - 1]);
+        /* the losses the run has: no gen_loss without a teacher, no
+         * train_loss without data */
+        if (n) {
+            const char *sep = ":";
+            session_printf(s, "  final");
+            if (!isnan(run->gen[n - 1])) {
+                session_printf(s, "%s gen_loss = %.6g", sep, run->gen[n - 1]);
+                sep = ",";
+            }
+            if (!isnan(run->train[n - 1])) {
+                session_printf(s, "%s train_loss = %.6g", sep,
+                               run->train[n - 1]);
+                sep = ",";
+            }
+            if (run->liao && test)
+                session_printf(s, "%s test_loss = %.6g", sep,
+                               run->test[n - 1]);
+            if (run->liao)
+                session_printf(s, "; C_K = %.6g, L_K = %.6g",
+                               run->cbar[n - 1], run->lbar[n - 1]);
+            session_printf(s, "\n");
+        }
         if (*run->note)
             session_printf(s, "  %s\n", run->note);
     }
