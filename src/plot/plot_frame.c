@@ -237,6 +237,24 @@ int plot_ticks(double lo, double hi, int max, int log, double *ticks)
                 if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
                     tmp[n++] = v;
             }
+        if (n >= 3 && n <= max) {
+            memcpy(ticks, tmp, (size_t)n * sizeof *ticks);
+            return n;
+        }
+        /* under half a decade (100..400): every digit times the power,
+         * so that the ends are labelled too */
+        int nd = 0;
+        double dig[MAX_TICKS];
+        for (int e = e0 - 1; e <= e1 && nd < MAX_TICKS; e++)
+            for (int i = 1; i <= 9 && nd < MAX_TICKS; i++) {
+                double v = i * pow(10.0, e);
+                if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+                    dig[nd++] = v;
+            }
+        if (nd >= 3 && nd <= max) {
+            memcpy(ticks, dig, (size_t)nd * sizeof *ticks);
+            return nd;
+        }
         if (n >= 2 && n <= max) {
             memcpy(ticks, tmp, (size_t)n * sizeof *ticks);
             return n;
