@@ -231,6 +231,13 @@ top | right | grep -qF "(stale)" && fail "pane 2 still stale with g as drawn"
 $T send-keys -t s 'plot path in=1' Enter
 wait_for "1 plot: path ← path g w2"
 top | left | grep -qF "1 -> 0.5 steps=7" || fail "pane 1 does not name the new path"
+# in a script, a plot right after a job is what the pane keeps (the job's
+# own picture does not come back over it once the script ends)
+printf 'path g w2: 1 -> 0.5 steps=7 as pq\nplot d in=1\n' > "$work/follow.scn"
+$T send-keys -t s "source $work/follow.scn" Enter
+wait_for "1 plot: d ← sample g n=200 seed=3"
+sleep 0.5
+top | left | grep -qF "plot: pq" && fail "the job's picture came back over the script's plot"
 $T send-keys -t s 'delete d' Enter
 wait_for "2 plot: d (stale)"
 [ $fails = 0 ] && echo "ok: plot titles name the command; stale pictures are marked"

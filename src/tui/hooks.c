@@ -128,6 +128,10 @@ static ss_status hook_plot(session *s, const void *req, int index)
     snprintf(p->subject, sizeof p->subject, "%s", p->req.object);
     pane_note_drawn(p, s);
     p->dirty = 1;
+    /* a `plot` after a job (in a script: before tui_after_command) is
+     * what the pane shows, not the job's default picture */
+    if (t->follow_pane == p->id)
+        t->follow_pane = 0;
     p->stale = !p->win;
     if (t->zoom && t->focus != p->id) { /* the zoom moves to the plot */
         t->focus = p->id;
