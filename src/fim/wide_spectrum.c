@@ -321,7 +321,7 @@ ss_status ws_run(const model *m, const ws_request *req, ws_result **out)
     double *rows = NULL;
     unsigned char *done = NULL;
     size_t ndone = 0;
-    st = rep_run(&rs, NULL, NULL, &rows, &done, &ndone);
+    st = rep_run(&rs, req->tick, req->tick_ctx, &rows, &done, &ndone);
     size_t k = 0;
     while (rows && done && k < req->nets && done[k])
         k++;

@@ -13,6 +13,7 @@
 #ifndef SS_WIDE_SPECTRUM_H
 #define SS_WIDE_SPECTRUM_H
 
+#include "core/iter.h"
 #include "core/status.h"
 #include "fim/meanfield.h"
 #include "model/dnn.h"
@@ -66,6 +67,10 @@ typedef struct {
      * width its own). */
     uint64_t stream, sub0;
     ws_variant v;
+    /* Called between waits on the networks (NULL: none): the front end's
+     * progress line, networks done of nets. */
+    ss_iter_tick_fn tick;
+    void *tick_ctx;
 } ws_request;
 
 typedef struct {

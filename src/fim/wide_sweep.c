@@ -192,7 +192,8 @@ ss_status wsw_run(const model *m, const wsw_request *req, wsw_result **out)
             ws_request rq = {.nets = req->nets, .seed = req->seed,
                              .threads = req->threads,
                              .stream = SS_STREAM_SPECTRUM_SWEEP,
-                             .sub0 = (uint64_t)M << 32};
+                             .sub0 = (uint64_t)M << 32,
+                             .tick = req->tick, .tick_ctx = req->tick_ctx};
             st = ws_run(mi, &rq, &ri);
             model_free(mi);
         }

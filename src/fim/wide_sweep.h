@@ -48,6 +48,9 @@ typedef struct {
      * tests' way to interrupt between widths. */
     void (*on_width)(void *ctx, size_t done, size_t total);
     void *ctx;
+    /* Passed to each width's ws_run (ws_request.tick). */
+    ss_iter_tick_fn tick;
+    void *tick_ctx;
 } wsw_request;
 
 typedef struct {

@@ -58,7 +58,7 @@ ss_status cmd_spectrum(session *s, const ss_stmt *st)
     if (rc != SS_OK)
         return rc;
     ws_request req = {.nets = (size_t)nets, .threads = (unsigned)threads,
-                      .v = v};
+                      .v = v, .tick = session_tick, .tick_ctx = s};
     gsl_rng *saved;
     if ((rc = args_seed_begin(s, st, &req.seed, &saved)) != SS_OK)
         return rc;

@@ -58,7 +58,8 @@ ss_status cmd_spectrum_sweep(session *s, const ss_stmt *st)
         widths[i] = (size_t)(wa->v.kind == VAL_VEC ? wa->v.vec[i]
                                                    : wa->v.num);
     wsw_request req = {.widths = widths, .nw = nw, .nets = (size_t)nets,
-                       .threads = (unsigned)threads};
+                       .threads = (unsigned)threads, .tick = session_tick,
+                       .tick_ctx = s};
     /* the model's fault (at its name), or the list's (at widths=) */
     if ((rc = wsw_check_model(m)) != SS_OK) {
         ss_error_set_col(args_pos(st, 0)->v.col);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void plain_tick(void *ctx, const ss_iter *it)
+void session_tick(void *ctx, const ss_iter *it)
 {
     session *s = ctx;
     if (!s->progress || !it->type->progress)
@@ -20,7 +20,7 @@ ss_status session_drive(session *s, const session_job *job)
 {
     if (s->ui_hooks && s->ui_hooks->drive)
         return s->ui_hooks->drive(s, job);
-    return ss_iter_drive(&job->it, plain_tick, s);
+    return ss_iter_drive(&job->it, session_tick, s);
 }
 
 ss_status session_drive_keeping(session *s, const session_job *job,

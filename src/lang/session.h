@@ -181,6 +181,10 @@ ss_status session_drive(session *s, const session_job *job);
 ss_status session_drive_keeping(session *s, const session_job *job,
                                 int *stopped);
 
+/* A tick for code that drives an iteration itself (rep_run): reports its
+ * progress through s->progress (ctx is the session). */
+void session_tick(void *ctx, const ss_iter *it);
+
 session *session_new(ss_sink out, ss_sink err, uint64_t seed);
 void session_delete(session *s);
 void session_reseed(session *s, uint64_t seed);
