@@ -11,6 +11,7 @@
  * d f_c / d W^l_ij = a_l delta^l_{c,i} h^{l-1}_j (a_l = 1, or s_l in ntk),
  * d f_c / d b^l_i = delta^l_{c,i}. */
 #include "model/dnn.h"
+#include "model/dnn_act.h"
 
 #include "core/rng.h"
 
@@ -85,30 +86,6 @@ const gsl_matrix *dnn_inputs(const model *m)
 static const dnn_layout *LAY(const model *m)
 {
     return &((const dnn_state *)m->state)->lay;
-}
-
-/* ---- activations ---------------------------------------------------------- */
-
-#define SQRT_2_OVER_PI 0.79788456080286535588
-
-static inline double act_f(int act, double u, double *dp)
-{
-    switch (act) {
-    case DNN_RELU:
-        *dp = u > 0 ? 1.0 : 0.0;
-        return u > 0 ? u : 0.0;
-    case DNN_TANH: {
-        double t = tanh(u);
-        *dp = 1.0 - t * t;
-        return t;
-    }
-    case DNN_ERF:
-        *dp = SQRT_2_OVER_PI * exp(-0.5 * u * u);
-        return erf(u * M_SQRT1_2);
-    default:
-        *dp = 1.0;
-        return u;
-    }
 }
 
 static int choice(const model *m, size_t o, const char *const *ch)
@@ -323,7 +300,7 @@ static void forward1(const dnn_layout *y, const double *theta,
                 u += W[i * nj + j] * w->h[l - 1][j];
             u = a * u + b[i];
             if (l < y->L)
-                w->h[l][i] = act_f(y->act, u, &w->dp[l][i]);
+                w->h[l][i] = dnn_act(y->act, u, &w->dp[l][i]);
             else
                 w->h[l][i] = w->f[i] = u;
         }

@@ -11,31 +11,12 @@
  * O(B sum M_l) memory, where the explicit scores take B P memory and B^2
  * P flops for their Gram. */
 #include "model/dnn.h"
+#include "model/dnn_act.h"
 
 #include <gsl/gsl_blas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static inline double act(int a, double u, double *dp)
-{
-    switch (a) {
-    case DNN_RELU:
-        *dp = u > 0 ? 1.0 : 0.0;
-        return u > 0 ? u : 0.0;
-    case DNN_TANH: {
-        double t = tanh(u);
-        *dp = 1.0 - t * t;
-        return t;
-    }
-    case DNN_ERF:
-        *dp = 0.79788456080286535588 * exp(-0.5 * u * u);
-        return erf(u * M_SQRT1_2);
-    default:
-        *dp = 1.0;
-        return u;
-    }
-}
 
 ss_status dnn_batch_gram(const model *m, const double *theta,
                          const gsl_matrix *X, gsl_matrix *K, double *ssum,
@@ -89,7 +70,7 @@ ss_status dnn_batch_gram(const model *m, const double *theta,
                 double u = gsl_matrix_get(H[l], r, i) + theta[y->boff[l] + i];
                 if (l < L) {
                     double dp;
-                    gsl_matrix_set(H[l], r, i, act(y->act, u, &dp));
+                    gsl_matrix_set(H[l], r, i, dnn_act(y->act, u, &dp));
                     gsl_matrix_set(Dp[l], r, i, dp);
                 } else {
                     gsl_matrix_set(H[l], r, i, u);

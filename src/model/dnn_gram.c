@@ -15,6 +15,7 @@
  * 5e8 (backward) + 2 x 1e9 (two dsyrk) + 1e8 (forward) ~ 2.6e9 flops, and
  * O(N^2) per layer for the elementwise products. */
 #include "model/dnn.h"
+#include "model/dnn_act.h"
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
@@ -27,26 +28,6 @@ size_t dnn_gram_rows(const model *m)
 {
     const dnn_layout *y = dnn_layout_of(m);
     return y ? y->T * y->C : 0;
-}
-
-static inline double phi(int act, double u, double *dp)
-{
-    switch (act) {
-    case DNN_RELU:
-        *dp = u > 0 ? 1.0 : 0.0;
-        return u > 0 ? u : 0.0;
-    case DNN_TANH: {
-        double t = tanh(u);
-        *dp = 1.0 - t * t;
-        return t;
-    }
-    case DNN_ERF:
-        *dp = 0.79788456080286535588 * exp(-0.5 * u * u);
-        return erf(u * M_SQRT1_2);
-    default:
-        *dp = 1.0;
-        return u;
-    }
 }
 
 typedef struct {
@@ -111,7 +92,7 @@ static ss_status net_run(const dnn_layout *y, const double *theta,
                 double u = gsl_matrix_get(U, t, i) + theta[y->boff[l] + i];
                 if (l < L) {
                     double dp;
-                    gsl_matrix_set(U, t, i, phi(y->act, u, &dp));
+                    gsl_matrix_set(U, t, i, dnn_act(y->act, u, &dp));
                     gsl_matrix_set(n->Dp[l], t, i, dp);
                 } else {
                     gsl_matrix_set(U, t, i, u);
