@@ -39,33 +39,7 @@
 /* A dnn from "layers=2 act=tanh ..." (words for enum values). */
 static model *make(const char *text)
 {
-    static char buf[512];
-    static double num[32];
-    model_arg a[32];
-    char *save = NULL;
-    snprintf(buf, sizeof buf, "%s", text);
-    size_t n = 0;
-    for (char *tok = strtok_r(buf, " ", &save); tok && n < 32;
-         tok = strtok_r(NULL, " ", &save)) {
-        char *eq = strchr(tok, '=');
-        assert_non_null(eq);
-        *eq = 0;
-        memset(&a[n], 0, sizeof a[n]);
-        a[n].key = tok;
-        char *end;
-        num[n] = strtod(eq + 1, &end);
-        if (*end) {
-            a[n].str = eq + 1;
-        } else {
-            a[n].num = &num[n];
-            a[n].n = 1;
-        }
-        n++;
-    }
-    model *m = NULL;
-    if (model_alloc(&model_dnn_type, a, n, &m) != SS_OK)
-        fail_msg("model_alloc(%s): %s", text, ss_last_error()->msg);
-    return m;
+    return tu_model(&model_dnn_type, text);
 }
 
 static int cmp(const void *a, const void *b)
