@@ -50,8 +50,16 @@ ss_status cmd_train(session *s, const ss_stmt *st)
         rc = session_check_name(s, "run", &obj_run, st->verb_col);
     if (rc == SS_OK)
         rc = args_require(st, "algo");
-    if (rc == SS_OK)
-        rc = args_require(st, "eta");
+    /* the learning rate: eta=, or lr= as Liao et al. write it */
+    const char *rate = args_key(st, "lr") ? "lr" : "eta";
+    if (rc == SS_OK && args_key(st, "lr") && args_key(st, "eta"))
+        rc = SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "lr")->key_col,
+                         "train: give eta= or lr= (the same learning "
+                         "rate), not both");
+    if (rc == SS_OK && !args_key(st, rate))
+        rc = SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                         "train needs eta=ETA, the learning rate (lr=ETA "
+                         "is the same)");
     if (rc == SS_OK && !args_key(st, "epochs"))
         rc = args_require(st, "steps");
     if (rc == SS_OK && args_key(st, "epochs") && args_key(st, "steps"))
@@ -68,7 +76,7 @@ ss_status cmd_train(session *s, const ss_stmt *st)
     if (rc == SS_OK)
         sp.algo = (train_algo)train_algo_find(algo); /* a table choice */
     if (rc == SS_OK)
-        rc = args_real(st, "eta", &sp.eta);
+        rc = args_real(st, rate, &sp.eta);
     if (rc == SS_OK)
         rc = args_count(st, "steps", &sp.steps);
     if (rc == SS_OK)
@@ -101,8 +109,8 @@ ss_status cmd_train(session *s, const ss_stmt *st)
     if (rc != SS_OK)
         return rc;
     if (!isfinite(sp.eta) || !(sp.eta > 0))
-        return SS_FAIL_COL(SS_ERR_RANGE, args_key(st, "eta")->v.col,
-                           "eta must be positive and finite, not %g",
+        return SS_FAIL_COL(SS_ERR_RANGE, args_key(st, rate)->v.col,
+                           "%s must be positive and finite, not %g", rate,
                            sp.eta);
     sp.teacher = teacher;
     sp.data = data ? data->X : NULL;
