@@ -119,7 +119,7 @@ static double ode_steady(const pk_dosing *d, const double *th, double s)
 static const double times[] = {0, 0.25, 1, 3, 7.5, 12, 24, 50};
 #define NT (sizeof times / sizeof times[0])
 
-/* (CL, V, KA, F): warfarin (ka >> ke), ka a little above ke, flip-flop
+/* (CL, V, KA, F): warfarin (ka >> ke), ka = 1.5 ke, flip-flop
  * (ka < ke), fast elimination */
 static const double sets[][4] = {
     {0.15, 8, 1, 1}, {2, 10, 0.3, 0.7}, {5, 20, 0.1, 0.8}, {3, 2, 4, 0.5}};
