@@ -11,7 +11,6 @@
  * a model's n is small (a handful of PK parameters). */
 #include "model/expr.h"
 
-#include <ctype.h>
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -72,8 +71,15 @@ typedef struct {
 
 static int col_of(size_t off) { return (int)off + 1; }
 
-static int is_name_start(int c) { return isalpha(c) || c == '_'; }
-static int is_name_char(int c) { return isalnum(c) || c == '_'; }
+/* ASCII classes by hand: <ctype.h> follows the locale, and the grammar
+ * must not (a Latin-1 locale would make byte 0xe9 a letter). */
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_name_start(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+static int is_name_char(int c) { return is_name_start(c) || is_digit(c); }
+static int is_space(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /* strtod in the C convention whatever LC_NUMERIC says (as lang/parse.c). */
 static double c_strtod(const char *s, size_t len)
@@ -99,7 +105,7 @@ static ss_status lex(const parser *p, tok *t)
 {
     const char *s = p->s;
     size_t i = p->pos;
-    while (i < p->len && isspace((unsigned char)s[i]))
+    while (i < p->len && is_space((unsigned char)s[i]))
         i++;
     t->off = i;
     t->len = 1;
@@ -110,26 +116,26 @@ static ss_status lex(const parser *p, tok *t)
         return SS_OK;
     }
     unsigned char c = (unsigned char)s[i];
-    if (isdigit(c) || (c == '.' && i + 1 < p->len &&
-                       isdigit((unsigned char)s[i + 1]))) {
+    if (is_digit(c) || (c == '.' && i + 1 < p->len &&
+                       is_digit((unsigned char)s[i + 1]))) {
         size_t j = i;
-        while (j < p->len && isdigit((unsigned char)s[j]))
+        while (j < p->len && is_digit((unsigned char)s[j]))
             j++;
         if (j < p->len && s[j] == '.') {
             j++;
-            while (j < p->len && isdigit((unsigned char)s[j]))
+            while (j < p->len && is_digit((unsigned char)s[j]))
                 j++;
         }
         if (j < p->len && (s[j] == 'e' || s[j] == 'E')) {
             size_t k = j + 1;
             if (k < p->len && (s[k] == '+' || s[k] == '-'))
                 k++;
-            if (k >= p->len || !isdigit((unsigned char)s[k]))
+            if (k >= p->len || !is_digit((unsigned char)s[k]))
                 return SS_FAIL_COL(SS_ERR_SYNTAX, col_of(i),
                                    "malformed number '%.*s': an exponent "
                                    "needs digits",
                                    (int)(k - i), s + i);
-            while (k < p->len && isdigit((unsigned char)s[k]))
+            while (k < p->len && is_digit((unsigned char)s[k]))
                 k++;
             j = k;
         }
@@ -163,7 +169,7 @@ static ss_status lex(const parser *p, tok *t)
     default:
         break;
     }
-    if (isprint(c))
+    if (c >= 0x20 && c < 0x7f)
         return SS_FAIL_COL(SS_ERR_SYNTAX, col_of(i),
                            "unexpected character '%c'", c);
     return SS_FAIL_COL(SS_ERR_SYNTAX, col_of(i),
@@ -497,7 +503,7 @@ ss_status expr_parse(const char *text, const char *const *names, size_t n,
         return SS_FAIL_COL(SS_ERR_LIMIT, EXPR_MAX_LEN + 1,
                            "expression longer than %d characters",
                            EXPR_MAX_LEN);
-    for (i = 0; i < len && isspace((unsigned char)text[i]); i++)
+    for (i = 0; i < len && is_space((unsigned char)text[i]); i++)
         ;
     if (i == len)
         return SS_FAIL_COL(SS_ERR_SYNTAX, 1, "empty expression");
