@@ -49,7 +49,10 @@ int expr_uses_t(const expr *e);
  * A domain error (division by zero, log of a non-positive number, sqrt of
  * a negative one, a negative base to a non-integer power, a non-finite
  * value or derivative) is SS_ERR_RANGE naming the operation and its column;
- * *value and grad are then unspecified. Thread-safe on a shared expr. */
+ * *value and grad are then unspecified. sqrt and abs at 0, and 0^b at
+ * b = 0 with b depending on a parameter, have a value but no derivative:
+ * they are refused only when grad is asked for. Thread-safe on a shared
+ * expr (no state but the caller's stack). */
 ss_status expr_eval(const expr *e, const double *params, double t,
                     double *value, double *grad);
 

@@ -388,11 +388,17 @@ static void test_domain(void **state)
                  "-1)");
     expect_range("A^0.5", zero, 1, 2,
                  "the power at column 2 gives a non-finite derivative");
+    const double zz[] = {0, 0};
+    expect_range("A^B", zz, 1, 2,
+                 "the power at column 2: 0^b has no derivative in b at b = 0");
 
     /* without a derivative, sqrt and abs at 0 are fine */
     static const char *const names[] = {"A"};
     expr *e = parse_ok("sqrt(A) + abs(A)", names, 1);
     assert_true(eval_ok(e, zero, 0, NULL) == 0);
+    expr_free(e);
+    e = parse_ok("A^B", (const char *const[]){"A", "B"}, 2);
+    assert_true(eval_ok(e, zz, 0, NULL) == 1); /* 0^0 = 1 as C's pow */
     expr_free(e);
     /* non-finite parameter values are refused at their column */
     e = parse_ok("1 + A", names, 1);
