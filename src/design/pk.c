@@ -1,4 +1,4 @@
-/* One-compartment PK models in closed form (pk.h; docs/theory.md §16).
+/* One-compartment PK models in closed form (pk.h; docs/theory.md §15).
  *
  * Every route is f = C · S: a constant C(D, F, KA, V) times a sum S of
  * exponentials in ke = CL/V (and ka), so one chain rule serves all routes.

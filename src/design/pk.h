@@ -5,7 +5,7 @@
  * duration tinf. Dosing: a single dose at t = 0, ndoses doses every tau
  * (superposition), or steady state (the infinite sum in closed form).
  * The oral form stays accurate at and near the flip-flop point ka = ke,
- * where the textbook formula is 0/0 (docs/theory.md section 16).
+ * where the textbook formula is 0/0 (docs/theory.md section 15).
  *
  * Pure functions: no state, no allocation; thread-safe. */
 #ifndef SS_PK_H

@@ -4,7 +4,7 @@
  * constant infusion rate), central finite differences for the gradients,
  * the limit formula and its first-order expansion at ka = ke, quadrature
  * of the kernels' integral definitions, and the textbook formula in long
- * double for PopED's warfarin example (docs/theory.md section 16). */
+ * double for PopED's warfarin example (docs/theory.md section 15). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
