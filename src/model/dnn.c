@@ -355,17 +355,6 @@ ss_status dnn_vjp(const model *m, const double *theta, const double *x,
     return SS_OK;
 }
 
-/* Softmax probabilities g of logits f (C of them). */
-static void softmax(size_t C, const double *f, double *g)
-{
-    double mx = f[0], z = 0;
-    for (size_t c = 1; c < C; c++)
-        mx = f[c] > mx ? f[c] : mx;
-    for (size_t c = 0; c < C; c++)
-        z += (g[c] = exp(f[c] - mx));
-    for (size_t c = 0; c < C; c++)
-        g[c] /= z;
-}
 
 /* ---- sampling and likelihood ---------------------------------------------- */
 
@@ -393,7 +382,7 @@ static ss_status dnn_sample(const model *m, const double *theta, gsl_rng *r,
         for (size_t j = 0; j < y->M[0]; j++)
             gsl_matrix_set(out, i, j, x[j]);
         if (y->softmax) {
-            softmax(y->C, w.f, g);
+            dnn_softmax(y->C, w.f, g);
             double u = gsl_rng_uniform(r), cum = 0;
             size_t k = 0;
             for (; k + 1 < y->C; k++)
@@ -448,7 +437,7 @@ static ss_status dnn_loglik_terms(const model *m, const double *theta,
                              i + 1, k, C - 1);
                 break;
             }
-            softmax(C, w.f, g);
+            dnn_softmax(C, w.f, g);
             l = log(g[(size_t)k]);
             for (size_t c = 0; c < C; c++)
                 rr[c] = (c == (size_t)k) - g[c];
@@ -471,11 +460,9 @@ static ss_status dnn_loglik_terms(const model *m, const double *theta,
 
 /* ---- the output metric Q_t and its square root --------------------------- */
 
-/* R = Q^{1/2} (C x C) for Q = diag(g) - g g^T, by the symmetric
- * eigendecomposition (eigenvalues clipped at 0). */
-static ss_status q_root(size_t C, const double *g, gsl_matrix *R,
-                        gsl_matrix *V, gsl_vector *ev,
-                        gsl_eigen_symmv_workspace *ws)
+ss_status dnn_q_root(size_t C, const double *g, gsl_matrix *R,
+                     gsl_matrix *V, gsl_vector *ev,
+                     gsl_eigen_symmv_workspace *ws)
 {
     for (size_t a = 0; a < C; a++)
         for (size_t b = 0; b < C; b++)
@@ -524,8 +511,8 @@ static ss_status dnn_fim_exact(const model *m, const double *theta,
         }
         gsl_matrix_view Jb = gsl_matrix_submatrix(J, t * C, 0, C, P);
         if (y->softmax) {
-            softmax(C, w.f, e + C);
-            st = q_root(C, e + C, R, V, ev, ws);
+            dnn_softmax(C, w.f, e + C);
+            st = dnn_q_root(C, e + C, R, V, ev, ws);
             if (st == SS_OK)
                 gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, R, Jt, 0.0,
                                &Jb.matrix);

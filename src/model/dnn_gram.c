@@ -312,28 +312,8 @@ static ss_status softmax_root(size_t C, const double *f, double *g,
                               gsl_matrix *R, gsl_matrix *V, gsl_vector *ev,
                               gsl_eigen_symmv_workspace *ws)
 {
-    double mx = f[0], z = 0;
-    for (size_t c = 1; c < C; c++)
-        mx = f[c] > mx ? f[c] : mx;
-    for (size_t c = 0; c < C; c++)
-        z += (g[c] = exp(f[c] - mx));
-    for (size_t c = 0; c < C; c++)
-        g[c] /= z;
-    for (size_t a = 0; a < C; a++)
-        for (size_t b = 0; b < C; b++)
-            gsl_matrix_set(R, a, b, (a == b ? g[a] : 0.0) - g[a] * g[b]);
-    if (gsl_eigen_symmv(R, ev, V, ws) != GSL_SUCCESS)
-        return SS_FAIL(SS_ERR_NUMERIC, "dnn: the softmax metric did not "
-                                       "diagonalise");
-    gsl_matrix_set_zero(R);
-    for (size_t k = 0; k < C; k++) {
-        double s = sqrt(fmax(gsl_vector_get(ev, k), 0.0));
-        for (size_t a = 0; a < C; a++)
-            for (size_t b = 0; b < C; b++)
-                *gsl_matrix_ptr(R, a, b) += s * gsl_matrix_get(V, a, k) *
-                                            gsl_matrix_get(V, b, k);
-    }
-    return SS_OK;
+    dnn_softmax(C, f, g);
+    return dnn_q_root(C, g, R, V, ev, ws);
 }
 
 ss_status dnn_metric(const model *m, const double *theta, size_t layer,
