@@ -58,12 +58,7 @@ static model *mk(const char *args, const char *fixed)
 
 static gsl_matrix *draw(const model *m, size_t n, uint64_t seed)
 {
-    gsl_matrix *X = gsl_matrix_alloc(n, m->type->data_cols(m));
-    gsl_rng *r = ss_rng_alloc();
-    ss_rng_seed(r, seed, SS_STREAM_TEST, 0);
-    assert_int_equal(m->type->sample(m, m->theta, r, X), SS_OK);
-    ss_rng_free(r);
-    return X;
+    return tu_sample(m, n, seed);
 }
 
 static learn_run *run_train(const model *m, const train_spec *sp)

@@ -18,7 +18,10 @@
 #ifndef SS_TESTUTIL_H
 #define SS_TESTUTIL_H
 
+#include "core/rng.h"
 #include "model/model.h"
+
+#include <gsl/gsl_matrix.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -284,6 +287,19 @@ static inline model *tu_model(const model_type *t, const char *text)
     if (tu_model_try(t, text, &m) != SS_OK)
         fail_msg("model_alloc(%s): %s", text, ss_last_error()->msg);
     return m;
+}
+
+/* n observations drawn from m at its parameters, on the tests' stream
+ * (seed, SS_STREAM_TEST, 0); the caller frees the matrix. */
+static inline gsl_matrix *tu_sample(const model *m, size_t n, uint64_t seed)
+{
+    gsl_matrix *X = gsl_matrix_alloc(n, m->type->data_cols(m));
+    gsl_rng *r = ss_rng_alloc();
+    ss_rng_seed(r, seed, SS_STREAM_TEST, 0);
+    if (m->type->sample(m, m->theta, r, X) != SS_OK)
+        fail_msg("sample: %s", ss_last_error()->msg);
+    ss_rng_free(r);
+    return X;
 }
 
 #endif
