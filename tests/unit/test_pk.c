@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "design/pk.h"
+#include "model/pk.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>

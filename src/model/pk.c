@@ -6,7 +6,7 @@
  * written through phi, psi, chi of the *non-negative* argument |ka - ke| t,
  * factoring out the slower exponential, so nothing cancels, nothing
  * overflows, and ka = ke is an ordinary point. */
-#include "design/pk.h"
+#include "model/pk.h"
 
 #include <math.h>
 
