@@ -307,6 +307,10 @@ struct model_type {
     ss_status (*fim_gram)(const model *m, const double *theta, gsl_matrix **K,
                           double *scale);
     size_t (*fim_gram_rows)(const model *m);
+    /* Population families (model/pop.h): the nonlinear mixed-effects
+     * structure the design layer builds population FIMs from. NULL: not
+     * a population model. */
+    const struct pop_spec *(*pop)(const model *m);
 };
 
 struct model {
@@ -522,7 +526,7 @@ ss_status model_axis_value(const model *m, const double *theta,
 
 /* Built-in families (the structs are what the registry table lists). */
 extern const model_type model_gmm_type, model_mlp2_type, model_arma_type,
-    model_dnn_type;
+    model_dnn_type, model_pk1_type;
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
 extern const model_type *const model_arma;

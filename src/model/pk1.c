@@ -1,0 +1,362 @@
+/* pk1: the one-compartment pharmacokinetic model as a population family.
+ * The individual curve is model/pk.c's closed form (oral, bolus or
+ * infusion; single, repeated or steady-state dosing); the random effects
+ * and the residual are model/pop.c's. Its information is that of a design
+ * (`fim p design=D method=fo`): the family has no per-row likelihood. */
+#include "model/pk.h"
+#include "model/pop.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    O_ROUTE,
+    O_PARAM,
+    O_DOSE,
+    O_TAU,
+    O_DOSES,
+    O_STEADY,
+    O_TINF,
+    O_COV,
+    O_ERROR,
+    O_SCALE
+};
+
+static const char *const route_choices[] = {"oral", "bolus", "infusion",
+                                            NULL};
+static const char *const param_choices[] = {"cl", "k", NULL};
+static const char *const noyes[] = {"no", "yes", NULL};
+static const char *const cov_choices[] = {"diag", "full", NULL};
+static const char *const err_choices[] = {"prop", "add", "comb", NULL};
+static const char *const scale_choices[] = {"var", "sd", NULL};
+
+static const model_optdef pk1_opts[] = {
+    {"route", MOPT_ENUM, 0, 0, 0, route_choices,
+     "oral (first-order absorption), IV bolus or zero-order infusion", NULL},
+    {"param", MOPT_ENUM, 0, 0, 0, param_choices,
+     "elimination as clearance CL or as rate constant K = CL/V", NULL},
+    {"dose", MOPT_REAL, 70.0, 0.0, 1e12, NULL,
+     "amount per dose (a design's dose=[..] overrides it per group)", NULL},
+    {"tau", MOPT_REAL, 24.0, 1e-9, 1e9, NULL,
+     "dosing interval (with doses > 1 or steady=yes)", NULL},
+    {"doses", MOPT_INT, 1.0, 1.0, 10000.0, NULL,
+     "number of doses, at 0, tau, 2 tau, ...", NULL},
+    {"steady", MOPT_ENUM, 0, 0, 0, noyes,
+     "steady state: times are read as time since the last dose", NULL},
+    {"tinf", MOPT_REAL, 1.0, 1e-9, 1e9, NULL,
+     "infusion duration (route=infusion)", NULL},
+    {"cov", MOPT_ENUM, 0, 0, 0, cov_choices,
+     "Omega diagonal or full (lower triangle row by row)", NULL},
+    {"error", MOPT_ENUM, 0, 0, 0, err_choices,
+     "residual error: proportional, additive or combined", NULL},
+    {"scale", MOPT_ENUM, 0, 0, 0, scale_choices,
+     "Omega and residual parameters as variances or SDs", NULL},
+};
+
+typedef struct {
+    pop_spec spec;
+    pk_dosing dosing;
+    int param_k;
+} pk1_state;
+
+static const pk1_state *st_of(const model *m)
+{
+    return m->state;
+}
+
+static const pop_spec *pk1_pop(const model *m)
+{
+    return &st_of(m)->spec;
+}
+
+static int is_oral(const model *m)
+{
+    return st_of(m)->dosing.route == PK_ORAL;
+}
+
+/* theta's fixed effects to pk_conc's (CL, V, KA, F) */
+static void to_pk(const model *m, const double *psi, double *th)
+{
+    th[PK_CL] = st_of(m)->param_k ? psi[0] * psi[1] : psi[0];
+    th[PK_V] = psi[1];
+    th[PK_KA] = is_oral(m) ? psi[2] : 1.0;
+    th[PK_F] = is_oral(m) ? psi[3] : 1.0;
+}
+
+static ss_status pk1_predict(const model *m, const double *psi, double dose,
+                             const double *t, size_t nt, double *f,
+                             double *grad)
+{
+    const pk1_state *s = st_of(m);
+    pk_dosing d = s->dosing;
+    if (!isnan(dose))
+        d.dose = dose;
+    double th[PK_NPAR], g[PK_NPAR];
+    to_pk(m, psi, th);
+    size_t np = s->spec.npsi;
+    for (size_t j = 0; j < nt; j++) {
+        ss_status rc = pk_conc(&d, th, t[j], &f[j], grad ? g : NULL);
+        if (rc != SS_OK)
+            return rc;
+        if (!grad)
+            continue;
+        double *row = grad + j * np;
+        if (s->param_k) { /* CL = K V */
+            row[0] = g[PK_CL] * psi[1];
+            row[1] = g[PK_V] + g[PK_CL] * psi[0];
+        } else {
+            row[0] = g[PK_CL];
+            row[1] = g[PK_V];
+        }
+        if (np > 2) {
+            row[2] = g[PK_KA];
+            row[3] = g[PK_F];
+        }
+    }
+    return SS_OK;
+}
+
+static ss_status pk1_configure(model *m, const model_arg *args, size_t nargs,
+                               unsigned char *used)
+{
+    (void)args;
+    (void)nargs;
+    (void)used;
+    pk1_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    m->state = s;
+    const char *route = m->opt_choice[O_ROUTE];
+    s->dosing.route = strcmp(route, "bolus") == 0      ? PK_BOLUS
+                      : strcmp(route, "infusion") == 0 ? PK_INFUSION
+                                                       : PK_ORAL;
+    s->dosing.dose = m->opt[O_DOSE];
+    s->dosing.tau = m->opt[O_TAU];
+    s->dosing.ndoses = (size_t)m->opt[O_DOSES];
+    s->dosing.steady = strcmp(m->opt_choice[O_STEADY], "yes") == 0;
+    s->dosing.tinf = m->opt[O_TINF];
+    s->param_k = strcmp(m->opt_choice[O_PARAM], "k") == 0;
+    ss_status st = pk_dosing_check(&s->dosing);
+    if (st != SS_OK)
+        return st;
+    if (s->dosing.steady && s->dosing.ndoses > 1)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "steady=yes is the limit of infinitely many doses: "
+                       "give it or doses=, not both");
+    /* The warfarin example of PopED as defaults (CL 0.15, V 8, KA 1) */
+    st = model_add_param(m, s->param_k ? "K" : "CL",
+                         s->param_k ? 0.15 / 8.0 : 0.15, 1e-12, 1e12);
+    if (st == SS_OK)
+        st = model_add_param(m, "V", 8.0, 1e-12, 1e12);
+    if (st == SS_OK && s->dosing.route == PK_ORAL)
+        st = model_add_param(m, "KA", 1.0, 1e-12, 1e12);
+    if (st == SS_OK && s->dosing.route == PK_ORAL)
+        st = model_add_param(m, "F", 1.0, 0.0, 1e6);
+    if (st != SS_OK)
+        return st;
+    pop_spec *sp = &s->spec;
+    sp->npsi = m->P;
+    sp->neta = s->dosing.route == PK_ORAL ? 3 : 2; /* CL V (KA) */
+    for (size_t k = 0; k < sp->neta; k++)
+        sp->eta_psi[k] = k;
+    sp->predict = pk1_predict;
+    st = pop_configure(m, sp, O_COV, O_ERROR, O_SCALE);
+    if (st != SS_OK)
+        return st;
+    static const double om_def[3] = {0.07, 0.02, 0.6};
+    for (size_t k = 0, p = 0; k < sp->neta; k++)
+        for (size_t l = 0; l <= (sp->omega_full ? k : 0); l++, p++) {
+            int diag = !sp->omega_full || l == k;
+            double v = diag ? om_def[k] : 0.0;
+            m->theta[sp->omega_first + p] = sp->sd_scale ? sqrt(v) : v;
+        }
+    return SS_OK;
+}
+
+static void pk1_release(model *m)
+{
+    free(m->state);
+    m->state = NULL;
+}
+
+static ss_status pk1_copy_state(const model *src, model *dst)
+{
+    pk1_state *b = malloc(sizeof *b);
+    if (!b)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    *b = *st_of(src);
+    dst->state = b;
+    return SS_OK;
+}
+
+static ss_status pk1_check(const model *m, const double *theta)
+{
+    return pop_check(&st_of(m)->spec, theta);
+}
+
+static size_t pk1_data_cols(const model *m)
+{
+    (void)m;
+    return 3;
+}
+
+static const char *pk1_data_colname(const model *m, size_t col, char *buf,
+                                    size_t n)
+{
+    (void)m;
+    static const char *const names[3] = {"id", "t", "y"};
+    snprintf(buf, n, "%s", names[col < 3 ? col : 2]);
+    return buf;
+}
+
+static ss_status no_rows(void)
+{
+    return SS_FAIL(SS_ERR_USAGE,
+                   "pk1 is a population model: its information is that of "
+                   "a design (`design D ...` then `fim MODEL design=D "
+                   "method=fo`); it has no per-row likelihood");
+}
+
+static ss_status pk1_sample(const model *m, const double *theta, gsl_rng *r,
+                            gsl_matrix *out)
+{
+    (void)m;
+    (void)theta;
+    (void)r;
+    (void)out;
+    return no_rows();
+}
+
+static ss_status pk1_loglik_terms(const model *m, const double *theta,
+                                  const gsl_matrix *data, double *ell,
+                                  gsl_matrix *scores)
+{
+    (void)m;
+    (void)theta;
+    (void)data;
+    (void)ell;
+    (void)scores;
+    return no_rows();
+}
+
+/* Flip-flop: ka = ke with ke = CL/V (or K). To first order the distance
+ * of the point to the surface g = KA - ke = 0 is |g| / |grad g|. */
+static double flipflop_distance(const model *m, const double *theta)
+{
+    if (st_of(m)->param_k)
+        return fabs(theta[2] - theta[0]) / sqrt(2.0);
+    double cl = theta[0], v = theta[1];
+    double g = theta[2] - cl / v;
+    return fabs(g) / sqrt(1.0 + 1.0 / (v * v) + cl * cl / (v * v * v * v));
+}
+
+static size_t pk1_singular(const model *m, const double *theta,
+                           model_singular *out, size_t max)
+{
+    size_t n = 0;
+    if (is_oral(m) && n < max) {
+        snprintf(out[n].name, sizeof out[n].name, "KA = ke (flip-flop)");
+        snprintf(out[n].effect, sizeof out[n].effect,
+                 "(KA, ke) and (ke, KA) with V' = V ke/KA give the same "
+                 "curve; the branches meet here");
+        out[n++].distance = flipflop_distance(m, theta);
+    }
+    if (is_oral(m) && m->is_free[3] && n < max) {
+        snprintf(out[n].name, sizeof out[n].name, "F free (oral data)");
+        snprintf(out[n].effect, sizeof out[n].effect,
+                 "only F/V enters the curve: F and V are not separately "
+                 "identifiable (fix F)");
+        out[n++].distance = 0.0;
+    }
+    return n + pop_singular(&st_of(m)->spec, m, theta, out + n, max - n);
+}
+
+static size_t pk1_nsingular(const model *m)
+{
+    const pop_spec *sp = &st_of(m)->spec;
+    return 2 + (sp->sd_scale ? sp->nomega + sp->nsigma : 0);
+}
+
+static void pk1_describe(const model *m, const double *theta,
+                         const ss_sink *out)
+{
+    const pk1_state *s = st_of(m);
+    static const char *const routes[] = {"oral (first-order absorption)",
+                                         "IV bolus", "zero-order infusion"};
+    double th[PK_NPAR];
+    to_pk(m, theta, th);
+    double ke = th[PK_CL] / th[PK_V];
+    ss_sink_printf(out, "  route %s, dose %.6g", routes[s->dosing.route],
+                   s->dosing.dose);
+    if (s->dosing.route == PK_INFUSION)
+        ss_sink_printf(out, " over %.6g", s->dosing.tinf);
+    if (s->dosing.steady)
+        ss_sink_printf(out, ", steady state every %.6g", s->dosing.tau);
+    else if (s->dosing.ndoses > 1)
+        ss_sink_printf(out, ", %zu doses every %.6g", s->dosing.ndoses,
+                       s->dosing.tau);
+    ss_sink_printf(out, "\n  ke = CL/V = %.6g, half-life %.6g", ke,
+                   log(2.0) / ke);
+    if (is_oral(m)) {
+        double r = th[PK_KA] / ke;
+        ss_sink_printf(out, ", KA/ke = %.6g%s", r,
+                       r < 1.0 ? " (flip-flop: absorption is the slower "
+                                 "rate and sets the terminal slope)"
+                               : "");
+    }
+    ss_sink_printf(out, "\n");
+    pop_describe(&s->spec, m, theta, out);
+}
+
+const model_type model_pk1_type = {
+    .name = "pk1",
+    .summary = "one-compartment pharmacokinetic population model "
+               "(oral, bolus, infusion; exponential random effects)",
+    .help =
+        "Concentration after a dose D at t = 0 (first-order absorption):\n"
+        "  f = D F KA / (V (KA - ke)) (exp(-ke t) - exp(-KA t)),  ke = CL/V,\n"
+        "at KA = ke its limit D F ke t exp(-ke t)/V (computed stably "
+        "nearby);\n"
+        "IV bolus f = D/V exp(-ke t); infusion over tinf at rate D/tinf. "
+        "doses=n every tau\n"
+        "by superposition, steady=yes the infinite sum (t = time since the "
+        "last dose).\n"
+        "Fixed effects CL (param=k: K = CL/V instead), V, and for oral "
+        "KA, F (defaults:\n"
+        "PopED's warfarin example, CL 0.15, V 8, KA 1, F 1, dose 70).\n"
+        "Subject i: psi_i = psi exp(eta_i), eta_i ~ N(0, Omega) on CL, V "
+        "(and KA); group omega\n"
+        "(om_CL om_V om_KA; cov=full adds om_CL_V ...; scale=sd: sd_CL "
+        "...). Default Omega\n"
+        "diag(0.07, 0.02, 0.6). Residual error=prop|add|comb: Var = "
+        "sig2_add + sig2_prop f^2\n"
+        "(group sigma2; scale=sd: sigma = SDs). Fix a parameter to leave it "
+        "out of the FIM\n"
+        "(`fix p F`; a zero variance fixed at 0 removes that random "
+        "effect).\n"
+        "Information: of a design, `fim p design=D method=fo|fo-full`.\n"
+        "Singular sets: KA = ke (flip-flop: two branches meet, the "
+        "individual FIM loses\n"
+        "rank, lambda_min ~ (KA - ke)^2); F free with oral data (only F/V "
+        "enters);\n"
+        "SDs at 0 on the SD scale; fewer samples per subject than "
+        "parameters.",
+    .opts = pk1_opts,
+    .nopts = sizeof pk1_opts / sizeof pk1_opts[0],
+    .param_summary = "CL|K V [KA F] omega sigma2|sigma",
+    .configure = pk1_configure,
+    .check = pk1_check,
+    .data_cols = pk1_data_cols,
+    .data_colname = pk1_data_colname,
+    .sample = pk1_sample,
+    .loglik_terms = pk1_loglik_terms,
+    .singular = pk1_singular,
+    .nsingular = pk1_nsingular,
+    .describe = pk1_describe,
+    .release = pk1_release,
+    .copy_state = pk1_copy_state,
+    .data_kind = MODEL_DATA_GROUPED,
+    .pop = pk1_pop,
+};
