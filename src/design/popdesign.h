@@ -20,7 +20,7 @@ typedef struct {
     double dose; /* the group's dose, NaN: the model's own */
 } pd_group;
 
-typedef struct {
+typedef struct pop_design_s {
     size_t ngroups;
     pd_group *g;
 } pop_design;

@@ -665,3 +665,43 @@ ss_status popfim_se(const gsl_matrix *M, char (*names)[MODEL_NAME_MAX],
     free(d);
     return SS_OK;
 }
+
+ss_status popfim_lndet(const gsl_matrix *M, double *lndet)
+{
+    size_t k = M->size1;
+    gsl_matrix *A = gsl_matrix_alloc(k, k);
+    if (!A)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    double s = 0.0;
+    int bad = 0;
+    for (size_t i = 0; i < k; i++) {
+        double v = gsl_matrix_get(M, i, i);
+        if (!(v > 0.0))
+            bad = 1;
+        else
+            s += log(v);
+    }
+    for (size_t i = 0; i < k && !bad; i++)
+        for (size_t j = 0; j < k; j++)
+            gsl_matrix_set(A, i, j,
+                           gsl_matrix_get(M, i, j) /
+                               sqrt(gsl_matrix_get(M, i, i) *
+                                    gsl_matrix_get(M, j, j)));
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    if (!bad)
+        bad = gsl_linalg_cholesky_decomp1(A) != 0;
+    gsl_set_error_handler(old);
+    for (size_t i = 0; i < k && !bad; i++) {
+        double l = gsl_matrix_get(A, i, i);
+        if (!(l > 0.0))
+            bad = 1;
+        else
+            s += 2.0 * log(l);
+    }
+    gsl_matrix_free(A);
+    if (bad)
+        return SS_FAIL(SS_ERR_NUMERIC,
+                       "the FIM is not positive definite: ln det is -inf");
+    *lndet = s;
+    return SS_OK;
+}

@@ -63,6 +63,10 @@ ss_status popfim_design(const model *m, const double *theta,
 ss_status popfim_se(const gsl_matrix *M, char (*names)[MODEL_NAME_MAX],
                     double *se);
 
+/* ln det M through the Jacobi-scaled Cholesky factor (no overflow of
+ * det itself); refused when M is not positive definite. */
+ss_status popfim_lndet(const gsl_matrix *M, double *lndet);
+
 /* Whether M is numerically singular after Jacobi scaling (D^-1 M D^-1,
  * D = sqrt(diag M), so the parameters' units do not matter); the rank and
  * up to three lost directions written as combinations of the named

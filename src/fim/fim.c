@@ -62,6 +62,8 @@ const fim_estimator *fim_result_estimator(const fim_result *f)
 
 const char *fim_method_name(fim_method m)
 {
+    if (m == FIM_POP) /* several estimators of the design layer */
+        return "population";
     const fim_estimator *e = fim_estimator_builtin(m);
     return e ? e->name : "?";
 }
@@ -176,6 +178,8 @@ void fim_result_free(fim_result *f)
         gsl_matrix_free(f->G);
     if (f->se)
         gsl_matrix_free(f->se);
+    free(f->value);
+    free(f->pkind);
     free(f);
 }
 
@@ -210,6 +214,17 @@ fim_result *fim_result_copy(const fim_result *src)
     if (!fail) {
         memcpy(f->idx, src->idx, k * sizeof *f->idx);
         memcpy(f->names, src->names, k * sizeof *f->names);
+    }
+    f->value = NULL;
+    f->pkind = NULL;
+    if (!fail && src->value) {
+        f->value = malloc(k * sizeof *f->value);
+        f->pkind = malloc(k);
+        fail = !f->value || !f->pkind;
+        if (!fail) {
+            memcpy(f->value, src->value, k * sizeof *f->value);
+            memcpy(f->pkind, src->pkind, k);
+        }
     }
     f->G = mat_dup(src->G, &fail);
     f->se = mat_dup(src->se, &fail);

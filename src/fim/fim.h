@@ -15,8 +15,11 @@ typedef enum {
     FIM_MC,        /* Monte-Carlo average of s s^T over model draws */
     FIM_EMPIRICAL, /* (1/n) sum s(x_i) s(x_i)^T on a data set */
     FIM_OBSERVED,  /* -(1/n) sum Hessian of log p(x_i) on a data set */
-    FIM_BLOCK      /* exact, with the entries between parameter blocks
+    FIM_BLOCK,     /* exact, with the entries between parameter blocks
                       dropped (block-diagonal approximation) */
+    FIM_POP        /* a population FIM of a design (the design layer's
+                      estimators fo, fo-full, quad, mc: design/est_pop.c);
+                      a total over the design's subjects */
 } fim_method;
 
 const char *fim_method_name(fim_method m);
@@ -87,6 +90,14 @@ typedef struct {
                                 not be trusted ("" when nothing is known) */
     char model_kind[MODEL_NAME_MAX];
     char source[64];         /* name of the model it describes (caller sets) */
+    /* population FIMs (method FIM_POP): the design's name and subjects, and
+     * for relative standard errors the k parameters' values and kinds
+     * (model/pop.h POP_PAR_*: fixed effect, variance, covariance, SD);
+     * value and pkind are NULL otherwise */
+    char design[64];
+    double subjects;
+    double *value;
+    unsigned char *pkind;
 } fim_result;
 
 /* G is allocated (zero) when k <= FIM_DENSE_MAX. */
@@ -114,6 +125,12 @@ typedef struct {
     fim_want form;            /* the form asked for (0: dense) */
     unsigned threads;         /* mc: worker threads (0: the default); the
                                  numbers are the same for any count */
+    /* population estimators (FIM_POP): the design (design/popdesign.h),
+     * its name for the result, and quad's nodes per random effect (0: the
+     * default); mc takes n (draws of eta) and seed */
+    const struct pop_design_s *design;
+    const char *design_name;
+    size_t nquad;
 } fim_request;
 
 /* Compute the FIM of m at its current parameters over its free parameters

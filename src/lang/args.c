@@ -565,6 +565,13 @@ static ss_status check_value(const cmd_opt *o, const ss_stmt_arg *a, double lo)
                                    count_bound(o->hi), x[i]);
         return SS_OK;
     }
+    case OPT_NUMBERS:
+        if (v->kind != VAL_NUM && v->kind != VAL_VEC && v->kind != VAL_ROWS)
+            return SS_FAIL_COL(SS_ERR_USAGE, v->col,
+                               "%s= takes a number, [a, b, ..] or "
+                               "[[a, b], [c], ..]",
+                               k);
+        return SS_OK;
     case OPT_POINT: /* its length is the model's: the handler checks */
     case OPT_FLAG: break;
     }
@@ -790,6 +797,9 @@ void opt_detail(const cmd_opt *o, char *buf, size_t n)
         break;
     case OPT_POINT:
         sb_printf(&b, "every parameter, in model order");
+        break;
+    case OPT_NUMBERS:
+        sb_printf(&b, "a number, a list [..] or a list of lists [[..], ..]");
         break;
     case OPT_COLUMNS:
         sb_printf(&b, "header names or 1-based positions, in the order "

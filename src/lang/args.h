@@ -33,6 +33,8 @@ typedef enum {
     OPT_NAMES,  /* [a, b, ...] (or one name): names, each one of the
                  * choices when the option has them */
     OPT_COUNTS, /* [n1, n2, ...] (or one number): whole numbers in [lo, hi] */
+    OPT_NUMBERS, /* a number, [a, b, ..] or [[a, b], [c], ..] (rows): checked
+                  * by the handler */
     OPT_FLAG    /* a bare word after the positional arguments (ascii, log) */
 } opt_kind;
 

@@ -1,6 +1,8 @@
 /* Data sets, Fisher information and its eigen-analysis. */
 #include "lang/args.h"
 #include "lang/commands.h"
+#include "design/est_pop.h"
+#include "model/pop.h"
 #include "lang/results.h"
 
 #include "core/interrupt.h"
@@ -275,7 +277,33 @@ ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
     ss_status rc = args_word(st, "method", &method);
     if (rc != SS_OK)
         return rc;
-    const fim_estimator *e = fim_estimator_find(method);
+    /* A population model, or design=, takes the design layer's estimators
+     * (fo by default); everything else fim/'s. */
+    const ss_stmt_arg *dz = args_key(st, "design");
+    const ss_stmt_arg *mk = args_key(st, "method");
+    int population = dz != NULL;
+    if (!population && args_npos(st) > 0 && args_pos(st, 0)->v.str) {
+        ss_obj *o = session_find(s, args_pos(st, 0)->v.str);
+        population = o && o->type == &obj_model &&
+                     pop_spec_of((const model *)o->ptr) != NULL;
+    }
+    const fim_estimator *e;
+    if (population) {
+        e = est_pop_find(mk ? method : "fo");
+        if (!e)
+            return SS_FAIL_COL(SS_ERR_USAGE,
+                               mk ? mk->v.col : st->verb_col,
+                               "method=%s is not a population FIM: with a "
+                               "design, methods are %s",
+                               method, est_pop_names());
+    } else {
+        e = fim_estimator_find(method);
+        if (!e && est_pop_find(method))
+            return SS_FAIL_COL(SS_ERR_USAGE, mk->v.col,
+                               "method=%s is a population FIM: it needs a "
+                               "population model (pk1, expr) and design=D",
+                               method);
+    }
     if (!e)
         return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "method")->v.col,
                            "unknown method '%s' (%s)", method,
@@ -283,6 +311,22 @@ ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
     memset(req, 0, sizeof *req);
     req->est = e;
     req->method = e->method;
+    if (dz) {
+        pop_design *pd;
+        rc = session_get(s, dz->v.str, &obj_design, dz->v.col, (void **)&pd);
+        if (rc != SS_OK)
+            return rc;
+        req->design = pd;
+        req->design_name = dz->v.str;
+    }
+    if (args_key(st, "nquad") && e != &est_pop_quad)
+        return SS_FAIL_COL(SS_ERR_USAGE, args_key(st, "nquad")->key_col,
+                           "nquad= applies to method=quad");
+    uint64_t nquad;
+    rc = args_count(st, "nquad", &nquad);
+    if (rc != SS_OK)
+        return rc;
+    req->nquad = (size_t)nquad;
     uint64_t n, seed, threads;
     rc = args_count(st, "n", &n);
     if (rc == SS_OK)

@@ -1,4 +1,5 @@
 #include "lang/commands.h"
+#include "design/est_pop.h"
 
 #include "core/replicate.h"
 #include "fim/estimator.h"
@@ -34,11 +35,22 @@
  * completion, `help` and docs/commands.md all read these. */
 
 /* method= values: the estimator table (fim/estimator.h). */
+/* fim/'s estimators, then the population ones of design/ (est_pop.h)
+ * whose names are new (mc is both: a design's mc when design= is given) */
 static const char *method_choice(size_t i)
 {
-    size_t n;
+    size_t n, np;
     const fim_estimator *const *t = fim_estimator_table(&n);
-    return i < n ? t[i]->name : NULL;
+    if (i < n)
+        return t[i]->name;
+    const fim_estimator *const *pt = est_pop_table(&np);
+    for (size_t j = 0, k = n; j < np; j++) {
+        if (fim_estimator_find(pt[j]->name))
+            continue;
+        if (k++ == i)
+            return pt[j]->name;
+    }
+    return NULL;
 }
 
 static const char *stat_choice(size_t i)
@@ -68,12 +80,30 @@ static const char *palette_choice(size_t i)
      .help = "seed of the draws of method=mc"},                             \
     {.key = "threads", .kind = OPT_COUNT, .meta = "K", .lo = 1,             \
      .hi = SS_THREADS_MAX, .def = "--threads, else all cores",              \
-     .help = "threads of method=mc (the numbers do not depend on it)"}
+     .help = "threads of method=mc (the numbers do not depend on it)"},   \
+    {.key = "design", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_design, \
+     .help = "population models: the design whose FIM is computed"},        \
+    {.key = "nquad", .kind = OPT_COUNT, .meta = "K", .lo = 2, .hi = 40,     \
+     .def = "8", .help = "Gauss-Hermite nodes per random effect of "        \
+                         "method=quad"}
 
 #define TOL_OPT                                                              \
     {.key = "tol", .kind = OPT_REAL, .meta = "T", .lo = 0, .hi = 1,         \
      .lo_br = '(', .hi_br = ')', .def = STR(SPEC_DEFAULT_TOL),               \
      .help = "relative tolerance of the numerical rank"}
+
+static const cmd_opt design_opts[] = {
+    {.key = "times", .kind = OPT_NUMBERS, .meta = "[[T,..],..]",
+     .flags = OPT_REQUIRED,
+     .help = "sampling times of each group (one list: every group)"},
+    {.key = "size", .kind = OPT_NUMBERS, .meta = "[N,..]", .def = "1",
+     .help = "subjects per group"},
+    {.key = "dose", .kind = OPT_NUMBERS, .meta = "[D,..]",
+     .def = "the model's dose=", .help = "dose per group"},
+    {.key = "groups", .kind = OPT_COUNT, .meta = "G", .lo = 1,
+     .hi = PD_MAX_GROUPS, .def = "the lists' length",
+     .help = "number of groups"},
+    {.key = NULL}};
 
 static const cmd_opt sample_opts[] = {
     {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
@@ -991,6 +1021,19 @@ static const cmd_def table[] = {
      "    sample g n=5000 seed=7 as d\n"
      "    sample n n=1000 teacher=t as d",
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},
+    {"design", "design NAME",
+     "a population design: groups of subjects, their times and doses",
+     "Stores a design for population models (pk1, expr): groups of "
+     "subjects, each with its number of subjects (size=), its sampling "
+     "times after the dose (times=, sorted, >= 0) and its dose (dose=; "
+     "absent: the model's dose=). Each list takes one entry per group, or "
+     "one for all groups; groups=G repeats single entries G times. A "
+     "design's FIM is `fim MODEL design=NAME method=fo|fo-full|quad|mc`; "
+     "`optimize NAME model=MODEL` improves its times.\n\n"
+     "    design d size=[32] times=[[0.5,1,2,6,24,36,72,120]] dose=[70]\n"
+     "    design two size=[20,20] times=[[0.5,2,8],[1,4,24]] dose=70\n"
+     "    design g groups=3 size=10 times=[1,4,24] dose=[50,100,200]",
+     cmd_design, COMPL_NONE, design_opts, NULL, CMD_AS_NONE, NULL},
     {"fim", "fim NAME",
      "Fisher information matrix over the free parameters",
      "Prints the per-observation Fisher information of model NAME at its "
@@ -1003,6 +1046,19 @@ static const cmd_def table[] = {
      "  observed   -(1/n) sum of Hessians of log p(x_i) over data=DATA\n"
      "  block      exact, entries between parameter blocks dropped (mlp2: "
      "per hidden unit)\n"
+     "Population models (pk1, expr) have the information of a design, "
+     "design=D (see `design`), as a total over its subjects:\n"
+     "  fo         first-order linearisation at eta = 0, reduced "
+     "(block-diagonal; PopED's default, PFIM); the default\n"
+     "  fo-full    the same keeping V's dependence on the fixed effects "
+     "(PopED's full FIM)\n"
+     "  quad       y normal with its exact moments over eta, by "
+     "Gauss-Hermite quadrature (nquad= nodes per random effect)\n"
+     "  mc         the same moments by Monte Carlo (n= draws of eta, "
+     "seed=)\n"
+     "and print ln det and the relative standard errors of every "
+     "parameter on the variance scale (PopED) and the SD scale (PFIM), or "
+     "the directions a singular design cannot estimate.\n"
      "The block-diagonal approximation keeps the family's parameter blocks "
      "(mlp2: (w1, J1) and (w2, J2); a family without blocks has one, and "
      "it is the exact FIM) and prints them block by block.\n"
@@ -1017,7 +1073,8 @@ static const cmd_def table[] = {
      "    fim g\n    fim g method=mc n=200000\n"
      "    fim g method=empirical data=d\n"
      "    fim n method=empirical data=d10 form=gram as F\n"
-     "    fim n method=block",
+     "    fim n method=block\n"
+     "    fim p design=d method=fo-full",
      cmd_fim, COMPL_MODEL, fim_opts, &obj_fim, CMD_AS_OPTIONAL, NULL},
     {"eig", "eig NAME",
      "eigenvalues and eigenvectors of a FIM, rank, log det, condition",

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fim/estimator.h"
+#include "design/popfim.h"
+#include "model/pop.h"
 
 void obj_fim_describe(char *buf, size_t n, const fim_result *f)
 {
@@ -36,6 +38,12 @@ void obj_fim_describe(char *buf, size_t n, const fim_result *f)
     case FIM_BLOCK:
         snprintf(buf, n, "exact FIM, block-diagonal approximation (%zu "
                          "block%s)", f->nblocks, f->nblocks == 1 ? "" : "s");
+        break;
+    case FIM_POP:
+        snprintf(buf, n, "%s; total over the %g subject%s of design %s%s",
+                 f->est ? f->est->label : "population FIM", f->subjects,
+                 f->subjects == 1 ? "" : "s", f->design[0] ? f->design : "?",
+                 f->n ? " (Monte Carlo)" : "");
         break;
     }
     if (f->form == FIM_FORM_GRAM) {
@@ -132,6 +140,72 @@ static void print_matrix_csv(session *s, const fim_result *f)
     tbl_free(t);
 }
 
+/* ln det and the relative standard errors of a population FIM, on the
+ * scale of each parameter and converted to the other (PopED reports
+ * variances, PFIM standard deviations: RSE(sd) = RSE(var)/2 by the delta
+ * method). A singular FIM gets its rank and lost directions instead. */
+static void obj_fim_print_population(session *s, const fim_result *f)
+{
+    double lndet;
+    if (popfim_lost(f->G, f->names, NULL, 0) < f->k) {
+        session_printf(s, "  ln det = -inf, det = 0: singular\n");
+    } else if (popfim_lndet(f->G, &lndet) == SS_OK) {
+        session_printf(s, "  ln det = %.10g, det = %.6g (D-criterion)\n",
+                       lndet, exp(lndet));
+    } else {
+        ss_clear_error();
+    }
+    double *se = malloc((f->k ? f->k : 1) * sizeof *se);
+    if (!se)
+        return;
+    if (popfim_se(f->G, f->names, se) != SS_OK) {
+        session_printf(s, "  %s\n", ss_last_error()->msg);
+        session_printf(s, "  (the design cannot estimate those combinations: "
+                          "add sampling times or subjects, or fix "
+                          "parameters)\n");
+        ss_clear_error();
+        free(se);
+        return;
+    }
+    static const char *const kinds[] = {"fixed effect", "variance",
+                                        "covariance", "SD"};
+    tbl *t = tbl_alloc(6);
+    tbl_header(t, 0, "param");
+    tbl_header(t, 1, "kind");
+    tbl_header(t, 2, "value");
+    tbl_header(t, 3, "SE");
+    tbl_header(t, 4, "RSE% var scale (PopED)");
+    tbl_header(t, 5, "RSE% SD scale (PFIM)");
+    for (size_t i = 0; i < f->k; i++) {
+        int kd = f->pkind[i];
+        double v = f->value[i], rse = 100.0 * se[i] / fabs(v);
+        tbl_row(t);
+        tbl_str(t, 0, f->names[i]);
+        tbl_str(t, 1, kinds[kd < 4 ? kd : 0]);
+        tbl_num(t, 2, v);
+        tbl_num(t, 3, se[i]);
+        if (v == 0.0) { /* no relative error of a zero */
+            tbl_str(t, 4, "-");
+            tbl_str(t, 5, "-");
+        } else if (kd == POP_PAR_FIXED) {
+            tbl_num(t, 4, rse);
+            tbl_num(t, 5, rse);
+        } else if (kd == POP_PAR_VAR) {
+            tbl_num(t, 4, rse);
+            tbl_num(t, 5, rse / 2.0);
+        } else if (kd == POP_PAR_SD) {
+            tbl_num(t, 4, 2.0 * rse);
+            tbl_num(t, 5, rse);
+        } else {
+            tbl_num(t, 4, rse);
+            tbl_str(t, 5, "-");
+        }
+    }
+    tbl_print(t, &s->out, s->csv, 2);
+    tbl_free(t);
+    free(se);
+}
+
 static void print_fim(session *s, const fim_result *f)
 {
     const char *model_name = f->source;
@@ -192,6 +266,8 @@ static void print_fim(session *s, const fim_result *f)
                               "resolved)\n");
             break;
         }
+    if (f->value)
+        obj_fim_print_population(s, f);
     if (f->se) {
         session_printf(s, "  standard errors:\n");
         print_matrix(s, f, f->se, 2);

@@ -656,11 +656,86 @@ static void val_clear(ss_val *v)
     free(v->names);
     free(v->str);
     free(v->vec);
+    free(v->rowlen);
     memset(v, 0, sizeof *v);
+}
+
+static ss_status parse_vector(parser *p, ss_val *v);
+
+/* [[1, 2], [3]]: rows of numbers, the cursor on the outer '['; the numbers
+ * end up concatenated in vec with rowlen[r] per row. */
+static ss_status parse_rows(parser *p, ss_val *v)
+{
+    const tok *lb = peek(p, 0);
+    double *vec = NULL;
+    size_t *rowlen = NULL, n = 0, nrows = 0;
+    int need_elem = 1;
+    ss_status rc = SS_OK;
+    p->pos++;
+    for (;;) {
+        const tok *t = peek(p, 0);
+        if (t->kind == T_RBRACK) {
+            p->pos++;
+            break;
+        }
+        if (t->kind == T_COMMA && !need_elem) {
+            need_elem = 1;
+            p->pos++;
+            continue;
+        }
+        if (t->kind != T_LBRACK) {
+            rc = at_end(t) ? SS_FAIL_COL(SS_ERR_SYNTAX, tok_col(lb),
+                                         "unclosed '['")
+                           : fail_found(p, t, "the rows of [[..], [..]] "
+                                              "must be vectors [..]");
+            break;
+        }
+        ss_val row;
+        memset(&row, 0, sizeof row);
+        if ((rc = parse_vector(p, &row)) != SS_OK)
+            break;
+        if (row.kind != VAL_VEC) {
+            rc = SS_FAIL_COL(SS_ERR_SYNTAX, row.col,
+                             "the rows of [[..], [..]] must be numbers");
+            val_clear(&row);
+            break;
+        }
+        double *nv = realloc(vec, (n + row.n + 1) * sizeof *nv);
+        size_t *nr = realloc(rowlen, (nrows + 1) * sizeof *nr);
+        if (nv)
+            vec = nv;
+        if (nr)
+            rowlen = nr;
+        if (!nv || !nr) {
+            val_clear(&row);
+            rc = nomem();
+            break;
+        }
+        if (row.n)
+            memcpy(vec + n, row.vec, row.n * sizeof *vec);
+        n += row.n;
+        rowlen[nrows++] = row.n;
+        val_clear(&row);
+        need_elem = 0;
+    }
+    if (rc != SS_OK) {
+        free(vec);
+        free(rowlen);
+        return rc;
+    }
+    v->kind = VAL_ROWS;
+    v->col = tok_col(lb);
+    v->vec = vec;
+    v->n = n;
+    v->rowlen = rowlen;
+    v->nrows = nrows;
+    return SS_OK;
 }
 
 static ss_status parse_vector(parser *p, ss_val *v)
 {
+    if (peek(p, 1)->kind == T_LBRACK)
+        return parse_rows(p, v);
     const tok *lb = peek(p, 0);
     double *vec = NULL;
     char **names = NULL; /* a list of names: [x, y] or ["a b", c] */
@@ -1144,6 +1219,7 @@ const char *val_kind_name(ss_val_kind k)
     switch (k) {
     case VAL_NUM: return "number";
     case VAL_VEC: return "vector";
+    case VAL_ROWS: return "list of vectors";
     case VAL_RANGE: return "range";
     case VAL_STR: return "string";
     case VAL_IDENT: return "name";

@@ -2,7 +2,7 @@
  *     verb arg arg key=value ... [as NAME]
  * statements separated by ';' or newlines, '#' starts a comment.
  * Values: numbers (1e-3, -0.5, .5), vectors [1, 0.5] (commas optional,
- * may be empty), lists of names [x, y, "body mass"] (names or strings,
+ * may be empty), lists of vectors [[0.5, 1], [2]] (rows of numbers), lists of names [x, y, "body mass"] (names or strings,
  * not mixed with numbers), ranges 0..1, strings in double or single quotes,
  * identifiers, bare paths (tour.scn, scenarios/x.scn), fractions of
  * unsigned integers read as words (shard=3/16), axes NAME:lo..hi
@@ -39,7 +39,9 @@ typedef enum {
     VAL_AXIS,  /* str:lo..hi */
     VAL_PUNCT, /* str: ":" or "->" */
     VAL_NAMES, /* names[0..n-1]: [x, y] */
-    VAL_CALL   /* str(vec[0..n-1]): normal(0, 1) */
+    VAL_CALL,  /* str(vec[0..n-1]): normal(0, 1) */
+    VAL_ROWS   /* [[1, 2], [3]]: vec[0..n-1] holds the rows one after the
+                  other, rowlen[0..nrows-1] their lengths */
 } ss_val_kind;
 
 typedef struct {
@@ -51,6 +53,8 @@ typedef struct {
     size_t n;
     double lo, hi;
     char *str;
+    size_t *rowlen; /* VAL_ROWS */
+    size_t nrows;
 } ss_val;
 
 typedef struct {

@@ -90,6 +90,7 @@ extern const obj_type obj_spectrum; /* ws_result * (fim/wide_spectrum.h) */
 extern const obj_type obj_spectrum_sweep; /* wsw_result * (fim/wide_sweep.h) */
 extern const obj_type obj_fimapprox; /* fa_result * (fim/fim_approx.h) */
 extern const obj_type obj_sweep; /* learn_sweep * (learn/sweep.h) */
+extern const obj_type obj_design; /* pop_design * (design/popdesign.h) */
 
 #define OBJ_NAME_MAX 64
 

@@ -156,7 +156,7 @@ ss_status pk_dosing_check(const pk_dosing *d)
     if (d->route == PK_INFUSION && d->steady)
         return SS_FAIL(SS_ERR_USAGE,
                        "pk: steady state is not supported for an infusion "
-                       "(give ndoses instead)");
+                       "(give doses=N instead)");
     return SS_OK;
 }
 

@@ -309,17 +309,18 @@ static void test_unknown_option_key(void **state)
     make_g(f);
     err(f, "fim g bogus=1", SS_ERR_USAGE, 7,
         "unknown option 'bogus' for fim (options: method n data seed threads "
-        "form)");
+        "design nquad form)");
     err(f, "eig g n=10 bogus=1", SS_ERR_USAGE, 12,
         "unknown option 'bogus' for eig (options: method n data seed threads "
-        "form tol)");
+        "design nquad form tol)");
     err(f, "sample g n=5 x=1 as d", SS_ERR_USAGE, 14,
         "unknown option 'x' for sample (options: n seed teacher task sep)");
     err(f, "list x=1", SS_ERR_USAGE, 6, "unknown option 'x' for list");
     err(f, "fim g method=mc n=10 method=exact", SS_ERR_USAGE, 22,
         "option 'method' given twice");
     err(f, "fim g method=bogus", SS_ERR_USAGE, 14,
-        "unknown method 'bogus' (exact, mc, empirical, observed, block)");
+        "unknown method 'bogus' (exact, mc, empirical, observed, block, fo, "
+        "fo-full, quad)");
     err(f, "fim g method=3", SS_ERR_USAGE, 14, "method= needs a name");
     err(f, "quit now", SS_ERR_USAGE, 6,
         "quit takes at most 0 positional arguments");
@@ -1407,11 +1408,12 @@ static void test_completion(void **state)
     cands(f, "fim g method=",
           (const char *const[]){"method=exact", "method=mc",
                                 "method=empirical", "method=observed",
-                                "method=block", NULL});
+                                "method=block", "method=fo",
+                                "method=fo-full", "method=quad", NULL});
     cands(f, "fim g data=", (const char *const[]){"data=d1", "data=d2", NULL});
     cands(f, "fim g method=empirical data=d",
           (const char *const[]){"data=d1", "data=d2", NULL});
-    cands(f, "fim g n", (const char *const[]){"n=", NULL});
+    cands(f, "fim g n", (const char *const[]){"n=", "nquad=", NULL});
     cands(f, "eig g t", (const char *const[]){"tol=", "threads=", NULL});
     cands(f, "sample g a", (const char *const[]){"as", NULL});
     cands(f, "format c", (const char *const[]){"csv", NULL});

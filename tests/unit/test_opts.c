@@ -12,6 +12,7 @@
 
 #include "fixture.h"
 
+#include "design/est_pop.h"
 #include "fim/estimator.h"
 #include "fim/map.h"
 #include "lang/args.h"
@@ -113,7 +114,14 @@ static void test_tables_consistent(void **state)
     const fim_estimator *const *est = fim_estimator_table(&ne);
     for (size_t i = 0; i < ne; i++)
         assert_string_equal(opt_choice(m, i), est[i]->name);
-    assert_null(opt_choice(m, ne));
+    /* then the design layer's population estimators not named already */
+    size_t np, k2 = ne;
+    const fim_estimator *const *pe = est_pop_table(&np);
+    for (size_t i = 0; i < np; i++)
+        if (!fim_estimator_find(pe[i]->name))
+            assert_string_equal(opt_choice(m, k2++), pe[i]->name);
+    assert_true(k2 > ne);
+    assert_null(opt_choice(m, k2));
     /* stat= and palette= list what map and the plots parse */
     const cmd_def *map = cmd_find("map"), *plot = cmd_find("plot");
     size_t k = 0;
@@ -210,6 +218,7 @@ static const char *value_of(const cmd_opt *o, char *buf, size_t n)
                                                         : "g");
         break;
     case OPT_COUNTS: snprintf(buf, n, "[%.0f]", o->lo < 3 ? 3 : o->lo); break;
+    case OPT_NUMBERS: snprintf(buf, n, "[[1, 2], [3]]"); break;
     case OPT_FLAG: buf[0] = 0; break;
     }
     return buf;
@@ -333,7 +342,8 @@ static void test_kind_and_bound_errors(void **state)
             "resolution 1001x1000 is too large (at most 1000000 points)");
     /* kinds */
     fx_fail(f, "fim g method=bogus", 14,
-            "unknown method 'bogus' (exact, mc, empirical, observed, block)");
+            "unknown method 'bogus' (exact, mc, empirical, observed, block, fo, "
+            "fo-full, quad)");
     fx_fail(f, "map g x=w1:-1..1 y=w2:-1..1 stat=max", 34,
             "unknown stat 'max' (logdet, lambda_min, cond, rank)");
     fx_fail(f, "plot M palette=5", 16,
@@ -455,7 +465,17 @@ static void test_completion_from_table(void **state)
         ncands(f, "eig g method=", want);
         ncands(f, "path g w2: 1 -> 0 method=", want);
     }
-    assert_int_equal(ncands(f, "fim g method=", NULL), ne);
+    /* and the design layer's population estimators with new names */
+    size_t np, extra = 0;
+    const fim_estimator *const *pe = est_pop_table(&np);
+    for (size_t i = 0; i < np; i++)
+        extra += fim_estimator_find(pe[i]->name) == NULL;
+    for (size_t i = 0; i < np; i++) {
+        char w2[64];
+        snprintf(w2, sizeof w2, "method=%s", pe[i]->name);
+        assert_int_equal(ncands(f, "fim g method=", w2), ne + extra);
+    }
+    assert_int_equal(ncands(f, "fim g method=", NULL), ne + extra);
     assert_int_equal(ncands(f, "map g stat=", "stat=lambda_min"), 4);
     assert_int_equal(ncands(f, "plot M palette=", "palette=coolwarm"),
                      CANVAS_PAL_COUNT);
@@ -780,18 +800,27 @@ static void test_usage_from_table(void **state)
     /* method= lists the estimator table, in its order, from the table */
     size_t ne;
     const fim_estimator *const *est = fim_estimator_table(&ne);
-    char want[256] = "[method=";
-    for (size_t i = 0; i < ne; i++)
-        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s",
-                 i ? "|" : "", est[i]->name);
-    strcat(want, "]");
-    char use[2048];
+    /* too many to list in the usage (method=NAME): the option's line in
+     * `help` lists every one */
+    char use[2048], line[1024];
     for (const char *const *v = (const char *const[]){"fim", "eig", "path",
                                                        NULL};
          *v; v++) {
         cmd_usage(cmd_find(*v), 0, 0, use, sizeof use);
-        if (!strstr(use, want))
-            fail_msg("usage of %s lacks %s: %s", *v, want, use);
+        if (!strstr(use, "[method=NAME]"))
+            fail_msg("usage of %s lacks [method=NAME]: %s", *v, use);
+        const cmd_opt *mo = NULL;
+        for (const cmd_opt *o = cmd_find(*v)->opts; o->key; o++)
+            if (strcmp(o->key, "method") == 0)
+                mo = o;
+        assert_non_null(mo);
+        cmd_option_line(mo, line, sizeof line);
+        for (size_t i = 0; i < ne; i++)
+            if (!strstr(line, est[i]->name))
+                fail_msg("help of %s method= lacks %s: %s", *v,
+                         est[i]->name, line);
+        if (!strstr(line, "fo-full"))
+            fail_msg("help of %s method= lacks fo-full: %s", *v, line);
     }
     /* the forms as written before the usage was generated, where the
      * order of the table was already theirs */

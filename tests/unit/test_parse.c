@@ -503,8 +503,13 @@ static void test_vector_errors(void **state)
                "vector elements must be numbers, found ','");
     expect_err("v [1,,2]", SS_ERR_SYNTAX, 6,
                "vector elements must be numbers, found ','");
-    expect_err("v [[1]]", SS_ERR_SYNTAX, 4,
-               "vector elements must be numbers, found '['");
+    expect_err("v [[1], x]", SS_ERR_SYNTAX, 9,
+               "the rows of [[..], [..]] must be vectors [..], found 'x'");
+    expect_err("v [[1], [a]]", SS_ERR_SYNTAX, 9,
+               "the rows of [[..], [..]] must be numbers");
+    expect_err("v [[1], [2]", SS_ERR_SYNTAX, 3, "unclosed '['");
+    expect_err("v [[1], [[2]]]", SS_ERR_SYNTAX, 9,
+               "the rows of [[..], [..]] must be numbers");
     expect_err("v [0..1]", SS_ERR_SYNTAX, 5,
                "vector elements must be numbers, found '..'");
     expect_err("v [1, 2", SS_ERR_SYNTAX, 3, "unclosed '['");
@@ -513,6 +518,25 @@ static void test_vector_errors(void **state)
     expect_err("v [1 2.2.2]", SS_ERR_SYNTAX, 6, "malformed number '2.2.2'");
     expect_err("v ]", SS_ERR_SYNTAX, 3, "expected a value, found ']'");
     expect_err("v 1, 2", SS_ERR_SYNTAX, 4, "expected a value, found ','");
+}
+
+/* [[..], ..]: rows of numbers, concatenated with their lengths */
+static void test_rows(void **state)
+{
+    (void)state;
+    ss_stmt_list l = parse_ok("v t=[[0.5, 1], [], [2 3 4]]");
+    const ss_val *v = &l.v[0].args[0].v;
+    assert_int_equal(v->kind, VAL_ROWS);
+    assert_int_equal(v->col, 5);
+    assert_int_equal(v->nrows, 3);
+    assert_int_equal(v->n, 5);
+    assert_int_equal(v->rowlen[0], 2);
+    assert_int_equal(v->rowlen[1], 0);
+    assert_int_equal(v->rowlen[2], 3);
+    static const double want[5] = {0.5, 1, 2, 3, 4};
+    for (int i = 0; i < 5; i++)
+        assert_true(v->vec[i] == want[i]);
+    stmt_list_free(&l);
 }
 
 static void test_strings(void **state)
@@ -934,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_vector_errors),
+        cmocka_unit_test(test_rows),
         cmocka_unit_test(test_name_lists),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_bare_words),
