@@ -76,7 +76,10 @@ double pk2_edd(double t, const double *y, int n)
     double p = 1;
     for (int i = 1; i < n; i++)
         p *= -t;
-    return p == 0 ? 0 : p * en_sorted(z, n - 1);
+    if (p == 0)
+        return 0;
+    double e = en_sorted(z, n - 1);
+    return e == 0 ? 0 : p * e; /* deep tail: 0, not inf * 0 */
 }
 
 /* ---- the per-dose kernels K(x) and their divided differences ----------

@@ -186,11 +186,13 @@ static double ode_steady(const pk_dosing *d, const double *th, double s)
  * give alpha = 0.5646, beta = 0.03542 for the first three; KA = 5 (far
  * above alpha), 0.2 (between), 0.02 (flip-flop, below beta); then a small
  * Q (beta ~ 5e-4, the peripheral barely reached) with fast absorption,
- * and a strongly peripheral drug (V2 = 10 V1). */
+ * a strongly peripheral drug (V2 = 10 V1), and nearly equal macro rates
+ * (k10 = k21 = 1, k12 = 1e-4: alpha - beta = 0.02, where the textbook
+ * coefficients 1/(alpha - beta) start to cancel). */
 static const double sets[][6] = {
     {2, 10, 3, 30, 5, 0.8},    {2, 10, 3, 30, 0.2, 0.8},
     {2, 10, 3, 30, 0.02, 0.8}, {2, 10, 0.01, 20, 1, 1},
-    {1, 4, 6, 40, 1.5, 0.6},
+    {1, 4, 6, 40, 1.5, 0.6},   {1, 1, 1e-4, 1e-4, 0.5, 1},
 };
 #define NS (sizeof sets / sizeof sets[0])
 
