@@ -246,9 +246,9 @@ ss_status pk2_conc(const pk_dosing *d, const double *theta, double t,
     if (d->steady && q == 0)
         return SS_FAIL(SS_ERR_RANGE,
                        "pk2: steady state needs Q > 0 (at Q = 0 the "
-                       "peripheral rate beta is 0 and the dose sum "
-                       "diverges; the model is then one-compartment: use "
-                       "pk1)");
+                       "peripheral rate beta is 0 and its sum over the "
+                       "doses diverges; the model is then the "
+                       "one-compartment one)");
     int oral = d->route == PK_ORAL;
     if (oral && (!pos_finite(ka) || !isfinite(bio) || bio < 0))
         return SS_FAIL(SS_ERR_RANGE,

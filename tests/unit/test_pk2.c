@@ -621,6 +621,18 @@ static void test_refusals(void **state)
     assert_true(f == 0);
     for (int j = 0; j < 6; j++)
         assert_true(g[j] == 0);
+    /* at the bolus itself everything is in V1: D/V1 exactly */
+    assert_int_equal(pk2_conc(&d, th2, 0, &f, g), SS_OK);
+    assert_true(f == 10.0 / 5);
+    /* far in the tail every route underflows to 0 with a finite
+     * gradient, never inf * 0 */
+    for (int r = 0; r < 3; r++) {
+        pk_dosing dr = {r, 10, 0, 1, 1, 0};
+        assert_int_equal(pk2_conc(&dr, th2, 1e200, &f, g), SS_OK);
+        assert_true(f == 0);
+        for (int j = 0; j < 6; j++)
+            assert_true(isfinite(g[j]) && fabs(g[j]) < 1e-300);
+    }
 }
 
 int main(void)
