@@ -11,7 +11,7 @@
  * initialisation races between threads). */
 static const model_type *const registry[] = {
     &model_gmm_type, &model_mlp2_type, &model_arma_type, &model_dnn_type,
-    &model_pk1_type,
+    &model_pk1_type, &model_pk2_type,
 };
 
 const model_type *const *model_registry(size_t *count)

@@ -526,7 +526,7 @@ ss_status model_axis_value(const model *m, const double *theta,
 
 /* Built-in families (the structs are what the registry table lists). */
 extern const model_type model_gmm_type, model_mlp2_type, model_arma_type,
-    model_dnn_type, model_pk1_type;
+    model_dnn_type, model_pk1_type, model_pk2_type;
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
 extern const model_type *const model_arma;

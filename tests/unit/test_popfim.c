@@ -236,6 +236,67 @@ static void test_fo_variants_kl(void **state)
     }
 }
 
+/* the two-compartment family through the same route */
+static void test_fo_pk2_kl(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "route=oral CL=1 V1=10 Q=2 V2=30 KA=1.5 F=1 error=prop",
+        "route=bolus dose=100 CL=2 V1=10 Q=1 V2=20 error=comb "
+        "sigma2=[0.02,0.1]",
+        "route=infusion tinf=1 dose=100 param=k K=0.2 V1=10 Q=1 V2=20 "
+        "scale=sd error=add sigma=0.3",
+    };
+    static const double t[6] = {0.25, 1, 2, 5, 8, 11.5};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        model *m = tu_model(&model_pk2_type, cases[c]);
+        int f = model_param_index(m, "F");
+        if (f >= 0)
+            m->is_free[f] = 0;
+        print_message("pk2 case %zu: %s\n", c, cases[c]);
+        check_fo_against_kl(m, t, 6, 0);
+        check_fo_against_kl(m, t, 6, 1);
+        model_free(m);
+    }
+}
+
+/* pk2 with Q = 0 is the one-compartment model: the fixed-effect rows of
+ * CL and V1 of its FO FIM equal pk1's for CL and V, and V2's vanish */
+static void test_pk2_q0_is_pk1(void **state)
+{
+    (void)state;
+    model *m1 = tu_model(&model_pk1_type, "route=bolus dose=100 CL=2 V=10 "
+                                          "omega=[0.1,0.05] error=add "
+                                          "sigma2=0.1");
+    model *m2 = tu_model(&model_pk2_type,
+                         "route=bolus dose=100 CL=2 V1=10 Q=0 V2=5 "
+                         "omega=[0.1,0.05,0.1,0.1] error=add sigma2=0.1");
+    static const double t[4] = {0.5, 1, 4, 8};
+    size_t off[2] = {0, 4};
+    double size = 10;
+    pop_design *d;
+    assert_int_equal(pd_alloc(1, off, t, &size, NULL, &d, NULL, NULL),
+                     SS_OK);
+    popfim_opts o = {POPFIM_FO, 0, 0, 0};
+    size_t i1[2] = {0, 1}, i2[3] = {0, 1, 3};
+    gsl_matrix *M1 = gsl_matrix_alloc(2, 2), *M2 = gsl_matrix_alloc(3, 3);
+    assert_int_equal(popfim_design(m1, m1->theta, d, &o, i1, 2, M1), SS_OK);
+    assert_int_equal(popfim_design(m2, m2->theta, d, &o, i2, 3, M2), SS_OK);
+    for (int a = 0; a < 2; a++) {
+        for (int b = 0; b < 2; b++)
+            assert_close(gsl_matrix_get(M2, a, b), gsl_matrix_get(M1, a, b),
+                         1e-11, 0);
+        assert_true(fabs(gsl_matrix_get(M2, a, 2)) <=
+                    1e-12 * gsl_matrix_get(M2, a, a));
+    }
+    assert_true(fabs(gsl_matrix_get(M2, 2, 2)) <= 1e-20);
+    gsl_matrix_free(M1);
+    gsl_matrix_free(M2);
+    pd_free(d);
+    model_free(m1);
+    model_free(m2);
+}
+
 /* An IV bolus observed at t = 0: the concentration D/V_i does not depend
  * on CL, and with the random effect on V, y = (D/V) e^{-eta} + e, so
  * E y = c e^{w/2}, Var y = c^2 (e^{2w} - e^w) + s2 (c = D/V); the FIM of one
@@ -511,6 +572,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fo_warfarin_kl),
         cmocka_unit_test(test_fo_variants_kl),
+        cmocka_unit_test(test_fo_pk2_kl),
+        cmocka_unit_test(test_pk2_q0_is_pk1),
         cmocka_unit_test(test_bolus_t0_closed_form),
         cmocka_unit_test(test_mc_against_quad),
         cmocka_unit_test(test_se_inverse),
