@@ -1,4 +1,4 @@
-/* Population FIMs of designs (design/popfim.h, docs/theory.md section 18).
+/* Population FIMs of designs (design/popfim.h, docs/theory.md section 17).
  * Every method reduces a subject to a normal N(mu, V) and its derivatives
  * mu_a, V_a over the P parameters; gauss_fim turns those into M. */
 #include "design/popfim.h"

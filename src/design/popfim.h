@@ -1,4 +1,4 @@
-/* Population Fisher information of a design (docs/theory.md section 18):
+/* Population Fisher information of a design (docs/theory.md section 17):
  * a subject's observations y (n sampling times) are treated as normal with
  * mean mu(alpha) and covariance V(alpha), alpha = all P parameters of the
  * model (fixed effects, Omega, residual), and the subject's information is
