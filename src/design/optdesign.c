@@ -970,6 +970,7 @@ typedef struct {
     gsl_matrix *mu, *M;
     crit_ws *ws;
     size_t nt, nwp; /* time and weight parameters */
+    gsl_vector *y;  /* scratch for the numerical gradient */
     ss_status err;  /* a callback's failure, reported after the run */
 } rf_ctx;
 
@@ -1048,11 +1049,7 @@ static double rf_loss(const gsl_vector *v, void *vp)
 /* Central differences in the transformed coordinates (BFGS only). */
 static void rf_grad(const gsl_vector *v, void *vp, gsl_vector *g)
 {
-    gsl_vector *y = gsl_vector_alloc(v->size);
-    if (!y) {
-        gsl_vector_set_all(g, 0);
-        return;
-    }
+    gsl_vector *y = ((rf_ctx *)vp)->y;
     gsl_vector_memcpy(y, v);
     for (size_t i = 0; i < v->size; i++) {
         double zi = gsl_vector_get(v, i), h = 1e-6 * fmax(1, fabs(zi));
@@ -1063,7 +1060,6 @@ static void rf_grad(const gsl_vector *v, void *vp, gsl_vector *g)
         gsl_vector_set(y, i, zi);
         gsl_vector_set(g, i, (fp - fm) / (2 * h));
     }
-    gsl_vector_free(y);
 }
 
 static void rf_fdf(const gsl_vector *v, void *vp, double *f, gsl_vector *g)
@@ -1133,7 +1129,7 @@ ss_status od_refine(const od_problem *pb, const od_refine_opts *o,
     r->value0 = r->value = v0;
 
     size_t n = xi->n, dim = xi->dim;
-    rf_ctx c = {pb, o, NULL, NULL, NULL, NULL, NULL, 0, 0, SS_OK};
+    rf_ctx c = {pb, o, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, SS_OK};
     c.nt = (o->over & OD_OVER_TIMES) ? n * dim : 0;
     c.nwp = (o->over & OD_OVER_WEIGHTS) ? n - 1 : 0;
     size_t np = c.nt + c.nwp;
@@ -1145,6 +1141,7 @@ ss_status od_refine(const od_problem *pb, const od_refine_opts *o,
     c.M = gsl_matrix_alloc(pb->p, pb->p);
     c.ws = crit_ws_alloc(pb, &o->crit);
     gsl_vector *z = gsl_vector_alloc(np), *step = gsl_vector_alloc(np);
+    c.y = gsl_vector_alloc(np);
     gsl_multimin_fminimizer *nm =
         o->method == OD_NMSIMPLEX
             ? gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2,
@@ -1155,7 +1152,7 @@ ss_status od_refine(const od_problem *pb, const od_refine_opts *o,
             ? gsl_multimin_fdfminimizer_alloc(
                   gsl_multimin_fdfminimizer_vector_bfgs2, np)
             : NULL;
-    if (!x0 || !c.xs || !c.mu || !c.M || !c.ws || !z || !step ||
+    if (!x0 || !c.xs || !c.mu || !c.M || !c.ws || !z || !step || !c.y ||
         (!nm && !bf)) {
         st = SS_FAIL(SS_ERR_NOMEM, "out of memory");
         goto out;
@@ -1271,7 +1268,7 @@ out:
     od_design_free(c.xs);
     gsl_matrix_free(c.mu), gsl_matrix_free(c.M);
     crit_ws_free(c.ws);
-    gsl_vector_free(z), gsl_vector_free(step);
+    gsl_vector_free(z), gsl_vector_free(step), gsl_vector_free(c.y);
     if (nm)
         gsl_multimin_fminimizer_free(nm);
     if (bf)

@@ -479,8 +479,55 @@ static void test_pk_D_optimal(void **state)
     assert_int_equal(od_efficiency(&pb, &o.crit, bad, xi, &eff), SS_OK);
     assert_close(eff, cbrt(det3(Mb) / det3(M)), 1e-10, 0);
     assert_true(eff < 1);
+
+    /* BFGS (numerical gradient) over the times alone, weights 1/3 fixed,
+     * from the bad design reaches the same optimum; its gradient floor
+     * (central differences, ~1e-8 in z) leaves the times ~1e-6 off, so
+     * 1e-5 relative */
+    od_refine_opts_default(&ro, OD_D, 0, 60);
+    ro.over = OD_OVER_TIMES;
+    ro.method = OD_BFGS;
+    ro.tol = 1e-8;
+    od_design *b2 = design_of(3, 1, bad->x, bad->w);
+    assert_int_equal(od_refine(&pb, &ro, b2, &rr), SS_OK);
+    assert_close(rr.value, log(det3(M)), 1e-9, 0);
+    for (int k = 0; k < 3; k++) {
+        assert_close_msg(b2->x[k], got[k], 1e-5, 0, "BFGS time");
+        assert_close_msg(b2->w[k], 1.0 / 3, 1e-15, 0, "weights kept");
+    }
+    /* Ctrl-C during refinement: interrupted, the start kept */
+    ss_interrupt_raise();
+    memcpy(b2->x, bad->x, 3 * sizeof *b2->x);
+    assert_int_equal(od_refine(&pb, &ro, b2, &rr), SS_ERR_INTERRUPTED);
+    ss_interrupt_clear();
+    assert_close(b2->x[1], 5, 0, 0);
+    od_design_free(b2);
     od_design_free(bad);
     od_fw_result_free(&r);
+    gsl_matrix_free(cand);
+}
+
+/* A given start design off the grid joins the working set; the optimum
+ * (on the grid) takes all its weight. */
+static void test_fw_start_design(void **state)
+{
+    (void)state;
+    od_problem pb = poly_problem(&Q3);
+    gsl_matrix *cand = grid201();
+    od_design *st = design_of(3, 1, (double[]){-0.5123, 0.1234, 0.9876},
+                              (double[]){0.3, 0.3, 0.4});
+    od_fw_opts o;
+    od_fw_opts_default(&o, OD_D);
+    od_fw_result r;
+    assert_int_equal(od_fedorov_wynn(&pb, cand, NULL, st, &o, &r), SS_OK);
+    assert_true(r.converged);
+    assert_int_equal(r.nwork, 204);
+    for (int k = -1; k <= 1; k++)
+        assert_close_msg(weight_at(r.design, k), 1.0 / 3, 0, 1e-3, "weight");
+    for (size_t j = 201; j < 204; j++)
+        assert_true(r.wcand[j] < 1e-6);
+    od_fw_result_free(&r);
+    od_design_free(st);
     gsl_matrix_free(cand);
 }
 
@@ -728,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_sensitivity_closed_forms),
         cmocka_unit_test(test_fw_quadratic_D),
         cmocka_unit_test(test_fw_A_Ds_E),
+        cmocka_unit_test(test_fw_start_design),
         cmocka_unit_test(test_pk_gradient),
         cmocka_unit_test(test_pk_D_optimal),
         cmocka_unit_test(test_multi_time),
