@@ -95,9 +95,10 @@ typedef enum {
 } od_step;
 
 /* Which first-order steps: toward the best candidate only (Wynn's
- * algorithm); also away from the worst support point when that gains more;
- * or weight moved from the worst support point to the best candidate
- * (Fedorov's exchange of weight between two points). */
+ * algorithm); also away from the worst support point when that gains more
+ * (Atwood's); or weight moved from the worst support point to the best
+ * candidate (Boehning's vertex exchange, the default: much faster when
+ * the optimum lies between candidates). */
 typedef enum { OD_EXCH_NONE, OD_EXCH_AWAY, OD_EXCH_PAIR } od_exchange;
 
 typedef struct {
