@@ -350,11 +350,14 @@ static ss_status check_nonsingular(const od_problem *pb, const gsl_matrix *M,
                     continue;
                 char nm[48];
                 param_name(pb, i, nm, sizeof nm);
-                len += (size_t)snprintf(dir + len, sizeof dir - len,
-                                        "%s%.4g %s",
-                                        len == 0 ? (c < 0 ? "-" : "")
-                                                 : (c < 0 ? " - " : " + "),
-                                        fabs(c), nm);
+                const char *sign = len == 0 ? (c < 0 ? "-" : "")
+                                            : (c < 0 ? " - " : " + ");
+                if (fabs(fabs(c) - 1) < 5e-5) /* a coordinate axis */
+                    len += (size_t)snprintf(dir + len, sizeof dir - len,
+                                            "%s%s", sign, nm);
+                else
+                    len += (size_t)snprintf(dir + len, sizeof dir - len,
+                                            "%s%.4g %s", sign, fabs(c), nm);
             }
             ss_text_append(msg, sizeof msg, "; ", "%s (eigenvalue %.3g)", dir,
                            gsl_vector_get(ev, k));
