@@ -91,6 +91,7 @@ typedef struct {
     gsl_eigen_symmv_workspace *ew;
     double value, bound;
     size_t mult;
+    double egap; /* E: (lambda_2 - lambda_min) / lambda_min; INFINITY if p = 1 */
 } crit_ws;
 
 static void crit_ws_free(crit_ws *w)
@@ -257,6 +258,7 @@ static int crit_eval(crit_ws *w, const gsl_matrix *M)
         for (size_t k = 1; k < p; k++)
             if (gsl_vector_get(w->eval, k) - l1 <= OD_MULT_RTOL * l1)
                 w->mult++;
+        w->egap = p > 1 ? (gsl_vector_get(w->eval, 1) - l1) / l1 : INFINITY;
         gsl_vector_view v = gsl_matrix_column(w->evec, 0);
         gsl_matrix_set_zero(w->G);
         gsl_blas_dger(1.0, &v.vector, &v.vector, w->G);
@@ -930,11 +932,20 @@ ss_status od_fedorov_wynn(const od_problem *pb, const gsl_matrix *cand,
         od_fw_result_free(r);
         goto out;
     }
-    if (!r->converged && !interrupted)
+    if (!r->converged && !interrupted) {
         ss_text_append(r->warning, sizeof r->warning, "; ",
                        "not converged after %zu steps: max d - bound = %.3g "
                        "(tolerance %.3g)",
                        it, r->fw_maxd - r->bound, o->tol * fabs(r->bound));
+        if (o->crit.kind == OD_E && r->multiplicity == 1 &&
+            f.ws->egap < 1e-2)
+            ss_text_append(r->warning, sizeof r->warning, "; ",
+                           "lambda_min is nearly multiple (the next "
+                           "eigenvalue %.2g%% above): E-optimal designs "
+                           "often have a multiple lambda_min, where one "
+                           "eigenvector's sensitivity cannot converge",
+                           100 * f.ws->egap);
+    }
     if (interrupted)
         st = SS_FAIL(SS_ERR_INTERRUPTED,
                      "Fedorov-Wynn interrupted after %zu steps (the last "

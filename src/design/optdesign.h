@@ -126,7 +126,7 @@ typedef struct {
     double maxd, bound;  /* of the returned design, over the working points */
     double value;        /* criterion at the returned design */
     size_t multiplicity; /* E: of lambda_min at the returned design */
-    char warning[256];   /* non-convergence, multiple lambda_min; "" if none */
+    char warning[512];   /* non-convergence, multiple lambda_min; "" if none */
 } od_fw_result;
 
 void od_fw_result_free(od_fw_result *r);
@@ -171,7 +171,7 @@ typedef struct {
     double value0, value; /* criterion before and after */
     size_t iter;
     int converged;
-    char warning[256];
+    char warning[512];
 } od_refine_result;
 
 /* Improve xi in place (same support size). Coordinates go through

@@ -376,6 +376,16 @@ static void test_fw_A_Ds_E(void **state)
     assert_close(weight_at(r.design, 1), 0.2, 0, 1e-3);
     assert_close(r.value, 0.2, 1e-5, 0);
     od_fw_result_free(&r);
+
+    /* E for the line: lambda_min <= m2 <= 1, so the optimum is M = I (1/2
+     * at +-1) with lambda_min double; one eigenvector's sensitivity cannot
+     * certify it: not converged, said so, the value still near 1 */
+    o.max_iter = 2000;
+    assert_int_equal(od_fedorov_wynn(&q2, cand, NULL, NULL, &o, &r), SS_OK);
+    assert_int_equal(r.converged, 0);
+    assert_non_null(strstr(r.warning, "nearly multiple"));
+    assert_true(r.value > 0.99 && r.value <= 1 + 1e-12);
+    od_fw_result_free(&r);
     gsl_matrix_free(cand);
 }
 
