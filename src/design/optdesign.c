@@ -632,23 +632,38 @@ static void fw_rebuild(const fw_line *f, const double *w, gsl_matrix *M)
 }
 
 /* The support of w (weights >= prune), near points merged, as a design. */
+typedef struct {
+    double w;
+    size_t j;
+} wpt;
+
+static int wpt_heavier(const void *a, const void *b)
+{
+    double x = ((const wpt *)a)->w, y = ((const wpt *)b)->w;
+    if (x != y)
+        return x > y ? -1 : 1;
+    size_t i = ((const wpt *)a)->j, k = ((const wpt *)b)->j;
+    return (i > k) - (i < k);
+}
+
 static od_design *fw_support(const double *X, size_t nw, size_t dim,
                              const double *w, double prune, double merge)
 {
+    wpt *pts = malloc((nw ? nw : 1) * sizeof *pts);
     size_t *ord = malloc((nw ? nw : 1) * sizeof *ord);
-    if (!ord)
+    if (!pts || !ord) {
+        free(pts), free(ord);
         return NULL;
+    }
     size_t m = 0;
     for (size_t j = 0; j < nw; j++)
         if (w[j] > 0 && w[j] >= prune)
-            ord[m++] = j;
-    /* heaviest first, so a cluster merges into its main point's neighbourhood */
-    for (size_t i = 1; i < m; i++)
-        for (size_t k = i; k > 0 && w[ord[k]] > w[ord[k - 1]]; k--) {
-            size_t t = ord[k];
-            ord[k] = ord[k - 1];
-            ord[k - 1] = t;
-        }
+            pts[m++] = (wpt){w[j], j};
+    /* heaviest first, so a cluster merges into its main point */
+    qsort(pts, m, sizeof *pts, wpt_heavier);
+    for (size_t i = 0; i < m; i++)
+        ord[i] = pts[i].j;
+    free(pts);
     od_design *d = od_design_alloc(m ? m : 1, dim);
     char *used = calloc(m ? m : 1, 1);
     if (!d || !used) {
