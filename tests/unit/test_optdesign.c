@@ -365,6 +365,23 @@ static void test_fw_A_Ds_E(void **state)
     assert_close(r.bound, 1, 0, 1e-15);
     double bound;
     assert_true(maxd_fine(&q3, &o.crit, r.design, &bound) <= 1 + 1e-5);
+    /* the weights alone refined: (1/4, 1/2, 1/4) to the minimiser's
+     * precision, the points untouched, value ln(1/4) */
+    od_refine_opts ro;
+    od_refine_opts_default(&ro, OD_DS, -1, 1);
+    ro.crit = o.crit;
+    ro.over = OD_OVER_WEIGHTS;
+    od_refine_result rr;
+    double x_before[3];
+    assert_int_equal(r.design->n, 3);
+    memcpy(x_before, r.design->x, sizeof x_before);
+    assert_int_equal(od_refine(&q3, &ro, r.design, &rr), SS_OK);
+    assert_true(rr.converged);
+    assert_close(rr.value, log(0.25), 1e-10, 0);
+    assert_close(weight_at(r.design, -1), 0.25, 0, 1e-6);
+    assert_close(weight_at(r.design, 0), 0.5, 0, 1e-6);
+    assert_close(weight_at(r.design, 1), 0.25, 0, 1e-6);
+    assert_memory_equal(x_before, r.design->x, sizeof x_before);
     od_fw_result_free(&r);
 
     od_fw_opts_default(&o, OD_E);
