@@ -153,11 +153,18 @@ ss_status cmd_design(session *s, const ss_stmt *st)
         ss_error_set_col(at ? at->v.col : st->verb_col);
         goto done;
     }
+    design_obj *o = calloc(1, sizeof *o);
+    if (!o) {
+        pd_free(d);
+        rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    o->d = d;
     char origin[160];
     args_origin(st, origin, sizeof origin);
-    rc = session_put(s, name, &obj_design, d, origin);
+    rc = session_put(s, name, &obj_design, o, origin);
     if (rc == SS_OK)
-        obj_design.print(s, name, d);
+        obj_design.print(s, name, o);
 done:
     free(size);
     free(dose);

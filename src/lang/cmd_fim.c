@@ -312,11 +312,11 @@ ss_status cmd_fim_request(session *s, const ss_stmt *st, fim_request *req)
     req->est = e;
     req->method = e->method;
     if (dz) {
-        pop_design *pd;
+        design_obj *pd;
         rc = session_get(s, dz->v.str, &obj_design, dz->v.col, (void **)&pd);
         if (rc != SS_OK)
             return rc;
-        req->design = pd;
+        req->design = pd->d;
         req->design_name = dz->v.str;
     }
     if (args_key(st, "nquad") && e != &est_pop_quad)

@@ -105,6 +105,31 @@ static const cmd_opt design_opts[] = {
      .help = "number of groups"},
     {.key = NULL}};
 
+static const cmd_opt optimize_opts[] = {
+    {.key = "model", .kind = OPT_OBJECT, .meta = "M", .obj = &obj_model,
+     .flags = OPT_REQUIRED, .help = "the population model (at its values)"},
+    {.key = "criterion", .kind = OPT_WORD,
+     .words = (const char *const[]){"D", "A", "E", "Ds", NULL}, .def = "D",
+     .help = "ln det M, tr M^-1, lambda_min, or ln det for params="},
+    {.key = "params", .kind = OPT_NAMES, .meta = "[NAME,..]",
+     .help = "criterion=Ds: the parameters of interest"},
+    {.key = "over", .kind = OPT_WORD,
+     .words = (const char *const[]){"times", "weights", "both", "none",
+                                    NULL},
+     .def = "times",
+     .help = "what the continuous refinement after Fedorov-Wynn moves"},
+    {.key = "candidates", .kind = OPT_NUMBERS, .meta = "[T,..]",
+     .def = "the design's times",
+     .help = "candidate times; the sequences are their k-subsets"},
+    {.key = "grid", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = 100000,
+     .def = "0", .help = "N equally spaced candidate times over bounds="},
+    {.key = "bounds", .kind = OPT_RANGE, .meta = "LO..HI",
+     .def = "the candidates' range", .help = "range of every time"},
+    {.key = "method", .kind = OPT_WORD,
+     .words = (const char *const[]){"fo", "fo-full", "quad", NULL},
+     .def = "fo", .help = "the population FIM of a subject"},
+    {.key = NULL}};
+
 static const cmd_opt sample_opts[] = {
     {.key = "n", .kind = OPT_COUNT, .meta = "N", .lo = 1, .hi = 1e8,
      .flags = OPT_REQUIRED, .help = "observations to draw"},
@@ -1034,6 +1059,31 @@ static const cmd_def table[] = {
      "    design two size=[20,20] times=[[0.5,2,8],[1,4,24]] dose=70\n"
      "    design g groups=3 size=10 times=[1,4,24] dose=[50,100,200]",
      cmd_design, COMPL_NONE, design_opts, NULL, CMD_AS_NONE, NULL},
+    {"optimize", "optimize DESIGN",
+     "an optimal population design: Fedorov-Wynn, then refined times",
+     "Finds an approximate optimal design for model=M at its current "
+     "values, starting from DESIGN (whose groups must share their number "
+     "of times k and their dose). The candidates are every k-subset of "
+     "the candidate times (candidates=, grid=N over bounds=, or the "
+     "design's own times); Fedorov-Wynn (vertex exchange) puts weights on "
+     "them, then over=times moves the support's times continuously within "
+     "bounds= (over=weights the weights, both, or none). The criterion is "
+     "the subject's population FIM (method=fo by default) over the free "
+     "parameters: D (ln det M), A (tr M^-1), E (lambda_min) or Ds (the "
+     "parameters params=[..]). The result is a design stored as NAME "
+     "(default DESIGN_opt) whose groups are the support sequences, with "
+     "the subjects of DESIGN shared out by weight; `show` gives the "
+     "criterion, the efficiency of the start and the check of the "
+     "equivalence theorem (max d(x, xi) against its bound: p for D), "
+     "`plot` the sensitivity d(x, xi) over time (k = 1) or over the "
+     "candidate sequences, with the line at the bound, and `fim M "
+     "design=NAME` its FIM.\n\n"
+     "    optimize d model=p criterion=D\n"
+     "    optimize one model=b grid=600 bounds=0.01..60 over=both as best\n"
+     "    optimize d model=p criterion=Ds params=[CL,V] candidates=[0.5,1,2,"
+     "6,24,36,72,120]",
+     cmd_optimize, COMPL_OBJECT, optimize_opts, &obj_design,
+     CMD_AS_OPTIONAL, "DESIGN"},
     {"fim", "fim NAME",
      "Fisher information matrix over the free parameters",
      "Prints the per-observation Fisher information of model NAME at its "

@@ -99,6 +99,7 @@ ss_status cmd_show(session *s, const ss_stmt *st);
 ss_status cmd_sample(session *s, const ss_stmt *st);
 ss_status cmd_fim(session *s, const ss_stmt *st);
 ss_status cmd_design(session *s, const ss_stmt *st);
+ss_status cmd_optimize(session *s, const ss_stmt *st);
 ss_status cmd_eig(session *s, const ss_stmt *st);
 ss_status cmd_format(session *s, const ss_stmt *st);
 ss_status cmd_seed(session *s, const ss_stmt *st);

@@ -2,6 +2,7 @@
 #ifndef SS_RESULTS_H
 #define SS_RESULTS_H
 
+#include "design/popopt.h"
 #include "fim/fim.h"
 #include "fim/spectrum.h"
 #include "infer/select.h"
@@ -31,5 +32,18 @@ void obj_run_print_plateaus(session *s, const learn_run *r,
 #define OBJ_SELECT_NCOLS(M, C) (4 + 4 * (M) + (C))
 size_t obj_select_colnames(const select_spec *sp, const char *const *names,
                            size_t M, char (*out)[96]);
+
+/* A stored population design (`design`, `optimize`): the design, and
+ * when `optimize` made it, its certificate (criterion, efficiency of the
+ * start, sensitivity curve). */
+typedef struct {
+    pop_design *d;
+    int optimized;
+    popopt_result opt; /* optimized only; opt.design is NULL (moved to d) */
+    od_kind crit;
+    int refined;
+    char model[64], from[64], fim_method[16];
+} design_obj;
+void design_obj_free(design_obj *o);
 
 #endif
