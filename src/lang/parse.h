@@ -51,6 +51,7 @@ typedef struct {
     size_t n;
     double lo, hi;
     char *str;
+    int quoted;   /* VAL_STR written in quotes: its text starts at col + 1 */
 } ss_val;
 
 typedef struct {
