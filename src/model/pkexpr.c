@@ -218,6 +218,15 @@ static ss_status parse_formula(const char *text, const char *const *params,
     int c = e->col;
     char msg[sizeof e->msg];
     snprintf(msg, sizeof msg, "%s", e->msg);
+    if (c > 0 && st == SS_ERR_NAME && strstr(msg, "unknown name")) {
+        char list[POP_MAX_PSI * (MODEL_NAME_MAX + 2)] = "";
+        for (size_t i = 0; i < np; i++)
+            ss_text_append(list, sizeof list, ", ", "%s", params[i]);
+        return SS_FAIL_COL(st, line_col(fa, c),
+                           "formula, column %d: %s; the names are params= "
+                           "(%s), t and dose",
+                           c, msg, list);
+    }
     if (c > 0)
         return SS_FAIL_COL(st, line_col(fa, c), "formula, column %d: %s", c,
                            msg);
