@@ -318,6 +318,10 @@ struct model_type {
     ss_status (*fim_gram)(const model *m, const double *theta, gsl_matrix **K,
                           double *scale);
     size_t (*fim_gram_rows)(const model *m);
+    /* What makes the model what it is beyond its options and parameters
+     * (expr's formula), mixed into model_fingerprint's hash h (core/hash.h)
+     * and returned. NULL: nothing more. */
+    uint64_t (*fingerprint)(const model *m, uint64_t h);
     /* Population families (model/pop.h): the nonlinear mixed-effects
      * structure the design layer builds population FIMs from. NULL: not
      * a population model. */

@@ -10,6 +10,7 @@
  * else the option dose=); it is no parameter. Errors in the formula point
  * at its column in the user's line (model_arg.val_col, the first character
  * after the opening quote, plus the column inside the formula minus 1). */
+#include "core/hash.h"
 #include "model/expr.h"
 #include "model/pop.h"
 
@@ -426,6 +427,16 @@ static size_t ex_nsingular(const model *m)
            (sp->sd_scale ? sp->nomega + sp->nsigma : 0);
 }
 
+/* The formula and the parameter names: two expr models with the same
+ * values but another curve are other models. */
+static uint64_t ex_fingerprint(const model *m, uint64_t h)
+{
+    h = ss_hash_str(h, st_of(m)->formula);
+    for (size_t i = 0; i < m->P; i++)
+        h = ss_hash_str(h, MODEL_PNAME(m, i));
+    return h;
+}
+
 static void ex_describe(const model *m, const double *theta,
                         const ss_sink *out)
 {
@@ -495,6 +506,7 @@ const model_type model_expr_type = {
     .singular = ex_singular,
     .nsingular = ex_nsingular,
     .describe = ex_describe,
+    .fingerprint = ex_fingerprint,
     .release = ex_release,
     .copy_state = ex_copy_state,
     .data_kind = MODEL_DATA_GROUPED,

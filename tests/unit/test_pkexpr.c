@@ -190,9 +190,12 @@ static void test_oral_equals_pk1(void **state)
     fims_equal(w, p, dd, POPFIM_FO_FULL, 1e-8);
     /* the model's own dose (dose=, default 70) when the design has none */
     fims_equal(w, p, d, POPFIM_FO, 1e-10);
-    /* a clone predicts the same (its formula parsed again) */
+    /* a clone predicts the same (its formula parsed again) and is the
+     * same model; another formula with the same values is not */
     model *c = model_clone(w);
     assert_non_null(c);
+    assert_true(model_fingerprint(c) == model_fingerprint(w));
+    assert_true(model_fingerprint(u) != model_fingerprint(w));
     fims_equal(c, p, dd, POPFIM_FO, 1e-10);
     model_free(c);
     pd_free(d);
