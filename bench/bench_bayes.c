@@ -45,9 +45,9 @@ int main(int argc, char **argv)
         draws = atof(argv[2]);
     const size_t n = 1000, S = 20000, B = 2000;
     double v = 0.3, w1 = -1, w2 = 1;
-    model_arg g[] = {{"v", NULL, &v, 1, 0, 0},
-                     {"w1", NULL, &w1, 1, 0, 0},
-                     {"w2", NULL, &w2, 1, 0, 0}};
+    model_arg g[] = {{"v", NULL, &v, 1, 0, 0, NULL, 0, 0},
+                     {"w1", NULL, &w1, 1, 0, 0, NULL, 0, 0},
+                     {"w2", NULL, &w2, 1, 0, 0, NULL, 0, 0}};
     model *m = NULL;
     if (model_alloc(model_type_find("gmm"), g, 3, &m) != SS_OK)
         fail("gmm");
@@ -108,9 +108,9 @@ int main(int argc, char **argv)
     post_iter_free(it);
     /* rlct method=volume: Hartigan's mixture at its singular truth */
     double v0 = 0, z0 = 0;
-    model_arg ta[] = {{"v", NULL, &v0, 1, 0, 0},
-                      {"w1", NULL, &z0, 1, 0, 0},
-                      {"w2", NULL, &z0, 1, 0, 0}};
+    model_arg ta[] = {{"v", NULL, &v0, 1, 0, 0, NULL, 0, 0},
+                      {"w1", NULL, &z0, 1, 0, 0, NULL, 0, 0},
+                      {"w2", NULL, &z0, 1, 0, 0, NULL, 0, 0}};
     model *tm = NULL, *hm = NULL;
     if (model_alloc(model_type_find("gmm"), ta, 3, &tm) != SS_OK ||
         model_alloc(model_type_find("gmm"), ta, 3, &hm) != SS_OK)

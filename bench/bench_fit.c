@@ -99,9 +99,9 @@ int main(int argc, char **argv)
         }
     }
     double v = 0.3, w1 = -1, w2 = 1.5;
-    model_arg g[] = {{"v", NULL, &v, 1, 0, 0},
-                     {"w1", NULL, &w1, 1, 0, 0},
-                     {"w2", NULL, &w2, 1, 0, 0}};
+    model_arg g[] = {{"v", NULL, &v, 1, 0, 0, NULL, 0, 0},
+                     {"w1", NULL, &w1, 1, 0, 0, NULL, 0, 0},
+                     {"w2", NULL, &w2, 1, 0, 0, NULL, 0, 0}};
     model *mg = make("gmm", g, 3);
     if (gmm1) {
         bench("gmm K=2 EM fit", mg, 1000, 1, NULL, NULL);
@@ -117,16 +117,16 @@ int main(int argc, char **argv)
     mg->type->sample(mg, mg->theta, r, X);
     ss_rng_free(r);
     double sfree = 1;
-    model_arg gf[] = {{"v", NULL, &v, 1, 0, 0},
-                      {"w1", NULL, &w1, 1, 0, 0},
-                      {"w2", NULL, &w2, 1, 0, 0},
-                      {"s", "free", NULL, 0, 0, 0}};
+    model_arg gf[] = {{"v", NULL, &v, 1, 0, 0, NULL, 0, 0},
+                      {"w1", NULL, &w1, 1, 0, 0, NULL, 0, 0},
+                      {"w2", NULL, &w2, 1, 0, 0, NULL, 0, 0},
+                      {"s", "free", NULL, 0, 0, 0, NULL, 0, 0}};
     model *mgf = make("gmm", gf, 4);
     mgf->theta[3] = sfree;
     bench("gmm K=2 s=free EM fit", mgf, 1000, FIT_STARTS_DEFAULT, NULL, X);
     bench("gmm K=2 s=free EM fit", mgf, 1000, 1, NULL, X);
     double ar = 0.5, ma = 0.3;
-    model_arg a[] = {{"ar", NULL, &ar, 1, 1, 0}, {"ma", NULL, &ma, 1, 1, 0}};
+    model_arg a[] = {{"ar", NULL, &ar, 1, 1, 0, NULL, 0, 0}, {"ma", NULL, &ma, 1, 1, 0, NULL, 0, 0}};
     model *ma11 = make("arma", a, 2);
     bench("ARMA(1,1) exact MLE (pacf, BFGS2)", ma11, 1000, FIT_STARTS_DEFAULT,
           NULL, NULL);

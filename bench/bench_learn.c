@@ -78,12 +78,12 @@ int main(void)
     static const double d2 = 2, one = 1, half = 0.5, w1s = 0.3, w2s = -0.2;
     static const double J1[] = {1, 0}, J2[] = {0, 1}, S1[] = {0.4, 0.1},
                         S2[] = {-0.2, 0.6};
-    model_arg targs[] = {{"d", NULL, &d2, 1, 0, 0}, {"w1", NULL, &one, 1, 0, 0},
-                         {"w2", NULL, &half, 1, 0, 0},
-                         {"J1", NULL, J1, 2, 1, 0}, {"J2", NULL, J2, 2, 1, 0}};
-    model_arg sargs[] = {{"d", NULL, &d2, 1, 0, 0}, {"w1", NULL, &w1s, 1, 0, 0},
-                         {"w2", NULL, &w2s, 1, 0, 0},
-                         {"J1", NULL, S1, 2, 1, 0}, {"J2", NULL, S2, 2, 1, 0}};
+    model_arg targs[] = {{"d", NULL, &d2, 1, 0, 0, NULL, 0, 0}, {"w1", NULL, &one, 1, 0, 0, NULL, 0, 0},
+                         {"w2", NULL, &half, 1, 0, 0, NULL, 0, 0},
+                         {"J1", NULL, J1, 2, 1, 0, NULL, 0, 0}, {"J2", NULL, J2, 2, 1, 0, NULL, 0, 0}};
+    model_arg sargs[] = {{"d", NULL, &d2, 1, 0, 0, NULL, 0, 0}, {"w1", NULL, &w1s, 1, 0, 0, NULL, 0, 0},
+                         {"w2", NULL, &w2s, 1, 0, 0, NULL, 0, 0},
+                         {"J1", NULL, S1, 2, 1, 0, NULL, 0, 0}, {"J2", NULL, S2, 2, 1, 0, NULL, 0, 0}};
     model *t, *m, *g, *gt;
     if (model_alloc(model_mlp2, targs, 5, &t) != SS_OK ||
         model_alloc(model_mlp2, sargs, 5, &m) != SS_OK ||

@@ -27,9 +27,9 @@ static double now(clockid_t c)
 static model *make(double v, double w2)
 {
     double w1 = 0;
-    model_arg a[] = {{"v", NULL, &v, 1, 0, 0},
-                     {"w1", NULL, &w1, 1, 0, 0},
-                     {"w2", NULL, &w2, 1, 0, 0}};
+    model_arg a[] = {{"v", NULL, &v, 1, 0, 0, NULL, 0, 0},
+                     {"w1", NULL, &w1, 1, 0, 0, NULL, 0, 0},
+                     {"w2", NULL, &w2, 1, 0, 0, NULL, 0, 0}};
     model *m = NULL;
     if (model_alloc(model_type_find("gmm"), a, 3, &m) != SS_OK) {
         fprintf(stderr, "bench_llr: %s\n", ss_last_error()->msg);

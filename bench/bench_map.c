@@ -30,16 +30,16 @@ int main(void)
                         ma[] = {-0.45};
     map_case cases[] = {
         {"gmm", "gmm (quadrature)", "w1", "w2", -1, 1, -1, 1,
-         {{"v", NULL, &v03, 1, 0, 0}, {"w1", NULL, &w0, 1, 0, 0},
-          {"w2", NULL, &w1, 1, 0, 0}},
+         {{"v", NULL, &v03, 1, 0, 0, NULL, 0, 0}, {"w1", NULL, &w0, 1, 0, 0, NULL, 0, 0},
+          {"w2", NULL, &w1, 1, 0, 0, NULL, 0, 0}},
          3},
         {"mlp2", "mlp2 erf d=2 (closed form)", "J1_1", "J2_1", -1, 1, -1, 1,
-         {{"d", NULL, &d2, 1, 0, 0}, {"w1", NULL, &one, 1, 0, 0},
-          {"w2", NULL, &mhalf, 1, 0, 0}, {"J1", NULL, J1, 2, 1, 0},
-          {"J2", NULL, J2, 2, 1, 0}},
+         {{"d", NULL, &d2, 1, 0, 0, NULL, 0, 0}, {"w1", NULL, &one, 1, 0, 0, NULL, 0, 0},
+          {"w2", NULL, &mhalf, 1, 0, 0, NULL, 0, 0}, {"J1", NULL, J1, 2, 1, 0, NULL, 0, 0},
+          {"J2", NULL, J2, 2, 1, 0, NULL, 0, 0}},
          5},
         {"arma", "ARMA(1,1)", "ar1", "ma1", -0.95, 0.95, -0.95, 0.95,
-         {{"ar", NULL, ar, 1, 1, 0}, {"ma", NULL, ma, 1, 1, 0}},
+         {{"ar", NULL, ar, 1, 1, 0, NULL, 0, 0}, {"ma", NULL, ma, 1, 1, 0, NULL, 0, 0}},
          2},
     };
     printf("%-30s %12s\n", "200x200 map of log det", "seconds");

@@ -49,15 +49,15 @@ int main(int argc, char **argv)
     ss_threads_set_default(1);
     double L = 3, M = 500, in = 500, out = 10, sw2 = 2, sb2 = 0, T = 100,
            seed = 1;
-    model_arg a[] = {{"layers", NULL, &L, 1, 0, 0},
-                     {"width", NULL, &M, 1, 0, 0},
-                     {"in", NULL, &in, 1, 0, 0},
-                     {"out", NULL, &out, 1, 0, 0},
-                     {"act", "relu", NULL, 0, 0, 0},
-                     {"sw2", NULL, &sw2, 1, 0, 0},
-                     {"sb2", NULL, &sb2, 1, 0, 0},
-                     {"inputs", NULL, &T, 1, 0, 0},
-                     {"seed", NULL, &seed, 1, 0, 0}};
+    model_arg a[] = {{"layers", NULL, &L, 1, 0, 0, NULL, 0, 0},
+                     {"width", NULL, &M, 1, 0, 0, NULL, 0, 0},
+                     {"in", NULL, &in, 1, 0, 0, NULL, 0, 0},
+                     {"out", NULL, &out, 1, 0, 0, NULL, 0, 0},
+                     {"act", "relu", NULL, 0, 0, 0, NULL, 0, 0},
+                     {"sw2", NULL, &sw2, 1, 0, 0, NULL, 0, 0},
+                     {"sb2", NULL, &sb2, 1, 0, 0, NULL, 0, 0},
+                     {"inputs", NULL, &T, 1, 0, 0, NULL, 0, 0},
+                     {"seed", NULL, &seed, 1, 0, 0, NULL, 0, 0}};
     model *m = NULL;
     if (model_alloc(&model_dnn_type, a, sizeof a / sizeof *a, &m) != SS_OK)
         fail("dnn");

@@ -215,8 +215,11 @@ void args_origin(const ss_stmt *st, char *buf, size_t n)
             sb_printf(&b, "%s:%.12g..%.12g", a->v.str, a->v.lo, a->v.hi);
             break;
         case VAL_STR:
-            /* quoted only when it would not read back as one word */
-            sb_printf(&b, strpbrk(a->v.str, " \t\"'#;") ? "\"%s\"" : "%s",
+            /* quoted only when it would not read back as one word (a
+             * formula's operators and parentheses included) */
+            sb_printf(&b,
+                      strpbrk(a->v.str, " \t\"'#;()*^+,=[]") ? "\"%s\""
+                                                             : "%s",
                       a->v.str);
             break;
         case VAL_CALL:
@@ -270,6 +273,7 @@ ss_status args_to_model(const ss_stmt *st, size_t from, int bare_ok,
         model_arg *m = &ma[k++];
         m->key = a->key;
         m->col = a->key_col;
+        m->val_col = a->v.col + (a->v.kind == VAL_STR && a->v.quoted);
         switch (a->v.kind) {
         case VAL_NUM:
             m->num = &a->v.num;
@@ -283,6 +287,10 @@ ss_status args_to_model(const ss_stmt *st, size_t from, int bare_ok,
         case VAL_IDENT:
         case VAL_STR:
             m->str = a->v.str;
+            break;
+        case VAL_NAMES:
+            m->names = (const char *const *)a->v.names;
+            m->nnames = a->v.n;
             break;
         default:
             free(ma);

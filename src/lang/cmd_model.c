@@ -34,11 +34,44 @@ ss_status cmd_model(session *s, const ss_stmt *st)
                            "unknown model kind '%s' (kinds: %s)", kind,
                            kinds);
     }
+    /* A family with a positional key (expr's formula) takes one string
+     * after the kind as that key's value; other kinds refuse it below as
+     * before ("expected PARAM=VALUE"). */
+    const ss_stmt_arg *p2 = t->positional_key ? args_pos(st, 2) : NULL;
+    if (p2 && p2->v.kind != VAL_STR && p2->v.kind != VAL_IDENT)
+        return SS_FAIL_COL(SS_ERR_USAGE, p2->v.col,
+                           "%s takes its %s as a quoted string after the "
+                           "kind, found a %s",
+                           t->name, t->positional_key,
+                           val_kind_name(p2->v.kind));
     model_arg *ma;
     size_t nma;
-    rc = args_to_model(st, 2, 0, &ma, &nma);
+    rc = args_to_model(st, p2 ? 3 : 2, 0, &ma, &nma);
     if (rc != SS_OK)
         return rc;
+    if (p2) {
+        for (size_t i = 0; i < nma; i++)
+            if (strcmp(ma[i].key, t->positional_key) == 0) {
+                rc = SS_FAIL_COL(SS_ERR_USAGE, ma[i].col,
+                                 "%s given twice (after the kind and as "
+                                 "%s=)",
+                                 t->positional_key, t->positional_key);
+                free(ma);
+                return rc;
+            }
+        model_arg *grown = realloc(ma, (nma + 1) * sizeof *ma);
+        if (!grown) {
+            free(ma);
+            return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        }
+        ma = grown;
+        memset(&ma[nma], 0, sizeof ma[nma]);
+        ma[nma].key = t->positional_key;
+        ma[nma].str = p2->v.str;
+        ma[nma].col = p2->v.col;
+        ma[nma].val_col = p2->v.col + (p2->v.kind == VAL_STR && p2->v.quoted);
+        nma++;
+    }
     model *m;
     rc = model_alloc(t, ma, nma, &m);
     free(ma);
@@ -126,7 +159,7 @@ static ss_status change_params(session *s, const ss_stmt *st, int bare_ok,
                            "%s needs at least one parameter", st->verb);
     }
     for (size_t i = 0; i < nma && mark_free == 1; i++)
-        if (ma[i].num || ma[i].str) {
+        if (ma[i].num || ma[i].str || ma[i].names) {
             rc = SS_FAIL_COL(SS_ERR_USAGE, ma[i].col,
                              "free takes parameter names only "
                              "(use `set` to change a value)");

@@ -738,15 +738,17 @@ static const cmd_opt plateaus_opts[] = {
     {.key = NULL}};
 
 static const cmd_def table[] = {
-    {"model", "model NAME KIND [option=value ...] [param=value ...]",
+    {"model", "model NAME KIND [\"FORMULA\"] [option=value ...] [param=value ...]",
      "create or replace a model of a kind listed by `models`",
      "Creates the model NAME of kind KIND. Structural options (such as "
      "gmm's known s) are fixed at creation; parameters not given take their "
      "defaults. Vector parameters take [a, b, ...]. All parameters start "
      "free. If anything is invalid nothing is created and an existing model "
-     "of that name is kept.\n\n"
+     "of that name is kept. The kind expr takes its formula as a quoted "
+     "string after the kind (`help expr`).\n\n"
      "    model g gmm v=0.3 w1=0 w2=1.5\n"
-     "    model h gmm s=0.5 v=0.5 w1=-1 w2=1",
+     "    model h gmm s=0.5 v=0.5 w1=-1 w2=1\n"
+     "    model u expr \"A*exp(-k*t)\" params=[A,k] iiv=[k] A=10 k=0.3",
      cmd_model, COMPL_NONE, NULL, NULL, CMD_AS_NONE, NULL},
     {"models", "models",
      "list model kinds with their options, parameters and defaults",

@@ -937,6 +937,7 @@ static ss_status parse_value(parser *p, ss_val *v, int keyword)
     case T_STR:
         v->kind = VAL_STR;
         v->str = p->toks[p->pos].str; /* move ownership */
+        v->quoted = 1;
         p->toks[p->pos].str = NULL;
         p->pos++;
         return SS_OK;

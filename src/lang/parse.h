@@ -55,6 +55,7 @@ typedef struct {
     char *str;
     size_t *rowlen; /* VAL_ROWS */
     size_t nrows;
+    int quoted;   /* VAL_STR written in quotes: its text starts at col + 1 */
 } ss_val;
 
 typedef struct {

@@ -11,7 +11,7 @@
  * initialisation races between threads). */
 static const model_type *const registry[] = {
     &model_gmm_type, &model_mlp2_type, &model_arma_type, &model_dnn_type,
-    &model_pk1_type, &model_pk2_type,
+    &model_pk1_type, &model_pk2_type, &model_expr_type,
 };
 
 const model_type *const *model_registry(size_t *count)
@@ -962,6 +962,12 @@ ss_status model_set_params(model *m, const model_arg *args, size_t nargs,
         }
         size_t first = pi >= 0 ? (size_t)pi : m->groups[gi].first;
         size_t count = pi >= 0 ? 1 : m->groups[gi].count;
+        if (a->names) { /* not a bare name: [a, b] is no value */
+            st = SS_FAIL_COL(SS_ERR_USAGE, a->col,
+                             "%s needs a number%s, not a list of names",
+                             a->key, count > 1 ? " or a vector" : "");
+            break;
+        }
         if (!a->num) {
             if (mark_free >= 0 && !a->str) {
                 for (size_t k = first; k < first + count; k++)

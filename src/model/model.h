@@ -39,7 +39,8 @@ typedef struct model_type model_type;
 typedef struct model_design model_design; /* below: designs */
 
 /* A key=value argument handed to a model, free of the command language.
- * Exactly one of str / num is set. */
+ * At most one of str / num / names is set (none: a bare name, for fix and
+ * free). */
 typedef struct {
     const char *key;
     const char *str;   /* identifier or string value, or NULL */
@@ -47,6 +48,12 @@ typedef struct {
     size_t n;          /* number of values in num */
     int is_vector;     /* written as [..] */
     int col;           /* input column of the key, for error positions */
+    const char *const *names; /* a list of names [A, alpha], or NULL */
+    size_t nnames;     /* number of names */
+    /* Input column of the first character of the value's text (after the
+     * opening quote of a quoted string), 0 when unknown: where a family
+     * that parses a string value (expr's formula) points its errors. */
+    int val_col;
 } model_arg;
 
 /* MOPT_VECTOR: a list of numbers (widths=[200,200]), each in [lo, hi]
@@ -143,6 +150,10 @@ struct model_type {
     /* Parameter names in order with defaults, for `models`
      * (a textual summary when the layout depends on options). */
     const char *param_summary;
+    /* The key a quoted string right after the kind stands for (expr's
+     * formula: `model u expr "A*exp(-k*t)" ...`); NULL: the family takes
+     * no positional argument. */
+    const char *positional_key;
 
     /* Lay out parameters (model_add_param/model_add_group) from the options
      * in m->opt / m->opt_choice and from any args whose length decides the
@@ -307,6 +318,10 @@ struct model_type {
     ss_status (*fim_gram)(const model *m, const double *theta, gsl_matrix **K,
                           double *scale);
     size_t (*fim_gram_rows)(const model *m);
+    /* What makes the model what it is beyond its options and parameters
+     * (expr's formula), mixed into model_fingerprint's hash h (core/hash.h)
+     * and returned. NULL: nothing more. */
+    uint64_t (*fingerprint)(const model *m, uint64_t h);
     /* Population families (model/pop.h): the nonlinear mixed-effects
      * structure the design layer builds population FIMs from. NULL: not
      * a population model. */
@@ -526,7 +541,7 @@ ss_status model_axis_value(const model *m, const double *theta,
 
 /* Built-in families (the structs are what the registry table lists). */
 extern const model_type model_gmm_type, model_mlp2_type, model_arma_type,
-    model_dnn_type, model_pk1_type, model_pk2_type;
+    model_dnn_type, model_pk1_type, model_pk2_type, model_expr_type;
 extern const model_type *const model_gmm;
 extern const model_type *const model_mlp2;
 extern const model_type *const model_arma;

@@ -368,5 +368,7 @@ uint64_t model_fingerprint(const model *m)
         for (size_t k = 0; k < m->optvec[o].n; k++)
             h = ss_hash_double(h, m->optvec[o].v[k]);
     }
+    if (m->type->fingerprint)
+        h = m->type->fingerprint(m, h);
     return h;
 }

@@ -25,9 +25,9 @@
 static model *arma(const double *ar, size_t p, const double *ma, size_t q,
                    double s2)
 {
-    model_arg a[3] = {{"ar", NULL, ar, p, 1, 0},
-                      {"ma", NULL, ma, q, 1, 0},
-                      {"sigma2", NULL, &s2, 1, 0, 0}};
+    model_arg a[3] = {{"ar", NULL, ar, p, 1, 0, NULL, 0, 0},
+                      {"ma", NULL, ma, q, 1, 0, NULL, 0, 0},
+                      {"sigma2", NULL, &s2, 1, 0, 0, NULL, 0, 0}};
     model *m = NULL;
     ss_status st = model_alloc(model_type_find("arma"), a, 3, &m);
     if (st != SS_OK)

@@ -68,9 +68,9 @@
 static model *teacher(void)
 {
     double d = 2, w1 = 1, w2 = -1, J1[2] = {2, 1}, J2[2] = {-1, 2}, s = 0.5;
-    model_arg a[] = {{"d", NULL, &d, 1, 0, 0},     {"sigma", NULL, &s, 1, 0, 0},
-                     {"w1", NULL, &w1, 1, 0, 0},   {"w2", NULL, &w2, 1, 0, 0},
-                     {"J1", NULL, J1, 2, 1, 0},    {"J2", NULL, J2, 2, 1, 0}};
+    model_arg a[] = {{"d", NULL, &d, 1, 0, 0, NULL, 0, 0},     {"sigma", NULL, &s, 1, 0, 0, NULL, 0, 0},
+                     {"w1", NULL, &w1, 1, 0, 0, NULL, 0, 0},   {"w2", NULL, &w2, 1, 0, 0, NULL, 0, 0},
+                     {"J1", NULL, J1, 2, 1, 0, NULL, 0, 0},    {"J2", NULL, J2, 2, 1, 0, NULL, 0, 0}};
     model *m = NULL;
     ss_status st = model_alloc(model_type_find("mlp2"), a, 6, &m);
     if (st != SS_OK)
