@@ -17,8 +17,8 @@ static ss_status est_check(const model *m, const fim_request *req)
     if (!pop_spec_of(m))
         return SS_FAIL(SS_ERR_USAGE,
                        "%s is not a population model: design= and "
-                       "method=fo|fo-full|quad|mc apply to pk1 and expr "
-                       "models",
+                       "method=fo|fo-full|quad|mc apply to pk1, pk2 and "
+                       "expr models",
                        m->type->name);
     if (!req->design)
         return SS_FAIL(SS_ERR_USAGE,

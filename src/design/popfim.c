@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "model/pop.h"
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_integration.h>
@@ -99,22 +100,24 @@ static ss_status gauss_fim(const normal_subj *s, const double *t,
                      "with no residual variance?)");
         goto done;
     }
+    /* B = rows mu_a V^-1 (V symmetric) and A_a = V^-1 V_a, by triangular
+     * solves with the factor L (V = L L^T) on whole matrices */
+    memcpy(B, s->dmu, P * n * sizeof *B);
+    gsl_matrix_view Bv = gsl_matrix_view_array(B, P, n);
+    gsl_blas_dtrsm(CblasRight, CblasLower, CblasTrans, CblasNonUnit, 1.0,
+                   &Lv.matrix, &Bv.matrix);
+    gsl_blas_dtrsm(CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, 1.0,
+                   &Lv.matrix, &Bv.matrix);
     for (size_t a = 0; a < P; a++) {
-        gsl_vector_view b = gsl_vector_view_array(B + a * n, n);
-        memcpy(B + a * n, s->dmu + a * n, n * sizeof *B);
-        gsl_linalg_cholesky_svx(&Lv.matrix, &b.vector);
         if (!s->has_dV[a])
             continue;
-        /* V^-1 V_a column by column (V_a symmetric: rows = columns) */
-        double *Aa = A + a * n * n, col[PD_MAX_TIMES];
-        for (size_t c = 0; c < n; c++) {
-            for (size_t r = 0; r < n; r++)
-                col[r] = s->dV[a * n * n + r * n + c];
-            gsl_vector_view cv = gsl_vector_view_array(col, n);
-            gsl_linalg_cholesky_svx(&Lv.matrix, &cv.vector);
-            for (size_t r = 0; r < n; r++)
-                Aa[r * n + c] = col[r];
-        }
+        double *Aa = A + a * n * n;
+        memcpy(Aa, s->dV + a * n * n, n * n * sizeof *Aa);
+        gsl_matrix_view Av = gsl_matrix_view_array(Aa, n, n);
+        gsl_blas_dtrsm(CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+                       1.0, &Lv.matrix, &Av.matrix);
+        gsl_blas_dtrsm(CblasLeft, CblasLower, CblasTrans, CblasNonUnit, 1.0,
+                       &Lv.matrix, &Av.matrix);
     }
     for (size_t a = 0; a < P; a++)
         for (size_t b = 0; b <= a; b++) {
@@ -502,7 +505,7 @@ ss_status popfim_subject(const model *m, const double *theta,
     if (!sp)
         return SS_FAIL(SS_ERR_USAGE,
                        "%s is not a population model: designs and "
-                       "population FIMs apply to pk1 and expr models",
+                       "population FIMs apply to pk1, pk2 and expr models",
                        m->type->name);
     if (nt == 0 || nt > PD_MAX_TIMES)
         return SS_FAIL(SS_ERR_USAGE, "a subject needs 1 to %d times",

@@ -201,6 +201,22 @@ ss_status popopt_run(const model *m, const pop_design *start,
     od_fw_opts_default(&fo, sp->crit);
     fo.crit = crit;
     rc = od_fedorov_wynn(&pb, cand, NULL, NULL, &fo, &fw);
+    if (rc != SS_OK && rc != SS_ERR_INTERRUPTED &&
+        strstr(ss_last_error()->msg, "singular")) {
+        /* the uniform start has the widest range of any design on these
+         * candidates: when it is singular, every such design is */
+        char msg[sizeof ss_last_error()->msg];
+        snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
+        rc = SS_FAIL(ss_last_error()->code,
+                     "optimize: no design on %s %zu candidate sequence%s "
+                     "can estimate every free parameter (%s singular): "
+                     "%.400s",
+                     cand->size1 == 1 ? "this" : "these", cand->size1,
+                     cand->size1 == 1 ? "" : "s",
+                     cand->size1 == 1 ? "it is" : "their uniform mixture "
+                                                  "is",
+                     msg);
+    }
     if (rc != SS_OK)
         goto done;
     out->iter = fw.iter;

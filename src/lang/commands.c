@@ -122,7 +122,7 @@ static const cmd_opt optimize_opts[] = {
      .def = "the design's times",
      .help = "candidate times; the sequences are their k-subsets"},
     {.key = "grid", .kind = OPT_COUNT, .meta = "N", .lo = 2, .hi = 100000,
-     .def = "0", .help = "N equally spaced candidate times over bounds="},
+     .def = "none", .help = "N equally spaced candidate times over bounds="},
     {.key = "bounds", .kind = OPT_RANGE, .meta = "LO..HI",
      .def = "the candidates' range", .help = "range of every time"},
     {.key = "method", .kind = OPT_WORD,
@@ -1050,7 +1050,7 @@ static const cmd_def table[] = {
      cmd_sample, COMPL_MODEL, sample_opts, &obj_data, CMD_AS_REQUIRED, "DATA"},
     {"design", "design NAME",
      "a population design: groups of subjects, their times and doses",
-     "Stores a design for population models (pk1, expr): groups of "
+     "Stores a design for population models (pk1, pk2, expr): groups of "
      "subjects, each with its number of subjects (size=), its sampling "
      "times after the dose (times=, sorted, >= 0) and its dose (dose=; "
      "absent: the model's dose=). Each list takes one entry per group, or "
@@ -1098,7 +1098,7 @@ static const cmd_def table[] = {
      "  observed   -(1/n) sum of Hessians of log p(x_i) over data=DATA\n"
      "  block      exact, entries between parameter blocks dropped (mlp2: "
      "per hidden unit)\n"
-     "Population models (pk1, expr) have the information of a design, "
+     "Population models (pk1, pk2, expr) have the information of a design, "
      "design=D (see `design`), as a total over its subjects:\n"
      "  fo         first-order linearisation at eta = 0, reduced "
      "(block-diagonal; PopED's default, PFIM); the default\n"

@@ -147,6 +147,7 @@ static void make_objects(fx *f)
     fx_ok_quiet(f, "eig g as E");
     fx_ok_quiet(f, "path g w2: 1.5 -> 1 steps=3 as P");
     fx_ok_quiet(f, "map g x=w1:-1..1 y=w2:-1..1 res=3x3 as M");
+    fx_ok_quiet(f, "design D times=[1,2,4]");
     char line[256];
     snprintf(line, sizeof line, "export d %s/d.csv", fx_dir(f));
     fx_ok(f, line);
@@ -177,7 +178,9 @@ static const char *base_of(fx *f, const char *cmd, char *buf, size_t n)
              {"rlct", "rlct g"},
              {"spectrum", "spectrum g"},
              {"fimapprox", "fimapprox g"},
-             {"sweep", "sweep g"}};
+             {"sweep", "sweep g"},
+             {"design", "design D2"},
+             {"optimize", "optimize D"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (strcmp(b[i].cmd, cmd) == 0) {
             const char *d = strstr(b[i].base, "DIR");
