@@ -112,7 +112,10 @@ static map_cell_status cell_value(const model *m, const map_spec *sp,
     *at_floor = 0;
     if (model_validate(m, w->th) != SS_OK)
         return MAP_CELL_INVALID;
-    fim_request rq = {.method = FIM_EXACT, .no_root = 1};
+    fim_request rq = sp->fim;
+    if (!rq.est)
+        rq.method = FIM_EXACT;
+    rq.no_root = 1;
     if (fim_ws_compute(w->fw, w->th, &rq) != SS_OK)
         return MAP_CELL_FAILED;
     gsl_matrix_memcpy(w->Gk, fim_ws_result(w->fw)->G);
@@ -262,14 +265,22 @@ enum { ROW_INVALID, ROW_FAILED, ROW_FLOOR, ROW_SING, ROW_IMIN, ROW_MIN,
        ROW_NCOLS };
 
 /* One worker's buffers for maps of m (free parameters k of them). */
-static ss_status work_alloc(const model *m, map_work *w)
+/* The estimator every cell uses: the request's (a population FIM of a
+ * design), else the exact FIM. */
+static const fim_estimator *cell_estimator(const map_spec *sp)
+{
+    return sp->fim.est ? sp->fim.est : fim_estimator_builtin(FIM_EXACT);
+}
+
+static ss_status work_alloc(const model *m, const map_spec *sp,
+                            map_work *w)
 {
     memset(w, 0, sizeof *w);
     size_t P = m->P, k;
     ss_status st = model_free_index_list(m, &w->idx, &k);
     if (st != SS_OK)
         return st;
-    if (fim_ws_alloc(m, fim_estimator_builtin(FIM_EXACT), &w->fw) != SS_OK)
+    if (fim_ws_alloc(m, cell_estimator(sp), &w->fw) != SS_OK)
         ss_clear_error(); /* reported as out of memory below */
     w->Gk = gsl_matrix_alloc(k ? k : 1, k ? k : 1);
     w->eval = gsl_vector_alloc(k ? k : 1);
@@ -293,7 +304,7 @@ static void *worker_alloc(void *ctx)
 {
     const map_iter *it = ctx;
     map_work *w = malloc(sizeof *w);
-    if (!w || work_alloc(it->m, w) != SS_OK) {
+    if (!w || work_alloc(it->m, &it->sp, w) != SS_OK) {
         free(w);
         return NULL;
     }
@@ -323,7 +334,7 @@ void map_iter_free(map_iter *it)
 ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
 {
     *out = NULL;
-    if (!m->type->fim_exact)
+    if (!sp->fim.est && !m->type->fim_exact)
         return SS_FAIL(SS_ERR_USAGE, "map needs an exact FIM, which %s does "
                                      "not have",
                        m->type->name);
@@ -344,7 +355,7 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
         return SS_FAIL(SS_ERR_NOMEM, "out of memory");
     map_work *w = &it->w;
     size_t cells = sp->nx * sp->ny;
-    ss_status fs = work_alloc(m, w);
+    ss_status fs = work_alloc(m, sp, w);
     if (fs != SS_OK) {
         free(it);
         return fs;
@@ -389,6 +400,12 @@ ss_status map_iter_alloc(const model *m, const map_spec *sp, map_iter **out)
     snprintf(r->xname, sizeof r->xname, "%s", sp->x.name);
     snprintf(r->yname, sizeof r->yname, "%s", sp->y.name);
     snprintf(r->model_kind, sizeof r->model_kind, "%s", m->type->name);
+    if (sp->fim.est)
+        snprintf(r->fim_label, sizeof r->fim_label, "%s FIM of design %s",
+                 sp->fim.est->name,
+                 sp->fim.design_name ? sp->fim.design_name : "?");
+    else
+        snprintf(r->fim_label, sizeof r->fim_label, "exact FIM");
     for (size_t c = 0; c < cells; c++) {
         r->val[c] = NAN;
         r->sing[c] = -1;

@@ -1,4 +1,4 @@
-/* A statistic of the exact FIM over a 2-D grid of two parameters (or
+/* A statistic of the exact FIM (or a design's population FIM) over a 2-D grid of two parameters (or
  * blow-down coordinates), the others held at the model's values, with the
  * singular sets marked and the minimum located. */
 #ifndef SS_MAP_H
@@ -27,6 +27,8 @@ typedef struct {
     double tol;        /* rank tolerance */
     unsigned threads;  /* rows computed on this many threads (0: the
                           default); the map is the same for any count */
+    fim_request fim;   /* the FIM of every cell: zero for the exact FIM, or
+                          a population estimator and its design */
 } map_spec;
 
 typedef struct {
@@ -48,6 +50,8 @@ typedef struct {
     size_t n_invalid, n_failed, n_singular;
     char source[64];
     char model_kind[MODEL_NAME_MAX];
+    char fim_label[96];     /* "exact FIM", or the population FIM of a
+                               design ("fo FIM of design d") */
 } map_result;
 
 void map_result_free(map_result *r);

@@ -7,6 +7,9 @@
 #include "core/table.h"
 #include "fim/map.h"
 #include "fim/path.h"
+#include "design/est_pop.h"
+#include "lang/results.h"
+#include "model/pop.h"
 #include "model/model.h"
 
 #include <math.h>
@@ -218,6 +221,41 @@ ss_status cmd_map(session *s, const ss_stmt *st)
         rc = args_real(st, "tol", &sp.tol);
     if (rc != SS_OK)
         return rc;
+    /* a population model maps the FIM of a design */
+    const ss_stmt_arg *dz = args_key(st, "design");
+    if (pop_spec_of(m) || dz) {
+        const char *method;
+        uint64_t nquad;
+        rc = args_word(st, "method", &method);
+        if (rc == SS_OK)
+            rc = args_count(st, "nquad", &nquad);
+        if (rc != SS_OK)
+            return rc;
+        sp.fim.est = est_pop_find(method);
+        sp.fim.method = FIM_POP;
+        sp.fim.nquad = (size_t)nquad;
+        if (!pop_spec_of(m))
+            return SS_FAIL_COL(SS_ERR_USAGE, dz->key_col,
+                               "design= applies to population models (pk1, "
+                               "pk2, expr)");
+        if (!dz)
+            return SS_FAIL_COL(SS_ERR_USAGE, st->verb_col,
+                               "%s is a population model: map the FIM of a "
+                               "design, design=D",
+                               name);
+        design_obj *pd;
+        rc = session_get(s, dz->v.str, &obj_design, dz->v.col, (void **)&pd);
+        if (rc != SS_OK)
+            return rc;
+        sp.fim.design = pd->d;
+        sp.fim.design_name = dz->v.str;
+    } else if (args_key(st, "method") || args_key(st, "nquad")) {
+        const ss_stmt_arg *k = args_key(st, "method") ? args_key(st, "method")
+                                                      : args_key(st, "nquad");
+        return SS_FAIL_COL(SS_ERR_USAGE, k->key_col,
+                           "%s= applies to population models with design=",
+                           k->key);
+    }
     map_result *r;
     map_iter *it = NULL;
     rc = map_iter_alloc(m, &sp, &it);

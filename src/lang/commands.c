@@ -195,6 +195,14 @@ static const cmd_opt map_opts[] = {
     {.key = "res", .kind = OPT_GRID, .meta = "WxH", .lo = 2,
      .hi = MAP_MAX_CELLS, .def = "41x41", .help = "points of the grid"},
     TOL_OPT,
+    {.key = "design", .kind = OPT_OBJECT, .meta = "D", .obj = &obj_design,
+     .help = "population models: the design whose FIM is mapped"},
+    {.key = "method", .kind = OPT_WORD,
+     .words = (const char *const[]){"fo", "fo-full", "quad", NULL},
+     .def = "fo", .help = "the population FIM with design="},
+    {.key = "nquad", .kind = OPT_COUNT, .meta = "K", .lo = 2, .hi = 40,
+     .def = "8", .help = "Gauss-Hermite nodes per random effect of "
+                         "method=quad"},
     {.key = NULL}};
 
 static const cmd_opt train_opts[] = {

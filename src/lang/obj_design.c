@@ -156,6 +156,7 @@ static ss_status draw_design(session *s, const render_request *req,
     po.xlabel = r->curve_is_time ? "t" : "candidate sequence";
     po.ylabel = "d";
     po.ymin = 0;
+    po.ymax = 1.15 * fmax(r->maxd, r->bound); /* the bound off the frame */
     po.legend = 1;
     return plot_xy(c, sr, r->curve_is_time ? 3 : 2, &po);
 }

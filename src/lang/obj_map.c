@@ -43,9 +43,10 @@ static void print_map(session *s, const map_result *r)
         tbl_free(t);
         return;
     }
-    session_printf(s, "%s (%s): %s of the exact FIM over %s in [%g, %g] x "
+    session_printf(s, "%s (%s): %s of the %s over %s in [%g, %g] x "
                       "%s in [%g, %g], %zux%zu points%s\n",
-                   r->source, r->model_kind, map_stat_name(r->stat), r->xname,
+                   r->source, r->model_kind, map_stat_name(r->stat),
+                   r->fim_label[0] ? r->fim_label : "exact FIM", r->xname,
                    r->x0, r->x1, r->yname, r->y0, r->y1, r->nx, r->ny,
                    r->interrupted ? " (interrupted)" : "");
     if (r->interrupted)
@@ -137,8 +138,9 @@ static ss_status draw_map(const render_request *req, const map_result *r,
     plot_opts o;
     plot_opts_init(&o);
     char title[200];
-    snprintf(title, sizeof title, "%s: %s of the exact FIM%s", r->source,
+    snprintf(title, sizeof title, "%s: %s of the %s%s", r->source,
              map_stat_name(r->stat),
+             r->fim_label[0] ? r->fim_label : "exact FIM",
              r->n_singular ? " (marked: singular set)" : "");
     o.title = render_title_or(req, title);
     o.xlabel = r->xname;

@@ -840,7 +840,9 @@ static void test_usage_from_table(void **state)
     cmd_usage(cmd_find("map"), 7, 78, use, sizeof use);
     assert_string_equal(use, "map NAME x=PARAM:FROM..TO y=PARAM:FROM..TO\n"
                              "           [stat=logdet|lambda_min|cond|rank] "
-                             "[res=WxH] [tol=T] [as RESULT]");
+                             "[res=WxH] [tol=T] [design=D]\n"
+                             "           [method=fo|fo-full|quad] [nquad=K] "
+                             "[as RESULT]");
     cmd_usage(cmd_find("path"), 7, 78, use, sizeof use);
     const char *second = strchr(use, '\n');
     while (second && second[8] == ' ')
