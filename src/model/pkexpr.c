@@ -352,51 +352,6 @@ static ss_status ex_check(const model *m, const double *theta)
     return pop_check(sp, theta);
 }
 
-static size_t ex_data_cols(const model *m)
-{
-    (void)m;
-    return 3;
-}
-
-static const char *ex_data_colname(const model *m, size_t col, char *buf,
-                                   size_t n)
-{
-    (void)m;
-    static const char *const names[3] = {"id", "t", "y"};
-    snprintf(buf, n, "%s", names[col < 3 ? col : 2]);
-    return buf;
-}
-
-static ss_status no_rows(void)
-{
-    return SS_FAIL(SS_ERR_USAGE,
-                   "expr is a population model: its information is that of "
-                   "a design (`design D ...` then `fim MODEL design=D "
-                   "method=fo`); it has no per-row likelihood");
-}
-
-static ss_status ex_sample(const model *m, const double *theta, gsl_rng *r,
-                           gsl_matrix *out)
-{
-    (void)m;
-    (void)theta;
-    (void)r;
-    (void)out;
-    return no_rows();
-}
-
-static ss_status ex_loglik_terms(const model *m, const double *theta,
-                                 const gsl_matrix *data, double *ell,
-                                 gsl_matrix *scores)
-{
-    (void)m;
-    (void)theta;
-    (void)data;
-    (void)ell;
-    (void)scores;
-    return no_rows();
-}
-
 /* A free parameter the formula does not contain: the curve, hence every
  * design's FIM, does not move along it (distance 0, on the set). */
 static size_t ex_singular(const model *m, const double *theta,
@@ -499,10 +454,10 @@ const model_type model_expr_type = {
     .positional_key = "formula",
     .configure = ex_configure,
     .check = ex_check,
-    .data_cols = ex_data_cols,
-    .data_colname = ex_data_colname,
-    .sample = ex_sample,
-    .loglik_terms = ex_loglik_terms,
+    .data_cols = pop_data_cols,
+    .data_colname = pop_data_colname,
+    .sample = pop_sample,
+    .loglik_terms = pop_loglik_terms,
     .singular = ex_singular,
     .nsingular = ex_nsingular,
     .describe = ex_describe,

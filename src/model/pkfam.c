@@ -238,51 +238,6 @@ static ss_status pk1_check(const model *m, const double *theta)
     return pop_check(&st_of(m)->spec, theta);
 }
 
-static size_t pk1_data_cols(const model *m)
-{
-    (void)m;
-    return 3;
-}
-
-static const char *pk1_data_colname(const model *m, size_t col, char *buf,
-                                    size_t n)
-{
-    (void)m;
-    static const char *const names[3] = {"id", "t", "y"};
-    snprintf(buf, n, "%s", names[col < 3 ? col : 2]);
-    return buf;
-}
-
-static ss_status no_rows(void)
-{
-    return SS_FAIL(SS_ERR_USAGE,
-                   "pk1 is a population model: its information is that of "
-                   "a design (`design D ...` then `fim MODEL design=D "
-                   "method=fo`); it has no per-row likelihood");
-}
-
-static ss_status pk1_sample(const model *m, const double *theta, gsl_rng *r,
-                            gsl_matrix *out)
-{
-    (void)m;
-    (void)theta;
-    (void)r;
-    (void)out;
-    return no_rows();
-}
-
-static ss_status pk1_loglik_terms(const model *m, const double *theta,
-                                  const gsl_matrix *data, double *ell,
-                                  gsl_matrix *scores)
-{
-    (void)m;
-    (void)theta;
-    (void)data;
-    (void)ell;
-    (void)scores;
-    return no_rows();
-}
-
 /* Flip-flop: ka = ke with ke = CL/V (or K). To first order the distance
  * of the point to the surface g = KA - ke = 0 is |g| / |grad g|. */
 static double flipflop_distance(const model *m, const double *theta)
@@ -413,10 +368,10 @@ const model_type model_pk1_type = {
     .param_summary = "CL|K V [KA F] omega sigma2|sigma",
     .configure = pk1_configure,
     .check = pk1_check,
-    .data_cols = pk1_data_cols,
-    .data_colname = pk1_data_colname,
-    .sample = pk1_sample,
-    .loglik_terms = pk1_loglik_terms,
+    .data_cols = pop_data_cols,
+    .data_colname = pop_data_colname,
+    .sample = pop_sample,
+    .loglik_terms = pop_loglik_terms,
     .singular = pk1_singular,
     .nsingular = pk1_nsingular,
     .describe = pk1_describe,
@@ -454,10 +409,10 @@ const model_type model_pk2_type = {
     .param_summary = "CL|K V1 Q V2 [KA F] omega sigma2|sigma",
     .configure = pk2_configure,
     .check = pk1_check,
-    .data_cols = pk1_data_cols,
-    .data_colname = pk1_data_colname,
-    .sample = pk1_sample,
-    .loglik_terms = pk1_loglik_terms,
+    .data_cols = pop_data_cols,
+    .data_colname = pop_data_colname,
+    .sample = pop_sample,
+    .loglik_terms = pop_loglik_terms,
     .singular = pk1_singular,
     .nsingular = pk1_nsingular,
     .describe = pk1_describe,

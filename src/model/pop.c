@@ -226,3 +226,47 @@ void pop_describe(const pop_spec *spec, const model *m, const double *theta,
         ss_sink_printf(out, "\n");
     }
 }
+
+size_t pop_data_cols(const model *m)
+{
+    (void)m;
+    return 3;
+}
+
+const char *pop_data_colname(const model *m, size_t col, char *buf,
+                             size_t n)
+{
+    (void)m;
+    static const char *const names[3] = {"id", "t", "y"};
+    snprintf(buf, n, "%s", names[col < 3 ? col : 2]);
+    return buf;
+}
+
+static ss_status no_rows(const model *m)
+{
+    return SS_FAIL(SS_ERR_USAGE,
+                   "%s is a population model: its information is that of "
+                   "a design (`design D ...` then `fim MODEL design=D "
+                   "method=fo`); it has no per-row likelihood",
+                   m->type->name);
+}
+
+ss_status pop_sample(const model *m, const double *theta, gsl_rng *r,
+                     gsl_matrix *out)
+{
+    (void)theta;
+    (void)r;
+    (void)out;
+    return no_rows(m);
+}
+
+ss_status pop_loglik_terms(const model *m, const double *theta,
+                           const gsl_matrix *data, double *ell,
+                           gsl_matrix *scores)
+{
+    (void)theta;
+    (void)data;
+    (void)ell;
+    (void)scores;
+    return no_rows(m);
+}

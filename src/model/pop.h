@@ -84,6 +84,19 @@ int pop_param_kind(const pop_spec *spec, size_t i);
 size_t pop_singular(const pop_spec *spec, const model *m,
                     const double *theta, model_singular *out, size_t max);
 
+/* The model_type hooks every population family shares: a data row would
+ * be (subject, t, y), but the families have no per-row likelihood (their
+ * information is that of a design), so sample and loglik_terms refuse
+ * with that explanation. */
+size_t pop_data_cols(const model *m);
+const char *pop_data_colname(const model *m, size_t col, char *buf,
+                             size_t n);
+ss_status pop_sample(const model *m, const double *theta, gsl_rng *r,
+                     gsl_matrix *out);
+ss_status pop_loglik_terms(const model *m, const double *theta,
+                           const gsl_matrix *data, double *ell,
+                           gsl_matrix *scores);
+
 /* `show` lines: the error model, Omega with correlations, the scale. */
 void pop_describe(const pop_spec *spec, const model *m, const double *theta,
                   const ss_sink *out);
