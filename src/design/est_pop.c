@@ -29,6 +29,17 @@ static ss_status est_check(const model *m, const fim_request *req)
     return SS_OK;
 }
 
+/* The job's state: the design layer's job and what finish fills in. */
+typedef struct {
+    popfim_job *job;
+    const model *m;
+    popfim_method meth;
+    const fim_request *req;
+    size_t n;
+    double subjects;
+    char design[64];
+} pop_state;
+
 static ss_status start_with(popfim_method meth, const model *m,
                             const fim_request *req, fim_result *f,
                             void **state)
@@ -36,26 +47,67 @@ static ss_status start_with(popfim_method meth, const model *m,
     *state = NULL;
     popfim_opts o = {meth, req->nquad, req->n, req->seed};
     const pop_design *d = (const pop_design *)req->design;
-    ss_status rc = popfim_design(m, m->theta, d, &o, f->idx, f->k, f->G);
-    if (rc != SS_OK)
+    pop_state *ps = calloc(1, sizeof *ps);
+    if (!ps)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    ss_status rc = popfim_job_start(m, m->theta, d, &o, f->idx, f->k,
+                                    &ps->job);
+    if (rc != SS_OK) {
+        free(ps);
         return rc;
+    }
     if (!f->value) {
         f->value = malloc((f->k ? f->k : 1) * sizeof *f->value);
         f->pkind = malloc(f->k ? f->k : 1);
-        if (!f->value || !f->pkind)
+        if (!f->value || !f->pkind) {
+            popfim_job_free(ps->job);
+            free(ps);
             return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+        }
     }
     const pop_spec *sp = pop_spec_of(m);
     for (size_t i = 0; i < f->k; i++) {
         f->value[i] = m->theta[f->idx[i]];
         f->pkind[i] = (unsigned char)pop_param_kind(sp, f->idx[i]);
     }
-    f->subjects = pd_subjects(d);
-    f->n = meth == POPFIM_MC ? (req->n ? req->n : 4096) : 0;
-    snprintf(f->design, sizeof f->design, "%s",
+    ps->m = m;
+    ps->meth = meth;
+    ps->subjects = pd_subjects(d);
+    ps->n = meth == POPFIM_MC ? (req->n ? req->n : 4096) : 0;
+    snprintf(ps->design, sizeof ps->design, "%s",
              req->design_name ? req->design_name : "");
-    f->form = FIM_FORM_DENSE;
+    *state = ps;
     return SS_OK;
+}
+
+static ss_status pop_iterate(void *p)
+{
+    return popfim_job_step(((pop_state *)p)->job);
+}
+
+static int pop_test(const void *p)
+{
+    return popfim_job_done(((const pop_state *)p)->job);
+}
+
+static void pop_progress(const void *p, size_t *done, size_t *total)
+{
+    popfim_job_progress(((const pop_state *)p)->job, done, total);
+}
+
+static ss_status pop_finish(void *p, int interrupted, fim_result *f)
+{
+    (void)interrupted; /* an unfinished job says so itself */
+    pop_state *ps = p;
+    ss_status rc = popfim_job_finish(ps->job, f->G);
+    if (rc == SS_OK) {
+        f->subjects = ps->subjects;
+        f->n = ps->n;
+        snprintf(f->design, sizeof f->design, "%s", ps->design);
+        f->form = FIM_FORM_DENSE;
+    }
+    free(ps);
+    return rc;
 }
 
 #define START(fn, meth)                                                      \
@@ -81,6 +133,10 @@ const fim_estimator est_pop_fo = {
     .props = FIM_PROP_PSD,
     .check = est_check,
     .start = start_fo,
+    .iterate = pop_iterate,
+    .test = pop_test,
+    .progress = pop_progress,
+    .finish = pop_finish,
 };
 
 const fim_estimator est_pop_fo_full = {
@@ -93,6 +149,10 @@ const fim_estimator est_pop_fo_full = {
     .props = FIM_PROP_PSD,
     .check = est_check,
     .start = start_fo_full,
+    .iterate = pop_iterate,
+    .test = pop_test,
+    .progress = pop_progress,
+    .finish = pop_finish,
 };
 
 const fim_estimator est_pop_quad = {
@@ -107,6 +167,10 @@ const fim_estimator est_pop_quad = {
     .props = FIM_PROP_PSD,
     .check = est_check,
     .start = start_quad,
+    .iterate = pop_iterate,
+    .test = pop_test,
+    .progress = pop_progress,
+    .finish = pop_finish,
 };
 
 const fim_estimator est_pop_mc = {
@@ -120,6 +184,10 @@ const fim_estimator est_pop_mc = {
     .props = FIM_PROP_PSD | FIM_PROP_SAMPLED,
     .check = est_check,
     .start = start_mc,
+    .iterate = pop_iterate,
+    .test = pop_test,
+    .progress = pop_progress,
+    .finish = pop_finish,
 };
 
 static const fim_estimator *const table[] = {&est_pop_fo, &est_pop_fo_full,

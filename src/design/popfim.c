@@ -3,6 +3,7 @@
  * mu_a, V_a over the P parameters; gauss_fim turns those into M. */
 #include "design/popfim.h"
 
+#include "core/interrupt.h"
 #include "core/rng.h"
 #include "model/pop.h"
 
@@ -339,6 +340,8 @@ static ss_status moments(const model *m, const pop_spec *sp,
     double resid[PD_MAX_TIMES] = {0};
     double psi[POP_MAX_PSI];
     for (size_t r = 0; r < nd->N; r++) {
+        if ((r & 4095) == 4095 && ss_interrupted())
+            return SS_FAIL(SS_ERR_INTERRUPTED, "interrupted");
         memcpy(psi, theta, np * sizeof *psi);
         for (size_t k = 0; k < q; k++) {
             double eta = 0.0;
@@ -428,70 +431,130 @@ static ss_status make_nodes(const pop_spec *sp, const popfim_opts *o,
     return SS_OK;
 }
 
+/* One subject's exact-moment FIM in steps, so a long Monte-Carlo or
+ * quadrature FIM shows progress and stops on Ctrl-C between them: step 0
+ * the moments at theta, step a + 1 the difference along parameter a, then
+ * gauss_fim. */
+typedef struct {
+    const model *m;
+    const pop_spec *sp;
+    const double *theta, *t;
+    size_t n, P, next;
+    double dose;
+    const nodes *nd;
+    normal_subj s;
+    double *th, *fi, *mu2, *V2;
+} moment_state;
+
+static void ms_free(moment_state *ms)
+{
+    free(ms->th);
+    free(ms->fi);
+    free(ms->mu2);
+    free(ms->V2);
+    ns_free(&ms->s);
+}
+
+static ss_status ms_init(moment_state *ms, const model *m, const pop_spec *sp,
+                         const double *theta, const nodes *nd,
+                         const double *t, size_t n, double dose)
+{
+    memset(ms, 0, sizeof *ms);
+    ms->m = m;
+    ms->sp = sp;
+    ms->theta = theta;
+    ms->t = t;
+    ms->n = n;
+    ms->P = m->P;
+    ms->dose = dose;
+    ms->nd = nd;
+    ss_status rc = ns_alloc(&ms->s, n, m->P);
+    if (rc != SS_OK)
+        return rc;
+    ms->th = malloc(m->P * sizeof *ms->th);
+    ms->fi = malloc(n * sizeof *ms->fi);
+    ms->mu2 = malloc(n * sizeof *ms->mu2);
+    ms->V2 = malloc(n * n * sizeof *ms->V2);
+    if (!ms->th || !ms->fi || !ms->mu2 || !ms->V2) {
+        ms_free(ms);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    return SS_OK;
+}
+
+/* Central differences, step 1e-4 of the value (truncation ~1e-8 of the
+ * derivative); forward from a variance at 0, which cannot go below. */
+static ss_status ms_step(moment_state *ms)
+{
+    const model *m = ms->m;
+    const pop_spec *sp = ms->sp;
+    const double *theta = ms->theta;
+    size_t n = ms->n, P = ms->P;
+    normal_subj *s = &ms->s;
+    if (ms->next == 0) {
+        ms->next = 1;
+        return moments(m, sp, theta, ms->nd, ms->t, n, ms->dose, s->mu, s->V,
+                       ms->fi);
+    }
+    size_t a = ms->next++ - 1;
+    double h = 1e-4 * (theta[a] != 0.0 ? fabs(theta[a]) : 1e-2);
+    int kind = pop_param_kind(sp, a);
+    int onesided = kind != POP_PAR_FIXED && kind != POP_PAR_COV &&
+                   theta[a] - h < 0.0;
+    memcpy(ms->th, theta, P * sizeof *ms->th);
+    ms->th[a] = theta[a] + h;
+    ss_status rc = moments(m, sp, ms->th, ms->nd, ms->t, n, ms->dose,
+                           ms->mu2, ms->V2, ms->fi);
+    if (rc != SS_OK)
+        return rc;
+    double *dm = s->dmu + a * n, *dv = s->dV + a * n * n;
+    memcpy(dm, ms->mu2, n * sizeof *dm);
+    memcpy(dv, ms->V2, n * n * sizeof *dv);
+    double lo = theta[a];
+    if (!onesided) {
+        ms->th[a] = theta[a] - h;
+        rc = moments(m, sp, ms->th, ms->nd, ms->t, n, ms->dose, ms->mu2,
+                     ms->V2, ms->fi);
+        if (rc != SS_OK)
+            return rc;
+        lo = theta[a] - h;
+    } else {
+        memcpy(ms->mu2, s->mu, n * sizeof *ms->mu2);
+        memcpy(ms->V2, s->V, n * n * sizeof *ms->V2);
+    }
+    double den = theta[a] + h - lo;
+    for (size_t i = 0; i < n; i++)
+        dm[i] = (dm[i] - ms->mu2[i]) / den;
+    for (size_t i = 0; i < n * n; i++)
+        dv[i] = (dv[i] - ms->V2[i]) / den;
+    s->has_dV[a] = 1;
+    return SS_OK;
+}
+
+static int ms_done(const moment_state *ms)
+{
+    return ms->next > ms->P;
+}
+
 static ss_status moment_subject(const model *m, const pop_spec *sp,
                                 const double *theta, const popfim_opts *o,
                                 const double *t, size_t n, double dose,
                                 gsl_matrix *M)
 {
-    size_t P = m->P;
-    normal_subj s;
-    ss_status rc = ns_alloc(&s, n, P);
-    if (rc != SS_OK)
-        return rc;
     nodes nd = {0, 0, NULL, NULL};
-    double *th = malloc(P * sizeof *th), *fi = malloc(n * sizeof *fi);
-    double *mu2 = malloc(n * sizeof *mu2), *V2 = malloc(n * n * sizeof *V2);
-    if (!th || !fi || !mu2 || !V2) {
-        rc = SS_FAIL(SS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    rc = make_nodes(sp, o, &nd);
+    moment_state ms;
+    ss_status rc = make_nodes(sp, o, &nd);
     if (rc == SS_OK)
-        rc = moments(m, sp, theta, &nd, t, n, dose, s.mu, s.V, fi);
-    /* central differences, step 1e-4 of the value (truncation ~1e-8 of
-     * the derivative); forward from a variance at 0, which cannot go
-     * below */
-    for (size_t a = 0; rc == SS_OK && a < P; a++) {
-        double h = 1e-4 * (theta[a] != 0.0 ? fabs(theta[a]) : 1e-2);
-        int kind = pop_param_kind(sp, a);
-        int onesided = kind != POP_PAR_FIXED && kind != POP_PAR_COV &&
-                       theta[a] - h < 0.0;
-        memcpy(th, theta, P * sizeof *th);
-        th[a] = theta[a] + h;
-        rc = moments(m, sp, th, &nd, t, n, dose, mu2, V2, fi);
-        if (rc != SS_OK)
-            break;
-        double *dm = s.dmu + a * n, *dv = s.dV + a * n * n;
-        memcpy(dm, mu2, n * sizeof *dm);
-        memcpy(dv, V2, n * n * sizeof *dv);
-        double lo = theta[a];
-        if (!onesided) {
-            th[a] = theta[a] - h;
-            rc = moments(m, sp, th, &nd, t, n, dose, mu2, V2, fi);
-            if (rc != SS_OK)
-                break;
-            lo = theta[a] - h;
-        } else {
-            memcpy(mu2, s.mu, n * sizeof *mu2);
-            memcpy(V2, s.V, n * n * sizeof *V2);
-        }
-        double den = theta[a] + h - lo;
-        for (size_t i = 0; i < n; i++)
-            dm[i] = (dm[i] - mu2[i]) / den;
-        for (size_t i = 0; i < n * n; i++)
-            dv[i] = (dv[i] - V2[i]) / den;
-        s.has_dV[a] = 1;
+        rc = ms_init(&ms, m, sp, theta, &nd, t, n, dose);
+    if (rc == SS_OK) {
+        while (rc == SS_OK && !ms_done(&ms))
+            rc = ms_step(&ms);
+        if (rc == SS_OK)
+            rc = gauss_fim(&ms.s, t, sp->npsi, 0, M);
+        ms_free(&ms);
     }
-    if (rc == SS_OK)
-        rc = gauss_fim(&s, t, sp->npsi, 0, M);
-done:
     free(nd.z);
     free(nd.w);
-    free(th);
-    free(fi);
-    free(mu2);
-    free(V2);
-    ns_free(&s);
     return rc;
 }
 
@@ -521,36 +584,183 @@ ss_status popfim_subject(const model *m, const double *theta,
     return moment_subject(m, sp, theta, o, t, nt, dose, M);
 }
 
+/* ---- the design's FIM as a job --------------------------------------------
+ * A step is one group's FIM (fo, fo-full) or one moment evaluation of one
+ * group (quad, mc: the moments at theta, then one difference per
+ * parameter), so a long FIM shows progress and stops between steps. */
+struct popfim_job {
+    const model *m;
+    const pop_spec *sp;
+    double *theta;
+    const pop_design *d;
+    popfim_opts o;
+    size_t *idx, k, g;
+    gsl_matrix *G, *M;
+    nodes nd;
+    moment_state ms;
+    int ms_open, moments;
+};
+
+void popfim_job_free(popfim_job *j)
+{
+    if (!j)
+        return;
+    if (j->ms_open)
+        ms_free(&j->ms);
+    free(j->nd.z);
+    free(j->nd.w);
+    free(j->theta);
+    free(j->idx);
+    if (j->G)
+        gsl_matrix_free(j->G);
+    if (j->M)
+        gsl_matrix_free(j->M);
+    free(j);
+}
+
+ss_status popfim_job_start(const model *m, const double *theta,
+                           const pop_design *d, const popfim_opts *o,
+                           const size_t *idx, size_t k, popfim_job **out)
+{
+    *out = NULL;
+    const pop_spec *sp = pop_spec_of(m);
+    if (!sp)
+        return SS_FAIL(SS_ERR_USAGE,
+                       "%s is not a population model: designs and "
+                       "population FIMs apply to pk1, pk2 and expr models",
+                       m->type->name);
+    ss_status rc = model_validate(m, theta);
+    if (rc != SS_OK)
+        return rc;
+    popfim_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    j->m = m;
+    j->sp = sp;
+    j->d = d;
+    j->o = *o;
+    j->k = k;
+    j->moments = o->method == POPFIM_QUAD || o->method == POPFIM_MC;
+    j->theta = malloc(m->P * sizeof *j->theta);
+    j->idx = malloc((k ? k : 1) * sizeof *j->idx);
+    j->G = gsl_matrix_alloc(m->P, m->P);
+    j->M = gsl_matrix_calloc(k ? k : 1, k ? k : 1);
+    if (!j->theta || !j->idx || !j->G || !j->M) {
+        popfim_job_free(j);
+        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
+    }
+    memcpy(j->theta, theta, m->P * sizeof *j->theta);
+    memcpy(j->idx, idx, k * sizeof *j->idx);
+    if (j->moments && (rc = make_nodes(sp, o, &j->nd)) != SS_OK) {
+        popfim_job_free(j);
+        return rc;
+    }
+    *out = j;
+    return SS_OK;
+}
+
+int popfim_job_done(const popfim_job *j)
+{
+    return j->g >= j->d->ngroups;
+}
+
+void popfim_job_progress(const popfim_job *j, size_t *done, size_t *total)
+{
+    size_t per = j->moments ? j->m->P + 1 : 1;
+    *total = j->d->ngroups * per;
+    *done = j->g * per + (j->ms_open ? j->ms.next : 0);
+}
+
+static ss_status group_error(const popfim_job *j, ss_status rc)
+{
+    if (j->d->ngroups > 1 && rc != SS_ERR_INTERRUPTED) {
+        char msg[sizeof ss_last_error()->msg];
+        snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
+        return SS_FAIL(ss_last_error()->code, "group %zu: %.900s", j->g + 1,
+                       msg);
+    }
+    return rc;
+}
+
+ss_status popfim_job_step(popfim_job *j)
+{
+    if (popfim_job_done(j))
+        return SS_OK;
+    const pd_group *gr = &j->d->g[j->g];
+    ss_status rc = SS_OK;
+    if (!j->moments) {
+        rc = popfim_subject(j->m, j->theta, &j->o, gr->t, gr->nt, gr->dose,
+                            j->G);
+    } else {
+        if (!j->ms_open) {
+            if (gr->nt == 0 || gr->nt > PD_MAX_TIMES)
+                return SS_FAIL(SS_ERR_USAGE,
+                               "a subject needs 1 to %d times", PD_MAX_TIMES);
+            rc = ms_init(&j->ms, j->m, j->sp, j->theta, &j->nd, gr->t,
+                         gr->nt, gr->dose);
+            if (rc != SS_OK)
+                return group_error(j, rc);
+            j->ms_open = 1;
+        }
+        rc = ms_step(&j->ms);
+        if (rc == SS_ERR_INTERRUPTED) {
+            /* Ctrl-C inside a long evaluation: the step is undone and the
+             * driver, seeing the flag, stops before the next one */
+            ss_clear_error();
+            j->ms.next--;
+            return SS_OK;
+        }
+        if (rc == SS_OK && !ms_done(&j->ms))
+            return SS_OK;
+        if (rc == SS_OK)
+            rc = gauss_fim(&j->ms.s, gr->t, j->sp->npsi, 0, j->G);
+        ms_free(&j->ms);
+        j->ms_open = 0;
+    }
+    if (rc != SS_OK)
+        return group_error(j, rc);
+    for (size_t a = 0; a < j->k; a++)
+        for (size_t b = 0; b < j->k; b++)
+            gsl_matrix_set(j->M, a, b,
+                           gsl_matrix_get(j->M, a, b) +
+                               gr->size * gsl_matrix_get(j->G, j->idx[a],
+                                                         j->idx[b]));
+    j->g++;
+    return SS_OK;
+}
+
+ss_status popfim_job_finish(popfim_job *j, gsl_matrix *M)
+{
+    if (!popfim_job_done(j)) {
+        popfim_job_free(j);
+        return SS_FAIL(SS_ERR_INTERRUPTED,
+                       "the population FIM was not finished (it is "
+                       "complete or nothing: nothing was kept)");
+    }
+    gsl_matrix_memcpy(M, j->M);
+    popfim_job_free(j);
+    return SS_OK;
+}
+
 ss_status popfim_design(const model *m, const double *theta,
                         const pop_design *d, const popfim_opts *o,
                         const size_t *idx, size_t k, gsl_matrix *M)
 {
-    gsl_matrix *G = gsl_matrix_alloc(m->P, m->P);
-    if (!G)
-        return SS_FAIL(SS_ERR_NOMEM, "out of memory");
-    gsl_matrix_set_zero(M);
-    ss_status rc = SS_OK;
-    for (size_t g = 0; rc == SS_OK && g < d->ngroups; g++) {
-        const pd_group *gr = &d->g[g];
-        rc = popfim_subject(m, theta, o, gr->t, gr->nt, gr->dose, G);
-        if (rc != SS_OK) {
-            if (d->ngroups > 1) {
-                char msg[sizeof ss_last_error()->msg];
-                snprintf(msg, sizeof msg, "%s", ss_last_error()->msg);
-                rc = SS_FAIL(ss_last_error()->code, "group %zu: %s", g + 1,
-                             msg);
-            }
+    popfim_job *j;
+    ss_status rc = popfim_job_start(m, theta, d, o, idx, k, &j);
+    while (rc == SS_OK && !popfim_job_done(j)) {
+        if (ss_interrupted()) {
+            rc = SS_FAIL(SS_ERR_INTERRUPTED,
+                         "the population FIM was not finished");
             break;
         }
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++)
-                gsl_matrix_set(M, i, j,
-                               gsl_matrix_get(M, i, j) +
-                                   gr->size *
-                                       gsl_matrix_get(G, idx[i], idx[j]));
+        rc = popfim_job_step(j);
     }
-    gsl_matrix_free(G);
-    return rc;
+    if (rc != SS_OK) {
+        popfim_job_free(j);
+        return rc;
+    }
+    return popfim_job_finish(j, M);
 }
 
 /* Jacobi-scaled copy and its eigen-decomposition */

@@ -57,6 +57,21 @@ ss_status popfim_design(const model *m, const double *theta,
                         const pop_design *d, const popfim_opts *o,
                         const size_t *idx, size_t k, gsl_matrix *M);
 
+/* The same as a job (core/iter.h style): a step is one group's FIM (fo,
+ * fo-full) or one moment evaluation of a group (quad, mc: P + 1 a group),
+ * so front ends show progress and stop between steps. finish copies the
+ * total into M (k x k) and frees the job; an unfinished job is refused
+ * (SS_ERR_INTERRUPTED: nothing kept). */
+typedef struct popfim_job popfim_job;
+ss_status popfim_job_start(const model *m, const double *theta,
+                           const pop_design *d, const popfim_opts *o,
+                           const size_t *idx, size_t k, popfim_job **out);
+ss_status popfim_job_step(popfim_job *j);
+int popfim_job_done(const popfim_job *j);
+void popfim_job_progress(const popfim_job *j, size_t *done, size_t *total);
+ss_status popfim_job_finish(popfim_job *j, gsl_matrix *M);
+void popfim_job_free(popfim_job *j);
+
 /* Standard errors from a k x k FIM: the inverse's diagonal, refused (with
  * rank and lost directions named, through popfim_lost) when M is
  * singular. se[i] = sqrt((M^-1)_ii). */

@@ -554,6 +554,56 @@ static void test_rank_bound_and_refusals(void **state)
     model_free(m);
 }
 
+/* The job: quad takes P + 1 steps a group (the moments, then one
+ * difference per parameter), fo one; progress counts them; the total
+ * equals popfim_design's; an unfinished job keeps nothing. */
+static void test_job_steps(void **state)
+{
+    (void)state;
+    model *m = warfarin();
+    size_t idx[64], k = model_free_indices(m, idx);
+    size_t off[3] = {0, 3, 6};
+    double t[6] = {0.5, 2, 24, 1, 6, 72}, size[2] = {10, 22};
+    pop_design *d;
+    assert_int_equal(pd_alloc(2, off, t, size, NULL, &d, NULL, NULL), SS_OK);
+    for (int meth = 0; meth < 2; meth++) {
+        popfim_opts o = {meth ? POPFIM_QUAD : POPFIM_FO, 5, 0, 0};
+        popfim_job *j;
+        assert_int_equal(popfim_job_start(m, m->theta, d, &o, idx, k, &j),
+                         SS_OK);
+        size_t steps = 0, done, total;
+        popfim_job_progress(j, &done, &total);
+        assert_int_equal(done, 0);
+        assert_int_equal(total, meth ? 2 * (m->P + 1) : 2);
+        while (!popfim_job_done(j)) {
+            assert_int_equal(popfim_job_step(j), SS_OK);
+            steps++;
+            popfim_job_progress(j, &done, &total);
+            assert_int_equal(done, steps);
+        }
+        assert_int_equal(steps, total);
+        gsl_matrix *M = gsl_matrix_alloc(k, k), *M2 = gsl_matrix_alloc(k, k);
+        assert_int_equal(popfim_job_finish(j, M), SS_OK);
+        assert_int_equal(popfim_design(m, m->theta, d, &o, idx, k, M2),
+                         SS_OK);
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++)
+                assert_true(gsl_matrix_get(M, a, b) ==
+                            gsl_matrix_get(M2, a, b));
+        /* stopped after one step: refused, nothing written */
+        assert_int_equal(popfim_job_start(m, m->theta, d, &o, idx, k, &j),
+                         SS_OK);
+        assert_int_equal(popfim_job_step(j), SS_OK);
+        gsl_matrix_set_all(M, -1);
+        assert_int_equal(popfim_job_finish(j, M), SS_ERR_INTERRUPTED);
+        assert_true(gsl_matrix_get(M, 0, 0) == -1);
+        gsl_matrix_free(M);
+        gsl_matrix_free(M2);
+    }
+    pd_free(d);
+    model_free(m);
+}
+
 /* Omega not positive semi-definite is refused at creation */
 static void test_omega_psd(void **state)
 {
@@ -579,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_se_inverse),
         cmocka_unit_test(test_flipflop_rank),
         cmocka_unit_test(test_rank_bound_and_refusals),
+        cmocka_unit_test(test_job_steps),
         cmocka_unit_test(test_omega_psd),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
