@@ -71,6 +71,7 @@ static pop_design *one_group(const double *t, size_t n, double size)
 
 int main(void)
 {
+    ss_gsl_install_handler();
     static const char *const wk[] = {"dose", "CL", "V", "KA", "F",
                                      "sig2_prop"};
     static const double wv[] = {70, 0.15, 8, 1, 1, 0.01};

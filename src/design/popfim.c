@@ -1,4 +1,8 @@
 /* Population FIMs of designs (design/popfim.h, docs/theory.md section 17).
+ * GSL failures (a Cholesky factor of a matrix that is not positive
+ * definite) are judged by return codes: the program's recording error
+ * handler (ss_gsl_install_handler) is in place, and this code, which runs
+ * on the map's threads, does not switch GSL's global handler.
  * Every method reduces a subject to a normal N(mu, V) and its derivatives
  * mu_a, V_a over the P parameters; gauss_fim turns those into M. */
 #include "design/popfim.h"
@@ -91,9 +95,7 @@ static ss_status gauss_fim(const normal_subj *s, const double *t,
     }
     memcpy(L, s->V, n * n * sizeof *L);
     gsl_matrix_view Lv = gsl_matrix_view_array(L, n, n);
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     int e = gsl_linalg_cholesky_decomp1(&Lv.matrix);
-    gsl_set_error_handler(old);
     if (e) {
         rc = SS_FAIL(SS_ERR_NUMERIC,
                      "the covariance of a subject's observations is not "
@@ -860,11 +862,9 @@ ss_status popfim_se(const gsl_matrix *M, char (*names)[MODEL_NAME_MAX],
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++)
             gsl_matrix_set(L, i, j, gsl_matrix_get(M, i, j) / (d[i] * d[j]));
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     int e = gsl_linalg_cholesky_decomp1(L);
     if (!e)
         e = gsl_linalg_cholesky_invert(L);
-    gsl_set_error_handler(old);
     if (e) {
         gsl_matrix_free(L);
         free(d);
@@ -900,10 +900,8 @@ ss_status popfim_lndet(const gsl_matrix *M, double *lndet)
                            gsl_matrix_get(M, i, j) /
                                sqrt(gsl_matrix_get(M, i, i) *
                                     gsl_matrix_get(M, j, j)));
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
     if (!bad)
         bad = gsl_linalg_cholesky_decomp1(A) != 0;
-    gsl_set_error_handler(old);
     for (size_t i = 0; i < k && !bad; i++) {
         double l = gsl_matrix_get(A, i, i);
         if (!(l > 0.0))

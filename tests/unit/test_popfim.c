@@ -619,6 +619,7 @@ static void test_omega_psd(void **state)
 
 int main(void)
 {
+    ss_gsl_install_handler(); /* as the program: GSL errors are codes */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fo_warfarin_kl),
         cmocka_unit_test(test_fo_variants_kl),

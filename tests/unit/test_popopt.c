@@ -228,6 +228,7 @@ static void test_refusals(void **state)
 
 int main(void)
 {
+    ss_gsl_install_handler(); /* as the program: GSL errors are codes */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atkinson),
         cmocka_unit_test(test_warfarin_subsets),
