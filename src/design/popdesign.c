@@ -39,11 +39,11 @@ ss_status pd_alloc(size_t ngroups, const size_t *off, const double *t,
         return SS_FAIL(SS_ERR_LIMIT, "at most %d groups", PD_MAX_GROUPS);
     for (size_t j = 0; j < ngroups; j++) {
         size_t n = off[j + 1] - off[j];
-        if (!(size[j] > 0.0) || !isfinite(size[j])) {
+        if (!(size[j] > 0.0) || !(size[j] <= PD_MAX_SIZE)) {
             SS_FAIL(SS_ERR_RANGE,
                     "group %zu has %g subjects: a group needs a positive "
-                    "size",
-                    j + 1, size[j]);
+                    "size, at most %g",
+                    j + 1, size[j], PD_MAX_SIZE);
             return bad(bad_group, bad_time, j + 1, 0);
         }
         if (n == 0) {

@@ -11,6 +11,7 @@
 
 #define PD_MAX_GROUPS 256
 #define PD_MAX_TIMES 1024
+#define PD_MAX_SIZE 1e9 /* subjects in a group */
 
 typedef struct {
     double size; /* subjects in the group (> 0; a real number so that an

@@ -379,6 +379,12 @@ static ss_status make_nodes(const pop_spec *sp, const popfim_opts *o,
     nd->q = q;
     if (o->method == POPFIM_MC) {
         size_t N = o->nsim ? o->nsim : 4096;
+        if (N > POPFIM_MC_MAX)
+            return SS_FAIL(SS_ERR_LIMIT,
+                           "method=mc takes at most %d draws of eta "
+                           "(n=%zu): its draws are kept for every "
+                           "parameter's difference",
+                           POPFIM_MC_MAX, N);
         nd->N = N;
         nd->z = malloc(N * (q ? q : 1) * sizeof *nd->z);
         nd->w = malloc(N * sizeof *nd->w);

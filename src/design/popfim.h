@@ -36,6 +36,9 @@ typedef enum {
 
 const char *popfim_method_name(popfim_method m);
 
+/* The most draws of eta mc keeps (about 100 MB with 3 random effects). */
+#define POPFIM_MC_MAX (1 << 22)
+
 typedef struct {
     popfim_method method;
     size_t nquad;  /* quad: nodes per random effect (default 0: 8) */
