@@ -568,9 +568,9 @@ static ss_status moment_subject(const model *m, const pop_spec *sp,
 
 /* ---- public ---------------------------------------------------------------*/
 
-ss_status popfim_subject(const model *m, const double *theta,
-                         const popfim_opts *o, const double *t, size_t nt,
-                         double dose, gsl_matrix *M)
+ss_status popfim_subject_prevalidated(const model *m, const double *theta,
+                                     const popfim_opts *o, const double *t,
+                                     size_t nt, double dose, gsl_matrix *M)
 {
     const pop_spec *sp = pop_spec_of(m);
     if (!sp)
@@ -583,13 +583,20 @@ ss_status popfim_subject(const model *m, const double *theta,
                        PD_MAX_TIMES);
     if (M->size1 != m->P || M->size2 != m->P)
         return SS_FAIL(SS_ERR_USAGE, "popfim_subject: M must be P x P");
-    ss_status rc = model_validate(m, theta);
-    if (rc != SS_OK)
-        return rc;
     if (o->method == POPFIM_FO || o->method == POPFIM_FO_FULL)
         return fo_subject(m, sp, theta, o->method == POPFIM_FO_FULL, t, nt,
                           dose, M);
     return moment_subject(m, sp, theta, o, t, nt, dose, M);
+}
+
+ss_status popfim_subject(const model *m, const double *theta,
+                         const popfim_opts *o, const double *t, size_t nt,
+                         double dose, gsl_matrix *M)
+{
+    ss_status rc = model_validate(m, theta);
+    if (rc != SS_OK)
+        return rc;
+    return popfim_subject_prevalidated(m, theta, o, t, nt, dose, M);
 }
 
 /* ---- the design's FIM as a job --------------------------------------------
@@ -697,8 +704,8 @@ ss_status popfim_job_step(popfim_job *j)
     const pd_group *gr = &j->d->g[j->g];
     ss_status rc = SS_OK;
     if (!j->moments) {
-        rc = popfim_subject(j->m, j->theta, &j->o, gr->t, gr->nt, gr->dose,
-                            j->G);
+        rc = popfim_subject_prevalidated(j->m, j->theta, &j->o, gr->t,
+                                         gr->nt, gr->dose, j->G);
     } else {
         if (!j->ms_open) {
             if (gr->nt == 0 || gr->nt > PD_MAX_TIMES)

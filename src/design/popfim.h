@@ -54,6 +54,13 @@ ss_status popfim_subject(const model *m, const double *theta,
                          const popfim_opts *o, const double *t, size_t nt,
                          double dose, gsl_matrix *M);
 
+/* The same for a theta that has passed model_validate already: the job
+ * and the optimiser check the point once, not at every subject (for a full
+ * Omega the check is an eigen-decomposition). */
+ss_status popfim_subject_prevalidated(const model *m, const double *theta,
+                                     const popfim_opts *o, const double *t,
+                                     size_t nt, double dose, gsl_matrix *M);
+
 /* The design's total information over the parameters idx[0..k) of m at
  * theta into M (k x k). */
 ss_status popfim_design(const model *m, const double *theta,

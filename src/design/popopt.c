@@ -20,8 +20,8 @@ typedef struct {
 static ss_status subject_info(void *vctx, const double *x, gsl_matrix *mu)
 {
     info_ctx *c = vctx;
-    ss_status rc = popfim_subject(c->m, c->m->theta, &c->fim, x, c->dim,
-                                  c->dose, c->G);
+    ss_status rc = popfim_subject_prevalidated(c->m, c->m->theta, &c->fim,
+                                               x, c->dim, c->dose, c->G);
     if (rc != SS_OK)
         return rc;
     for (size_t i = 0; i < c->k; i++)
@@ -102,8 +102,11 @@ ss_status popopt_run(const model *m, const pop_design *start,
         return SS_FAIL(SS_ERR_RANGE,
                        "optimize: bounds %g..%g: times need 0 <= lo < hi",
                        sp->lo, sp->hi);
+    ss_status rc = model_validate(m, m->theta); /* once, for every mu(x) */
+    if (rc != SS_OK)
+        return rc;
     size_t *idx = NULL, k = 0;
-    ss_status rc = model_free_index_list(m, &idx, &k);
+    rc = model_free_index_list(m, &idx, &k);
     if (rc != SS_OK)
         return rc;
     info_ctx ctx = {m, sp->fim, dose, idx, k, kt,
