@@ -19,22 +19,7 @@
 #include <math.h>
 #include <stdio.h>
 
-static int close_to(double got, double want, double rtol, double atol)
-{
-    return isfinite(got) && isfinite(want) &&
-           fabs(got - want) <= atol + rtol * fabs(want);
-}
-
-#define CHECK_CLOSE(got, want, rtol, atol, ...)                               \
-    do {                                                                      \
-        double g_ = (got), w_ = (want);                                       \
-        if (!close_to(g_, w_, (rtol), (atol))) {                              \
-            print_error(__VA_ARGS__);                                         \
-            print_error(": got %.17g want %.17g (rel %.3g)\n", g_, w_,        \
-                        fabs(g_ - w_) / fabs(w_));                            \
-            fail();                                                           \
-        }                                                                     \
-    } while (0)
+#include "checkclose.h"
 
 /* ---- the ODE route -------------------------------------------------------
  * y[0] the amount in the gut (oral only), y[1] the amount in the central
